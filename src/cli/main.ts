@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { OcmError, toOcmError } from '../core/errors';
+import { registerRegistryCommands } from './commands/registry';
+import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
+
+/**
+ * `ocm`: the command-line twin of the extension. Exit codes: 0 ok, 1 failure, 2 usage.
+ * Each verb lives in src/cli/commands/; this file wires them and maps errors to exit codes.
+ */
+export async function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
+  const program = new Command('ocm')
+    .description('OpenClaw Manager: manage OpenClaw gateways on many machines over SSH')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run "ocm --help" for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
+
+  registerRegistryCommands(program, ctx);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode ?? 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    const err = toOcmError(e);
+    if (ctx.json) ctx.out(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2) + '\n');
+    else ctx.err(`ocm: ${err.message}\n`);
+    return err.kind === 'invalidInput' && err.details.usage ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+declare const __OCM_VERSION__: string | undefined;
+const VERSION = typeof __OCM_VERSION__ === 'string' ? __OCM_VERSION__ : '0.1.0';
+
+function defaultContext(): CliContext {
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    env: process.env,
+    json: false,
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`ocm: ${e instanceof OcmError ? e.message : String(e)}\n`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}

@@ -1,0 +1,13 @@
+import * as vscode from 'vscode';
+import type { CommandDeps } from './index';
+
+export function registerViewCommands(context: vscode.ExtensionContext, { registry, tree }: CommandDeps): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('openclaw.refresh', () => tree.refresh()),
+    vscode.commands.registerCommand('openclaw.showRetired', () => tree.setShowRetired(true)),
+    vscode.commands.registerCommand('openclaw.hideRetired', () => tree.setShowRetired(false)),
+    vscode.commands.registerCommand('openclaw.openRegistry', async () => {
+      await vscode.window.showTextDocument(vscode.Uri.file(registry.file));
+    }),
+  );
+}
