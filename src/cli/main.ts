@@ -22,7 +22,8 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
     return ctx.exitCode ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // `ocm --help` and `--version` succeed; `ocm` alone shows help as a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       return EXIT_USAGE;
     }
     const err = toOcmError(e);
