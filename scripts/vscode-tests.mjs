@@ -1,0 +1,208 @@
+// Runs the extension tests (test/extension/**/*.test.ts, mocha TDD) inside a real VS Code:
+// code-server from npm, driven by Debian's Chromium through playwright-core (desktop VS Code cannot
+// be downloaded here). Then saves a screenshot of the workbench with the Nodes view open.
+//
+//   node scripts/vscode-tests.mjs                 tests + screenshot; last line "extension: N passed, N failed"
+//   node scripts/vscode-tests.mjs --grep tree     only tests whose full title contains "tree" (also: a bare word)
+//   node scripts/vscode-tests.mjs --screenshot-only
+//   node scripts/vscode-tests.mjs --compile-only  build + bundle the tests for `npx vscode-test` (.vscode-test.mjs)
+//
+// Environment: OCM_VSCODE_TEST_TIMEOUT_S (default 300) bounds the run after the tools are ready;
+// OCM_TOOLS_DIR moves the tools cache; OCM_VSCODE_TEST_VERBOSE=1 also prints code-server's own log.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { ensureCodeServer, ensurePlaywrightCore, chromiumPath } from './tools.mjs';
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const testsOut = join(root, 'out', 'test', 'extension');
+const screenshotFile = join(root, 'test-output', 'screenshots', 'nodes-view.png');
+const demoRegistry = join(root, 'scripts', 'demo', 'nodes.json');
+const VIEW_CONTAINER_TITLE = 'OpenClaw';
+
+function parseArgs(argv) {
+  const options = { grep: undefined, screenshotOnly: false, compileOnly: false, screenshot: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--grep') options.grep = argv[++i];
+    else if (arg.startsWith('--grep=')) options.grep = arg.slice('--grep='.length);
+    else if (arg === '--screenshot-only') options.screenshotOnly = true;
+    else if (arg === '--compile-only') options.compileOnly = true;
+    else if (arg === '--no-screenshot') options.screenshot = false;
+    else if (!arg.startsWith('-')) options.grep = arg;
+    else {
+      console.error(`Unknown option ${arg}. Usage: node scripts/vscode-tests.mjs [--grep TEXT] [--screenshot-only] [--no-screenshot] [--compile-only]`);
+      process.exit(2);
+    }
+  }
+  return options;
+}
+
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+const say = (message) => console.log(`[vscode-tests] ${message}`);
+
+function runNode(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`node ${args.join(' ')} failed with exit ${code}`))));
+  });
+}
+
+function findTestSources(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findTestSources(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found.sort();
+}
+
+/** Bundles every test file (and the run() entry) on its own; `vscode` and mocha come from outside. */
+export async function compileTests() {
+  const esbuild = await import('esbuild');
+  rmSync(testsOut, { recursive: true, force: true });
+  const sources = findTestSources(join(root, 'test', 'extension'));
+  await esbuild.build({
+    entryPoints: [join(root, 'test', 'extension', 'index.ts'), ...sources],
+    outdir: testsOut,
+    outbase: join(root, 'test', 'extension'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    external: ['vscode', 'mocha', 'cpu-features', '*.node'],
+    loader: { '.node': 'empty' },
+  });
+  return sources.length;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+
+  let step = Date.now();
+  await runNode(['scripts/build.mjs']);
+  const testFiles = await compileTests();
+  say(`built the extension and bundled ${testFiles} test file(s) into ${relative(root, testsOut)} in ${seconds(step)}`);
+  if (options.compileOnly) return 0;
+
+  step = Date.now();
+  await ensureCodeServer();
+  await ensurePlaywrightCore();
+  chromiumPath();
+  say(`tools ready in ${seconds(step)}`);
+
+  const budgetSeconds = Number(process.env.OCM_VSCODE_TEST_TIMEOUT_S ?? 300);
+  const work = mkdtempSync(join(tmpdir(), 'ocm-vscode-tests-'));
+  const workspace = join(work, 'workspace');
+  const ocmHome = join(work, 'ocm-home');
+  mkdirSync(workspace, { recursive: true });
+  mkdirSync(ocmHome, { recursive: true });
+  writeFileSync(join(workspace, 'README.md'), '# Scratch workspace for the OpenClaw Manager extension tests\n');
+
+  let server;
+  let browser;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await Promise.race([browser?.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
+  const giveUp = setTimeout(async () => {
+    console.error(`[vscode-tests] gave up after ${budgetSeconds}s (OCM_VSCODE_TEST_TIMEOUT_S): the workbench or a test hung. Stopping code-server.`);
+    console.log('extension: 0 passed, 1 failed');
+    await cleanup();
+    process.exit(1);
+  }, budgetSeconds * 1000);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, async () => {
+      await cleanup();
+      process.exit(130);
+    });
+  }
+
+  let passed = 0;
+  let failed = 0;
+  const problems = [];
+  try {
+    const { startCodeServer } = await import('../test/support/vscode/code-server.mjs');
+    const { launchChromium, newWorkbenchPage, openWorkbench, runTestPayload, screenshotViewContainer } = await import('../test/support/vscode/workbench.mjs');
+    step = Date.now();
+    const verbose = process.env.OCM_VSCODE_TEST_VERBOSE === '1';
+    server = await startCodeServer({
+      workspace,
+      stateDir: join(work, 'code-server'),
+      env: { OCM_HOME: ocmHome, ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}) },
+      onOutput: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
+    });
+    browser = await launchChromium();
+    say(`code-server on ${server.base} and Chromium up in ${seconds(step)}`);
+
+    if (!options.screenshotOnly) {
+      step = Date.now();
+      const page = await newWorkbenchPage(browser);
+      let result;
+      const exitCode = await runTestPayload(page, server.workbenchUrl({ extensionDevelopmentPath: root, extensionTestsPath: testsOut }), {
+        onLog: (line) => {
+          const marker = line.match(/^OCM_MOCHA_RESULT (\{.*\})$/);
+          if (marker) result = JSON.parse(marker[1]);
+          else console.log(line);
+        },
+        timeoutMs: budgetSeconds * 1000,
+      });
+      await page.context().close();
+      if (result) {
+        passed += result.passed;
+        failed += result.failed;
+      }
+      if (!result) problems.push(`the test run reported exit ${exitCode} without a mocha result (run() did not load or threw before running)`);
+      else if (exitCode !== 0 && result.failed === 0) problems.push(`VS Code reported exit ${exitCode} although no test failed`);
+      else if (result.passed + result.failed === 0) problems.push(options.grep ? `no test title matches "${options.grep}"` : 'no extension tests were found');
+      say(`tests finished with exit ${exitCode} in ${seconds(step)}`);
+    }
+
+    if (options.screenshot) {
+      step = Date.now();
+      // A fresh extension host on the demo registry: the picture the README shows.
+      copyFileSync(demoRegistry, join(ocmHome, 'nodes.json'));
+      const page = await newWorkbenchPage(browser);
+      try {
+        await openWorkbench(page, server.workbenchUrl({ extensionDevelopmentPath: root }));
+        await screenshotViewContainer(page, { title: VIEW_CONTAINER_TITLE, file: screenshotFile });
+        say(`screenshot ${relative(root, screenshotFile)} saved in ${seconds(step)}`);
+      } catch (e) {
+        const failedShot = screenshotFile.replace(/\.png$/, '.failed.png');
+        await page.screenshot({ path: failedShot }).catch(() => {});
+        problems.push(`screenshot of the ${VIEW_CONTAINER_TITLE} view failed: ${e.message} (what the page showed: ${relative(root, failedShot)})`);
+      }
+    }
+  } catch (e) {
+    problems.push(e.message);
+  } finally {
+    clearTimeout(giveUp);
+    await cleanup();
+  }
+
+  for (const problem of problems) console.error(`[vscode-tests] FAILED: ${problem}`);
+  if (problems.length > 0 && failed === 0) failed = problems.length;
+  say(`done in ${seconds(started)}`);
+  console.log(`extension: ${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+if (!existsSync(join(root, 'node_modules'))) {
+  console.error('[vscode-tests] node_modules is missing: run "npm ci" (or "npm install") in the checkout first.');
+  process.exit(1);
+}
+process.exitCode = await main().catch((e) => {
+  console.error(`[vscode-tests] ${e.stack ?? e.message}`);
+  console.log('extension: 0 passed, 1 failed');
+  return 1;
+});
