@@ -1,3 +1,4 @@
+import type { OcmError } from '../errors';
 import type { NodeEntry } from '../registry';
 
 /**
@@ -20,8 +21,22 @@ export interface ConnectTarget {
   agentSocket?: string;
   /** Face-supplied prompts for password / keyboard-interactive / passphrase. */
   prompt?: AuthPrompt;
-  /** Verifies the server's host key; resolves true to accept. Never accepts a changed key. */
+  /**
+   * Verifies the server's host key (raw blob, as ssh2's hostVerifier gets it); resolves true to
+   * accept. Never accepts a changed key. Never rejects: on refusal it resolves false and records why
+   * in `hostKeyError()`. Use ssh2's callback form: `hostVerifier: (key, cb) => verifyHostKey(key).then(cb)`.
+   */
   verifyHostKey: (key: Buffer) => Promise<boolean>;
+  /**
+   * Why the last `verifyHostKey` call refused (OcmError kind hostKeyChanged / hostKeyUnknown, with
+   * both fingerprints in the message), or undefined. ssh2 turns a refused key into a generic
+   * handshake error: when a connect fails and this returns an error, throw this error instead.
+   */
+  hostKeyError?: () => OcmError | undefined;
+  /** False when ssh_config says `PasswordAuthentication no` (then never prompt for a password). */
+  passwordAuthentication?: boolean;
+  /** False when ssh_config says `KbdInteractiveAuthentication no`. */
+  kbdInteractiveAuthentication?: boolean;
   /** ProxyJump hops, outermost first. */
   jumps: ConnectTarget[];
   /** The registry entry this came from, when there is one. */

@@ -37,6 +37,8 @@ export interface HostKeyVerifierOptions {
   trustStore: TrustStore;
   policy: HostKeyPolicy;
   ask?: AskHostKey;
+  /** Node id to name in "ocm trust <id>" advice (for a ProxyJump hop: the node being reached). Default nodeId. */
+  trustNodeId?: string;
 }
 
 export interface HostKeyVerifier {
@@ -125,7 +127,7 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
     const certNote = verdict.certAuthorityLines > 0 ? ' Host certificates (@cert-authority lines) are not supported; trust the plain host key instead.' : '';
     throw new OcmError(
       'hostKeyUnknown',
-      `The host key of node "${options.nodeId}" (${options.hostKeyName}) is unknown${otherTypes}: it offers ${keyTypeLabel(keyType)} ${fingerprint}. Check that fingerprint out of band, then run "ocm trust ${options.nodeId}" (or pass --accept-new to trust it on first connect).${certNote}`,
+      `The host key of node "${options.nodeId}" (${options.hostKeyName}) is unknown${otherTypes}: it offers ${keyTypeLabel(keyType)} ${fingerprint}. Check that fingerprint out of band, then run "ocm trust ${options.trustNodeId ?? options.nodeId}" (or pass --accept-new to trust it on first connect).${certNote}`,
       { nodeId: options.nodeId, hostKeyName: options.hostKeyName, fingerprint, keyType, knownKeyTypes: verdict.knownKeyTypes },
     );
   }
@@ -156,7 +158,7 @@ function changedError(options: HostKeyVerifierOptions, keyType: string, fingerpr
     ...verdict.trusted.map((e) => ({ fingerprint: e.fingerprint, where: 'the ocm trust store' })),
   ];
   const storedText = stored.map((s) => `${s.fingerprint} (in ${s.where})`).join(', ');
-  const fixes = [`run "ocm trust ${options.nodeId} --replace"`];
+  const fixes = [`run "ocm trust ${options.trustNodeId ?? options.nodeId} --replace"`];
   const files = [...new Set(verdict.knownHosts.map((l) => l.file))];
   for (const file of files) fixes.push(`remove the stale line with "ssh-keygen -R '${options.hostKeyName}' -f '${file}'"`);
   return new OcmError(
