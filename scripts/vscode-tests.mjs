@@ -10,16 +10,29 @@
 // Environment: OCM_VSCODE_TEST_TIMEOUT_S (default 300) bounds the run after the tools are ready;
 // OCM_TOOLS_DIR moves the tools cache; OCM_VSCODE_TEST_VERBOSE=1 also prints code-server's own log.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ensureCodeServer, ensurePlaywrightCore, chromiumPath } from './tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const testsOut = join(root, 'out', 'test', 'extension');
 const screenshotFile = join(root, 'test-output', 'screenshots', 'nodes-view.png');
 const demoRegistry = join(root, 'scripts', 'demo', 'nodes.json');
+const workbenchLogFile = join(root, 'test-output', 'vscode-tests.log');
 const VIEW_CONTAINER_TITLE = 'OpenClaw';
+
+// Workbench chatter that is expected offline; it still goes to test-output/vscode-tests.log.
+const WORKBENCH_NOISE = [
+  /ENOTFOUND (open-vsx\.org|marketplace\.visualstudio\.com|update\.code\.visualstudio\.com|default\.exp-tas\.com|api\.github\.com|github\.com)/,
+  /^\[(lifecycle|AccountPolicyGate|Service Worker|AgentHost[^\]]*|reconnection-grace-time)\]/,
+  /^(Resolving|Resolved) connection token/,
+  /^Creating a socket/,
+  /^Updating additional builtin extensions cache/,
+  // The workbench cancels its pending reads when the test run closes it.
+  /^Unable to read file '[^']*' \(Canceled: Canceled\)/,
+];
+const isNoise = (line) => WORKBENCH_NOISE.some((re) => re.test(line));
 
 function parseArgs(argv) {
   const options = { grep: undefined, screenshotOnly: false, compileOnly: false, screenshot: true };
@@ -115,11 +128,16 @@ async function main() {
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
   };
-  const giveUp = setTimeout(async () => {
-    console.error(`[vscode-tests] gave up after ${budgetSeconds}s (OCM_VSCODE_TEST_TIMEOUT_S): the workbench or a test hung. Stopping code-server.`);
-    console.log('extension: 0 passed, 1 failed');
-    await cleanup();
-    process.exit(1);
+  // On timeout the browser and server are torn down; the main flow then fails with this message.
+  let timedOut;
+  const giveUp = setTimeout(() => {
+    timedOut = `gave up after ${budgetSeconds}s (OCM_VSCODE_TEST_TIMEOUT_S): the workbench or a test hung; code-server was stopped`;
+    setTimeout(() => {
+      console.error(`[vscode-tests] FAILED: ${timedOut}, and the cleanup itself hung.`);
+      console.log('extension: 0 passed, 1 failed');
+      process.exit(1);
+    }, 20_000).unref();
+    void cleanup();
   }, budgetSeconds * 1000);
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, async () => {
@@ -147,13 +165,17 @@ async function main() {
 
     if (!options.screenshotOnly) {
       step = Date.now();
+      mkdirSync(dirname(workbenchLogFile), { recursive: true });
+      writeFileSync(workbenchLogFile, '');
       const page = await newWorkbenchPage(browser);
       let result;
       const exitCode = await runTestPayload(page, server.workbenchUrl({ extensionDevelopmentPath: root, extensionTestsPath: testsOut }), {
-        onLog: (line) => {
+        onLog: (line, level) => {
+          appendFileSync(workbenchLogFile, `[${level}] ${line}\n`);
           const marker = line.match(/^OCM_MOCHA_RESULT (\{.*\})$/);
           if (marker) result = JSON.parse(marker[1]);
-          else console.log(line);
+          // After mocha's summary only the workbench's shutdown chatter follows.
+          else if (verbose || (!result && !isNoise(line))) console.log(line);
         },
         timeoutMs: budgetSeconds * 1000,
       });
@@ -165,7 +187,7 @@ async function main() {
       if (!result) problems.push(`the test run reported exit ${exitCode} without a mocha result (run() did not load or threw before running)`);
       else if (exitCode !== 0 && result.failed === 0) problems.push(`VS Code reported exit ${exitCode} although no test failed`);
       else if (result.passed + result.failed === 0) problems.push(options.grep ? `no test title matches "${options.grep}"` : 'no extension tests were found');
-      say(`tests finished with exit ${exitCode} in ${seconds(step)}`);
+      say(`tests finished with exit ${exitCode} in ${seconds(step)} (full workbench log: ${relative(root, workbenchLogFile)})`);
     }
 
     if (options.screenshot) {
@@ -190,6 +212,7 @@ async function main() {
     await cleanup();
   }
 
+  if (timedOut) problems.splice(0, problems.length, timedOut);
   for (const problem of problems) console.error(`[vscode-tests] FAILED: ${problem}`);
   if (problems.length > 0 && failed === 0) failed = problems.length;
   say(`done in ${seconds(started)}`);

@@ -26,6 +26,8 @@ export const QUIET_USER_SETTINGS = {
   'git.enabled': false,
   'github.gitAuthentication': false,
   'window.dialogStyle': 'custom',
+  // The chat panel's empty secondary side bar would take a third of every screenshot.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 export async function freePort() {

@@ -75,6 +75,8 @@ export async function openViewContainer(page, title, { rowSelector = '.monaco-li
 /** Opens the view container and saves a PNG of the whole workbench. Returns the file. */
 export async function screenshotViewContainer(page, { title, file, settleMs = 1000 }) {
   await openViewContainer(page, title);
+  // The click left a hover tooltip on the activity bar; park the mouse where nothing reacts.
+  await page.mouse.move(page.viewportSize().width / 2, page.viewportSize().height - 60);
   // Icons and codicons arrive a moment after the rows.
   await page.waitForTimeout(settleMs);
   mkdirSync(dirname(file), { recursive: true });
