@@ -1,0 +1,200 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { OcmError } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
+import { NODE_ID_PATTERN } from '../registry/schema';
+
+/**
+ * The pre-edit backup store ("history"): before anything overwrites a remote file, its exact bytes
+ * are kept here, on this machine, owner-only. Never beside the remote file: OpenClaw deletes other
+ * `openclaw.json.bak.*` files on every config write.
+ *
+ * Layout: <ocm home>/history/<nodeId>/<pathKey>/<stamp>.data + <stamp>.json
+ *   pathKey = first 16 hex digits of sha256(remotePath) (the path itself is in every .json)
+ *   stamp   = UTC time to the ms + random suffix, so names sort by time
+ * An entry id is `<nodeId>/<pathKey>/<stamp>`: stable, safe in URIs and on a command line.
+ * The .json is written after the .data, so an entry with metadata always has its bytes.
+ */
+
+export type HistoryReason = 'pre-edit' | 'pre-restore' | 'changed-during-save';
+
+export interface HistoryEntry {
+  /** `<nodeId>/<pathKey>/<stamp>` */
+  id: string;
+  nodeId: string;
+  remotePath: string;
+  /** When the backup was taken (ISO 8601, UTC). */
+  createdAt: string;
+  /** Same moment in ms since the epoch. */
+  timeMs: number;
+  size: number;
+  sha256: string;
+  /** Permission bits the remote file had. */
+  mode?: number;
+  /** The remote file's mtime (ms) when it was backed up. */
+  remoteMtimeMs?: number;
+  reason: HistoryReason;
+}
+
+export interface StoreBackupInput {
+  nodeId: string;
+  remotePath: string;
+  content: Uint8Array;
+  mode?: number;
+  remoteMtimeMs?: number;
+  reason?: HistoryReason;
+  /** Clock for tests. */
+  now?: () => Date;
+}
+
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const ID_PATTERN = /^([A-Za-z0-9][A-Za-z0-9._-]{0,62})\/([0-9a-f]{16})\/(\d{8}T\d{9}Z-[0-9a-f]{6})$/;
+
+export function historyRoot(home: string): string {
+  return join(home, 'history');
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function pathKey(remotePath: string): string {
+  return createHash('sha256').update(remotePath, 'utf8').digest('hex').slice(0, 16);
+}
+
+/**
+ * Stores the bytes as a new history entry and returns it. When the newest entry for this file
+ * already holds the same bytes, that entry is returned instead of a duplicate copy.
+ */
+export async function storePreEditBackup(home: string, input: StoreBackupInput): Promise<HistoryEntry> {
+  checkNodeId(input.nodeId);
+  const sha256 = sha256Hex(input.content);
+  const newest = (await listHistory(home, input.nodeId, input.remotePath))[0];
+  if (newest && newest.sha256 === sha256 && newest.size === input.content.length) return newest;
+
+  const date = (input.now ?? (() => new Date()))();
+  // 2026-11-22T04:23:41.123Z -> 20261122T042341123Z-<6 hex>: sorts by time, unique per save.
+  const stamp = `${date.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+  const key = pathKey(input.remotePath);
+  const dir = await ensureOwnerOnlyDirs(home, input.nodeId, key);
+  const entry: HistoryEntry = {
+    id: `${input.nodeId}/${key}/${stamp}`,
+    nodeId: input.nodeId,
+    remotePath: input.remotePath,
+    createdAt: date.toISOString(),
+    timeMs: date.getTime(),
+    size: input.content.length,
+    sha256,
+    ...(input.mode !== undefined ? { mode: input.mode } : {}),
+    ...(input.remoteMtimeMs !== undefined ? { remoteMtimeMs: input.remoteMtimeMs } : {}),
+    reason: input.reason ?? 'pre-edit',
+  };
+  try {
+    await writeFileAtomic(join(dir, `${stamp}.data`), input.content, FILE_MODE);
+    await writeFileAtomic(join(dir, `${stamp}.json`), JSON.stringify(entry, null, 2) + '\n', FILE_MODE);
+  } catch (e) {
+    throw new OcmError('failed', `Cannot store the pre-edit backup of ${input.remotePath} under ${dir}: ${(e as Error).message}. Nothing was written to the node; free space or fix permissions of the ocm home and retry.`, { nodeId: input.nodeId, remotePath: input.remotePath }, { cause: e });
+  }
+  return entry;
+}
+
+/** Pre-edit backups of one remote file, newest first. */
+export async function listHistory(home: string, nodeId: string, remotePath: string): Promise<HistoryEntry[]> {
+  checkNodeId(nodeId);
+  const dir = join(historyRoot(home), nodeId, pathKey(remotePath));
+  const entries = await readEntries(dir);
+  return entries.filter((e) => e.remotePath === remotePath).sort(newestFirst);
+}
+
+/** Every remote file of a node that has history, with its entry count and newest entry. */
+export async function listHistoryFiles(home: string, nodeId: string): Promise<{ remotePath: string; count: number; newest: HistoryEntry }[]> {
+  checkNodeId(nodeId);
+  const nodeDir = join(historyRoot(home), nodeId);
+  const keys = await fs.readdir(nodeDir).catch(() => [] as string[]);
+  const out: { remotePath: string; count: number; newest: HistoryEntry }[] = [];
+  for (const key of keys) {
+    const entries = (await readEntries(join(nodeDir, key))).sort(newestFirst);
+    if (entries[0]) out.push({ remotePath: entries[0].remotePath, count: entries.length, newest: entries[0] });
+  }
+  return out.sort((a, b) => a.remotePath.localeCompare(b.remotePath));
+}
+
+/** The metadata of one entry. */
+export async function getHistoryEntry(home: string, id: string): Promise<HistoryEntry> {
+  const { dir, stamp } = locate(home, id);
+  try {
+    return parseEntry(await fs.readFile(join(dir, `${stamp}.json`), 'utf8'), id);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new OcmError('notFound', `No pre-edit backup "${id}" in ${historyRoot(home)}. List them with: ocm history <node-id> <path>`, { id });
+    }
+    throw e;
+  }
+}
+
+/** The metadata and exact bytes of one entry (the bytes are checked against the stored sha256). */
+export async function readHistoryEntry(home: string, id: string): Promise<{ entry: HistoryEntry; content: Buffer }> {
+  const entry = await getHistoryEntry(home, id);
+  const { dir, stamp } = locate(home, id);
+  const content = await fs.readFile(join(dir, `${stamp}.data`));
+  if (sha256Hex(content) !== entry.sha256) {
+    throw new OcmError('failed', `Pre-edit backup "${id}" is damaged (its bytes do not match the recorded sha256). Do not restore it; other entries of the same file may be intact.`, { id });
+  }
+  return { entry, content };
+}
+
+export function isHistoryId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
+// ------------------------------------------------------------------ helpers
+
+function locate(home: string, id: string): { dir: string; stamp: string } {
+  const m = ID_PATTERN.exec(id);
+  if (!m) {
+    throw new OcmError('invalidInput', `"${id}" is not a pre-edit backup id (expected <node-id>/<16 hex>/<stamp>, as printed by "ocm history").`, { id });
+  }
+  return { dir: join(historyRoot(home), m[1]!, m[2]!), stamp: m[3]! };
+}
+
+function checkNodeId(nodeId: string): void {
+  // The id becomes a folder name: refuse anything that could climb out of the history root.
+  if (!NODE_ID_PATTERN.test(nodeId)) throw new OcmError('invalidInput', `"${nodeId}" is not a valid node id.`, { nodeId });
+}
+
+async function ensureOwnerOnlyDirs(home: string, nodeId: string, key: string): Promise<string> {
+  const root = historyRoot(home);
+  const dir = join(root, nodeId, key);
+  await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  // mkdir's mode is masked and not applied to folders that already existed: set it explicitly.
+  for (const d of [root, join(root, nodeId), dir]) await fs.chmod(d, DIR_MODE);
+  return dir;
+}
+
+async function readEntries(dir: string): Promise<HistoryEntry[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const out: HistoryEntry[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    try {
+      out.push(parseEntry(await fs.readFile(join(dir, name), 'utf8'), name));
+    } catch {
+      // A damaged metadata file hides only that entry; the rest of the history stays usable.
+    }
+  }
+  return out;
+}
+
+function parseEntry(text: string, what: string): HistoryEntry {
+  const value = JSON.parse(text) as Partial<HistoryEntry>;
+  if (typeof value.id !== 'string' || typeof value.remotePath !== 'string' || typeof value.sha256 !== 'string' || typeof value.size !== 'number' || typeof value.timeMs !== 'number') {
+    throw new OcmError('failed', `History metadata ${what} is malformed.`);
+  }
+  return value as HistoryEntry;
+}
+
+function newestFirst(a: HistoryEntry, b: HistoryEntry): number {
+  return b.timeMs - a.timeMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}

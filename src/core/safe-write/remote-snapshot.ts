@@ -1,0 +1,38 @@
+import { isOcmError, OcmError } from '../errors';
+import { sha256Hex } from '../history/store';
+import type { FileStat, Transport } from '../transport/types';
+
+/** The exact bytes of a remote file at one moment, with its stat and hash. */
+export interface RemoteSnapshot {
+  content: Buffer;
+  sha256: string;
+  stat: FileStat;
+}
+
+/**
+ * Reads a remote file and the stat that goes with those bytes; undefined when it does not exist.
+ * If the file changes between stat and read (an agent writing it), it is read again so the stat
+ * and the bytes describe the same version.
+ */
+export async function snapshotRemote(transport: Transport, remotePath: string, signal?: AbortSignal): Promise<RemoteSnapshot | undefined> {
+  const opts = signal ? { signal } : {};
+  let last: RemoteSnapshot | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = await transport.statOrUndefined(remotePath, opts);
+    if (!before) return undefined;
+    if (before.type === 'directory') {
+      throw new OcmError('invalidInput', `${remotePath} on ${transport.nodeId} is a folder, not a file. Choose a file.`, { nodeId: transport.nodeId, remotePath });
+    }
+    let content: Buffer;
+    try {
+      content = await transport.readFile(remotePath, opts);
+    } catch (e) {
+      if (isOcmError(e, 'notFound')) return undefined; // deleted between stat and read
+      throw e;
+    }
+    const after = (await transport.statOrUndefined(remotePath, opts)) ?? before;
+    last = { content, sha256: sha256Hex(content), stat: after };
+    if (after.size === content.length && after.mtimeMs === before.mtimeMs && after.size === before.size) return last;
+  }
+  return last;
+}
