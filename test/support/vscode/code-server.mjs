@@ -129,6 +129,8 @@ export async function startCodeServer(options) {
     base,
     dirs,
     stop,
+    /** Resolves with { code, signal } when the code-server process ends (for whatever reason). */
+    exited: exitedPromise,
     output: () => output,
     /**
      * Workbench URL. With extensionDevelopmentPath the extension is loaded from that folder; with

@@ -1,0 +1,140 @@
+// `npm start`: opens VS Code with OpenClaw Manager loaded on a demo node registry.
+//
+//   - desktop VS Code (`code` on PATH): a new Extension Development Host window on this checkout;
+//   - otherwise code-server (VS Code in the browser, installed into the tools cache on first use):
+//     prints a URL to open; Ctrl-C stops it.
+//
+// The demo registry (scripts/demo/nodes.json) is copied into a demo ocm home in the tools cache and
+// the extension reads it through OCM_HOME, so your real ~/.config/openclaw-manager is not touched.
+//
+//   npm start                     (options after `--`: npm start -- --port 8090 --reset-demo)
+//   --port N        code-server port (default $PORT or 8080; a free one if that is taken)
+//   --reset-demo    copy the demo registry again (otherwise your changes from the last run stay)
+//   --browser-only  use code-server even when desktop `code` exists
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { toolsDir } from './tools.mjs';
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const say = (message) => console.log(`[start] ${message}`);
+
+function parseArgs(argv) {
+  const options = { port: Number(process.env.PORT ?? 8080), resetDemo: false, browserOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--port') options.port = Number(argv[++i]);
+    else if (arg === '--reset-demo') options.resetDemo = true;
+    else if (arg === '--browser-only') options.browserOnly = true;
+    else {
+      console.error(`Unknown option ${arg}. Usage: npm start -- [--port N] [--reset-demo] [--browser-only]`);
+      process.exit(2);
+    }
+  }
+  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
+    console.error(`--port must be a number from 1 to 65535.`);
+    process.exit(2);
+  }
+  return options;
+}
+
+function build() {
+  const result = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error('Building the extension failed (node scripts/build.mjs); see the errors above.');
+}
+
+function prepareDemoHome(reset) {
+  const home = join(toolsDir(), 'demo', 'ocm-home');
+  mkdirSync(home, { recursive: true });
+  const registry = join(home, 'nodes.json');
+  if (reset || !existsSync(registry)) {
+    copyFileSync(join(root, 'scripts', 'demo', 'nodes.json'), registry);
+    say(`demo registry written to ${registry}`);
+  } else say(`demo registry ${registry} kept from the last run (--reset-demo restores it)`);
+  return home;
+}
+
+function desktopCode() {
+  const found = spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function startBrowserVsCode(options, home) {
+  const { startCodeServer, freePort } = await import('../test/support/vscode/code-server.mjs');
+  const port = (await portIsFree(options.port)) ? options.port : await freePort();
+  if (port !== options.port) say(`port ${options.port} is taken; using ${port}`);
+  const server = await startCodeServer({
+    workspace: home,
+    port,
+    // Kept between runs (settings, open editors); the demo home holds only demo data.
+    stateDir: join(toolsDir(), 'demo', 'code-server'),
+    env: { OCM_HOME: home },
+  });
+  const url = server.workbenchUrl({ extensionDevelopmentPath: root });
+  let stopping = false;
+  const stop = async (why) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${why}: stopping code-server ...`);
+    await server.stop();
+    say('stopped.');
+    process.exit(0);
+  };
+  void server.exited.then(({ code, signal }) => {
+    if (stopping) return;
+    console.error(`[start] code-server ended by itself (${signal ?? `exit ${code}`}). Its last output:\n${server.output().slice(-3000)}`);
+    process.exit(1);
+  });
+  process.on('SIGINT', () => void stop('Ctrl-C'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  console.log('');
+  console.log('  OpenClaw Manager is running in VS Code (code-server), with the demo node registry.');
+  console.log('  Open this URL in a browser (it loads the extension from this checkout):');
+  console.log('');
+  console.log(`    ${url}`);
+  console.log('');
+  console.log(`  Click the OpenClaw icon in the activity bar. Demo registry: ${join(home, 'nodes.json')}`);
+  console.log('  Press Ctrl-C to stop.');
+  console.log('');
+  // Keep running until a signal arrives; code-server lives in its own process group.
+  setInterval(() => {}, 1 << 30);
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(root, 'node_modules'))) {
+    console.error('[start] node_modules is missing: run "npm install" in the checkout first.');
+    process.exit(1);
+  }
+  build();
+  const home = prepareDemoHome(options.resetDemo);
+  const code = options.browserOnly ? undefined : desktopCode();
+  if (code) {
+    say(`opening desktop VS Code (${code}) with the extension from ${root}`);
+    const child = spawn(code, ['--new-window', `--extensionDevelopmentPath=${root}`, home], {
+      env: { ...process.env, OCM_HOME: home },
+      stdio: 'inherit',
+    });
+    child.on('close', (status) => process.exit(status ?? 0));
+    return;
+  }
+  say('no desktop `code` on PATH: starting code-server (VS Code in the browser)');
+  const { ensureCodeServer } = await import('./tools.mjs');
+  await ensureCodeServer();
+  await startBrowserVsCode(options, home);
+}
+
+main().catch((e) => {
+  console.error(`[start] ${e.message}`);
+  process.exit(1);
+});
