@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OcmError, toOcmError } from '../core/errors';
 import { registerRegistryCommands } from './commands/registry';
+import { registerTrustCommands } from './commands/trust';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 
 /**
@@ -16,6 +17,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
 
   registerRegistryCommands(program, ctx);
+  registerTrustCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -33,6 +33,8 @@ export interface ConnectTarget {
    * handshake error: when a connect fails and this returns an error, throw this error instead.
    */
   hostKeyError?: () => OcmError | undefined;
+  /** known_hosts files the verifier reads (UserKnownHostsFile + GlobalKnownHostsFile), for `ocm trust` and messages. */
+  knownHostsFiles?: string[];
   /** False when ssh_config says `PasswordAuthentication no` (then never prompt for a password). */
   passwordAuthentication?: boolean;
   /** False when ssh_config says `KbdInteractiveAuthentication no`. */

@@ -91,9 +91,9 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
       case 'trusted':
         return true;
       case 'revoked':
-        throw revokedError(options, fingerprint, verdict.line);
+        throw hostKeyRevokedError(options, fingerprint, verdict.line);
       case 'changed':
-        throw changedError(options, keyType, fingerprint, verdict);
+        throw hostKeyChangedError(options, keyType, fingerprint, verdict);
       case 'unknown': {
         const accept = await decideUnknown(keyType, fingerprint, verdict);
         if (accept) {
@@ -152,7 +152,8 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
   };
 }
 
-function changedError(options: HostKeyVerifierOptions, keyType: string, fingerprint: string, verdict: Extract<HostKeyVerdict, { status: 'changed' }>): OcmError {
+/** The refusal for a changed key: both fingerprints, where the old one is, and what to do. */
+export function hostKeyChangedError(options: Pick<HostKeyVerifierOptions, 'nodeId' | 'hostKeyName' | 'trustNodeId'>, keyType: string, fingerprint: string, verdict: Extract<HostKeyVerdict, { status: 'changed' }>): OcmError {
   const stored = [
     ...verdict.knownHosts.map((l) => ({ fingerprint: sha256Fingerprint(l.blob), where: `${l.file} line ${l.line}` })),
     ...verdict.trusted.map((e) => ({ fingerprint: e.fingerprint, where: 'the ocm trust store' })),
@@ -170,7 +171,7 @@ function changedError(options: HostKeyVerifierOptions, keyType: string, fingerpr
   );
 }
 
-function revokedError(options: HostKeyVerifierOptions, fingerprint: string, line: KnownHostLine): OcmError {
+export function hostKeyRevokedError(options: Pick<HostKeyVerifierOptions, 'nodeId' | 'hostKeyName'>, fingerprint: string, line: KnownHostLine): OcmError {
   return new OcmError(
     'hostKeyChanged',
     `The host key of node "${options.nodeId}" (${options.hostKeyName}, ${fingerprint}) is marked @revoked in ${line.file} line ${line.line}. Connection refused. Ask the host's administrator for the current key.`,

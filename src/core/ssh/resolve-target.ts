@@ -103,13 +103,14 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
   const keyPaths = resolved.identityFiles.length > 0 ? resolved.identityFiles : defaultIdentityFiles(deps.home);
   const { identities } = await loadIdentities(keyPaths, required);
   const hostKeyName = knownHostName(resolved.hostKeyAlias ?? resolved.hostName, resolved.port);
+  const knownHostsFiles = [...resolved.userKnownHostsFiles, ...resolved.globalKnownHostsFiles];
   const verifier = createHostKeyVerifier({
     nodeId,
     trustNodeId,
     host: resolved.hostName,
     port: resolved.port,
     hostKeyName,
-    knownHostsFiles: [...resolved.userKnownHostsFiles, ...resolved.globalKnownHostsFiles],
+    knownHostsFiles,
     trustStore: deps.trustStore,
     policy: effectiveHostKeyPolicy(deps.hostKeyPolicy, resolved.strictHostKeyChecking),
     ...(deps.ask ? { ask: deps.ask } : {}),
@@ -126,6 +127,7 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
     ...(deps.prompt ? { prompt: deps.prompt } : {}),
     verifyHostKey: (key) => verifier.verify(key),
     hostKeyError: () => verifier.lastError,
+    knownHostsFiles,
     passwordAuthentication: resolved.passwordAuthentication,
     kbdInteractiveAuthentication: resolved.kbdInteractiveAuthentication,
     jumps: [],
