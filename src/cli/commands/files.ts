@@ -1,0 +1,168 @@
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { OcmError } from '../../core/errors';
+import { ocmHome } from '../../core/home';
+import { getHistoryEntry, listHistory, readHistoryEntry } from '../../core/history';
+import type { NodeEntry } from '../../core/registry';
+import { readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, type ExpectedRemote, type SafeWriteResult } from '../../core/safe-write';
+import { transportForNode } from '../../core/transport/for-node';
+import type { Transport } from '../../core/transport/types';
+import { EXIT_USAGE, printJson, type CliContext } from '../context';
+import { formatTable } from '../table';
+import { registryFor } from './registry';
+
+/** Opens the transport of a registered node. (The SSH pool is wired in here once it exists.) */
+async function openNode(ctx: CliContext, nodeId: string): Promise<{ node: NodeEntry; transport: Transport }> {
+  const node = await registryFor(ctx).get(nodeId);
+  return { node, transport: await transportForNode(node) };
+}
+
+function requireAbsolute(remotePath: string): void {
+  if (!remotePath.startsWith('/')) {
+    throw new OcmError('invalidInput', `"${remotePath}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.`, { remotePath, usage: true });
+  }
+}
+
+async function withTransport<T>(ctx: CliContext, nodeId: string, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
+  const { node, transport } = await openNode(ctx, nodeId);
+  try {
+    return await work(transport, node);
+  } finally {
+    await transport.close();
+  }
+}
+
+/** `ocm cat`, `ocm put`, `ocm history [show|restore]`: remote files with safe save and pre-edit backups. */
+export function registerFilesCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('cat')
+    .description('print a file of a node')
+    .argument('<id>', 'node id')
+    .argument('<path>', 'absolute path on the node')
+    .option('--json', 'print {"path","sha256","mtimeMs","size","mode","content"} (use sha256 with "ocm put --expect-sha256")')
+    .action(async (id: string, remotePath: string, opts: { json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      requireAbsolute(remotePath);
+      await withTransport(ctx, id, async (t) => {
+        const file = await readForEdit(t, remotePath);
+        if (opts.json) {
+          return printJson(ctx, { node: id, path: remotePath, sha256: file.sha256, mtimeMs: file.mtimeMs, size: file.size, mode: file.mode, content: file.content.toString('utf8') });
+        }
+        ctx.out(file.content.toString('utf8'));
+      });
+    });
+
+  program
+    .command('put')
+    .description('save a local file over a file of a node: pre-edit backup, conflict check, config validation, atomic write')
+    .argument('<id>', 'node id')
+    .argument('<path>', 'absolute path on the node')
+    .argument('<localFile>', 'file on this machine with the new content')
+    .option('--expect-sha256 <hash>', 'sha256 of the node\'s file as you last read it (from "ocm cat --json"); the save is refused if it changed')
+    .option('--force', 'replace whatever is on the node now (it is still backed up first)')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, remotePath: string, localFile: string, opts: { expectSha256?: string; force?: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      requireAbsolute(remotePath);
+      if (opts.expectSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(opts.expectSha256)) {
+        throw new OcmError('invalidInput', `--expect-sha256 must be 64 hex digits (the "sha256" printed by "ocm cat ${id} ${remotePath} --json").`, { usage: true });
+      }
+      const content = await readFile(localFile).catch((e: NodeJS.ErrnoException) => {
+        throw new OcmError(e.code === 'ENOENT' ? 'notFound' : 'failed', `Cannot read ${localFile}: ${e.message}.`, { localFile });
+      });
+      await withTransport(ctx, id, async (t, node) => {
+        let expected: ExpectedRemote;
+        if (opts.expectSha256) expected = { sha256: opts.expectSha256.toLowerCase() };
+        else if (opts.force) expected = 'absent'; // ignored: overwrite skips the check
+        else {
+          const now = await snapshotRemote(t, remotePath);
+          if (now) {
+            throw new OcmError(
+              'invalidInput',
+              `${remotePath} already exists on ${id}. To make sure you do not overwrite someone else's change, say which version you edited: --expect-sha256 ${now.sha256} (the current one, from "ocm cat ${id} ${remotePath} --json"), or use --force to replace it anyway (it is backed up first).`,
+              { usage: true, remoteSha256: now.sha256 },
+            );
+          }
+          expected = 'absent';
+        }
+        const validator = validatorForNode(node);
+        const result = await safeWrite(t, {
+          home: ocmHome(ctx.env),
+          nodeId: id,
+          remotePath,
+          content,
+          expected,
+          ...(opts.force ? { overwrite: true } : {}),
+          ...(validator ? { validator } : {}),
+        });
+        if (opts.json) return printJson(ctx, { ok: true, node: id, path: remotePath, ...result });
+        printSaved(ctx, id, remotePath, result);
+      });
+    });
+
+  const history = program.command('history').description('pre-edit backups of node files (list, show, restore)');
+
+  history
+    .command('list', { isDefault: true })
+    .description('list the pre-edit backups of a file, newest first (also: ocm history <id> <path>)')
+    .argument('<id>', 'node id')
+    .argument('<path>', 'absolute path on the node')
+    .option('--json', 'print {"entries":[{id,time,size,sha256,reason,...}]}')
+    .action(async (id: string, remotePath: string, opts: { json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      requireAbsolute(remotePath);
+      const entries = await listHistory(ocmHome(ctx.env), id, remotePath);
+      if (opts.json) return printJson(ctx, { node: id, path: remotePath, entries: entries });
+      if (entries.length === 0) {
+        ctx.out(`No pre-edit backups of ${remotePath} on ${id} yet (one is taken before every save).\n`);
+        return;
+      }
+      ctx.out(formatTable(['BACKUP ID', 'TIME (UTC)', 'SIZE', 'SHA256', 'REASON'], entries.map((e) => [e.id, e.createdAt.replace('T', ' ').replace('Z', ''), String(e.size), e.sha256.slice(0, 12), e.reason])));
+    });
+
+  history
+    .command('show')
+    .description('print the content of a pre-edit backup')
+    .argument('<backupId>', 'id printed by "ocm history <id> <path>"')
+    .option('--json', 'print the entry metadata and content as JSON')
+    .action(async (backupId: string, opts: { json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const { entry, content } = await readHistoryEntry(ocmHome(ctx.env), backupId);
+      if (opts.json) return printJson(ctx, { entry, content: content.toString('utf8') });
+      ctx.out(content.toString('utf8'));
+    });
+
+  history
+    .command('restore')
+    .description('put a pre-edit backup back on the node (through the safe save: the live file is backed up first)')
+    .argument('<backupId>', 'id printed by "ocm history <id> <path>"')
+    .option('--yes', 'restore without asking (without it, only shows what would happen)')
+    .option('--json', 'print the result as JSON')
+    .action(async (backupId: string, opts: { yes?: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const home = ocmHome(ctx.env);
+      const entry = await getHistoryEntry(home, backupId);
+      await withTransport(ctx, entry.nodeId, async (t, node) => {
+        if (!opts.yes) {
+          const now = await snapshotRemote(t, entry.remotePath);
+          const live = now ? `the live file (${now.content.length} bytes, sha256 ${now.sha256.slice(0, 12)}, modified ${new Date(now.stat.mtimeMs).toISOString()})` : 'nothing (the file does not exist now)';
+          if (opts.json) printJson(ctx, { ok: false, dryRun: true, entry, live: now ? { sha256: now.sha256, size: now.content.length, mtimeMs: now.stat.mtimeMs } : null });
+          else ctx.out(`Would restore ${entry.remotePath} on ${entry.nodeId} to the version of ${entry.createdAt} (${entry.size} bytes, sha256 ${entry.sha256.slice(0, 12)}), replacing ${live}, which is backed up first.\nRun again with --yes to do it.\n`);
+          ctx.exitCode = EXIT_USAGE;
+          return;
+        }
+        const validator = validatorForNode(node);
+        const result = await restoreHistoryEntry(t, { home, id: backupId, ...(validator ? { validator } : {}) });
+        if (opts.json) return printJson(ctx, { ok: true, node: entry.nodeId, path: entry.remotePath, ...result, restored: result.restored });
+        ctx.out(`Restored the version of ${entry.createdAt}.\n`);
+        printSaved(ctx, entry.nodeId, entry.remotePath, result);
+      });
+    });
+}
+
+function printSaved(ctx: CliContext, nodeId: string, remotePath: string, r: SafeWriteResult): void {
+  ctx.out(`Saved ${remotePath} on ${nodeId} (${r.size} bytes, sha256 ${r.savedSha256.slice(0, 12)}${r.validatedBy !== 'none' ? `, checked by ${r.validatedBy === 'openclaw' ? 'openclaw config validate' : 'JSON5 parser'}` : ''}).\n`);
+  ctx.out(r.backupId ? `Previous version kept as pre-edit backup ${r.backupId} (ocm history show ${r.backupId}).\n` : 'New file: nothing to back up.\n');
+  if (r.configChanged) ctx.out('The gateway hot-reloads valid config changes; settings such as the port take effect after a gateway restart.\n');
+  for (const w of r.warnings) ctx.err(`warning: ${w}\n`);
+}
