@@ -12,7 +12,7 @@
 //   --reset-demo    copy the demo registry again (otherwise your changes from the last run stay)
 //   --browser-only  use code-server even when desktop `code` exists
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { toolsDir } from './tools.mjs';
@@ -68,18 +68,34 @@ function portIsFree(port) {
   });
 }
 
+/**
+ * code-server loads the checkout as an installed extension through a symlink in its extensions
+ * folder, so the plain URL works (also through a forwarded port, which a development-path payload
+ * URL would not survive). The manifest says extensionKind "ui" (desktop runs it next to the UI);
+ * in the browser only the server's Node host can run it, hence the remote.extensionKind override.
+ */
 async function startBrowserVsCode(options, home) {
   const { startCodeServer, freePort } = await import('../test/support/vscode/code-server.mjs');
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const extensionId = `${manifest.publisher}.${manifest.name}`;
+  const stateDir = join(toolsDir(), 'demo', 'code-server');
+  const extensionsDir = join(stateDir, 'extensions');
+  rmSync(extensionsDir, { recursive: true, force: true });
+  mkdirSync(extensionsDir, { recursive: true });
+  symlinkSync(root, join(extensionsDir, `${extensionId}-${manifest.version}`));
+
   const port = (await portIsFree(options.port)) ? options.port : await freePort();
   if (port !== options.port) say(`port ${options.port} is taken; using ${port}`);
   const server = await startCodeServer({
     workspace: home,
     port,
     // Kept between runs (settings, open editors); the demo home holds only demo data.
-    stateDir: join(toolsDir(), 'demo', 'code-server'),
+    stateDir,
+    extensionsDir,
+    userSettings: { 'remote.extensionKind': { [extensionId]: ['workspace'] } },
     env: { OCM_HOME: home },
   });
-  const url = server.workbenchUrl({ extensionDevelopmentPath: root });
+  const url = `${server.base}/`;
   let stopping = false;
   const stop = async (why) => {
     if (stopping) return;
@@ -99,7 +115,7 @@ async function startBrowserVsCode(options, home) {
   process.on('SIGHUP', () => void stop('SIGHUP'));
   console.log('');
   console.log('  OpenClaw Manager is running in VS Code (code-server), with the demo node registry.');
-  console.log('  Open this URL in a browser (it loads the extension from this checkout):');
+  console.log('  Open this URL in a browser (the extension is loaded from this checkout; reload the page after a rebuild):');
   console.log('');
   console.log(`    ${url}`);
   console.log('');
