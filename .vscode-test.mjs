@@ -1,0 +1,32 @@
+// Extension tests through the standard @vscode/test-cli, for machines that can download desktop
+// VS Code (it needs internet: update.code.visualstudio.com):
+//
+//   node scripts/vscode-tests.mjs --compile-only   # builds dist/ and bundles test/extension/**/*.test.ts
+//                                                  # into out/test/extension/*.test.js
+//   npx vscode-test                                # desktop; on headless Linux: xvfb-run -a npx vscode-test
+//
+// These are the same test files `npm test` runs offline inside code-server (scripts/vscode-tests.mjs);
+// there the bundled out/test/extension/index.js run() loads them, here test-cli's own mocha runner does.
+import { defineConfig } from '@vscode/test-cli';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// The tests rewrite nodes.json: give them a throw-away ocm home, never the user's real one.
+const scratch = mkdtempSync(join(tmpdir(), 'ocm-vscode-test-'));
+const ocmHome = join(scratch, 'ocm-home');
+const workspace = join(scratch, 'workspace');
+mkdirSync(ocmHome, { recursive: true });
+mkdirSync(workspace, { recursive: true });
+
+export default defineConfig({
+  label: 'extension',
+  files: 'out/test/extension/**/*.test.js',
+  extensionDevelopmentPath: import.meta.dirname,
+  workspaceFolder: workspace,
+  // The lowest VS Code the manifest accepts (engines.vscode), so API use newer than that fails here.
+  version: '1.99.0',
+  env: { OCM_HOME: ocmHome },
+  launchArgs: ['--disable-extensions'],
+  mocha: { ui: 'tdd', timeout: 20_000 },
+});
