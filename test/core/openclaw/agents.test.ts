@@ -7,8 +7,9 @@ import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { FIXTURE_TREES, fixtureManifest, materialiseFixture } from '../../support/openclaw-fixtures';
 
 /** The fields our fast answer shares with `openclaw agents list --json`. */
-function comparable(a: Record<string, unknown>): Record<string, unknown> {
-  return { id: a.id, workspace: a.workspace, agentDir: a.agentDir, isDefault: a.isDefault, ...(a.name ? { name: a.name } : {}) };
+function comparable(a: object): Record<string, unknown> {
+  const r = a as Record<string, unknown>;
+  return { id: r.id, workspace: r.workspace, agentDir: r.agentDir, isDefault: r.isDefault, ...(r.name ? { name: r.name } : {}) };
 }
 
 for (const tree of FIXTURE_TREES) {
