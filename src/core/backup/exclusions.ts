@@ -1,0 +1,71 @@
+import { posix } from 'node:path';
+
+/**
+ * What a backup leaves out, following OpenClaw's own `backup create` rules (docs/cli/backup.md):
+ * volatile files everywhere, transcripts/logs/queues/rebuildable roots inside the state dir, and
+ * SQLite sidecars (databases are captured as consistent snapshots instead). The own engine uses
+ * `tarExcludePatterns` on the node to avoid sending these bytes, and `excludedReason` on the client
+ * as the authoritative filter; "compare with live" applies the same filter to the live side.
+ */
+
+export interface ExclusionContext {
+  stateDir: string;
+  includeTranscripts: boolean;
+  /** Paths never excluded (the config file, explicitly selected roots). */
+  protectedPaths?: ReadonlySet<string>;
+}
+
+const STATE_REBUILDABLE_ROOTS = new Set(['dev', 'git', 'npm', 'npm-runtime', 'tmp', 'tools', 'plugin-skills']);
+const VOLATILE_NAME = /(\.sock|\.pid|\.tmp|\.tmp\..*)$/;
+const SQLITE_SIDECAR = /\.sqlite-(wal|shm|journal)$/;
+
+/** Why `path` (absolute, on the node) is left out of a backup, or undefined if it is kept. */
+export function excludedReason(path: string, ctx: ExclusionContext): string | undefined {
+  if (ctx.protectedPaths?.has(path)) return undefined;
+  const name = posix.basename(path);
+  if (SQLITE_SIDECAR.test(name)) return 'sqlite-sidecar';
+  if (VOLATILE_NAME.test(name)) return 'volatile';
+  const segments = path.split('/');
+  if (segments.includes('node_modules')) return 'rebuildable';
+  const rel = posix.relative(ctx.stateDir, path);
+  if (rel === '' || rel.startsWith('../') || rel === '..' || posix.isAbsolute(rel)) return undefined;
+  const parts = rel.split('/');
+  const [first] = parts;
+  if (STATE_REBUILDABLE_ROOTS.has(first)) return 'rebuildable';
+  if (first.endsWith('.update-captures')) return 'private';
+  const ext = posix.extname(name);
+  const isLogLike = ext === '.jsonl' || ext === '.log';
+  if (first === 'sessions' || (first === 'agents' && parts[2] === 'sessions')) {
+    if (ext === '.log') return 'volatile';
+    if (ext === '.jsonl' && parts.length > (first === 'sessions' ? 1 : 3)) return ctx.includeTranscripts ? undefined : 'transcript';
+  }
+  if (((first === 'cron' && parts[1] === 'runs') || first === 'logs') && isLogLike) return 'volatile';
+  if ((first === 'delivery-queue' || first === 'session-delivery-queue') && ['.json', '.delivered', '.tmp'].includes(ext)) return 'volatile';
+  if (first === 'browser' && parts[2] === 'user-data' && /^Singleton(Cookie|Lock|Socket)$/.test(name)) return 'volatile';
+  if (first === 'sandbox' && parts[1] === 'skills-workspaces') return 'rebuildable';
+  if (first === 'agents' && parts[2] === 'agent' && parts.slice(3, -1).some((p) => p === 'tmp' || p === '.tmp')) return 'rebuildable';
+  if (first === 'agents' && parts[2] === 'agent' && parts.length > 3 && (parts[parts.length - 1] === 'tmp' || parts[parts.length - 1] === '.tmp')) return 'rebuildable';
+  return undefined;
+}
+
+/** Escapes glob characters for a GNU/BSD tar `--exclude` pattern. */
+function globEscape(s: string): string {
+  return s.replace(/[\\*?[\]]/g, (c) => '\\' + c);
+}
+
+/**
+ * `--exclude` patterns for `tar -C / ...` (member names have no leading slash). GNU tar lets `*`
+ * match `/` in exclusions and matches patterns against any trailing part of a name.
+ */
+export function tarExcludePatterns(ctx: { stateDir: string; includeTranscripts: boolean; snapshotSqlite: boolean }): string[] {
+  const s = globEscape(ctx.stateDir.replace(/^\/+/, ''));
+  const patterns = ['*.sock', '*.pid', '*.tmp', '*.tmp.*', '*.sqlite-wal', '*.sqlite-shm', '*.sqlite-journal', 'node_modules'];
+  if (ctx.snapshotSqlite) patterns.push('*.sqlite');
+  for (const root of STATE_REBUILDABLE_ROOTS) patterns.push(`${s}/${root}`);
+  patterns.push(`${s}/sandbox/skills-workspaces`, `${s}/logs/*.jsonl`, `${s}/logs/*.log`, `${s}/cron/runs/*.jsonl`, `${s}/cron/runs/*.log`);
+  patterns.push(`${s}/sessions/*.log`, `${s}/agents/*/sessions/*.log`);
+  if (!ctx.includeTranscripts) patterns.push(`${s}/sessions/*.jsonl`, `${s}/agents/*/sessions/*.jsonl`);
+  for (const q of ['delivery-queue', 'session-delivery-queue']) for (const ext of ['json', 'delivered']) patterns.push(`${s}/${q}/*.${ext}`);
+  patterns.push(`${s}/agents/*/agent/tmp`, `${s}/agents/*/agent/.tmp`, `${s}/agents/*/agent/*/tmp`, `${s}/agents/*/agent/*/.tmp`);
+  return patterns;
+}
