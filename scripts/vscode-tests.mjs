@@ -4,21 +4,20 @@
 //
 //   node scripts/vscode-tests.mjs                 tests + screenshot; last line "extension: N passed, N failed"
 //   node scripts/vscode-tests.mjs --grep tree     only tests whose full title contains "tree" (also: a bare word)
-//   node scripts/vscode-tests.mjs --screenshot-only
+//   node scripts/vscode-tests.mjs --screenshot-only [name]   only the screenshots (scenes: test/extension/screenshots.mjs)
 //   node scripts/vscode-tests.mjs --compile-only  build + bundle the tests for `npx vscode-test` (.vscode-test.mjs)
 //
 // Environment: OCM_VSCODE_TEST_TIMEOUT_S (default 300) bounds the run after the tools are ready;
 // OCM_TOOLS_DIR moves the tools cache; OCM_VSCODE_TEST_VERBOSE=1 also prints code-server's own log.
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { ensureCodeServer, ensurePlaywrightCore, chromiumPath } from './tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const testsOut = join(root, 'out', 'test', 'extension');
-const screenshotFile = join(root, 'test-output', 'screenshots', 'nodes-view.png');
-const demoRegistry = join(root, 'scripts', 'demo', 'nodes.json');
+const screenshotsDir = join(root, 'test-output', 'screenshots');
 const workbenchLogFile = join(root, 'test-output', 'vscode-tests.log');
 const VIEW_CONTAINER_TITLE = 'OpenClaw';
 
@@ -151,7 +150,7 @@ async function main() {
   const problems = [];
   try {
     const { startCodeServer } = await import('../test/support/vscode/code-server.mjs');
-    const { launchChromium, newWorkbenchPage, openWorkbench, runTestPayload, screenshotViewContainer } = await import('../test/support/vscode/workbench.mjs');
+    const { launchChromium, newWorkbenchPage, openWorkbench, runTestPayload } = await import('../test/support/vscode/workbench.mjs');
     step = Date.now();
     const verbose = process.env.OCM_VSCODE_TEST_VERBOSE === '1';
     server = await startCodeServer({
@@ -191,18 +190,33 @@ async function main() {
     }
 
     if (options.screenshot) {
-      step = Date.now();
-      // A fresh extension host on the demo registry: the picture the README shows.
-      copyFileSync(demoRegistry, join(ocmHome, 'nodes.json'));
-      const page = await newWorkbenchPage(browser);
-      try {
-        await openWorkbench(page, server.workbenchUrl({ extensionDevelopmentPath: root }));
-        await screenshotViewContainer(page, { title: VIEW_CONTAINER_TITLE, file: screenshotFile });
-        say(`screenshot ${relative(root, screenshotFile)} saved in ${seconds(step)}`);
-      } catch (e) {
-        const failedShot = screenshotFile.replace(/\.png$/, '.failed.png');
-        await page.screenshot({ path: failedShot }).catch(() => {});
-        problems.push(`screenshot of the ${VIEW_CONTAINER_TITLE} view failed: ${e.message} (what the page showed: ${relative(root, failedShot)})`);
+      const ui = await import('../test/support/vscode/workbench.mjs');
+      const { scenes } = await import('../test/extension/screenshots.mjs');
+      const chosen = options.screenshotOnly && options.grep ? scenes.filter((scene) => scene.name.includes(options.grep)) : scenes;
+      if (chosen.length === 0) problems.push(`no screenshot scene matches "${options.grep}"`);
+      else console.log('\n  screenshots');
+      for (const scene of chosen) {
+        step = Date.now();
+        const file = join(screenshotsDir, `${scene.name}.png`);
+        // A fresh window and extension host per scene, on the scene's registry.
+        writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify(scene.registry, null, 2) + '\n');
+        const page = await newWorkbenchPage(browser);
+        try {
+          await openWorkbench(page, server.workbenchUrl({ extensionDevelopmentPath: root }));
+          await ui.openViewContainer(page, VIEW_CONTAINER_TITLE);
+          await scene.show(page, ui);
+          await ui.screenshotWorkbench(page, file);
+          // A screenshot is a check too: the scene's UI state was reached.
+          passed += 1;
+          console.log(`  ✔ screenshot ${scene.name}: ${relative(root, file)} (${seconds(step)})`);
+        } catch (e) {
+          const failedShot = file.replace(/\.png$/, '.failed.png');
+          await page.screenshot({ path: failedShot }).catch(() => {});
+          failed += 1;
+          console.log(`  ✖ screenshot ${scene.name} failed: ${e.message.split('\n')[0]} (what the page showed: ${relative(root, failedShot)})`);
+        } finally {
+          await page.context().close();
+        }
       }
     }
   } catch (e) {

@@ -5,6 +5,7 @@
 //   const page = await newWorkbenchPage(browser);
 //   await openWorkbench(page, server.workbenchUrl({ extensionDevelopmentPath: repoRoot }));
 //   await screenshotViewContainer(page, { title: 'OpenClaw', file: 'test-output/screenshots/x.png' });
+// The screenshots `npm test` takes are listed as scenes in test/extension/screenshots.mjs.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { format } from 'node:util';
@@ -63,8 +64,11 @@ export async function runTestPayload(page, url, { onLog = (line) => console.log(
   }
 }
 
-/** Clicks a view container in the activity bar (by its title) and waits for its first tree row. */
-export async function openViewContainer(page, title, { rowSelector = '.monaco-list-row', timeoutMs = 30_000 } = {}) {
+/**
+ * Clicks a view container in the activity bar (by its title) and waits until its first tree row
+ * (or, for an empty tree, its welcome content) is drawn.
+ */
+export async function openViewContainer(page, title, { rowSelector = '.monaco-list-row, .sidebar .welcome-view-content', timeoutMs = 30_000 } = {}) {
   const entry = page.locator(`.activitybar [aria-label^="${title}"]`).first();
   await entry.waitFor({ timeout: timeoutMs });
   const selected = await entry.evaluate((el) => el.closest('.action-item')?.classList.contains('checked') ?? false);
@@ -72,14 +76,41 @@ export async function openViewContainer(page, title, { rowSelector = '.monaco-li
   await page.locator(`.sidebar ${rowSelector}`).first().waitFor({ timeout: timeoutMs });
 }
 
-/** Opens the view container and saves a PNG of the whole workbench. Returns the file. */
-export async function screenshotViewContainer(page, { title, file, settleMs = 1000 }) {
-  await openViewContainer(page, title);
-  // The click left a hover tooltip on the activity bar; park the mouse where nothing reacts.
-  await page.mouse.move(page.viewportSize().width / 2, page.viewportSize().height - 60);
+/** A row of the side bar's tree whose label starts with `label`. */
+export function treeRow(page, label) {
+  return page.locator(`.sidebar .monaco-list-row[aria-label^="${label}"]`).first();
+}
+
+/** Clicks an action in the side bar's view title (by its tooltip/aria label, e.g. "Refresh"). */
+export async function clickViewAction(page, label, { timeoutMs = 10_000 } = {}) {
+  const action = page.locator(`.sidebar .title-actions .action-label[aria-label^="${label}"], .sidebar .pane-header .action-label[aria-label^="${label}"]`).first();
+  await action.waitFor({ timeout: timeoutMs });
+  await action.click();
+}
+
+/** Runs a command through the command palette by its title (e.g. "OpenClaw: Refresh"). */
+export async function runCommand(page, title, { timeoutMs = 10_000 } = {}) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: timeoutMs });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: timeoutMs });
+  await page.keyboard.press('Enter');
+}
+
+/** Moves the mouse off everything (no hover tooltips) and saves a PNG of the whole workbench. */
+export async function screenshotWorkbench(page, file, { settleMs = 1000 } = {}) {
+  const { width, height } = page.viewportSize();
+  await page.mouse.move(width / 2, height - 60);
   // Icons and codicons arrive a moment after the rows.
   await page.waitForTimeout(settleMs);
   mkdirSync(dirname(file), { recursive: true });
   await page.screenshot({ path: file });
   return file;
+}
+
+/** Opens the view container and saves a PNG of the whole workbench. Returns the file. */
+export async function screenshotViewContainer(page, { title, file, settleMs = 1000 }) {
+  await openViewContainer(page, title);
+  return screenshotWorkbench(page, file, { settleMs });
 }
