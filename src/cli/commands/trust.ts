@@ -49,17 +49,19 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
           return true;
         },
       });
-      const target = await resolveConnectTarget(node, { ...deps, trustStore });
+      const target = await resolveConnectTarget(node, { ...deps, trustStore, ...(opts.replace ? { replaceChangedHostKeys: true } : {}) });
       const result = await trustHostKey(target, trustStore, { ...(opts.replace ? { replace: true } : {}), ...(opts.expect ? { expectFingerprint: opts.expect } : {}) });
       if (opts.json) {
         return printJson(ctx, {
           ok: true,
           ...result,
           trustStore: trustStore.path,
-          jumpsTrusted: jumpsTrusted.map((q) => ({ nodeId: q.nodeId, hostKeyName: q.hostKeyName, keyType: q.keyType, fingerprint: q.fingerprint })),
+          jumpsTrusted: jumpsTrusted.map((q) => ({ nodeId: q.nodeId, hostKeyName: q.hostKeyName, keyType: q.keyType, fingerprint: q.fingerprint, ...(q.replaces ? { replaced: q.replaces } : {}) })),
         });
       }
-      for (const q of jumpsTrusted) ctx.out(`Jump host ${q.hostKeyName}: trusted ${keyTypeLabel(q.keyType)} ${q.fingerprint}\n`);
+      for (const q of jumpsTrusted) {
+        ctx.out(`Jump host ${q.hostKeyName}: trusted ${keyTypeLabel(q.keyType)} ${q.fingerprint}${q.replaces ? ` (replacing ${q.replaces.join(', ')})` : ''}\n`);
+      }
       ctx.out(`Node ${result.nodeId} (${result.hostKeyName}) offers ${keyTypeLabel(result.keyType)} key ${result.fingerprint}\n`);
       if (result.outcome === 'alreadyTrusted') {
         ctx.out(`Already trusted (${result.source === 'known_hosts' ? 'in your known_hosts' : `in ${trustStore.path}`}). Nothing changed.\n`);

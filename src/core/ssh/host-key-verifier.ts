@@ -22,6 +22,8 @@ export interface HostKeyQuestion {
   keyType: string;
   /** Key types already known for this host (another type is offered now), for the face to mention. */
   knownKeyTypes: string[];
+  /** Set only with `replaceChanged`: the fingerprints the new key would replace. */
+  replaces?: string[];
 }
 
 /** Face callback for policy 'ask': resolve true to trust the key (it is then stored in the trust store). */
@@ -37,6 +39,11 @@ export interface HostKeyVerifierOptions {
   trustStore: TrustStore;
   policy: HostKeyPolicy;
   ask?: AskHostKey;
+  /**
+   * Only for `ocm trust --replace` (the user's explicit decision): a changed key is offered to `ask`
+   * with `replaces` set, and replaced in the trust store on yes. Never set on ordinary connects.
+   */
+  replaceChanged?: boolean;
   /** Node id to name in "ocm trust <id>" advice (for a ProxyJump hop: the node being reached). Default nodeId. */
   trustNodeId?: string;
 }
@@ -92,8 +99,14 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
         return true;
       case 'revoked':
         throw hostKeyRevokedError(options, fingerprint, verdict.line);
-      case 'changed':
+      case 'changed': {
+        const replaces = [...verdict.knownHosts.map((l) => sha256Fingerprint(l.blob)), ...verdict.trusted.map((e) => e.fingerprint)];
+        if (options.replaceChanged && options.ask && (await options.ask({ nodeId: options.nodeId, host: options.host, port: options.port, hostKeyName: options.hostKeyName, fingerprint, keyType, knownKeyTypes: [], replaces }))) {
+          await options.trustStore.add({ hostKeyName: options.hostKeyName, host: options.host, port: options.port, keyBlob, nodeId: options.nodeId, replace: true });
+          return true;
+        }
         throw hostKeyChangedError(options, keyType, fingerprint, verdict);
+      }
       case 'unknown': {
         const accept = await decideUnknown(keyType, fingerprint, verdict);
         if (accept) {

@@ -35,6 +35,8 @@ export interface ResolveTargetDeps {
   trustStore?: TrustStore;
   /** Local user name (default: the OS user). */
   localUser?: string;
+  /** Only `ocm trust --replace`: changed keys (of jump hosts) go to `ask` instead of being refused. */
+  replaceChangedHostKeys?: boolean;
 }
 
 /** A ProxyJump chain longer than this is a loop in the config. */
@@ -114,6 +116,7 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
     trustStore: deps.trustStore,
     policy: effectiveHostKeyPolicy(deps.hostKeyPolicy, resolved.strictHostKeyChecking),
     ...(deps.ask ? { ask: deps.ask } : {}),
+    ...(deps.replaceChangedHostKeys ? { replaceChanged: true } : {}),
   });
   const agentSocket = await agentSocketFor(resolved, deps.env);
   return {
