@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { locateOpenclaw, parseLocateOutput } from '../../../src/core/openclaw/locate';
+import type { Transport } from '../../../src/core/transport/types';
+import { LocalTransport } from '../../../src/core/transport/local-transport';
+import { materialiseFixture } from '../../support/openclaw-fixtures';
+
+/** A LocalTransport whose commands see a different HOME, a bare PATH and /bin/sh as login shell. */
+function transportWithHome(home: string, extraEnv: Record<string, string> = {}): Transport {
+  const local = new LocalTransport({ nodeId: 'n1' });
+  const env = { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ENV: '', ...extraEnv };
+  return new Proxy(local, {
+    get(target, prop, receiver) {
+      if (prop === 'exec') return (cmd: string, opts: Record<string, unknown> = {}) => target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+async function fakeOpenclaw(path: string, versionLine = 'OpenClaw 2026.9.6 (eb377ac)'): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, `#!/bin/sh\n[ "$1" = --version ] && echo ${JSON.stringify(versionLine)}\n`);
+  await chmod(path, 0o755);
+}
+
+const temps: string[] = [];
+async function tempHome(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'ocm-locate-'));
+  temps.push(d);
+  return d;
+}
+after(async () => {
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
+
+test('a 2026.9.6 node: binary in ~/.local/bin, default state dir, config read, port from the config', async () => {
+  const fx = await materialiseFixture('v2026.9.6');
+  try {
+    await fakeOpenclaw(join(fx.home, '.local', 'bin', 'openclaw'));
+    const loc = await locateOpenclaw(transportWithHome(fx.home), { id: 'n1' });
+    assert.equal(loc.installed, true, loc.reason);
+    assert.equal(loc.bin, join(fx.home, '.local', 'bin', 'openclaw'));
+    assert.equal(loc.binSource, 'common-path');
+    assert.equal(loc.version, '2026.9.6');
+    assert.equal(loc.commit, 'eb377ac');
+    assert.equal(loc.stateDir, fx.stateDir);
+    assert.equal(loc.stateDirSource, 'default');
+    assert.equal(loc.configPath, join(fx.stateDir, 'openclaw.json'));
+    assert.ok(loc.config, String(loc.configError?.message));
+    assert.equal(loc.gatewayPort, 18789);
+    assert.equal(loc.gatewayPortSource, 'config');
+    assert.equal(loc.supervisor, 'unmanaged');
+    assert.equal(loc.cliEnv.OPENCLAW_STATE_DIR, undefined);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('registry path and state dir win (with ~), env port beats the config, systemd unit detected', async () => {
+  const fx = await materialiseFixture('v2026.7.1', 'custom-state-dir');
+  try {
+    await fakeOpenclaw(join(fx.home, 'tools', 'oc'), 'OpenClaw 2026.7.1 (2d2ddc4)');
+    await mkdir(join(fx.home, '.config', 'systemd', 'user'), { recursive: true });
+    await writeFile(join(fx.home, '.config', 'systemd', 'user', 'openclaw-gateway.service'), '[Service]\n');
+    const loc = await locateOpenclaw(transportWithHome(fx.home, { OPENCLAW_GATEWAY_PORT: '19555' }), { id: 'n1', openclawPath: '~/tools/oc', stateDir: '~/oc-state' });
+    assert.equal(loc.bin, join(fx.home, 'tools', 'oc'));
+    assert.equal(loc.binSource, 'registry');
+    assert.equal(loc.version, '2026.7.1');
+    assert.equal(loc.stateDir, join(fx.home, 'oc-state'));
+    assert.equal(loc.stateDirSource, 'registry');
+    assert.equal(loc.cliEnv.OPENCLAW_STATE_DIR, join(fx.home, 'oc-state'));
+    assert.equal(loc.gatewayPort, 19555);
+    assert.equal(loc.gatewayPortSource, 'env');
+    assert.equal(loc.supervisor, 'systemd');
+    assert.ok(loc.config);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('OPENCLAW_STATE_DIR from the environment and a login shell that finds the binary', async () => {
+  const home = await tempHome();
+  await fakeOpenclaw(join(home, 'nvm', 'bin', 'openclaw'));
+  await mkdir(join(home, 'st'), { recursive: true });
+  await writeFile(join(home, 'st', 'openclaw.json'), '{ gateway: { port: 18800 } }');
+  await writeFile(join(home, '.profile'), `PATH="${join(home, 'nvm', 'bin')}:$PATH"; export PATH\n`);
+  const loc = await locateOpenclaw(transportWithHome(home, { OPENCLAW_STATE_DIR: join(home, 'st') }), { id: 'n1' });
+  assert.equal(loc.binSource, 'login-shell');
+  assert.equal(loc.stateDir, join(home, 'st'));
+  assert.equal(loc.stateDirSource, 'env');
+  assert.equal(loc.gatewayPort, 18800);
+  assert.ok(loc.cliEnv.PATH!.startsWith(join(home, 'nvm', 'bin') + ':'));
+});
+
+test('legacy ~/.clawdbot with clawdbot.json', async () => {
+  const home = await tempHome();
+  await fakeOpenclaw(join(home, '.npm-global', 'bin', 'openclaw'), 'OpenClaw 2026.1.30');
+  await mkdir(join(home, '.clawdbot'));
+  await writeFile(join(home, '.clawdbot', 'clawdbot.json'), '{ agents: { list: [{ id: "main" }] } }');
+  const loc = await locateOpenclaw(transportWithHome(home), { id: 'n1' });
+  assert.equal(loc.stateDir, join(home, '.clawdbot'));
+  assert.equal(loc.stateDirSource, 'legacy');
+  assert.equal(loc.configPath, join(home, '.clawdbot', 'clawdbot.json'));
+  assert.equal(loc.configSource, 'legacy');
+  assert.equal(loc.version, '2026.1.30');
+});
+
+test('a node without OpenClaw is reported as not installed, with a reason', async () => {
+  const home = await tempHome();
+  const loc = await locateOpenclaw(transportWithHome(home), { id: 'bare' });
+  assert.equal(loc.installed, false);
+  assert.match(loc.reason!, /openclaw was not found on node bare/);
+  assert.equal(loc.configExists, false);
+  assert.equal(loc.config, undefined);
+  assert.equal(loc.gatewayPort, 18789);
+});
+
+test('a broken openclaw.json gives invalidConfig naming file, line and column', async () => {
+  const home = await tempHome();
+  await fakeOpenclaw(join(home, '.local', 'bin', 'openclaw'));
+  await mkdir(join(home, '.openclaw'));
+  await writeFile(join(home, '.openclaw', 'openclaw.json'), '{\n  gateway: { port: 18789 },\n  agents: { list: [ { id: "main" ] },\n}\n');
+  const loc = await locateOpenclaw(transportWithHome(home), { id: 'n1' });
+  assert.equal(loc.installed, true);
+  assert.equal(loc.configExists, true);
+  assert.equal(loc.configError?.kind, 'invalidConfig');
+  assert.match(loc.configError!.message, new RegExp(`${join(home, '.openclaw', 'openclaw.json').replace(/[.]/g, '\\.')}:3:\\d+`));
+});
+
+test('a configured binary that does not exist is a clear reason', async () => {
+  const home = await tempHome();
+  const loc = await locateOpenclaw(transportWithHome(home), { id: 'n1', openclawPath: '/nope/openclaw' });
+  assert.equal(loc.installed, false);
+  assert.match(loc.reason!, /\/nope\/openclaw.*does not exist/);
+});
+
+test('parseLocateOutput keeps the config text after the marker intact', () => {
+  const out = 'home=/h\nbin=/h/b/openclaw\nbin_source=path\nversion_line=OpenClaw 2026.9.6 (eb377ac)\nstate=/h/.openclaw\nstate_source=default\nstate_exists=1\nconfig=/h/.openclaw/openclaw.json\nconfig_source=state\nsupervisor=unmanaged\nconfig_size=20\n__OCM_CONFIG_BEGIN__\n{ a: "x=y\\n" }\nlast=1\n';
+  const p = parseLocateOutput(out, { id: 'n' });
+  assert.equal(p.configText, '{ a: "x=y\\n" }\nlast=1\n');
+  assert.equal(p.version, '2026.9.6');
+  assert.equal(p.cliEnv.PATH!.split(':')[0], '/h/b');
+});
