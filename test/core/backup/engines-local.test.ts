@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isOcmError } from '../../../src/core/errors';
-import { backupNode } from '../../../src/core/backup/backup-node';
+import { backupNode, chooseEngine } from '../../../src/core/backup/backup-node';
 import { diffBackupWithLive } from '../../../src/core/backup/live-diff';
 import { readArchiveFile } from '../../../src/core/backup/read-entry';
 import { BackupStore } from '../../../src/core/backup/store';
@@ -185,7 +185,6 @@ describe('native engine (openclaw backup create) over LocalTransport with a stan
   });
 
   it('auto picks the own engine for old OpenClaw or with transcripts', async () => {
-    const { chooseEngine } = await import('../../../src/core/backup/backup-node');
     assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.3.7' }, false), 'ocm');
     assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.3.8' }, false), 'openclaw');
     assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.9.6' }, true), 'ocm');
