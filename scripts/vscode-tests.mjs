@@ -16,7 +16,10 @@ import { dirname, join, relative } from 'node:path';
 import { ensureCodeServer, ensurePlaywrightCore, chromiumPath } from './tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const testsOut = join(root, 'out', 'test', 'extension');
+// `npx vscode-test` (.vscode-test.mjs) reads the bundles from out/test/extension; our own runs use a
+// folder per run (still inside the checkout, so `require('mocha')` resolves) and remove it after, so
+// two runs in one checkout do not rebuild each other's files.
+const testCliOut = join(root, 'out', 'test', 'extension');
 const screenshotsDir = join(root, 'test-output', 'screenshots');
 const workbenchLogFile = join(root, 'test-output', 'vscode-tests.log');
 const VIEW_CONTAINER_TITLE = 'OpenClaw';
@@ -73,7 +76,7 @@ function findTestSources(dir) {
 }
 
 /** Bundles every test file (and the run() entry) on its own; `vscode` and mocha come from outside. */
-export async function compileTests() {
+async function compileTests(testsOut) {
   const esbuild = await import('esbuild');
   rmSync(testsOut, { recursive: true, force: true });
   const sources = findTestSources(join(root, 'test', 'extension'));
@@ -98,16 +101,19 @@ async function main() {
   const started = Date.now();
 
   let step = Date.now();
-  await runNode(['scripts/build.mjs']);
-  const testFiles = await compileTests();
-  say(`built the extension and bundled ${testFiles} test file(s) into ${relative(root, testsOut)} in ${seconds(step)}`);
-  if (options.compileOnly) return 0;
+  if (!options.compileOnly) {
+    await ensureCodeServer();
+    await ensurePlaywrightCore();
+    chromiumPath();
+    say(`tools ready in ${seconds(step)}`);
+  }
 
   step = Date.now();
-  await ensureCodeServer();
-  await ensurePlaywrightCore();
-  chromiumPath();
-  say(`tools ready in ${seconds(step)}`);
+  await runNode(['scripts/build.mjs']);
+  const testsOut = options.compileOnly ? testCliOut : join(root, 'out', 'vscode-tests', `run-${process.pid}`);
+  const testFiles = await compileTests(testsOut);
+  say(`built the extension and bundled ${testFiles} test file(s) into ${relative(root, testsOut)} in ${seconds(step)}`);
+  if (options.compileOnly) return 0;
 
   const budgetSeconds = Number(process.env.OCM_VSCODE_TEST_TIMEOUT_S ?? 300);
   const work = mkdtempSync(join(tmpdir(), 'ocm-vscode-tests-'));
@@ -126,6 +132,7 @@ async function main() {
     await Promise.race([browser?.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
+    rmSync(testsOut, { recursive: true, force: true });
   };
   // On timeout the browser and server are torn down; the main flow then fails with this message.
   let timedOut;
