@@ -125,6 +125,18 @@ describe('host key verifier', () => {
     assert.equal((await trustStore.lookup(NAME)).length, 1);
   });
 
+  it('replaceChanged (ocm trust --replace only) offers a changed key with the old fingerprints and replaces it on yes', async () => {
+    const old = newKey();
+    const offered = newKey();
+    const { dir, trustStore } = await setup();
+    await trustStore.add({ hostKeyName: NAME, host: '127.0.0.1', port: 2222, keyBlob: old.blob });
+    const questions: HostKeyQuestion[] = [];
+    const verifier = createHostKeyVerifier({ nodeId: 'jump:b', trustNodeId: 'n1', host: '127.0.0.1', port: 2222, hostKeyName: NAME, knownHostsFiles: [join(dir, 'known_hosts')], trustStore, policy: 'strict', replaceChanged: true, ask: async (q) => (questions.push(q), true) });
+    assert.equal(await verifier.verify(offered.blob), true);
+    assert.deepEqual(questions[0]?.replaces, [sha256Fingerprint(old.blob)]);
+    assert.deepEqual((await trustStore.list()).map((e) => e.fingerprint), [sha256Fingerprint(offered.blob)]);
+  });
+
   it('ask without a face callback behaves like strict', async () => {
     const { make } = await setup();
     const verifier = make('ask');
