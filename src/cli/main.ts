@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OcmError, toOcmError } from '../core/errors';
 import { registerRegistryCommands } from './commands/registry';
+import { registerBackupCommands } from './commands/backup';
 import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
@@ -18,6 +19,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
 
   registerRegistryCommands(program, ctx);
+  registerBackupCommands(program, ctx);
   registerTrustCommands(program, ctx);
   registerFilesCommands(program, ctx);
 

@@ -8,6 +8,7 @@ export { archiveRootName, type OpenClawManifest } from './manifest';
 export { compareOpenclawVersions, hasNativeBackup, NATIVE_BACKUP_MIN_VERSION, runNativeEngine, type OpenclawCommand } from './native-engine';
 export { runOwnEngine, type OwnEngineParams, type OwnEngineResult } from './ocm-engine';
 export { readArchiveFile, readArchiveFiles } from './read-entry';
-export { BackupStore, defaultBackupRoot, readIndexFile, serializeIndex, type BackupSummary, type PruneResult } from './store';
+export { BackupStore, backupStoreFor, defaultBackupRoot, readIndexFile, serializeIndex, type BackupSummary, type PruneResult } from './store';
 export * from './types';
 export { verifyArchive, type VerifyResult } from './verify';
+export { backupSourcesFromLocation, openclawCommandFromLocation } from './sources';

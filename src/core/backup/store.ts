@@ -272,3 +272,9 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The store a face should use: `OCM_BACKUP_DIR` (a configured folder) or `<ocm home>/backups`. */
+export function backupStoreFor(env: NodeJS.ProcessEnv = process.env): BackupStore {
+  const configured = env.OCM_BACKUP_DIR?.trim();
+  return new BackupStore(configured ? resolve(configured) : defaultBackupRoot(ocmHome(env)));
+}

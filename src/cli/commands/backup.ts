@@ -1,0 +1,309 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import {
+  addLineCounts,
+  backupNode,
+  backupSourcesFromLocation,
+  backupStoreFor,
+  diffBackups,
+  diffBackupWithLive,
+  liveReader,
+  openclawCommandFromLocation,
+  readArchiveFiles,
+  unifiedDiff,
+  verifyArchive,
+  type BackupDiff,
+  type BackupIndex,
+  type BackupStore,
+  type EngineChoice,
+} from '../../core/backup';
+import { OcmError, toOcmError } from '../../core/errors';
+import { locateOpenclaw } from '../../core/openclaw/locate';
+import type { NodeEntry } from '../../core/registry';
+import { transportForNode } from '../../core/transport/for-node';
+import type { Transport } from '../../core/transport/types';
+import { printJson, type CliContext } from '../context';
+import { formatTable } from '../table';
+import { registryFor } from './registry';
+
+/**
+ * `ocm backup | backups | verify | diff | prune | pin | unpin`: the backup store from the terminal.
+ * A cron line for scheduled backups: `0 3 * * * ocm backup --all --json >> ~/ocm-backup.log 2>&1`.
+ */
+
+const ENGINES: EngineChoice[] = ['auto', 'openclaw', 'ocm'];
+
+function usage(message: string): OcmError {
+  return new OcmError('invalidInput', message, { usage: true });
+}
+
+/** Ctrl-C cancels the running backup (the partial archive is removed) instead of killing us mid-write. */
+function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const onInt = (): void => ac.abort();
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onInt);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onInt);
+    },
+  };
+}
+
+async function gatewayListening(transport: Transport, port: number): Promise<boolean> {
+  try {
+    const socket = await transport.connectTcp(port, { timeoutMs: 3_000 });
+    socket.destroy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+function summaryJson(index: BackupIndex): Omit<BackupIndex, 'entries'> & { entryCount: number } {
+  const { entries, ...rest } = index;
+  return { ...rest, entryCount: entries.length };
+}
+
+async function backupOne(
+  ctx: CliContext,
+  store: BackupStore,
+  node: NodeEntry,
+  opts: { engine: EngineChoice; includeTranscripts: boolean; configOnly: boolean },
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const transport = await transportForNode(node);
+  try {
+    const location = await locateOpenclaw(transport, node, { signal });
+    const sources = backupSourcesFromLocation(location);
+    const gatewayRunning = await gatewayListening(transport, location.gatewayPort);
+    let lastReport = 0;
+    const result = await backupNode({
+      store,
+      nodeId: node.id,
+      transport,
+      engine: opts.engine,
+      openclaw: openclawCommandFromLocation(location),
+      sources,
+      includeTranscripts: opts.includeTranscripts,
+      configOnly: opts.configOnly,
+      gatewayRunning,
+      signal,
+      onProgress: (p) => {
+        if (ctx.json || p.phase !== 'transferring' || Date.now() - lastReport < 1000) return;
+        lastReport = Date.now();
+        ctx.err(`${node.id}: ${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)}` : ''} received\n`);
+      },
+    });
+    return { nodeId: node.id, ok: true, engine: result.engine, archivePath: result.archivePath, warnings: result.warnings, backup: summaryJson(result.index) };
+  } finally {
+    await transport.close();
+  }
+}
+
+function printDiff(ctx: CliContext, labelA: string, labelB: string, d: BackupDiff): void {
+  ctx.out(`Comparing ${labelA} → ${labelB}\n`);
+  const lines = (c: { linesAdded?: number; linesRemoved?: number; modeOnly?: boolean; modeA?: number; modeB?: number; noLineCount?: string }): string =>
+    c.modeOnly
+      ? ` (mode ${c.modeA?.toString(8)} → ${c.modeB?.toString(8)})`
+      : c.linesAdded !== undefined
+        ? ` (+${c.linesAdded} -${c.linesRemoved})`
+        : c.noLineCount
+          ? ` (${c.noLineCount})`
+          : '';
+  for (const a of d.added) ctx.out(`  A  ${a.path}\n`);
+  for (const r of d.removed) ctx.out(`  D  ${r.path}\n`);
+  for (const c of d.changed) ctx.out(`  M  ${c.path}${lines(c)}\n`);
+  ctx.out(`${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged.\n`);
+}
+
+export function registerBackupCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('backup')
+    .description('back up nodes into the local backup store (OpenClaw\'s own backup when available, else a streamed tar)')
+    .argument('[ids...]', 'node ids')
+    .option('--all', 'every active node')
+    .option('--engine <engine>', 'auto | openclaw | ocm', 'auto')
+    .option('--include-transcripts', "also session transcripts (JSONL), which OpenClaw's own backup leaves out (uses the ocm engine)")
+    .option('--config-only', 'only the config file')
+    .option('--json', 'print {"results":[{nodeId, ok, engine, archivePath, backup | error}]}')
+    .action(async (ids: string[], opts: { all?: boolean; engine: string; includeTranscripts?: boolean; configOnly?: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      if (!ENGINES.includes(opts.engine as EngineChoice)) throw usage(`--engine must be one of ${ENGINES.join(', ')} (got "${opts.engine}").`);
+      if (!opts.all && ids.length === 0) throw usage('Name the nodes to back up (ocm backup <id...>) or use --all.');
+      const registry = registryFor(ctx);
+      const nodes = opts.all ? await registry.list({ includeRetired: false }) : await Promise.all(ids.map((id) => registry.get(id)));
+      if (nodes.length === 0) throw new OcmError('notFound', 'There are no active nodes to back up. Add one with: ocm add <id> <target>');
+      const store = backupStoreFor(ctx.env);
+      const { signal, dispose } = interruptSignal();
+      const results: Array<Record<string, unknown>> = [];
+      try {
+        for (const node of nodes) {
+          if (signal.aborted) break;
+          if (!ctx.json) ctx.err(`${node.id}: backing up...\n`);
+          try {
+            const r = await backupOne(ctx, store, node, { engine: opts.engine as EngineChoice, includeTranscripts: Boolean(opts.includeTranscripts), configOnly: Boolean(opts.configOnly) }, signal);
+            results.push(r);
+            if (!ctx.json) {
+              const b = r.backup as ReturnType<typeof summaryJson>;
+              ctx.out(`${node.id}: ${b.nodeId}/${b.id} (${r.engine}, ${humanSize(b.archiveSize)}, ${b.entryCount} entries)\n`);
+              for (const w of r.warnings as string[]) ctx.err(`${node.id}: warning: ${w}\n`);
+            }
+          } catch (e) {
+            const err = toOcmError(e);
+            results.push({ nodeId: node.id, ok: false, error: err.toJSON() });
+            if (!ctx.json) ctx.err(`${node.id}: backup failed: ${err.message}\n`);
+          }
+        }
+      } finally {
+        dispose();
+      }
+      if (results.some((r) => !r.ok) || signal.aborted) ctx.exitCode = 1;
+      if (ctx.json) printJson(ctx, { results });
+    });
+
+  program
+    .command('backups')
+    .description('list backups in the store (newest first)')
+    .argument('[id]', 'only this node')
+    .option('--json', 'print {"backups":[{id,nodeId,createdAt,engine,openclawVersion,archiveFile,archiveSize,pinned,...}]}')
+    .action(async (nodeId: string | undefined, opts: { json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const store = backupStoreFor(ctx.env);
+      const backups = await store.list(nodeId);
+      if (opts.json) return printJson(ctx, { store: store.root, backups });
+      if (backups.length === 0) {
+        ctx.out(`No backups${nodeId ? ` of ${nodeId}` : ''} in ${store.root}. Make one with: ocm backup <id>\n`);
+        return;
+      }
+      ctx.out(
+        formatTable(
+          ['BACKUP', 'CREATED', 'ENGINE', 'OPENCLAW', 'SIZE', 'PINNED'],
+          backups.map((b) => [`${b.nodeId}/${b.id}`, b.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), b.engine, b.openclawVersion ?? '-', humanSize(b.archiveSize), b.pinned ? 'yes' : '']),
+        ),
+      );
+    });
+
+  program
+    .command('verify')
+    .description('verify a backup: checksum, every entry against its index, structure and safety (nothing is extracted)')
+    .argument('<backup>', '<nodeId>/<id>, an id, or the path of an archive')
+    .option('--json', 'print the verification result as JSON')
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const store = backupStoreFor(ctx.env);
+      let archivePath: string;
+      let index: BackupIndex | undefined;
+      try {
+        index = await store.resolve(ref);
+        archivePath = store.archivePath(index);
+      } catch (e) {
+        // An archive outside the store (no index): structure and safety checks only.
+        if (!(e instanceof OcmError && e.kind === 'notFound' && existsSync(ref))) throw e;
+        archivePath = ref;
+      }
+      const result = await verifyArchive(archivePath, index);
+      if (opts.json) return printJson(ctx, result);
+      ctx.out(
+        `Backup OK: ${archivePath}\n  ${result.entryCount} entries, ${result.fileCount} files, ${humanSize(result.totalBytes)} unpacked, OpenClaw ${result.runtimeVersion}\n` +
+          (index ? '  Checksum and every entry match the index.\n' : '  No index (not from this store): structure and safety checked only.\n') +
+          (result.externalSymbolicLinks.length ? `  ${result.externalSymbolicLinks.length} symbolic link(s) point outside the state dir (kept as links).\n` : ''),
+      );
+    });
+
+  program
+    .command('diff')
+    .description('compare two backups, or a backup with the live node')
+    .argument('<a>', 'a backup (the older side)')
+    .argument('<b>', 'another backup, or "live" for the node as it is now')
+    .option('--file <path>', 'print a unified diff of this one file (absolute path on the node)')
+    .option('--no-lines', 'skip line counts (index only, fastest)')
+    .option('--json', 'print {"a","b","added":[],"removed":[],"changed":[{path,sizeA,sizeB,linesAdded?,linesRemoved?}],"unchanged":N}')
+    .action(async (refA: string, refB: string, opts: { file?: string; lines: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const store = backupStoreFor(ctx.env);
+      const a = await store.resolve(refA);
+      const archiveA = store.archivePath(a);
+      const labelA = `${a.nodeId}/${a.id}`;
+      const readA = (paths: string[]) => readArchiveFiles(archiveA, paths);
+      let transport: Transport | undefined;
+      try {
+        let d: BackupDiff;
+        let labelB: string;
+        let readB: (paths: string[]) => Promise<Map<string, Buffer>>;
+        if (refB === 'live') {
+          const node = await registryFor(ctx).get(a.nodeId);
+          transport = await transportForNode(node);
+          labelB = `${a.nodeId} (live)`;
+          readB = liveReader(transport);
+          d = opts.file ? { added: [], removed: [], changed: [], unchanged: 0 } : await diffBackupWithLive(a, transport);
+        } else {
+          const b = await store.resolve(refB);
+          const archiveB = store.archivePath(b);
+          labelB = `${b.nodeId}/${b.id}`;
+          readB = (paths) => readArchiveFiles(archiveB, paths);
+          d = diffBackups(a, b);
+        }
+        if (opts.file) {
+          if (!opts.file.startsWith('/')) throw usage(`--file needs the absolute path on the node (as listed by "ocm diff"), got "${opts.file}".`);
+          const [sideA, sideB] = await Promise.all([readA([opts.file]), readB([opts.file])]);
+          if (!sideA.has(opts.file) && !sideB.has(opts.file)) throw new OcmError('notFound', `${opts.file} is in neither ${labelA} nor ${labelB}.`, { path: opts.file });
+          const patch = unifiedDiff(opts.file, 'a', 'b', sideA.get(opts.file), sideB.get(opts.file));
+          if (opts.json) return printJson(ctx, { a: labelA, b: labelB, path: opts.file, patch });
+          ctx.out(patch);
+          return;
+        }
+        if (opts.lines) await addLineCounts(d, readA, readB);
+        if (opts.json) return printJson(ctx, { a: labelA, b: labelB, ...d });
+        printDiff(ctx, labelA, labelB, d);
+      } finally {
+        await transport?.close();
+      }
+    });
+
+  program
+    .command('prune')
+    .description('delete old backups: keep the newest N per node plus pinned ones')
+    .option('--keep <n>', 'backups to keep per node', '10')
+    .option('--node <id>', 'only this node')
+    .option('--dry-run', 'only show what would be deleted')
+    .option('--json', 'print {"dryRun":bool,"removed":[...],"kept":[...]}')
+    .action(async (opts: { keep: string; node?: string; dryRun?: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const keep = Number(opts.keep);
+      if (!/^\d+$/.test(opts.keep)) throw usage(`--keep must be a whole number ≥ 0 (got "${opts.keep}").`);
+      const result = await backupStoreFor(ctx.env).prune({ keep, ...(opts.node ? { nodeId: opts.node } : {}), dryRun: Boolean(opts.dryRun) });
+      if (opts.json) return printJson(ctx, result);
+      const verb = result.dryRun ? 'Would delete' : 'Deleted';
+      for (const r of result.removed) ctx.out(`${verb} ${r.nodeId}/${r.id}\n`);
+      ctx.out(`${verb} ${result.removed.length} backup(s); kept ${result.kept.length}.\n`);
+    });
+
+  for (const [verb, pinned] of [['pin', true], ['unpin', false]] as const) {
+    program
+      .command(verb)
+      .description(pinned ? 'keep a backup forever (prune skips pinned backups)' : 'let prune delete a backup again')
+      .argument('<backup>', '<nodeId>/<id> or an id')
+      .option('--json', 'print the backup summary as JSON')
+      .action(async (ref: string, opts: { json?: boolean }) => {
+        ctx.json = Boolean(opts.json);
+        const index = await backupStoreFor(ctx.env).setPinned(ref, pinned);
+        if (opts.json) return printJson(ctx, { backup: summaryJson(index) });
+        ctx.out(`${pinned ? 'Pinned' : 'Unpinned'} ${index.nodeId}/${index.id}.\n`);
+      });
+  }
+}
