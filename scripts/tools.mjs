@@ -202,12 +202,14 @@ async function timed(what, body) {
 }
 
 /**
- * The environment minus what an outer npm (`npm test`, `npm start`) exported for its scripts. An
+ * The environment minus what an outer npm (`npm test`, `npm start`) exported for its own script. An
  * inner npm would read npm_config_user_agent (".. node/v20 ..") as its own setting and hand it to
- * code-server's postinstall, which then refuses to install ("requires node v24").
+ * code-server's postinstall, which then refuses to install ("requires node v24"); the prefix ones
+ * would point the install at the checkout. The user's real npm settings (registry, cache, proxy) stay.
  */
 export function envWithoutNpmConfig(env = process.env) {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE' && key !== 'INIT_CWD'));
+  const outerNpmOnly = /^(npm_config_(user_agent|local_prefix|prefix)|npm_lifecycle_.*|npm_package_.*|npm_command|npm_execpath|npm_node_execpath|NODE|INIT_CWD)$/i;
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !outerNpmOnly.test(key)));
 }
 
 /** Runs a command with inherited output (installs are long; show progress), no stdin. */
