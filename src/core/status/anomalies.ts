@@ -1,0 +1,54 @@
+import type { Anomaly, NodeStatus } from './types';
+
+/** A state dir's filesystem fuller than this (percent) is flagged. */
+export const DISK_ALMOST_FULL_PCT = 90;
+
+/**
+ * The anomalies of a (possibly partial) status, most severe first: what `ocm status` highlights
+ * and what the tree decorates. Pure: computed from the status value alone.
+ */
+export function anomaliesOf(status: Omit<NodeStatus, 'anomalies'>): Anomaly[] {
+  const found: Anomaly[] = [];
+  if (!status.reachable) {
+    found.push({ kind: 'unreachable', severity: 'error', message: status.error?.message ?? 'The node could not be reached.' });
+    return found;
+  }
+  const oc = status.openclaw;
+  if (oc && !oc.installed) {
+    found.push({ kind: 'notInstalled', severity: 'warning', message: oc.reason ?? 'OpenClaw is not installed on this node.' });
+  }
+  if (status.agents?.configError) {
+    found.push({ kind: 'configBroken', severity: 'error', message: `openclaw.json cannot be used: ${status.agents.configError.message}` });
+  }
+  const gw = status.gateway;
+  if (gw && !gw.live) {
+    found.push({ kind: 'gatewayDown', severity: 'error', message: `Gateway not running on port ${gw.port}${gw.error ? ` (${gw.error})` : ''}.` });
+  } else if (gw && !gw.ready) {
+    found.push({ kind: 'gatewayNotReady', severity: 'error', message: `Gateway not ready${gw.startup && gw.startup !== 'started' ? ` (${gw.startup})` : ''}${gw.failing.length ? `: failing ${gw.failing.join(', ')}` : ''}.` });
+  }
+  const disk = status.hostFacts?.disk;
+  if (disk && disk.usedPct > DISK_ALMOST_FULL_PCT) {
+    found.push({ kind: 'diskAlmostFull', severity: 'warning', message: `Disk ${disk.mountPoint} (state dir) is ${disk.usedPct}% full, ${formatBytes(disk.availableBytes)} free.` });
+  }
+  for (const s of status.sessions?.rows ?? []) {
+    if (s.overThreshold) {
+      found.push({ kind: 'contextOverThreshold', severity: 'warning', message: `Session ${s.key} (agent ${s.agentId}) uses ${s.usedPct}% of its context window (over ${status.sessions!.thresholdPct}%).` });
+    }
+  }
+  if (status.error) {
+    found.push({ kind: 'checkIncomplete', severity: 'warning', message: `Check incomplete: ${status.error.message}` });
+  }
+  return found.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+}
+
+/** 1536 → `1.5 KiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+}
