@@ -4,7 +4,8 @@ import { OcmError } from '../../core/errors';
 import { ocmHome } from '../../core/home';
 import { getHistoryEntry, listHistory, readHistoryEntry } from '../../core/history';
 import type { NodeEntry } from '../../core/registry';
-import { readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, type ExpectedRemote, type SafeWriteResult } from '../../core/safe-write';
+import { locateOpenclaw } from '../../core/openclaw/locate';
+import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, validatorFromLocation, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
 import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
@@ -20,6 +21,16 @@ async function openNode(ctx: CliContext, nodeId: string): Promise<{ node: NodeEn
 function requireAbsolute(remotePath: string): void {
   if (!remotePath.startsWith('/')) {
     throw new OcmError('invalidInput', `"${remotePath}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.`, { remotePath, usage: true });
+  }
+}
+
+/** For openclaw.json: the node's own `openclaw` (located on the node, else the registry's path). */
+async function configValidator(t: Transport, node: NodeEntry, remotePath: string): Promise<OpenclawValidator | undefined> {
+  if (fileKindFor(remotePath) !== 'openclawConfig') return undefined;
+  try {
+    return validatorFromLocation(await locateOpenclaw(t, node)) ?? validatorForNode(node);
+  } catch {
+    return validatorForNode(node); // safeWrite says in its warnings when only JSON5 was checked
   }
 }
 
@@ -85,7 +96,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           }
           expected = 'absent';
         }
-        const validator = validatorForNode(node);
+        const validator = await configValidator(t, node, remotePath);
         const result = await safeWrite(t, {
           home: ocmHome(ctx.env),
           nodeId: id,
@@ -151,7 +162,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           ctx.exitCode = EXIT_USAGE;
           return;
         }
-        const validator = validatorForNode(node);
+        const validator = await configValidator(t, node, entry.remotePath);
         const result = await restoreHistoryEntry(t, { home, id: backupId, ...(validator ? { validator } : {}) });
         if (opts.json) return printJson(ctx, { ok: true, node: entry.nodeId, path: entry.remotePath, ...result, restored: result.restored });
         ctx.out(`Restored the version of ${entry.createdAt}.\n`);

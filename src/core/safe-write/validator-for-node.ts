@@ -1,10 +1,10 @@
+import type { OpenclawLocation } from '../openclaw/locate';
 import type { NodeEntry } from '../registry';
 import type { OpenclawValidator } from './types';
 
 /**
- * The validator for a node's configs, when the registry knows where its `openclaw` binary is.
- * (Discovering it — `command -v`, login shell, common paths — belongs to the OpenClaw locator;
- * without a known path, safeWrite checks JSON5 only and says so in its warnings.)
+ * The validator for a node's configs from what the registry knows (no round trip). Without a known
+ * binary, safeWrite checks JSON5 only and says so in its warnings; prefer validatorFromLocation.
  */
 export function validatorForNode(node: NodeEntry, extraEnv?: Record<string, string>): OpenclawValidator | undefined {
   if (!node.openclawPath) return undefined;
@@ -13,4 +13,14 @@ export function validatorForNode(node: NodeEntry, extraEnv?: Record<string, stri
     ...(node.stateDir ? { stateDir: node.stateDir } : {}),
     ...(extraEnv ? { env: extraEnv } : {}),
   };
+}
+
+/**
+ * The validator from a located OpenClaw (locateOpenclaw): its binary, state dir and the
+ * environment it must run with (PATH with the right Node, the node's OPENCLAW_* overrides).
+ * Undefined when no usable binary was found.
+ */
+export function validatorFromLocation(location: OpenclawLocation): OpenclawValidator | undefined {
+  if (!location.installed || !location.bin || !location.version) return undefined;
+  return { openclawPath: location.bin, stateDir: location.stateDir, env: { ...location.cliEnv } };
 }

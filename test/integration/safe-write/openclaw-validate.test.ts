@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +8,8 @@ import { isOcmError } from '../../../src/core/errors';
 import { listHistory, readHistoryEntry } from '../../../src/core/history';
 import { readForEdit, safeWrite, type OpenclawValidator } from '../../../src/core/safe-write';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
+import { shellQuote } from '../../../src/core/transport/shell-quote';
+import { runCli } from '../../support/cli';
 import { createOpenclawNode, type OpenclawTestNode } from '../../support/openclaw';
 
 /**
@@ -71,5 +73,35 @@ describe('safe save validates openclaw.json with the real OpenClaw CLI', { timeo
     assert.deepEqual((await readdir(node.stateDir)).filter((n) => n.includes('ocm-candidate')), []);
     // The pre-edit backup of the live version exists anyway (taken before validation).
     assert.equal((await listHistory(ocmHome, 'oc', node.configPath))[0]!.sha256, opened.sha256);
+  });
+
+  it('ocm put finds the node\'s openclaw (locateOpenclaw) and refuses an invalid config with its message', async () => {
+    // The registry's per-node openclaw path: here a wrapper that puts Node 24 first, as users do
+    // when OpenClaw's Node is not the login shell's default.
+    const wrapper = join(root, 'bin dir', 'openclaw-24');
+    await mkdir(join(root, 'bin dir'));
+    await writeFile(wrapper, `#!/bin/sh\nPATH=${shellQuote(node.install.env.PATH!)} exec ${shellQuote(node.install.bin)} "$@"\n`, { mode: 0o755 });
+    {
+      const env = { OCM_HOME: ocmHome };
+      const add = await runCli(['add', 'ocl', 'local', '--state-dir', node.stateDir, '--openclaw', wrapper], env);
+      assert.equal(add.code, 0, add.stderr);
+      const opened = await readForEdit(t, node.configPath);
+      const config = JSON5.parse(opened.content.toString('utf8')) as Record<string, Record<string, unknown>>;
+      config.tools = { ...(config.tools ?? {}), notARealKey: 1 };
+      const local = join(root, 'candidate.json');
+      await writeFile(local, JSON.stringify(config, null, 2));
+      const r = await runCli(['put', 'ocl', node.configPath, local, '--expect-sha256', opened.sha256, '--json'], env);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const err = r.json().error;
+      assert.equal(err.kind, 'invalidConfig');
+      assert.match(err.message, /notARealKey/);
+      assert.deepEqual(await readFile(node.configPath), opened.content);
+
+      delete config.tools!.notARealKey;
+      await writeFile(local, JSON.stringify(config, null, 2));
+      const ok = await runCli(['put', 'ocl', node.configPath, local, '--expect-sha256', opened.sha256, '--json'], env);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.equal(ok.json().validatedBy, 'openclaw');
+    }
   });
 });
