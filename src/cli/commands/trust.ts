@@ -9,12 +9,14 @@ import { resolveConnectTarget } from '../../core/ssh/resolve-target';
 import { trustHostKey } from '../../core/ssh/trust-host';
 import { TrustStore } from '../../core/ssh/trust-store';
 import { printJson, type CliContext } from '../context';
+import { terminalAuthPrompt } from '../terminal-auth-prompt';
 import { registryFor } from './registry';
 
 /**
  * What every CLI verb that connects passes to resolveConnectTarget: the user's home (HOME in the
- * CLI's env), the ocm trust store, and the unknown-host policy (`strict` unless --accept-new:
- * the CLI never asks about host keys).
+ * CLI's env), the ocm trust store, the unknown-host policy (`strict` unless --accept-new: the CLI
+ * never asks about host keys) and the terminal prompt for passwords/passphrases (answers
+ * "cancelled" at once when there is no terminal).
  */
 export function sshDepsFor(ctx: CliContext, options: { acceptNew?: boolean; prompt?: AuthPrompt; ask?: AskHostKey } = {}): ResolveTargetDeps {
   const policy: HostKeyPolicy = options.ask ? 'ask' : options.acceptNew ? 'accept-new' : 'strict';
@@ -23,7 +25,7 @@ export function sshDepsFor(ctx: CliContext, options: { acceptNew?: boolean; prom
     env: ctx.env,
     hostKeyPolicy: policy,
     trustStore: TrustStore.inHome(ocmHome(ctx.env)),
-    ...(options.prompt ? { prompt: options.prompt } : {}),
+    prompt: options.prompt ?? terminalAuthPrompt(),
     ...(options.ask ? { ask: options.ask } : {}),
   };
 }
