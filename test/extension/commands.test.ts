@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, extension } from '../support/vscode/extension-host';
+import { activateExtension, extension, writeRegistry } from '../support/vscode/extension-host';
 
 interface ManifestContributions {
   commands?: { command: string }[];
@@ -19,5 +19,17 @@ suite('commands', () => {
       .filter((id) => !viewIds.some((view) => id.startsWith(`${view}.`)))
       .sort();
     assert.deepEqual(registered, declared);
+  });
+
+  test('"Open nodes.json" opens the registry file of the ocm home in an editor', async () => {
+    await writeRegistry([{ id: 'alpha', host: 'alpha.example.net' }]);
+    const api = await activateExtension();
+    await vscode.commands.executeCommand('openclaw.openRegistry');
+    try {
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, api.registry.file);
+      assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /"alpha\.example\.net"/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 });
