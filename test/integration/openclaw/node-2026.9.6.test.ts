@@ -1,0 +1,3 @@
+import { realNodeTests } from './real-node';
+
+realNodeTests('2026.9.6');

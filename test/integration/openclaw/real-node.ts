@@ -1,0 +1,122 @@
+/**
+ * Shared body of the real-OpenClaw integration tests (one file per OpenClaw version, so each
+ * creates its node once): a node made by `openclaw onboard` + `agents add` in a temp HOME, with
+ * the binary reachable as ~/.local/bin/openclaw (a wrapper that runs it with Node 24, like a
+ * user's own install), seen through the LocalTransport with that HOME and a bare PATH.
+ */
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { isOcmError } from '../../../src/core/errors';
+import { AgentsCliCache, confirmAgentsWithCli, listAgentFiles, listConfigFiles, listNodeAgents, locateOpenclaw } from '../../../src/core/openclaw';
+import { shellQuote } from '../../../src/core/transport/shell-quote';
+import { LocalTransport } from '../../../src/core/transport/local-transport';
+import type { Transport } from '../../../src/core/transport/types';
+import { createOpenclawNode, type OpenclawTestNode } from '../../support/openclaw';
+
+export function transportAs(home: string): Transport {
+  const local = new LocalTransport({ nodeId: 'real' });
+  const exec = local.exec.bind(local);
+  local.exec = (cmd, opts = {}) => exec(cmd, { ...opts, env: { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...(opts.env ?? {}) } });
+  return local;
+}
+
+function comparable(a: object): Record<string, unknown> {
+  const r = a as Record<string, unknown>;
+  return { id: r.id, workspace: r.workspace, agentDir: r.agentDir, isDefault: r.isDefault, ...(r.name ? { name: r.name } : {}) };
+}
+
+export function realNodeTests(version: string): void {
+  let root: string;
+  let node: OpenclawTestNode;
+  let transport: Transport;
+  let expected: Array<Record<string, unknown>>;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), `ocm-real-${version}-`));
+    const home = join(root, 'home');
+    await mkdir(home);
+    node = await createOpenclawNode({ version, home, agents: [{ id: 'work' }, { id: 'research', workspace: join(home, 'projects', 'research') }] });
+    const wrapper = join(home, '.local', 'bin', 'openclaw');
+    await mkdir(join(home, '.local', 'bin'), { recursive: true });
+    const offline = Object.entries(node.install.env).filter(([k]) => k.startsWith('OPENCLAW_')).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    await writeFile(wrapper, `#!/bin/sh\nexport ${offline}\nexec ${shellQuote(node.install.nodeBin)} ${shellQuote(node.install.bin)} "$@"\n`);
+    await chmod(wrapper, 0o755);
+    transport = transportAs(home);
+    expected = await node.agentsList();
+  });
+  after(async () => {
+    await node?.stopGateway();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  test(`${version}: locateOpenclaw finds binary, version, state dir, config and port in one round trip`, async () => {
+    const loc = await locateOpenclaw(transport, { id: 'real' });
+    assert.equal(loc.installed, true, loc.reason);
+    assert.equal(loc.version, version);
+    assert.equal(loc.binSource, 'common-path');
+    assert.equal(loc.stateDir, node.stateDir);
+    assert.equal(loc.configPath, node.configPath);
+    assert.ok(loc.config, loc.configError?.message);
+    assert.equal(loc.gatewayPort, node.port);
+    assert.equal(loc.gatewayPortSource, 'config');
+    assert.equal(loc.supervisor, 'unmanaged');
+  });
+
+  test(`${version}: agents from the raw config equal 'openclaw agents list --json'`, async () => {
+    const r = await listNodeAgents(transport, { id: 'real' });
+    assert.equal(r.source, 'config');
+    assert.deepEqual(r.agents.map(comparable), expected.map(comparable));
+    assert.deepEqual(r.agents.map((a) => a.id), ['main', 'work', 'research']);
+  });
+
+  test(`${version}: confirmAgentsWithCli runs the real CLI over the transport, then serves the cache`, async () => {
+    const cache = new AgentsCliCache();
+    const loc = await locateOpenclaw(transport, { id: 'real' });
+    const first = await confirmAgentsWithCli(transport, loc, { cache });
+    assert.equal(first.cached, false);
+    assert.deepEqual(first.agents.map(comparable), expected.map(comparable));
+    const second = await confirmAgentsWithCli(transport, loc, { cache });
+    assert.equal(second.cached, true);
+    const confirmed = await listNodeAgents(transport, { id: 'real' }, { confirm: true, cache, location: loc });
+    assert.equal(confirmed.source, 'cli');
+    assert.equal(confirmed.corrected, undefined);
+  });
+
+  test(`${version}: agent files and config files of the real node`, async () => {
+    const { agents, location } = await listNodeAgents(transport, { id: 'real' });
+    const main = await listAgentFiles(transport, agents[0]!.workspace);
+    assert.ok(main.workspaceExists);
+    for (const name of ['SOUL.md', 'AGENTS.md', 'IDENTITY.md', 'USER.md']) assert.ok(main.files.some((f) => f.name === name), `${name} in ${main.files.map((f) => f.name)}`);
+    const research = await listAgentFiles(transport, agents[2]!.workspace);
+    assert.ok(research.files.length > 0);
+    const config = await listConfigFiles(transport, location);
+    assert.equal(config[0]!.path, node.configPath);
+  });
+
+  test(`${version}: a broken openclaw.json is reported with file, line and column`, async () => {
+    const good = await readFile(node.configPath, 'utf8');
+    try {
+      await writeFile(node.configPath, good.replace(/\}\s*$/, ',,}\n'));
+      const loc = await locateOpenclaw(transport, { id: 'real' });
+      assert.equal(loc.installed, true);
+      assert.equal(loc.configError?.kind, 'invalidConfig');
+      assert.match(loc.configError!.message, new RegExp(`openclaw\\.json:\\d+:\\d+: `));
+      await assert.rejects(listNodeAgents(transport, { id: 'real' }), (e) => isOcmError(e, 'invalidConfig'));
+    } finally {
+      await writeFile(node.configPath, good);
+    }
+  });
+
+  test(`${version}: a node without OpenClaw is reported as not installed`, async () => {
+    const bare = join(root, 'bare');
+    await mkdir(bare);
+    const loc = await locateOpenclaw(transportAs(bare), { id: 'bare' });
+    assert.equal(loc.installed, false);
+    assert.match(loc.reason!, /not found on node bare/);
+    const r = await listNodeAgents(transportAs(bare), { id: 'bare' }, { confirm: true });
+    assert.deepEqual(r.agents, []);
+  });
+}
