@@ -1,19 +1,54 @@
 import * as vscode from 'vscode';
-import { NodeRegistry } from '../core/registry';
 import { ocmHome, registryPath } from '../core/home';
+import { NodeAccess } from '../core/node-access';
+import { NodeModel } from '../core/node-model';
+import { NodeRegistry } from '../core/registry';
+import { VscodeAuthPrompt } from './auth-prompt';
+import { registerCommands, type CommandDeps } from './commands';
+import { askConflict } from './conflict-prompt';
+import { HISTORY_SCHEME, HistoryFileSystemProvider } from './fs/history-fs';
+import { OpenclawFileSystemProvider } from './fs/openclaw-fs';
+import { LIVE_SCHEME } from './fs/uris';
+import { askHostKey } from './host-key-prompt';
+import { sshTransportFactory } from './ssh-factory';
 import { NodesTreeProvider } from './tree/nodes-tree';
-import { registerCommands } from './commands';
 
 /**
- * Activation is cheap by design: no network I/O, only the registry file is read when the tree
- * first asks for children. Everything that talks to nodes happens on demand.
+ * Activation is cheap by design: no network I/O. Objects are created, providers registered; the
+ * registry file is read when the tree first asks, and nodes are contacted only on demand.
  */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const home = configuredHome();
   const registry = new NodeRegistry(registryPath(home));
-  const tree = new NodesTreeProvider(registry);
+  const ssh = sshTransportFactory();
+  const access = new NodeAccess({
+    registry,
+    env: { ...process.env, OCM_HOME: home },
+    hostKeyPolicy: 'ask',
+    ask: askHostKey,
+    prompt: new VscodeAuthPrompt(context.secrets),
+    ...ssh,
+  });
+  const model = new NodeModel(access, { confirmWithCli: true });
+  const tree = new NodesTreeProvider(registry, model);
   const view = vscode.window.createTreeView('openclaw.nodes', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
-  context.subscriptions.push(view, tree);
+  context.subscriptions.push(view, tree, { dispose: () => void access.close() });
+  context.subscriptions.push({ dispose: model.onDidChange((nodeId) => tree.refresh(nodeId)) });
+
+  const liveFs = new OpenclawFileSystemProvider({
+    access,
+    home,
+    isManagedPath: (nodeId, path) => model.isManagedPath(nodeId, path),
+    validatorFor: (nodeId) => model.validatorFor(nodeId),
+    askConflict,
+    onConfigSaved: (nodeId, remotePath, result) => void reportConfigSaved(nodeId, remotePath, result.warnings),
+  });
+  context.subscriptions.push(
+    liveFs,
+    vscode.workspace.registerFileSystemProvider(LIVE_SCHEME, liveFs, { isCaseSensitive: true }),
+    vscode.workspace.registerFileSystemProvider(HISTORY_SCHEME, new HistoryFileSystemProvider(home), { isCaseSensitive: true, isReadonly: true }),
+  );
+  context.subscriptions.push(...watchOpenDocuments(liveFs));
 
   // nodes.json is shared with the CLI: refresh when anyone changes it.
   const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(home), 'nodes.json'));
@@ -22,19 +57,51 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   watcher.onDidDelete(() => tree.refresh());
   context.subscriptions.push(watcher);
 
-  registerCommands(context, { registry, tree });
-  return { registry, tree, home };
+  const deps: CommandDeps = { registry, tree, access, model, home, liveFs, view };
+  registerCommands(context, deps);
+  return deps;
 }
 
 export function deactivate(): void {}
 
-export interface ExtensionApi {
-  registry: NodeRegistry;
-  tree: NodesTreeProvider;
-  home: string;
-}
+export type ExtensionApi = CommandDeps;
 
 function configuredHome(): string {
   const setting = vscode.workspace.getConfiguration('openclaw').get<string>('home');
   return setting && setting.trim() !== '' ? setting : ocmHome();
+}
+
+/**
+ * Agents rewrite their own files: an open, unmodified editor should show the node's current
+ * content. Open openclaw:// documents are re-checked when the window gains focus and on a modest
+ * timer (only while such documents are open).
+ */
+function watchOpenDocuments(liveFs: OpenclawFileSystemProvider): vscode.Disposable[] {
+  const hasLiveDocs = () => vscode.workspace.textDocuments.some((d) => d.uri.scheme === LIVE_SCHEME);
+  const poll = () => {
+    if (hasLiveDocs()) void liveFs.pollWatched();
+  };
+  const seconds = () => Math.max(2, vscode.workspace.getConfiguration('openclaw').get<number>('refreshInterval', 10));
+  let timer = setInterval(poll, seconds() * 1000);
+  return [
+    vscode.window.onDidChangeWindowState((state) => state.focused && poll()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('openclaw.refreshInterval')) return;
+      clearInterval(timer);
+      timer = setInterval(poll, seconds() * 1000);
+    }),
+    { dispose: () => clearInterval(timer) },
+  ];
+}
+
+async function reportConfigSaved(nodeId: string, remotePath: string, warnings: string[]): Promise<void> {
+  const restart = vscode.l10n.t('Restart Gateway');
+  const commands = await vscode.commands.getCommands(true);
+  const canRestart = commands.includes('openclaw.restartGateway');
+  const answer = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Saved {0} on {1}. The gateway reloads a valid config by itself; some settings need a restart.', remotePath.split('/').pop() ?? remotePath, nodeId),
+    { detail: warnings.join('\n') },
+    ...(canRestart ? [restart] : []),
+  );
+  if (answer === restart) await vscode.commands.executeCommand('openclaw.restartGateway', nodeId);
 }

@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
+import type { NodeAccess } from '../../core/node-access';
+import type { NodeModel } from '../../core/node-model';
 import type { NodeRegistry } from '../../core/registry';
-import type { NodesTreeProvider } from '../tree/nodes-tree';
+import type { OpenclawFileSystemProvider } from '../fs/openclaw-fs';
+import type { NodesTreeProvider, TreeNode } from '../tree/nodes-tree';
 import { registerAddNode } from './add-node';
+import { registerFileHistory } from './file-history';
 import { registerImportRegistry } from './import-registry';
 import { registerRetireNode } from './retire-node';
 import { registerViewCommands } from './view-commands';
@@ -9,6 +13,11 @@ import { registerViewCommands } from './view-commands';
 export interface CommandDeps {
   registry: NodeRegistry;
   tree: NodesTreeProvider;
+  access: NodeAccess;
+  model: NodeModel;
+  home: string;
+  liveFs: OpenclawFileSystemProvider;
+  view: vscode.TreeView<TreeNode>;
 }
 
 /** One file per command (or small family); this only wires them up. */
@@ -17,4 +26,5 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerImportRegistry(context, deps);
   registerRetireNode(context, deps);
   registerViewCommands(context, deps);
+  registerFileHistory(context, deps);
 }

@@ -1,12 +1,44 @@
 import * as vscode from 'vscode';
-import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { toOcmError } from '../../core/errors';
+import type { NodeModel } from '../../core/node-model';
+import type { AgentInfo, MemoryNote } from '../../core/openclaw';
+import type { NodeEntry, NodeRegistry } from '../../core/registry';
+import { liveUri } from '../fs/uris';
 
-export type TreeNode = NodeItem | MessageItem;
+export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem;
 
 export interface NodeItem {
   kind: 'node';
   node: NodeEntry;
+}
+
+export interface AgentItem {
+  kind: 'agent';
+  nodeId: string;
+  agent: AgentInfo;
+}
+
+export interface FileItem {
+  kind: 'file';
+  nodeId: string;
+  /** Agent the file belongs to; undefined for config files. */
+  agentId?: string;
+  remotePath: string;
+  label: string;
+  description?: string;
+  secret?: boolean;
+}
+
+export interface MemoryFolderItem {
+  kind: 'memoryFolder';
+  nodeId: string;
+  agentId: string;
+  notes: MemoryNote[];
+}
+
+export interface ConfigGroupItem {
+  kind: 'configGroup';
+  nodeId: string;
 }
 
 export interface MessageItem {
@@ -14,21 +46,32 @@ export interface MessageItem {
   id: string;
   label: string;
   detail?: string;
+  icon?: string;
 }
 
-/** Nodes → (later) agents → files. Ids are stable (no volatile text) so refreshes keep expansion. */
+/**
+ * Nodes → agents → files, plus each node's Config group. Ids are stable (no volatile text) so a
+ * refresh keeps what is expanded; state lives in contextValue for menus. A node that cannot be
+ * read shows why instead of an empty list.
+ */
 export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private showRetired = false;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Last known problem per node, shown on the node's icon and tooltip. */
+  private readonly nodeProblems = new Map<string, string>();
 
-  constructor(private readonly registry: NodeRegistry) {
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly model: NodeModel,
+  ) {
     void vscode.commands.executeCommand('setContext', 'openclaw.showRetired', false);
   }
 
   /** Debounced: a burst of file events becomes one refresh. */
-  refresh(): void {
+  refresh(nodeId?: string): void {
+    this.model.invalidate(nodeId);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
@@ -43,7 +86,54 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   async getChildren(element?: TreeNode): Promise<TreeNode[]> {
-    if (element) return [];
+    if (!element) return this.rootChildren();
+    switch (element.kind) {
+      case 'node':
+        return this.nodeChildren(element.node);
+      case 'agent':
+        return this.agentChildren(element);
+      case 'memoryFolder':
+        return element.notes.map((n) => ({ kind: 'file', nodeId: element.nodeId, agentId: element.agentId, remotePath: n.path, label: n.name }) as FileItem);
+      case 'configGroup':
+        return this.configChildren(element.nodeId);
+      default:
+        return [];
+    }
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  getTreeItem(element: TreeNode): vscode.TreeItem {
+    switch (element.kind) {
+      case 'message':
+        return messageTreeItem(element);
+      case 'node':
+        return this.nodeTreeItem(element.node);
+      case 'agent':
+        return agentTreeItem(element);
+      case 'memoryFolder': {
+        const item = new vscode.TreeItem('memory', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `memory:${element.nodeId}:${element.agentId}`;
+        item.iconPath = new vscode.ThemeIcon('calendar');
+        item.description = vscode.l10n.t('{0} daily notes', element.notes.length);
+        item.contextValue = 'memoryFolder';
+        return item;
+      }
+      case 'configGroup': {
+        const item = new vscode.TreeItem(vscode.l10n.t('Config'), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `config:${element.nodeId}`;
+        item.iconPath = new vscode.ThemeIcon('settings-gear');
+        item.contextValue = 'configGroup';
+        return item;
+      }
+      case 'file':
+        return fileTreeItem(element);
+    }
+  }
+
+  private async rootChildren(): Promise<TreeNode[]> {
     try {
       const nodes = await this.registry.list();
       await vscode.commands.executeCommand('setContext', 'openclaw.hasNodes', nodes.length > 0);
@@ -54,31 +144,89 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       await vscode.commands.executeCommand('setContext', 'openclaw.registryLoaded', true);
       await vscode.commands.executeCommand('setContext', 'openclaw.hasNodes', true);
       const err = toOcmError(e);
-      return [{ kind: 'message', id: 'registry-error', label: vscode.l10n.t('Node registry cannot be read'), detail: err.message }];
+      return [{ kind: 'message', id: 'registry-error', label: vscode.l10n.t('Node registry cannot be read'), detail: err.message, icon: 'error' }];
     }
   }
 
-  getTreeItem(element: TreeNode): vscode.TreeItem {
-    if (element.kind === 'message') {
-      const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.None);
-      item.id = element.id;
-      item.iconPath = new vscode.ThemeIcon('error');
-      item.tooltip = element.detail;
-      item.description = element.detail?.split('\n')[0];
-      item.contextValue = 'message';
-      return item;
+  private async nodeChildren(node: NodeEntry): Promise<TreeNode[]> {
+    try {
+      const { location, agents } = await this.model.describe(node.id);
+      this.nodeProblems.delete(node.id);
+      const children: TreeNode[] = [];
+      if (!location.installed) {
+        children.push({ kind: 'message', id: `msg:${node.id}:not-installed`, label: vscode.l10n.t('OpenClaw not found on this node'), detail: location.reason, icon: 'warning' });
+      }
+      children.push(...agents.map((agent) => ({ kind: 'agent', nodeId: node.id, agent }) as AgentItem));
+      children.push({ kind: 'configGroup', nodeId: node.id });
+      return children;
+    } catch (e) {
+      const err = toOcmError(e);
+      this.nodeProblems.set(node.id, err.message);
+      return [{ kind: 'message', id: `msg:${node.id}:error`, label: problemLabel(err.kind), detail: err.message, icon: 'error' }];
     }
-    const { node } = element;
-    const item = new vscode.TreeItem(node.id, vscode.TreeItemCollapsibleState.None);
+  }
+
+  private async agentChildren(item: AgentItem): Promise<TreeNode[]> {
+    try {
+      const files = await this.model.agentFiles(item.nodeId, item.agent.id);
+      if (!files.workspaceExists) {
+        return [{ kind: 'message', id: `msg:${item.nodeId}:${item.agent.id}:no-workspace`, label: vscode.l10n.t('Workspace does not exist yet'), detail: files.workspace, icon: 'info' }];
+      }
+      const children: TreeNode[] = files.files.map((f) => ({ kind: 'file', nodeId: item.nodeId, agentId: item.agent.id, remotePath: f.path, label: f.name }) as FileItem);
+      if (files.memoryNotes.length) children.push({ kind: 'memoryFolder', nodeId: item.nodeId, agentId: item.agent.id, notes: files.memoryNotes });
+      return children;
+    } catch (e) {
+      const err = toOcmError(e);
+      return [{ kind: 'message', id: `msg:${item.nodeId}:${item.agent.id}:error`, label: problemLabel(err.kind), detail: err.message, icon: 'error' }];
+    }
+  }
+
+  private async configChildren(nodeId: string): Promise<TreeNode[]> {
+    try {
+      const files = await this.model.configFiles(nodeId);
+      return files
+        .filter((f) => f.exists)
+        .map(
+          (f) =>
+            ({
+              kind: 'file',
+              nodeId,
+              remotePath: f.path,
+              label: f.path.split('/').pop() ?? f.path,
+              ...(f.role === 'include' ? { description: vscode.l10n.t('included') } : {}),
+              ...(f.secret ? { secret: true, description: vscode.l10n.t('secrets') } : {}),
+            }) as FileItem,
+        );
+    } catch (e) {
+      const err = toOcmError(e);
+      return [{ kind: 'message', id: `msg:${nodeId}:config-error`, label: problemLabel(err.kind), detail: err.message, icon: 'error' }];
+    }
+  }
+
+  private nodeTreeItem(node: NodeEntry): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.id, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `node:${node.id}`;
     const target = `${node.user ? node.user + '@' : ''}${node.host}${node.port ? ':' + node.port : ''}`;
+    const problem = this.nodeProblems.get(node.id);
     item.description = node.status === 'retired' ? vscode.l10n.t('{0} (retired)', target) : target;
-    item.iconPath = new vscode.ThemeIcon('server', node.status === 'retired' ? new vscode.ThemeColor('disabledForeground') : undefined);
-    item.contextValue = `node.${node.status}`;
+    item.iconPath =
+      node.status === 'retired'
+        ? new vscode.ThemeIcon('server', new vscode.ThemeColor('disabledForeground'))
+        : problem
+          ? new vscode.ThemeIcon('server', new vscode.ThemeColor('errorForeground'))
+          : new vscode.ThemeIcon('server');
+    item.contextValue = `node.${node.status}${node.host === 'local' ? '.local' : ''}`;
     item.tooltip = new vscode.MarkdownString(
-      [`**${node.id}**`, `${vscode.l10n.t('Host')}: \`${target}\``, node.labels.length ? `${vscode.l10n.t('Labels')}: ${node.labels.join(', ')}` : '']
+      [
+        `**${node.id}**`,
+        `${vscode.l10n.t('Host')}: \`${target}\``,
+        node.stateDir ? `${vscode.l10n.t('State dir')}: \`${node.stateDir}\`` : '',
+        node.labels.length ? `${vscode.l10n.t('Labels')}: ${node.labels.join(', ')}` : '',
+        problem ? `$(error) ${problem}` : '',
+      ]
         .filter(Boolean)
         .join('\n\n'),
+      true,
     );
     return item;
   }
@@ -86,5 +234,63 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   dispose(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.changed.dispose();
+  }
+}
+
+function agentTreeItem(element: AgentItem): vscode.TreeItem {
+  const { agent } = element;
+  const item = new vscode.TreeItem(agent.name && agent.name !== agent.id ? `${agent.id} — ${agent.name}` : agent.id, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `agent:${element.nodeId}:${agent.id}`;
+  item.iconPath = new vscode.ThemeIcon(agent.isDefault ? 'star-full' : 'hubot');
+  item.description = agent.isDefault ? vscode.l10n.t('default') : undefined;
+  item.contextValue = agent.isDefault ? 'agent.default' : 'agent';
+  item.tooltip = new vscode.MarkdownString(
+    [`**${agent.id}**`, `${vscode.l10n.t('Workspace')}: \`${agent.workspace}\``, `agentDir: \`${agent.agentDir}\``, agent.model ? `${vscode.l10n.t('Model')}: \`${agent.model}\`` : '']
+      .filter(Boolean)
+      .join('\n\n'),
+  );
+  return item;
+}
+
+function fileTreeItem(element: FileItem): vscode.TreeItem {
+  const uri = liveUri(element.nodeId, element.remotePath);
+  const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.None);
+  item.id = `file:${element.nodeId}:${element.remotePath}`;
+  item.resourceUri = uri;
+  if (element.description) item.description = element.description;
+  item.tooltip = `${element.nodeId}:${element.remotePath}`;
+  item.contextValue = element.secret ? 'file.secret' : element.remotePath.endsWith('.json') || element.remotePath.endsWith('.json5') ? 'file.config' : 'file';
+  item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [uri] };
+  return item;
+}
+
+function messageTreeItem(element: MessageItem): vscode.TreeItem {
+  const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.None);
+  item.id = element.id;
+  item.iconPath = new vscode.ThemeIcon(element.icon ?? 'info');
+  item.tooltip = element.detail;
+  item.description = element.detail?.split('\n')[0];
+  item.contextValue = 'message';
+  return item;
+}
+
+function problemLabel(kind: string): string {
+  switch (kind) {
+    case 'unreachable':
+      return vscode.l10n.t('Unreachable');
+    case 'auth':
+      return vscode.l10n.t('Authentication failed');
+    case 'hostKeyUnknown':
+      return vscode.l10n.t('Host key not trusted yet');
+    case 'hostKeyChanged':
+      return vscode.l10n.t('Host key changed: connection refused');
+    case 'timeout':
+      return vscode.l10n.t('Timed out');
+    case 'invalidConfig':
+      return vscode.l10n.t('openclaw.json cannot be read');
+    case 'permission':
+      return vscode.l10n.t('Permission denied');
+    default:
+      return vscode.l10n.t('Cannot read this node');
   }
 }

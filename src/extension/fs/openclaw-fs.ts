@@ -1,0 +1,243 @@
+import * as vscode from 'vscode';
+import { isOcmError, toOcmError, type OcmError } from '../../core/errors';
+import type { NodeAccess } from '../../core/node-access';
+import { readForEdit, safeWrite, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
+import type { FileStat as RemoteStat } from '../../core/transport/types';
+import { log } from '../log';
+import { parseLiveUri } from './uris';
+
+/** What the editor read, per URI: the `expected` of the next safe save. */
+interface ReadState {
+  sha256: string;
+  mtimeMs: number;
+  size: number;
+}
+
+export interface LiveFsDeps {
+  access: NodeAccess;
+  home: string;
+  /** True when the path is inside the node's OpenClaw folders (state dir, workspaces, config). */
+  isManagedPath(nodeId: string, remotePath: string): Promise<boolean>;
+  /** How to validate a config on this node (its located openclaw binary), if known. */
+  validatorFor(nodeId: string): Promise<OpenclawValidator | undefined>;
+  /** Called after a successful save of an OpenClaw config (offer a gateway restart). */
+  onConfigSaved?(nodeId: string, remotePath: string, result: SafeWriteResult): void;
+  /** Shows the conflict choice; returns what the user picked. */
+  askConflict?(uri: vscode.Uri, error: OcmError): Promise<'overwrite' | 'compare' | 'cancel'>;
+}
+
+/**
+ * `openclaw://<nodeId>/<path>`: live files on a node, read/write. Every write goes through the core
+ * safe save (pre-edit backup → conflict check by content hash → validation → atomic write).
+ * Stats carry mtime in milliseconds so VS Code's own "file is newer" check works too.
+ */
+export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changeEmitter.event;
+  private readonly readStates = new Map<string, ReadState>();
+  /** Last stat seen per watched URI, to notice writes made on the node (agents edit their own files). */
+  private readonly watched = new Map<string, { mtimeMs: number; size: number } | undefined>();
+  private pending: vscode.FileChangeEvent[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: LiveFsDeps) {}
+
+  watch(uri: vscode.Uri): vscode.Disposable {
+    const key = uri.toString();
+    if (!this.watched.has(key)) this.watched.set(key, undefined);
+    return new vscode.Disposable(() => this.watched.delete(key));
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    const { nodeId, remotePath } = parseLiveUri(uri);
+    const stat = await this.run(uri, async () => (await this.deps.access.transport(nodeId)).stat(remotePath));
+    this.remember(uri, stat);
+    return toVscodeStat(stat);
+  }
+
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    const { nodeId, remotePath } = parseLiveUri(uri);
+    const entries = await this.run(uri, async () => (await this.deps.access.transport(nodeId)).readdir(remotePath));
+    return entries.map((e) => [e.name, toFileType(e.type)]);
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const { nodeId, remotePath } = parseLiveUri(uri);
+    const read = await this.run(uri, async () => readForEdit(await this.deps.access.transport(nodeId), remotePath));
+    this.readStates.set(uri.toString(), { sha256: read.sha256, mtimeMs: read.mtimeMs, size: read.size });
+    this.remember(uri, { mtimeMs: read.mtimeMs, size: read.size });
+    return read.content;
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
+    const { nodeId, remotePath } = parseLiveUri(uri);
+    const transport = await this.run(uri, () => this.deps.access.transport(nodeId));
+    const existing = await this.run(uri, () => transport.statOrUndefined(remotePath));
+    if (existing && !options.overwrite) throw vscode.FileSystemError.FileExists(uri);
+    if (!existing && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
+    if (existing?.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
+
+    if (!(await this.deps.isManagedPath(nodeId, remotePath))) {
+      const save = vscode.l10n.t('Save');
+      const answer = await vscode.window.showWarningMessage(
+        vscode.l10n.t('{0} is outside the OpenClaw folders of node "{1}". Save it anyway?', remotePath, nodeId),
+        { modal: true },
+        save,
+      );
+      if (answer !== save) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('Save cancelled: the file is outside the OpenClaw folders.'));
+    }
+
+    const known = this.readStates.get(uri.toString());
+    // A file we never read in this window (e.g. workspace.fs.writeFile on an existing file) has no
+    // editor version to protect; the caller asked to overwrite explicitly. It is still backed up.
+    const expected: ExpectedRemote = known ?? 'absent';
+    const blindOverwrite = !known && existing !== undefined;
+    const validator = await this.deps.validatorFor(nodeId).catch(() => undefined);
+    const write = (overwrite: boolean) =>
+      safeWrite(transport, { home: this.deps.home, nodeId, remotePath, content, expected, overwrite, ...(validator ? { validator } : {}) });
+
+    let result: SafeWriteResult;
+    try {
+      result = await write(blindOverwrite);
+    } catch (e) {
+      if (!isOcmError(e, 'conflict')) throw this.toFsError(uri, e);
+      const choice = this.deps.askConflict ? await this.deps.askConflict(uri, e) : 'cancel';
+      if (choice !== 'overwrite') {
+        throw vscode.FileSystemError.Unavailable(vscode.l10n.t('Not saved: {0} changed on node "{1}" since you opened it. Your edit is still in the editor.', remotePath, nodeId));
+      }
+      try {
+        result = await write(true);
+      } catch (again) {
+        throw this.toFsError(uri, again);
+      }
+    }
+    this.readStates.set(uri.toString(), { sha256: result.savedSha256, mtimeMs: result.mtimeMs, size: result.size });
+    this.remember(uri, { mtimeMs: result.mtimeMs, size: result.size });
+    log().info(`saved ${nodeId}:${remotePath} (${result.size} bytes, backup ${result.backupId ?? 'none'}, validated by ${result.validatedBy})`);
+    for (const w of result.warnings) log().warn(`${nodeId}:${remotePath}: ${w}`);
+    this.fire({ type: existing ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri });
+    if (result.configChanged) this.deps.onConfigSaved?.(nodeId, remotePath, result);
+  }
+
+  async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {
+    const { nodeId, remotePath } = parseLiveUri(uri);
+    await this.run(uri, async () => (await this.deps.access.transport(nodeId)).remove(remotePath, { recursive: options.recursive }));
+    this.readStates.delete(uri.toString());
+    this.fire({ type: vscode.FileChangeType.Deleted, uri });
+  }
+
+  async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
+    const from = parseLiveUri(oldUri);
+    const to = parseLiveUri(newUri);
+    if (from.nodeId !== to.nodeId) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('Moving files between nodes is not supported.'));
+    await this.run(oldUri, async () => (await this.deps.access.transport(from.nodeId)).rename(from.remotePath, to.remotePath, { overwrite: options.overwrite }));
+    this.readStates.delete(oldUri.toString());
+    this.fire({ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri });
+  }
+
+  async createDirectory(uri: vscode.Uri): Promise<void> {
+    const { nodeId, remotePath } = parseLiveUri(uri);
+    await this.run(uri, async () => (await this.deps.access.transport(nodeId)).mkdir(remotePath));
+    this.fire({ type: vscode.FileChangeType.Created, uri });
+  }
+
+  /**
+   * Stats every watched (open) file and reports the ones that changed on the node, so an open,
+   * unmodified editor picks up an agent's own writes. Called on window focus and on a timer.
+   */
+  async pollWatched(): Promise<number> {
+    let changed = 0;
+    await Promise.all(
+      [...this.watched.entries()].map(async ([key, last]) => {
+        const uri = vscode.Uri.parse(key);
+        const { nodeId, remotePath } = parseLiveUri(uri);
+        try {
+          const stat = await (await this.deps.access.transport(nodeId)).statOrUndefined(remotePath, { timeoutMs: 5000 });
+          const now = stat ? { mtimeMs: stat.mtimeMs, size: stat.size } : undefined;
+          if (last && (!now || now.mtimeMs !== last.mtimeMs || now.size !== last.size)) {
+            changed += 1;
+            this.fire({ type: now ? vscode.FileChangeType.Changed : vscode.FileChangeType.Deleted, uri });
+          }
+          this.watched.set(key, now);
+        } catch {
+          // An unreachable node is reported when the user acts; polling stays quiet.
+        }
+      }),
+    );
+    return changed;
+  }
+
+  dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.changeEmitter.dispose();
+  }
+
+  private remember(uri: vscode.Uri, stat: { mtimeMs: number; size: number }): void {
+    const key = uri.toString();
+    if (this.watched.has(key)) this.watched.set(key, { mtimeMs: stat.mtimeMs, size: stat.size });
+  }
+
+  /** Batches change events (many files changing at once become one event). */
+  private fire(...events: vscode.FileChangeEvent[]): void {
+    this.pending.push(...events);
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      const batch = this.pending;
+      this.pending = [];
+      this.changeEmitter.fire(batch);
+    }, 5);
+  }
+
+  private async run<T>(uri: vscode.Uri, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw this.toFsError(uri, e);
+    }
+  }
+
+  private toFsError(uri: vscode.Uri, e: unknown): Error {
+    if (e instanceof vscode.FileSystemError) return e;
+    const err = toOcmError(e);
+    log().warn(`${uri.toString()}: ${err.kind}: ${err.message}`);
+    switch (err.kind) {
+      case 'notFound':
+        return vscode.FileSystemError.FileNotFound(uri);
+      case 'exists':
+        return vscode.FileSystemError.FileExists(uri);
+      case 'permission':
+        return vscode.FileSystemError.NoPermissions(err.message);
+      case 'unreachable':
+      case 'disconnected':
+      case 'timeout':
+        return vscode.FileSystemError.Unavailable(err.message);
+      default:
+        return vscode.FileSystemError.Unavailable(err.message);
+    }
+  }
+}
+
+function toFileType(type: RemoteStat['type']): vscode.FileType {
+  switch (type) {
+    case 'file':
+      return vscode.FileType.File;
+    case 'directory':
+      return vscode.FileType.Directory;
+    case 'symlink':
+      return vscode.FileType.SymbolicLink | vscode.FileType.File;
+    default:
+      return vscode.FileType.Unknown;
+  }
+}
+
+function toVscodeStat(stat: RemoteStat): vscode.FileStat {
+  return {
+    type: toFileType(stat.type),
+    ctime: stat.mtimeMs,
+    mtime: stat.mtimeMs,
+    size: stat.size,
+    // Read-only for us when no write bit is set for anyone: VS Code then opens it read-only.
+    ...((stat.mode & 0o222) === 0 ? { permissions: vscode.FilePermission.Readonly } : {}),
+  };
+}
