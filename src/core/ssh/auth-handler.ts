@@ -24,7 +24,22 @@ const PROMPT_ATTEMPTS = 3;
 
 type Step = { kind: 'agent' } | { kind: 'key'; identity: IdentityCandidate } | { kind: 'password'; attempt: number } | { kind: 'keyboard-interactive' };
 
-export function createAuthHandler(target: ConnectTarget): TargetAuth {
+export interface AuthHandlerHooks {
+  /** Called with true when a prompt opens and false when it is answered (the connect timeout pauses meanwhile). */
+  onPrompt?: (open: boolean) => void;
+}
+
+export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks = {}): TargetAuth {
+  /** Runs one face prompt with the connect timer paused: people take longer than a handshake. */
+  const asking = async <T>(question: () => Promise<T>): Promise<T> => {
+    hooks.onPrompt?.(true);
+    try {
+      return await question();
+    } finally {
+      hooks.onPrompt?.(false);
+    }
+  };
+
   const steps: Step[] = [];
   if (target.agentSocket) steps.push({ kind: 'agent' });
   for (const identity of target.identities) steps.push({ kind: 'key', identity });
@@ -58,7 +73,7 @@ export function createAuthHandler(target: ConnectTarget): TargetAuth {
         }
         case 'password': {
           if (!allowed(methodsLeft, 'password') || cancelled) continue;
-          const password = await target.prompt!.password({ nodeId: target.nodeId, username, host: target.host });
+          const password = await asking(() => target.prompt!.password({ nodeId: target.nodeId, username, host: target.host }));
           if (password === undefined) {
             cancelled = true;
             return false;
@@ -74,9 +89,7 @@ export function createAuthHandler(target: ConnectTarget): TargetAuth {
             username,
             prompt: (name, instructions, _lang, prompts, finish) => {
               if (prompts.length === 0) return finish([]);
-              target
-                .prompt!.keyboardInteractive({ nodeId: target.nodeId, name, instructions, prompts: prompts.map((p) => ({ prompt: p.prompt, echo: Boolean(p.echo) })) })
-                .then(
+              asking(() => target.prompt!.keyboardInteractive({ nodeId: target.nodeId, name, instructions, prompts: prompts.map((p) => ({ prompt: p.prompt, echo: Boolean(p.echo) })) })).then(
                   (answers) => {
                     if (answers === undefined) cancelled = true;
                     finish(answers ?? []);
@@ -104,7 +117,8 @@ export function createAuthHandler(target: ConnectTarget): TargetAuth {
       return undefined;
     }
     for (let attempt = 1; attempt <= PROMPT_ATTEMPTS; attempt++) {
-      const passphrase = await target.prompt.passphrase({ nodeId: target.nodeId, keyPath: identity.path });
+      const prompt = target.prompt;
+      const passphrase = await asking(() => prompt.passphrase({ nodeId: target.nodeId, keyPath: identity.path }));
       if (passphrase === undefined) {
         notes.push(`the passphrase prompt for ${identity.path} was dismissed`);
         return undefined;

@@ -66,9 +66,24 @@ function forwardTo(client: Client, via: ConnectTarget, next: ConnectTarget): Pro
 }
 
 function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions): Promise<Client> {
-  const auth = createAuthHandler(target);
   const client = new Client();
   const readyTimeout = options.readyTimeoutMs ?? 20_000;
+  // Our own handshake+auth timer instead of ssh2's readyTimeout, so time spent in a prompt does not count.
+  let remainingMs = readyTimeout;
+  let timerStartedAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let onTimeout = (): void => undefined;
+  const startTimer = (): void => {
+    timerStartedAt = Date.now();
+    timer = setTimeout(() => onTimeout(), Math.max(0, remainingMs));
+  };
+  const pauseTimer = (): void => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    remainingMs -= Date.now() - timerStartedAt;
+  };
+  const auth = createAuthHandler(target, { onPrompt: (open) => (open ? pauseTimer() : startTimer()) });
   // Only a refusal from this attempt's verifier call explains this attempt's failure.
   let refusedHostKey = false;
   let rejection: OcmError | undefined;
@@ -78,6 +93,7 @@ function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, opti
     const finish = (error?: OcmError): void => {
       if (settled) return;
       settled = true;
+      pauseTimer();
       options.signal?.removeEventListener('abort', onAbort);
       if (error) {
         client.end();
@@ -86,6 +102,8 @@ function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, opti
       } else resolve(client);
     };
     const onAbort = (): void => finish(new OcmError('cancelled', `Connecting to node "${target.nodeId}" was cancelled.`, { nodeId: target.nodeId }));
+    onTimeout = () =>
+      finish(new OcmError('timeout', `Node "${target.nodeId}" (${target.host}:${target.port}) did not complete the SSH handshake and login within ${Math.round(readyTimeout / 1000)} s. Check that the host is up and reachable.`, { nodeId: target.nodeId }));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -101,14 +119,17 @@ function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, opti
       host: target.host,
       port: target.port,
       username: target.username,
-      readyTimeout,
+      readyTimeout: 0,
       ...(sock ? { sock } : {}),
       hostVerifier:
         options.hostVerifier ??
-        ((key: Buffer, done: (accept: boolean) => void) =>
+        ((key: Buffer, done: (accept: boolean) => void) => {
+          // The verifier may ask the user about an unknown key: that time does not count either.
+          pauseTimer();
           void target.verifyHostKey(key).then(
             (accept) => {
               refusedHostKey = !accept;
+              if (!settled) startTimer();
               done(accept);
             },
             (e: unknown) => {
@@ -116,10 +137,12 @@ function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, opti
               rejection = toOcmError(e, 'hostKeyChanged');
               done(false);
             },
-          )),
+          );
+        }),
       authHandler: auth.handler,
       ...(options.extra ?? {}),
     };
+    startTimer();
     client.connect(config);
   });
 }

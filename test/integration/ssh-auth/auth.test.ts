@@ -143,6 +143,23 @@ describe('authentication against real sshd', () => {
     await assert.rejects(connectSsh(await resolveConnectTarget(entry, user.deps({ prompt: cancel }))), (e: unknown) => isOcmError(e, 'cancelled'));
   });
 
+  it('time spent answering a prompt does not count toward the connect timeout', async () => {
+    const node = set.nodes[0]!;
+    const user = makeUser(set, { knownHosts: knownHostsOf() });
+    const entry = nodeSchema.parse({ id: node.id, host: node.host, port: node.port, user: node.user });
+    const slow = scriptedPrompt({});
+    slow.password = async () => {
+      await new Promise((r) => setTimeout(r, 2500));
+      return node.password!;
+    };
+    const connection = await connectSsh(await resolveConnectTarget(entry, user.deps({ prompt: slow })), { readyTimeoutMs: 1500 });
+    try {
+      assert.equal((await execOut(connection.client, 'id -un')).stdout.trim(), node.user);
+    } finally {
+      connection.close();
+    }
+  });
+
   describe('ssh-agent', () => {
     let agent: ChildProcess | undefined;
     let socket = '';
