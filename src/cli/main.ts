@@ -4,6 +4,7 @@ import { registerRegistryCommands } from './commands/registry';
 import { registerBackupCommands } from './commands/backup';
 import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
+import { registerAgentsCommands } from './commands/agents';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 
 /**
@@ -22,6 +23,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerBackupCommands(program, ctx);
   registerTrustCommands(program, ctx);
   registerFilesCommands(program, ctx);
+  registerAgentsCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
