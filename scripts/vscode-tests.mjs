@@ -163,7 +163,7 @@ async function main() {
     server = await startCodeServer({
       workspace,
       stateDir: join(work, 'code-server'),
-      env: { OCM_HOME: ocmHome, ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}) },
+      env: { OCM_HOME: ocmHome, OCM_FIXTURES_DIR: join(root, 'test', 'fixtures', 'openclaw'), ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}) },
       onOutput: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
     });
     browser = await launchChromium();

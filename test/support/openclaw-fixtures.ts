@@ -7,7 +7,8 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const FIXTURES_DIR = join(__dirname, '..', 'fixtures', 'openclaw');
+/** OCM_FIXTURES_DIR lets bundled tests (extension host, where __dirname is out/) find the trees. */
+export const FIXTURES_DIR = process.env.OCM_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures', 'openclaw');
 export const FIXTURE_TREES = ['v2026.9.6', 'v2026.7.1', 'legacy-list'] as const;
 export type FixtureTree = (typeof FIXTURE_TREES)[number];
 

@@ -40,7 +40,12 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
   private pending: vscode.FileChangeEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: LiveFsDeps) {}
+  /** How a conflict is put to the user (replaceable: tests answer it without a modal dialog). */
+  conflictHandler: NonNullable<LiveFsDeps['askConflict']> | undefined;
+
+  constructor(private readonly deps: LiveFsDeps) {
+    this.conflictHandler = deps.askConflict;
+  }
 
   watch(uri: vscode.Uri): vscode.Disposable {
     const key = uri.toString();
@@ -101,7 +106,7 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
       result = await write(blindOverwrite);
     } catch (e) {
       if (!isOcmError(e, 'conflict')) throw this.toFsError(uri, e);
-      const choice = this.deps.askConflict ? await this.deps.askConflict(uri, e) : 'cancel';
+      const choice = this.conflictHandler ? await this.conflictHandler(uri, e) : 'cancel';
       if (choice !== 'overwrite') {
         throw vscode.FileSystemError.Unavailable(vscode.l10n.t('Not saved: {0} changed on node "{1}" since you opened it. Your edit is still in the editor.', remotePath, nodeId));
       }
