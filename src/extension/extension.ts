@@ -4,6 +4,7 @@ import { NodeAccess } from '../core/node-access';
 import { NodeModel } from '../core/node-model';
 import { NodeRegistry } from '../core/registry';
 import { VscodeAuthPrompt } from './auth-prompt';
+import { registerBackupUi } from './backups';
 import { registerCommands, type CommandDeps } from './commands';
 import { askConflict } from './conflict-prompt';
 import { HISTORY_SCHEME, HistoryFileSystemProvider } from './fs/history-fs';
@@ -59,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   const deps: CommandDeps = { registry, tree, access, model, home, liveFs, view };
   registerCommands(context, deps);
+  // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
+  registerBackupUi(context, { registry, home, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
   return deps;
 }
 

@@ -4,8 +4,9 @@ import type { NodeModel } from '../../core/node-model';
 import type { AgentInfo, MemoryNote } from '../../core/openclaw';
 import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { liveUri } from '../fs/uris';
+import { isBackupTreeNode, type BackupTreeNode, type BackupsTreeContributor } from '../backups/tree';
 
-export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem;
+export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode;
 
 export interface NodeItem {
   kind: 'node';
@@ -61,6 +62,8 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Last known problem per node, shown on the node's icon and tooltip. */
   private readonly nodeProblems = new Map<string, string>();
+  /** Each node's "Backups" group and below (src/extension/backups), set by registerBackupUi. */
+  private backups: BackupsTreeContributor | undefined;
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -79,6 +82,11 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     }, 100);
   }
 
+  setBackups(backups: BackupsTreeContributor): vscode.Disposable {
+    this.backups = backups;
+    return backups.onDidChange((group) => this.changed.fire(group));
+  }
+
   setShowRetired(show: boolean): void {
     this.showRetired = show;
     void vscode.commands.executeCommand('setContext', 'openclaw.showRetired', show);
@@ -87,9 +95,11 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   async getChildren(element?: TreeNode): Promise<TreeNode[]> {
     if (!element) return this.rootChildren();
+    if (isBackupTreeNode(element)) return this.backups?.getChildren(element) ?? [];
     switch (element.kind) {
       case 'node':
-        return this.nodeChildren(element.node);
+        // Backups are local: the group shows even when the node cannot be reached.
+        return [...(await this.nodeChildren(element.node)), ...(this.backups?.childrenForNode(element.node.id) ?? [])];
       case 'agent':
         return this.agentChildren(element);
       case 'memoryFolder':
@@ -105,7 +115,12 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return undefined;
   }
 
+  async resolveTreeItem(item: vscode.TreeItem, element: TreeNode): Promise<vscode.TreeItem> {
+    return isBackupTreeNode(element) && this.backups ? this.backups.resolveTreeItem(item, element) : item;
+  }
+
   getTreeItem(element: TreeNode): vscode.TreeItem {
+    if (isBackupTreeNode(element)) return this.backups!.getTreeItem(element);
     switch (element.kind) {
       case 'message':
         return messageTreeItem(element);
