@@ -5,3 +5,4 @@ export { anomaliesOf, formatBytes, DISK_ALMOST_FULL_PCT } from './anomalies';
 export { DEFAULT_CONTEXT_THRESHOLD_PCT, sessionUsages, parseSessionsJson, parseSessionsCliJson } from './sessions';
 export { probeGateway, parseReadyz, parseStartupz, parseHttpResponse } from './gateway-probe';
 export { buildHostFactsScript, parseHostFacts } from './host-facts';
+export * from './format';
