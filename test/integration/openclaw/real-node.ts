@@ -14,6 +14,7 @@ import { AgentsCliCache, confirmAgentsWithCli, listAgentFiles, listConfigFiles, 
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import type { Transport } from '../../../src/core/transport/types';
+import { runCli, tempOcmHome } from '../../support/cli';
 import { createOpenclawNode, type OpenclawTestNode } from '../../support/openclaw';
 
 export function transportAs(home: string): Transport {
@@ -33,13 +34,14 @@ export function realNodeTests(version: string): void {
   let node: OpenclawTestNode;
   let transport: Transport;
   let expected: Array<Record<string, unknown>>;
+  let wrapper: string;
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), `ocm-real-${version}-`));
     const home = join(root, 'home');
     await mkdir(home);
     node = await createOpenclawNode({ version, home, agents: [{ id: 'work' }, { id: 'research', workspace: join(home, 'projects', 'research') }] });
-    const wrapper = join(home, '.local', 'bin', 'openclaw');
+    wrapper = join(home, '.local', 'bin', 'openclaw');
     await mkdir(join(home, '.local', 'bin'), { recursive: true });
     const offline = Object.entries(node.install.env).filter(([k]) => k.startsWith('OPENCLAW_')).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     await writeFile(wrapper, `#!/bin/sh\nexport ${offline}\nexec ${shellQuote(node.install.nodeBin)} ${shellQuote(node.install.bin)} "$@"\n`);
@@ -107,6 +109,34 @@ export function realNodeTests(version: string): void {
       await assert.rejects(listNodeAgents(transport, { id: 'real' }), (e) => isOcmError(e, 'invalidConfig'));
     } finally {
       await writeFile(node.configPath, good);
+    }
+  });
+
+  test(`${version}: ocm agents <id> --json (registry state dir + openclaw path, confirmed by the CLI) and the text table`, async () => {
+    const ocmHome = await tempOcmHome();
+    try {
+      const env = { ...process.env, OCM_HOME: ocmHome };
+      const add = await runCli(['add', 'real', 'local', '--state-dir', node.stateDir, '--openclaw', wrapper], env);
+      assert.equal(add.code, 0, add.stderr);
+      const r = await runCli(['agents', 'real', '--json', '--files'], env);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const out = r.json();
+      assert.equal(out.openclaw.version, version);
+      assert.equal(out.source, 'cli');
+      assert.deepEqual(out.agents.map(comparable), expected.map(comparable));
+      assert.ok(out.agents[0].files.some((f: { name: string }) => f.name === 'SOUL.md'));
+      const text = await runCli(['agents', 'real', '--fast'], env);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /ID\s+NAME\s+DEFAULT\s+WORKSPACE/);
+      assert.match(text.stdout, new RegExp(`research\\s+research\\s+${join(node.home, 'projects', 'research').replace(/[.]/g, '\\.')}`));
+      const missing = await runCli(['add', 'bare', 'local', '--state-dir', join(root, 'nothing-here'), '--openclaw', join(root, 'no-openclaw')], env);
+      assert.equal(missing.code, 0);
+      const bare = await runCli(['agents', 'bare', '--json'], env);
+      assert.equal(bare.code, 1);
+      assert.equal(bare.json().error.kind, 'notFound');
+      assert.match(bare.json().error.message, /does not exist or is not executable/);
+    } finally {
+      await rm(ocmHome, { recursive: true, force: true });
     }
   });
 
