@@ -1,0 +1,242 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { backupNode, BackupStore, type BackupIndex } from '../../src/core/backup';
+import { LocalTransport } from '../../src/core/transport/local-transport';
+import type { ExtensionApi } from '../../src/extension/extension';
+import type { BackupEntryItem, BackupItem, BackupTreeNode } from '../../src/extension/backups/tree';
+import type { TreeNode } from '../../src/extension/tree/nodes-tree';
+import { activateExtension, extension, testHome, writeRegistry } from '../support/vscode/extension-host';
+
+/**
+ * Backups in the real workbench: a node with host "local" whose OpenClaw-like state dir (workspace
+ * files from the 2026.9.6 fixture) lives in a temp folder; backups are made with the core's own
+ * engine (no openclaw binary here) or through the extension's command.
+ */
+
+const NODE_ID = 'bk-local';
+
+let root: string;
+let stateDir: string;
+let workspace: string;
+let store: BackupStore;
+
+async function makeState(): Promise<void> {
+  root = await fs.mkdtemp(join(tmpdir(), 'ocm-backups-ext-'));
+  stateDir = join(root, 'state');
+  workspace = join(stateDir, 'workspace');
+  const fixture = join(extension().extensionPath, 'test', 'fixtures', 'openclaw', 'v2026.9.6', 'home', '.openclaw', 'workspace');
+  await fs.mkdir(stateDir, { recursive: true });
+  await fs.cp(fixture, workspace, { recursive: true });
+  const config = { agents: { list: [{ id: 'main', default: true, workspace }] }, gateway: { port: 18789 } };
+  await fs.writeFile(join(stateDir, 'openclaw.json'), JSON.stringify(config, null, 2) + '\n');
+  await fs.writeFile(join(workspace, 'MEMORY.md'), '# Memory\n\n- first fact\n');
+}
+
+/** A backup with the core (own engine), as the CLI would make it. */
+async function coreBackup(): Promise<BackupIndex> {
+  const transport = new LocalTransport({ nodeId: NODE_ID });
+  try {
+    const result = await backupNode({
+      store,
+      nodeId: NODE_ID,
+      transport,
+      engine: 'ocm',
+      sources: { stateDir, configPath: join(stateDir, 'openclaw.json'), workspaceDirs: [workspace], agentDirs: [{ agentId: 'main', path: join(stateDir, 'agents', 'main', 'agent') }] },
+    });
+    return result.index;
+  } finally {
+    await transport.close();
+  }
+}
+
+async function nodeItem(api: ExtensionApi): Promise<TreeNode> {
+  const node = (await api.tree.getChildren()).find((n) => n.kind === 'node' && n.node.id === NODE_ID);
+  assert.ok(node, `node ${NODE_ID} is not in the tree`);
+  return node;
+}
+
+async function backupsGroup(api: ExtensionApi): Promise<BackupTreeNode> {
+  const children = await api.tree.getChildren(await nodeItem(api));
+  const group = children.find((c) => c.kind === 'backups');
+  assert.ok(group, `no Backups group under ${NODE_ID}; children: ${children.map((c) => c.kind).join(', ')}`);
+  return group as BackupTreeNode;
+}
+
+async function backupItems(api: ExtensionApi): Promise<BackupItem[]> {
+  const children = await api.tree.getChildren(await backupsGroup(api));
+  return children.filter((c): c is BackupItem => c.kind === 'backup');
+}
+
+/** Walks folder rows down to `path` (top rows are full paths, nested rows names). */
+async function findEntry(api: ExtensionApi, parent: TreeNode, path: string): Promise<BackupEntryItem> {
+  let current: TreeNode = parent;
+  for (;;) {
+    const children = (await api.tree.getChildren(current)) as BackupEntryItem[];
+    const hit = children.find((c) => c.entry.path === path);
+    if (hit) return hit;
+    const next = children.find((c) => c.entry.type === 'directory' && path.startsWith(c.entry.path + '/'));
+    assert.ok(next, `no row leads to ${path}; rows: ${children.map((c) => c.entry.path).join(', ')}`);
+    current = next;
+  }
+}
+
+function label(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+suite('Backups', () => {
+  let older: BackupIndex;
+  let newer: BackupIndex;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    await makeState();
+    store = BackupStore.forHome(testHome());
+    older = await coreBackup();
+    await fs.writeFile(join(workspace, 'MEMORY.md'), '# Memory\n\n- first fact\n- second fact\n- third fact\n');
+    await fs.writeFile(join(workspace, 'NOTES.md'), 'new file\n');
+    // Index times have millisecond resolution; keep the two apart for a stable order.
+    await new Promise((r) => setTimeout(r, 20));
+    newer = await coreBackup();
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  setup(async () => {
+    await writeRegistry([{ id: NODE_ID, host: 'local', stateDir }]);
+  });
+
+  test('each node has a Backups group listing its backups newest first', async () => {
+    const api = await activateExtension();
+    const group = await backupsGroup(api);
+    const groupItem = api.tree.getTreeItem(group);
+    assert.equal(groupItem.contextValue, 'backups');
+    assert.equal(groupItem.id, `backups:${NODE_ID}`);
+    const backups = await backupItems(api);
+    assert.deepEqual(
+      backups.slice(0, 2).map((b) => b.summary.id),
+      [newer.id, older.id],
+    );
+    const item = api.tree.getTreeItem(backups[0]!);
+    assert.equal(item.id, `backup:${NODE_ID}:${newer.id}`);
+    assert.equal(item.contextValue, 'backup');
+    assert.match(label(item), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    assert.match(String(item.description), /^ocm · [\d.]+ (B|KB|MB)$/);
+    const resolved = await api.tree.resolveTreeItem(item, backups[0]!);
+    const tooltip = (resolved.tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, new RegExp(`Entries: ${newer.entries.length}`));
+    assert.match(tooltip, new RegExp(newer.archiveSha256));
+  });
+
+  test('a backup expands into its files as folders, from the index', async () => {
+    const api = await activateExtension();
+    const backup = (await backupItems(api)).find((b) => b.summary.id === newer.id)!;
+    const top = (await api.tree.getChildren(backup)) as BackupEntryItem[];
+    assert.deepEqual(
+      top.map((t) => t.label),
+      [stateDir],
+      'the lone chain of folders down to the state dir is one row',
+    );
+    const memory = await findEntry(api, backup, join(workspace, 'MEMORY.md'));
+    const memoryItem = api.tree.getTreeItem(memory);
+    assert.equal(memoryItem.id, `backup:${NODE_ID}:${newer.id}:${join(workspace, 'MEMORY.md')}`);
+    assert.equal(memoryItem.contextValue, 'backupFile');
+    assert.equal(memoryItem.command?.command, 'openclaw.openBackupFile');
+    assert.equal(memoryItem.resourceUri?.toString(), vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: `/${newer.id}${join(workspace, 'MEMORY.md')}` }).toString());
+  });
+
+  test('openclaw-backup:// serves the archived bytes and refuses writes', async () => {
+    await activateExtension();
+    const uri = (id: string, path: string) => vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: `/${id}${path}` });
+    const memoryPath = join(workspace, 'MEMORY.md');
+    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(older.id, memoryPath))).toString(), '# Memory\n\n- first fact\n');
+    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath))).toString(), '# Memory\n\n- first fact\n- second fact\n- third fact\n');
+    const stat = await vscode.workspace.fs.stat(uri(newer.id, memoryPath));
+    assert.equal(stat.type, vscode.FileType.File);
+    assert.equal(stat.permissions, vscode.FilePermission.Readonly);
+    const listing = await vscode.workspace.fs.readDirectory(uri(newer.id, workspace));
+    assert.ok(listing.some(([name]) => name === 'NOTES.md'), `listing: ${listing.map(([n]) => n).join(', ')}`);
+    assert.equal(vscode.workspace.fs.isWritableFileSystem('openclaw-backup'), false);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri(newer.id, memoryPath), Buffer.from('changed'))));
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.delete(uri(newer.id, memoryPath))));
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri(newer.id, join(workspace, 'missing.md')))), /FileNotFound|EntryNotFound|not found/i);
+    // The archive still holds the original bytes.
+    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath))).toString().includes('changed'), false);
+    // Opened in an editor, the document is read-only with the reason.
+    const doc = await vscode.workspace.openTextDocument(uri(older.id, memoryPath));
+    assert.equal(doc.getText(), '# Memory\n\n- first fact\n');
+  });
+
+  test('"Back Up Node" on the local node creates a backup that appears in the tree', async function () {
+    this.timeout(60_000);
+    const api = await activateExtension();
+    const before = (await backupItems(api)).map((b) => b.summary.id);
+    await fs.writeFile(join(workspace, 'MEMORY.md'), '# Memory\n\n- made by the command\n');
+    const changed = new Promise<void>((resolve) => {
+      const sub = api.tree.onDidChangeTreeData(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+    await vscode.commands.executeCommand('openclaw.backupNode', await nodeItem(api));
+    await changed;
+    const after = await backupItems(api);
+    assert.equal(after.length, before.length + 1);
+    const created = after[0]!;
+    assert.ok(!before.includes(created.summary.id), 'the newest backup is the new one');
+    assert.equal(created.summary.nodeId, NODE_ID);
+    const uri = vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: `/${created.summary.id}${join(workspace, 'MEMORY.md')}` });
+    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString(), '# Memory\n\n- made by the command\n');
+  });
+
+  test('pin and unpin change the backup state shown to menus', async () => {
+    const api = await activateExtension();
+    const target = (await backupItems(api)).find((b) => b.summary.id === older.id)!;
+    await vscode.commands.executeCommand('openclaw.pinBackup', target);
+    let item = (await backupItems(api)).find((b) => b.summary.id === older.id)!;
+    assert.equal(api.tree.getTreeItem(item).contextValue, 'backup.pinned');
+    assert.match(String(api.tree.getTreeItem(item).description), /pinned/);
+    await vscode.commands.executeCommand('openclaw.unpinBackup', item);
+    item = (await backupItems(api)).find((b) => b.summary.id === older.id)!;
+    assert.equal(api.tree.getTreeItem(item).contextValue, 'backup');
+  });
+
+  test('"Compare Backups" with two selected backups opens the multi-file diff editor', async function () {
+    this.timeout(30_000);
+    const api = await activateExtension();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const items = await backupItems(api);
+    const a = items.find((b) => b.summary.id === older.id)!;
+    const b = items.find((b) => b.summary.id === newer.id)!;
+    const opened = new Promise<vscode.Tab>((resolve) => {
+      const sub = vscode.window.tabGroups.onDidChangeTabs((e) => {
+        const tab = e.opened[0];
+        if (tab) {
+          sub.dispose();
+          resolve(tab);
+        }
+      });
+    });
+    // As VS Code calls it from a multi-selection: the clicked item, then all selected.
+    await vscode.commands.executeCommand('openclaw.compareBackups', b, [b, a]);
+    const tab = await Promise.race([opened, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
+    assert.ok(tab, 'no editor tab opened for the comparison');
+    assert.match(tab.label, /↔/);
+    assert.match(tab.label, new RegExp(NODE_ID));
+    // The multi-diff editor's tab input (TabInputTextMultiDiff) is newer than our @types/vscode.
+    const MultiDiff = (vscode as unknown as { TabInputTextMultiDiff?: new (...args: never[]) => unknown }).TabInputTextMultiDiff;
+    const input = tab.input;
+    assert.ok(
+      input instanceof vscode.TabInputTextDiff || (MultiDiff !== undefined && input instanceof MultiDiff),
+      `the comparison tab is not a diff editor (input: ${(input as object | undefined)?.constructor?.name ?? String(input)})`,
+    );
+    const diffs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === tab.label);
+    assert.equal(diffs.length, 1);
+  });
+});
