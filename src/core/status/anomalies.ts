@@ -15,7 +15,8 @@ export function anomaliesOf(status: Omit<NodeStatus, 'anomalies'>): Anomaly[] {
   }
   const oc = status.openclaw;
   if (oc && !oc.installed) {
-    found.push({ kind: 'notInstalled', severity: 'warning', message: oc.reason ?? 'OpenClaw is not installed on this node.' });
+    const running = status.gateway?.live ? `A gateway${status.gateway.version ? ` (${status.gateway.version})` : ''} answers on port ${status.gateway.port}, but the openclaw command was not found for this SSH user: ` : '';
+    found.push({ kind: 'notInstalled', severity: 'warning', message: `${running}${oc.reason ?? 'OpenClaw is not installed on this node.'}` });
   }
   if (status.agents?.configError) {
     found.push({ kind: 'configBroken', severity: 'error', message: `openclaw.json cannot be used: ${status.agents.configError.message}` });

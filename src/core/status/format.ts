@@ -37,7 +37,7 @@ export function gatewayLabel(s: NodeStatus): string {
 
 export function versionLabel(s: NodeStatus): string {
   if (!s.openclaw) return '-';
-  if (!s.openclaw.installed) return 'not installed';
+  if (!s.openclaw.installed) return s.gateway?.version ? `${s.gateway.version} (no cli)` : 'not installed';
   return s.openclaw.version ?? '?';
 }
 
