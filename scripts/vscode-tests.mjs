@@ -31,6 +31,7 @@ const WORKBENCH_NOISE = [
   /^(Resolving|Resolved) connection token/,
   /^Creating a socket/,
   /^Updating additional builtin extensions cache/,
+  /^Timed out waiting for authentication provider 'github' to register/,
   // The workbench cancels its pending reads when the test run closes it.
   /^Unable to read file '[^']*' \(Canceled: Canceled\)/,
 ];
