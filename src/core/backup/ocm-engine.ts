@@ -12,6 +12,7 @@ import type { ExecStream, Transport } from '../transport/types';
 import { checkArchivePath } from './archive-scan';
 import { excludedReason, tarExcludePatterns } from './exclusions';
 import { archivePathFor, isWithin, planAssets, type OpenClawManifest } from './manifest';
+import { ParallelGzip } from './parallel-gzip';
 import { TarWriter } from './tar-writer';
 import type { BackupProgress, BackupSources, IndexEntry } from './types';
 
@@ -202,7 +203,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
   const emitted = new Set<string>();
   const links: Array<{ entryPath: string; linkpath: string; sourcePath: string }> = [];
 
-  const gzip = zlib.createGzip({ level: p.gzipLevel ?? 1 });
+  const gzip = new ParallelGzip(p.gzipLevel ?? 1);
   const hashOut = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       archiveHash.update(chunk);
