@@ -1,4 +1,4 @@
-import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, NextAuthHandler } from 'ssh2';
+import { OpenSSHAgent, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type IdentityCallback, type NextAuthHandler, type ParsedKey, type PublicKeyEntry } from 'ssh2';
 import { OcmError } from '../errors';
 import type { ConnectTarget, IdentityCandidate } from './connect-target';
 import { decryptPrivateKey } from './identities';
@@ -61,10 +61,17 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
     while (next < steps.length) {
       const step = steps[next++]!;
       switch (step.kind) {
-        case 'agent':
+        case 'agent': {
           if (!allowed(methodsLeft, 'publickey')) continue;
+          if (target.identitiesOnly) {
+            const wanted = target.identities.flatMap((i) => (i.publicKey ? [i.publicKey] : []));
+            if (wanted.length === 0) continue;
+            tried.push(`ssh-agent keys matching IdentityFile (${target.agentSocket})`);
+            return { type: 'agent', username, agent: new FilteredAgent(target.agentSocket!, wanted) };
+          }
           tried.push(`ssh-agent (${target.agentSocket})`);
           return { type: 'agent', username, agent: target.agentSocket! };
+        }
         case 'key': {
           if (!allowed(methodsLeft, 'publickey')) continue;
           const method = await keyMethod(step.identity, username);
@@ -160,4 +167,31 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
       );
     },
   };
+}
+
+/** An ssh-agent client that lists only the keys in `allowed` (IdentitiesOnly). */
+class FilteredAgent extends OpenSSHAgent {
+  constructor(
+    socketPath: string,
+    private readonly allowed: readonly Buffer[],
+  ) {
+    super(socketPath);
+  }
+
+  override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+    super.getIdentities((err, keys) => {
+      if (err || !keys) return cb(err, keys);
+      cb(undefined, keys.filter((k) => this.allowed.some((blob) => blob.equals(publicBlobOfEntry(k)))));
+    });
+  }
+}
+
+/** Agent identities come as parsed keys or `{ pubKey }` entries depending on the ssh2 version. */
+function publicBlobOfEntry(entry: ParsedKey | PublicKeyEntry): Buffer {
+  const key = 'pubKey' in entry ? entry.pubKey : entry;
+  if ('getPublicSSH' in key) return Buffer.from(key.getPublicSSH());
+  const inner = key.pubKey;
+  if (Buffer.isBuffer(inner)) return inner;
+  if (typeof inner === 'string') return Buffer.alloc(0);
+  return Buffer.from(inner.getPublicSSH());
 }

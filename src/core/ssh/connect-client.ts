@@ -150,6 +150,14 @@ function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, opti
 function classifyConnectError(target: ConnectTarget, err: Error & { level?: string; code?: string }, authFailure: () => OcmError, readyTimeout: number): OcmError {
   const where = `${target.host}:${target.port}`;
   if (err.level === 'client-authentication') return authFailure();
+  if (/too many authentication failures/i.test(err.message)) {
+    const failure = authFailure();
+    return new OcmError(
+      'auth',
+      `Node "${target.nodeId}" (${target.username}@${where}) closed the login after too many key attempts (sshd MaxAuthTries), before the right key was tried. Add "IdentitiesOnly yes" and the right IdentityFile for this host in ~/.ssh/config, or set the node's identityFile.`,
+      failure.details,
+    );
+  }
   if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
     return new OcmError('timeout', `Node "${target.nodeId}" (${where}) did not complete the SSH handshake within ${Math.round(readyTimeout / 1000)} s. Check that the host is up and reachable.`, { nodeId: target.nodeId });
   }

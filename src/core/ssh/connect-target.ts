@@ -19,6 +19,11 @@ export interface ConnectTarget {
   identities: IdentityCandidate[];
   /** Path of the ssh-agent socket ($SSH_AUTH_SOCK or IdentityAgent), if any. */
   agentSocket?: string;
+  /**
+   * ssh_config IdentitiesOnly: offer only agent keys that match one of `identities` (by public
+   * key), like OpenSSH. Keeps an agent full of keys from hitting sshd's MaxAuthTries.
+   */
+  identitiesOnly?: boolean;
   /** Face-supplied prompts for password / keyboard-interactive / passphrase. */
   prompt?: AuthPrompt;
   /**
@@ -51,6 +56,8 @@ export interface IdentityCandidate {
   privateKey: Buffer;
   /** True when the key file is encrypted and needs a passphrase (asked via prompt). */
   encrypted: boolean;
+  /** Public key blob (from the key itself, or `<path>.pub` for an encrypted key) when known. */
+  publicKey?: Buffer;
 }
 
 /** How a face asks the user for secrets. Return undefined when the user cancels. */

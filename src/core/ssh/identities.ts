@@ -74,7 +74,25 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
       skipped.push({ path, reason });
       continue;
     }
-    identities.push({ path, privateKey: bytes, encrypted: kind === 'encrypted' });
+    const publicKey = kind === 'plain' ? publicBlobOf(bytes) : await publicBlobFromPubFile(`${path}.pub`);
+    identities.push({ path, privateKey: bytes, encrypted: kind === 'encrypted', ...(publicKey ? { publicKey } : {}) });
   }
   return { identities, skipped };
+}
+
+function publicBlobOf(privateKey: Buffer): Buffer | undefined {
+  const parsed = utils.parseKey(privateKey);
+  if (parsed instanceof Error) return undefined;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  return key ? Buffer.from(key.getPublicSSH()) : undefined;
+}
+
+/** `<type> <base64> [comment]` from a `.pub` file next to an encrypted key (it needs no passphrase). */
+async function publicBlobFromPubFile(path: string): Promise<Buffer | undefined> {
+  try {
+    const base64 = (await fs.readFile(path, 'utf8')).trim().split(/\s+/)[1];
+    return base64 ? Buffer.from(base64, 'base64') : undefined;
+  } catch {
+    return undefined;
+  }
 }

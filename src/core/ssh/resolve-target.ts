@@ -127,6 +127,7 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
     hostKeyName,
     identities,
     ...(agentSocket ? { agentSocket } : {}),
+    ...(resolved.identitiesOnly ? { identitiesOnly: true } : {}),
     ...(deps.prompt ? { prompt: deps.prompt } : {}),
     verifyHostKey: (key) => verifier.verify(key),
     hostKeyError: () => verifier.lastError,
@@ -137,10 +138,7 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
   };
 }
 
-/**
- * IdentityAgent (or $SSH_AUTH_SOCK) when the socket exists. IdentitiesOnly does not turn the agent
- * off here (OpenSSH would still use agent keys that match an IdentityFile; we offer all agent keys).
- */
+/** IdentityAgent (or $SSH_AUTH_SOCK) when the socket exists. (IdentitiesOnly filters the agent's keys later, in the auth handler.) */
 async function agentSocketFor(resolved: ResolvedSshHost, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (resolved.identityAgent === null) return undefined;
   const path = resolved.identityAgent ?? env.SSH_AUTH_SOCK;

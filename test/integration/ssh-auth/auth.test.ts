@@ -190,6 +190,37 @@ describe('authentication against real sshd', () => {
       await assert.rejects(connectSsh(noAgent), (e: unknown) => isOcmError(e, 'auth'));
     });
 
+    it('IdentitiesOnly: only agent keys matching IdentityFile are offered (an agent full of keys would hit MaxAuthTries)', async () => {
+      const node = set.nodes[1]!;
+      // A second agent holding 7 unrelated keys before the right one.
+      const crowdedSocket = join(set.dir, 'crowded-agent.sock');
+      const crowded = spawn('ssh-agent', ['-D', '-a', crowdedSocket], { stdio: 'ignore' });
+      try {
+        const deadline = Date.now() + 5000;
+        while (!existsSync(crowdedSocket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const junk = Array.from({ length: 7 }, (_, i) => {
+          const path = join(set.dir, `junk-key-${i}`);
+          writeFileSync(path, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+          return path;
+        });
+        const added = spawnSync('ssh-add', [...junk, node.clientKeyPath], { env: { SSH_AUTH_SOCK: crowdedSocket }, encoding: 'utf8' });
+        assert.equal(added.status, 0, added.stderr);
+
+        const user = makeUser(set, { knownHosts: knownHostsOf() });
+        const entry = nodeSchema.parse({ id: node.id, host: 'crowded' });
+        writeFileSync(user.sshConfigPath, `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${node.clientKeyPath}\n`);
+        const unfiltered = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
+        await assert.rejects(connectSsh(unfiltered), (e: unknown) => isOcmError(e, 'auth') && /IdentitiesOnly yes/.test(e.message), 'without IdentitiesOnly the 7 wrong agent keys exhaust MaxAuthTries first');
+
+        writeFileSync(user.sshConfigPath, `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${node.clientKeyPath}\n  IdentitiesOnly yes\n`);
+        const filtered = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
+        assert.equal(filtered.identitiesOnly, true);
+        assert.equal(await whoami(filtered), node.user);
+      } finally {
+        crowded.kill('SIGTERM');
+      }
+    });
+
     it('ocm trust reaches a node through a ProxyJump hop authenticated by the agent', async () => {
       const [bastion, inner] = [set.nodes[0]!, set.nodes[1]!];
       // The bastion authorizes the agent's key too.
