@@ -106,7 +106,7 @@ function sshdConfig(node: { port: number; user: string; dir: string }, options: 
     `AllowUsers ${node.user}`,
     'MaxStartups 100:30:200',
     `MaxSessions ${options.maxSessions}`,
-    'LogLevel VERBOSE',
+    `LogLevel ${process.env.OCM_SSHD_LOGLEVEL ?? 'VERBOSE'}`,
     'PubkeyAuthentication yes',
     'AuthorizedKeysFile .ssh/authorized_keys',
     `PasswordAuthentication ${options.password ? 'yes' : 'no'}`,

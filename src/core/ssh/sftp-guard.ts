@@ -1,0 +1,65 @@
+import { cancelledError, connectionLostError, mapSftpError, timeoutError, type OpDescription } from './error-map';
+import type { NodeConnection } from './connection';
+import type { OcmError } from '../errors';
+
+export interface GuardContext extends OpDescription {
+  /** 0 = no timeout. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one callback-style ssh2 call so that it always settles: with its own result, or with
+ * `disconnected`/`timeout` when the connection closes (ssh2 never calls back then), `timeout`
+ * after `timeoutMs`, or `cancelled` when `signal` aborts. `abandon` runs when the call is given up
+ * (close the channel / handle it may still open); `isAbandoned` lets late callbacks clean up.
+ */
+export function guard<T>(
+  connection: NodeConnection,
+  ctx: GuardContext,
+  start: (done: (err: unknown, value?: T) => void, isAbandoned: () => boolean) => void,
+  options: { abandon?: () => void; mapError?: (err: unknown, d: OpDescription) => OcmError } = {},
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err: OcmError | undefined, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      unsubscribe();
+      ctx.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        reject(err);
+      } else {
+        resolve(value as T);
+      }
+    };
+    const giveUp = (err: OcmError): void => {
+      if (settled) return;
+      finish(err);
+      try {
+        options.abandon?.();
+      } catch {
+        // Cleaning up after a dead call must not mask its error.
+      }
+    };
+    const onAbort = (): void => giveUp(cancelledError(ctx));
+    const unsubscribe = connection.onClose((reason) => giveUp(connectionLostError(ctx, reason)));
+    if (ctx.signal?.aborted) return onAbort();
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    if (ctx.timeoutMs > 0) timer = setTimeout(() => giveUp(timeoutError(ctx, ctx.timeoutMs)), ctx.timeoutMs);
+    try {
+      start(
+        (err, value) => {
+          if (err) finish((options.mapError ?? mapSftpError)(err, ctx));
+          else finish(undefined, value);
+        },
+        () => settled,
+      );
+    } catch (e) {
+      // ssh2 throws synchronously when the connection is already gone ("Not connected").
+      finish(connection.closed ? connectionLostError(ctx, connection.closeReason) : (options.mapError ?? mapSftpError)(e, ctx));
+    }
+  });
+}

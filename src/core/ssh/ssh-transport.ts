@@ -1,0 +1,576 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import type { ClientChannel, OpenMode, SFTPWrapper, Stats } from 'ssh2';
+import { OcmError, isOcmError } from '../errors';
+import { redactSecrets } from '../redact';
+import { envPrefix, shellQuote } from '../transport/shell-quote';
+import type { DirEntry, ExecOptions, ExecResult, ExecStream, ExecStreamOptions, FileStat, OpOptions, Transport, WriteOptions } from '../transport/types';
+import type { ConnectTarget } from './connect-target';
+import type { NodeConnection } from './connection';
+import { cancelledError, channelError, connectionLostError, timeoutError } from './error-map';
+import type { SshPool } from './pool';
+import { guard, type GuardContext } from './sftp-guard';
+import { readToEnd, writeAll } from './sftp-io';
+
+const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const STREAM_STDERR_BYTES = 1024 * 1024;
+
+/** Collects at most `limit` bytes; remembers that more came. */
+class BoundedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    const room = this.limit - this.size;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    if (chunk.length > room) this.truncated = true;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function fileType(mode: number): FileStat['type'] {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'directory';
+    case 0o120000:
+      return 'symlink';
+    default:
+      return 'other';
+  }
+}
+
+function toFileStat(attrs: Stats): FileStat {
+  return { type: fileType(attrs.mode), size: attrs.size, mtimeMs: attrs.mtime * 1000, mode: attrs.mode & 0o7777, uid: attrs.uid, gid: attrs.gid };
+}
+
+/**
+ * Runs commands through `/bin/sh -c` whatever the user's login shell is (fish, csh...), so env
+ * exports and quoting mean the same everywhere.
+ */
+function remoteCommand(command: string, env: Record<string, string> | undefined): string {
+  return `exec /bin/sh -c ${shellQuote(envPrefix(env) + command)}`;
+}
+
+/** What a log line may show of a command: no env values (tokens live there), secrets masked. */
+function loggable(command: string, env: Record<string, string> | undefined): string {
+  const keys = env ? Object.keys(env) : [];
+  return `${keys.length ? `[env ${keys.join(',')}] ` : ''}${redactSecrets(command)}`;
+}
+
+const isChannelOpenFailure = (e: unknown): boolean => e instanceof Error && !isOcmError(e) && /open failure|Channel open/i.test(e.message);
+
+/**
+ * Transport over one pooled SSH connection per node: commands over exec channels (at most
+ * MaxSessions − 2 at once), files over the connection's single SFTP channel. Every call settles:
+ * result, mapped error, timeout, `disconnected` when the link drops, or `cancelled`.
+ */
+export class SshTransport implements Transport {
+  readonly kind = 'ssh' as const;
+  readonly nodeId: string;
+
+  constructor(
+    private readonly pool: SshPool,
+    readonly target: ConnectTarget,
+  ) {
+    this.nodeId = target.nodeId;
+  }
+
+  private get settings(): SshPool['settings'] {
+    return this.pool.settings;
+  }
+
+  private ctx(op: string, path: string | undefined, options: OpOptions, defaultTimeoutMs: number): GuardContext {
+    const ctx: GuardContext = { nodeId: this.nodeId, op, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
+    if (path !== undefined) ctx.path = path;
+    if (options.signal) ctx.signal = options.signal;
+    return ctx;
+  }
+
+  private async withConnection<T>(signal: AbortSignal | undefined, work: (connection: NodeConnection) => Promise<T>): Promise<T> {
+    const connection = await this.pool.acquire(this.target, signal);
+    try {
+      return await work(connection);
+    } finally {
+      this.pool.release(this.target, connection);
+    }
+  }
+
+  private withSftp<T>(ctx: GuardContext, work: (sftp: SFTPWrapper, connection: NodeConnection) => Promise<T>): Promise<T> {
+    return this.withConnection(ctx.signal, async (connection) => work(await connection.sftp(ctx.signal), connection));
+  }
+
+  /** One guarded SFTP request. */
+  private call<T>(connection: NodeConnection, ctx: GuardContext, start: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
+    return guard<T>(connection, ctx, (done) => start(done));
+  }
+
+  private async acquireSession(connection: NodeConnection, ctx: GuardContext): Promise<() => void> {
+    try {
+      return await connection.sessions.acquire(ctx.signal);
+    } catch (e) {
+      if (isOcmError(e)) throw e;
+      throw connectionLostError(ctx, connection.closeReason);
+    }
+  }
+
+  // ---- commands ----
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const ctx = this.ctx('exec', undefined, options, this.settings.execTimeoutMs);
+    const started = Date.now();
+    try {
+      const result = await this.withConnection(options.signal, async (connection) => {
+        const release = await this.acquireSession(connection, ctx);
+        try {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await this.execOnce(connection, remoteCommand(command, options.env), options, ctx, started);
+            } catch (e) {
+              // sshd may not have freed a just-closed session yet: retry the open briefly.
+              if (attempt >= 3 || !isChannelOpenFailure((e as { cause?: unknown }).cause)) throw e;
+              await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+            }
+          }
+        } finally {
+          release();
+        }
+      });
+      this.settings.logger.debug(`ssh ${this.nodeId}: exec ${loggable(command, options.env)} → exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms`);
+      return result;
+    } catch (e) {
+      this.settings.logger.debug(`ssh ${this.nodeId}: exec ${loggable(command, options.env)} failed after ${Date.now() - started} ms: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  private execOnce(connection: NodeConnection, remote: string, options: ExecOptions, ctx: GuardContext, started: number): Promise<ExecResult> {
+    let channel: ClientChannel | undefined;
+    return guard<ExecResult>(
+      connection,
+      ctx,
+      (done, isAbandoned) => {
+        connection.client.exec(remote, (err, ch) => {
+          if (err) return done(err);
+          if (isAbandoned()) return void ch.close();
+          channel = ch;
+          const stdout = new BoundedBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+          const stderr = new BoundedBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+          let exitCode: number | null = null;
+          let signal: string | undefined;
+          ch.on('data', (chunk: Buffer) => stdout.push(chunk));
+          ch.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          ch.on('exit', (code: number | null, signalName?: string) => {
+            if (typeof code === 'number') exitCode = code;
+            else if (signalName) signal = signalName;
+          });
+          ch.on('error', () => undefined); // surfaces as close / connection loss
+          // The exit status may arrive after stdout ends: only `close` means everything is in.
+          ch.on('close', () => {
+            const result: ExecResult = { exitCode, stdout: stdout.text(), stderr: stderr.text(), durationMs: Date.now() - started };
+            if (signal) result.signal = signal;
+            if (stdout.truncated || stderr.truncated) result.truncated = true;
+            done(undefined, result);
+          });
+          if (options.stdin !== undefined) ch.end(typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin);
+          else ch.end();
+        });
+      },
+      {
+        abandon: () => stopChannel(channel),
+        mapError: channelError,
+      },
+    );
+  }
+
+  async execStream(command: string, options: ExecStreamOptions = {}): Promise<ExecStream> {
+    const ctx = this.ctx('exec', undefined, options, 0);
+    const openCtx = { ...ctx, timeoutMs: this.settings.opTimeoutMs };
+    const connection = await this.pool.acquire(this.target, options.signal);
+    let release: (() => void) | undefined;
+    let channel: ClientChannel;
+    try {
+      release = await this.acquireSession(connection, openCtx);
+      channel = await guard<ClientChannel>(
+        connection,
+        openCtx,
+        (done, isAbandoned) =>
+          connection.client.exec(remoteCommand(command, options.env), (err, ch) => {
+            if (err) return done(err);
+            if (isAbandoned()) return void ch.close();
+            done(undefined, ch);
+          }),
+        { mapError: channelError },
+      );
+    } catch (e) {
+      release?.();
+      this.pool.release(this.target, connection);
+      throw e;
+    }
+    const started = Date.now();
+    this.settings.logger.debug(`ssh ${this.nodeId}: exec (stream) ${loggable(command, options.env)}`);
+    const stdout = new PassThrough();
+    channel.pipe(stdout);
+    const stderr = new BoundedBuffer(STREAM_STDERR_BYTES);
+    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    channel.on('error', () => undefined);
+    let exitCode: number | null = null;
+    let exitSignal: string | undefined;
+    channel.on('exit', (code: number | null, signalName?: string) => {
+      if (typeof code === 'number') exitCode = code;
+      else if (signalName) exitSignal = signalName;
+    });
+    const done = new Promise<{ exitCode: number | null; signal?: string; stderr: string }>((resolve, reject) => {
+      let finished = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (err?: OcmError): void => {
+        if (finished) return;
+        finished = true;
+        if (timer) clearTimeout(timer);
+        unsubscribe();
+        options.signal?.removeEventListener('abort', onAbort);
+        release!();
+        this.pool.release(this.target, connection);
+        this.settings.logger.debug(`ssh ${this.nodeId}: exec (stream) ${loggable(command, options.env)} → ${err ? err.kind : `exit ${exitCode ?? exitSignal}`} in ${Date.now() - started} ms`);
+        if (err) {
+          stdout.destroy(err);
+          reject(err);
+        } else {
+          const out: { exitCode: number | null; signal?: string; stderr: string } = { exitCode, stderr: stderr.text() };
+          if (exitSignal) out.signal = exitSignal;
+          resolve(out);
+        }
+      };
+      const onAbort = (): void => {
+        stopChannel(channel);
+        finish(cancelledError(ctx));
+      };
+      const unsubscribe = connection.onClose((reason) => finish(connectionLostError(ctx, reason)));
+      channel.on('close', () => finish());
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.timeoutMs && options.timeoutMs > 0) {
+        timer = setTimeout(() => {
+          stopChannel(channel);
+          finish(timeoutError(ctx, options.timeoutMs!));
+        }, options.timeoutMs);
+      }
+    });
+    done.catch(() => undefined); // callers that only read stdout still see the error there
+    const stdin = options.stdin;
+    if (stdin instanceof Readable) {
+      stdin.on('error', () => channel.end());
+      stdin.pipe(channel);
+    } else if (stdin !== undefined) {
+      channel.end(typeof stdin === 'string' ? Buffer.from(stdin) : stdin);
+    } else {
+      channel.end();
+    }
+    return { stdout, done, cancel: () => stopChannel(channel) };
+  }
+
+  // ---- files ----
+
+  async stat(path: string, options: OpOptions = {}): Promise<FileStat> {
+    const ctx = this.ctx('stat', path, options, this.settings.opTimeoutMs);
+    return this.withSftp(ctx, async (sftp, connection) => toFileStat(await this.call<Stats>(connection, ctx, (done) => sftp.stat(path, done))));
+  }
+
+  async statOrUndefined(path: string, options: OpOptions = {}): Promise<FileStat | undefined> {
+    try {
+      return await this.stat(path, options);
+    } catch (e) {
+      if (isOcmError(e, 'notFound')) return undefined;
+      throw e;
+    }
+  }
+
+  async readdir(path: string, options: OpOptions = {}): Promise<DirEntry[]> {
+    const ctx = this.ctx('list', path, options, this.settings.opTimeoutMs);
+    return this.withSftp(ctx, async (sftp, connection) => {
+      const list = await this.call<{ filename: string; attrs: Stats }[]>(connection, ctx, (done) => sftp.readdir(path, done));
+      return list
+        .filter((entry) => entry.filename !== '.' && entry.filename !== '..')
+        .map((entry) => ({ name: entry.filename, type: fileType(entry.attrs.mode), size: entry.attrs.size, mtimeMs: entry.attrs.mtime * 1000, mode: entry.attrs.mode & 0o7777 }));
+    });
+  }
+
+  async readFile(path: string, options: OpOptions = {}): Promise<Buffer> {
+    const ctx = this.ctx('read', path, options, this.settings.opTimeoutMs);
+    return this.withSftp(ctx, async (sftp, connection) => {
+      const chunks: Buffer[] = [];
+      await this.withHandle(sftp, connection, ctx, path, 'r', undefined, (handle) => readToEnd(connection, sftp, handle, ctx, (chunk) => void chunks.push(chunk)));
+      return Buffer.concat(chunks);
+    });
+  }
+
+  async download(remotePath: string, destination: Writable, options: OpOptions = {}): Promise<void> {
+    // The timeout applies to each request: a large file may take long, a stalled one fails.
+    const ctx = this.ctx('read', remotePath, options, this.settings.opTimeoutMs);
+    await this.withSftp(ctx, (sftp, connection) =>
+      this.withHandle(sftp, connection, ctx, remotePath, 'r', undefined, (handle) =>
+        readToEnd(connection, sftp, handle, ctx, (chunk) => writeWithBackpressure(destination, chunk, ctx)),
+      ),
+    );
+    await endWritable(destination);
+  }
+
+  async upload(source: Readable, remotePath: string, options: OpOptions & { mode?: number } = {}): Promise<void> {
+    const ctx = this.ctx('write', remotePath, options, this.settings.opTimeoutMs);
+    await this.withSftp(ctx, (sftp, connection) =>
+      this.withHandle(sftp, connection, ctx, remotePath, 'w', options.mode ?? 0o644, async (handle) => {
+        await writeAll(connection, sftp, handle, ctx, source);
+      }),
+    );
+  }
+
+  async writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    const ctx = this.ctx('write', path, options, this.settings.opTimeoutMs);
+    const started = Date.now();
+    await this.withSftp(ctx, async (sftp, connection) => {
+      const existing = await this.call<Stats>(connection, ctx, (done) => sftp.stat(path, done)).then(
+        (attrs) => toFileStat(attrs),
+        (e: unknown) => {
+          if (isOcmError(e, 'notFound')) return undefined;
+          throw e;
+        },
+      );
+      if (existing && options.exclusive) throw new OcmError('exists', `${path} already exists on node "${this.nodeId}". Choose another name or remove it first.`, { nodeId: this.nodeId, path });
+      if (!existing && options.mustExist) throw new OcmError('notFound', `${path} does not exist on node "${this.nodeId}" (it was expected to). Check the path; it may have been moved or deleted.`, { nodeId: this.nodeId, path });
+      if (existing && existing.type === 'directory') throw new OcmError('invalidInput', `${path} on node "${this.nodeId}" is a directory, not a file. Pick a file path.`, { nodeId: this.nodeId, path });
+      const mode = existing ? existing.mode : (options.mode ?? 0o644);
+      const temp = posix.join(posix.dirname(path), `.${posix.basename(path)}.ocm-${randomBytes(6).toString('hex')}.tmp`);
+      let tempCreated = false;
+      try {
+        await this.withHandle(sftp, connection, ctx, temp, 'wx', mode, async (handle) => {
+          tempCreated = true;
+          // open() applies the server's umask: set the mode explicitly (0640 / 0664 stay as they are).
+          await this.call(connection, ctx, (done) => sftp.fchmod(handle, mode, done));
+          if (existing?.uid !== undefined && existing.gid !== undefined) {
+            // Keep the owner where the node allows it (same user, or a group we belong to).
+            await this.call(connection, ctx, (done) => sftp.fchown(handle, existing.uid!, existing.gid!, done)).catch((e: unknown) => {
+              if (!isOcmError(e, 'permission') && !isOcmError(e, 'failed')) throw e;
+              this.settings.logger.debug(`ssh ${this.nodeId}: could not keep owner ${existing.uid}:${existing.gid} of ${path} (${(e as Error).message})`);
+            });
+          }
+          await writeAll(connection, sftp, handle, ctx, data);
+          await this.call(connection, ctx, (done) => sftp.ext_openssh_fsync(handle, done)).catch((e: unknown) => {
+            if (!isOcmError(e, 'unsupported')) throw e;
+            this.settings.logger.info(`ssh ${this.nodeId}: the SFTP server lacks fsync@openssh.com; ${path} is renamed into place without an fsync`);
+          });
+        });
+        if (options.exclusive) {
+          // Plain SFTP rename refuses to replace an existing file: exactly what exclusive needs.
+          await this.call(connection, ctx, (done) => sftp.rename(temp, path, done)).catch(async (e: unknown) => {
+            if ((await this.statExists(sftp, connection, ctx, path)) === true) throw new OcmError('exists', `${path} appeared on node "${this.nodeId}" while writing. Choose another name or remove it first.`, { nodeId: this.nodeId, path });
+            throw e;
+          });
+        } else {
+          await this.call(connection, ctx, (done) => sftp.ext_openssh_rename(temp, path, done)).catch((e: unknown) => {
+            if (isOcmError(e, 'unsupported')) {
+              throw new OcmError('unsupported', `The SFTP server of node "${this.nodeId}" lacks posix-rename@openssh.com, so ${path} cannot be replaced atomically. Use OpenSSH's sftp server (Subsystem sftp internal-sftp) on the node.`, { nodeId: this.nodeId, path });
+            }
+            throw e;
+          });
+        }
+      } catch (e) {
+        if (tempCreated && !connection.closed) {
+          await this.call(connection, { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext, (done) => sftp.unlink(temp, done)).catch(() => undefined);
+        }
+        throw e;
+      }
+    });
+    this.settings.logger.debug(`ssh ${this.nodeId}: wrote ${path} (${data.byteLength} bytes, atomic) in ${Date.now() - started} ms`);
+  }
+
+  async rename(from: string, to: string, options: OpOptions & { overwrite?: boolean } = {}): Promise<void> {
+    const ctx = this.ctx('rename', from, options, this.settings.opTimeoutMs);
+    await this.withSftp(ctx, async (sftp, connection) => {
+      if (options.overwrite) {
+        await this.call(connection, ctx, (done) => sftp.ext_openssh_rename(from, to, done));
+        return;
+      }
+      if ((await this.statExists(sftp, connection, ctx, to)) === true) {
+        throw new OcmError('exists', `${to} already exists on node "${this.nodeId}". Remove it first or rename with overwrite.`, { nodeId: this.nodeId, path: to });
+      }
+      await this.call(connection, ctx, (done) => sftp.rename(from, to, done));
+    });
+  }
+
+  async remove(path: string, options: OpOptions & { recursive?: boolean } = {}): Promise<void> {
+    const ctx = this.ctx('remove', path, options, this.settings.opTimeoutMs);
+    const isDirectory = await this.withSftp(ctx, async (sftp, connection) => {
+      const attrs = await this.call<Stats>(connection, ctx, (done) => sftp.lstat(path, done));
+      if (fileType(attrs.mode) !== 'directory') {
+        await this.call(connection, ctx, (done) => sftp.unlink(path, done));
+        return false;
+      }
+      if (!options.recursive) {
+        await this.call(connection, ctx, (done) => sftp.rmdir(path, done)).catch((e: unknown) => {
+          if (isOcmError(e, 'failed')) throw new OcmError('conflict', `${path} on node "${this.nodeId}" is a directory that is not empty. Remove its contents first or remove recursively.`, { nodeId: this.nodeId, path });
+          throw e;
+        });
+        return false;
+      }
+      return true;
+    });
+    if (isDirectory) {
+      // One `rm -rf` beats thousands of SFTP round trips.
+      const result = await this.exec(`rm -rf -- ${shellQuote(path)}`, { ...options, timeoutMs: options.timeoutMs ?? this.settings.execTimeoutMs });
+      if (result.exitCode !== 0) throw new OcmError(/ermission denied/.test(result.stderr) ? 'permission' : 'failed', `Removing ${path} on node "${this.nodeId}" failed: ${result.stderr.trim()}. Check the permissions inside it.`, { nodeId: this.nodeId, path });
+    }
+  }
+
+  async mkdir(path: string, options: OpOptions & { recursive?: boolean; mode?: number } = {}): Promise<void> {
+    const ctx = this.ctx('mkdir', path, options, this.settings.opTimeoutMs);
+    const attrs = { mode: options.mode ?? 0o755 };
+    await this.withSftp(ctx, async (sftp, connection) => {
+      const make = (dir: string): Promise<void> => this.call<void>(connection, { ...ctx, path: dir }, (done) => sftp.mkdir(dir, attrs, (err) => done(err)));
+      if (!options.recursive) {
+        await make(path).catch(async (e: unknown) => {
+          if (isOcmError(e, 'failed') && (await this.statExists(sftp, connection, ctx, path)) !== false) {
+            throw new OcmError('exists', `${path} already exists on node "${this.nodeId}".`, { nodeId: this.nodeId, path });
+          }
+          throw e;
+        });
+        return;
+      }
+      // Walk down from the deepest existing ancestor.
+      const missing: string[] = [];
+      let dir = posix.normalize(path);
+      while (dir !== '/' && dir !== '.') {
+        const exists = await this.statExists(sftp, connection, ctx, dir);
+        if (exists === 'directory' || exists === true) {
+          if (exists === true) throw new OcmError('exists', `${dir} on node "${this.nodeId}" exists and is not a directory.`, { nodeId: this.nodeId, path: dir });
+          break;
+        }
+        missing.unshift(dir);
+        dir = posix.dirname(dir);
+      }
+      for (const d of missing) {
+        await make(d).catch(async (e: unknown) => {
+          if ((await this.statExists(sftp, connection, ctx, d)) === 'directory') return; // made concurrently
+          throw e;
+        });
+      }
+    });
+  }
+
+  async connectTcp(port: number, options: OpOptions & { host?: string } = {}): Promise<NodeJS.ReadWriteStream & { destroy(): void }> {
+    const host = options.host ?? '127.0.0.1';
+    const ctx = this.ctx(`connect to ${host}:${port}`, undefined, options, this.settings.opTimeoutMs);
+    return this.withConnection(options.signal, (connection) =>
+      guard<ClientChannel>(
+        connection,
+        ctx,
+        (done, isAbandoned) =>
+          connection.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
+            if (err) return done(err);
+            if (isAbandoned()) return void channel.close();
+            // The caller owns the stream; it dies with the connection.
+            connection.onClose(() => channel.destroy());
+            done(undefined, channel);
+          }),
+        { mapError: channelError },
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.closeNode(this.target);
+  }
+
+  // ---- helpers ----
+
+  /** Opens `path`, runs `work` with the handle, closes it (also on failure). */
+  private async withHandle<T>(sftp: SFTPWrapper, connection: NodeConnection, ctx: GuardContext, path: string, flags: OpenMode, mode: number | undefined, work: (handle: Buffer) => Promise<T>): Promise<T> {
+    const handle = await this.call<Buffer>(connection, { ...ctx, path }, (done) => (mode === undefined ? sftp.open(path, flags, done) : sftp.open(path, flags, { mode }, done)));
+    let result: T;
+    try {
+      result = await work(handle);
+    } catch (e) {
+      if (!connection.closed) await this.call(connection, { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext, (done) => sftp.close(handle, done)).catch(() => undefined);
+      throw e;
+    }
+    await this.call(connection, { ...ctx, path }, (done) => sftp.close(handle, done));
+    return result;
+  }
+
+  /** `directory`, true (exists, not a directory) or false. */
+  private async statExists(sftp: SFTPWrapper, connection: NodeConnection, ctx: GuardContext, path: string): Promise<'directory' | boolean> {
+    try {
+      const attrs = await this.call<Stats>(connection, { ...ctx, path }, (done) => sftp.stat(path, done));
+      return fileType(attrs.mode) === 'directory' ? 'directory' : true;
+    } catch (e) {
+      if (isOcmError(e, 'notFound')) return false;
+      throw e;
+    }
+  }
+}
+
+/** Ask the remote command to stop, then close the channel (sshd then tears down the session). */
+function stopChannel(channel: ClientChannel | undefined): void {
+  if (!channel) return;
+  // Channel.signal() refuses once stdin is ended (always, for us): send the request directly.
+  // OpenSSH killpg()s the session's process group, so `sh -c` children die too.
+  const raw = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } };
+  try {
+    if (raw.outgoing && (raw.outgoing.state === 'open' || raw.outgoing.state === 'eof')) raw._client?._protocol?.signal(raw.outgoing.id, 'KILL');
+  } catch {
+    // Channel already closing.
+  }
+  try {
+    channel.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+function writeWithBackpressure(destination: Writable, chunk: Buffer, ctx: GuardContext): Promise<void> | void {
+  if (destination.destroyed) throw new OcmError('cancelled', `The destination of ${ctx.path} was closed before the download finished.`, { nodeId: ctx.nodeId });
+  if (destination.write(chunk)) return;
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      destination.off('drain', onDrain);
+      destination.off('error', onError);
+      destination.off('close', onClose);
+    };
+    const onDrain = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(new OcmError('failed', `Writing the download of ${ctx.path} failed here: ${e.message}. Check the local disk.`, { nodeId: ctx.nodeId }, { cause: e }));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new OcmError('cancelled', `The destination of ${ctx.path} was closed before the download finished.`, { nodeId: ctx.nodeId }));
+    };
+    destination.on('drain', onDrain);
+    destination.on('error', onError);
+    destination.on('close', onClose);
+  });
+}
+
+function endWritable(destination: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    destination.once('error', reject);
+    destination.end(() => {
+      destination.off('error', reject);
+      resolve();
+    });
+  });
+}
+
