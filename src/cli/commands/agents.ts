@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
 import { OcmError } from '../../core/errors';
 import { listAgentFiles, listNodeAgents, type AgentFiles, type AgentInfo, type NodeAgents } from '../../core/openclaw';
+import { SshPool } from '../../core/ssh/pool';
+import { resolveConnectTarget } from '../../core/ssh/resolve-target';
+import { SshConfig } from '../../core/ssh/ssh-config';
 import { transportForNode } from '../../core/transport/for-node';
 import { printJson, type CliContext } from '../context';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
+import { sshDepsFor } from './trust';
 
 interface AgentsOptions {
   json?: boolean;
   fast?: boolean;
   files?: boolean;
+  acceptNew?: boolean;
 }
 
 /** `ocm agents <id>`: the agents of a node, from its config, confirmed by the node's own `openclaw`. */
@@ -21,10 +27,18 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'print {"node","openclaw":{installed,version,bin,stateDir,configPath,gatewayPort,supervisor},"source","agents":[...]}')
     .option('--fast', 'answer from openclaw.json only, without running `openclaw agents list --json` on the node (milliseconds instead of seconds)')
     .option('--files', "also list each agent's workspace files and memory notes")
+    .option('--accept-new', 'trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")')
     .action(async (id: string, opts: AgentsOptions) => {
       ctx.json = Boolean(opts.json);
       const node = await registryFor(ctx).get(id);
-      const transport = await transportForNode(node);
+      const pool = new SshPool();
+      const resolveDeps = sshDepsFor(ctx, { acceptNew: Boolean(opts.acceptNew) });
+      const transport = await transportForNode(node, {
+        ssh: async (n) => {
+          const sshConfig = await SshConfig.load({ home: resolveDeps.home || homedir() });
+          return pool.transportFor(await resolveConnectTarget(n, { ...resolveDeps, sshConfig }));
+        },
+      });
       try {
         const result = await listNodeAgents(transport, node, { confirm: !opts.fast });
         const { location } = result;
@@ -36,6 +50,8 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
         ctx.out(renderText(id, result, files));
       } finally {
         await transport.close();
+        // Open sockets would keep the process alive.
+        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
       }
     });
 }

@@ -1,11 +1,16 @@
 /**
  * Shared body of the real-OpenClaw integration tests (one file per OpenClaw version, so each
- * creates its node once): a node made by `openclaw onboard` + `agents add` in a temp HOME, with
- * the binary reachable as ~/.local/bin/openclaw (a wrapper that runs it with Node 24, like a
- * user's own install), seen through the LocalTransport with that HOME and a bare PATH.
+ * creates its node once): a node made by `openclaw onboard` + `agents add` in the home of an
+ * sshd harness user, with the binary reachable as ~/.local/bin/openclaw (a wrapper that runs it
+ * with Node 24, like a user's own install). Seen through the LocalTransport (as root, with that
+ * HOME and a bare PATH) and through the real SSH transport as the node's user.
+ *
+ * Over SSH the user cannot run the OpenClaw install (it lives in root's tools cache, /root is
+ * 0700), so there the node is "found, but not runnable" and the fast config answer is checked.
  */
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,6 +21,9 @@ import { LocalTransport } from '../../../src/core/transport/local-transport';
 import type { Transport } from '../../../src/core/transport/types';
 import { runCli, tempOcmHome } from '../../support/cli';
 import { createOpenclawNode, type OpenclawTestNode } from '../../support/openclaw';
+import { SshPool } from '../../../src/core/ssh/pool';
+import { startSshNodes, targetFor, type SshNodeSet } from '../../support/sshd';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 export function transportAs(home: string): Transport {
   const local = new LocalTransport({ nodeId: 'real' });
@@ -35,22 +43,27 @@ export function realNodeTests(version: string): void {
   let transport: Transport;
   let expected: Array<Record<string, unknown>>;
   let wrapper: string;
+  let set: SshNodeSet;
+  const pool = new SshPool();
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), `ocm-real-${version}-`));
-    const home = join(root, 'home');
-    await mkdir(home);
-    node = await createOpenclawNode({ version, home, agents: [{ id: 'work' }, { id: 'research', workspace: join(home, 'projects', 'research') }] });
+    set = await startSshNodes(1, { idPrefix: `oc${version.replace(/\D/g, '')}-` });
+    const home = set.nodes[0]!.home;
+    node = await createOpenclawNode({ version, home, owner: set.nodes[0]!.user, agents: [{ id: 'work' }, { id: 'research', workspace: join(home, 'projects', 'research') }] });
     wrapper = join(home, '.local', 'bin', 'openclaw');
     await mkdir(join(home, '.local', 'bin'), { recursive: true });
     const offline = Object.entries(node.install.env).filter(([k]) => k.startsWith('OPENCLAW_')).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     await writeFile(wrapper, `#!/bin/sh\nexport ${offline}\nexec ${shellQuote(node.install.nodeBin)} ${shellQuote(node.install.bin)} "$@"\n`);
     await chmod(wrapper, 0o755);
+    await node.fixOwnership();
     transport = transportAs(home);
     expected = await node.agentsList();
   });
   after(async () => {
     await node?.stopGateway();
+    await pool.close();
+    await set?.stop();
     if (root) await rm(root, { recursive: true, force: true });
   });
 
@@ -58,7 +71,9 @@ export function realNodeTests(version: string): void {
     const loc = await locateOpenclaw(transport, { id: 'real' });
     assert.equal(loc.installed, true, loc.reason);
     assert.equal(loc.version, version);
-    assert.equal(loc.binSource, 'common-path');
+    // Debian's skeleton ~/.profile puts ~/.local/bin on the login PATH; without it the common-path scan finds it.
+    assert.ok(loc.binSource === 'login-shell' || loc.binSource === 'common-path', loc.binSource);
+    assert.equal(loc.bin, wrapper);
     assert.equal(loc.stateDir, node.stateDir);
     assert.equal(loc.configPath, node.configPath);
     assert.ok(loc.config, loc.configError?.message);
@@ -109,6 +124,7 @@ export function realNodeTests(version: string): void {
       await assert.rejects(listNodeAgents(transport, { id: 'real' }), (e) => isOcmError(e, 'invalidConfig'));
     } finally {
       await writeFile(node.configPath, good);
+      await node.fixOwnership();
     }
   });
 
@@ -138,6 +154,37 @@ export function realNodeTests(version: string): void {
     } finally {
       await rm(ocmHome, { recursive: true, force: true });
     }
+  });
+
+  test(`${version}: over SSH as the node's user: same agents from the config, files over SFTP, ocm agents`, async (t) => {
+    const ssh = pool.transportFor(targetFor(set.nodes[0]!));
+    const cold = Date.now();
+    const r = await listNodeAgents(ssh, { id: set.nodes[0]!.id });
+    const coldMs = Date.now() - cold;
+    assert.equal(r.location.stateDir, node.stateDir);
+    assert.equal(r.location.bin, wrapper);
+    assert.deepEqual(r.agents.map(comparable), expected.map(comparable));
+    const files = await listAgentFiles(ssh, r.agents[1]!.workspace);
+    assert.ok(files.files.some((f) => f.name === 'SOUL.md'));
+    // Expanding a node again on the warm connection: discovery without the login shell + config.
+    const warm = Date.now();
+    await listNodeAgents(ssh, { id: set.nodes[0]!.id }, { location: await locateOpenclaw(ssh, { id: set.nodes[0]!.id }, { loginShell: false }) });
+    t.diagnostic(`agents over SSH: first ${coldMs} ms (connect + login shell), warm ${Date.now() - warm} ms`);
+
+    const user = mkdtempSync(join(set.dir, 'agents-user-'));
+    mkdirSync(join(user, '.ssh'), { mode: 0o700 });
+    writeFileSync(join(user, '.ssh', 'known_hosts'), `${set.nodes[0]!.knownHostsLine}\n`);
+    const n = set.nodes[0]!;
+    writeFileSync(join(user, 'nodes.json'), JSON.stringify({ version: 1, nodes: [{ id: n.id, host: n.host, port: n.port, user: n.user, identityFile: n.clientKeyPath, status: 'active', labels: [] }] }));
+    const env = { HOME: user, OCM_HOME: user, PATH: process.env.PATH };
+    const cli = await runCli(['agents', n.id, '--json'], env);
+    assert.equal(cli.code, 0, cli.stderr + cli.stdout);
+    const out = cli.json();
+    assert.deepEqual(out.agents.map(comparable), expected.map(comparable));
+    // The wrapper is found, but this user cannot run root's install: said, and the config answer is given.
+    assert.equal(out.source, 'config');
+    assert.equal(out.openclaw.installed, false);
+    assert.match(out.openclaw.reason, /did not print a version/);
   });
 
   test(`${version}: a node without OpenClaw is reported as not installed`, async () => {
