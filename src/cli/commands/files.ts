@@ -6,16 +6,33 @@ import { getHistoryEntry, listHistory, readHistoryEntry } from '../../core/histo
 import type { NodeEntry } from '../../core/registry';
 import { locateOpenclaw } from '../../core/openclaw/locate';
 import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, validatorFromLocation, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
+import { SshPool } from '../../core/ssh/pool';
+import { resolveConnectTarget } from '../../core/ssh/resolve-target';
 import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
+import { sshDepsFor } from './trust';
 
-/** Opens the transport of a registered node. (The SSH pool is wired in here once it exists.) */
-async function openNode(ctx: CliContext, nodeId: string): Promise<{ node: NodeEntry; transport: Transport }> {
+/** Opens the transport of a registered node: local directly, others through a per-command SSH pool. */
+async function openNode(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }): Promise<{ node: NodeEntry; transport: Transport; close: () => Promise<void> }> {
   const node = await registryFor(ctx).get(nodeId);
-  return { node, transport: await transportForNode(node) };
+  let pool: SshPool | undefined;
+  const transport = await transportForNode(node, {
+    ssh: async (n) => {
+      pool = new SshPool();
+      return pool.transportFor(await resolveConnectTarget(n, sshDepsFor(ctx, { acceptNew: Boolean(options.acceptNew) })));
+    },
+  });
+  return {
+    node,
+    transport,
+    close: async () => {
+      await transport.close();
+      await pool?.close();
+    },
+  };
 }
 
 function requireAbsolute(remotePath: string): void {
@@ -34,14 +51,16 @@ async function configValidator(t: Transport, node: NodeEntry, remotePath: string
   }
 }
 
-async function withTransport<T>(ctx: CliContext, nodeId: string, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
-  const { node, transport } = await openNode(ctx, nodeId);
+async function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
+  const { node, transport, close } = await openNode(ctx, nodeId, options);
   try {
     return await work(transport, node);
   } finally {
-    await transport.close();
+    await close();
   }
 }
+
+const ACCEPT_NEW_HELP = "trust an SSH node's host key on first contact (recorded in the ocm trust store)";
 
 /** `ocm cat`, `ocm put`, `ocm history [show|restore]`: remote files with safe save and pre-edit backups. */
 export function registerFilesCommands(program: Command, ctx: CliContext): void {
@@ -51,10 +70,11 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', 'node id')
     .argument('<path>', 'absolute path on the node')
     .option('--json', 'print {"path","sha256","mtimeMs","size","mode","content"} (use sha256 with "ocm put --expect-sha256")')
-    .action(async (id: string, remotePath: string, opts: { json?: boolean }) => {
+    .option('--accept-new', ACCEPT_NEW_HELP)
+    .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
-      await withTransport(ctx, id, async (t) => {
+      await withTransport(ctx, id, opts, async (t) => {
         const file = await readForEdit(t, remotePath);
         if (opts.json) {
           return printJson(ctx, { node: id, path: remotePath, sha256: file.sha256, mtimeMs: file.mtimeMs, size: file.size, mode: file.mode, content: file.content.toString('utf8') });
@@ -72,7 +92,8 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .option('--expect-sha256 <hash>', 'sha256 of the node\'s file as you last read it (from "ocm cat --json"); the save is refused if it changed')
     .option('--force', 'replace whatever is on the node now (it is still backed up first)')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, remotePath: string, localFile: string, opts: { expectSha256?: string; force?: boolean; json?: boolean }) => {
+    .option('--accept-new', ACCEPT_NEW_HELP)
+    .action(async (id: string, remotePath: string, localFile: string, opts: { expectSha256?: string; force?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
       if (opts.expectSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(opts.expectSha256)) {
@@ -81,7 +102,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
       const content = await readFile(localFile).catch((e: NodeJS.ErrnoException) => {
         throw new OcmError(e.code === 'ENOENT' ? 'notFound' : 'failed', `Cannot read ${localFile}: ${e.message}.`, { localFile });
       });
-      await withTransport(ctx, id, async (t, node) => {
+      await withTransport(ctx, id, opts, async (t, node) => {
         let expected: ExpectedRemote;
         if (opts.expectSha256) expected = { sha256: opts.expectSha256.toLowerCase() };
         else if (opts.force) expected = 'absent'; // ignored: overwrite skips the check
@@ -149,11 +170,12 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<backupId>', 'id printed by "ocm history <id> <path>"')
     .option('--yes', 'restore without asking (without it, only shows what would happen)')
     .option('--json', 'print the result as JSON')
-    .action(async (backupId: string, opts: { yes?: boolean; json?: boolean }) => {
+    .option('--accept-new', ACCEPT_NEW_HELP)
+    .action(async (backupId: string, opts: { yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const home = ocmHome(ctx.env);
       const entry = await getHistoryEntry(home, backupId);
-      await withTransport(ctx, entry.nodeId, async (t, node) => {
+      await withTransport(ctx, entry.nodeId, opts, async (t, node) => {
         if (!opts.yes) {
           const now = await snapshotRemote(t, entry.remotePath);
           const live = now ? `the live file (${now.content.length} bytes, sha256 ${now.sha256.slice(0, 12)}, modified ${new Date(now.stat.mtimeMs).toISOString()})` : 'nothing (the file does not exist now)';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +9,8 @@ import { readForEdit, restoreHistoryEntry, safeWrite } from '../../../src/core/s
 import { SshPool } from '../../../src/core/ssh/pool';
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import type { Transport } from '../../../src/core/transport/types';
-import { killSessions, runAsNodeUser, startSshNodes, targetFor, type SshNode, type SshNodeSet } from '../../support/sshd';
+import { runCli } from '../../support/cli';
+import { killSessions, registryEntryFor, runAsNodeUser, startSshNodes, targetFor, type SshNode, type SshNodeSet } from '../../support/sshd';
 
 /** Safe save over a REAL sshd node and the pooled ssh2 transport; the "agent" writes as the node's user. */
 describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
@@ -140,5 +141,49 @@ describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
     }
     console.log(`kill outcomes: ${outcomes.join(', ')}`);
     assert.ok(outcomes.some((o) => !o.includes(':saved:')), `no kill landed during a save: ${outcomes.join(', ')}`);
+  });
+
+  it('ocm cat / put / history / restore work over SSH', async () => {
+    const user = join(home, 'cli-user');
+    await mkdir(join(user, '.ssh'), { recursive: true, mode: 0o700 });
+    await writeFile(join(user, '.ssh', 'known_hosts'), `${node.knownHostsLine}\n`);
+    const cliHome = join(user, 'ocm');
+    await mkdir(cliHome, { mode: 0o700 });
+    await writeFile(join(cliHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: [registryEntryFor(node)] }));
+    const env = { HOME: user, OCM_HOME: cliHome, PATH: process.env.PATH };
+    const file = `${ws}/SOUL.md`;
+    await onNode(`printf 'soul v1' > ${shellQuote(file)}`);
+
+    const cat = await runCli(['cat', node.id, file, '--json'], env);
+    assert.equal(cat.code, 0, cat.stderr);
+    assert.equal(cat.json().content, 'soul v1');
+    const local = join(user, 'soul.md');
+    await writeFile(local, 'soul v2 魂');
+    await onNode(`printf 'soul by agent' > ${shellQuote(file)}`);
+    const stale = await runCli(['put', node.id, file, local, '--expect-sha256', cat.json().sha256, '--json'], env);
+    assert.equal(stale.code, 1);
+    assert.equal(stale.json().error.kind, 'conflict');
+    assert.equal((await remoteBytes(file)).toString(), 'soul by agent');
+
+    const fresh = (await runCli(['cat', node.id, file, '--json'], env)).json().sha256 as string;
+    const put = await runCli(['put', node.id, file, local, '--expect-sha256', fresh], env);
+    assert.equal(put.code, 0, put.stderr);
+    assert.equal((await remoteBytes(file)).toString(), 'soul v2 魂');
+
+    const list = await runCli(['history', node.id, file, '--json'], env);
+    const entries = list.json().entries as { id: string; sha256: string }[];
+    assert.equal(entries[0]!.sha256, sha256Hex(Buffer.from('soul by agent')));
+    const restore = await runCli(['history', 'restore', entries[0]!.id, '--yes'], env);
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.equal((await remoteBytes(file)).toString(), 'soul by agent');
+
+    // openclaw.json on a node without OpenClaw: JSON5 is still enforced, and the warning says why that is all.
+    const cfg = `${node.home}/.openclaw/openclaw.json`;
+    const cfgSha = (await runCli(['cat', node.id, cfg, '--json'], env)).json().sha256 as string;
+    await writeFile(local, '{ gateway: { port: 18790 } }');
+    const cfgPut = await runCli(['put', node.id, cfg, local, '--expect-sha256', cfgSha, '--json'], env);
+    assert.equal(cfgPut.code, 0, cfgPut.stderr);
+    assert.equal(cfgPut.json().validatedBy, 'json5');
+    assert.ok((cfgPut.json().warnings as string[]).some((w) => /Only the JSON5 syntax was checked/.test(w)));
   });
 });
