@@ -65,7 +65,9 @@ function forwardTo(client: Client, via: ConnectTarget, next: ConnectTarget): Pro
   });
 }
 
-function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions): Promise<Client> {
+async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions): Promise<Client> {
+  // Ask for the key type we already trust first (ocm trust captures whatever the server prefers).
+  const serverHostKey = options.hostVerifier || options.extra?.algorithms?.serverHostKey ? undefined : await target.hostKeyAlgorithms?.().catch(() => undefined);
   const client = new Client();
   const readyTimeout = options.readyTimeoutMs ?? 20_000;
   // Our own handshake+auth timer instead of ssh2's readyTimeout, so time spent in a prompt does not count.
@@ -142,6 +144,7 @@ function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, opti
       authHandler: auth.handler,
       ...(options.extra ?? {}),
     };
+    if (serverHostKey) config.algorithms = { ...config.algorithms, serverHostKey: serverHostKey as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
     startTimer();
     client.connect(config);
   });

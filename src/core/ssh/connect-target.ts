@@ -38,6 +38,11 @@ export interface ConnectTarget {
    * handshake error: when a connect fails and this returns an error, throw this error instead.
    */
   hostKeyError?: () => OcmError | undefined;
+  /**
+   * Host key algorithms to offer, known types first (undefined = ssh2's defaults). connectSsh
+   * passes it as `algorithms.serverHostKey`.
+   */
+  hostKeyAlgorithms?: () => Promise<string[] | undefined>;
   /** known_hosts files the verifier reads (UserKnownHostsFile + GlobalKnownHostsFile), for `ocm trust` and messages. */
   knownHostsFiles?: string[];
   /** False when ssh_config says `PasswordAuthentication no` (then never prompt for a password). */

@@ -59,6 +59,8 @@ export interface HostKeyVerifier {
   readonly lastError: OcmError | undefined;
   /** The key offered in the last `verify` call (for messages and `ocm trust`). */
   readonly lastOffered: { keyType: string; fingerprint: string } | undefined;
+  /** Key types already trusted for this host (known_hosts + trust store), to ask the server for those first. */
+  knownKeyTypes(): Promise<string[]>;
 }
 
 /** The known key sources for one host name, and what they say about `keyBlob`. */
@@ -162,6 +164,11 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
     get lastOffered() {
       return lastOffered;
     },
+    async knownKeyTypes(): Promise<string[]> {
+      const lines = linesForHost(await readKnownHostsFiles(options.knownHostsFiles), options.hostKeyName).filter((l) => l.marker === undefined);
+      const trusted = await options.trustStore.lookup(options.hostKeyName);
+      return [...new Set([...lines.map((l) => l.keyType), ...trusted.map((e) => e.keyType)])];
+    },
   };
 }
 
@@ -190,4 +197,18 @@ export function hostKeyRevokedError(options: Pick<HostKeyVerifierOptions, 'nodeI
     `The host key of node "${options.nodeId}" (${options.hostKeyName}, ${fingerprint}) is marked @revoked in ${line.file} line ${line.line}. Connection refused. Ask the host's administrator for the current key.`,
     { nodeId: options.nodeId, hostKeyName: options.hostKeyName, offered: fingerprint, revoked: true, file: line.file, line: line.line },
   );
+}
+
+/** ssh2's default host key algorithms, in its order (ed25519 first). */
+const DEFAULT_HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/**
+ * Host key algorithms with those matching already-known key types first, like OpenSSH does: a
+ * host known by its ECDSA key is then verified with that key instead of looking "unknown" because
+ * the server would rather show its ed25519 key. Returns undefined when nothing is known.
+ */
+export function hostKeyAlgorithmsPreferring(knownKeyTypes: readonly string[]): string[] | undefined {
+  const preferred = knownKeyTypes.flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type])).filter((a) => DEFAULT_HOST_KEY_ALGORITHMS.includes(a));
+  if (preferred.length === 0) return undefined;
+  return [...new Set([...preferred, ...DEFAULT_HOST_KEY_ALGORITHMS])];
 }

@@ -3,7 +3,7 @@ import { OcmError } from '../errors';
 import { ocmHome } from '../home';
 import type { NodeEntry } from '../registry';
 import type { AuthPrompt, ConnectTarget } from './connect-target';
-import { createHostKeyVerifier, type AskHostKey, type HostKeyPolicy } from './host-key-verifier';
+import { createHostKeyVerifier, hostKeyAlgorithmsPreferring, type AskHostKey, type HostKeyPolicy } from './host-key-verifier';
 import { defaultIdentityFiles, loadIdentities } from './identities';
 import { knownHostName } from './known-hosts';
 import { resolveSshHost, SshConfig, type JumpSpec, type ResolvedSshHost } from './ssh-config';
@@ -131,6 +131,7 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
     ...(deps.prompt ? { prompt: deps.prompt } : {}),
     verifyHostKey: (key) => verifier.verify(key),
     hostKeyError: () => verifier.lastError,
+    hostKeyAlgorithms: async () => hostKeyAlgorithmsPreferring(await verifier.knownKeyTypes()),
     knownHostsFiles,
     passwordAuthentication: resolved.passwordAuthentication,
     kbdInteractiveAuthentication: resolved.kbdInteractiveAuthentication,

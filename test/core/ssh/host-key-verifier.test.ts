@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isOcmError } from '../../../src/core/errors';
-import { createHostKeyVerifier, type HostKeyPolicy, type HostKeyQuestion } from '../../../src/core/ssh/host-key-verifier';
+import { createHostKeyVerifier, hostKeyAlgorithmsPreferring, type HostKeyPolicy, type HostKeyQuestion } from '../../../src/core/ssh/host-key-verifier';
 import { sha256Fingerprint } from '../../../src/core/ssh/fingerprint';
 import { TrustStore } from '../../../src/core/ssh/trust-store';
 import { newKey, tempDir } from './fixtures';
@@ -142,6 +142,18 @@ describe('host key verifier', () => {
     const verifier = make('ask');
     assert.equal(await verifier.verify(newKey().blob), false);
     assert.ok(isOcmError(verifier.lastError, 'hostKeyUnknown'));
+  });
+});
+
+describe('host key algorithm preference', () => {
+  it('puts algorithms for known key types first, RSA as its sha2 variants', async () => {
+    assert.equal(hostKeyAlgorithmsPreferring([]), undefined);
+    assert.deepEqual(hostKeyAlgorithmsPreferring(['ssh-rsa'])?.slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+    assert.deepEqual(hostKeyAlgorithmsPreferring(['ecdsa-sha2-nistp256'])?.slice(0, 2), ['ecdsa-sha2-nistp256', 'ssh-ed25519']);
+    const ecdsa = newKey('ecdsa');
+    const { make, trustStore } = await setup(`${NAME} ${ecdsa.line}\n`);
+    await trustStore.add({ hostKeyName: NAME, host: '127.0.0.1', port: 2222, keyBlob: newKey().blob });
+    assert.deepEqual(await make('strict').knownKeyTypes(), ['ecdsa-sha2-nistp256', 'ssh-ed25519']);
   });
 });
 

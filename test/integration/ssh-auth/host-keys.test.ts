@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { utils } from 'ssh2';
 import { isOcmError } from '../../../src/core/errors';
@@ -127,5 +130,38 @@ describe('host keys against real sshd', () => {
     const closed = await runCli(['trust', 'closed', '--json'], env);
     assert.equal(closed.code, 1);
     assert.equal(closed.json().error.kind, 'unreachable');
+  });
+});
+
+describe('host key algorithm preference against real sshd', () => {
+  let set: SshNodeSet;
+  let keyDir: string;
+  let ecdsaPublic: string;
+  before(async () => {
+    // A node with two host keys (its ed25519 one from the harness plus an ECDSA one).
+    keyDir = mkdtempSync(join(tmpdir(), 'ocm-hostkey-'));
+    const keyPath = join(keyDir, 'ssh_host_ecdsa_key');
+    const made = spawnSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', keyPath], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    ecdsaPublic = readFileSync(`${keyPath}.pub`, 'utf8').split(/\s+/).slice(0, 2).join(' ');
+    set = await startSshNodes(1, { idPrefix: 'hka', extraConfig: `HostKey ${keyPath}` });
+  });
+  after(async () => {
+    await set?.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  it('a host known only by its ECDSA key is verified with that key (not reported unknown)', async () => {
+    const node = set.nodes[0]!;
+    const user = makeUser(set, { knownHosts: `[${node.host}]:${node.port} ${ecdsaPublic}\n` });
+    const target = await resolveConnectTarget(directEntry(node), user.deps());
+    const connection = await connectSsh(target);
+    connection.close();
+    assert.deepEqual(await user.trustStore.list(), []);
+
+    // Without the preference the server's favourite (ed25519) would be offered and look unknown.
+    const ed25519Only = await resolveConnectTarget(directEntry(node), user.deps());
+    ed25519Only.hostKeyAlgorithms = async () => undefined;
+    await assert.rejects(connectSsh(ed25519Only), (e: unknown) => isOcmError(e, 'hostKeyUnknown') && /only has ECDSA/.test(e.message));
   });
 });
