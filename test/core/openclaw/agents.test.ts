@@ -28,3 +28,44 @@ for (const tree of FIXTURE_TREES) {
     });
   }
 }
+
+const ctx = { home: '/home/u', stateDir: '/home/u/.openclaw', stateDirFromEnv: false };
+
+test('entries win over list when both exist; ids are normalised', () => {
+  const agents = resolveAgents(
+    { agents: { list: [{ id: 'old' }], entries: { Main: { default: true }, 'Work Bot': { workspace: '~/wb', agentDir: 'rel/dir' } } } },
+    { ...ctx, version: '2026.9.6' },
+  );
+  assert.deepEqual(
+    agents.map((a) => [a.id, a.workspace, a.agentDir, a.isDefault, a.source]),
+    [
+      ['main', '/home/u/.openclaw/workspace', '/home/u/.openclaw/agents/main/agent', true, 'entries'],
+      ['work-bot', '/home/u/wb', '/home/u/rel/dir', false, 'entries'],
+    ],
+  );
+});
+
+test('no roster at all: one implicit main agent in both eras', () => {
+  for (const version of ['2026.9.6', '2026.7.1']) {
+    const agents = resolveAgents({}, { ...ctx, version });
+    assert.deepEqual(agents.map((a) => [a.id, a.workspace, a.isDefault, a.source]), [['main', '/home/u/.openclaw/workspace', true, 'implicit']]);
+  }
+});
+
+test('unknown version: the rules follow the config shape', () => {
+  const modern = resolveAgents({ agents: { entries: { a: {}, b: {} }, ownership: 'explicit', defaults: { systemAgent: { agentId: 'b' } } } }, ctx);
+  assert.deepEqual(modern.map((a) => [a.id, a.workspace, a.isDefault]), [
+    ['a', '/home/u/.openclaw/workspace-a', false],
+    ['b', '/home/u/.openclaw/workspace-b', true],
+  ]);
+  const old = resolveAgents({ agents: { list: [{ id: 'a' }, { id: 'b' }] } }, ctx);
+  assert.deepEqual(old.map((a) => [a.id, a.workspace, a.isDefault]), [
+    ['a', '/home/u/.openclaw/workspace', true],
+    ['b', '/home/u/.openclaw/workspace-b', false],
+  ]);
+});
+
+test('the model comes from the agent, else agents.defaults (string or {primary})', () => {
+  const agents = resolveAgents({ agents: { defaults: { model: { primary: 'openai/gpt-x' } }, list: [{ id: 'a', model: 'anthropic/c' }, { id: 'b' }] } }, { ...ctx, version: '2026.7.1' });
+  assert.deepEqual(agents.map((a) => a.model), ['anthropic/c', 'openai/gpt-x']);
+});
