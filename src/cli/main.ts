@@ -5,6 +5,7 @@ import { registerBackupCommands } from './commands/backup';
 import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
 import { registerAgentsCommands } from './commands/agents';
+import { registerStatusCommands } from './commands/status';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 
 /**
@@ -24,6 +25,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerTrustCommands(program, ctx);
   registerFilesCommands(program, ctx);
   registerAgentsCommands(program, ctx);
+  registerStatusCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,147 @@
+/**
+ * `ocm status` benchmark (issue 4). Standalone: `node --import tsx bench/status.bench.ts`
+ *
+ *   BENCH_NODES=20     harness sshd nodes (test/support/sshd, needs root)
+ *   BENCH_RUNS=3       runs per method (median reported)
+ *   BENCH_OPENCLAW=1   also time `openclaw status --json` for one real 2026.9.6 node (onboarded in
+ *                      node 0's home, ~10–20 s setup) and our status of that node; 0 skips it
+ *
+ * Methods: statusOfNodes over the ssh2 pool (concurrency 8) cold (new pool: handshakes included)
+ * and warm (same pool again); baseline = OpenSSH `ssh node true` for every node one after another
+ * (the floor of any per-node ssh script loop). Prints a table, ratios and one JSON line. No
+ * assertions: wall times on shared machines swing ±30 %, compare the ratios.
+ */
+import { spawn } from 'node:child_process';
+import { nodeSchema, type NodeEntry } from '../src/core/registry';
+import { SshPool } from '../src/core/ssh/pool';
+import { statusOfNodes, type NodeStatus, type StatusDeps } from '../src/core/status';
+import { createOpenclawNode, type OpenclawTestNode } from '../test/support/openclaw';
+import { sshArgs, startSshNodes, targetFor, writeOcmHome, type SshNode, type SshNodeSet } from '../test/support/sshd';
+
+const nodeCount = Number(process.env.BENCH_NODES ?? 20);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const withOpenclaw = process.env.BENCH_OPENCLAW !== '0';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+}
+
+function entryOf(node: SshNode): NodeEntry {
+  return nodeSchema.parse({ id: node.id, host: node.host, port: node.port, user: node.user, identityFile: node.clientKeyPath });
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const value = await work();
+  return [performance.now() - started, value];
+}
+
+async function main(): Promise<void> {
+  let set: SshNodeSet | undefined;
+  let openclaw: OpenclawTestNode | undefined;
+  try {
+    const setupStarted = Date.now();
+    set = await startSshNodes(nodeCount, { idPrefix: 'bs' });
+    const ocm = writeOcmHome(set);
+    const nodes = set.nodes.map(entryOf);
+    const byId = new Map(set.nodes.map((n) => [n.id, n]));
+    console.log(`${nodeCount} sshd nodes started in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);
+
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const baseline: number[] = [];
+    let last: NodeStatus[] = [];
+    for (let r = 0; r < runs; r++) {
+      const pool = new SshPool();
+      const deps: StatusDeps = { transportFor: async (n) => pool.transportFor(targetFor(byId.get(n.id)!)) };
+      const [c, coldResults] = await timed(() => statusOfNodes(nodes, deps, { concurrency: 8 }));
+      const [w, warmResults] = await timed(() => statusOfNodes(nodes, deps, { concurrency: 8 }));
+      await pool.close();
+      cold.push(c);
+      warm.push(w);
+      last = warmResults;
+      const bad = [...coldResults, ...warmResults].filter((s) => !s.reachable);
+      if (bad.length) throw new Error(`unreachable during the bench: ${bad.map((s) => `${s.nodeId}: ${s.error?.message}`).join('; ')}`);
+      const [b] = await timed(async () => {
+        for (const node of set!.nodes) {
+          const res = await run('ssh', [...sshArgs(node, ocm.knownHostsPath), 'true']);
+          if (res.code !== 0) throw new Error(`ssh ${node.id} true failed (${res.code})`);
+        }
+      });
+      baseline.push(b);
+    }
+    const coldMs = median(cold);
+    const warmMs = median(warm);
+    const baseMs = median(baseline);
+    const perNode = median(last.map((s) => s.durationMs));
+
+    let openclawCli: number | undefined;
+    let ourSingle: number | undefined;
+    if (withOpenclaw) {
+      const node = set.nodes[0]!;
+      openclaw = await createOpenclawNode({ version: '2026.9.6', home: node.home, owner: node.user });
+      // The install lives in root's tools cache, which the harness user cannot read: the CLI runs
+      // locally for that home (its start-up cost is what matters; ssh adds ~300 ms on top).
+      const cliTimes: number[] = [];
+      const ourTimes: number[] = [];
+      const pool = new SshPool();
+      const deps: StatusDeps = { transportFor: async () => pool.transportFor(targetFor(node)) };
+      await statusOfNodes([nodes[0]!], deps); // warm the connection
+      for (let r = 0; r < runs; r++) {
+        const res = await openclaw.run(['status', '--json'], { timeoutMs: 60_000 });
+        cliTimes.push(res.ms);
+        const [t] = await timed(() => statusOfNodes([nodes[0]!], deps));
+        ourTimes.push(t);
+      }
+      await pool.close();
+      openclawCli = median(cliTimes);
+      ourSingle = median(ourTimes);
+    }
+
+    console.log(`\nmedian of ${runs} runs, ${nodeCount} nodes, concurrency 8:`);
+    const rows: Array<[string, number]> = [
+      ['statusOfNodes, cold pool (handshakes included)', coldMs],
+      ['statusOfNodes, warm pool', warmMs],
+      [`baseline: \`ssh node true\` x${nodeCount}, one after another`, baseMs],
+    ];
+    if (openclawCli !== undefined) {
+      rows.push([`\`openclaw status --json\` on one node (x${nodeCount} serial ≈ ${((openclawCli * nodeCount) / 1000).toFixed(1)} s)`, openclawCli]);
+      rows.push(['our status of that same (OpenClaw) node, warm', ourSingle!]);
+    }
+    for (const [name, ms] of rows) console.log(`  ${name.padEnd(72)} ${ms.toFixed(0).padStart(7)} ms`);
+    console.log(`  per-node check duration (warm, median): ${perNode} ms`);
+    console.log(`  cold / baseline = ${(coldMs / baseMs).toFixed(2)}   warm / baseline = ${(warmMs / baseMs).toFixed(2)}   cold goal ≤ 2000 ms: ${coldMs <= 2000 ? 'met' : 'missed'}`);
+    if (openclawCli !== undefined) console.log(`  cold ${nodeCount} nodes / (openclaw status x${nodeCount} serial) = ${(coldMs / (openclawCli * nodeCount)).toFixed(3)}`);
+    console.log(
+      JSON.stringify({
+        bench: 'status',
+        nodes: nodeCount,
+        runs,
+        coldMs: Math.round(coldMs),
+        warmMs: Math.round(warmMs),
+        sshTrueSerialMs: Math.round(baseMs),
+        perNodeWarmMs: perNode,
+        ...(openclawCli !== undefined ? { openclawStatusJsonMs: Math.round(openclawCli), ourSingleNodeMs: Math.round(ourSingle!) } : {}),
+      }),
+    );
+  } finally {
+    await openclaw?.stopGateway();
+    await set?.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

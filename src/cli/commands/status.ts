@@ -1,0 +1,180 @@
+import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { OcmError } from '../../core/errors';
+import type { NodeEntry } from '../../core/registry';
+import { SshPool } from '../../core/ssh/pool';
+import { resolveConnectTarget } from '../../core/ssh/resolve-target';
+import { SshConfig } from '../../core/ssh/ssh-config';
+import {
+  DEFAULT_CONTEXT_THRESHOLD_PCT,
+  formatDuration,
+  gatewayLabel,
+  pctLabel,
+  reachabilityLabel,
+  shortNotes,
+  statusOfNodes,
+  versionLabel,
+  type NodeStatus,
+  type StatusDeps,
+} from '../../core/status';
+import { defaultTimeoutFor } from '../../core/status/node-status';
+import { transportForNode } from '../../core/transport/for-node';
+import { EXIT_OK, printJson, type CliContext } from '../context';
+import { formatTable } from '../table';
+import { registryFor } from './registry';
+import { sshDepsFor } from './trust';
+
+/**
+ * `ocm status [id...]`: reachability, OpenClaw version, gateway readiness, uptime, agents, load,
+ * memory, disk and context-window usage of nodes, checked in parallel.
+ *
+ * Exit code: 0 whenever the check ran — nodes that are down or have anomalies are part of the
+ * report, not a failure of the command (scripts read `--json`: `summary.unreachable`,
+ * `summary.withAnomalies`). 1 when the check itself could not run (unknown node id, unreadable
+ * registry), 2 for usage errors.
+ *
+ * `--json` prints `{ ok: true, checkedAt, thresholdPct, summary: { nodes, reachable, unreachable,
+ * withAnomalies }, nodes: NodeStatus[] }` (NodeStatus: src/core/status/types.ts; fields are only
+ * ever added).
+ */
+
+interface StatusCliOptions {
+  all?: boolean;
+  json?: boolean;
+  acceptNew?: boolean;
+  threshold?: string;
+  sessions?: boolean;
+  timeout?: string;
+  concurrency?: string;
+}
+
+export function registerStatusCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('check nodes: reachable, OpenClaw version, gateway ready, uptime, agents, load, memory, disk, context usage')
+    .argument('[id...]', 'node ids (default: every active node)')
+    .option('--all', 'include retired nodes')
+    .option('--json', 'print {"ok":true,"summary":{...},"nodes":[NodeStatus...]}')
+    .option('--accept-new', 'trust host keys of nodes never seen before (changed keys are always refused)')
+    .option('--threshold <pct>', `flag sessions using more than this percent of their context window (default ${DEFAULT_CONTEXT_THRESHOLD_PCT})`)
+    .option('--sessions', 'also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)')
+    .option('--timeout <seconds>', 'give up on a node after this long (default 15, 45 with --sessions)')
+    .option('--concurrency <n>', 'nodes checked at once (default 8)')
+    .action(async (ids: string[], opts: StatusCliOptions) => {
+      ctx.json = Boolean(opts.json);
+      const thresholdPct = numberOption(opts.threshold, '--threshold', 1, 100) ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
+      const timeoutSec = numberOption(opts.timeout, '--timeout', 1, 600);
+      const concurrency = numberOption(opts.concurrency, '--concurrency', 1, 64) ?? 8;
+      if (ids.length > 0 && opts.all) {
+        throw new OcmError('invalidInput', 'Give node ids or --all, not both.', { usage: true });
+      }
+      const registry = registryFor(ctx);
+      const nodes = ids.length > 0 ? await Promise.all(unique(ids).map((id) => registry.get(id))) : await registry.list({ includeRetired: Boolean(opts.all) });
+      if (nodes.length === 0) {
+        if (opts.json) return printJson(ctx, { ok: true, checkedAt: new Date().toISOString(), thresholdPct, summary: summaryOf([]), nodes: [] });
+        ctx.out('No nodes to check. Add one with: ocm add <id> <[user@]host[:port]>\n');
+        return;
+      }
+      const perNodeTimeoutMs = defaultTimeoutFor({ ...(timeoutSec !== undefined ? { timeoutMs: timeoutSec * 1000 } : {}), ...(opts.sessions ? { includeSessions: true } : {}) });
+      // A handshake never needs longer than the node's whole budget.
+      const pool = new SshPool({ readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 });
+      const deps = statusDeps(ctx, pool, Boolean(opts.acceptNew));
+      const showProgress = !opts.json && process.stderr.isTTY === true && nodes.length > 1;
+      const checkedAt = new Date().toISOString();
+      let results: NodeStatus[];
+      try {
+        results = await statusOfNodes(nodes, deps, {
+          concurrency,
+          perNodeTimeoutMs,
+          thresholdPct,
+          includeSessions: Boolean(opts.sessions),
+          ...(showProgress ? { onProgress: (p) => ctx.err(`\rchecking nodes: ${p.done}/${p.total}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
+        });
+      } finally {
+        // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
+        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      }
+      if (opts.json) {
+        printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: summaryOf(results), nodes: results });
+      } else {
+        ctx.out(renderStatusTable(results, { color: useColor(ctx) }));
+      }
+      ctx.exitCode = EXIT_OK;
+    });
+}
+
+/** Registry node → transport: local nodes directly, others through the SSH pool (strict host keys unless --accept-new). */
+function statusDeps(ctx: CliContext, pool: SshPool, acceptNew: boolean): StatusDeps {
+  const resolveDeps = sshDepsFor(ctx, { acceptNew });
+  let sshConfig: Promise<SshConfig> | undefined;
+  return {
+    transportFor: (node: NodeEntry) =>
+      transportForNode(node, {
+        ssh: async (n) => {
+          // One ssh_config read for all nodes.
+          sshConfig ??= SshConfig.load({ home: resolveDeps.home || homedir() });
+          const target = await resolveConnectTarget(n, { ...resolveDeps, sshConfig: await sshConfig });
+          return pool.transportFor(target);
+        },
+      }),
+  };
+}
+
+function summaryOf(results: NodeStatus[]): { nodes: number; reachable: number; unreachable: number; withAnomalies: number } {
+  return {
+    nodes: results.length,
+    reachable: results.filter((r) => r.reachable).length,
+    unreachable: results.filter((r) => !r.reachable).length,
+    withAnomalies: results.filter((r) => r.anomalies.length > 0).length,
+  };
+}
+
+const RED = '\x1b[31m';
+const YELLOW = '\x1b[33m';
+const RESET = '\x1b[0m';
+
+/** The table plus one line per anomaly below it. Rows with errors are red, with warnings yellow (colour only when asked). */
+export function renderStatusTable(results: NodeStatus[], options: { color: boolean }): string {
+  const headers = ['NODE', 'REACHABLE', 'VERSION', 'GATEWAY', 'UPTIME', 'AGENTS', 'LOAD', 'MEM', 'DISK', 'NOTES'];
+  const rows = results.map((s) => [
+    s.nodeId,
+    reachabilityLabel(s),
+    versionLabel(s),
+    gatewayLabel(s),
+    s.gateway?.live ? formatDuration(s.gateway.uptimeMs) : '-',
+    s.agents ? (s.agents.configError ? 'config!' : String(s.agents.count)) : '-',
+    s.hostFacts?.load1 !== undefined ? `${s.hostFacts.load1.toFixed(2)}${s.hostFacts.cpus ? `/${s.hostFacts.cpus}` : ''}` : '-',
+    pctLabel(s.hostFacts?.memUsedPct),
+    pctLabel(s.hostFacts?.disk?.usedPct),
+    shortNotes(s) || '-',
+  ]);
+  const lines = formatTable(headers, rows).split('\n');
+  const paint = (text: string, s: NodeStatus): string => {
+    if (!options.color || s.anomalies.length === 0) return text;
+    return `${s.anomalies.some((a) => a.severity === 'error') ? RED : YELLOW}${text}${RESET}`;
+  };
+  const out = [lines[0]!, ...results.map((s, i) => paint(lines[i + 1]!, s))];
+  const details: string[] = [];
+  for (const s of results) {
+    for (const a of s.anomalies) details.push(paint(`${s.nodeId}: ${a.message}`, { ...s, anomalies: [a] }));
+  }
+  return `${out.join('\n')}\n${details.length ? `\n${details.join('\n')}\n` : ''}`;
+}
+
+/** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+function useColor(ctx: CliContext): boolean {
+  return ctx.env.NO_COLOR === undefined && process.stdout.isTTY === true;
+}
+
+function numberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new OcmError('invalidInput', `${name} must be a number from ${min} to ${max} (got "${value}").`, { usage: true });
+  }
+  return n;
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
