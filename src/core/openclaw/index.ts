@@ -3,6 +3,6 @@ export { locateOpenclaw, buildLocateScript, parseLocateOutput, DEFAULT_GATEWAY_P
 export { readOpenclawConfig, resolveOpenclawConfig, parseJson5, deepMerge, type OpenclawConfig, type ConfigFile } from './config';
 export { resolveAgents, normalizeAgentId, userPath, type AgentInfo, type AgentResolveContext } from './agents';
 export { confirmAgentsWithCli, parseAgentsListJson, AgentsCliCache, defaultAgentsCliCache, type CliAgent, type CliAgentsResult, type ConfirmOptions } from './cli-agents';
-export { listNodeAgents, agentsFromLocation, mergeCliAgents, type NodeAgents, type ListNodeAgentsOptions } from './node-agents';
+export { listNodeAgents, agentsFromLocation, agentResolveContext, mergeCliAgents, type NodeAgents, type ListNodeAgentsOptions } from './node-agents';
 export { listAgentFiles, listConfigFiles, WORKSPACE_FILES, type AgentFile, type AgentFiles, type MemoryNote, type NodeConfigFile } from './files';
 export { parseOpenclawVersion, compareOpenclawVersions, agentRulesFor, usesJsonlSessions, type OpenclawVersion, type AgentRules } from './version';

@@ -221,7 +221,8 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
   if (bin) cliEnv.PATH = [posix.dirname(bin), loginPath ?? get('path') ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
   const stateSource = (get('state_source') ?? 'default') as OpenclawLocation['stateDirSource'];
   // The CLI must look at the same state dir and config we chose, whatever its own environment says.
-  if (stateSource !== 'default' && stateSource !== 'legacy') cliEnv.OPENCLAW_STATE_DIR = stateDir;
+  // (A profile is passed as OPENCLAW_PROFILE below: OpenClaw derives the same dir from it.)
+  if (stateSource === 'registry' || stateSource === 'env' || stateSource === 'login-env') cliEnv.OPENCLAW_STATE_DIR = stateDir;
   const configSource = (get('config_source') ?? 'state') as OpenclawLocation['configSource'];
   if (configSource === 'env' || configSource === 'login-env') cliEnv.OPENCLAW_CONFIG_PATH = configPath;
   for (const k of ['OPENCLAW_HOME', 'OPENCLAW_PROFILE'] as const) if (openclawEnv[k]) cliEnv[k] = openclawEnv[k]!;

@@ -1,7 +1,7 @@
 import { OcmError } from '../errors';
 import type { NodeEntry } from '../registry';
 import type { OpOptions, Transport } from '../transport/types';
-import { resolveAgents, type AgentInfo } from './agents';
+import { resolveAgents, type AgentInfo, type AgentResolveContext } from './agents';
 import { confirmAgentsWithCli, type AgentsCliCache, type CliAgent } from './cli-agents';
 import { locateOpenclaw, type OpenclawLocation } from './locate';
 
@@ -21,18 +21,27 @@ export interface NodeAgents {
   cliError?: OcmError;
 }
 
-/** Agents resolved from the located config. Throws the config error when openclaw.json is broken. */
-export function agentsFromLocation(location: OpenclawLocation): AgentInfo[] {
-  if (location.configError) throw location.configError;
-  if (!location.stateDirExists && !location.configExists) return [];
-  return resolveAgents(location.config?.resolved ?? {}, {
+/**
+ * How a located node resolves agent paths: home, state dir, whether OPENCLAW_STATE_DIR is in
+ * effect (registry, environment or login environment), version, profile, OPENCLAW_WORKSPACE_DIR.
+ * Use this wherever agents are resolved from a location, so every feature agrees.
+ */
+export function agentResolveContext(location: OpenclawLocation): AgentResolveContext {
+  return {
     home: location.home,
     stateDir: location.stateDir,
     stateDirFromEnv: location.cliEnv.OPENCLAW_STATE_DIR !== undefined,
     ...(location.version ? { version: location.version } : {}),
     ...(location.openclawEnv.OPENCLAW_PROFILE ? { profile: location.openclawEnv.OPENCLAW_PROFILE } : {}),
     ...(location.openclawEnv.OPENCLAW_WORKSPACE_DIR ? { workspaceDirEnv: location.openclawEnv.OPENCLAW_WORKSPACE_DIR } : {}),
-  });
+  };
+}
+
+/** Agents resolved from the located config. Throws the config error when openclaw.json is broken. */
+export function agentsFromLocation(location: OpenclawLocation): AgentInfo[] {
+  if (location.configError) throw location.configError;
+  if (!location.stateDirExists && !location.configExists) return [];
+  return resolveAgents(location.config?.resolved ?? {}, agentResolveContext(location));
 }
 
 /** The CLI's answer in our shape; fields the CLI does not give are taken from the config answer. */
