@@ -60,6 +60,8 @@ export interface SshNodeSet {
 
 interface NodeRuntime {
   child?: ChildProcess;
+  /** Sessions of a stopped listener: no longer its descendants, still this node's. */
+  orphans: number[];
 }
 const runtimes = new WeakMap<SshNode, NodeRuntime>();
 const liveSets = new Set<{ nodes: SshNode[]; dir: string }>();
@@ -143,7 +145,7 @@ function bannerSeen(port: number): Promise<boolean> {
 /** (Re)starts the node's listener on its port; resolves when it answers. */
 export async function startListener(node: SshNode): Promise<void> {
   const child = spawn(SSHD_PATH, ['-D', '-f', node.configPath, '-E', node.logPath], { stdio: 'ignore' });
-  runtimes.set(node, { child });
+  runtimes.set(node, { child, orphans: runtimes.get(node)?.orphans ?? [] });
   let exited = false;
   child.on('exit', () => {
     exited = true;
@@ -164,6 +166,8 @@ export async function startListener(node: SshNode): Promise<void> {
 /** Kills the listener only; open sessions stay alive (as with a real sshd restart). */
 export async function stopListener(node: SshNode): Promise<void> {
   const pid = node.pid;
+  const runtime = runtimes.get(node);
+  if (runtime) runtime.orphans.push(...descendantsOf(pid));
   signalAll([pid], 'SIGCONT');
   signalAll([pid], 'SIGTERM');
   await waitUntil(() => !isAlive(pid) || isZombie(pid), 3000);
@@ -179,28 +183,34 @@ function isZombie(pid: number): boolean {
 
 /** SIGKILLs the node's per-connection sshd processes and what they run; the listener stays up. */
 export async function killSessions(node: SshNode): Promise<number> {
-  const pids = descendantsOf(node.pid);
+  const pids = sessionPids(node);
   signalAll(pids, 'SIGKILL');
   await waitUntil(() => pids.every((pid) => !isAlive(pid) || isZombie(pid)), 2000);
   return pids.length;
 }
 
+/** Per-connection processes of the node (also those left by a stopped listener). */
+function sessionPids(node: SshNode): number[] {
+  const orphans = (runtimes.get(node)?.orphans ?? []).filter((pid) => isAlive(pid) && !isZombie(pid));
+  return [...new Set([...descendantsOf(node.pid), ...orphans, ...orphans.flatMap((pid) => descendantsOf(pid))])];
+}
+
 /** SIGSTOPs the listener and every session: the node stops answering but keeps its sockets open. */
 export function freeze(node: SshNode): void {
-  signalAll([node.pid, ...descendantsOf(node.pid)], 'SIGSTOP');
+  signalAll([node.pid, ...sessionPids(node)], 'SIGSTOP');
 }
 
 export function thaw(node: SshNode): void {
-  signalAll([node.pid, ...descendantsOf(node.pid)], 'SIGCONT');
+  signalAll([node.pid, ...sessionPids(node)], 'SIGCONT');
 }
 
 /** Number of live session processes under the listener (for tests that check cleanup). */
 export function sessionProcessCount(node: SshNode): number {
-  return descendantsOf(node.pid).filter((pid) => !isZombie(pid)).length;
+  return sessionPids(node).length;
 }
 
 async function killNodeProcesses(node: SshNode): Promise<void> {
-  const pids = [node.pid, ...descendantsOf(node.pid)];
+  const pids = [node.pid, ...sessionPids(node)];
   signalAll(pids, 'SIGCONT');
   signalAll(pids, 'SIGKILL');
   await waitUntil(() => pids.every((pid) => !isAlive(pid) || isZombie(pid)), 3000);
@@ -333,7 +343,7 @@ async function stopSet(record: { nodes: SshNode[]; dir: string }): Promise<void>
 process.once('exit', () => {
   for (const record of liveSets) {
     for (const node of record.nodes) {
-      if (node.pid) signalAll([node.pid, ...descendantsOf(node.pid)], 'SIGKILL');
+      if (node.pid) signalAll([node.pid, ...sessionPids(node)], 'SIGKILL');
       removeUserSync(node.user, node.uid);
     }
     rmSync(record.dir, { recursive: true, force: true });
