@@ -64,7 +64,7 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
         case 'agent': {
           if (!allowed(methodsLeft, 'publickey')) continue;
           if (target.identitiesOnly) {
-            const wanted = target.identities.flatMap((i) => (i.publicKey ? [i.publicKey] : []));
+            const wanted = [...target.identities.flatMap((i) => (i.publicKey ? [i.publicKey] : [])), ...(target.agentOnlyKeys ?? [])];
             if (wanted.length === 0) continue;
             tried.push(`ssh-agent keys matching IdentityFile (${target.agentSocket})`);
             return { type: 'agent', username, agent: new FilteredAgent(target.agentSocket!, wanted) };

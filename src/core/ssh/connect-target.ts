@@ -24,6 +24,8 @@ export interface ConnectTarget {
    * key), like OpenSSH. Keeps an agent full of keys from hitting sshd's MaxAuthTries.
    */
   identitiesOnly?: boolean;
+  /** Public keys named by IdentityFile whose private key is only in the agent (IdentitiesOnly lets these through). */
+  agentOnlyKeys?: Buffer[];
   /** Face-supplied prompts for password / keyboard-interactive / passphrase. */
   prompt?: AuthPrompt;
   /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { OcmError } from '../errors';
 import type { IdentityCandidate } from './connect-target';
+import { keyTypeOfBlob } from './fingerprint';
 
 /** Key files OpenSSH tries when the config names none, in its order (only those that exist are used). */
 export function defaultIdentityFiles(home: string): string[] {
@@ -18,7 +19,11 @@ export type KeyFileKind = 'plain' | 'encrypted' | 'unusable';
  */
 export function classifyPrivateKey(bytes: Buffer): KeyFileKind {
   const parsed = utils.parseKey(bytes);
-  if (!(parsed instanceof Error)) return 'plain';
+  if (!(parsed instanceof Error)) {
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    // ssh2 also parses public keys: those are not usable as identity files on their own.
+    return key && key.isPrivateKey() ? 'plain' : 'unusable';
+  }
   if (/passphrase|encrypted/i.test(parsed.message)) return 'encrypted';
   return 'unusable';
 }
@@ -37,6 +42,11 @@ export function decryptPrivateKey(bytes: Buffer, passphrase: string, path: strin
 
 export interface LoadedIdentities {
   identities: IdentityCandidate[];
+  /**
+   * Public keys named by IdentityFile whose private half is not on disk (a `.pub` file, or a
+   * missing key with a `.pub` next to it): usable only through the agent (1Password, Secretive...).
+   */
+  agentOnlyKeys: Buffer[];
   /** Files that exist but cannot be used (unsupported type, not a key), for messages. */
   skipped: { path: string; reason: string }[];
 }
@@ -47,6 +57,7 @@ export interface LoadedIdentities {
  */
 export async function loadIdentities(paths: readonly string[], required: ReadonlySet<string> = new Set()): Promise<LoadedIdentities> {
   const identities: IdentityCandidate[] = [];
+  const agentOnlyKeys: Buffer[] = [];
   const skipped: { path: string; reason: string }[] = [];
   const seen = new Set<string>();
   for (const path of paths) {
@@ -57,6 +68,11 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
       bytes = await fs.readFile(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      const pub = code === 'ENOENT' ? await publicBlobFromPubFile(`${path}.pub`) : undefined;
+      if (pub) {
+        agentOnlyKeys.push(pub);
+        continue;
+      }
       if (required.has(path)) {
         throw new OcmError(
           'invalidConfig',
@@ -68,6 +84,11 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
       continue;
     }
     const kind = classifyPrivateKey(bytes);
+    const publicOnly = kind === 'unusable' ? publicBlobFromText(bytes.toString('utf8')) : undefined;
+    if (publicOnly) {
+      agentOnlyKeys.push(publicOnly);
+      continue;
+    }
     if (kind === 'unusable') {
       const reason = 'not a private key ssh2 can use (FIDO/sk keys and certificates are not supported)';
       if (required.has(path)) throw new OcmError('invalidConfig', `The identity file ${path} is ${reason}. Use an ed25519, ecdsa or rsa key.`, { keyPath: path });
@@ -77,7 +98,7 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
     const publicKey = kind === 'plain' ? publicBlobOf(bytes) : await publicBlobFromPubFile(`${path}.pub`);
     identities.push({ path, privateKey: bytes, encrypted: kind === 'encrypted', ...(publicKey ? { publicKey } : {}) });
   }
-  return { identities, skipped };
+  return { identities, agentOnlyKeys, skipped };
 }
 
 function publicBlobOf(privateKey: Buffer): Buffer | undefined {
@@ -90,9 +111,16 @@ function publicBlobOf(privateKey: Buffer): Buffer | undefined {
 /** `<type> <base64> [comment]` from a `.pub` file next to an encrypted key (it needs no passphrase). */
 async function publicBlobFromPubFile(path: string): Promise<Buffer | undefined> {
   try {
-    const base64 = (await fs.readFile(path, 'utf8')).trim().split(/\s+/)[1];
-    return base64 ? Buffer.from(base64, 'base64') : undefined;
+    return publicBlobFromText(await fs.readFile(path, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The blob of a one-line public key (`ssh-ed25519 AAAA... comment`), or undefined. */
+function publicBlobFromText(text: string): Buffer | undefined {
+  const [type, base64] = text.trim().split(/\s+/);
+  if (!type || !base64 || !/^(ssh-|ecdsa-|sk-)/.test(type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return undefined;
+  const blob = Buffer.from(base64, 'base64');
+  return keyTypeOfBlob(blob) === type ? blob : undefined;
 }

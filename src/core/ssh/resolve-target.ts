@@ -103,7 +103,7 @@ async function resolveJumps(config: SshConfig, hops: readonly JumpSpec[], trustN
 
 async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeId: string, required: ReadonlySet<string>, deps: ResolveTargetDeps & { trustStore: TrustStore }): Promise<ConnectTarget> {
   const keyPaths = resolved.identityFiles.length > 0 ? resolved.identityFiles : defaultIdentityFiles(deps.home);
-  const { identities } = await loadIdentities(keyPaths, required);
+  const { identities, agentOnlyKeys } = await loadIdentities(keyPaths, required);
   const hostKeyName = knownHostName(resolved.hostKeyAlias ?? resolved.hostName, resolved.port);
   const knownHostsFiles = [...resolved.userKnownHostsFiles, ...resolved.globalKnownHostsFiles];
   const verifier = createHostKeyVerifier({
@@ -128,6 +128,7 @@ async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeI
     identities,
     ...(agentSocket ? { agentSocket } : {}),
     ...(resolved.identitiesOnly ? { identitiesOnly: true } : {}),
+    ...(agentOnlyKeys.length > 0 ? { agentOnlyKeys } : {}),
     ...(deps.prompt ? { prompt: deps.prompt } : {}),
     verifyHostKey: (key) => verifier.verify(key),
     hostKeyError: () => verifier.lastError,

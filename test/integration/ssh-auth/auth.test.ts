@@ -216,6 +216,15 @@ describe('authentication against real sshd', () => {
         const filtered = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
         assert.equal(filtered.identitiesOnly, true);
         assert.equal(await whoami(filtered), node.user);
+
+        // IdentityFile naming only the public key (private key held by the agent, as with 1Password / Secretive).
+        const pubOnly = join(user.home, '.ssh', 'agent-held.pub');
+        writeFileSync(pubOnly, `${node.clientPublicKey}\n`);
+        writeFileSync(user.sshConfigPath, `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${pubOnly}\n  IdentitiesOnly yes\n`);
+        const agentOnly = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
+        assert.deepEqual(agentOnly.identities, []);
+        assert.equal(agentOnly.agentOnlyKeys?.length, 1);
+        assert.equal(await whoami(agentOnly), node.user);
       } finally {
         crowded.kill('SIGTERM');
       }
