@@ -7,7 +7,8 @@
 //   node scripts/vscode-tests.mjs --screenshot-only [name]   only the screenshots (scenes: test/extension/screenshots.mjs)
 //   node scripts/vscode-tests.mjs --compile-only  build + bundle the tests for `npx vscode-test` (.vscode-test.mjs)
 //
-// Environment: OCM_VSCODE_TEST_TIMEOUT_S (default 300) bounds the run after the tools are ready;
+// Environment: OCM_VSCODE_TEST_TIMEOUT_S (default 300) bounds the test run after the tools are ready
+// (each screenshot scene adds 90 s);
 // OCM_TOOLS_DIR moves the tools cache; OCM_VSCODE_TEST_VERBOSE=1 also prints code-server's own log.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -116,7 +117,11 @@ async function main() {
   say(`built the extension and bundled ${testFiles} test file(s) into ${relative(root, testsOut)} in ${seconds(step)}`);
   if (options.compileOnly) return 0;
 
-  const budgetSeconds = Number(process.env.OCM_VSCODE_TEST_TIMEOUT_S ?? 300);
+  const { scenes } = await import('../test/extension/screenshots.mjs');
+  const chosen = !options.screenshot ? [] : options.screenshotOnly && options.grep ? scenes.filter((scene) => scene.name.includes(options.grep)) : scenes;
+  // The watchdog: the test run (default 300 s) plus 90 s per screenshot scene (each loads a fresh window).
+  const testSeconds = options.screenshotOnly ? 0 : Number(process.env.OCM_VSCODE_TEST_TIMEOUT_S ?? 300);
+  const budgetSeconds = testSeconds + 90 * chosen.length + 30;
   const work = mkdtempSync(join(tmpdir(), 'ocm-vscode-tests-'));
   const workspace = join(work, 'workspace');
   const ocmHome = join(work, 'ocm-home');
@@ -138,7 +143,7 @@ async function main() {
   // On timeout the browser and server are torn down; the main flow then fails with this message.
   let timedOut;
   const giveUp = setTimeout(() => {
-    timedOut = `gave up after ${budgetSeconds}s (OCM_VSCODE_TEST_TIMEOUT_S): the workbench or a test hung; code-server was stopped`;
+    timedOut = `gave up after ${budgetSeconds}s (OCM_VSCODE_TEST_TIMEOUT_S=${testSeconds} for the tests + 90 s per screenshot): the workbench, a test or a scene hung; code-server was stopped`;
     setTimeout(() => {
       console.error(`[vscode-tests] FAILED: ${timedOut}, and the cleanup itself hung.`);
       console.log('extension: 0 passed, 1 failed');
@@ -184,7 +189,7 @@ async function main() {
           // After mocha's summary only the workbench's shutdown chatter follows.
           else if (verbose || (!result && !isNoise(line))) console.log(line);
         },
-        timeoutMs: budgetSeconds * 1000,
+        timeoutMs: testSeconds * 1000,
       });
       await page.context().close();
       if (result) {
@@ -199,8 +204,6 @@ async function main() {
 
     if (options.screenshot) {
       const ui = await import('../test/support/vscode/workbench.mjs');
-      const { scenes } = await import('../test/extension/screenshots.mjs');
-      const chosen = options.screenshotOnly && options.grep ? scenes.filter((scene) => scene.name.includes(options.grep)) : scenes;
       if (chosen.length === 0) problems.push(`no screenshot scene matches "${options.grep}"`);
       else console.log('\n  screenshots');
       for (const scene of chosen) {
