@@ -281,7 +281,8 @@ export interface ResolveHostOptions {
 
 /** Resolves `alias` through the config: registry overrides > ssh config > OpenSSH defaults. */
 export function resolveSshHost(config: SshConfig, alias: string, options: ResolveHostOptions = {}): ResolvedSshHost {
-  const raw = config.compute(alias);
+  // OpenSSH lowercases the destination before matching Host patterns.
+  const raw = config.compute(alias.toLowerCase());
   const home = config.home;
   const env = options.env ?? process.env;
   const localUser = options.localUser ?? safeLocalUser(env);

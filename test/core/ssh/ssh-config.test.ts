@@ -44,6 +44,7 @@ describe('ssh_config resolution', () => {
     });
     const r = resolveSshHost(config, 'web', { localUser: 'me' });
     assert.equal(r.hostName, 'web.internal.example');
+    assert.equal(resolveSshHost(config, 'WEB-Alias', { localUser: 'me' }).user, 'deploy', 'the destination is matched lowercased, like OpenSSH');
     assert.equal(r.user, 'deploy');
     assert.equal(r.port, 2200);
     assert.deepEqual(r.identityFiles, [join(home, '.ssh/id_deploy@web.internal.example'), join(home, 'keys/with space'), `${home}/k_2200_web_me_%`]);
