@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sha256Hex } from '../../src/core/history';
+import { sha256Hex, storePreEditBackup } from '../../src/core/history';
 import { runCli, tempOcmHome } from '../support/cli';
 
 describe('ocm cat / put / history (local node)', () => {
@@ -105,5 +105,28 @@ describe('ocm cat / put / history (local node)', () => {
     const bogus = await runCli(['history', 'show', 'nope'], env);
     assert.equal(bogus.code, 1);
     assert.match(bogus.stderr, /not a pre-edit backup id/);
+  });
+});
+
+describe('ocm history prune', () => {
+  it('lists what it would remove, and removes it with --yes', async () => {
+    const home = await tempOcmHome();
+    try {
+      const env = { OCM_HOME: home };
+      const old = Date.parse('2026-01-01T00:00:00Z');
+      for (let i = 0; i < 3; i++) await storePreEditBackup(home, { nodeId: 'box', remotePath: '/m.md', content: Buffer.from(`v${i}`), now: () => new Date(old + i * 1000) });
+      const dry = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1'], env);
+      assert.equal(dry.code, 2);
+      assert.match(dry.stdout, /WOULD REMOVE[\s\S]*--yes/);
+      assert.equal((await runCli(['history', 'box', '/m.md', '--json'], env)).json().entries.length, 3);
+      const done = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1', '--yes', '--json'], env);
+      assert.equal(done.code, 0, done.stderr);
+      assert.equal(done.json().removed.length, 2);
+      assert.equal((await runCli(['history', 'box', '/m.md', '--json'], env)).json().entries.length, 1);
+      const bad = await runCli(['history', 'prune', '--keep', '0'], env);
+      assert.equal(bad.code, 2);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

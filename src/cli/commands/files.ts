@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { OcmError } from '../../core/errors';
 import { ocmHome } from '../../core/home';
-import { getHistoryEntry, listHistory, readHistoryEntry } from '../../core/history';
+import { getHistoryEntry, listHistory, pruneHistory, readHistoryEntry } from '../../core/history';
 import type { NodeEntry } from '../../core/registry';
 import { locateOpenclaw } from '../../core/openclaw/locate';
 import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, validatorFromLocation, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
@@ -190,6 +190,41 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
         ctx.out(`Restored the version of ${entry.createdAt}.\n`);
         printSaved(ctx, entry.nodeId, entry.remotePath, result);
       });
+    });
+
+  registerPrune(history, ctx);
+}
+
+/** `ocm history prune`: drops old pre-edit backups (asks for --yes, like restore). */
+function registerPrune(history: Command, ctx: CliContext): void {
+  history
+    .command('prune')
+    .description('remove old pre-edit backups: per file, those beyond the newest --keep that are older than --older-than-days')
+    .option('--node <id>', 'only this node')
+    .option('--keep <n>', 'entries always kept per file (at least 1)', '50')
+    .option('--older-than-days <days>', 'only remove entries older than this', '30')
+    .option('--yes', 'remove them (without it, only lists what would be removed)')
+    .option('--json', 'print {"removed":[entries],"kept":n,"dryRun":bool}')
+    .action(async (opts: { node?: string; keep: string; olderThanDays: string; yes?: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const keep = Number(opts.keep);
+      const days = Number(opts.olderThanDays);
+      if (!Number.isInteger(keep) || keep < 1 || !Number.isFinite(days) || days < 0) {
+        throw new OcmError('invalidInput', '--keep must be a whole number of at least 1 and --older-than-days a number of days (0 or more).', { usage: true });
+      }
+      const result = await pruneHistory(ocmHome(ctx.env), { ...(opts.node ? { nodeId: opts.node } : {}), keepPerFile: keep, olderThanMs: days * 86_400_000, dryRun: !opts.yes });
+      if (!opts.yes) ctx.exitCode = result.removed.length > 0 ? EXIT_USAGE : 0;
+      if (opts.json) return printJson(ctx, { ...result, dryRun: !opts.yes });
+      if (result.removed.length === 0) {
+        ctx.out(`Nothing to remove (${result.kept} pre-edit backup(s) kept).\n`);
+        return;
+      }
+      if (!opts.yes) {
+        ctx.out(formatTable(['WOULD REMOVE', 'NODE', 'PATH', 'TIME (UTC)', 'SIZE'], result.removed.map((e) => [e.id, e.nodeId, e.remotePath, e.createdAt, String(e.size)])));
+        ctx.out('Run again with --yes to remove them.\n');
+        return;
+      }
+      ctx.out(`Removed ${result.removed.length} pre-edit backup(s); ${result.kept} kept.\n`);
     });
 }
 

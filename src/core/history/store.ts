@@ -145,6 +145,53 @@ export async function readHistoryEntry(home: string, id: string): Promise<{ entr
   return { entry, content };
 }
 
+export interface PruneOptions {
+  /** Only this node (default: every node in the store). */
+  nodeId?: string;
+  /** Entries always kept per file, newest first (default 50, at least 1). */
+  keepPerFile?: number;
+  /** Only entries older than this are removed (default: any age beyond keepPerFile). */
+  olderThanMs?: number;
+  /** Report what would be removed without removing it. */
+  dryRun?: boolean;
+  now?: () => Date;
+}
+
+/**
+ * Drops old pre-edit backups: per file, everything beyond the newest `keepPerFile` entries that is
+ * also older than `olderThanMs`. The newest entry of a file is never removed.
+ */
+export async function pruneHistory(home: string, options: PruneOptions = {}): Promise<{ removed: HistoryEntry[]; kept: number }> {
+  const keep = Math.max(1, options.keepPerFile ?? 50);
+  const now = (options.now ?? (() => new Date()))().getTime();
+  const root = historyRoot(home);
+  if (options.nodeId !== undefined) checkNodeId(options.nodeId);
+  const nodeIds = options.nodeId !== undefined ? [options.nodeId] : (await fs.readdir(root).catch(() => [] as string[])).filter((n) => NODE_ID_PATTERN.test(n));
+  const removed: HistoryEntry[] = [];
+  let kept = 0;
+  for (const nodeId of nodeIds) {
+    const keys = await fs.readdir(join(root, nodeId)).catch(() => [] as string[]);
+    for (const key of keys) {
+      const dir = join(root, nodeId, key);
+      const entries = (await readEntries(dir)).sort(newestFirst);
+      entries.forEach((entry, index) => {
+        const old = options.olderThanMs === undefined || now - entry.timeMs > options.olderThanMs;
+        if (index >= keep && old) removed.push(entry);
+        else kept++;
+      });
+    }
+  }
+  if (!options.dryRun) {
+    for (const entry of removed) {
+      const { dir, stamp } = locate(home, entry.id);
+      // Metadata first: an entry without metadata is invisible, one without bytes would be damaged.
+      await fs.rm(join(dir, `${stamp}.json`), { force: true });
+      await fs.rm(join(dir, `${stamp}.data`), { force: true });
+    }
+  }
+  return { removed, kept };
+}
+
 export function isHistoryId(id: string): boolean {
   return ID_PATTERN.test(id);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isOcmError } from '../../../src/core/errors';
-import { getHistoryEntry, historyRoot, isHistoryId, listHistory, listHistoryFiles, pathKey, readHistoryEntry, storePreEditBackup } from '../../../src/core/history';
+import { getHistoryEntry, historyRoot, isHistoryId, listHistory, listHistoryFiles, pathKey, pruneHistory, readHistoryEntry, storePreEditBackup } from '../../../src/core/history';
 
 describe('pre-edit backup store', () => {
   let home: string;
@@ -53,5 +53,35 @@ describe('pre-edit backup store', () => {
     const stamp = e.id.split('/')[2]!;
     await writeFile(join(historyRoot(home), 'n3', pathKey('/y'), `${stamp}.data`), 'evil');
     await assert.rejects(readHistoryEntry(home, e.id), (err) => isOcmError(err, 'failed') && /damaged/.test(err.message));
+  });
+});
+
+describe('pruning pre-edit backups', () => {
+  it('keeps the newest N per file and removes only entries older than the limit', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'ocm-prune-'));
+    try {
+      const day = 24 * 3600 * 1000;
+      const base = Date.parse('2026-11-01T00:00:00Z');
+      for (let i = 0; i < 6; i++) {
+        await storePreEditBackup(home, { nodeId: 'p1', remotePath: '/a', content: Buffer.from(`a${i}`), now: () => new Date(base + i * day) });
+      }
+      await storePreEditBackup(home, { nodeId: 'p2', remotePath: '/b', content: Buffer.from('b'), now: () => new Date(base) });
+      const now = () => new Date(base + 10 * day);
+      // Dry run: entries 0..3 of /a are beyond keep=2; only those older than 7 days (0, 1, 2) go.
+      const dry = await pruneHistory(home, { keepPerFile: 2, olderThanMs: 7 * day, dryRun: true, now });
+      assert.deepEqual(dry.removed.map((e) => [e.remotePath, e.timeMs]), [['/a', base + 2 * day], ['/a', base + day], ['/a', base]]);
+      assert.equal((await listHistory(home, 'p1', '/a')).length, 6);
+      const done = await pruneHistory(home, { nodeId: 'p1', keepPerFile: 2, olderThanMs: 7 * day, now });
+      assert.equal(done.removed.length, 3);
+      assert.equal(done.kept, 3);
+      const left = await listHistory(home, 'p1', '/a');
+      assert.deepEqual(left.map((e) => e.timeMs), [base + 5 * day, base + 4 * day, base + 3 * day]);
+      // keepPerFile is at least 1: the newest entry of a file is never removed.
+      await pruneHistory(home, { keepPerFile: 0, now });
+      assert.equal((await listHistory(home, 'p2', '/b')).length, 1);
+      assert.equal((await listHistory(home, 'p1', '/a')).length, 1);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
