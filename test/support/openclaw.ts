@@ -184,11 +184,19 @@ export class OpenclawTestNode {
     await this.fixOwnership();
   }
 
-  /** `chown -R owner: home` when an owner was given (commands ran as root). */
+  /**
+   * `chown -R owner: home` when an owner was given (commands ran as root). OpenClaw 2026.9 keeps a
+   * per-uid temp dir `~/.cache/openclaw-<uid>` and refuses one owned by someone else ("Unsafe
+   * fallback OpenClaw temp dir"), so the one of the uid running the commands is given back.
+   */
   async fixOwnership(): Promise<void> {
     if (!this.owner) return;
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const ownTemp = join(this.home, '.cache', `openclaw-${uid}`);
+    const script = 'chown -R "$1:" "$2" && if [ -d "$3" ]; then chown -R "$4:$5" "$3"; fi';
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('chown', ['-R', `${this.owner}:`, this.home], { stdio: 'ignore' });
+      const child = spawn('sh', ['-c', script, 'sh', this.owner!, this.home, ownTemp, String(uid), String(gid)], { stdio: 'ignore' });
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`chown -R ${this.owner}: ${this.home} failed (exit ${code})`))));
     });
