@@ -23,6 +23,7 @@ const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const testCliOut = join(root, 'out', 'test', 'extension');
 const screenshotsDir = join(root, 'test-output', 'screenshots');
 const workbenchLogFile = join(root, 'test-output', 'vscode-tests.log');
+const serverLogFile = join(root, 'test-output', 'code-server.log');
 const VIEW_CONTAINER_TITLE = 'OpenClaw';
 
 // Workbench chatter that is expected offline; it still goes to test-output/vscode-tests.log.
@@ -136,6 +137,10 @@ async function main() {
     if (cleaned) return;
     cleaned = true;
     await Promise.race([browser?.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    if (server) {
+      mkdirSync(dirname(serverLogFile), { recursive: true });
+      writeFileSync(serverLogFile, server.output());
+    }
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
     rmSync(testsOut, { recursive: true, force: true });
@@ -239,6 +244,7 @@ async function main() {
 
   if (timedOut) problems.splice(0, problems.length, timedOut);
   for (const problem of problems) console.error(`[vscode-tests] FAILED: ${problem}`);
+  if (failed > 0 || problems.length > 0) say(`logs: ${relative(root, workbenchLogFile)} (workbench, extension host), ${relative(root, serverLogFile)} (code-server's last output)`);
   if (problems.length > 0 && failed === 0) failed = problems.length;
   say(`done in ${seconds(started)}`);
   console.log(`extension: ${passed} passed, ${failed} failed`);
