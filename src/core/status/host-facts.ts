@@ -8,32 +8,42 @@ import type { DiskUsage, HostFacts } from './types';
  * discovery, which is what finds the state dir.
  */
 export function buildHostFactsScript(): string {
+  // Few processes on purpose (each fork costs milliseconds on a busy node): /proc is read with
+  // the shell's own `read`, and df's lines are passed through raw after a marker.
   return `
 hk() { printf 'host.%s=%s\\n' "$1" "$2"; }
 hk os "$(uname -s 2>/dev/null)"
 hk cpus "$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null)"
-if [ -r /proc/loadavg ]; then hk loadavg "$(cat /proc/loadavg)"
+if [ -r /proc/loadavg ]; then read -r l < /proc/loadavg; hk loadavg "$l"
 elif l=$(sysctl -n vm.loadavg 2>/dev/null) && [ -n "$l" ]; then hk loadavg "$l"
 else hk uptime_text "$(uptime 2>/dev/null)"; fi
-if [ -r /proc/uptime ]; then hk uptime_sec "$(cut -d' ' -f1 /proc/uptime)"
+if [ -r /proc/uptime ]; then read -r up _ < /proc/uptime; hk uptime_sec "$up"
 elif b=$(sysctl -n kern.boottime 2>/dev/null) && [ -n "$b" ]; then hk boottime "$b"; hk now "$(date +%s)"; fi
 if [ -r /proc/meminfo ]; then
-  awk '/^(MemTotal|MemAvailable|MemFree|Buffers|Cached):/ { sub(":", "", $1); print "host.meminfo." $1 "=" $2 }' /proc/meminfo
+  while read -r k v _; do
+    case "$k" in MemTotal:|MemAvailable:|MemFree:|Buffers:|Cached:) hk "meminfo.\${k%:}" "$v" ;; esac
+  done < /proc/meminfo
 else
   hk memsize "$(sysctl -n hw.memsize 2>/dev/null)"
   vm_stat 2>/dev/null | awk -F: 'NR == 1 { if (match($0, /page size of [0-9]+/)) print "host.vm.pagesize=" substr($0, RSTART + 13, RLENGTH - 13); next } { gsub(/[ .]/, "", $2); gsub(/ /, "_", $1); print "host.vm." $1 "=" $2 }'
 fi
 t=""; command -v timeout >/dev/null 2>&1 && t="timeout 5"
-$t df -Pk 2>/dev/null | awk 'NR > 1 { print "host.df=" $0 }'
+echo ${DF_MARKER}
+$t df -Pk 2>/dev/null
 exit 0
 `;
 }
 
+const DF_MARKER = '__OCM_DF__';
+
 /** Parses the script's `host.*` lines. `stateDir` picks the filesystem reported as `disk`. */
 export function parseHostFacts(output: string, stateDir: string | undefined): HostFacts {
   const values = new Map<string, string>();
-  const dfLines: string[] = [];
-  for (const line of output.split('\n')) {
+  const markerAt = output.indexOf(`${DF_MARKER}\n`);
+  const head = markerAt >= 0 ? output.slice(0, markerAt) : output;
+  // Line 1 of df is its header, which parseDfLine rejects.
+  const dfLines = markerAt >= 0 ? output.slice(markerAt + DF_MARKER.length + 1).split('\n').filter((l) => l.trim() !== '') : [];
+  for (const line of head.split('\n')) {
     if (!line.startsWith('host.')) continue;
     const eq = line.indexOf('=');
     if (eq < 0) continue;
