@@ -163,7 +163,10 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
   const rel = (abs: string): string => './' + abs.replace(/^\/+/, '');
   const lines = [
     'umask 077',
-    'T=$(mktemp -d /tmp/ocm-backup.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
+    // A run killed with SIGKILL (dropped connection) cannot run its EXIT trap: remove such leftovers
+    // (they may hold database snapshots) when the shell whose pid is in their name is gone.
+    `for d in /tmp/ocm-backup.*; do [ -d "$d" ] && [ -O "$d" ] || continue; p=\${d#/tmp/ocm-backup.}; p=\${p%%.*}; case "$p" in ''|*[!0-9]*) continue;; esac; kill -0 "$p" 2>/dev/null || rm -rf "$d"; done`,
+    'T=$(mktemp -d /tmp/ocm-backup.$$.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
     `trap 'rm -rf "$T"' EXIT`,
     `trap 'exit 143' INT TERM HUP PIPE`,
     'mkdir "$T/snap"',

@@ -103,6 +103,15 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
     assert.ok(killed, 'the transfer was interrupted');
     assert.deepEqual(await readdir(store.nodeDir('killed')), []);
     await runAsNodeUser(sshNode, 'rm -f .openclaw/workspace/big.bin');
+    // The killed run's temp folder on the node (it may hold SQLite snapshots) goes with the next run.
+    // (Retried briefly: the killed shell may take a moment to disappear.)
+    let left = '';
+    for (let attempt = 0; attempt < 10 && left !== '0'; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 1000));
+      await backupNode({ store, nodeId: 'after-kill', transport: transports[0]!, engine: 'ocm', sources, configOnly: true });
+      left = (await runAsNodeUser(sshNode, 'find /tmp -maxdepth 1 -name "ocm-backup.*" -user "$(id -u)" | wc -l', { check: false })).stdout.trim();
+    }
+    assert.equal(left, '0');
   });
 
   it('a killed connection during the native download leaves nothing either', async () => {
