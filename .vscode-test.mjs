@@ -4,6 +4,8 @@
 //   node scripts/vscode-tests.mjs --compile-only   # builds dist/ and bundles test/extension/**/*.test.ts
 //                                                  # into out/test/extension/*.test.js
 //   npx vscode-test                                # desktop; on headless Linux: xvfb-run -a npx vscode-test
+//   OCM_VSCODE_TEST_CODE_SERVER=1 npx vscode-test   # offline: "VS Code" is code-server + Chromium
+//                                                  # (test/support/vscode/code-shim.mjs; tools: scripts/tools.mjs)
 //
 // These are the same test files `npm test` runs offline inside code-server (scripts/vscode-tests.mjs);
 // there the bundled out/test/extension/index.js run() loads them, here test-cli's own mocha runner does.
@@ -26,7 +28,11 @@ export default defineConfig({
   workspaceFolder: workspace,
   // The lowest VS Code the manifest accepts (engines.vscode), so API use newer than that fails here.
   version: '1.99.0',
-  env: { OCM_HOME: ocmHome },
+  // Same environment scripts/vscode-tests.mjs gives the extension host.
+  env: { OCM_HOME: ocmHome, OCM_FIXTURES_DIR: join(import.meta.dirname, 'test', 'fixtures', 'openclaw') },
   launchArgs: ['--disable-extensions'],
   mocha: { ui: 'tdd', timeout: 20_000 },
+  ...(process.env.OCM_VSCODE_TEST_CODE_SERVER
+    ? { useInstallation: { fromPath: join(import.meta.dirname, 'test', 'support', 'vscode', 'code-shim.mjs') } }
+    : {}),
 });
