@@ -1,6 +1,11 @@
 // Entry point VS Code calls with --extensionTestsPath (code-server here, desktop VS Code elsewhere):
 // runs every bundled *.test.js next to this file with mocha (TDD: suite/test).
 // OCM_TEST_GREP (set by scripts/vscode-tests.mjs --grep) narrows the run to matching titles.
+//
+// Adding a test: create test/extension/<area>.test.ts with suite()/test(); get the extension's API
+// with activateExtension() and set up nodes.json with writeRegistry() from
+// test/support/vscode/extension-host.ts (OCM_HOME is a throw-away folder per run). Run only it with
+// `node scripts/vscode-tests.mjs --grep "<part of its title>" --no-screenshot`.
 import Mocha from 'mocha';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
