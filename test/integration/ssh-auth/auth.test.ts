@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { utils } from 'ssh2';
@@ -11,7 +11,7 @@ import type { AuthPrompt } from '../../../src/core/ssh/connect-target';
 import { resolveConnectTarget } from '../../../src/core/ssh/resolve-target';
 import { runCli } from '../../support/cli';
 import { runAsNodeUser, startSshNodes, type SshNodeSet } from '../../support/sshd';
-import { directEntry, execOut, makeUser } from './helpers';
+import { directEntry, execOut, makeUser, startAgent } from './helpers';
 
 /** Records which prompts were shown; answers from the given table (undefined = user cancels). */
 function scriptedPrompt(answers: { password?: string; passphrase?: string; keyboard?: string }): AuthPrompt & { asked: string[] } {
@@ -165,12 +165,7 @@ describe('authentication against real sshd', () => {
     let socket = '';
     before(async () => {
       socket = join(set.dir, 'agent.sock');
-      agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
-      const deadline = Date.now() + 5000;
-      while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(existsSync(socket), 'ssh-agent socket appeared');
-      const added = spawnSync('ssh-add', [set.nodes[1]!.clientKeyPath], { env: { SSH_AUTH_SOCK: socket }, encoding: 'utf8' });
-      assert.equal(added.status, 0, added.stderr);
+      agent = await startAgent(socket, [set.nodes[1]!.clientKeyPath]);
     });
     after(() => {
       agent?.kill('SIGTERM');
@@ -194,17 +189,13 @@ describe('authentication against real sshd', () => {
       const node = set.nodes[1]!;
       // A second agent holding 7 unrelated keys before the right one.
       const crowdedSocket = join(set.dir, 'crowded-agent.sock');
-      const crowded = spawn('ssh-agent', ['-D', '-a', crowdedSocket], { stdio: 'ignore' });
+      const junk = Array.from({ length: 7 }, (_, i) => {
+        const path = join(set.dir, `junk-key-${i}`);
+        writeFileSync(path, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+        return path;
+      });
+      const crowded = await startAgent(crowdedSocket, [...junk, node.clientKeyPath]);
       try {
-        const deadline = Date.now() + 5000;
-        while (!existsSync(crowdedSocket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        const junk = Array.from({ length: 7 }, (_, i) => {
-          const path = join(set.dir, `junk-key-${i}`);
-          writeFileSync(path, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
-          return path;
-        });
-        const added = spawnSync('ssh-add', [...junk, node.clientKeyPath], { env: { SSH_AUTH_SOCK: crowdedSocket }, encoding: 'utf8' });
-        assert.equal(added.status, 0, added.stderr);
 
         const user = makeUser(set, { knownHosts: knownHostsOf() });
         const entry = nodeSchema.parse({ id: node.id, host: 'crowded' });

@@ -1,3 +1,4 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'ssh2';
@@ -69,4 +70,22 @@ export function execOut(client: Client, command: string): Promise<{ code: number
       channel.on('close', () => resolve({ code, stdout }));
     });
   });
+}
+
+/**
+ * Starts `ssh-agent -D -a <socket>` (foreground, so the test owns the pid) and loads `keys`.
+ * The socket file appears at bind(), slightly before the agent listens: retry until it answers.
+ */
+export async function startAgent(socketPath: string, keys: string[]): Promise<ChildProcess> {
+  const agent = spawn('ssh-agent', ['-D', '-a', socketPath], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const added = spawnSync('ssh-add', keys, { env: { SSH_AUTH_SOCK: socketPath }, encoding: 'utf8' });
+    if (added.status === 0) return agent;
+    if (Date.now() > deadline) {
+      agent.kill('SIGTERM');
+      throw new Error(`ssh-add into ${socketPath} failed: ${added.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
