@@ -9,6 +9,7 @@
 //             openViewContainer(page, title), clickViewAction(page, label), runCommand(page, title),
 //             treeRow(page, label) (a playwright Locator).
 import { readFileSync } from 'node:fs';
+import { backupScenes } from './backups-screenshots.mjs';
 
 const demo = JSON.parse(readFileSync(new URL('../../scripts/demo/nodes.json', import.meta.url), 'utf8'));
 
@@ -41,4 +42,5 @@ export const scenes = [
       await page.locator('.editor-group-container .tab', { hasText: 'nodes.json' }).waitFor();
     },
   },
+  ...backupScenes,
 ];

@@ -54,7 +54,9 @@ export function comparedFiles(diff: BackupDiff, leftOf: (path: string) => vscode
   }
   for (const a of diff.added) files.push({ path: a.path, status: 'added', left: undefined, right: rightOf(a.path), detail: vscode.l10n.t('added') });
   for (const r of diff.removed) files.push({ path: r.path, status: 'removed', left: leftOf(r.path), right: undefined, detail: vscode.l10n.t('removed') });
-  return files.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  // Changed files first (what a reviewer looks for), then added, then removed; by path within each.
+  const rank = { changed: 0, added: 1, removed: 2 } as const;
+  return files.sort((x, y) => rank[x.status] - rank[y.status] || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
 /** "2 added, 1 removed, 3 changed (+12 −4 lines)". */

@@ -73,7 +73,10 @@ export class BackupsTreeContributor implements vscode.Disposable {
     try {
       if (element.kind === 'backups') {
         const list = await this.catalog.list(element.nodeId);
+        const known = this.counts.get(element.nodeId);
         this.counts.set(element.nodeId, list.length);
+        // The group's row shows the count: redraw it when the listing found a different number.
+        if (known !== list.length) setTimeout(() => this.changed.fire(element), 0);
         if (list.length === 0) return [{ kind: 'backupMessage', nodeId: element.nodeId, id: `backups:${element.nodeId}:empty`, label: vscode.l10n.t('No backups yet') }];
         return list.map((summary) => ({ kind: 'backup', nodeId: element.nodeId, summary }));
       }
