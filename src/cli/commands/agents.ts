@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { OcmError } from '../../core/errors';
-import { listAgentFiles, listNodeAgents, type AgentFiles, type AgentInfo, type NodeAgents } from '../../core/openclaw';
+import { join } from 'node:path';
+import { ocmHome } from '../../core/home';
+import type { NodeEntry } from '../../core/registry';
+import type { Transport } from '../../core/transport/types';
+import { addAgent, listAgentFiles, listNodeAgents, locateOpenclaw, removeAgent, type AgentFiles, type AgentInfo, type NodeAgents } from '../../core/openclaw';
 import { SshPool } from '../../core/ssh/pool';
 import { resolveConnectTarget } from '../../core/ssh/resolve-target';
 import { SshConfig } from '../../core/ssh/ssh-config';
@@ -18,9 +22,37 @@ interface AgentsOptions {
   acceptNew?: boolean;
 }
 
-/** `ocm agents <id>`: the agents of a node, from its config, confirmed by the node's own `openclaw`. */
+/** Opens a registry node's transport (local, or SSH through a private pool) for one command. */
+async function withNode<T>(ctx: CliContext, nodeId: string, acceptNew: boolean, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
+  const node = await registryFor(ctx).get(nodeId);
+  const pool = new SshPool();
+  const resolveDeps = sshDepsFor(ctx, { acceptNew });
+  try {
+    const transport = await transportForNode(node, {
+      ssh: async (n) => {
+        const sshConfig = await SshConfig.load({ home: resolveDeps.home || homedir() });
+        return pool.transportFor(await resolveConnectTarget(n, { ...resolveDeps, sshConfig }));
+      },
+    });
+    try {
+      return await work(transport, node);
+    } finally {
+      await transport.close();
+    }
+  } finally {
+    // Open sockets would keep the process alive.
+    await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+}
+
+/**
+ * `ocm agents <id>`: the agents of a node, from its config, confirmed by the node's own `openclaw`.
+ * `ocm agents add|remove <id> <agent>`: through `openclaw agents add|delete` on the node; removal
+ * archives the agent's workspace and state into `<ocm home>/agent-backups/` first.
+ * (A node literally named "add" or "remove" is listed with `ocm agents -- add`.)
+ */
 export function registerAgentsCommands(program: Command, ctx: CliContext): void {
-  program
+  const agents = program
     .command('agents')
     .description("list a node's OpenClaw agents (workspace, agent dir, default) as `openclaw agents list` sees them")
     .argument('<id>', 'node id')
@@ -30,16 +62,7 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .option('--accept-new', 'trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")')
     .action(async (id: string, opts: AgentsOptions) => {
       ctx.json = Boolean(opts.json);
-      const node = await registryFor(ctx).get(id);
-      const pool = new SshPool();
-      const resolveDeps = sshDepsFor(ctx, { acceptNew: Boolean(opts.acceptNew) });
-      const transport = await transportForNode(node, {
-        ssh: async (n) => {
-          const sshConfig = await SshConfig.load({ home: resolveDeps.home || homedir() });
-          return pool.transportFor(await resolveConnectTarget(n, { ...resolveDeps, sshConfig }));
-        },
-      });
-      try {
+      await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const result = await listNodeAgents(transport, node, { confirm: !opts.fast });
         const { location } = result;
         if (!location.installed && !location.stateDirExists && !location.configExists) {
@@ -48,11 +71,47 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
         const files = opts.files ? await Promise.all(result.agents.map((a) => listAgentFiles(transport, a.workspace))) : undefined;
         if (opts.json) return printJson(ctx, toJson(id, result, files));
         ctx.out(renderText(id, result, files));
-      } finally {
-        await transport.close();
-        // Open sockets would keep the process alive.
-        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      });
+    });
+
+  agents
+    .command('add')
+    .description("add an agent to a node with the node's `openclaw agents add --non-interactive`")
+    .argument('<id>', 'node id')
+    .argument('<agent>', 'new agent id (lower-case letters, digits, "-", "_")')
+    .option('--workspace <dir>', 'workspace on the node (default: where OpenClaw puts it: <state>/workspace-<agent> or <agents.defaults.workspace>/<agent>)')
+    .option('--model <id>', 'model id for the agent')
+    .option('--json', 'print {"ok":true,"node","agent":{id,workspace,agentDir},"durationMs"}')
+    .option('--accept-new', 'trust an unknown SSH host key on first contact')
+    .action(async (id: string, agentId: string, opts: { workspace?: string; model?: string; json?: boolean; acceptNew?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
+        const located = await locateOpenclaw(transport, node);
+        const r = await addAgent(transport, located, { id: agentId, ...(opts.workspace ? { workspace: opts.workspace } : {}), ...(opts.model ? { model: opts.model } : {}) });
+        if (opts.json) return printJson(ctx, { ok: true, node: id, agent: { id: r.agentId, workspace: r.workspace, agentDir: r.agentDir }, durationMs: r.durationMs });
+        ctx.out(`Added agent ${r.agentId} to node ${id} (workspace ${r.workspace}).\n`);
+      });
+    });
+
+  agents
+    .command('remove')
+    .description("remove an agent (OpenClaw deletes its workspace and state): archives both locally first")
+    .argument('<id>', 'node id')
+    .argument('<agent>', 'agent id')
+    .option('--yes', 'really remove (required: the CLI does not prompt)')
+    .option('--json', 'print {"ok":true,"node","agent","backupPath","backupBytes","durationMs"}')
+    .option('--accept-new', 'trust an unknown SSH host key on first contact')
+    .action(async (id: string, agentId: string, opts: { yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      if (!opts.yes) {
+        throw new OcmError('invalidInput', `Removing agent ${agentId} deletes its workspace and state on node ${id} (an archive is kept locally). Add --yes to do it.`, { usage: true });
       }
+      await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
+        const located = await locateOpenclaw(transport, node);
+        const r = await removeAgent(transport, located, { id: agentId, backupDir: join(ocmHome(ctx.env), 'agent-backups') });
+        if (opts.json) return printJson(ctx, { ok: true, node: id, agent: r.agentId, backupPath: r.backupPath, backupBytes: r.backupBytes, durationMs: r.durationMs });
+        ctx.out(`Removed agent ${r.agentId} from node ${id}. Its workspace and state were archived in ${r.backupPath}.\n`);
+      });
     });
 }
 

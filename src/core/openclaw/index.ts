@@ -6,3 +6,4 @@ export { confirmAgentsWithCli, parseAgentsListJson, AgentsCliCache, defaultAgent
 export { listNodeAgents, agentsFromLocation, agentResolveContext, mergeCliAgents, type NodeAgents, type ListNodeAgentsOptions } from './node-agents';
 export { listAgentFiles, listConfigFiles, WORKSPACE_FILES, type AgentFile, type AgentFiles, type MemoryNote, type NodeConfigFile } from './files';
 export { parseOpenclawVersion, compareOpenclawVersions, agentRulesFor, usesJsonlSessions, type OpenclawVersion, type AgentRules } from './version';
+export { addAgent, removeAgent, archiveAgent, type AddAgentParams, type AddAgentResult, type RemoveAgentResult } from './agent-admin';

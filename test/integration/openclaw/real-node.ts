@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -152,6 +153,41 @@ export function realNodeTests(version: string): void {
       assert.equal(bare.json().error.kind, 'notFound');
       assert.match(bare.json().error.message, /does not exist or is not executable/);
     } finally {
+      await rm(ocmHome, { recursive: true, force: true });
+    }
+  });
+
+  test(`${version}: ocm agents add / remove through the node's openclaw; removal archives the workspace first`, async () => {
+    const ocmHome = await tempOcmHome();
+    try {
+      const env = { ...process.env, OCM_HOME: ocmHome };
+      assert.equal((await runCli(['add', 'real', 'local', '--state-dir', node.stateDir, '--openclaw', wrapper], env)).code, 0);
+      const bad = await runCli(['agents', 'add', 'real', 'Bad Id', '--json'], env);
+      assert.equal(bad.code, 2);
+      const added = await runCli(['agents', 'add', 'real', 'helper', '--json'], env);
+      assert.equal(added.code, 0, added.stderr + added.stdout);
+      const workspace = added.json().agent.workspace as string;
+      const listed = await node.agentsList();
+      assert.deepEqual(listed.map((a) => a.id), ['main', 'work', 'research', 'helper']);
+      assert.equal(listed[3]!.workspace, workspace);
+      const fast = await listNodeAgents(transport, { id: 'real', stateDir: node.stateDir, openclawPath: wrapper });
+      assert.deepEqual(fast.agents.map(comparable), listed.map(comparable));
+      await writeFile(join(workspace, 'MEMORY.md'), 'helper memory\n');
+      const noYes = await runCli(['agents', 'remove', 'real', 'helper'], env);
+      assert.equal(noYes.code, 2);
+      assert.match(noYes.stderr, /--yes/);
+      const removed = await runCli(['agents', 'remove', 'real', 'helper', '--yes', '--json'], env);
+      assert.equal(removed.code, 0, removed.stderr + removed.stdout);
+      const archive = removed.json().backupPath as string;
+      assert.ok(archive.startsWith(join(ocmHome, 'agent-backups')));
+      const listing = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' });
+      assert.ok(listing.includes(`${workspace.slice(1)}/MEMORY.md`), listing);
+      assert.deepEqual((await node.agentsList()).map((a) => a.id), ['main', 'work', 'research']);
+      const gone = await runCli(['agents', 'remove', 'real', 'helper', '--yes', '--json'], env);
+      assert.equal(gone.code, 1);
+      assert.equal(gone.json().error.kind, 'notFound');
+    } finally {
+      await node.fixOwnership();
       await rm(ocmHome, { recursive: true, force: true });
     }
   });
