@@ -335,49 +335,77 @@ export class SshTransport implements Transport {
     );
   }
 
+  /**
+   * Temp file in the same folder → mode/owner of the original → data → fsync → close →
+   * posix-rename over the target. Requests that don't depend on each other are pipelined on the
+   * SFTP channel (the server handles them in order), so a small file costs four round trips.
+   */
   async writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
     const ctx = this.ctx('write', path, options, this.settings.opTimeoutMs);
     const started = Date.now();
+    const fail = (kind: 'exists' | 'notFound' | 'invalidInput', message: string): OcmError => new OcmError(kind, message, { nodeId: this.nodeId, path });
     await this.withSftp(ctx, async (sftp, connection) => {
-      const existing = await this.call<Stats>(connection, ctx, (done) => sftp.stat(path, done)).then(
+      const temp = posix.join(posix.dirname(path), `.${posix.basename(path)}.ocm-${randomBytes(6).toString('hex')}.tmp`);
+      const call = <T>(start: (done: (err: unknown, value?: T) => void) => void, c: GuardContext = ctx): Promise<T> => this.call<T>(connection, c, start);
+      // Round trip 1: what is there now, and a private (0600) temp file to write into.
+      const statting = call<Stats>((done) => sftp.stat(path, done)).then(
         (attrs) => toFileStat(attrs),
         (e: unknown) => {
           if (isOcmError(e, 'notFound')) return undefined;
           throw e;
         },
       );
-      if (existing && options.exclusive) throw new OcmError('exists', `${path} already exists on node "${this.nodeId}". Choose another name or remove it first.`, { nodeId: this.nodeId, path });
-      if (!existing && options.mustExist) throw new OcmError('notFound', `${path} does not exist on node "${this.nodeId}" (it was expected to). Check the path; it may have been moved or deleted.`, { nodeId: this.nodeId, path });
-      if (existing && existing.type === 'directory') throw new OcmError('invalidInput', `${path} on node "${this.nodeId}" is a directory, not a file. Pick a file path.`, { nodeId: this.nodeId, path });
-      const mode = existing ? existing.mode : (options.mode ?? 0o644);
-      const temp = posix.join(posix.dirname(path), `.${posix.basename(path)}.ocm-${randomBytes(6).toString('hex')}.tmp`);
-      let tempCreated = false;
+      const opening = call<Buffer>((done) => sftp.open(temp, 'wx', { mode: 0o600 }, done), { ...ctx, path: temp });
+      const [existing, handle] = await Promise.allSettled([statting, opening]);
+      const cleanup = async (openHandle: Buffer | undefined): Promise<void> => {
+        if (connection.closed) return; // a dead link cannot clean up; the temp name says what it is
+        const quick = { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext;
+        if (openHandle) await call((done) => sftp.close(openHandle, done), quick).catch(() => undefined);
+        await call((done) => sftp.unlink(temp, done), quick).catch(() => undefined);
+      };
+      if (handle.status === 'rejected') {
+        if (existing.status === 'rejected') throw existing.reason;
+        throw handle.reason;
+      }
+      const h = handle.value;
+      let closed = false;
       try {
-        await this.withHandle(sftp, connection, ctx, temp, 'wx', mode, async (handle) => {
-          tempCreated = true;
-          // open() applies the server's umask: set the mode explicitly (0640 / 0664 stay as they are).
-          await this.call(connection, ctx, (done) => sftp.fchmod(handle, mode, done));
-          if (existing?.uid !== undefined && existing.gid !== undefined) {
-            // Keep the owner where the node allows it (same user, or a group we belong to).
-            await this.call(connection, ctx, (done) => sftp.fchown(handle, existing.uid!, existing.gid!, done)).catch((e: unknown) => {
+        if (existing.status === 'rejected') throw existing.reason;
+        const current = existing.value;
+        if (current && options.exclusive) throw fail('exists', `${path} already exists on node "${this.nodeId}". Choose another name or remove it first.`);
+        if (!current && options.mustExist) throw fail('notFound', `${path} does not exist on node "${this.nodeId}" (it was expected to). Check the path; it may have been moved or deleted.`);
+        if (current && current.type === 'directory') throw fail('invalidInput', `${path} on node "${this.nodeId}" is a directory, not a file. Pick a file path.`);
+        const mode = current ? current.mode : (options.mode ?? 0o644);
+        // Round trip 2: mode (set explicitly: open() applies the umask), owner, data.
+        const steps: Promise<unknown>[] = [call((done) => sftp.fchmod(h, mode, done))];
+        if (current?.uid !== undefined && current.gid !== undefined) {
+          // Keep the owner where the node allows it (same user, or a group we belong to).
+          steps.push(
+            call((done) => sftp.fchown(h, current.uid!, current.gid!, done)).catch((e: unknown) => {
               if (!isOcmError(e, 'permission') && !isOcmError(e, 'failed')) throw e;
-              this.settings.logger.debug(`ssh ${this.nodeId}: could not keep owner ${existing.uid}:${existing.gid} of ${path} (${(e as Error).message})`);
-            });
-          }
-          await writeAll(connection, sftp, handle, ctx, data);
-          await this.call(connection, ctx, (done) => sftp.ext_openssh_fsync(handle, done)).catch((e: unknown) => {
-            if (!isOcmError(e, 'unsupported')) throw e;
-            this.settings.logger.info(`ssh ${this.nodeId}: the SFTP server lacks fsync@openssh.com; ${path} is renamed into place without an fsync`);
-          });
+              this.settings.logger.debug(`ssh ${this.nodeId}: could not keep owner ${current.uid}:${current.gid} of ${path} (${(e as Error).message})`);
+            }),
+          );
+        }
+        steps.push(writeAll(connection, sftp, h, ctx, data));
+        await Promise.all(steps);
+        // Round trip 3: fsync, then close (issued together; the server answers in order).
+        const syncing = call((done) => sftp.ext_openssh_fsync(h, done)).catch((e: unknown) => {
+          if (!isOcmError(e, 'unsupported')) throw e;
+          this.settings.logger.info(`ssh ${this.nodeId}: the SFTP server lacks fsync@openssh.com; ${path} is renamed into place without an fsync`);
         });
+        const closing = syncing.then(() => call((done) => sftp.close(h, done)));
+        closed = true;
+        await closing;
+        // Round trip 4: the rename.
         if (options.exclusive) {
           // Plain SFTP rename refuses to replace an existing file: exactly what exclusive needs.
-          await this.call(connection, ctx, (done) => sftp.rename(temp, path, done)).catch(async (e: unknown) => {
-            if ((await this.statExists(sftp, connection, ctx, path)) === true) throw new OcmError('exists', `${path} appeared on node "${this.nodeId}" while writing. Choose another name or remove it first.`, { nodeId: this.nodeId, path });
+          await call((done) => sftp.rename(temp, path, done)).catch(async (e: unknown) => {
+            if ((await this.statExists(sftp, connection, ctx, path)) !== false) throw fail('exists', `${path} appeared on node "${this.nodeId}" while writing. Choose another name or remove it first.`);
             throw e;
           });
         } else {
-          await this.call(connection, ctx, (done) => sftp.ext_openssh_rename(temp, path, done)).catch((e: unknown) => {
+          await call((done) => sftp.ext_openssh_rename(temp, path, done)).catch((e: unknown) => {
             if (isOcmError(e, 'unsupported')) {
               throw new OcmError('unsupported', `The SFTP server of node "${this.nodeId}" lacks posix-rename@openssh.com, so ${path} cannot be replaced atomically. Use OpenSSH's sftp server (Subsystem sftp internal-sftp) on the node.`, { nodeId: this.nodeId, path });
             }
@@ -385,9 +413,7 @@ export class SshTransport implements Transport {
           });
         }
       } catch (e) {
-        if (tempCreated && !connection.closed) {
-          await this.call(connection, { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext, (done) => sftp.unlink(temp, done)).catch(() => undefined);
-        }
+        await cleanup(closed ? undefined : h);
         throw e;
       }
     });
@@ -503,7 +529,13 @@ export class SshTransport implements Transport {
       if (!connection.closed) await this.call(connection, { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext, (done) => sftp.close(handle, done)).catch(() => undefined);
       throw e;
     }
-    await this.call(connection, { ...ctx, path }, (done) => sftp.close(handle, done));
+    const closing = this.call(connection, { ...ctx, path }, (done) => sftp.close(handle, done));
+    if (flags === 'r') {
+      // Nothing to lose on a read handle: don't spend a round trip waiting for its close.
+      closing.catch(() => undefined);
+    } else {
+      await closing;
+    }
     return result;
   }
 
