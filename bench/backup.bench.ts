@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupNode, BackupStore, diffBackups, serializeIndex, type BackupSources } from '../src/core/backup';
 import { LocalTransport } from '../src/core/transport/local-transport';
@@ -141,15 +141,19 @@ async function main(): Promise<void> {
     const results: Record<string, number[]> = { ocm: [], zstd: [], gzip: [] };
     const sizes: Record<string, number> = {};
     let peakRssMb = 0;
+    const ownCpu: number[] = [];
     let lastIndex;
     for (let run = 0; run < runs; run++) {
       for (const method of ['ocm', 'zstd', 'gzip'] as const) {
         const t0 = process.hrtime.bigint();
         if (method === 'ocm') {
+          const cpu0 = process.cpuUsage();
           const r = await backupNode({ store, nodeId: 'bench', transport: channel.transport, engine: 'ocm', sources, gatewayRunning: false, verify: process.env.BENCH_VERIFY === 'checksum' ? 'checksum' : 'full' });
           sizes.ocm = r.index.archiveSize;
           lastIndex = r.index;
           peakRssMb = Math.max(peakRssMb, process.resourceUsage().maxRSS / 1024);
+          const cpu = process.cpuUsage(cpu0);
+          ownCpu.push((cpu.user + cpu.system) / 1e6);
         } else {
           const out = join(root, `baseline.${method}`);
           const remote = method === 'zstd' ? `tar --zstd -cf - -C / ${shellQuote(rel)}` : `tar czf - -C / ${shellQuote(rel)}`;
@@ -192,7 +196,8 @@ async function main(): Promise<void> {
     console.log(`\nmedian of ${runs} interleaved runs:`);
     for (const [name, s, size] of rows) console.log(`  ${name.padEnd(64)} ${s.toFixed(2).padStart(7)} s  ${(bytes / MB / s).toFixed(0).padStart(4)} MB/s  ${(size / MB).toFixed(1).padStart(6)} MB`);
     console.log(`  own / tar --zstd = ${(ocm / zstd).toFixed(2)} (goal ≤ 1.3)   own / tar czf = ${(ocm / gzip).toFixed(2)} (goal ≤ 0.2)`);
-    console.log(`  client peak RSS during own-engine runs: ${peakRssMb.toFixed(0)} MB (goal ≤ 200)`);
+    console.log(`  client peak RSS during own-engine runs: ${peakRssMb.toFixed(0)} MB (goal ≤ 200); client CPU per own-engine run: ${median(ownCpu).toFixed(2)} s`);
+    console.log(`  machine load average now: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores (wall-time ratios swing with it)`);
     console.log(`  list 100 indexes (${lastIndex!.entries.length} entries each) + compare two: ${listCompareMs.toFixed(1)} ms (goal ≤ 200; ${changed} changed)`);
     console.log(
       JSON.stringify({
@@ -206,6 +211,8 @@ async function main(): Promise<void> {
         ownVsZstd: +(ocm / zstd).toFixed(3),
         ownVsGzip: +(ocm / gzip).toFixed(3),
         peakRssMB: Math.round(peakRssMb),
+        ownClientCpuS: +median(ownCpu).toFixed(2),
+        loadAvg1: +loadavg()[0]!.toFixed(1),
         listCompareMs: +listCompareMs.toFixed(1),
       }),
     );

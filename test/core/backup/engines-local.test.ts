@@ -49,6 +49,7 @@ before(async () => {
   await write(join(state, 'openclaw.json'), '{ agents: { entries: { main: {}, work: {} } } }\n');
   await write(join(state, 'workspace/MEMORY.md'), '# Memory\n- tea\n');
   await write(join(state, 'workspace/memory/2026-01-01.md'), 'daily note\n');
+  await write(join(state, 'workspace/メモ/日本語のとても長いファイル名をここに書いておきますので読んでください-' + 'x'.repeat(80) + '.md'), 'ノート\n');
   await write(join(state, 'workspace/node_modules/pkg/index.js'), 'module.exports = 1;\n');
   await write(join(state, 'agents/main/sessions/abc.jsonl'), '{"role":"user"}\n');
   await write(join(state, 'agents/main/sessions/sessions.json'), '{}\n');
@@ -86,6 +87,9 @@ describe('own engine (ocm) over LocalTransport', () => {
       assert.ok(paths.has(join(state, kept)), `${kept} should be in the backup`);
     }
     assert.ok(paths.has(join(root, 'ws-work/AGENTS.md')));
+    const longName = [...paths].find((p) => p.includes('メモ/日本語'));
+    assert.ok(longName, 'non-ASCII long path kept');
+    assert.equal((await readArchiveFile(archivePath, longName)).toString(), 'ノート\n');
     assert.ok(paths.has(join(root, 'agentdir-work/models.json')));
     for (const left of ['agents/main/sessions/abc.jsonl', 'logs/gateway.log', 'tmp/junk.bin', 'gateway.pid', 'workspace/node_modules/pkg/index.js', 'state/openclaw.sqlite-wal']) {
       assert.ok(!paths.has(join(state, left)), `${left} should be left out`);
