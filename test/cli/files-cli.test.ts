@@ -82,8 +82,8 @@ describe('ocm cat / put / history (local node)', () => {
     const list = await runCli(['history', 'box', file, '--json'], env);
     assert.equal(list.code, 0, list.stderr);
     const entries = list.json().entries as { id: string; size: number }[];
-    assert.equal(entries.length, 2);
-    const oldest = entries[1]!.id;
+    assert.equal(entries.length, 3, 'first (pre-edit), mine (saved), forced (saved)');
+    const oldest = entries[2]!.id;
     const table = await runCli(['history', 'box', file], env);
     assert.match(table.stdout, /BACKUP ID/);
     assert.ok(table.stdout.includes(oldest));
@@ -99,8 +99,10 @@ describe('ocm cat / put / history (local node)', () => {
     const done = await runCli(['history', 'restore', oldest, '--yes'], env);
     assert.equal(done.code, 0, done.stderr);
     assert.equal(await readFile(file, 'utf8'), 'first\n');
-    const after = (await runCli(['history', 'list', 'box', file, '--json'], env)).json().entries as { reason: string }[];
-    assert.equal(after[0]!.reason, 'pre-restore');
+    const after = (await runCli(['history', 'list', 'box', file, '--json'], env)).json().entries as { reason: string; sha256: string }[];
+    assert.equal(after[0]!.reason, 'saved');
+    assert.equal(after[0]!.sha256, sha256Hex(Buffer.from('first\n')));
+    assert.ok(after.some((e) => e.sha256 === sha256Hex(Buffer.from('forced\n'))), 'the version the restore replaced is kept');
 
     const bogus = await runCli(['history', 'show', 'nope'], env);
     assert.equal(bogus.code, 1);

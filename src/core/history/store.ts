@@ -17,7 +17,12 @@ import { NODE_ID_PATTERN } from '../registry/schema';
  * The .json is written after the .data, so an entry with metadata always has its bytes.
  */
 
-export type HistoryReason = 'pre-edit' | 'pre-restore' | 'changed-during-save';
+/**
+ * Why an entry exists: `pre-edit` / `pre-restore` = the node's bytes before our save / restore;
+ * `changed-during-save` = a version someone wrote while our save was running; `saved` = the bytes
+ * our save wrote (so a user's edit survives even when an agent overwrites it right afterwards).
+ */
+export type HistoryReason = 'pre-edit' | 'pre-restore' | 'changed-during-save' | 'saved';
 
 export interface HistoryEntry {
   /** `<nodeId>/<pathKey>/<stamp>` */

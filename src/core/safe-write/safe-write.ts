@@ -23,7 +23,9 @@ export const COMMENTS_WARNING =
  *  c. validation: JSON5 for config files, then the node's `openclaw config validate` on a
  *     candidate copy when a validator is given;
  *  d. a last re-read right before writing (narrows the race with agents that write their own
- *     files), then transport.writeFileAtomic (temp + fsync + rename, mode and owner kept).
+ *     files), then transport.writeFileAtomic (temp + fsync + rename, mode and owner kept);
+ *  e. the written bytes are recorded in the history too (`saved`): an agent that overwrites the
+ *     file a moment later cannot make the user's edit disappear.
  *
  * Remaining race, stated honestly: a write by someone else between the last re-read in (d) and the
  * rename inside writeFileAtomic (about one round trip over SSH, well under a millisecond locally)
@@ -111,6 +113,19 @@ export async function safeWrite(transport: Transport, options: SafeWriteOptions 
     validatedBy,
   };
   if (backup) result.backupId = backup.id;
+  try {
+    const saved = await storePreEditBackup(home, {
+      nodeId,
+      remotePath,
+      content,
+      reason: 'saved',
+      ...(written ? { mode: written.mode, remoteMtimeMs: written.mtimeMs } : {}),
+    });
+    result.savedId = saved.id;
+  } catch (e) {
+    // The save itself succeeded; only our local copy of it is missing.
+    warnings.push(`Saved, but the local copy of the saved version could not be recorded in the history: ${(e as Error).message}`);
+  }
   return result;
 }
 

@@ -51,6 +51,11 @@ export interface SafeWriteResult {
   size: number;
   /** Pre-edit backup of the bytes that were replaced; undefined when the file did not exist. */
   backupId?: string;
+  /**
+   * History entry holding the bytes just written (reason `saved`), so the user's version survives
+   * even if an agent overwrites the file afterwards. Undefined if recording it failed (see warnings).
+   */
+  savedId?: string;
   /** Things the user should know (comments dropped by OpenClaw's own writes, validation skipped...). */
   warnings: string[];
   /** True when an OpenClaw config's content actually changed (faces offer a gateway restart). */

@@ -72,6 +72,9 @@ describe('safe save over LocalTransport', () => {
     assert.equal(backup.entry.nodeId, NODE);
     assert.equal(backup.entry.mode, 0o640);
     assert.equal(backup.entry.reason, 'pre-edit');
+    const saved = await readHistoryEntry(home, res.savedId!);
+    assert.equal(saved.content.toString(), 'new memory\n', 'the saved version is recorded too');
+    assert.equal(saved.entry.reason, 'saved');
 
     // Owner-only all the way down.
     const nodeDir = join(home, 'history', NODE);
@@ -216,7 +219,9 @@ describe('safe save over LocalTransport', () => {
     const res = await safeWrite(t, { home, remotePath: file, content: Buffer.from('新しい'), expected: opened });
     assert.equal(await readFile(file, 'utf8'), '新しい');
     assert.equal((await readHistoryEntry(home, res.backupId!)).content.toString(), '古い');
-    assert.deepEqual((await listHistory(home, NODE, file)).map((h) => h.remotePath), [file]);
+    const entries = await listHistory(home, NODE, file);
+    assert.deepEqual(entries.map((h) => [h.remotePath, h.reason]), [[file, 'saved'], [file, 'pre-edit']]);
+    assert.equal((await readHistoryEntry(home, res.savedId!)).content.toString(), '新しい');
   });
 
   it('lists history newest first and restores an entry through the safe save', async () => {
@@ -227,17 +232,20 @@ describe('safe save over LocalTransport', () => {
       const opened = await readForEdit(t, file);
       ids.push((await safeWrite(t, { home, remotePath: file, content: Buffer.from(next), expected: opened })).backupId!);
     }
+    // Newest first: the version the last save wrote, then each version a save replaced.
     const list = await listHistory(home, NODE, file);
-    assert.deepEqual(list.map((e) => e.id), [...ids].reverse());
-    assert.deepEqual(list.map((e) => e.size), [5, 3, 3]);
+    assert.deepEqual(list.slice(1).map((e) => e.id), [...ids].reverse());
+    assert.deepEqual(list.map((e) => e.size), [4, 5, 3, 3]);
+    assert.deepEqual(list.map((e) => e.reason), ['saved', 'saved', 'saved', 'pre-edit']);
     ids = [];
 
-    const restored = await restoreHistoryEntry(t, { home, id: list[2]!.id });
+    const oldest = list[3]!;
+    const restored = await restoreHistoryEntry(t, { home, id: oldest.id });
     assert.equal(await readFile(file, 'utf8'), 'one');
-    assert.equal(restored.restored.id, list[2]!.id);
+    assert.equal(restored.restored.id, oldest.id);
+    assert.equal((await readHistoryEntry(home, restored.backupId!)).content.toString(), 'four', 'the live version before the restore is kept');
     const after = await listHistory(home, NODE, file);
-    assert.equal(after[0]!.reason, 'pre-restore');
-    assert.equal((await readHistoryEntry(home, after[0]!.id)).content.toString(), 'four', 'the live version before the restore is kept');
+    assert.equal(after[0]!.id, restored.savedId);
 
     // A restore with a stale `expected` is a conflict like any save.
     await assert.rejects(restoreHistoryEntry(t, { home, id: list[0]!.id, expected: { sha256: sha256Hex(Buffer.from('stale')) } }), (e) => isOcmError(e, 'conflict'));
