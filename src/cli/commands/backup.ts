@@ -141,6 +141,11 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .option('--include-transcripts', "also session transcripts (JSONL), which OpenClaw's own backup leaves out (uses the ocm engine)")
     .option('--config-only', 'only the config file')
     .option('--json', 'print {"results":[{nodeId, ok, engine, archivePath, backup | error}]}')
+    .addHelpText(
+      'after',
+      '\nBackups go to <ocm home>/backups/<node>/ (or $OCM_BACKUP_DIR), owner-only. Scheduled backups with cron:\n' +
+        '  0 3 * * * ocm backup --all --json >> "$HOME/ocm-backup.log" 2>&1 && ocm prune --keep 14\n',
+    )
     .action(async (ids: string[], opts: { all?: boolean; engine: string; includeTranscripts?: boolean; configOnly?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       if (!ENGINES.includes(opts.engine as EngineChoice)) throw usage(`--engine must be one of ${ENGINES.join(', ')} (got "${opts.engine}").`);
