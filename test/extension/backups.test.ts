@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { backupNode, BackupStore, type BackupIndex } from '../../src/core/backup';
+import { backupNode, BackupStore, type BackupIndex, type VerifyResult } from '../../src/core/backup';
+import type { Comparison } from '../../src/extension/backups/compare';
 import { LocalTransport } from '../../src/core/transport/local-transport';
 import type { ExtensionApi } from '../../src/extension/extension';
 import type { BackupEntryItem, BackupItem, BackupTreeNode } from '../../src/extension/backups/tree';
@@ -238,5 +239,43 @@ suite('Backups', () => {
     );
     const diffs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === tab.label);
     assert.equal(diffs.length, 1);
+  });
+
+  test('"Verify Backup" checks the archive against its index and refuses a damaged one', async function () {
+    this.timeout(30_000);
+    const api = await activateExtension();
+    const good = (await backupItems(api)).find((b) => b.summary.id === newer.id)!;
+    const result = (await vscode.commands.executeCommand('openclaw.verifyBackup', good)) as VerifyResult | undefined;
+    assert.ok(result, 'verify reported a problem with an intact backup');
+    assert.equal(result.checkedAgainstIndex, true);
+    assert.equal(result.archiveSha256, newer.archiveSha256);
+
+    // A fresh backup, then one byte of its archive flipped: verify must not call it intact.
+    const victim = await coreBackup();
+    const archive = store.archivePath(victim);
+    const bytes = await fs.readFile(archive);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    await fs.writeFile(archive, bytes);
+    const damaged = (await backupItems(api)).find((b) => b.summary.id === victim.id)!;
+    assert.equal(await vscode.commands.executeCommand('openclaw.verifyBackup', damaged), undefined);
+    await store.remove(victim);
+  });
+
+  test('"Compare Backup with Live Node" diffs a backup against the node as it is now', async function () {
+    this.timeout(30_000);
+    const api = await activateExtension();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const backup = (await backupItems(api)).find((b) => b.summary.id === older.id)!;
+    const comparison = (await vscode.commands.executeCommand('openclaw.compareBackupWithLive', backup)) as Comparison | undefined;
+    assert.ok(comparison, 'the live comparison failed');
+    const byPath = new Map(comparison.files.map((f) => [f.path, f]));
+    const memory = byPath.get(join(workspace, 'MEMORY.md'));
+    assert.equal(memory?.status, 'changed');
+    assert.equal(memory?.left?.scheme, 'openclaw-backup');
+    assert.equal(memory?.right?.toString(), vscode.Uri.from({ scheme: 'openclaw', authority: NODE_ID, path: join(workspace, 'MEMORY.md') }).toString());
+    assert.equal(byPath.get(join(workspace, 'NOTES.md'))?.status, 'added');
+    assert.equal(comparison.diff.changed.find((c) => c.path === join(workspace, 'MEMORY.md'))?.linesAdded, 1);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => /live/.test(t.label));
+    assert.equal(tabs.length, 1, `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
   });
 });

@@ -14,7 +14,7 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
     vscode.commands.registerCommand('openclaw.verifyBackup', async (item?: BackupItem) => {
       try {
         const backup = item?.kind === 'backup' ? item.summary : await pickBackup(deps, vscode.l10n.t('Verify backup'));
-        if (!backup) return;
+        if (!backup) return undefined;
         const index = await deps.catalog.index(backup.nodeId, backup.id);
         const result = await withCancellableProgress(vscode.l10n.t('Verifying backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), (_report, signal) =>
           verifyArchive(deps.catalog.archivePath(index), index, { signal }),
@@ -22,8 +22,10 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
         void vscode.window.showInformationMessage(
           vscode.l10n.t('Backup {0} is intact: {1} files ({2}), checksum and every entry match the index.', `${backup.nodeId} ${localTime(backup.createdAt)}`, result.fileCount, formatBytes(result.totalBytes)),
         );
+        return result;
       } catch (e) {
-        await showError(e);
+        void showError(e);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('openclaw.pinBackup', (item?: BackupItem) => setPinned(deps, item, true)),
@@ -34,7 +36,7 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
         if (!uri) return;
         await vscode.commands.executeCommand('vscode.open', uri, { preview: true });
       } catch (e) {
-        await showError(e);
+        void showError(e);
       }
     }),
     vscode.commands.registerCommand('openclaw.revealBackupInOS', async (item?: BackupItem) => {
@@ -42,7 +44,7 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
         if (item?.kind !== 'backup') return;
         await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(deps.catalog.archivePath(item.summary)));
       } catch (e) {
-        await showError(e);
+        void showError(e);
       }
     }),
   );
@@ -56,6 +58,6 @@ async function setPinned(deps: BackupUiDeps, item: BackupItem | undefined, pinne
     deps.catalog.invalidate(backup.nodeId, backup.id);
     deps.backupsTree.refresh(backup.nodeId);
   } catch (e) {
-    await showError(e);
+    void showError(e);
   }
 }

@@ -15,9 +15,10 @@ export function registerBackupNodeCommands(context: vscode.ExtensionContext, dep
     vscode.commands.registerCommand('openclaw.backupNode', async (item?: NodeArg, selected?: NodeArg[]) => {
       try {
         const nodes = await nodesFromArgs(deps, item, selected);
-        if (nodes.length > 0) await backupNodes(deps, nodes);
+        return nodes.length > 0 ? await backupNodes(deps, nodes) : undefined;
       } catch (e) {
-        await showError(e);
+        void showError(e);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('openclaw.backupAllNodes', async () => {
@@ -25,11 +26,12 @@ export function registerBackupNodeCommands(context: vscode.ExtensionContext, dep
         const nodes = (await deps.registry.list()).filter((n) => n.status === 'active');
         if (nodes.length === 0) {
           void vscode.window.showInformationMessage(vscode.l10n.t('There are no active nodes to back up.'));
-          return;
+          return undefined;
         }
-        await backupNodes(deps, nodes);
+        return await backupNodes(deps, nodes);
       } catch (e) {
-        await showError(e);
+        void showError(e);
+        return undefined;
       }
     }),
   );

@@ -12,16 +12,18 @@ export function registerCompareCommands(context: vscode.ExtensionContext, deps: 
   context.subscriptions.push(
     vscode.commands.registerCommand('openclaw.compareBackups', async (item?: BackupItem, selected?: BackupItem[]) => {
       try {
-        await compareBackups(deps, item, selected);
+        return await compareBackups(deps, item, selected);
       } catch (e) {
-        await showError(e);
+        void showError(e);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('openclaw.compareBackupWithLive', async (item?: BackupItem) => {
       try {
-        await compareWithLive(deps, item);
+        return await compareWithLive(deps, item);
       } catch (e) {
-        await showError(e);
+        void showError(e);
+        return undefined;
       }
     }),
   );
