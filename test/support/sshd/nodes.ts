@@ -13,7 +13,8 @@ const DIR_PREFIX = 'ocm-sshd-';
 export interface SshNode {
   /** Node id to use in registries (`node1`, `node2`, ... or `<idPrefix><n>`). */
   id: string;
-  host: '127.0.0.1';
+  /** 127.0.0.1, or the node's address in its own network namespace (option `netns`). */
+  host: string;
   port: number;
   user: string;
   uid: number;
@@ -28,7 +29,7 @@ export interface SshNode {
   hostPublicKey: string;
   /** `SHA256:...` as ssh prints it. */
   hostKeyFingerprint: string;
-  /** `[127.0.0.1]:port ssh-ed25519 AAAA...` */
+  /** `[host]:port ssh-ed25519 AAAA...` */
   knownHostsLine: string;
   /** Listener pid (changes when the listener is restarted). */
   pid: number;
@@ -36,6 +37,8 @@ export interface SshNode {
   logPath: string;
   /** Folder holding this node's sshd files (root-owned, outside the user's home). */
   dir: string;
+  /** Network namespace the node's sshd runs in (option `netns`), reached over a veth pair. */
+  netns?: string;
 }
 
 export interface StartSshNodesOptions {
@@ -46,6 +49,11 @@ export interface StartSshNodesOptions {
   maxSessions?: number;
   /** Extra sshd_config lines for every node. */
   extraConfig?: string;
+  /**
+   * Run each node's sshd in its own network namespace behind a veth pair (10.x.y.2, port 22), so
+   * `cutNetwork(node)` can blackhole it like a pulled cable.
+   */
+  netns?: boolean;
 }
 
 export interface SshNodeSet {
@@ -96,10 +104,10 @@ export function fingerprintOf(publicKeyLine: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-function sshdConfig(node: { port: number; user: string; dir: string }, options: { password: boolean; maxSessions: number; extra?: string }): string {
+function sshdConfig(node: { host: string; port: number; user: string; dir: string }, options: { password: boolean; maxSessions: number; extra?: string }): string {
   return [
     `Port ${node.port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${node.host}`,
     `HostKey ${join(node.dir, 'ssh_host_ed25519_key')}`,
     `PidFile ${join(node.dir, 'sshd.pid')}`,
     'Subsystem sftp internal-sftp',
@@ -125,9 +133,9 @@ function sshdConfig(node: { port: number; user: string; dir: string }, options: 
 }
 
 /** Waits until the port answers with an SSH banner. */
-function bannerSeen(port: number): Promise<boolean> {
+function bannerSeen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     let data = '';
     const done = (ok: boolean) => {
       socket.destroy();
@@ -144,7 +152,9 @@ function bannerSeen(port: number): Promise<boolean> {
 
 /** (Re)starts the node's listener on its port; resolves when it answers. */
 export async function startListener(node: SshNode): Promise<void> {
-  const child = spawn(SSHD_PATH, ['-D', '-f', node.configPath, '-E', node.logPath], { stdio: 'ignore' });
+  const sshd = [SSHD_PATH, '-D', '-f', node.configPath, '-E', node.logPath];
+  // `ip netns exec` execs sshd in place: the child pid is sshd's.
+  const child = node.netns ? spawn('ip', ['netns', 'exec', node.netns, ...sshd], { stdio: 'ignore' }) : spawn(sshd[0]!, sshd.slice(1), { stdio: 'ignore' });
   runtimes.set(node, { child, orphans: runtimes.get(node)?.orphans ?? [] });
   let exited = false;
   child.on('exit', () => {
@@ -152,7 +162,7 @@ export async function startListener(node: SshNode): Promise<void> {
   });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !exited) {
-    if (await bannerSeen(node.port)) {
+    if (await bannerSeen(node.host, node.port)) {
       node.pid = child.pid!;
       return;
     }
@@ -179,6 +189,43 @@ function isZombie(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** Creates namespace `name` with a veth pair 10.<subnet>.<index>.1 (here) ↔ .2 (there); returns the node's address. */
+function createNamespace(name: string, ifPrefix: string, subnet: number, index: number): string {
+  const here = `${ifPrefix}h`;
+  const there = `${ifPrefix}n`;
+  const base = `10.${subnet}.${index}`;
+  sh('ip', ['netns', 'add', name]);
+  sh('ip', ['link', 'add', here, 'type', 'veth', 'peer', 'name', there]);
+  sh('ip', ['link', 'set', there, 'netns', name]);
+  sh('ip', ['addr', 'add', `${base}.1/30`, 'dev', here]);
+  sh('ip', ['link', 'set', here, 'up']);
+  sh('ip', ['netns', 'exec', name, 'ip', 'addr', 'add', `${base}.2/30`, 'dev', there]);
+  sh('ip', ['netns', 'exec', name, 'ip', 'link', 'set', there, 'up']);
+  sh('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
+  return `${base}.2`;
+}
+
+function removeNamespace(name: string): void {
+  // Deleting the namespace destroys the veth pair with it.
+  spawnSync('ip', ['netns', 'del', name]);
+}
+
+const CUT_TABLE = 'ocmcut';
+
+/** Blackholes a `netns` node: every packet in and out is dropped (nothing is reset). */
+export function cutNetwork(node: SshNode): void {
+  if (!node.netns) throw new Error(`cutNetwork needs a node started with { netns: true } (${node.id} was not)`);
+  const nft = (args: string[]) => sh('ip', ['netns', 'exec', node.netns!, 'nft', ...args]);
+  nft(['add', 'table', 'inet', CUT_TABLE]);
+  nft(['add', 'chain', 'inet', CUT_TABLE, 'in', '{ type filter hook input priority 0 ; policy drop ; }']);
+  nft(['add', 'chain', 'inet', CUT_TABLE, 'out', '{ type filter hook output priority 0 ; policy drop ; }']);
+}
+
+export function restoreNetwork(node: SshNode): void {
+  if (!node.netns) return;
+  spawnSync('ip', ['netns', 'exec', node.netns, 'nft', 'delete', 'table', 'inet', CUT_TABLE]);
 }
 
 /** SIGKILLs the node's per-connection sshd processes and what they run; the listener stays up. */
@@ -236,6 +283,10 @@ async function removeStaleSets(): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   }
+  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  for (const match of namespaces.matchAll(/^ocmn(\d+)x\S+/gm)) {
+    if (Number(match[1]) !== process.pid && !isAlive(Number(match[1]))) removeNamespace(match[0]);
+  }
   await removeStaleUsers();
 }
 
@@ -253,6 +304,7 @@ export async function startSshNodes(count: number, options: StartSshNodesOptions
   const passwordIndexes = options.password === true ? [0] : Array.isArray(options.password) ? options.password : [];
   const nodes: SshNode[] = [];
   const record = { nodes, dir };
+  const subnet = 100 + (randomBytes(1)[0]! % 150);
   liveSets.add(record);
   try {
     for (let i = 0; i < count; i++) {
@@ -296,9 +348,13 @@ export async function startSshNodes(count: number, options: StartSshNodesOptions
       chownSync(join(sshDir, 'authorized_keys'), node.uid, node.gid);
       chmodSync(node.home, 0o750);
 
+      if (options.netns) {
+        node.netns = `ocmn${process.pid}x${suffix}${i}`;
+        node.host = createNamespace(node.netns, `oc${suffix}${i}`, subnet, i);
+      }
       for (let attempt = 0; ; attempt++) {
-        node.port = await freePort();
-        node.knownHostsLine = `[127.0.0.1]:${node.port} ${node.hostPublicKey}`;
+        node.port = node.netns ? 22 : await freePort();
+        node.knownHostsLine = `[${node.host}]:${node.port} ${node.hostPublicKey}`;
         writeFileSync(node.configPath, sshdConfig(node, { password: !!password, maxSessions: options.maxSessions ?? 10, extra: options.extraConfig }));
         const check = spawnSync(SSHD_PATH, ['-t', '-f', node.configPath], { encoding: 'utf8' });
         if (check.status !== 0) throw new Error(`sshd -t rejected ${node.configPath}: ${check.stderr.trim()}`);
@@ -334,6 +390,7 @@ async function stopSet(record: { nodes: SshNode[]; dir: string }): Promise<void>
   for (const node of record.nodes) {
     if (node.pid) await killNodeProcesses(node);
     await removeUser(node.user, node.uid);
+    if (node.netns) removeNamespace(node.netns);
   }
   rmSync(record.dir, { recursive: true, force: true });
   liveSets.delete(record);
@@ -345,6 +402,7 @@ process.once('exit', () => {
     for (const node of record.nodes) {
       if (node.pid) signalAll([node.pid, ...sessionPids(node)], 'SIGKILL');
       removeUserSync(node.user, node.uid);
+      if (node.netns) removeNamespace(node.netns);
     }
     rmSync(record.dir, { recursive: true, force: true });
   }
