@@ -83,7 +83,9 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .option('--model <id>', 'model id for the agent')
     .option('--json', 'print {"ok":true,"node","agent":{id,workspace,agentDir},"durationMs"}')
     .option('--accept-new', 'trust an unknown SSH host key on first contact')
-    .action(async (id: string, agentId: string, opts: { workspace?: string; model?: string; json?: boolean; acceptNew?: boolean }) => {
+    .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
+      // --json / --accept-new after the subcommand are parsed by `agents` too: read both levels.
+      const opts = cmd.optsWithGlobals<{ workspace?: string; model?: string; json?: boolean; acceptNew?: boolean }>();
       ctx.json = Boolean(opts.json);
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const located = await locateOpenclaw(transport, node);
@@ -101,7 +103,8 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .option('--yes', 'really remove (required: the CLI does not prompt)')
     .option('--json', 'print {"ok":true,"node","agent","backupPath","backupBytes","durationMs"}')
     .option('--accept-new', 'trust an unknown SSH host key on first contact')
-    .action(async (id: string, agentId: string, opts: { yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
+    .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ yes?: boolean; json?: boolean; acceptNew?: boolean }>();
       ctx.json = Boolean(opts.json);
       if (!opts.yes) {
         throw new OcmError('invalidInput', `Removing agent ${agentId} deletes its workspace and state on node ${id} (an archive is kept locally). Add --yes to do it.`, { usage: true });
