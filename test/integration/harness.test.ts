@@ -104,9 +104,11 @@ describe('sshd harness', { timeout: 120_000 }, () => {
   it('kills sessions without killing the listener, and freezes and thaws a node', async () => {
     const node = set.nodes[2]!;
     const key = readFileSync(node.clientKeyPath);
-    const running = ssh2Exec({ port: node.port, username: node.user, privateKey: key, hostKey: node.hostPublicKey }, 'sleep 30');
-    const deadline = Date.now() + 5000;
-    while (sessionProcessCount(node) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const running = ssh2Exec({ port: node.port, username: node.user, privateKey: key, hostKey: node.hostPublicKey }, 'touch session-started; sleep 30');
+    void running.catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(`${node.home}/session-started`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(sessionProcessCount(node) >= 2);
     assert.ok((await killSessions(node)) >= 2);
     await running.then(
       () => undefined,
