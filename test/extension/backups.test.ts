@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { backupNode, BackupStore, type BackupIndex, type VerifyResult } from '../../src/core/backup';
 import type { Comparison } from '../../src/extension/backups/compare';
+import { BackupCatalog } from '../../src/extension/backups/catalog';
+import type { BackupUiDeps } from '../../src/extension/backups/deps';
+import { BackupScheduler, scheduleIntervalMs } from '../../src/extension/backups/schedule';
+import { BackupsTreeContributor } from '../../src/extension/backups/tree';
+import { registryPath } from '../../src/core/home';
+import { NodeRegistry } from '../../src/core/registry';
+import { transportForNode } from '../../src/core/transport/for-node';
 import { LocalTransport } from '../../src/core/transport/local-transport';
 import type { ExtensionApi } from '../../src/extension/extension';
 import type { BackupEntryItem, BackupItem, BackupTreeNode } from '../../src/extension/backups/tree';
@@ -278,4 +285,64 @@ suite('Backups', () => {
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => /live/.test(t.label));
     assert.equal(tabs.length, 1, `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
   });
+
+  test('scheduled backups: activation only arms a timer, one interval after the last run', async () => {
+    assert.equal(scheduleIntervalMs('off'), undefined);
+    assert.equal(scheduleIntervalMs('hourly'), 3_600_000);
+    assert.equal(scheduleIntervalMs('daily'), 86_400_000);
+    assert.equal(scheduleIntervalMs('30'), 1_800_000);
+    assert.equal(scheduleIntervalMs('soon'), undefined);
+    const before = (await store.list(NODE_ID)).length;
+    const lastRun = Date.now() - 2 * 60_000;
+    const scheduler = new BackupScheduler(schedulerDeps(), memoryMemento({ 'openclaw.backup.lastScheduledRun': lastRun }), () => ({ schedule: '5', keep: 0 }));
+    try {
+      assert.ok(scheduler.nextRunAt !== undefined, 'no timer was armed');
+      assert.ok(Math.abs(scheduler.nextRunAt - (lastRun + 5 * 60_000)) < 2_000, `next run at ${new Date(scheduler.nextRunAt).toISOString()}`);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await store.list(NODE_ID)).length, before, 'a backup ran at start-up');
+    } finally {
+      scheduler.dispose();
+    }
+    const off = new BackupScheduler(schedulerDeps(), memoryMemento({}), () => ({ schedule: 'off', keep: 0 }));
+    assert.equal(off.nextRunAt, undefined);
+    off.dispose();
+  });
+
+  test('a scheduled run backs up every active node, then keeps the newest N plus pinned ones', async function () {
+    this.timeout(60_000);
+    await store.setPinned(`${NODE_ID}/${older.id}`, true);
+    const memento = memoryMemento({});
+    const scheduler = new BackupScheduler(schedulerDeps(), memento, () => ({ schedule: 'off', keep: 2 }));
+    try {
+      const outcome = await scheduler.runNow();
+      assert.deepEqual(outcome.backedUp, [NODE_ID]);
+      assert.deepEqual(outcome.failed, []);
+      const left = await store.list(NODE_ID);
+      assert.equal(left.filter((b) => !b.pinned).length, 2);
+      assert.ok(left.some((b) => b.id === older.id && b.pinned), 'the pinned backup was pruned');
+      assert.ok(typeof memento.get('openclaw.backup.lastScheduledRun') === 'number', 'the run time was not remembered');
+    } finally {
+      scheduler.dispose();
+      await store.setPinned(`${NODE_ID}/${older.id}`, false);
+    }
+  });
 });
+
+function schedulerDeps(): BackupUiDeps {
+  const catalog = new BackupCatalog(store);
+  return {
+    registry: new NodeRegistry(registryPath(testHome())),
+    catalog,
+    backupsTree: new BackupsTreeContributor(catalog),
+    connector: { connect: (node) => transportForNode(node), release: (t) => t.close() },
+  };
+}
+
+function memoryMemento(initial: Record<string, unknown>): vscode.Memento {
+  const values = new Map(Object.entries(initial));
+  return {
+    keys: () => [...values.keys()],
+    get: <T>(key: string, fallback?: T) => (values.has(key) ? (values.get(key) as T) : fallback),
+    update: async (key: string, value: unknown) => void values.set(key, value),
+  } as vscode.Memento;
+}

@@ -21,14 +21,28 @@ export function scheduleIntervalMs(setting: unknown): number | undefined {
   return undefined;
 }
 
+export interface ScheduleSettings {
+  schedule: unknown;
+  /** Newest backups kept per node after a scheduled run (pinned ones always stay); 0 = keep all. */
+  keep: number;
+}
+
+function readSettings(): ScheduleSettings {
+  const config = vscode.workspace.getConfiguration('openclaw.backup');
+  return { schedule: config.get('schedule'), keep: config.get<number>('keep') ?? 0 };
+}
+
 export class BackupScheduler implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly subscription: vscode.Disposable;
+  /** When the armed timer fires (ms since epoch); undefined when the schedule is off. */
+  nextRunAt: number | undefined;
 
   constructor(
     private readonly deps: BackupUiDeps,
     private readonly state: vscode.Memento,
+    private readonly settings: () => ScheduleSettings = readSettings,
   ) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('openclaw.backup')) this.arm();
@@ -40,10 +54,12 @@ export class BackupScheduler implements vscode.Disposable {
   arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const interval = scheduleIntervalMs(vscode.workspace.getConfiguration('openclaw.backup').get('schedule'));
+    this.nextRunAt = undefined;
+    const interval = scheduleIntervalMs(this.settings().schedule);
     if (interval === undefined) return;
     const last = this.state.get<number>(LAST_RUN_KEY) ?? Date.now();
     const delay = Math.min(Math.max(last + interval - Date.now(), MIN_DELAY_MS), 2_147_000_000);
+    this.nextRunAt = Date.now() + delay;
     this.timer = setTimeout(() => void this.runNow().finally(() => this.arm()), delay);
   }
 
@@ -64,7 +80,7 @@ export class BackupScheduler implements vscode.Disposable {
           this.deps.log?.(`Scheduled backup of ${node.id} failed: ${toOcmError(e).message}`);
         }
       }
-      const keep = vscode.workspace.getConfiguration('openclaw.backup').get<number>('keep') ?? 0;
+      const { keep } = this.settings();
       if (Number.isInteger(keep) && keep > 0) {
         for (const nodeId of outcome.backedUp) outcome.pruned += (await this.deps.catalog.store.prune({ keep, nodeId })).removed.length;
       }
