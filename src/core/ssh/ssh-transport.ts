@@ -318,19 +318,38 @@ export class SshTransport implements Transport {
   async download(remotePath: string, destination: Writable, options: OpOptions = {}): Promise<void> {
     // The timeout applies to each request: a large file may take long, a stalled one fails.
     const ctx = this.ctx('read', remotePath, options, this.settings.opTimeoutMs);
-    await this.withSftp(ctx, (sftp, connection) =>
-      this.withHandle(sftp, connection, ctx, remotePath, 'r', undefined, (handle) =>
-        readToEnd(connection, sftp, handle, ctx, (chunk) => writeWithBackpressure(destination, chunk, ctx)),
-      ),
-    );
-    await endWritable(destination);
+    // A failing destination must stop the transfer, not crash the process with an unhandled 'error'.
+    let destinationError: Error | undefined;
+    const onError = (e: Error): void => {
+      destinationError ??= e;
+    };
+    destination.on('error', onError);
+    try {
+      await this.withSftp(ctx, (sftp, connection) =>
+        this.withHandle(sftp, connection, ctx, remotePath, 'r', undefined, (handle) =>
+          readToEnd(connection, sftp, handle, ctx, (chunk) => {
+            if (destinationError) throw new OcmError('failed', `Writing the download of ${remotePath} failed here: ${destinationError.message}. Check the local disk.`, { nodeId: this.nodeId }, { cause: destinationError });
+            return writeWithBackpressure(destination, chunk, ctx);
+          }),
+        ),
+      );
+      await endWritable(destination);
+    } finally {
+      destination.off('error', onError);
+    }
   }
 
   async upload(source: Readable, remotePath: string, options: OpOptions & { mode?: number } = {}): Promise<void> {
     const ctx = this.ctx('write', remotePath, options, this.settings.opTimeoutMs);
     await this.withSftp(ctx, (sftp, connection) =>
       this.withHandle(sftp, connection, ctx, remotePath, 'w', options.mode ?? 0o644, async (handle) => {
-        await writeAll(connection, sftp, handle, ctx, source);
+        try {
+          await writeAll(connection, sftp, handle, ctx, source);
+        } catch (e) {
+          if (isOcmError(e)) throw e;
+          // The source stream failed (its own error, not the node's).
+          throw new OcmError('failed', `Reading the data to upload to ${remotePath} failed: ${(e as Error).message}. ${remotePath} on node "${this.nodeId}" is incomplete; upload again.`, { nodeId: this.nodeId, path: remotePath }, { cause: e });
+        }
       }),
     );
   }
