@@ -76,7 +76,7 @@ export function pathKey(remotePath: string): string {
 export async function storePreEditBackup(home: string, input: StoreBackupInput): Promise<HistoryEntry> {
   checkNodeId(input.nodeId);
   const sha256 = sha256Hex(input.content);
-  const newest = (await listHistory(home, input.nodeId, input.remotePath))[0];
+  const newest = await newestEntry(join(historyRoot(home), input.nodeId, pathKey(input.remotePath)), input.remotePath);
   if (newest && newest.sha256 === sha256 && newest.size === input.content.length) return newest;
 
   const date = (input.now ?? (() => new Date()))();
@@ -237,6 +237,20 @@ async function readEntries(dir: string): Promise<HistoryEntry[]> {
     }
   }
   return out;
+}
+
+/** The newest entry in a folder, reading only its metadata file (stamps sort by time). */
+async function newestEntry(dir: string, remotePath: string): Promise<HistoryEntry | undefined> {
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort().reverse();
+  for (const name of names) {
+    try {
+      const entry = parseEntry(await fs.readFile(join(dir, name), 'utf8'), name);
+      if (entry.remotePath === remotePath) return entry;
+    } catch {
+      // damaged metadata: look at the next one
+    }
+  }
+  return undefined;
 }
 
 function parseEntry(text: string, what: string): HistoryEntry {

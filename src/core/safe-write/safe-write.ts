@@ -144,9 +144,17 @@ function checkExpected(nodeId: string, remotePath: string, expected: ExpectedRem
 
 /** Re-reads right before writing; `changed` when the content differs from the first read. */
 async function lastLook(transport: Transport, remotePath: string, first: RemoteSnapshot | undefined, signal?: AbortSignal): Promise<{ changed: boolean; snapshot?: RemoteSnapshot }> {
+  const opts = signal ? { signal } : {};
   if (first && first.content.length > RECHECK_BY_CONTENT_MAX_BYTES) {
-    const st = await transport.statOrUndefined(remotePath, signal ? { signal } : {});
+    const st = await transport.statOrUndefined(remotePath, opts);
     if (st && st.mtimeMs === first.stat.mtimeMs && st.size === first.stat.size) return { changed: false, snapshot: first };
+  } else if (first) {
+    // Fast path (one round trip): the bytes alone tell whether anything changed.
+    const bytes = await transport.readFile(remotePath, opts).catch((e: unknown) => {
+      if (isOcmError(e, 'notFound')) return undefined;
+      throw e;
+    });
+    if (bytes && sha256Hex(bytes) === first.sha256) return { changed: false, snapshot: first };
   }
   const snap = await snapshotRemote(transport, remotePath, signal);
   const changed = snap?.sha256 !== first?.sha256;
