@@ -328,10 +328,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
 
     await Promise.race([parsed, inputFailed]);
     const status = await Promise.race([remote.done, inputFailed]);
-    if (status.exitCode !== 0) {
-      const message = status.stderr.trim().split('\n').filter((l) => !l.startsWith('ocm-warning')).join(' ').slice(0, 500);
-      throw new OcmError('failed', `The backup command on ${transport.nodeId} failed (exit ${status.exitCode ?? status.signal}): ${message || 'no message'}.`, { nodeId: transport.nodeId, exitCode: status.exitCode });
-    }
+    if (status.exitCode !== 0) throw remoteFailure(transport.nodeId, status);
     for (const l of status.stderr.split('\n')) if (l.startsWith('ocm-warning: ')) warnings.push(l.slice('ocm-warning: '.length));
     if (signal?.aborted) throw abortError();
 
@@ -365,13 +362,21 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
     p.onProgress?.({ phase: 'verifying', bytes: transferredBytes });
     return { entries, manifest, archiveSha256: archiveHash.digest('hex'), archiveSize, transferredBytes, warnings, compression: wire, sqliteMode };
   } catch (e) {
+    // A broken stream is often only the symptom: prefer the node's own error when it has one.
+    const status = exec ? await Promise.race([exec.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]) : undefined;
     exec?.cancel();
     decomp?.kill();
     gzip.destroy();
     file.destroy();
     if (signal?.aborted) throw abortError();
+    if (status && status.exitCode !== 0 && status.exitCode !== null && !(e instanceof OcmError && /failed \(exit/.test(e.message))) throw remoteFailure(transport.nodeId, status);
     throw e;
   }
+}
+
+function remoteFailure(nodeId: string, status: { exitCode: number | null; signal?: string; stderr: string }): OcmError {
+  const message = status.stderr.trim().split('\n').filter((l) => !l.startsWith('ocm-warning')).join(' ').slice(0, 500);
+  return new OcmError('failed', `The backup command on ${nodeId} failed (exit ${status.exitCode ?? status.signal}): ${message || 'no message'}.`, { nodeId, exitCode: status.exitCode });
 }
 
 function isExternal(link: { linkpath: string; sourcePath: string }, stateDir: string | undefined): boolean {

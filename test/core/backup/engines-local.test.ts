@@ -196,3 +196,20 @@ describe('native engine (openclaw backup create) over LocalTransport with a stan
     assert.throws(() => chooseEngine('openclaw', { command: 'openclaw', version: '2026.1.0' }, false), (e: unknown) => isOcmError(e, 'unsupported'));
   });
 });
+
+describe('own engine errors', () => {
+  it("reports the node's own error when its tar fails", async () => {
+    const bin = join(root, 'bin-broken-tar');
+    await fs.mkdir(bin, { recursive: true });
+    for (const tool of ['sh', 'gzip', 'zstd', 'find', 'mktemp', 'rm', 'mkdir', 'mv', 'cat', 'uname', 'sqlite3']) {
+      const path = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
+      await fs.symlink(path, join(bin, tool)).catch(() => undefined);
+    }
+    await fs.writeFile(join(bin, 'tar'), '#!/bin/sh\necho "tar: simulated read error" >&2\nexit 2\n', { mode: 0o755 });
+    await assert.rejects(
+      backupNode({ store, nodeId: 'n5', transport: withoutTools(transport, bin), engine: 'ocm', sources }),
+      (e: unknown) => isOcmError(e, 'failed') && /simulated read error/.test(e.message),
+    );
+    assert.deepEqual(await fs.readdir(store.nodeDir('n5')), []);
+  });
+});
