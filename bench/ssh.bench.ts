@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshPool } from '../src/core/ssh/pool';
 import { runAsNodeUser, sshArgs, startSshNodes, targetFor } from '../test/support/sshd';
@@ -32,6 +32,8 @@ export async function run(): Promise<void> {
     const warm = pool.transportFor(targetFor(node));
     await runAsNodeUser(node, 'head -c 2048 /dev/urandom > small.bin && head -c 104857600 /dev/urandom > big.bin');
     const small = Buffer.alloc(2048, 'x');
+    // Absolute times mean little on a busy machine; say how busy it was.
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
 
     await compare({
       name: 'ssh connect+exec true',
