@@ -132,11 +132,11 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
       });
     });
 
-  const history = program.command('history').description('pre-edit backups of node files (list, show, restore)');
+  const history = program.command('history').description('file history: pre-edit backups and saved versions of node files (list, show, restore, prune)');
 
   history
     .command('list', { isDefault: true })
-    .description('list the pre-edit backups of a file, newest first (also: ocm history <id> <path>)')
+    .description('list the history of a file (pre-edit backups and saved versions), newest first (also: ocm history <id> <path>)')
     .argument('<id>', 'node id')
     .argument('<path>', 'absolute path on the node')
     .option('--json', 'print {"entries":[{id,time,size,sha256,reason,...}]}')
