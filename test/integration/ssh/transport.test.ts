@@ -242,6 +242,26 @@ describe('SSH transport against real sshd', { timeout: 180_000 }, () => {
     assert.equal((await t.readFile(`${set.nodes[1]!.home}/empty`)).length, 0);
   });
 
+  it('stops a download whose destination fails and an upload whose source fails, with errors', async () => {
+    const t = key();
+    const path = `${set.nodes[1]!.home}/blob.bin`;
+    let calls = 0;
+    const broken = new Writable({
+      write(_chunk, _enc, cb) {
+        calls++;
+        cb(calls >= 2 ? new Error('disk full (simulated)') : null);
+      },
+    });
+    await assert.rejects(t.download(path, broken), (e) => isOcmError(e) && /disk full/.test((e as Error).message));
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error('source broke (simulated)'));
+      },
+    });
+    await assert.rejects(t.upload(failing, `${set.nodes[1]!.home}/partial.bin`), (e) => isOcmError(e, 'failed') && /source broke/.test((e as Error).message));
+    assert.equal((await t.exec('echo still-fine')).stdout, 'still-fine\n');
+  });
+
   it('cancels an exec through its AbortSignal and kills the remote command', async () => {
     const t = key();
     const controller = new AbortController();
