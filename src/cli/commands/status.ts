@@ -92,7 +92,7 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
         });
       } finally {
         // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
-        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 500).unref())]);
       }
       if (opts.json) {
         printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: summaryOf(results), nodes: results });

@@ -54,7 +54,7 @@ export async function nodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
   const deadline = started + timeoutMs;
   const remaining = (): number => Math.max(1, deadline - Date.now());
   const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(new OcmError('timeout', `Node ${node.id} did not answer within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+  const timer = setTimeout(() => budget.abort(new OcmError('timeout', `Node ${node.id} did not answer within ${Math.round(timeoutMs / 1000)} s. Check that it is up; a frozen host or a silent firewall looks like this.`)), timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, budget.signal]) : budget.signal;
   const status: Omit<NodeStatus, 'anomalies'> = { nodeId: node.id, host: node.host, checkedAt: new Date(started).toISOString(), durationMs: 0, reachable: false };
   const done = (): NodeStatus => {
