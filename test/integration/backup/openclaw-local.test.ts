@@ -66,7 +66,8 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
   });
 
   it('own engine with the gateway running: SQLite via sqlite3 .backup; passes openclaw backup verify', async () => {
-    await node.startGateway();
+    // A loaded 2-core machine needs well over 90 s to get a 2026.9.6 gateway ready.
+    await node.startGateway(300_000);
     try {
       const r = await backupNode({ store, nodeId: 'oc', transport, engine: 'ocm', openclaw, sources, gatewayRunning: true });
       assert.equal(r.engine, 'ocm');
