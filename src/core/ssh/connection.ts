@@ -29,6 +29,7 @@ export class NodeConnection {
   readonly sessions: Semaphore;
   private sftpChannel?: Promise<SFTPWrapper>;
   private closeListeners = new Set<(reason: CloseReason) => void>();
+  private sftpCloseListeners = new Set<() => void>();
   private reason?: CloseReason;
   private lastError?: string;
   /** Operations in flight (the pool closes idle connections only when this is 0). */
@@ -82,6 +83,12 @@ export class NodeConnection {
     return () => this.closeListeners.delete(listener);
   }
 
+  /** Calls `listener` when the current SFTP channel closes (the connection may live on). */
+  onSftpClose(listener: () => void): () => void {
+    this.sftpCloseListeners.add(listener);
+    return () => this.sftpCloseListeners.delete(listener);
+  }
+
   /** The connection's SFTP channel, opened once and shared by all SFTP operations. */
   sftp(signal?: AbortSignal): Promise<SFTPWrapper> {
     if (!this.sftpChannel) {
@@ -94,8 +101,14 @@ export class NodeConnection {
       opening.then(
         (sftp) => {
           // A closed SFTP channel (server-side error) is reopened on next use.
+          // Failures reach the pending calls through the guard; an unheard 'error' event would crash the process.
+          sftp.on('error', (err: Error) => this.settings.logger.warn(`ssh ${this.target.nodeId}: SFTP channel error: ${err.message}`));
           sftp.on('close', () => {
             if (this.sftpChannel === opening) this.sftpChannel = undefined;
+            // Calls pending on this channel will never be answered.
+            const listeners = [...this.sftpCloseListeners];
+            this.sftpCloseListeners.clear();
+            for (const listener of listeners) listener();
           });
         },
         () => {

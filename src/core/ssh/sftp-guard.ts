@@ -6,6 +6,8 @@ export interface GuardContext extends OpDescription {
   /** 0 = no timeout. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Also fail when the SFTP channel closes (set for calls on the SFTP channel). */
+  sftp?: boolean;
 }
 
 /**
@@ -45,7 +47,12 @@ export function guard<T>(
       }
     };
     const onAbort = (): void => giveUp(cancelledError(ctx));
-    const unsubscribe = connection.onClose((reason) => giveUp(connectionLostError(ctx, reason)));
+    const unsubscribeClose = connection.onClose((reason) => giveUp(connectionLostError(ctx, reason)));
+    const unsubscribeSftp = ctx.sftp ? connection.onSftpClose(() => giveUp(connectionLostError(ctx, { cause: 'closed', message: 'the SFTP channel closed' }))) : () => undefined;
+    const unsubscribe = (): void => {
+      unsubscribeClose();
+      unsubscribeSftp();
+    };
     if (ctx.signal?.aborted) return onAbort();
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
     if (ctx.timeoutMs > 0) timer = setTimeout(() => giveUp(timeoutError(ctx, ctx.timeoutMs)), ctx.timeoutMs);

@@ -108,7 +108,11 @@ export class SshTransport implements Transport {
   }
 
   private withSftp<T>(ctx: GuardContext, work: (sftp: SFTPWrapper, connection: NodeConnection) => Promise<T>): Promise<T> {
-    return this.withConnection(ctx.signal, async (connection) => work(await connection.sftp(ctx.signal), connection));
+    return this.withConnection(ctx.signal, async (connection) => {
+      const sftp = await connection.sftp(ctx.signal);
+      ctx.sftp = true;
+      return work(sftp, connection);
+    });
   }
 
   /** One guarded SFTP request. */

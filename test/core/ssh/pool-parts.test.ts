@@ -23,6 +23,13 @@ class FakeConnection extends EventEmitter {
     this.on('close', listener);
     return () => this.off('close', listener);
   }
+  onSftpClose(listener: () => void): () => void {
+    this.on('sftp-close', listener);
+    return () => this.off('sftp-close', listener);
+  }
+  dropSftp(): void {
+    this.emit('sftp-close');
+  }
   drop(reason: CloseReason): void {
     this.closeReason = reason;
     this.emit('close', reason);
@@ -77,6 +84,15 @@ describe('guard', () => {
     const pending = guard(asConnection(c), ctx, () => undefined);
     setTimeout(() => c.drop({ cause: 'closed', message: 'read ECONNRESET' }), 10);
     await assert.rejects(pending, (e) => isOcmError(e, 'disconnected') && /ECONNRESET/.test((e as Error).message));
+  });
+
+  it('fails an SFTP call when only the SFTP channel closes', async () => {
+    const c = fake();
+    const pending = guard(asConnection(c), { ...ctx, sftp: true }, () => undefined);
+    const exec = guard(asConnection(c), { ...ctx, op: 'exec', timeoutMs: 50 }, () => undefined);
+    c.dropSftp();
+    await assert.rejects(pending, (e) => isOcmError(e, 'disconnected') && /SFTP channel closed/.test((e as Error).message));
+    await assert.rejects(exec, (e) => isOcmError(e, 'timeout')); // not an SFTP call: unaffected by the channel
   });
 
   it('reports a keepalive death as timeout, and fails at once on an already closed connection', async () => {
