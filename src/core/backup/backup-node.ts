@@ -124,6 +124,7 @@ export async function backupNode(p: BackupNodeParams): Promise<BackupNodeResult>
         configOnly,
         gatewayRunning: p.gatewayRunning,
         openclawVersion: p.openclaw?.version ?? null,
+        ...(p.openclaw?.env ? { env: p.openclaw.env } : {}),
         onProgress: p.onProgress,
         signal: p.signal,
       });

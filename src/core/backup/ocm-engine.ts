@@ -24,8 +24,9 @@ import type { BackupProgress, BackupSources, IndexEntry } from './types';
  * Memory stays bounded: entries are streamed with backpressure, never buffered whole.
  *
  * Live SQLite databases are not copied byte by byte while the gateway may write them: with
- * `sqlite3` on the node each database is captured with `.backup` (SQLite's online backup API);
- * without it the backup is refused unless the caller says the gateway is stopped.
+ * `sqlite3` on the node each database is captured with `.backup` (SQLite's online backup API),
+ * else with the node's own Node.js (`node:sqlite` backup(), Node ≥ 22.16 — what OpenClaw versions
+ * with SQLite run on); without either the backup is refused unless the gateway is stopped.
  */
 
 export interface OwnEngineParams {
@@ -48,6 +49,8 @@ export interface OwnEngineParams {
   signal?: AbortSignal;
   /** Timeout for the whole stream (ms); default 6 hours. */
   timeoutMs?: number;
+  /** Environment for the commands on the node (e.g. OpenClaw's PATH, so its `node` is found). */
+  env?: Record<string, string>;
 }
 
 export interface OwnEngineResult {
@@ -60,6 +63,8 @@ export interface OwnEngineResult {
   warnings: string[];
   compression: 'zstd' | 'gzip';
   sqliteMode: 'none' | 'snapshot' | 'copy';
+  /** Which tool took the SQLite snapshots. */
+  sqliteTool?: 'sqlite3' | 'node';
 }
 
 interface Probe {
@@ -69,14 +74,20 @@ interface Probe {
   sqlite: Array<{ path: string; walNonEmpty: boolean }>;
 }
 
-async function probeNode(transport: Transport, roots: string[], signal?: AbortSignal): Promise<Probe> {
+const NODE_SQLITE_CHECK = `node -e "process.exit(typeof require('node:sqlite').backup === 'function' ? 0 : 1)" >/dev/null 2>&1`;
+/** `node <this> SRC DEST`: SQLite's online backup API through Node's built-in node:sqlite. */
+const NODE_SQLITE_BACKUP =
+  "const s=require('node:sqlite');const db=new s.DatabaseSync(process.argv[1]);s.backup(db,process.argv[2]).then(()=>db.close(),(e)=>{console.error(e.message);process.exit(1)})";
+
+async function probeNode(transport: Transport, roots: string[], signal?: AbortSignal, env?: Record<string, string>): Promise<Probe> {
   const script = [
     `for t in zstd gzip sqlite3 tar; do if command -v "$t" >/dev/null 2>&1; then echo "tool:$t"; fi; done`,
+    `if command -v node >/dev/null 2>&1 && ${NODE_SQLITE_CHECK}; then echo "tool:node-sqlite"; fi`,
     `echo "uname:$(uname -s)"`,
     `set --; for r in ${roots.map(shellQuote).join(' ')}; do if [ -e "$r" ]; then echo "exists:$r"; set -- "$@" "$r"; fi; done`,
     `if [ $# -gt 0 ]; then find "$@" -name node_modules -prune -o -type f -name '*.sqlite' -print 2>/dev/null | while IFS= read -r f; do if [ -s "$f-wal" ]; then echo "sqlite-wal:$f"; else echo "sqlite:$f"; fi; done; fi`,
   ].join('\n');
-  const r = await transport.exec(script, { signal, timeoutMs: 120_000 });
+  const r = await transport.exec(script, { signal, timeoutMs: 120_000, ...(env ? { env } : {}) });
   const probe: Probe = { tools: new Set(), platform: 'unknown', existing: new Set(), sqlite: [] };
   for (const line of r.stdout.split('\n')) {
     const at = line.indexOf(':');
@@ -123,7 +134,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
   p.onProgress?.({ phase: 'preparing', bytes: 0 });
 
   const allRoots = [sources.stateDir, sources.configPath, ...sources.workspaceDirs, ...sources.agentDirs.map((a) => a.path)];
-  const probe = await probeNode(transport, configOnly ? [sources.configPath] : allRoots, signal);
+  const probe = await probeNode(transport, configOnly ? [sources.configPath] : allRoots, signal, p.env);
   const { assets, skipped } = planAssets(sources, { configOnly, exists: (path) => probe.existing.has(path) });
   if (!assets.some((a) => a.kind === 'config' || a.kind === 'state')) {
     throw new OcmError('notFound', `Neither the state dir ${sources.stateDir} nor the config ${sources.configPath} exists on ${transport.nodeId}; check the node's state dir ("ocm add --state-dir").`, {
@@ -135,12 +146,13 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
   // SQLite: consistent snapshots, or refuse.
   const databases = configOnly ? [] : probe.sqlite.filter((d) => excludedReason(d.path, ctx) === undefined && assets.some((a) => isWithin(d.path, a.sourcePath)));
   let sqliteMode: OwnEngineResult['sqliteMode'] = 'none';
+  const sqliteTool: OwnEngineResult['sqliteTool'] = probe.tools.has('sqlite3') ? 'sqlite3' : probe.tools.has('node-sqlite') ? 'node' : undefined;
   if (databases.length > 0) {
-    if (probe.tools.has('sqlite3')) sqliteMode = 'snapshot';
+    if (sqliteTool) sqliteMode = 'snapshot';
     else if (p.gatewayRunning !== false) {
       throw new OcmError(
         'unsupported',
-        `Node ${transport.nodeId} has live SQLite databases (${databases.map((d) => posix.basename(d.path)).slice(0, 3).join(', ')}) and no "sqlite3" command to copy them consistently. Install sqlite3 on the node, stop the gateway first, or use OpenClaw's own backup (--engine openclaw).`,
+        `Node ${transport.nodeId} has live SQLite databases (${databases.map((d) => posix.basename(d.path)).slice(0, 3).join(', ')}) and neither "sqlite3" nor a Node.js with node:sqlite to copy them consistently. Install sqlite3 on the node, stop the gateway first, or use OpenClaw's own backup (--engine openclaw).`,
         { nodeId: transport.nodeId, databases: databases.map((d) => d.path) },
       );
     } else if (databases.some((d) => d.walNonEmpty)) {
@@ -175,8 +187,12 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
   if (sqliteMode === 'snapshot') {
     databases.forEach((d, i) => {
       const snapRel = rel(d.path) + token;
+      const snapshot =
+        sqliteTool === 'sqlite3'
+          ? `sqlite3 -cmd '.timeout 10000' ${shellQuote(d.path)} ".backup '$T/db${i}'" >/dev/null`
+          : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.path)} "$T/db${i}"`;
       lines.push(
-        `sqlite3 -cmd '.timeout 10000' ${shellQuote(d.path)} ".backup '$T/db${i}'" >/dev/null || { echo ${shellQuote(`sqlite3 .backup of ${d.path} failed`)} >&2; exit 91; }`,
+        `${snapshot} || { echo ${shellQuote(`SQLite snapshot (${sqliteTool}) of ${d.path} failed`)} >&2; exit 91; }`,
         `mkdir -p "$T/snap/"${shellQuote(posix.dirname(snapRel))} && mv "$T/db${i}" "$T/snap/"${shellQuote(snapRel)}`,
       );
       snapMembers.push(snapRel);
@@ -224,7 +240,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
 
   try {
     if (signal?.aborted) throw abortError();
-    exec = await transport.execStream(lines.join('\n'), { signal, timeoutMs: p.timeoutMs ?? 6 * 3600_000 });
+    exec = await transport.execStream(lines.join('\n'), { signal, timeoutMs: p.timeoutMs ?? 6 * 3600_000, ...(p.env ? { env: p.env } : {}) });
     const remote = exec;
     decomp = decompressor(wire);
     const parser = new Parser({ strict: true, maxDecompressionRatio: 100_000 });
@@ -340,7 +356,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
       runtimeVersion: p.openclawVersion ?? 'unknown',
       platform: probe.platform,
       nodeVersion: 'unknown',
-      options: { includeWorkspace: true, onlyConfig: configOnly, includeTranscripts, engine: 'ocm', sqlite: sqliteMode },
+      options: { includeWorkspace: true, onlyConfig: configOnly, includeTranscripts, engine: 'ocm', sqlite: sqliteMode, ...(sqliteMode === 'snapshot' ? { sqliteTool } : {}) },
       paths: {
         ...(configOnly ? {} : { stateDir: sources.stateDir }),
         configPath: sources.configPath,
@@ -360,7 +376,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
     gzip.end();
     await outputDone;
     p.onProgress?.({ phase: 'verifying', bytes: transferredBytes });
-    return { entries, manifest, archiveSha256: archiveHash.digest('hex'), archiveSize, transferredBytes, warnings, compression: wire, sqliteMode };
+    return { entries, manifest, archiveSha256: archiveHash.digest('hex'), archiveSize, transferredBytes, warnings, compression: wire, sqliteMode, ...(sqliteTool ? { sqliteTool } : {}) };
   } catch (e) {
     // A broken stream is often only the symptom: prefer the node's own error when it has one.
     const status = exec ? await Promise.race([exec.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]) : undefined;

@@ -14,6 +14,7 @@ import { verifyArchive } from '../../../src/core/backup/verify';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import type { Transport } from '../../../src/core/transport/types';
 import { goodEntries, writeArchive } from './archive-builder';
+import { ensureSqlite3, node24Binary } from './tools';
 
 /**
  * Both engines through the real LocalTransport (real sh, tar, zstd, sqlite3 on this machine) on a
@@ -44,6 +45,7 @@ function withoutTools(inner: Transport, binDir: string): Transport {
 }
 
 before(async () => {
+  ensureSqlite3();
   root = await fs.mkdtemp(join(tmpdir(), 'ocm-engine-'));
   state = join(root, 'home/.openclaw');
   await write(join(state, 'openclaw.json'), '{ agents: { entries: { main: {}, work: {} } } }\n');
@@ -132,6 +134,16 @@ describe('own engine (ocm) over LocalTransport', () => {
     const bare = withoutTools(transport, bin);
     await assert.rejects(backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: true }), (e: unknown) => isOcmError(e, 'unsupported') && /sqlite3/.test(e.message));
     assert.deepEqual(await fs.readdir(store.nodeDir('n2')), [], 'no partial left');
+    // Without sqlite3 but with a Node.js that has node:sqlite (what SQLite-era OpenClaw runs on):
+    // consistent snapshots through Node, also while the gateway runs.
+    await fs.symlink(await node24Binary(), join(bin, 'node'));
+    execFileSync('sqlite3', [join(state, 'state/openclaw.sqlite'), 'INSERT INTO t VALUES (43);']);
+    const viaNode = await backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: true });
+    const snap = join(root, 'via-node.sqlite');
+    await fs.writeFile(snap, await readArchiveFile(viaNode.archivePath, join(state, 'state/openclaw.sqlite')));
+    assert.equal(execFileSync('sqlite3', [snap, 'SELECT count(*) FROM t']).toString().trim(), '2');
+    assert.ok(!viaNode.index.entries.some((e) => e.path.endsWith('-wal')));
+    await fs.rm(join(bin, 'node'));
     execFileSync('sqlite3', [join(state, 'state/openclaw.sqlite'), 'PRAGMA wal_checkpoint(TRUNCATE);']);
     const stopped = await backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: false });
     assert.ok(stopped.index.entries.some((e) => e.path === join(state, 'state/openclaw.sqlite')));
