@@ -1,6 +1,9 @@
 // Generates the OpenClaw state-tree fixtures in test/fixtures/openclaw/ from REAL OpenClaw:
 //
-//   node --import tsx scripts/make-openclaw-fixtures.ts         (~2 minutes; installs OpenClaw if needed)
+//   node --import tsx scripts/make-openclaw-fixtures.ts [v2026.9.6|v2026.7.1|legacy-list]
+//
+// Measured on the 2-core build machine: all trees ~100 s + legacy-list ~31 s (each node: onboard
+// ~5 s + two `agents add` ~13 s each; each `agents list --json` 3-5 s); installs OpenClaw if needed.
 //
 // Each tree `<name>/` holds:
 //   home/              the node's HOME (state dir `home/.openclaw` unless manifest.stateDir says otherwise),
