@@ -7,6 +7,7 @@ import { backupNode, BackupStore, diffBackups, readArchiveFile, verifyArchive, t
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import { runCli } from '../../support/cli';
+import { ensureSqlite3 } from '../../core/backup/tools';
 import { createOpenclawNode, type OpenclawTestNode } from '../../support/openclaw';
 
 /**
@@ -37,6 +38,7 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
   }
 
   before(async () => {
+    ensureSqlite3();
     root = await mkdtemp(join(tmpdir(), 'ocm-bkoc-'));
     const home = join(root, 'home');
     await mkdir(home);

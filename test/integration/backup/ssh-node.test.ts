@@ -7,6 +7,7 @@ import { backupNode, BackupStore, verifyArchive, type BackupSources } from '../.
 import { isOcmError } from '../../../src/core/errors';
 import { createSshTransport } from '../../../src/core/ssh/pool';
 import type { Transport } from '../../../src/core/transport/types';
+import { ensureSqlite3 } from '../../core/backup/tools';
 import { createOpenclawNode, type OpenclawTestNode } from '../../support/openclaw';
 import { killSessions, runAsNodeUser, startSshNodes, targetFor, type SshNodeSet } from '../../support/sshd';
 
@@ -33,6 +34,7 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
   }
 
   before(async () => {
+    ensureSqlite3();
     set = await startSshNodes(2);
     root = await mkdtemp(join(tmpdir(), 'ocm-bkssh-'));
     store = new BackupStore(join(root, 'store'));
