@@ -75,8 +75,13 @@ async function restore(deps: CommandDeps, historyId: string): Promise<void> {
 }
 
 function describe(entry: HistoryEntry): string {
-  const reason =
-    entry.reason === 'pre-edit' ? vscode.l10n.t('before a save') : entry.reason === 'pre-restore' ? vscode.l10n.t('before a restore') : vscode.l10n.t('changed during a save');
+  const reasons: Record<HistoryEntry['reason'], string> = {
+    'pre-edit': vscode.l10n.t('before a save'),
+    'pre-restore': vscode.l10n.t('before a restore'),
+    'changed-during-save': vscode.l10n.t('changed during a save'),
+    saved: vscode.l10n.t('as saved'),
+  };
+  const reason = reasons[entry.reason];
   return `${entry.size} B · ${reason}`;
 }
 
