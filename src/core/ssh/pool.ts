@@ -25,6 +25,8 @@ interface PoolEntry {
   target: ConnectTarget;
   connection?: NodeConnection;
   connecting?: Promise<NodeConnection>;
+  /** Aborts the connect in progress (pool closed): a frozen node must not hold up close(). */
+  connectAbort?: AbortController;
   idleTimer?: NodeJS.Timeout;
   transport?: SshTransport;
 }
@@ -103,7 +105,7 @@ export class SshPool {
     await this.closeEntry(entry);
   }
 
-  /** Closes every connection. The pool stays usable afterwards. */
+  /** Closes every connection and aborts connects in progress (promptly, even for a frozen node). The pool stays usable afterwards. */
   async close(): Promise<void> {
     await Promise.all([...this.entries.values()].map((entry) => this.closeEntry(entry)));
   }
@@ -119,13 +121,15 @@ export class SshPool {
     const pending = entry.connecting;
     const connection = entry.connection;
     entry.connection = undefined;
+    entry.connecting = undefined;
     connection?.close();
     if (pending) {
-      try {
-        (await pending).close();
-      } catch {
-        // A failed connect has nothing to close.
-      }
+      entry.connectAbort?.abort();
+      // Whatever the aborted connect still produces is closed, without waiting for it here.
+      pending.then(
+        (late) => late.close(),
+        () => undefined,
+      );
     }
   }
 
@@ -147,8 +151,10 @@ export class SshPool {
     }
     // Concurrent callers share one connect. A caller's abort stops only its own wait.
     if (!entry.connecting) {
-      const connecting = NodeConnection.open(entry.target, this.settings);
+      const abort = new AbortController();
+      const connecting = NodeConnection.open(entry.target, this.settings, abort.signal);
       entry.connecting = connecting;
+      entry.connectAbort = abort;
       connecting.then(
         (connection) => {
           if (entry.connecting === connecting) {

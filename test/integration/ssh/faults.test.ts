@@ -154,6 +154,15 @@ describe('SSH faults on real sshd: errors within seconds, pool recovers, writes 
       const { error } = await failure(t().exec('true'), connectStarted);
       assert.ok(isOcmError(error, 'timeout'), `${error.kind}: ${error.message}`);
       assert.ok(Date.now() - connectStarted < 8000);
+      // Closing the pool while a connect to the frozen node hangs returns at once.
+      const other = new SshPool({ readyTimeoutMs: 20_000 });
+      const hanging = other.transportFor(targetFor(node)).exec('true');
+      void hanging.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      const closeStarted = Date.now();
+      await other.close();
+      assert.ok(Date.now() - closeStarted < 500, `close took ${Date.now() - closeStarted} ms`);
+      await assert.rejects(hanging, (e) => isOcmError(e, 'cancelled'));
     } finally {
       thaw(node);
     }
