@@ -91,6 +91,9 @@ export function runAsUser(user: string, home: string, command: string, options: 
         resolve(result);
       }
     });
-    child.stdin.end(options.stdin ?? '');
+    // A command that exits without reading stdin closes the pipe first: EPIPE is not a failure.
+    child.stdin.on('error', () => undefined);
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    else child.stdin.end();
   });
 }
