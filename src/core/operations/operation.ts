@@ -1,0 +1,121 @@
+import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, readArchiveFile, type BackupStore, type EngineChoice } from '../backup';
+import { OcmError, toOcmError } from '../errors';
+import type { OpenclawLocation } from '../openclaw/locate';
+import type { Transport } from '../transport/types';
+import { gatewayListening } from './gateway';
+import { runSteps, type Step } from './steps';
+import type { ApplyProgress, ApplyResult, OperationPlan, PlanContentSource, SafetyBackupRef } from './types';
+
+/**
+ * plan → preview → safety backup → apply steps → (on failure) rollback. Every operation that
+ * changes a node goes through `applyOperation`: a real backup through the backup store comes first,
+ * and no step runs if it fails.
+ */
+
+export interface SafetyBackupParams {
+  store: BackupStore;
+  transport: Transport;
+  location: OpenclawLocation;
+  nodeId: string;
+  /** Default `auto` (OpenClaw's own backup when the version has it: consistent SQLite). */
+  engine?: EngineChoice;
+  signal?: AbortSignal;
+}
+
+/** A full backup of the node into the store, taken before an operation changes anything. */
+export async function takeSafetyBackup(p: SafetyBackupParams): Promise<SafetyBackupRef> {
+  const gatewayRunning = await gatewayListening({ transport: p.transport, location: p.location, node: { id: p.nodeId } }).catch(() => true);
+  try {
+    const r = await backupNode({
+      store: p.store,
+      nodeId: p.nodeId,
+      transport: p.transport,
+      engine: p.engine ?? 'auto',
+      openclaw: openclawCommandFromLocation(p.location),
+      sources: backupSourcesFromLocation(p.location),
+      gatewayRunning,
+      verify: 'checksum',
+      ...(p.signal ? { signal: p.signal } : {}),
+    });
+    return { nodeId: p.nodeId, backupId: r.index.id, archivePath: r.archivePath, engine: r.engine };
+  } catch (e) {
+    const err = toOcmError(e);
+    throw new OcmError(err.kind, `The safety backup of ${p.nodeId} failed, so nothing was changed: ${err.message}`, { ...err.details, nodeId: p.nodeId }, { cause: e });
+  }
+}
+
+export interface ApplyOperationParams {
+  plan: OperationPlan;
+  steps: readonly Step[];
+  /** Takes the safety backup (usually `() => takeSafetyBackup(...)`); runs before any step. */
+  safetyBackup: () => Promise<SafetyBackupRef>;
+  /** Runs after the steps (success or rollback), never throws into the result (cleanup of temp files). */
+  cleanup?: (ok: boolean) => Promise<void>;
+  signal?: AbortSignal;
+  onProgress?: (p: ApplyProgress) => void;
+}
+
+/** Safety backup, then the steps; a failure rolls back the completed steps. Never throws: the result says what happened. */
+export async function applyOperation(p: ApplyOperationParams): Promise<ApplyResult> {
+  const started = Date.now();
+  p.onProgress?.({ phase: 'safetyBackup' });
+  let safetyBackup: SafetyBackupRef;
+  try {
+    safetyBackup = await p.safetyBackup();
+  } catch (e) {
+    const err = toOcmError(e);
+    p.onProgress?.({ phase: 'done', ok: false });
+    return { ok: false, plan: p.plan, steps: [], error: { kind: err.kind, message: err.message, step: 'safetyBackup' }, rolledBack: true, rollbackErrors: [], notes: [], durationMs: Date.now() - started };
+  }
+  const run = await runSteps(p.steps, { ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
+  const notes = [...run.notes];
+  if (p.cleanup) {
+    try {
+      await p.cleanup(run.ok);
+    } catch (e) {
+      notes.push(`Cleaning up temporary files failed: ${toOcmError(e).message}`);
+    }
+  }
+  if (!run.ok && run.rollbackErrors.length > 0) {
+    notes.push(`The node may not be as it was. Its state before the operation is in the safety backup ${safetyBackup.nodeId}/${safetyBackup.backupId} (${safetyBackup.archivePath}).`);
+  }
+  p.onProgress?.({ phase: 'done', ok: run.ok });
+  return {
+    ok: run.ok,
+    plan: p.plan,
+    safetyBackup,
+    steps: run.reports,
+    ...(run.error ? { error: { kind: run.error.kind, message: run.error.message, ...(run.failedStep ? { step: run.failedStep } : {}) } } : {}),
+    rolledBack: !run.ok && run.rolledBack,
+    rollbackErrors: run.rollbackErrors,
+    notes,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** The live bytes of a planned file (left side of a preview diff); undefined when it does not exist. */
+export async function readPlannedBefore(transport: Transport, path: string, options: { signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
+  try {
+    return await transport.readFile(path, options);
+  } catch (e) {
+    if (e instanceof OcmError && e.kind === 'notFound') return undefined;
+    throw e;
+  }
+}
+
+/** The bytes the operation will write (right side of a preview diff); undefined for a deleted file. */
+export async function readPlannedAfter(source: PlanContentSource, path: string, options: { signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
+  if (source.kind !== 'archive') return undefined;
+  try {
+    return await readArchiveFile(source.archivePath, path, options);
+  } catch (e) {
+    if (e instanceof OcmError && e.kind === 'notFound') return undefined;
+    throw e;
+  }
+}
+
+/** A step failing half-way hands its partial undo to the rollback through the error. */
+export function withPartialUndo(e: unknown, undo: () => Promise<void>): OcmError {
+  const err = toOcmError(e);
+  return new OcmError(err.kind, err.message, { ...err.details, undo }, { cause: e });
+}
