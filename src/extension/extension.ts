@@ -12,6 +12,9 @@ import { OpenclawFileSystemProvider } from './fs/openclaw-fs';
 import { LIVE_SCHEME } from './fs/uris';
 import { askHostKey } from './host-key-prompt';
 import { sshTransportFactory } from './ssh-factory';
+import { createStatusBar } from './status/status-bar';
+import { STATUS_SCHEME, StatusDocumentProvider } from './status/status-document';
+import { StatusMonitor } from './status/status-monitor';
 import { NodesTreeProvider } from './tree/nodes-tree';
 
 /**
@@ -22,18 +25,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const home = configuredHome();
   const registry = new NodeRegistry(registryPath(home));
   const ssh = sshTransportFactory();
-  const access = new NodeAccess({
-    registry,
-    env: { ...process.env, OCM_HOME: home },
-    hostKeyPolicy: 'ask',
-    ask: askHostKey,
-    prompt: new VscodeAuthPrompt(context.secrets),
-    ...ssh,
-  });
+  const env = { ...process.env, OCM_HOME: home };
+  const access = new NodeAccess({ registry, env, hostKeyPolicy: 'ask', ask: askHostKey, prompt: new VscodeAuthPrompt(context.secrets), ...ssh });
+  // Background health checks never ask anything: strict host keys, no prompts, same SSH pool.
+  const quietAccess = new NodeAccess({ registry, env, hostKeyPolicy: 'strict', ...(ssh.ssh ? { ssh: ssh.ssh } : {}) });
+  const monitor = new StatusMonitor(registry, quietAccess);
   const model = new NodeModel(access, { confirmWithCli: true });
   const tree = new NodesTreeProvider(registry, model);
+  tree.setStatusSource((nodeId) => monitor.get(nodeId));
   const view = vscode.window.createTreeView('openclaw.nodes', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
-  context.subscriptions.push(view, tree, { dispose: () => void access.close() });
+  context.subscriptions.push(view, tree, monitor, { dispose: () => void quietAccess.close().then(() => access.close()) });
+  context.subscriptions.push(...watchHealth(view, monitor, tree));
   context.subscriptions.push({ dispose: model.onDidChange((nodeId) => tree.refresh(nodeId)) });
 
   const liveFs = new OpenclawFileSystemProvider({
@@ -58,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   watcher.onDidDelete(() => tree.refresh());
   context.subscriptions.push(watcher);
 
-  const deps: CommandDeps = { registry, tree, access, model, home, liveFs, view };
+  const deps: CommandDeps = { registry, tree, access, model, home, liveFs, view, monitor };
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
   registerBackupUi(context, { registry, home, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
@@ -66,6 +68,36 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 }
 
 export function deactivate(): void {}
+
+/**
+ * Health at a glance: the status bar and node icons. Checked while the Nodes view is visible (on
+ * a timer, `openclaw.statusInterval`), never at activation and never while nobody is looking.
+ */
+function watchHealth(view: vscode.TreeView<unknown>, monitor: StatusMonitor, tree: NodesTreeProvider): vscode.Disposable[] {
+  const automatic = () => vscode.workspace.getConfiguration('openclaw').get<boolean>('status.checkAutomatically', true);
+  let watching: vscode.Disposable | undefined;
+  const update = () => {
+    if (view.visible && automatic()) watching ??= monitor.watch();
+    else {
+      watching?.dispose();
+      watching = undefined;
+    }
+  };
+  update();
+  const statusDocs = new StatusDocumentProvider(monitor);
+  return [
+    view.onDidChangeVisibility(update),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('openclaw.status')) update();
+      if (e.affectsConfiguration('openclaw.statusInterval')) monitor.reschedule();
+    }),
+    monitor.onDidChange(() => tree.redraw()),
+    createStatusBar(monitor),
+    statusDocs,
+    vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocs),
+    { dispose: () => watching?.dispose() },
+  ];
+}
 
 export type ExtensionApi = CommandDeps;
 

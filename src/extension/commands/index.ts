@@ -3,11 +3,13 @@ import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
 import type { NodeRegistry } from '../../core/registry';
 import type { OpenclawFileSystemProvider } from '../fs/openclaw-fs';
+import type { StatusMonitor } from '../status/status-monitor';
 import type { NodesTreeProvider, TreeNode } from '../tree/nodes-tree';
 import { registerAddNode } from './add-node';
 import { registerFileHistory } from './file-history';
 import { registerImportRegistry } from './import-registry';
 import { registerRetireNode } from './retire-node';
+import { registerShowStatus } from './show-status';
 import { registerViewCommands } from './view-commands';
 
 export interface CommandDeps {
@@ -18,6 +20,7 @@ export interface CommandDeps {
   home: string;
   liveFs: OpenclawFileSystemProvider;
   view: vscode.TreeView<TreeNode>;
+  monitor: StatusMonitor;
 }
 
 /** One file per command (or small family); this only wires them up. */
@@ -27,4 +30,5 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerRetireNode(context, deps);
   registerViewCommands(context, deps);
   registerFileHistory(context, deps);
+  registerShowStatus(context, deps);
 }

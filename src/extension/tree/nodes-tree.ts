@@ -4,6 +4,7 @@ import type { NodeModel } from '../../core/node-model';
 import type { AgentInfo, MemoryNote } from '../../core/openclaw';
 import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { liveUri } from '../fs/uris';
+import { formatBytes, formatDuration, gatewayLabel, pctLabel, versionLabel, type NodeStatus } from '../../core/status';
 import { isBackupTreeNode, type BackupTreeNode, type BackupsTreeContributor } from '../backups/tree';
 
 export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode;
@@ -62,6 +63,8 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Last known problem per node, shown on the node's icon and tooltip. */
   private readonly nodeProblems = new Map<string, string>();
+  /** Health of each node (status monitor), shown as the node's icon, description and tooltip. */
+  private statusOf: ((nodeId: string) => NodeStatus | undefined) | undefined;
   /** Each node's "Backups" group and below (src/extension/backups), set by registerBackupUi. */
   private backups: BackupsTreeContributor | undefined;
 
@@ -85,6 +88,16 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   setBackups(backups: BackupsTreeContributor): vscode.Disposable {
     this.backups = backups;
     return backups.onDidChange((group) => this.changed.fire(group));
+  }
+
+  /** Node items show health from `statusOf`; call `redraw` when it changes. */
+  setStatusSource(statusOf: (nodeId: string) => NodeStatus | undefined): void {
+    this.statusOf = statusOf;
+  }
+
+  /** Redraws items without forgetting what the model knows (health changed). */
+  redraw(): void {
+    this.changed.fire(undefined);
   }
 
   setShowRetired(show: boolean): void {
@@ -116,7 +129,12 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   async resolveTreeItem(item: vscode.TreeItem, element: TreeNode): Promise<vscode.TreeItem> {
-    return isBackupTreeNode(element) && this.backups ? this.backups.resolveTreeItem(item, element) : item;
+    if (isBackupTreeNode(element) && this.backups) return this.backups.resolveTreeItem(item, element);
+    if (element.kind === 'node') {
+      const status = this.statusOf?.(element.node.id);
+      if (status) item.tooltip = statusTooltip(element.node, status, item.tooltip);
+    }
+    return item;
   }
 
   getTreeItem(element: TreeNode): vscode.TreeItem {
@@ -223,14 +241,18 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.id = `node:${node.id}`;
     const target = `${node.user ? node.user + '@' : ''}${node.host}${node.port ? ':' + node.port : ''}`;
     const problem = this.nodeProblems.get(node.id);
-    item.description = node.status === 'retired' ? vscode.l10n.t('{0} (retired)', target) : target;
+    const status = node.status === 'active' ? this.statusOf?.(node.id) : undefined;
+    item.description = node.status === 'retired' ? vscode.l10n.t('{0} (retired)', target) : status ? `${healthWord(status)} · ${target}` : target;
     item.iconPath =
       node.status === 'retired'
         ? new vscode.ThemeIcon('server', new vscode.ThemeColor('disabledForeground'))
-        : problem
-          ? new vscode.ThemeIcon('server', new vscode.ThemeColor('errorForeground'))
-          : new vscode.ThemeIcon('server');
-    item.contextValue = `node.${node.status}${node.host === 'local' ? '.local' : ''}`;
+        : status
+          ? healthIcon(status)
+          : problem
+            ? new vscode.ThemeIcon('server', new vscode.ThemeColor('errorForeground'))
+            : new vscode.ThemeIcon('server');
+    const health = status ? (status.anomalies.some((a) => a.severity === 'error') ? '.error' : status.anomalies.length ? '.warning' : '.ok') : '';
+    item.contextValue = `node.${node.status}${node.host === 'local' ? '.local' : ''}${health}`;
     item.tooltip = new vscode.MarkdownString(
       [
         `**${node.id}**`,
@@ -308,4 +330,47 @@ function problemLabel(kind: string): string {
     default:
       return vscode.l10n.t('Cannot read this node');
   }
+}
+
+/** One word for a node's health in the tree: ready, gateway down, unreachable... */
+function healthWord(status: NodeStatus): string {
+  if (!status.reachable) {
+    switch (status.error?.kind) {
+      case 'hostKeyUnknown':
+        return vscode.l10n.t('host key not trusted');
+      case 'hostKeyChanged':
+        return vscode.l10n.t('HOST KEY CHANGED');
+      case 'auth':
+        return vscode.l10n.t('login failed');
+      default:
+        return vscode.l10n.t('unreachable');
+    }
+  }
+  if (status.openclaw && !status.openclaw.installed) return vscode.l10n.t('no OpenClaw');
+  const gateway = gatewayLabel(status);
+  if (gateway === 'ready') return `${versionLabel(status)} · ${vscode.l10n.t('ready')}`;
+  if (gateway === 'down') return vscode.l10n.t('gateway down');
+  if (gateway === '-') return versionLabel(status);
+  return vscode.l10n.t('gateway not ready');
+}
+
+function healthIcon(status: NodeStatus): vscode.ThemeIcon {
+  if (status.anomalies.some((a) => a.severity === 'error')) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+  if (status.anomalies.length) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
+  return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+}
+
+function statusTooltip(node: NodeEntry, status: NodeStatus, base: string | vscode.MarkdownString | undefined): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(typeof base === 'string' ? base : (base?.value ?? `**${node.id}**`), true);
+  const facts = [
+    `${vscode.l10n.t('OpenClaw')}: ${versionLabel(status)}`,
+    `${vscode.l10n.t('Gateway')}: ${gatewayLabel(status)}${status.gateway?.uptimeMs !== undefined ? ` (${vscode.l10n.t('up {0}', formatDuration(status.gateway.uptimeMs))})` : ''}`,
+    status.agents ? `${vscode.l10n.t('Agents')}: ${status.agents.count}` : '',
+    status.hostFacts?.load1 !== undefined ? `${vscode.l10n.t('Load')}: ${status.hostFacts.load1.toFixed(2)}` : '',
+    status.hostFacts?.memTotalBytes ? `${vscode.l10n.t('Memory')}: ${pctLabel(status.hostFacts.memUsedPct)} / ${formatBytes(status.hostFacts.memTotalBytes)}` : '',
+    status.hostFacts?.disk ? `${vscode.l10n.t('Disk')}: ${pctLabel(status.hostFacts.disk.usedPct)}` : '',
+  ].filter(Boolean);
+  md.appendMarkdown('\n\n---\n\n' + facts.join('  \n'));
+  if (status.anomalies.length) md.appendMarkdown('\n\n' + status.anomalies.map((a) => `$(${a.severity === 'error' ? 'error' : 'warning'}) ${a.message}`).join('  \n'));
+  return md;
 }

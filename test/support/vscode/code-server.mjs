@@ -14,6 +14,8 @@ import { ensureCodeServer } from '../../../scripts/tools.mjs';
 /** Settings that keep the workbench quiet, offline and the same on every run. */
 export const QUIET_USER_SETTINGS = {
   'chat.disableAIFeatures': true,
+  // Tests run health checks themselves (deterministic tree labels); users get them automatically.
+  'openclaw.status.checkAutomatically': false,
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
