@@ -1,7 +1,8 @@
 // Screenshot scene for backups (listed in test/extension/screenshots.mjs): a node with host "local"
 // whose OpenClaw-like state dir (workspace files of the 2026.9.6 fixture) lives in a temp folder;
-// two backups are made through the UI ("Back Up All Nodes" twice, with edits in between), then
-// "Compare Backups…" is driven through its quick picks with the keyboard → multi-file diff editor.
+// two backups are made through the UI ("Back Up All Nodes" twice, with edits in between), then the
+// Backups group's "Compare Backups…" action is driven through its quick picks with the keyboard →
+// multi-file diff editor.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,10 @@ export const backupScenes = [
       writeFileSync(join(workspace, 'HEARTBEAT.md'), '# Heartbeat\n\nCheck the inbox every 30 minutes.\n');
       rmSync(join(workspace, 'BOOTSTRAP.md'), { force: true });
       await backUpAll(page, ui, 2);
-      await ui.runCommand(page, 'OpenClaw: Compare Backups…');
+      // The Backups group's inline "Compare Backups…" action: both picks come from this node.
+      const group = ui.treeRow(page, 'Backups');
+      await group.hover();
+      await group.locator('.action-label[aria-label^="Compare Backups"]').click();
       await pickFirst(page, 'Compare backups (1/2)');
       await pickFirst(page, 'Compare backups (2/2)');
       await page.locator('.editor-group-container .tab', { hasText: '↔' }).waitFor({ timeout: 30_000 });

@@ -165,6 +165,9 @@ suite('Backups', () => {
     const memoryPath = join(workspace, 'MEMORY.md');
     assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(older.id, memoryPath))).toString(), '# Memory\n\n- first fact\n');
     assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath))).toString(), '# Memory\n\n- first fact\n- second fact\n- third fact\n');
+    // The form comparisons use (backup id in the query, so both sides share a path) reads the same bytes.
+    const queryForm = vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: memoryPath, query: `backup=${encodeURIComponent(older.id)}` });
+    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(queryForm)).toString(), '# Memory\n\n- first fact\n');
     const stat = await vscode.workspace.fs.stat(uri(newer.id, memoryPath));
     assert.equal(stat.type, vscode.FileType.File);
     assert.equal(stat.permissions, vscode.FilePermission.Readonly);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { addLineCounts, diffBackups, readArchiveFiles, type BackupDiff, type BackupIndex } from '../../core/backup';
 import type { BackupCatalog } from './catalog';
 import { localTime } from './tree';
-import { backupUri } from './uris';
+import { backupCompareUri } from './uris';
 
 /**
  * Comparing two backups: the added / removed / changed summary comes from the indexes (line counts
@@ -34,8 +34,8 @@ export async function compareBackupIndexes(catalog: BackupCatalog, older: Backup
   const diff = diffBackups(older, newer);
   const readFrom = (index: BackupIndex) => (paths: string[]) => readArchiveFiles(catalog.archivePath(index), paths, signal ? { signal } : {});
   await addLineCounts(diff, readFrom(older), readFrom(newer));
-  const leftOf = (path: string) => backupUri(older.nodeId, older.id, path);
-  const rightOf = (path: string) => backupUri(newer.nodeId, newer.id, path);
+  const leftOf = (path: string) => backupCompareUri(older.nodeId, older.id, path);
+  const rightOf = (path: string) => backupCompareUri(newer.nodeId, newer.id, path);
   const title = vscode.l10n.t('Backups {0} ↔ {1}', label(older), label(newer));
   return { title, diff, files: comparedFiles(diff, leftOf, rightOf) };
 }

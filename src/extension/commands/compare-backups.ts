@@ -2,15 +2,15 @@ import * as vscode from 'vscode';
 import { addLineCounts, diffBackupWithLive, liveReader, readArchiveFiles, type BackupSummary } from '../../core/backup';
 import { comparedFiles, compareBackupIndexes, orderByTime, pickFileDiffs, showComparison, summaryText, type Comparison } from '../backups/compare';
 import type { BackupUiDeps } from '../backups/deps';
-import type { BackupItem } from '../backups/tree';
+import type { BackupItem, BackupsGroupItem } from '../backups/tree';
 import { formatBytes, localTime } from '../backups/tree';
-import { backupUri, liveFileUri, liveSchemeAvailable } from '../backups/uris';
+import { backupCompareUri, liveFileUri, liveSchemeAvailable } from '../backups/uris';
 import { withCancellableProgress } from '../progress';
 import { showError } from './show-error';
 
 export function registerCompareCommands(context: vscode.ExtensionContext, deps: BackupUiDeps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('openclaw.compareBackups', async (item?: BackupItem, selected?: BackupItem[]) => {
+    vscode.commands.registerCommand('openclaw.compareBackups', async (item?: BackupItem | BackupsGroupItem, selected?: BackupItem[]) => {
       try {
         return await compareBackups(deps, item, selected);
       } catch (e) {
@@ -30,16 +30,18 @@ export function registerCompareCommands(context: vscode.ExtensionContext, deps: 
 }
 
 /** Two backups from the multi-selection; otherwise quick picks (node → backup A → backup B). */
-export async function compareBackups(deps: BackupUiDeps, item?: BackupItem, selected?: BackupItem[]): Promise<Comparison | undefined> {
-  const chosen = (selected && selected.length > 0 ? selected : item ? [item] : []).filter((s) => s?.kind === 'backup').map((s) => s.summary);
+export async function compareBackups(deps: BackupUiDeps, item?: BackupItem | BackupsGroupItem, selected?: BackupItem[]): Promise<Comparison | undefined> {
+  const chosen = (selected && selected.length > 0 ? selected : item ? [item] : []).filter((s): s is BackupItem => s?.kind === 'backup').map((s) => s.summary);
+  // From a node's Backups group: both picks come from that node.
+  const onlyNode = item?.kind === 'backups' ? item.nodeId : undefined;
   let first: BackupSummary | undefined = chosen[0];
   let second: BackupSummary | undefined = chosen[1];
   if (chosen.length > 2) {
     void vscode.window.showWarningMessage(vscode.l10n.t('Select exactly two backups to compare; comparing the first two.'));
   }
-  if (!first) first = await pickBackup(deps, vscode.l10n.t('Compare backups (1/2): first backup'));
+  if (!first) first = await pickBackup(deps, vscode.l10n.t('Compare backups (1/2): first backup'), undefined, onlyNode);
   if (!first) return undefined;
-  if (!second) second = await pickBackup(deps, vscode.l10n.t('Compare backups (2/2): compare {0} with', `${first.nodeId} ${localTime(first.createdAt)}`), first);
+  if (!second) second = await pickBackup(deps, vscode.l10n.t('Compare backups (2/2): compare {0} with', `${first.nodeId} ${localTime(first.createdAt)}`), first, onlyNode);
   if (!second) return undefined;
   const [a, b] = await Promise.all([deps.catalog.index(first.nodeId, first.id), deps.catalog.index(second.nodeId, second.id)]);
   const [older, newer] = orderByTime(a, b);
@@ -63,7 +65,7 @@ export async function compareWithLive(deps: BackupUiDeps, item?: BackupItem): Pr
       report(vscode.l10n.t('counting changed lines'));
       await addLineCounts(diff, (paths) => readArchiveFiles(deps.catalog.archivePath(index), paths, { signal }), liveReader(transport, { signal }));
       const title = vscode.l10n.t('Backup {0} ↔ live {1}', localTime(index.createdAt), index.nodeId);
-      return { title, diff, files: comparedFiles(diff, (p) => backupUri(index.nodeId, index.id, p), (p) => liveFileUri(index.nodeId, p)) } satisfies Comparison;
+      return { title, diff, files: comparedFiles(diff, (p) => backupCompareUri(index.nodeId, index.id, p), (p) => liveFileUri(index.nodeId, p)) } satisfies Comparison;
     } finally {
       await deps.connector.release(transport);
     }
@@ -79,8 +81,8 @@ export async function compareWithLive(deps: BackupUiDeps, item?: BackupItem): Pr
 }
 
 /** Keyboard-friendly: pick the node (skipped when only one has backups), then a backup, newest first. */
-export async function pickBackup(deps: BackupUiDeps, title: string, exclude?: BackupSummary): Promise<BackupSummary | undefined> {
-  const nodeIds = await deps.catalog.store.nodeIds();
+export async function pickBackup(deps: BackupUiDeps, title: string, exclude?: BackupSummary, onlyNode?: string): Promise<BackupSummary | undefined> {
+  const nodeIds = onlyNode !== undefined ? [onlyNode] : await deps.catalog.store.nodeIds();
   const withBackups: string[] = [];
   for (const id of nodeIds) if ((await deps.catalog.list(id)).length > 0) withBackups.push(id);
   if (withBackups.length === 0) {
@@ -89,7 +91,9 @@ export async function pickBackup(deps: BackupUiDeps, title: string, exclude?: Ba
   }
   let nodeId: string | undefined = exclude && withBackups.includes(exclude.nodeId) ? exclude.nodeId : withBackups[0];
   if (withBackups.length > 1) {
-    const items = withBackups.map((id) => ({ label: id, picked: id === nodeId }));
+    // The likely node first (the first backup's, when picking the second), so Enter takes it.
+    const ordered = [...withBackups].sort((a, b) => Number(b === nodeId) - Number(a === nodeId));
+    const items = ordered.map((id) => ({ label: id }));
     const pickedNode = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Node') });
     nodeId = pickedNode?.label;
   }
