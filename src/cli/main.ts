@@ -6,6 +6,8 @@ import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
 import { registerAgentsCommands } from './commands/agents';
 import { registerStatusCommands } from './commands/status';
+import { registerRestartCommands } from './commands/restart';
+import { registerRestoreCommands } from './commands/restore';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 
 /**
@@ -26,6 +28,8 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerFilesCommands(program, ctx);
   registerAgentsCommands(program, ctx);
   registerStatusCommands(program, ctx);
+  registerRestartCommands(program, ctx);
+  registerRestoreCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { OcmError } from '../../core/errors';
+import { locateOpenclaw, type OpenclawLocation } from '../../core/openclaw';
+import { restartGateway, type RestartResult } from '../../core/operations';
+import type { NodeEntry } from '../../core/registry';
+import { SshPool } from '../../core/ssh/pool';
+import { resolveConnectTarget } from '../../core/ssh/resolve-target';
+import { SshConfig } from '../../core/ssh/ssh-config';
+import { transportForNode } from '../../core/transport/for-node';
+import type { Transport } from '../../core/transport/types';
+import { printJson, type CliContext } from '../context';
+import { registryFor } from './registry';
+import { sshDepsFor } from './trust';
+
+/** Opens a registry node's transport (local, or SSH through a private pool) and locates OpenClaw, for one command. */
+export async function withLocatedNode<T>(
+  ctx: CliContext,
+  nodeId: string,
+  acceptNew: boolean,
+  work: (transport: Transport, node: NodeEntry, location: OpenclawLocation) => Promise<T>,
+): Promise<T> {
+  const node = await registryFor(ctx).get(nodeId);
+  const pool = new SshPool();
+  const deps = sshDepsFor(ctx, { acceptNew });
+  try {
+    const transport = await transportForNode(node, {
+      ssh: async (n) => {
+        const sshConfig = await SshConfig.load({ home: deps.home || homedir() });
+        return pool.transportFor(await resolveConnectTarget(n, { ...deps, sshConfig }));
+      },
+    });
+    try {
+      const location = await locateOpenclaw(transport, node);
+      return await work(transport, node, location);
+    } finally {
+      await transport.close();
+    }
+  } finally {
+    // Open sockets would keep the process alive.
+    await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+}
+
+/** Ctrl-C cancels the running operation (which then rolls back) instead of killing us mid-change. */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const onInt = (): void => ac.abort();
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onInt);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onInt);
+    },
+  };
+}
+
+export function parseTimeoutSeconds(value: string | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s <= 0) throw new OcmError('invalidInput', `--timeout must be a positive number of seconds (got "${value}").`, { usage: true });
+  return Math.round(s * 1000);
+}
+
+/** `ocm restart <id> [--force] [--timeout S] [--json]`: restart the gateway and wait until /readyz says ready. */
+export function registerRestartCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('restart')
+    .description("restart a node's OpenClaw gateway (graceful: drains running work) and wait until it is ready")
+    .argument('<id>', 'node id')
+    .option('--force', 'stop the gateway at once (SIGKILL / supervisor) and start it again, without draining')
+    .option('--timeout <seconds>', 'how long to wait for /readyz (default 120)')
+    .option('--json', 'print {"nodeId","ok","mode","method","supervisor","wasRunning","readyAfterMs","totalMs","failing","logTail"}')
+    .option('--accept-new', 'trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")')
+    .action(async (id: string, opts: { force?: boolean; timeout?: string; json?: boolean; acceptNew?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const timeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
+      const { signal, dispose } = interruptSignal();
+      try {
+        const result = await withLocatedNode(ctx, id, Boolean(opts.acceptNew), (transport, node, location) =>
+          restartGateway({ transport, location, node, force: Boolean(opts.force), timeoutMs, signal, onProgress: (m) => (ctx.json ? undefined : ctx.err(`${id}: ${m}\n`)) }),
+        );
+        if (!result.ok) ctx.exitCode = 1;
+        if (opts.json) return printJson(ctx, result);
+        ctx.out(renderRestart(result, timeoutMs));
+      } finally {
+        dispose();
+      }
+    });
+}
+
+function renderRestart(r: RestartResult, timeoutMs: number): string {
+  const how = r.method === 'start' ? 'was not running; started it' : r.method === 'stop-start' ? 'force-restarted' : 'restarted';
+  const lines = r.warnings.map((w) => `warning: ${w}`);
+  if (r.ok) {
+    lines.push(`${r.nodeId}: gateway ${how} (${r.supervisor}); ready after ${(r.readyAfterMs! / 1000).toFixed(1)} s.`);
+  } else {
+    lines.push(`${r.nodeId}: gateway ${how} (${r.supervisor}), but it was NOT ready within ${Math.round(timeoutMs / 1000)} s.`);
+    if (r.failing.length) lines.push(`  failing checks: ${r.failing.join(', ')}`);
+    if (r.lastError) lines.push(`  last probe: ${r.lastError}`);
+    if (r.logTail?.length) lines.push('  last log lines:', ...r.logTail.map((l) => `    ${l}`));
+    lines.push(`  Check the gateway on the node (openclaw gateway status), then "ocm restart ${r.nodeId}" again.`);
+  }
+  return lines.join('\n') + '\n';
+}

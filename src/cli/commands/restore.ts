@@ -1,0 +1,144 @@
+import type { Command } from 'commander';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { backupStoreFor, type BackupIndex } from '../../core/backup';
+import { OcmError } from '../../core/errors';
+import { ocmHome } from '../../core/home';
+import { applyRestore, planRestore, resolveRestorePath, type ApplyResult, type RestorePlan, type RestoreScope } from '../../core/operations';
+import { printJson, type CliContext } from '../context';
+import { interruptSignal, parseTimeoutSeconds, withLocatedNode } from './restart';
+
+/**
+ * `ocm restore <backup> [--to <id>] [--agent A] [--file PATH] [--dry-run] [--yes] [--json]`:
+ * shows the plan (backup vs live node), then — only with --yes or a "y" on a terminal — takes a
+ * safety backup and applies it; any failure rolls the node back.
+ */
+
+interface RestoreOptions {
+  to?: string;
+  agent?: string;
+  file?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  acceptNew?: boolean;
+  timeout?: string;
+  keepOld?: boolean;
+}
+
+/** A backup reference as the backup commands take it (id, <node>/<id>, <node>/latest, archive/index path) → index + archive path. */
+export async function resolveBackupRef(ctx: CliContext, ref: string): Promise<{ index: BackupIndex; archivePath: string }> {
+  const store = backupStoreFor(ctx.env);
+  const index = await store.resolve(ref);
+  const isPath = ref.endsWith('.tar.gz') || ref.endsWith('.index.json') || isAbsolute(ref);
+  return { index, archivePath: isPath ? join(dirname(resolve(ref)), index.archiveFile) : store.archivePath(index) };
+}
+
+export function registerRestoreCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('restore')
+    .description('restore a backup to a node: one file, one agent\'s workspace, or the whole node (previewed; safety backup first; rolled back on failure)')
+    .argument('<backup>', '<nodeId>/<id>, an id, <nodeId>/latest, or the path of an archive in the store')
+    .option('--to <id>', 'node to restore to (default: the node the backup was taken of)')
+    .option('--agent <agent>', "only this agent's workspace")
+    .option('--file <path>', 'only this file (absolute, or relative to the agent workspace with --agent, else to the state dir)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--yes', 'apply without asking (required when not on a terminal)')
+    .option('--timeout <seconds>', 'whole node: how long the gateway may take to be ready (default 120)')
+    .option('--keep-old', 'whole node: keep the replaced state dir beside the restored one')
+    .option('--json', 'print {"plan":{...,"files":[{path,action,before,after}]},"result":{ok,safetyBackup,steps,error,rolledBack,...}}')
+    .option('--accept-new', 'trust an unknown SSH host key on first contact')
+    .action(async (ref: string, opts: RestoreOptions) => {
+      ctx.json = Boolean(opts.json);
+      const readyTimeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
+      const { index, archivePath } = await resolveBackupRef(ctx, ref);
+      const nodeId = opts.to ?? index.nodeId;
+      const { signal, dispose } = interruptSignal();
+      try {
+        await withLocatedNode(ctx, nodeId, Boolean(opts.acceptNew), async (transport, node, location) => {
+          const scope: RestoreScope = opts.file
+            ? { kind: 'file', path: resolveRestorePath(location, opts.file, opts.agent) }
+            : opts.agent
+              ? { kind: 'agent', agentId: opts.agent }
+              : { kind: 'node' };
+          const plan = await planRestore({ transport, location, nodeId, index, archivePath, scope, signal });
+          if (opts.dryRun || plan.files.length === 0) {
+            if (opts.json) return printJson(ctx, { plan, dryRun: Boolean(opts.dryRun) });
+            ctx.out(renderPlan(plan));
+            if (plan.files.length === 0) ctx.out('Nothing to restore: the node already matches the backup.\n');
+            return;
+          }
+          if (!opts.yes) {
+            if (!process.stdin.isTTY || opts.json) {
+              throw new OcmError('invalidInput', `Restoring changes ${plan.files.length} file(s) on ${nodeId}. Review the plan with --dry-run, then add --yes to apply it.`, { usage: true });
+            }
+            ctx.out(renderPlan(plan));
+            if (!(await confirm(`Apply this restore to ${nodeId}? [y/N] `))) {
+              ctx.out('Nothing was changed.\n');
+              return;
+            }
+          } else if (!opts.json) ctx.out(renderPlan(plan));
+          const result = await applyRestore({
+            transport,
+            location,
+            node,
+            plan,
+            store: backupStoreFor(ctx.env),
+            home: ocmHome(ctx.env),
+            readyTimeoutMs,
+            keepOld: Boolean(opts.keepOld),
+            signal,
+            onProgress: (p) => {
+              if (ctx.json) return;
+              if (p.phase === 'safetyBackup') ctx.err(`${nodeId}: safety backup...\n`);
+              else if (p.phase === 'step') ctx.err(`${nodeId}: ${p.description}\n`);
+              else if (p.phase === 'rollback') ctx.err(`${nodeId}: undo: ${p.description}\n`);
+            },
+          });
+          if (!result.ok) ctx.exitCode = 1;
+          if (opts.json) return printJson(ctx, { plan, result });
+          ctx.out(renderResult(nodeId, result));
+        });
+      } finally {
+        dispose();
+      }
+    });
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function size(n: number | undefined): string {
+  return n === undefined ? '-' : n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`;
+}
+
+export function renderPlan(plan: RestorePlan): string {
+  const lines = [`Plan: ${plan.summary}`];
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  for (const f of plan.files) {
+    const tag = f.action === 'create' ? 'A' : f.action === 'delete' ? 'D' : 'M';
+    const detail = f.action === 'create' ? size(f.after?.size) : f.action === 'delete' ? size(f.before?.size) : f.modeOnly ? `mode ${f.before?.mode.toString(8)} → ${f.after?.mode.toString(8)}` : `${size(f.before?.size)} → ${size(f.after?.size)}`;
+    lines.push(`  ${tag}  ${f.path} (${detail})`);
+  }
+  lines.push('Steps:', ...plan.steps.map((s, i) => `  ${i + 1}. ${s.description}`));
+  return lines.join('\n') + '\n';
+}
+
+function renderResult(nodeId: string, r: ApplyResult): string {
+  const lines: string[] = [];
+  if (r.safetyBackup) lines.push(`Safety backup: ${r.safetyBackup.nodeId}/${r.safetyBackup.backupId}`);
+  if (r.ok) lines.push(`${nodeId}: restored (${r.steps.length} steps, ${(r.durationMs / 1000).toFixed(1)} s).`);
+  else {
+    lines.push(`${nodeId}: restore FAILED at "${r.error?.step ?? '?'}": ${r.error?.message ?? 'unknown error'}`);
+    lines.push(r.rolledBack ? `${nodeId} was rolled back to how it was.` : `Rollback incomplete:`);
+    for (const e of r.rollbackErrors) lines.push(`  ${e}`);
+  }
+  for (const n of r.notes) lines.push(n);
+  return lines.join('\n') + '\n';
+}
