@@ -3,7 +3,7 @@ import { OcmError } from './errors';
 import type { NodeEntry, NodeRegistry } from './registry';
 import type { AuthPrompt } from './ssh/connect-target';
 import type { AskHostKey, HostKeyPolicy } from './ssh/host-key-verifier';
-import { resolveConnectTarget } from './ssh/resolve-target';
+import { resolveConnectTarget, type ResolveTargetDeps } from './ssh/resolve-target';
 import { transportForNode } from './transport/for-node';
 import type { Transport } from './transport/types';
 import type { ConnectTarget } from './ssh/connect-target';
@@ -22,6 +22,8 @@ export interface NodeAccessOptions {
   ssh?: SshTransportFactory;
   /** Closes every SSH connection (called by close()). */
   closeSsh?: () => Promise<void> | void;
+  /** Full resolver settings (trust store, ssh_config, prompt...) when the face has its own; overrides the fields above. */
+  resolveDeps?: ResolveTargetDeps;
 }
 
 /**
@@ -74,13 +76,16 @@ export class NodeAccess {
         if (!this.options.ssh) {
           throw new OcmError('unsupported', `Node ${n.id} is reached over SSH, but this build has no SSH transport.`, { nodeId: n.id });
         }
-        const target = await resolveConnectTarget(n, {
-          home: env.HOME && env.HOME !== '' ? env.HOME : homedir(),
-          env,
-          hostKeyPolicy: this.options.hostKeyPolicy,
-          ...(this.options.ask ? { ask: this.options.ask } : {}),
-          ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
-        });
+        const target = await resolveConnectTarget(
+          n,
+          this.options.resolveDeps ?? {
+            home: env.HOME && env.HOME !== '' ? env.HOME : homedir(),
+            env,
+            hostKeyPolicy: this.options.hostKeyPolicy,
+            ...(this.options.ask ? { ask: this.options.ask } : {}),
+            ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
+          },
+        );
         return this.options.ssh(target);
       },
     });

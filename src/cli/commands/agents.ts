@@ -1,19 +1,13 @@
 import type { Command } from 'commander';
-import { homedir } from 'node:os';
 import { OcmError } from '../../core/errors';
 import { join } from 'node:path';
 import { ocmHome } from '../../core/home';
 import type { NodeEntry } from '../../core/registry';
 import type { Transport } from '../../core/transport/types';
 import { addAgent, listAgentFiles, listNodeAgents, locateOpenclaw, removeAgent, type AgentFiles, type AgentInfo, type NodeAgents } from '../../core/openclaw';
-import { SshPool } from '../../core/ssh/pool';
-import { resolveConnectTarget } from '../../core/ssh/resolve-target';
-import { SshConfig } from '../../core/ssh/ssh-config';
-import { transportForNode } from '../../core/transport/for-node';
 import { printJson, type CliContext } from '../context';
+import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
-import { registryFor } from './registry';
-import { sshDepsFor } from './trust';
 
 interface AgentsOptions {
   json?: boolean;
@@ -22,27 +16,8 @@ interface AgentsOptions {
   acceptNew?: boolean;
 }
 
-/** Opens a registry node's transport (local, or SSH through a private pool) for one command. */
-async function withNode<T>(ctx: CliContext, nodeId: string, acceptNew: boolean, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
-  const node = await registryFor(ctx).get(nodeId);
-  const pool = new SshPool();
-  const resolveDeps = sshDepsFor(ctx, { acceptNew });
-  try {
-    const transport = await transportForNode(node, {
-      ssh: async (n) => {
-        const sshConfig = await SshConfig.load({ home: resolveDeps.home || homedir() });
-        return pool.transportFor(await resolveConnectTarget(n, { ...resolveDeps, sshConfig }));
-      },
-    });
-    try {
-      return await work(transport, node);
-    } finally {
-      await transport.close();
-    }
-  } finally {
-    // Open sockets would keep the process alive.
-    await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
+function withNode<T>(ctx: CliContext, nodeId: string, acceptNew: boolean, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
+  return withNodeTransport(ctx, nodeId, { acceptNew }, work);
 }
 
 /**

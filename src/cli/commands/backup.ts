@@ -20,9 +20,9 @@ import {
 import { OcmError, toOcmError } from '../../core/errors';
 import { locateOpenclaw } from '../../core/openclaw/locate';
 import type { NodeEntry } from '../../core/registry';
-import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { printJson, type CliContext } from '../context';
+import { withNodeAccess } from '../node-connection';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
 
@@ -83,11 +83,11 @@ async function backupOne(
   ctx: CliContext,
   store: BackupStore,
   node: NodeEntry,
+  transport: Transport,
   opts: { engine: EngineChoice; includeTranscripts: boolean; configOnly: boolean },
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const transport = await transportForNode(node);
-  try {
+  {
     const location = await locateOpenclaw(transport, node, { signal });
     const sources = backupSourcesFromLocation(location);
     const gatewayRunning = await gatewayListening(transport, location.gatewayPort);
@@ -110,8 +110,6 @@ async function backupOne(
       },
     });
     return { nodeId: node.id, ok: true, engine: result.engine, archivePath: result.archivePath, warnings: result.warnings, backup: summaryJson(result.index) };
-  } finally {
-    await transport.close();
   }
 }
 
@@ -146,7 +144,8 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       '\nBackups go to <ocm home>/backups/<node>/ (or $OCM_BACKUP_DIR), owner-only. Scheduled backups with cron:\n' +
         '  0 3 * * * ocm backup --all --json >> "$HOME/ocm-backup.log" 2>&1 && ocm prune --keep 14\n',
     )
-    .action(async (ids: string[], opts: { all?: boolean; engine: string; includeTranscripts?: boolean; configOnly?: boolean; json?: boolean }) => {
+    .option('--accept-new', 'trust the SSH host key of a node seen for the first time')
+    .action(async (ids: string[], opts: { all?: boolean; engine: string; includeTranscripts?: boolean; configOnly?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       if (!ENGINES.includes(opts.engine as EngineChoice)) throw usage(`--engine must be one of ${ENGINES.join(', ')} (got "${opts.engine}").`);
       if (!opts.all && ids.length === 0) throw usage('Name the nodes to back up (ocm backup <id...>) or use --all.');
@@ -157,23 +156,25 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       const { signal, dispose } = interruptSignal();
       const results: Array<Record<string, unknown>> = [];
       try {
-        for (const node of nodes) {
-          if (signal.aborted) break;
-          if (!ctx.json) ctx.err(`${node.id}: backing up...\n`);
-          try {
-            const r = await backupOne(ctx, store, node, { engine: opts.engine as EngineChoice, includeTranscripts: Boolean(opts.includeTranscripts), configOnly: Boolean(opts.configOnly) }, signal);
-            results.push(r);
-            if (!ctx.json) {
-              const b = r.backup as ReturnType<typeof summaryJson>;
-              ctx.out(`${node.id}: ${b.nodeId}/${b.id} (${r.engine}, ${humanSize(b.archiveSize)}, ${b.entryCount} entries)\n`);
-              for (const w of r.warnings as string[]) ctx.err(`${node.id}: warning: ${w}\n`);
+        await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew) }, async (access) => {
+          for (const node of nodes) {
+            if (signal.aborted) break;
+            if (!ctx.json) ctx.err(`${node.id}: backing up...\n`);
+            try {
+              const r = await backupOne(ctx, store, node, await access.transport(node.id), { engine: opts.engine as EngineChoice, includeTranscripts: Boolean(opts.includeTranscripts), configOnly: Boolean(opts.configOnly) }, signal);
+              results.push(r);
+              if (!ctx.json) {
+                const b = r.backup as ReturnType<typeof summaryJson>;
+                ctx.out(`${node.id}: ${b.nodeId}/${b.id} (${r.engine}, ${humanSize(b.archiveSize)}, ${b.entryCount} entries)\n`);
+                for (const w of r.warnings as string[]) ctx.err(`${node.id}: warning: ${w}\n`);
+              }
+            } catch (e) {
+              const err = toOcmError(e);
+              results.push({ nodeId: node.id, ok: false, error: err.toJSON() });
+              if (!ctx.json) ctx.err(`${node.id}: backup failed: ${err.message}\n`);
             }
-          } catch (e) {
-            const err = toOcmError(e);
-            results.push({ nodeId: node.id, ok: false, error: err.toJSON() });
-            if (!ctx.json) ctx.err(`${node.id}: backup failed: ${err.message}\n`);
           }
-        }
+        });
       } finally {
         dispose();
       }
@@ -238,21 +239,20 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .option('--file <path>', 'print a unified diff of this one file (absolute path on the node)')
     .option('--no-lines', 'skip line counts (index only, fastest)')
     .option('--json', 'print {"a","b","added":[],"removed":[],"changed":[{path,sizeA,sizeB,linesAdded?,linesRemoved?}],"unchanged":N}')
-    .action(async (refA: string, refB: string, opts: { file?: string; lines: boolean; json?: boolean }) => {
+    .option('--accept-new', 'trust the SSH host key of a node seen for the first time (diff with live)')
+    .action(async (refA: string, refB: string, opts: { file?: string; lines: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const store = backupStoreFor(ctx.env);
       const a = await store.resolve(refA);
       const archiveA = store.archivePath(a);
       const labelA = `${a.nodeId}/${a.id}`;
       const readA = (paths: string[]) => readArchiveFiles(archiveA, paths);
-      let transport: Transport | undefined;
-      try {
+      await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew) }, async (access) => {
         let d: BackupDiff;
         let labelB: string;
         let readB: (paths: string[]) => Promise<Map<string, Buffer>>;
         if (refB === 'live') {
-          const node = await registryFor(ctx).get(a.nodeId);
-          transport = await transportForNode(node);
+          const transport = await access.transport(a.nodeId);
           labelB = `${a.nodeId} (live)`;
           readB = liveReader(transport);
           d = opts.file ? { added: [], removed: [], changed: [], unchanged: 0 } : await diffBackupWithLive(a, transport);
@@ -275,9 +275,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
         if (opts.lines) await addLineCounts(d, readA, readB);
         if (opts.json) return printJson(ctx, { a: labelA, b: labelB, ...d });
         printDiff(ctx, labelA, labelB, d);
-      } finally {
-        await transport?.close();
-      }
+      });
     });
 
   program

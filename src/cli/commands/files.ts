@@ -6,34 +6,10 @@ import { getHistoryEntry, listHistory, pruneHistory, readHistoryEntry } from '..
 import type { NodeEntry } from '../../core/registry';
 import { locateOpenclaw } from '../../core/openclaw/locate';
 import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, validatorFromLocation, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
-import { SshPool } from '../../core/ssh/pool';
-import { resolveConnectTarget } from '../../core/ssh/resolve-target';
-import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
+import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
-import { registryFor } from './registry';
-import { sshDepsFor } from './trust';
-
-/** Opens the transport of a registered node: local directly, others through a per-command SSH pool. */
-async function openNode(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }): Promise<{ node: NodeEntry; transport: Transport; close: () => Promise<void> }> {
-  const node = await registryFor(ctx).get(nodeId);
-  let pool: SshPool | undefined;
-  const transport = await transportForNode(node, {
-    ssh: async (n) => {
-      pool = new SshPool();
-      return pool.transportFor(await resolveConnectTarget(n, sshDepsFor(ctx, { acceptNew: Boolean(options.acceptNew) })));
-    },
-  });
-  return {
-    node,
-    transport,
-    close: async () => {
-      await transport.close();
-      await pool?.close();
-    },
-  };
-}
 
 function requireAbsolute(remotePath: string): void {
   if (!remotePath.startsWith('/')) {
@@ -51,13 +27,8 @@ async function configValidator(t: Transport, node: NodeEntry, remotePath: string
   }
 }
 
-async function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
-  const { node, transport, close } = await openNode(ctx, nodeId, options);
-  try {
-    return await work(transport, node);
-  } finally {
-    await close();
-  }
+function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
+  return withNodeTransport(ctx, nodeId, options, work);
 }
 
 const ACCEPT_NEW_HELP = "trust an SSH node's host key on first contact (recorded in the ocm trust store)";
