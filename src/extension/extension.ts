@@ -11,6 +11,7 @@ import { HISTORY_SCHEME, HistoryFileSystemProvider } from './fs/history-fs';
 import { OpenclawFileSystemProvider } from './fs/openclaw-fs';
 import { LIVE_SCHEME } from './fs/uris';
 import { askHostKey } from './host-key-prompt';
+import { log } from './log';
 import { sshTransportFactory } from './ssh-factory';
 import { createStatusBar } from './status/status-bar';
 import { STATUS_SCHEME, StatusDocumentProvider } from './status/status-document';
@@ -22,6 +23,7 @@ import { NodesTreeProvider } from './tree/nodes-tree';
  * registry file is read when the tree first asks, and nodes are contacted only on demand.
  */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const activationStarted = performance.now();
   const home = configuredHome();
   const registry = new NodeRegistry(registryPath(home));
   const ssh = sshTransportFactory();
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
   registerBackupUi(context, { registry, home, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
+  log().info(`activated in ${(performance.now() - activationStarted).toFixed(1)} ms (ocm home ${home}, version ${String(context.extension?.packageJSON?.version ?? '?')})`);
   return deps;
 }
 

@@ -81,6 +81,29 @@ export class SshConfig {
     config.push(...flat);
     return config.compute(host, { ignoreCase: true, matchExec: false });
   }
+
+  /**
+   * The concrete `Host` aliases of all files (includes followed), in file order, without
+   * duplicates: patterns with `*`, `?` or `!` are left out since they name no single machine.
+   */
+  hostAliases(): string[] {
+    const aliases = new Set<string>();
+    const visit = (lines: readonly Line[]): void => {
+      for (const line of lines) {
+        if (line.type !== SSHConfig.DIRECTIVE) continue;
+        if ('config' in line) {
+          if (/^host$/i.test(line.param)) {
+            for (const name of directiveValues(line)) if (!/[*?!]/.test(name)) aliases.add(name);
+          }
+          visit([...line.config]);
+        } else if (/^include$/i.test(line.param)) {
+          for (const file of this.includes.get(line) ?? []) visit(file.lines);
+        }
+      }
+    };
+    for (const file of this.files) visit(file.lines);
+    return [...aliases];
+  }
 }
 
 async function loadFile(path: string, includeBase: string, home: string, includes: IncludeMap, depth: number): Promise<LoadedFile | undefined> {

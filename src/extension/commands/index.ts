@@ -9,7 +9,9 @@ import { registerAddNode } from './add-node';
 import { registerFileHistory } from './file-history';
 import { registerImportRegistry } from './import-registry';
 import { registerRetireNode } from './retire-node';
+import { registerShowLogs } from './show-logs';
 import { registerShowStatus } from './show-status';
+import { registerWalkthroughCommands } from '../walkthrough';
 import { registerViewCommands } from './view-commands';
 
 export interface CommandDeps {
@@ -31,4 +33,6 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerViewCommands(context, deps);
   registerFileHistory(context, deps);
   registerShowStatus(context, deps);
+  registerShowLogs(context);
+  registerWalkthroughCommands(context, deps);
 }
