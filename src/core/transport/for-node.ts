@@ -15,6 +15,7 @@ export interface TransportForNodeOptions {
 export async function transportForNode(node: NodeEntry, options: TransportForNodeOptions = {}): Promise<Transport> {
   if (node.host === 'local') return new LocalTransport({ nodeId: node.id });
   if (options.ssh) return options.ssh(node);
-  // TODO(lead): default to the SSH connection pool (src/core/ssh/) once it is committed.
+  // No default pool here on purpose: the face owns the pool, its prompts and its lifetime
+  // (NodeAccess in the extension, src/cli/node-connection.ts in the CLI).
   throw new OcmError('unsupported', `Node ${node.id} is reached over SSH, and the SSH transport is not available in this build yet. Only nodes with host "local" work for now.`, { nodeId: node.id });
 }
