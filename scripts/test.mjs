@@ -67,7 +67,7 @@ if (!only || only === 'integration' || only === 'e2e') {
   if (files.length) layers.push({ name: 'integration', cmd: process.execPath, args: nodeTest(files, 1) });
 }
 if (!only || only === 'extension') {
-  layers.push({ name: 'extension', cmd: process.execPath, args: ['scripts/vscode-tests.mjs'] });
+  layers.push({ name: 'extension', cmd: process.execPath, args: ['scripts/vscode-tests.mjs', ...(filter ? ['--grep', filter] : [])] });
 }
 
 let passed = 0;

@@ -77,9 +77,10 @@ suite('Live files (openclaw://)', () => {
     assert.ok(after.endsWith('\n- Saved from VS Code\n'));
     assert.equal((await stat(memoryPath)).mode & 0o777, 0o640, 'mode bits kept');
     const history = await listHistory(api.home, 'here', memoryPath);
-    assert.ok(history.length >= 1);
-    assert.equal(history[0]!.sha256.length, 64);
-    assert.equal(history[0]!.size, before.length);
+    const preEdit = history.find((h) => h.reason === 'pre-edit');
+    assert.ok(preEdit, 'a pre-edit backup was taken');
+    assert.equal(preEdit.sha256.length, 64);
+    assert.equal(preEdit.size, before.length);
   });
 
   test('a write by the agent between open and save is never overwritten silently; Overwrite is an explicit choice', async () => {

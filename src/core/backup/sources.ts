@@ -1,5 +1,6 @@
 import { resolveAgents } from '../openclaw/agents';
 import type { OpenclawLocation } from '../openclaw/locate';
+import { agentResolveContext } from '../openclaw/node-agents';
 import type { OpenclawCommand } from './native-engine';
 import type { BackupSources } from './types';
 
@@ -10,15 +11,9 @@ import type { BackupSources } from './types';
  */
 export function backupSourcesFromLocation(location: OpenclawLocation): BackupSources {
   const sources: BackupSources = { stateDir: location.stateDir, configPath: location.configPath, workspaceDirs: [], agentDirs: [] };
+  // A broken config still gets its state dir backed up; agents resolve by the same rules as everywhere.
   if (!location.config) return sources;
-  const agents = resolveAgents(location.config.resolved, {
-    home: location.home,
-    stateDir: location.stateDir,
-    stateDirFromEnv: location.stateDirSource === 'env' || location.stateDirSource === 'login-env',
-    ...(location.version ? { version: location.version } : {}),
-    ...(location.openclawEnv.OPENCLAW_PROFILE ? { profile: location.openclawEnv.OPENCLAW_PROFILE } : {}),
-    ...(location.openclawEnv.OPENCLAW_WORKSPACE_DIR ? { workspaceDirEnv: location.openclawEnv.OPENCLAW_WORKSPACE_DIR } : {}),
-  });
+  const agents = resolveAgents(location.config.resolved, agentResolveContext(location));
   sources.workspaceDirs = [...new Set(agents.map((a) => a.workspace))];
   sources.agentDirs = agents.map((a) => ({ agentId: a.id, path: a.agentDir }));
   return sources;

@@ -3,7 +3,7 @@ import { backupNode } from '../../core/backup';
 import { locateOpenclaw } from '../../core/openclaw/locate';
 import type { NodeEntry } from '../../core/registry';
 import type { Transport } from '../../core/transport/types';
-import { backupSourcesFromLocation, openclawCommandFromLocation } from './node-sources';
+import { backupSourcesFromLocation, openclawCommandFromLocation } from '../../core/backup';
 
 /** How the backup UI reaches a node. `release` is called when done (close, or give back to a pool). */
 export interface NodeConnector {
