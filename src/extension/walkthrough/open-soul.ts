@@ -20,8 +20,12 @@ export function registerOpenSoul(context: vscode.ExtensionContext, deps: Command
           void vscode.window.showInformationMessage(vscode.l10n.t('No agents are configured on {0} yet.', nodeId));
           return undefined;
         }
+        // An agent row of the tree (or { nodeId, agent: { id } } from code) names the agent.
+        const named = (arg as { agent?: { id?: unknown } } | undefined)?.agent?.id;
         const agent =
-          agents.length === 1
+          typeof named === 'string'
+            ? agents.find((a) => a.id === named)
+            : agents.length === 1
             ? agents[0]
             : (
                 await vscode.window.showQuickPick(
@@ -29,7 +33,10 @@ export function registerOpenSoul(context: vscode.ExtensionContext, deps: Command
                   { title: vscode.l10n.t('Open SOUL.md of which agent?'), ignoreFocusOut: true },
                 )
               )?.agent;
-        if (!agent) return undefined;
+        if (!agent) {
+          if (typeof named === 'string') void vscode.window.showWarningMessage(vscode.l10n.t('Agent "{0}" is not configured on {1}. Refresh the node.', named, nodeId));
+          return undefined;
+        }
         const uri = liveUri(nodeId, posix.join(agent.workspace, 'SOUL.md'));
         await vscode.window.showTextDocument(uri, { preview: false });
         return uri;
