@@ -6,6 +6,7 @@ import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
 import { registerAgentsCommands } from './commands/agents';
 import { registerStatusCommands } from './commands/status';
+import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
@@ -28,6 +29,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerFilesCommands(program, ctx);
   registerAgentsCommands(program, ctx);
   registerStatusCommands(program, ctx);
+  registerMigrateCommands(program, ctx);
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);
 

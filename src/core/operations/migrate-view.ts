@@ -1,0 +1,42 @@
+import { createTwoFilesPatch } from 'diff';
+import { redactSecrets } from '../redact';
+import type { MigrationPlan } from './migrate-plan';
+
+/**
+ * How faces show a migration plan without leaking secrets: the plan with `secrets` dropped and
+ * every config text passed through redactSecrets (tokens, apiKeys), and unified diffs of the
+ * adapted config against the source's (and against the target's current one).
+ */
+
+/** The plan for printing / sending to a webview: no secret values anywhere. */
+export function redactedPlan(plan: MigrationPlan): Omit<MigrationPlan, 'secrets'> {
+  const { secrets: _secrets, ...rest } = plan;
+  return {
+    ...rest,
+    to: { ...rest.to, current: { ...rest.to.current, ...(rest.to.current.configText !== undefined ? { configText: redactSecrets(rest.to.current.configText) } : {}) } },
+    config: {
+      ...rest.config,
+      files: rest.config.files.map((f) => ({
+        ...f,
+        before: redactSecrets(f.before),
+        after: redactSecrets(f.after),
+        ...(f.targetCurrent !== undefined ? { targetCurrent: redactSecrets(f.targetCurrent) } : {}),
+      })),
+    },
+  };
+}
+
+/**
+ * Unified diff (secrets redacted) of every config file: `source` = the source's text → adapted;
+ * `target` = what is at that place on the target today → adapted (files the target has).
+ */
+export function migrationConfigDiff(plan: MigrationPlan, against: 'source' | 'target' = 'source'): string {
+  const out: string[] = [];
+  for (const f of plan.config.files) {
+    if (against === 'target' && f.targetCurrent === undefined) continue;
+    const before = against === 'source' ? f.before : f.targetCurrent!;
+    const label = against === 'source' ? `${plan.from.nodeId}:${f.sourcePath}` : `${plan.to.nodeId}:${f.targetPath} (now)`;
+    out.push(createTwoFilesPatch(label, `${plan.to.nodeId}:${f.targetPath}`, redactSecrets(before), redactSecrets(f.after), undefined, undefined, { context: 2 }));
+  }
+  return out.join('');
+}
