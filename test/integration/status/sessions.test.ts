@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { deepMerge } from '../../../src/core/openclaw/config';
 import { nodeSchema } from '../../../src/core/registry';
 import { nodeStatus, type StatusDeps } from '../../../src/core/status';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
@@ -40,10 +41,9 @@ function depsFor(home: string): StatusDeps {
 async function nodeWithSession(version: string, model: FakeModel, contextWindow: number): Promise<{ root: string; openclaw: OpenclawTestNode; wrapper: string }> {
   const root = await mkdtemp(join(tmpdir(), 'ocm-status-sessions-'));
   const openclaw = await createOpenclawNode({ version, home: root });
-  const patch = join(root, 'patch.json5');
-  await writeFile(patch, JSON.stringify(fakeModelPatch(model.port, contextWindow)));
-  const patched = await openclaw.run(['config', 'patch', '--file', patch]);
-  assert.equal(patched.code, 0, patched.stderr);
+  // Merged straight into openclaw.json (what `openclaw config patch` would write, without its ~20 s start-up).
+  const config = JSON.parse(await readFile(openclaw.configPath, 'utf8')) as Record<string, unknown>;
+  await writeFile(openclaw.configPath, JSON.stringify(deepMerge(config, fakeModelPatch(model.port, contextWindow)), null, 2));
   const turn = await openclaw.run(['agent', '--local', '--agent', 'main', '--message', 'hello', '--json'], { timeoutMs: 240_000 });
   assert.equal(turn.code, 0, turn.stdout.slice(-2000) + turn.stderr.slice(-2000));
   // What the registry's openclawPath would point at on a real node: an executable `openclaw`.
