@@ -95,6 +95,7 @@ export async function gatewayListening(t: GatewayTarget): Promise<boolean> {
     return true;
   } catch (e) {
     const err = toOcmError(e);
+    if (isPortClosed(err)) return false;
     if (err.kind === 'disconnected' || err.kind === 'unreachable' || err.kind === 'auth' || err.kind === 'cancelled') throw err;
     return false;
   }
@@ -231,9 +232,10 @@ export async function waitForReady(t: GatewayTarget, options: { timeoutMs: numbe
       lastError = undefined;
     } catch (e) {
       const err = toOcmError(e);
-      if (err.kind === 'disconnected' || err.kind === 'unreachable' || err.kind === 'auth' || err.kind === 'cancelled') throw err;
+      const closed = isPortClosed(err);
+      if (!closed && (err.kind === 'disconnected' || err.kind === 'unreachable' || err.kind === 'auth' || err.kind === 'cancelled')) throw err;
       sawDown = true;
-      lastError = /refused|open failed|connect failed/i.test(err.message) ? `nothing listens on 127.0.0.1:${t.location.gatewayPort}` : err.message;
+      lastError = closed ? `nothing listens on 127.0.0.1:${t.location.gatewayPort}` : err.message;
     }
     if (Date.now() - started >= options.timeoutMs) return { ready: false, waitedMs: Date.now() - started, failing, ...(lastError ? { lastError } : {}) };
     await delay(options.pollMs ?? 500);
@@ -255,6 +257,11 @@ export async function gatewayLogTail(t: GatewayTarget, lines = 20): Promise<stri
   } catch {
     return [];
   }
+}
+
+/** A refused port forward (nothing listens) is a state of the gateway, not a failure of the connection. */
+function isPortClosed(err: OcmError): boolean {
+  return /refused|nothing accepts connections|open failed|connect failed/i.test(err.message);
 }
 
 function delay(ms: number): Promise<void> {
