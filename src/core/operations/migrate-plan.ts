@@ -117,7 +117,7 @@ export function migrationRoots(stateDir: string, agentPaths: readonly string[]):
   const outside = [...new Set(agentPaths)].filter((p) => !within(p, stateDir)).sort((a, b) => a.length - b.length);
   const roots: string[] = [stateDir];
   for (const p of outside) if (!roots.some((r) => within(p, r))) roots.push(p);
-  return roots;
+  return [stateDir, ...roots.slice(1).sort()];
 }
 
 /** Where each root goes: the state dir to the target state dir; outside dirs under the target home (same path relative to the home), else unchanged. */
