@@ -395,6 +395,7 @@ function nodeSteps(p: ApplyRestoreParams, afterBytes: Map<string, Buffer>): { st
       id: 'doctor',
       description: 'openclaw doctor --fix --non-interactive',
       run: async (signal) => {
+        if (!location.bin) return { note: 'openclaw doctor was not run: no openclaw binary on the node.' };
         const r = await runOpenclaw(gw, ['doctor', '--fix', '--non-interactive'], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
         if (r.exitCode !== 0) {
           if (/unknown option|unrecognized|unknown command/i.test(r.stderr + r.stdout)) return { note: 'This OpenClaw has no "doctor --fix --non-interactive"; skipped.' };
