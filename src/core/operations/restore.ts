@@ -273,6 +273,9 @@ async function chmod(t: Transport, path: string, mode: number): Promise<void> {
   if (r.exitCode !== 0) throw new OcmError('permission', `chmod ${path} failed: ${r.stderr.trim()}`, { path });
 }
 
+/** Live-only files that must not be carried into a restored tree (sockets, pids, locks, temp files). */
+const NOT_CARRIED = /(\.sock|\.pid|\.lock|\.tmp|\.tmp\..*)$/;
+
 /** The whole-node steps: upload, stage, stop, swap, outside files, validate, doctor, start, ready. */
 function nodeSteps(p: ApplyRestoreParams, afterBytes: Map<string, Buffer>): { steps: Step[]; cleanup: (ok: boolean) => Promise<void> } {
   const t = p.transport;
@@ -339,7 +342,7 @@ function nodeSteps(p: ApplyRestoreParams, afterBytes: Map<string, Buffer>): { st
           const live = await hashLiveFiles(t, [stateDir]);
           const carry = live.map((e) => e.path).filter((path) => {
             const why = excludedReason(path, ctx);
-            return why !== undefined && why !== 'sqlite-sidecar' && why !== 'volatile' && !plan.files.some((f) => f.path === path);
+            return why !== undefined && why !== 'sqlite-sidecar' && !NOT_CARRIED.test(posix.basename(path)) && !plan.files.some((f) => f.path === path);
           });
           if (carry.length) {
             const script = `S=${q(stagedTree)}; L=${q(stateDir)}; while IFS= read -r rel; do [ -e "$S/$rel" ] && continue; mkdir -p "$(dirname "$S/$rel")" && cp -p "$L/$rel" "$S/$rel" || exit 1; done`;
