@@ -68,6 +68,8 @@ if (!only || only === 'integration' || only === 'e2e') {
 }
 if (!only || only === 'extension') {
   layers.push({ name: 'extension', cmd: process.execPath, args: ['scripts/vscode-tests.mjs', ...(filter ? ['--grep', filter] : [])] });
+  // The packaged .vsix installed into code-server (not the dev folder).
+  if (!filter) layers.push({ name: 'vsix', cmd: process.execPath, args: ['scripts/test-vsix.mjs'] });
 }
 
 let passed = 0;
