@@ -3,11 +3,16 @@ import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
 import type { NodeRegistry } from '../../core/registry';
 import type { OpenclawFileSystemProvider } from '../fs/openclaw-fs';
+import { PLAN_SCHEME, PlanContentProvider } from '../fs/plan-content';
+import { confirmPlan } from '../operations/preview';
 import type { StatusMonitor } from '../status/status-monitor';
 import type { NodesTreeProvider, TreeNode } from '../tree/nodes-tree';
 import { registerAddNode } from './add-node';
 import { registerFileHistory } from './file-history';
 import { registerImportRegistry } from './import-registry';
+import { registerMigrateNode } from './migrate-node';
+import { registerRestartGateway } from './restart-gateway';
+import { registerRestoreBackup } from './restore-backup';
 import { registerRetireNode } from './retire-node';
 import { registerShowLogs } from './show-logs';
 import { registerShowStatus } from './show-status';
@@ -23,6 +28,8 @@ export interface CommandDeps {
   liveFs: OpenclawFileSystemProvider;
   view: vscode.TreeView<TreeNode>;
   monitor: StatusMonitor;
+  /** How operations ask for confirmation (replaceable: tests answer without a modal dialog). */
+  operations?: { confirm: typeof confirmPlan };
 }
 
 /** One file per command (or small family); this only wires them up. */
@@ -35,4 +42,11 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerShowStatus(context, deps);
   registerShowLogs(context);
   registerWalkthroughCommands(context, deps);
+  // Operations: previews of planned content are read-only virtual documents.
+  deps.operations = { confirm: confirmPlan };
+  const planContents = new PlanContentProvider();
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, planContents));
+  registerRestartGateway(context, deps);
+  registerRestoreBackup(context, deps, planContents);
+  registerMigrateNode(context, deps, planContents);
 }
