@@ -273,6 +273,9 @@ async function chmod(t: Transport, path: string, mode: number): Promise<void> {
   if (r.exitCode !== 0) throw new OcmError('permission', `chmod ${path} failed: ${r.stderr.trim()}`, { path });
 }
 
+/** How long a rollback waits for the old gateway to be ready again (a loaded node needs a while). */
+const ROLLBACK_READY_TIMEOUT_MS = 300_000;
+
 /** Live-only files that must not be carried into a restored tree (sockets, pids, locks, temp files). */
 const NOT_CARRIED = /(\.sock|\.pid|\.lock|\.tmp|\.tmp\..*)$/;
 
@@ -298,12 +301,14 @@ function nodeSteps(p: ApplyRestoreParams, afterBytes: Map<string, Buffer>): { st
     if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: p.node.id });
     return r.stdout;
   };
-  const startAndWait = async (): Promise<void> => {
+  // Bringing the OLD gateway back during a rollback is not cut short by the user's timeout for the new one.
+  const rollbackReadyTimeoutMs = Math.max(readyTimeoutMs, ROLLBACK_READY_TIMEOUT_MS);
+  const startAndWait = async (timeoutMs = readyTimeoutMs): Promise<void> => {
     await startGateway(gw);
-    const ready = await waitForReady(gw, { timeoutMs: readyTimeoutMs });
+    const ready = await waitForReady(gw, { timeoutMs });
     if (!ready.ready) {
       const tail = await gatewayLogTail(gw, 15);
-      throw new OcmError('timeout', `The gateway on ${p.node.id} was not ready within ${Math.round(readyTimeoutMs / 1000)} s (${ready.failing.join(', ') || ready.lastError || 'no answer'}).${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ''}`, { nodeId: p.node.id, failing: ready.failing, logTail: tail });
+      throw new OcmError('timeout', `The gateway on ${p.node.id} was not ready within ${Math.round(timeoutMs / 1000)} s (${ready.failing.join(', ') || ready.lastError || 'no answer'}).${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ''}`, { nodeId: p.node.id, failing: ready.failing, logTail: tail });
     }
   };
 
@@ -361,7 +366,7 @@ function nodeSteps(p: ApplyRestoreParams, afterBytes: Map<string, Buffer>): { st
       run: async () => {
         const stopped = await stopGateway(gw);
         wasRunning = stopped.wasRunning;
-        return wasRunning ? { undo: startAndWait } : {};
+        return wasRunning ? { undo: () => startAndWait(rollbackReadyTimeoutMs) } : {};
       },
     },
     {

@@ -116,7 +116,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     assert.deepEqual(Buffer.from((await onNode(`base64 -w0 '${workSoul}'`)).stdout, 'base64'), await goodBytes(workSoul));
   });
 
-  it('whole node: previewed, swapped in with the gateway stopped, validated, started and ready; files byte for byte', async () => {
+  it('whole node: previewed, swapped in with the gateway stopped, validated, started and ready; files byte for byte', async (t) => {
     await onNode(`printf 'CORRUPTED AGAIN\\n' > '${memoryPath}' && rm '${workSoul}' && printf 'new\\n' > '${extraPath}'`);
     const p = await plan([]);
     const byPath = new Map(p.files.map((f) => [f.path, f.action]));
@@ -128,6 +128,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     assert.ok(p.steps.some((s) => s.id === 'swap'));
     const { result } = await apply(['--timeout', '240']);
     assert.equal(result.ok, true, JSON.stringify(result, null, 2));
+    t.diagnostic(`steps: ${result.steps.map((s) => `${s.id} ${(s.durationMs / 1000).toFixed(1)} s`).join(', ')}; total ${(result.durationMs / 1000).toFixed(1)} s`);
     assert.deepEqual(result.steps.map((s) => s.status), result.steps.map(() => 'done'));
     for (const path of [memoryPath, workSoul]) assert.deepEqual(Buffer.from((await onNode(`base64 -w0 '${path}'`)).stdout, 'base64'), await goodBytes(path), path);
     assert.equal(await exists(extraPath), false);
