@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import JSON5 from 'json5';
@@ -225,6 +226,34 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.equal(ready.status, 200, ready.body);
     // The source was only read.
     assert.equal(readFileSync(ocA.configPath, 'utf8'), aConfig);
+  });
+
+  it('failure injection: the migrated gateway does not come back (its port taken after planning) → B rolled back, nothing of ours left running', async () => {
+    const port = await freeLoopbackPort();
+    const from = { node: await entry(A.id), transport: tA };
+    const to = { node: await entry(B.id), transport: tB };
+    const plan = await planMigration({ from, to, stateDir: '~/oc-taken', port });
+    assert.equal(plan.to.stateDirInUse, false);
+    // Another program grabs the port between preview and apply: it accepts and never answers.
+    const sockets = new Set<Socket>();
+    const squatter = createServer((s) => void sockets.add(s));
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+    let result: MigrationResult;
+    try {
+      result = await applyMigration(plan, { from, to, store, registry, readyTimeoutMs: 20_000 });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
+    assert.equal(result.ok, false, JSON.stringify(result.steps));
+    assert.equal(result.error?.step, 'ready', JSON.stringify(result.error));
+    assert.deepEqual(result.rollbackErrors, []);
+    assert.ok(result.steps.some((s) => s.id === 'start' && s.status === 'undone'), JSON.stringify(result.steps));
+    assert.deepEqual(readdirSync(B.home).filter((n) => n.startsWith('.ocm-migrate') || n === 'oc-taken' || n === 'work-ws'), []);
+    const leftovers = execFileSync('sh', ['-c', `pgrep -u ${B.uid} -f 'gateway run --port ${port}( |$)' || true`]).toString().trim();
+    assert.equal(leftovers, '', 'the gateway migrate started is stopped');
+    assert.equal((await entry(B.id)).stateDir, undefined);
+    assert.equal((await httpGet(ocB.port, '/readyz')).status, 200, "B's own gateway was never touched");
   });
 
   it('A → B with a new state dir, new port and new token: B ready with A\'s agents at B\'s paths, files identical, A untouched and running', async () => {
