@@ -22,3 +22,4 @@ export {
 } from './gateway';
 export { restartGateway, planRestart, DEFAULT_RESTART_TIMEOUT_MS, type RestartParams, type RestartResult } from './restart';
 export { planRestore, applyRestore, resolveRestorePath, type RestoreScope, type RestorePlan, type PlanRestoreParams, type ApplyRestoreParams } from './restore';
+export { stateSwapSteps, ROLLBACK_READY_TIMEOUT_MS, type StateSwapParams, type StateSwapPaths } from './state-swap';

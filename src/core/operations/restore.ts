@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { backupRoots, diffEntries, excludedReason, hashLiveFiles, readArchiveFiles, type BackupIndex, type BackupStore, type EngineChoice, type IndexEntry } from '../backup';
 import { OcmError } from '../errors';
@@ -7,12 +6,11 @@ import { agentsFromLocation } from '../openclaw/node-agents';
 import type { OpenclawLocation } from '../openclaw/locate';
 import type { NodeEntry } from '../registry';
 import { safeWrite } from '../safe-write';
-import { invalidConfigError, validateWithOpenclaw } from '../safe-write/openclaw-validate';
 import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
-import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
 import { applyOperation, takeSafetyBackup, withPartialUndo } from './operation';
+import { stateSwapSteps } from './state-swap';
 import type { Step } from './steps';
 import type { ApplyProgress, ApplyResult, OperationPlan, PlannedFile, PlannedStep } from './types';
 
@@ -198,7 +196,19 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     const steps = plan.files.map((f) => fileStep(p, f, afterBytes.get(f.path)));
     return applyOperation({ plan, steps, safetyBackup: safety, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
   }
-  const node = nodeSteps(p, afterBytes);
+  const node = stateSwapSteps({
+    transport: p.transport,
+    location: p.location,
+    node: p.node,
+    archivePath,
+    archiveStateDir: p.location.stateDir,
+    afterSwap: plan.files.filter((f) => !under(f.path, p.location.stateDir)).map((f) => fileStep(p, f, afterBytes.get(f.path))),
+    carryOverLive: true,
+    carryOverExcept: new Set(plan.files.map((f) => f.path)),
+    readyTimeoutMs: p.readyTimeoutMs ?? 120_000,
+    keepOld: Boolean(p.keepOld),
+    purpose: 'restore',
+  });
   return applyOperation({ plan, steps: node.steps, safetyBackup: safety, cleanup: node.cleanup, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
 }
 
@@ -273,167 +283,3 @@ async function chmod(t: Transport, path: string, mode: number): Promise<void> {
   if (r.exitCode !== 0) throw new OcmError('permission', `chmod ${path} failed: ${r.stderr.trim()}`, { path });
 }
 
-/** How long a rollback waits for the old gateway to be ready again (a loaded node needs a while). */
-const ROLLBACK_READY_TIMEOUT_MS = 300_000;
-
-/** Live-only files that must not be carried into a restored tree (sockets, pids, locks, temp files). */
-const NOT_CARRIED = /(\.sock|\.pid|\.lock|\.tmp|\.tmp\..*)$/;
-
-/** The whole-node steps: upload, stage, stop, swap, outside files, validate, doctor, start, ready. */
-function nodeSteps(p: ApplyRestoreParams, afterBytes: Map<string, Buffer>): { steps: Step[]; cleanup: (ok: boolean) => Promise<void> } {
-  const t = p.transport;
-  const { location, plan } = p;
-  const gw: GatewayTarget = { transport: t, location, node: p.node };
-  const stateDir = location.stateDir.replace(/\/+$/, '');
-  const parent = posix.dirname(stateDir);
-  const base = posix.basename(stateDir);
-  const stamp = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-  const remoteArchive = posix.join(parent, `.${base}.ocm-restore-${stamp}.tar.gz`);
-  const staging = posix.join(parent, `.${base}.ocm-staging-${stamp}`);
-  const oldTree = posix.join(parent, `${base}.ocm-old-${stamp}`);
-  const failedTree = posix.join(parent, `.${base}.ocm-failed-${stamp}`);
-  const readyTimeoutMs = p.readyTimeoutMs ?? 120_000;
-  const q = shellQuote;
-  let wasRunning = false;
-  let stagedTree = '';
-  const exec = async (command: string, what: string, timeoutMs = 300_000): Promise<string> => {
-    const r = await t.exec(command, { timeoutMs });
-    if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: p.node.id });
-    return r.stdout;
-  };
-  // Bringing the OLD gateway back during a rollback is not cut short by the user's timeout for the new one.
-  const rollbackReadyTimeoutMs = Math.max(readyTimeoutMs, ROLLBACK_READY_TIMEOUT_MS);
-  const startAndWait = async (timeoutMs = readyTimeoutMs): Promise<void> => {
-    await startGateway(gw);
-    const ready = await waitForReady(gw, { timeoutMs });
-    if (!ready.ready) {
-      const tail = await gatewayLogTail(gw, 15);
-      throw new OcmError('timeout', `The gateway on ${p.node.id} was not ready within ${Math.round(timeoutMs / 1000)} s (${ready.failing.join(', ') || ready.lastError || 'no answer'}).${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ''}`, { nodeId: p.node.id, failing: ready.failing, logTail: tail });
-    }
-  };
-
-  const steps: Step[] = [
-    {
-      id: 'upload',
-      description: `upload the backup archive to ${remoteArchive}`,
-      run: async (signal) => {
-        const undo = async (): Promise<void> => t.remove(remoteArchive).catch(() => undefined);
-        try {
-          await t.upload(createReadStream((p.plan.source as { archivePath: string }).archivePath), remoteArchive, { mode: 0o600, ...(signal ? { signal } : {}) });
-        } catch (e) {
-          throw withPartialUndo(e, undo);
-        }
-        return { undo };
-      },
-    },
-    {
-      id: 'stage',
-      description: `extract the state dir into ${staging}`,
-      run: async () => {
-        const undo = async (): Promise<void> => {
-          await exec(`rm -rf ${q(staging)}`, 'Removing the staging folder');
-        };
-        try {
-          // The archive's single root folder holds payload/posix/<absolute source path>.
-          const list = await exec(`tar -tzf ${q(remoteArchive)} | head -n 1`, 'Reading the archive on the node', 120_000);
-          const root = list.split('\n')[0]!.split('/')[0]!;
-          if (!root) throw new OcmError('failed', `The archive uploaded to ${p.node.id} is empty.`);
-          const member = `${root}/payload/posix${stateDir}`;
-          await exec(`mkdir -m 700 ${q(staging)} && tar -xzpf ${q(remoteArchive)} -C ${q(staging)} ${q(member)}`, 'Extracting the backup on the node', 600_000);
-          stagedTree = posix.join(staging, member);
-          // Live files the backup leaves out by rule (transcripts, logs, rebuildable caches) are
-          // carried over, so restoring does not lose them. SQLite sidecars and pid/socket files are not.
-          const ctx = { stateDir, includeTranscripts: false };
-          const live = await hashLiveFiles(t, [stateDir]);
-          const carry = live.map((e) => e.path).filter((path) => {
-            const why = excludedReason(path, ctx);
-            return why !== undefined && why !== 'sqlite-sidecar' && !NOT_CARRIED.test(posix.basename(path)) && !plan.files.some((f) => f.path === path);
-          });
-          if (carry.length) {
-            const script = `S=${q(stagedTree)}; L=${q(stateDir)}; while IFS= read -r rel; do [ -e "$S/$rel" ] && continue; mkdir -p "$(dirname "$S/$rel")" && cp -p "$L/$rel" "$S/$rel" || exit 1; done`;
-            const r = await t.exec(script, { stdin: carry.map((c) => posix.relative(stateDir, c)).join('\n') + '\n', timeoutMs: 600_000 });
-            if (r.exitCode !== 0) throw new OcmError('failed', `Carrying live logs/transcripts into the restored tree failed: ${r.stderr.trim().slice(0, 300)}`);
-          }
-        } catch (e) {
-          throw withPartialUndo(e, undo);
-        }
-        return { undo };
-      },
-    },
-    {
-      id: 'stopGateway',
-      description: 'stop the gateway',
-      run: async () => {
-        const stopped = await stopGateway(gw);
-        wasRunning = stopped.wasRunning;
-        return wasRunning ? { undo: () => startAndWait(rollbackReadyTimeoutMs) } : {};
-      },
-    },
-    {
-      id: 'swap',
-      description: `swap by rename: ${stateDir} → ${oldTree}, restored tree → ${stateDir}`,
-      run: async () => {
-        // Robust to a half-done swap (connection lost between the two renames).
-        const undo = async (): Promise<void> => {
-          await exec(`if [ -e ${q(oldTree)} ]; then if [ -e ${q(stateDir)} ]; then mv ${q(stateDir)} ${q(failedTree)}; fi; mv ${q(oldTree)} ${q(stateDir)} && rm -rf ${q(failedTree)}; fi`, 'Swapping the old state dir back');
-        };
-        try {
-          await exec(`set -e; mv ${q(stateDir)} ${q(oldTree)}; mv ${q(stagedTree)} ${q(stateDir)}`, 'Swapping the restored state dir in');
-        } catch (e) {
-          throw withPartialUndo(e, undo);
-        }
-        return { undo, note: p.keepOld ? `The replaced state dir is kept at ${oldTree}.` : undefined };
-      },
-    },
-    ...plan.files.filter((f) => !under(f.path, stateDir)).map((f) => fileStep(p, f, afterBytes.get(f.path))),
-    {
-      id: 'validate',
-      description: 'validate the restored config (openclaw config validate --json)',
-      run: async (signal) => {
-        const validator = validatorFromLocation(location);
-        const configBytes = await t.readFile(location.configPath);
-        if (!validator) return { note: 'The restored config was not validated: no usable openclaw CLI on the node.' };
-        const verdict = await validateWithOpenclaw(t, location.configPath, configBytes, validator, signal);
-        if (verdict.outcome === 'invalid') throw invalidConfigError(p.node.id, location.configPath, verdict);
-        if (verdict.outcome === 'unavailable') return { note: `The restored config could not be validated (${verdict.reason}).` };
-        return {};
-      },
-    },
-    {
-      id: 'doctor',
-      description: 'openclaw doctor --fix --non-interactive',
-      run: async (signal) => {
-        if (!location.bin) return { note: 'openclaw doctor was not run: no openclaw binary on the node.' };
-        const r = await runOpenclaw(gw, ['doctor', '--fix', '--non-interactive'], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
-        if (r.exitCode !== 0) {
-          if (/unknown option|unrecognized|unknown command/i.test(r.stderr + r.stdout)) return { note: 'This OpenClaw has no "doctor --fix --non-interactive"; skipped.' };
-          return { note: `openclaw doctor --fix exited ${r.exitCode ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 300)}` };
-        }
-        return {};
-      },
-    },
-    {
-      id: 'startGateway',
-      description: 'start the gateway and wait for /readyz',
-      run: async () => {
-        if (!wasRunning) return { note: 'The gateway was not running before the restore, so it was not started.' };
-        const stop = async (): Promise<void> => {
-          await stopGateway(gw, { graceMs: 10_000 });
-        };
-        try {
-          await startAndWait();
-        } catch (e) {
-          throw withPartialUndo(e, stop);
-        }
-        return { undo: stop };
-      },
-    },
-  ];
-  const cleanup = async (ok: boolean): Promise<void> => {
-    // Success: the replaced tree goes unless kept. Failure: the swap undo moved it back (or, if that
-    // failed, it stays where it is for the user).
-    const removeOld = ok && !p.keepOld ? `rm -rf ${q(oldTree)}; ` : '';
-    await exec(`${removeOld}rm -rf ${q(staging)} ${q(failedTree)}; rm -f ${q(remoteArchive)}`, 'Removing temporary files');
-  };
-  return { steps, cleanup };
-}

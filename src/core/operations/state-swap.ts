@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { posix } from 'node:path';
+import { excludedReason, hashLiveFiles } from '../backup';
+import { OcmError } from '../errors';
+import type { OpenclawLocation } from '../openclaw/locate';
+import type { NodeEntry } from '../registry';
+import { invalidConfigError, validateWithOpenclaw } from '../safe-write/openclaw-validate';
+import { validatorFromLocation } from '../safe-write/validator-for-node';
+import { shellQuote } from '../transport/shell-quote';
+import type { Transport } from '../transport/types';
+import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
+import { withPartialUndo } from './operation';
+import type { Step } from './steps';
+
+/**
+ * Putting a whole OpenClaw state dir from a backup archive in place on a node, as reversible steps
+ * (whole-node restore; migrate reuses it with another source path, an `adapt` hook for the config
+ * and `start: 'always'`):
+ *   upload archive → extract the state dir into a staging dir beside the target → [adapt] →
+ *   stop gateway → swap by rename (live → <state>.ocm-old-<stamp>, staged → live) → [extra steps] →
+ *   validate config → doctor --fix → start gateway and wait for /readyz.
+ * Every step undoes itself on failure: the swap is undone even when it was cut half-way, and the
+ * old gateway is started again (waiting up to 300 s, whatever the timeout for the new one).
+ */
+
+export interface StateSwapParams {
+  transport: Transport;
+  /** The TARGET node's OpenClaw: its state dir is replaced; its gateway is stopped and started. */
+  location: OpenclawLocation;
+  node: Pick<NodeEntry, 'id' | 'startCommand'>;
+  /** Local archive (the backup store's `.tar.gz`). */
+  archivePath: string;
+  /** Absolute path of the state dir inside the archive's payload (the SOURCE node's state dir). */
+  archiveStateDir: string;
+  /** Runs on the staged tree before the gateway is stopped (migrate: rewrite paths, port, token). */
+  adapt?: (stagedTree: string, signal: AbortSignal | undefined) => Promise<void>;
+  /** Steps run right after the swap (e.g. files outside the state dir). */
+  afterSwap?: Step[];
+  /**
+   * Live files the archive leaves out by rule (logs, transcripts, caches) are copied into the
+   * staged tree so they survive (restore). Paths listed in `carryOverExcept` are not. Default false.
+   */
+  carryOverLive?: boolean;
+  carryOverExcept?: ReadonlySet<string>;
+  /** `ifWasRunning` (restore, default) or `always` (migrate). */
+  start?: 'ifWasRunning' | 'always';
+  /** How long the new gateway may take to be ready (default 120 s). */
+  readyTimeoutMs?: number;
+  /** Keep the replaced state dir after success (a note says where). */
+  keepOld?: boolean;
+  /** Name used in temp file names (`restore`, `migrate`). */
+  purpose?: string;
+}
+
+/** How long a rollback waits for the old gateway to be ready again (a loaded node needs a while). */
+export const ROLLBACK_READY_TIMEOUT_MS = 300_000;
+
+/** Live-only files that must not be carried into a restored tree (sockets, pids, locks, temp files). */
+const NOT_CARRIED = /(\.sock|\.pid|\.lock|\.tmp|\.tmp\..*)$/;
+
+export interface StateSwapPaths {
+  remoteArchive: string;
+  staging: string;
+  oldTree: string;
+  failedTree: string;
+}
+
+/** The steps and the cleanup (run with the outcome: success removes the old tree unless kept). */
+export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (ok: boolean) => Promise<void>; paths: StateSwapPaths } {
+  const t = p.transport;
+  const { location } = p;
+  const gw: GatewayTarget = { transport: t, location, node: p.node };
+  const stateDir = location.stateDir.replace(/\/+$/, '');
+  const archiveStateDir = p.archiveStateDir.replace(/\/+$/, '');
+  const parent = posix.dirname(stateDir);
+  const base = posix.basename(stateDir);
+  const purpose = p.purpose ?? 'restore';
+  const stamp = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const paths: StateSwapPaths = {
+    remoteArchive: posix.join(parent, `.${base}.ocm-${purpose}-${stamp}.tar.gz`),
+    staging: posix.join(parent, `.${base}.ocm-staging-${stamp}`),
+    oldTree: posix.join(parent, `${base}.ocm-old-${stamp}`),
+    failedTree: posix.join(parent, `.${base}.ocm-failed-${stamp}`),
+  };
+  const { remoteArchive, staging, oldTree, failedTree } = paths;
+  const readyTimeoutMs = p.readyTimeoutMs ?? 120_000;
+  const rollbackReadyTimeoutMs = Math.max(readyTimeoutMs, ROLLBACK_READY_TIMEOUT_MS);
+  const q = shellQuote;
+  let wasRunning = false;
+  let hadLive = true;
+  let stagedTree = '';
+  const exec = async (command: string, what: string, timeoutMs = 300_000): Promise<string> => {
+    const r = await t.exec(command, { timeoutMs });
+    if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: p.node.id });
+    return r.stdout;
+  };
+  const startAndWait = async (timeoutMs: number): Promise<void> => {
+    await startGateway(gw);
+    const ready = await waitForReady(gw, { timeoutMs });
+    if (!ready.ready) {
+      const tail = await gatewayLogTail(gw, 15);
+      throw new OcmError('timeout', `The gateway on ${p.node.id} was not ready within ${Math.round(timeoutMs / 1000)} s (${ready.failing.join(', ') || ready.lastError || 'no answer'}).${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ''}`, { nodeId: p.node.id, failing: ready.failing, logTail: tail });
+    }
+  };
+
+  const steps: Step[] = [
+    {
+      id: 'upload',
+      description: `upload the backup archive to ${remoteArchive}`,
+      run: async (signal) => {
+        const undo = async (): Promise<void> => t.remove(remoteArchive).catch(() => undefined);
+        try {
+          await t.mkdir(parent, { recursive: true });
+          await t.upload(createReadStream(p.archivePath), remoteArchive, { mode: 0o600, ...(signal ? { signal } : {}) });
+        } catch (e) {
+          throw withPartialUndo(e, undo);
+        }
+        return { undo };
+      },
+    },
+    {
+      id: 'stage',
+      description: `extract the state dir into ${staging}`,
+      run: async () => {
+        const undo = async (): Promise<void> => {
+          await exec(`rm -rf ${q(staging)}`, 'Removing the staging folder');
+        };
+        try {
+          // The archive's single root folder holds payload/posix/<absolute source path>.
+          const list = await exec(`tar -tzf ${q(remoteArchive)} | head -n 1`, 'Reading the archive on the node', 120_000);
+          const root = list.split('\n')[0]!.split('/')[0]!;
+          if (!root) throw new OcmError('failed', `The archive uploaded to ${p.node.id} is empty.`);
+          const member = `${root}/payload/posix${archiveStateDir}`;
+          await exec(`mkdir -m 700 ${q(staging)} && tar -xzpf ${q(remoteArchive)} -C ${q(staging)} ${q(member)}`, 'Extracting the backup on the node', 600_000);
+          stagedTree = posix.join(staging, member);
+          if (p.carryOverLive) await carryOver();
+        } catch (e) {
+          throw withPartialUndo(e, undo);
+        }
+        return { undo };
+      },
+    },
+    ...(p.adapt
+      ? [
+          {
+            id: 'adapt',
+            description: 'adapt the staged state (config rewrites)',
+            run: async (signal: AbortSignal | undefined) => {
+              await p.adapt!(stagedTree, signal);
+            },
+          } satisfies Step,
+        ]
+      : []),
+    {
+      id: 'stopGateway',
+      description: 'stop the gateway',
+      run: async () => {
+        const stopped = await stopGateway(gw);
+        wasRunning = stopped.wasRunning;
+        return wasRunning ? { undo: () => startAndWait(rollbackReadyTimeoutMs) } : {};
+      },
+    },
+    {
+      id: 'swap',
+      description: `swap by rename: ${stateDir} → ${oldTree}, restored tree → ${stateDir}`,
+      run: async () => {
+        hadLive = (await t.statOrUndefined(stateDir)) !== undefined;
+        // Robust to a half-done swap (connection lost between the two renames).
+        const undo = async (): Promise<void> => {
+          await exec(
+            `if [ -e ${q(oldTree)} ]; then if [ -e ${q(stateDir)} ]; then mv ${q(stateDir)} ${q(failedTree)}; fi; mv ${q(oldTree)} ${q(stateDir)}; ` +
+              `elif [ ${hadLive ? 1 : 0} = 0 ] && [ -e ${q(stateDir)} ]; then mv ${q(stateDir)} ${q(failedTree)}; fi; rm -rf ${q(failedTree)}`,
+            'Swapping the old state dir back',
+          );
+        };
+        try {
+          await exec(`set -e; ${hadLive ? `mv ${q(stateDir)} ${q(oldTree)}; ` : ''}mv ${q(stagedTree)} ${q(stateDir)}`, 'Swapping the new state dir in');
+        } catch (e) {
+          throw withPartialUndo(e, undo);
+        }
+        return { undo, ...(p.keepOld && hadLive ? { note: `The replaced state dir is kept at ${oldTree}.` } : {}) };
+      },
+    },
+    ...(p.afterSwap ?? []),
+    {
+      id: 'validate',
+      description: 'validate the config (openclaw config validate --json)',
+      run: async (signal) => {
+        const validator = validatorFromLocation(location);
+        const configBytes = await t.readFile(location.configPath);
+        if (!validator) return { note: 'The config was not validated: no usable openclaw CLI on the node.' };
+        const verdict = await validateWithOpenclaw(t, location.configPath, configBytes, validator, signal);
+        if (verdict.outcome === 'invalid') throw invalidConfigError(p.node.id, location.configPath, verdict);
+        if (verdict.outcome === 'unavailable') return { note: `The config could not be validated (${verdict.reason}).` };
+        return {};
+      },
+    },
+    {
+      id: 'doctor',
+      description: 'openclaw doctor --fix --non-interactive',
+      run: async (signal) => {
+        if (!location.bin) return { note: 'openclaw doctor was not run: no openclaw binary on the node.' };
+        const r = await runOpenclaw(gw, ['doctor', '--fix', '--non-interactive'], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
+        if (r.exitCode !== 0) {
+          if (/unknown option|unrecognized|unknown command/i.test(r.stderr + r.stdout)) return { note: 'This OpenClaw has no "doctor --fix --non-interactive"; skipped.' };
+          return { note: `openclaw doctor --fix exited ${r.exitCode ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 300)}` };
+        }
+        return {};
+      },
+    },
+    {
+      id: 'startGateway',
+      description: 'start the gateway and wait for /readyz',
+      run: async () => {
+        if (!wasRunning && p.start !== 'always') return { note: 'The gateway was not running before, so it was not started.' };
+        const stop = async (): Promise<void> => {
+          await stopGateway(gw, { graceMs: 10_000 });
+        };
+        try {
+          await startAndWait(readyTimeoutMs);
+        } catch (e) {
+          throw withPartialUndo(e, stop);
+        }
+        return { undo: stop };
+      },
+    },
+  ];
+
+  /** Live files left out by the archive's rules are copied into the staged tree (not sidecars/pids/sockets). */
+  async function carryOver(): Promise<void> {
+    const ctx = { stateDir, includeTranscripts: false };
+    const live = await hashLiveFiles(t, [stateDir]);
+    const carry = live.map((e) => e.path).filter((path) => {
+      const why = excludedReason(path, ctx);
+      return why !== undefined && why !== 'sqlite-sidecar' && !NOT_CARRIED.test(posix.basename(path)) && !p.carryOverExcept?.has(path);
+    });
+    if (carry.length === 0) return;
+    const script = `S=${q(stagedTree)}; L=${q(stateDir)}; while IFS= read -r rel; do [ -e "$S/$rel" ] && continue; mkdir -p "$(dirname "$S/$rel")" && cp -p "$L/$rel" "$S/$rel" || exit 1; done`;
+    const r = await t.exec(script, { stdin: carry.map((c) => posix.relative(stateDir, c)).join('\n') + '\n', timeoutMs: 600_000 });
+    if (r.exitCode !== 0) throw new OcmError('failed', `Carrying live logs/transcripts into the new tree failed: ${r.stderr.trim().slice(0, 300)}`);
+  }
+
+  const cleanup = async (ok: boolean): Promise<void> => {
+    // Success: the replaced tree goes unless kept. Failure: the swap undo moved it back (or, if that
+    // failed, it stays where it is for the user).
+    const removeOld = ok && !p.keepOld ? `rm -rf ${q(oldTree)}; ` : '';
+    await exec(`${removeOld}rm -rf ${q(staging)} ${q(failedTree)}; rm -f ${q(remoteArchive)}`, 'Removing temporary files');
+  };
+  return { steps, cleanup, paths };
+}
