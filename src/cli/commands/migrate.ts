@@ -5,6 +5,7 @@ import { applyMigration, migrationConfigDiff, planMigration, redactedPlan, type 
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
 import { withNodeAccess } from '../node-connection';
 import { registryFor } from './registry';
+import { interruptSignal } from './restart';
 
 interface MigrateOptions {
   stateDir?: string;
@@ -45,43 +46,51 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
       const timeoutS = opts.timeout !== undefined ? Number(opts.timeout) : undefined;
       if (timeoutS !== undefined && !(timeoutS > 0)) throw new OcmError('invalidInput', `--timeout ${opts.timeout} must be a number of seconds.`, { usage: true });
       const registry = registryFor(ctx);
-      await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew) }, async (access) => {
-        const [from, to] = await Promise.all([access.node(fromId), access.node(toId)]);
-        const ft = await access.transport(fromId);
-        const tt = await access.transport(toId);
-        const plan = await planMigration({
-          from: { node: from, transport: ft },
-          to: { node: to, transport: tt },
-          ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
-          ...(port !== undefined ? { port } : {}),
-          newToken: Boolean(opts.newToken),
-          replace: Boolean(opts.replace),
+      // Ctrl-C cancels: apply then undoes what it did on the target.
+      const { signal, dispose } = interruptSignal();
+      try {
+        await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew) }, async (access) => {
+          const [from, to] = await Promise.all([access.node(fromId), access.node(toId)]);
+          const ft = await access.transport(fromId);
+          const tt = await access.transport(toId);
+          const plan = await planMigration({
+            from: { node: from, transport: ft },
+            to: { node: to, transport: tt },
+            ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+            ...(port !== undefined ? { port } : {}),
+            newToken: Boolean(opts.newToken),
+            replace: Boolean(opts.replace),
+            signal,
+          });
+          if (opts.dryRun || !opts.yes) {
+            if (opts.json) return printJson(ctx, { ok: true, applied: false, plan: redactedPlan(plan) });
+            ctx.out(renderPlan(plan));
+            ctx.out(opts.dryRun ? 'Dry run: nothing was changed.\n' : 'Nothing was changed. Add --yes to apply this plan.\n');
+            return;
+          }
+          if (!opts.json) ctx.out(renderPlan(plan));
+          const result = await applyMigration(plan, {
+            from: { node: from, transport: ft },
+            to: { node: to, transport: tt },
+            store: backupStoreFor(ctx.env),
+            registry,
+            signal,
+            ...(timeoutS !== undefined ? { readyTimeoutMs: timeoutS * 1000 } : {}),
+            onProgress: (p) => {
+              if (ctx.json) return;
+              if (p.phase === 'sourceBackup') ctx.err(`backing up ${fromId}...\n`);
+              else if (p.phase === 'safetyBackup') ctx.err(`safety backup of ${toId}...\n`);
+              else if (p.phase === 'step') ctx.err(`[${p.index + 1}/${p.total}] ${p.description}\n`);
+              else if (p.phase === 'rollback') ctx.err(`rolling back: ${p.description}\n`);
+            },
+          });
+          if (!result.ok) ctx.exitCode = EXIT_FAILURE;
+          if (opts.json) return printJson(ctx, { ok: result.ok, applied: true, plan: redactedPlan(plan), result: resultJson(result) });
+          ctx.out(renderResult(result));
         });
-        if (opts.dryRun || !opts.yes) {
-          if (opts.json) return printJson(ctx, { ok: true, applied: false, plan: redactedPlan(plan) });
-          ctx.out(renderPlan(plan));
-          ctx.out(opts.dryRun ? 'Dry run: nothing was changed.\n' : 'Nothing was changed. Add --yes to apply this plan.\n');
-          return;
-        }
-        if (!opts.json) ctx.out(renderPlan(plan));
-        const result = await applyMigration(plan, {
-          from: { node: from, transport: ft },
-          to: { node: to, transport: tt },
-          store: backupStoreFor(ctx.env),
-          registry,
-          ...(timeoutS !== undefined ? { readyTimeoutMs: timeoutS * 1000 } : {}),
-          onProgress: (p) => {
-            if (ctx.json) return;
-            if (p.phase === 'sourceBackup') ctx.err(`backing up ${fromId}...\n`);
-            else if (p.phase === 'safetyBackup') ctx.err(`safety backup of ${toId}...\n`);
-            else if (p.phase === 'step') ctx.err(`[${p.index + 1}/${p.total}] ${p.description}\n`);
-            else if (p.phase === 'rollback') ctx.err(`rolling back: ${p.description}\n`);
-          },
-        });
-        if (!result.ok) ctx.exitCode = EXIT_FAILURE;
-        if (opts.json) return printJson(ctx, { ok: result.ok, applied: true, plan: redactedPlan(plan), result: resultJson(result) });
-        ctx.out(renderResult(result));
-      });
+      } finally {
+        dispose();
+      }
     });
 }
 
