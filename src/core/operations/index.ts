@@ -23,3 +23,4 @@ export {
 export { restartGateway, planRestart, DEFAULT_RESTART_TIMEOUT_MS, type RestartParams, type RestartResult } from './restart';
 export { planRestore, applyRestore, resolveRestorePath, type RestoreScope, type RestorePlan, type PlanRestoreParams, type ApplyRestoreParams } from './restore';
 export { stateSwapSteps, ROLLBACK_READY_TIMEOUT_MS, type StateSwapParams, type StateSwapPaths } from './state-swap';
+export { planMigration, applyMigration, redactedPlan, migrationConfigDiff, rewriteConfig, type MigrationPlan, type MigrationResult, type MigrationConfigFile, type ApplyMigrationParams, type PlanMigrationParams, type MigrateProgress } from './migrate';
