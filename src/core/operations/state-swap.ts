@@ -10,6 +10,7 @@ import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
+import { stopStartedGateway } from './migrate-apply';
 import { withPartialUndo } from './operation';
 import type { Step } from './steps';
 
@@ -214,8 +215,9 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
       description: 'start the gateway and wait for /readyz',
       run: async () => {
         if (!wasRunning && p.start !== 'always') return { note: 'The gateway was not running before, so it was not started.' };
+        // Also a gateway still starting (not listening yet) must go before the old one starts again.
         const stop = async (): Promise<void> => {
-          await stopGateway(gw, { graceMs: 10_000 });
+          await stopStartedGateway(gw);
         };
         try {
           await startAndWait(readyTimeoutMs);
