@@ -9,7 +9,7 @@ import type { Transport } from '../../../src/core/transport/types';
 import { ensureSqlite3 } from '../../core/backup/tools';
 import { runCli } from '../../support/cli';
 import { createOpenclawNode, ensureOpenclaw, type OpenclawTestNode } from '../../support/openclaw';
-import { killSessions, runAsNodeUser, startSshNodes, targetFor, type SshNodeSet } from '../../support/sshd';
+import { freeze, killSessions, runAsNodeUser, thaw, startSshNodes, targetFor, type SshNodeSet } from '../../support/sshd';
 import { cliEnvFor, entryFor, installWrapper, nodeEntryFor, shareOpenclawInstall, type SharedInstall } from './ssh-openclaw-node';
 
 /**
@@ -69,6 +69,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     good = await takeSafetyBackup({ store, transport, location, nodeId: nodeId() });
   });
   after(async () => {
+    if (set) thaw(node());
     if (transport && set) {
       const location = await located().catch(() => undefined);
       if (location) await stopGateway({ transport, location, node: { id: nodeId() } }).catch(() => undefined);
@@ -167,11 +168,19 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     const p = await planRestore({ transport, location, nodeId: nodeId(), index, archivePath: good.archivePath, scope: { kind: 'agent', agentId: 'main' } });
     assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['update', memoryPath], ['create', mainSoul]]);
     let killed = 0;
-    // The connection is killed (sshd session processes SIGKILLed) right before SOUL.md is written.
+    // The connection dies WHILE SOUL.md is being written: the node is frozen (SIGSTOP) so the write
+    // is in flight, then its sshd sessions are SIGKILLed and the listener thawed (the rollback
+    // reconnects through the pool).
     const killing: Transport = Object.create(transport) as Transport;
     killing.writeFileAtomic = async (path, data, options) => {
-      if (path === mainSoul && killed === 0) killed = await killSessions(node());
-      return transport.writeFileAtomic(path, data, options);
+      if (path !== mainSoul || killed > 0) return transport.writeFileAtomic(path, data, options);
+      freeze(node());
+      const write = transport.writeFileAtomic(path, data, options);
+      write.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      killed = await killSessions(node());
+      thaw(node());
+      return write;
     };
     const result = await applyRestore({ transport: killing, location, node: { id: nodeId() }, plan: p, store, home: cli.ocmHome });
     assert.ok(killed > 0, 'the connection was killed');
