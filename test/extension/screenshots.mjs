@@ -10,6 +10,7 @@
 //             treeRow(page, label) (a playwright Locator).
 import { readFileSync } from 'node:fs';
 import { backupScenes } from './backups-screenshots.mjs';
+import { readmeScenes } from './readme-screenshots.mjs';
 
 const demo = JSON.parse(readFileSync(new URL('../../scripts/demo/nodes.json', import.meta.url), 'utf8'));
 
@@ -43,4 +44,5 @@ export const scenes = [
     },
   },
   ...backupScenes,
+  ...readmeScenes,
 ];

@@ -1,0 +1,95 @@
+// Screenshot scenes for the README (listed in test/extension/screenshots.mjs): a node with host
+// "local" whose state dir holds the workspace files of the OpenClaw 2026.9.6 fixture, in a temp
+// folder. `node scripts/vscode-tests.mjs --screenshot-only readme` takes them; copy the results
+// from test-output/screenshots/ to docs/screenshots/ when the UI changes.
+//
+//   readme-tree-memory   the Nodes tree expanded to an agent, its MEMORY.md open in an editor
+//   readme-conflict      the safe-save conflict dialog: the agent rewrote MEMORY.md after it was opened
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const fixtureWorkspace = new URL('../fixtures/openclaw/v2026.9.6/home/.openclaw/workspace', import.meta.url).pathname;
+const MEMORY = [
+  '# Memory',
+  '',
+  '- The operator prefers short answers in English or Japanese.',
+  '- Staging gateway runs on port 18789; production on gateway-1.',
+  '- Nightly backups at 02:00 (ocm backup --all from cron).',
+  '- Ask before restarting the production gateway.',
+  '',
+].join('\n');
+
+/** A fresh state dir per scene (scenes may edit it); all removed when the runner exits. */
+function stateDir(name) {
+  const root = mkdtempSync(join(tmpdir(), `ocm-readme-${name}-`));
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, '.openclaw');
+  const workspace = join(dir, 'workspace');
+  const research = join(dir, 'workspace-research');
+  mkdirSync(dir, { recursive: true });
+  cpSync(fixtureWorkspace, workspace, { recursive: true });
+  cpSync(fixtureWorkspace, research, { recursive: true });
+  writeFileSync(join(workspace, 'MEMORY.md'), MEMORY);
+  writeFileSync(
+    join(dir, 'openclaw.json'),
+    JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace }, { id: 'research', workspace: research }] } }, null, 2) + '\n',
+  );
+  return { dir, workspace };
+}
+
+function localRegistry(state) {
+  return {
+    version: 1,
+    nodes: [
+      { id: 'studio', host: 'local', stateDir: state.dir, labels: ['demo'] },
+      { id: 'gateway-1', host: 'gateway-1.example.net', user: 'claw', labels: ['prod'] },
+    ],
+  };
+}
+
+/** Expands the local node and its default agent, then opens MEMORY.md from the tree. */
+async function openMemory(page, ui) {
+  await ui.treeRow(page, 'studio').click();
+  await ui.treeRow(page, 'main').waitFor({ timeout: 30_000 });
+  await ui.treeRow(page, 'main').click();
+  // File rows are labelled by their path: find the row by its text.
+  const memory = page.locator('.sidebar .monaco-list-row', { hasText: 'MEMORY.md' }).first();
+  await memory.waitFor({ timeout: 30_000 });
+  await memory.click();
+  await page.locator('.editor-group-container .tab', { hasText: 'MEMORY.md' }).waitFor({ timeout: 30_000 });
+  await page.locator('.editor-group-container .view-lines', { hasText: 'Staging gateway' }).first().waitFor({ timeout: 30_000 });
+}
+
+const scenes = {};
+const stateFor = (name) => (scenes[name] ??= stateDir(name));
+
+export const readmeScenes = [
+  {
+    name: 'readme-tree-memory',
+    get registry() {
+      return localRegistry(stateFor('tree'));
+    },
+    async show(page, ui) {
+      await openMemory(page, ui);
+    },
+  },
+  {
+    name: 'readme-conflict',
+    get registry() {
+      return localRegistry(stateFor('conflict'));
+    },
+    async show(page, ui) {
+      const { workspace } = stateFor('conflict');
+      await openMemory(page, ui);
+      await page.locator('.editor-group-container .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('- Remember: the operator is on call this week.\n');
+      // Meanwhile the agent rewrites its memory file on the node (same size: only the hash tells).
+      const file = join(workspace, 'MEMORY.md');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('short answers', 'brief answers'));
+      await page.keyboard.press('Control+S');
+      await page.locator('.monaco-dialog-box', { hasText: 'changed on node' }).waitFor({ timeout: 30_000 });
+    },
+  },
+];
