@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,21 @@ suite('First run (Add Node, walkthrough, logs)', () => {
     for (const step of walkthrough.steps) {
       assert.ok(step.completionEvents.length > 0, `${step.id} completes by itself`);
       assert.ok(existsSync(join(extension().extensionPath, step.media.image)), `${step.media.image} exists`);
+    }
+  });
+
+  test('every setting has a default and a markdownDescription in English and Japanese', () => {
+    const root = extension().extensionPath;
+    const manifest = extension().packageJSON as { contributes: { configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string }> } } };
+    const en = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const ja = JSON.parse(readFileSync(join(root, 'package.nls.ja.json'), 'utf8')) as Record<string, string>;
+    const properties = Object.entries(manifest.contributes.configuration.properties);
+    assert.ok(properties.length >= 7);
+    for (const [name, property] of properties) {
+      assert.ok('default' in property, `${name} has a default`);
+      const key = /^%(.+)%$/.exec(property.markdownDescription ?? '')?.[1];
+      assert.ok(key, `${name} has a localized markdownDescription`);
+      assert.ok(en[key] && ja[key] && en[key] !== ja[key], `${name}: "${key}" is in package.nls.json and translated in package.nls.ja.json`);
     }
   });
 
