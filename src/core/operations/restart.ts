@@ -70,7 +70,7 @@ export async function restartGateway(p: RestartParams): Promise<RestartResult> {
   const timeoutMs = p.timeoutMs ?? DEFAULT_RESTART_TIMEOUT_MS;
   const sig = p.signal ? { signal: p.signal } : {};
   const warnings: string[] = [];
-  if (!p.location.installed) throw new OcmError('notFound', p.location.reason ?? `OpenClaw was not found on ${p.node.id}.`, { nodeId: p.node.id });
+  // (No openclaw binary is needed for a supervisor or a node start command; the other paths say so.)
   const wasRunning = await gatewayListening(t);
   let method: RestartResult['method'];
   let commandStarted = Date.now();

@@ -273,6 +273,9 @@ function fileStep(p: ApplyRestoreParams, f: PlannedFile, data: Buffer | undefine
       } catch (e) {
         throw withPartialUndo(e, undo);
       }
+      if (f.path === p.location.configPath) {
+        return { undo, note: `${f.path} was restored; a running gateway reloads it by itself (settings that need a restart: ocm restart ${p.node.id}).` };
+      }
       return { undo };
     },
   };
