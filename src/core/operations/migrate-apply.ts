@@ -8,6 +8,7 @@ import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { assertTargetVersion, dirUse, type MigrationPlan, type MigrationSide } from './migrate-plan';
 import { gatewayListenerPids, gatewayListening, gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
+import { takeSafetyBackup } from './operation';
 import { runSteps, type Step } from './steps';
 import type { ApplyProgress, ApplyResult, SafetyBackupRef } from './types';
 
@@ -145,16 +146,21 @@ export async function applyMigration(plan: MigrationPlan, p: ApplyMigrationParam
       const dirs = replaced.filter((d): d is string => d !== undefined);
       if (dirs.length > 0) {
         p.onProgress?.({ phase: 'safetyBackup' });
-        const own = dirs[0] === toLoc.stateDir && dirs.length === 1;
-        const safety = await backupNode({
-          store: p.store,
-          nodeId: ids.to,
-          transport: p.to.transport,
-          ...(own ? { openclaw: openclawCommandFromLocation(toLoc), sources: backupSourcesFromLocation(toLoc) } : { engine: 'ocm' as const, sources: { stateDir: dirs[0]!, configPath: posix.join(dirs[0]!, 'openclaw.json'), workspaceDirs: dirs.slice(1), agentDirs: [] } }),
-          gatewayRunning: plan.to.current.gatewayRunning,
-          ...sig,
-        });
-        result.safetyBackup = { nodeId: ids.to, backupId: safety.index.id, archivePath: safety.archivePath, engine: safety.engine } satisfies SafetyBackupRef;
+        if (dirs[0] === toLoc.stateDir && dirs.length === 1) {
+          // The target's own state: the operations framework's safety backup (OpenClaw's engine where it can).
+          result.safetyBackup = await takeSafetyBackup({ store: p.store, transport: p.to.transport, location: toLoc, nodeId: ids.to, ...sig });
+        } else {
+          const safety = await backupNode({
+            store: p.store,
+            nodeId: ids.to,
+            transport: p.to.transport,
+            engine: 'ocm',
+            sources: { stateDir: dirs[0]!, configPath: posix.join(dirs[0]!, 'openclaw.json'), workspaceDirs: dirs.slice(1), agentDirs: [] },
+            gatewayRunning: plan.to.current.gatewayRunning,
+            ...sig,
+          });
+          result.safetyBackup = { nodeId: ids.to, backupId: safety.index.id, archivePath: safety.archivePath, engine: safety.engine } satisfies SafetyBackupRef;
+        }
       }
     }
   } catch (e) {
