@@ -139,7 +139,10 @@ suite('First run (Add Node, walkthrough, logs)', () => {
 
   test('every setting has a default and a markdownDescription in English and Japanese', () => {
     const root = extension().extensionPath;
-    const manifest = extension().packageJSON as { contributes: { configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string }> } } };
+    // packageJSON in the host is already localized: read the manifest as written.
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string }> } };
+    };
     const en = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
     const ja = JSON.parse(readFileSync(join(root, 'package.nls.ja.json'), 'utf8')) as Record<string, string>;
     const properties = Object.entries(manifest.contributes.configuration.properties);
