@@ -5,6 +5,7 @@
 //
 //   readme-tree-memory   the Nodes tree expanded to an agent, its MEMORY.md open in an editor
 //   readme-conflict      the safe-save conflict dialog: the agent rewrote MEMORY.md after it was opened
+//   readme-walkthrough   the Get Started walkthrough on its first step (what a node is, Add Node)
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,18 @@ export const readmeScenes = [
       writeFileSync(file, readFileSync(file, 'utf8').replace('short answers', 'brief answers'));
       await page.keyboard.press('Control+S');
       await page.locator('.monaco-dialog-box', { hasText: 'changed on node' }).waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    name: 'readme-walkthrough',
+    registry: { version: 1, nodes: [] },
+    async show(page, ui) {
+      await ui.runCommand(page, 'Welcome: Open Walkthrough...');
+      const entry = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get Started with OpenClaw Manager' }).first();
+      await entry.waitFor({ timeout: 15_000 });
+      await entry.click();
+      await page.locator('.gettingStartedContainer', { hasText: 'Add a node' }).waitFor({ timeout: 30_000 });
+      await page.locator('.gettingStartedContainer', { hasText: 'paired device' }).waitFor({ timeout: 15_000 });
     },
   },
 ];
