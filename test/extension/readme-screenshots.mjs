@@ -97,10 +97,10 @@ export const readmeScenes = [
     name: 'readme-walkthrough',
     registry: { version: 1, nodes: [] },
     async show(page, ui) {
-      await ui.runCommand(page, 'Welcome: Open Walkthrough...');
-      const entry = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get Started with OpenClaw Manager' }).first();
-      await entry.waitFor({ timeout: 15_000 });
-      await entry.click();
+      // The empty Nodes view links to the walkthrough.
+      const link = page.locator('.sidebar .welcome-view-content a', { hasText: 'Get Started walkthrough' }).first();
+      await link.waitFor({ timeout: 15_000 });
+      await link.click();
       await page.locator('.gettingStartedContainer', { hasText: 'Add a node' }).waitFor({ timeout: 30_000 });
       await page.locator('.gettingStartedContainer', { hasText: 'paired device' }).waitFor({ timeout: 15_000 });
     },
