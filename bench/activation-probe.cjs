@@ -3,10 +3,11 @@
 // each in a fresh process (cold module cache, like a real extension host start).
 //
 //   node bench/activation-probe.cjs <bundle.js>    prints one JSON line:
-//   { requireMs, activateMs, cpuMs, network: [...], processes: [...], commands: N }
+//   { requireMs, activateMs, cpuMs, network: [...], processes: [...], commands: N, lazyLoaded: [...] }
 // `network` lists every socket connect, DNS lookup, http(s) request or fetch attempted during
 // activation and the 300 ms after it; `processes` every child process started. Both must be empty:
-// activation does no I/O beyond local files.
+// activation does no I/O beyond local files. `lazyLoaded` lists the bundles next to <bundle.js>
+// (vendor/*.js, loaded on first use) that activation loaded anyway.
 'use strict';
 const Module = require('node:module');
 const net = require('node:net');
@@ -197,7 +198,9 @@ const context = {
 
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
-const extension = require(require('node:path').resolve(bundle));
+const bundlePath = require('node:path').resolve(bundle);
+const bundleDir = require('node:path').dirname(bundlePath);
+const extension = require(bundlePath);
 const t1 = process.hrtime.bigint();
 extension.activate(context);
 const t2 = process.hrtime.bigint();
@@ -213,6 +216,7 @@ setTimeout(() => {
     network,
     processes,
     commands,
+    lazyLoaded: Object.keys(require.cache).filter((f) => f !== bundlePath && f.startsWith(bundleDir + require('node:path').sep)).map((f) => require('node:path').relative(bundleDir, f)),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);

@@ -8,12 +8,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const TARGET_MS = 50;
 const RUNS = Number(process.env.OCM_BENCH_RUNS ?? 7);
-const root = join(__dirname, '..');
 
 interface Probe {
   requireMs: number;
@@ -22,6 +21,7 @@ interface Probe {
   network: string[];
   processes: string[];
   commands: number;
+  lazyLoaded: string[];
 }
 
 function probe(bundle: string, ocmHome: string): Promise<Probe> {
@@ -48,24 +48,17 @@ const median = (values: number[]): number => {
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
 
-async function buildBundles(dir: string): Promise<{ production: string; development: string }> {
-  const common: esbuild.BuildOptions = {
-    entryPoints: [join(root, 'src/extension/extension.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: ['vscode', 'cpu-features', '*.node'],
-    loader: { '.node': 'empty' },
-  };
-  // The same options as scripts/package.mjs (production) and scripts/build.mjs (development).
-  const production = join(dir, 'production', 'extension.js');
-  const development = join(dir, 'development', 'extension.js');
-  await esbuild.build({ ...common, outfile: production, minify: true, sourcemap: false, legalComments: 'none', define: { 'process.env.NODE_ENV': '"production"' } });
-  await esbuild.build({ ...common, outfile: development, sourcemap: true });
-  return { production, development };
+async function buildBundles(dir: string): Promise<{ production: string; development: string; vendor: string[] }> {
+  const { extensionBuilds, VENDOR } = await import('../scripts/bundles.mjs');
+  // The same bundles as scripts/package.mjs (production) and scripts/build.mjs (development):
+  // extension.js plus vendor/*.js, the libraries it requires on first use.
+  const production = join(dir, 'production');
+  const development = join(dir, 'development');
+  await Promise.all([...extensionBuilds({ outdir: production, production: true }), ...extensionBuilds({ outdir: development, production: false })].map((b) => esbuild.build(b)));
+  return { production: join(production, 'extension.js'), development: join(development, 'extension.js'), vendor: VENDOR };
 }
+
+const vendorBytes = (bundle: string, vendor: string[]): number => vendor.reduce((sum, name) => sum + statSync(join(dirname(bundle), 'vendor', `${name}.js`)).size, 0);
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ocm-activation-bench-'));
@@ -74,7 +67,9 @@ async function main(): Promise<void> {
     const bundles = await buildBundles(work);
     const ocmHome = join(work, 'ocm-home');
     console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (wall times inflate under load; CPU time less so)`);
-    console.log(`bundle size: production ${kib(statSync(bundles.production).size)} (minified, what the .vsix ships), development ${kib(statSync(bundles.development).size)}`);
+    console.log(
+      `bundle size: production ${kib(statSync(bundles.production).size)} (minified, what the .vsix ships; + ${kib(vendorBytes(bundles.production, bundles.vendor))} in vendor/*.js, loaded on first use), development ${kib(statSync(bundles.development).size)} (+ ${kib(vendorBytes(bundles.development, bundles.vendor))})`,
+    );
     const summary: Record<string, unknown> = { bench: 'activation', runs: RUNS, targetMs: TARGET_MS, productionBytes: statSync(bundles.production).size };
     for (const [label, bundle] of [['production', bundles.production], ['development', bundles.development]] as const) {
       await probe(bundle, ocmHome); // warm the OS file cache, not the module cache (each probe is a new process)
@@ -88,7 +83,10 @@ async function main(): Promise<void> {
       );
       const network = [...new Set(runs.flatMap((r) => r.network))];
       const processes = [...new Set(runs.flatMap((r) => r.processes))];
-      console.log(`  ${runs[0]!.commands} commands registered; network during activation: ${network.length ? network.join('; ') : 'none'}; processes started: ${processes.length ? processes.join('; ') : 'none'}`);
+      const lazy = [...new Set(runs.flatMap((r) => r.lazyLoaded))];
+      console.log(
+        `  ${runs[0]!.commands} commands registered; network during activation: ${network.length ? network.join('; ') : 'none'}; processes started: ${processes.length ? processes.join('; ') : 'none'}; first-use bundles loaded: ${lazy.length ? lazy.join(', ') : 'none'}`,
+      );
       networkProblems += network.length + processes.length;
       summary[`${label}Ms`] = Math.round(total * 10) / 10;
       summary[`${label}CpuMs`] = Math.round(cpu * 10) / 10;

@@ -1,27 +1,13 @@
-// Bundles the extension and the CLI with esbuild. `vscode` is provided by the host; ssh2's optional
-// native addons (cpu-features, sshcrypto .node files) are left out: ssh2 falls back to pure JS.
+// Bundles the extension and the CLI with esbuild into dist/: extension.js (+ vendor/*.js, the
+// libraries it loads on first use) and cli.js. The options live in scripts/bundles.mjs.
 import * as esbuild from 'esbuild';
 import { mkdirSync, chmodSync } from 'node:fs';
+import { cliBuild, extensionBuilds } from './bundles.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: !production,
-  minify: production,
-  logLevel: 'warning',
-  external: ['vscode', 'cpu-features', '*.node'],
-  loader: { '.node': 'empty' },
-};
-
-const builds = [
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-];
+const builds = [...extensionBuilds({ outdir: 'dist', production }), cliBuild({ outdir: 'dist', production })];
 
 mkdirSync('dist', { recursive: true });
 if (watch) {

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { cliBuild, extensionBuilds, VENDOR } from './bundles.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const args = process.argv.slice(2);
@@ -25,22 +26,6 @@ const say = (m) => quiet || console.log(`[package] ${m}`);
 
 /** What the package holds besides the bundles; .vscodeignore filters again (belt and braces). */
 const STAGED = ['package.json', 'package.nls.json', 'package.nls.ja.json', 'l10n', 'media', 'README.md', 'LICENSE', '.vscodeignore'];
-
-// The same bundling as scripts/build.mjs (vscode from the host, ssh2's optional native addons left
-// out: it falls back to pure JS), minified and without source maps.
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: false,
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  external: ['vscode', 'cpu-features', '*.node'],
-  loader: { '.node': 'empty' },
-  define: { 'process.env.NODE_ENV': '"production"' },
-};
 
 function run(cmd, cmdArgs, cwd) {
   return new Promise((resolve, reject) => {
@@ -65,12 +50,11 @@ async function main() {
     if (statSync(from).isDirectory()) cpSync(from, join(stage, entry), { recursive: true });
     else copyFileSync(from, join(stage, entry));
   }
-  await Promise.all([
-    esbuild.build({ ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(stage, 'dist/extension.js') }),
-    esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(stage, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' } }),
-  ]);
-  chmodSync(join(stage, 'dist/cli.js'), 0o755);
-  say(`production bundles: dist/extension.js ${kb(statSync(join(stage, 'dist/extension.js')).size)}, dist/cli.js ${kb(statSync(join(stage, 'dist/cli.js')).size)}`);
+  // The same bundles as scripts/build.mjs (scripts/bundles.mjs), minified and without source maps.
+  const dist = join(stage, 'dist');
+  await Promise.all([...extensionBuilds({ outdir: dist, production: true }), cliBuild({ outdir: dist, production: true })].map((b) => esbuild.build(b)));
+  chmodSync(join(dist, 'cli.js'), 0o755);
+  say(`production bundles: dist/extension.js ${kb(statSync(join(dist, 'extension.js')).size)} (+ loaded on first use: ${VENDOR.map((n) => `vendor/${n}.js ${kb(statSync(join(dist, 'vendor', `${n}.js`)).size)}`).join(', ')}), dist/cli.js ${kb(statSync(join(dist, 'cli.js')).size)}`);
 
   // vsce 3 runs on Node 20 (vsce 4 needs Node 22+). No repository URL in the manifest: README links
   // stay as written instead of being rewritten to a guessed host.

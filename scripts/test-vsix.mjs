@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { VENDOR } from './bundles.mjs';
 import { ensureCodeServer, ensurePlaywrightCore } from './tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -106,10 +107,10 @@ async function main() {
       const entries = readZip(vsix);
       const names = [...entries.keys()];
       const unexpected = names.filter(
-        (n) => !/^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|package\.nls(\.ja)?\.json|readme\.md|LICENSE\.txt|dist\/(extension|cli)\.js|l10n\/bundle\.l10n\.ja\.json|media\/.+\.svg))$/.test(n),
+        (n) => !/^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|package\.nls(\.ja)?\.json|readme\.md|LICENSE\.txt|dist\/(extension|cli|vendor\/[\w-]+)\.js|l10n\/bundle\.l10n\.ja\.json|media\/.+\.svg))$/.test(n),
       );
       if (unexpected.length) throw new Error(`unexpected files: ${unexpected.join(', ')}`);
-      for (const needed of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/package.nls.ja.json', 'extension/l10n/bundle.l10n.ja.json']) {
+      for (const needed of ['extension/dist/extension.js', ...VENDOR.map((n) => `extension/dist/vendor/${n}.js`), 'extension/dist/cli.js', 'extension/package.nls.ja.json', 'extension/l10n/bundle.l10n.ja.json']) {
         if (!entries.has(needed)) throw new Error(`${needed} is missing`);
       }
       const bundle = entries.get('extension/dist/extension.js')().toString('utf8');

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { OcmError } from '../errors';
+import { tar } from '../vendor';
 import type { IndexEntry } from './types';
 
 /**
@@ -105,7 +106,7 @@ export async function scanArchive(archivePath: string, options: ScanOptions = {}
 
   return await new Promise<ArchiveScan>((resolve, reject) => {
     const input = createReadStream(archivePath);
-    const parser = new Parser({
+    const parser = new (tar().Parser)({
       strict: true,
       maxDecompressionRatio: limits.maxDecompressionRatio,
       maxMetaEntrySize: 1024 * 1024,

@@ -1,4 +1,4 @@
-import { createTwoFilesPatch, diffLines } from 'diff';
+import { diff as diffLib } from '../vendor';
 import type { BackupIndex, IndexEntry } from './types';
 
 /**
@@ -92,7 +92,7 @@ export function looksLikeText(data: Buffer): boolean {
 
 /** Lines added/removed between two texts; undefined when jsdiff hit its limits. */
 export function countLines(textA: string, textB: string, limits: LineDiffLimits = {}): { linesAdded: number; linesRemoved: number } | undefined {
-  const changes = diffLines(textA, textB, { maxEditLength: limits.maxEditLength ?? 20_000, timeout: limits.timeoutMs ?? 2_000 });
+  const changes = diffLib().diffLines(textA, textB, { maxEditLength: limits.maxEditLength ?? 20_000, timeout: limits.timeoutMs ?? 2_000 });
   if (!changes) return undefined;
   let linesAdded = 0;
   let linesRemoved = 0;
@@ -136,5 +136,5 @@ export async function addLineCounts(
 /** A unified diff of one file (empty string for a missing side). */
 export function unifiedDiff(path: string, labelA: string, labelB: string, a: Buffer | undefined, b: Buffer | undefined): string {
   if ((a && !looksLikeText(a)) || (b && !looksLikeText(b))) return `Binary files ${labelA}:${path} and ${labelB}:${path} differ\n`;
-  return createTwoFilesPatch(`${labelA}${path}`, `${labelB}${path}`, a?.toString('utf8') ?? '', b?.toString('utf8') ?? '', undefined, undefined, { context: 3 });
+  return diffLib().createTwoFilesPatch(`${labelA}${path}`, `${labelB}${path}`, a?.toString('utf8') ?? '', b?.toString('utf8') ?? '', undefined, undefined, { context: 3 });
 }

@@ -5,10 +5,11 @@ import { posix } from 'node:path';
 import { Duplex, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { OcmError } from '../errors';
 import { shellQuote } from '../transport/shell-quote';
 import type { ExecStream, Transport } from '../transport/types';
+import { tar } from '../vendor';
 import { checkArchivePath } from './archive-scan';
 import { excludedReason, tarExcludePatterns } from './exclusions';
 import { archivePathFor, isWithin, planAssets, type OpenClawManifest } from './manifest';
@@ -243,7 +244,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
     exec = await transport.execStream(lines.join('\n'), { signal, timeoutMs: p.timeoutMs ?? 6 * 3600_000, ...(p.env ? { env: p.env } : {}) });
     const remote = exec;
     decomp = decompressor(wire);
-    const parser = new Parser({ strict: true, maxDecompressionRatio: 100_000 });
+    const parser = new (tar().Parser)({ strict: true, maxDecompressionRatio: 100_000 });
 
     let chain: Promise<void> = Promise.resolve();
     const processEntry = async (entry: ReadEntry): Promise<void> => {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { OcmError } from '../errors';
+import { tar } from '../vendor';
 import { checkArchivePath, DEFAULT_ARCHIVE_LIMITS, PAYLOAD_PREFIX } from './archive-scan';
 
 export interface ReadArchiveOptions {
@@ -53,7 +54,7 @@ function readPass(
     let settled = false;
     let root: string | undefined;
     const input = createReadStream(archivePath);
-    const parser = new Parser({ maxDecompressionRatio: DEFAULT_ARCHIVE_LIMITS.maxDecompressionRatio });
+    const parser = new (tar().Parser)({ maxDecompressionRatio: DEFAULT_ARCHIVE_LIMITS.maxDecompressionRatio });
     const done = (err?: Error): void => {
       if (settled) return;
       settled = true;

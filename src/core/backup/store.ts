@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { OcmError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { ocmHome } from '../home';
+import { lazyObject } from '../vendor';
 import { BackupIndexSchema, type BackupIndex } from './types';
 
 /**
@@ -231,7 +232,7 @@ export async function readIndexFile(path: string): Promise<BackupIndex> {
   return parsed.data;
 }
 
-const SummarySchema = BackupIndexSchema.omit({ entries: true });
+const SummarySchema = lazyObject(() => BackupIndexSchema.omit({ entries: true }));
 
 async function readSummary(path: string): Promise<BackupSummary | undefined> {
   let handle: fs.FileHandle | undefined;

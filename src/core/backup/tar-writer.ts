@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { Header, Pax } from 'tar';
+import { tar } from '../vendor';
 
 export interface TarHeaderFields {
   path: string;
@@ -35,9 +35,9 @@ export class TarWriter {
       gid: 0,
       ...(fields.linkpath !== undefined ? { linkpath: fields.linkpath } : {}),
     };
-    const header = new Header(data);
+    const header = new (tar().Header)(data);
     if (header.encode()) {
-      await this.write(new Pax({ path: fields.path, ...(fields.linkpath !== undefined ? { linkpath: fields.linkpath } : {}), size, mtime: data.mtime }).encode());
+      await this.write(new (tar().Pax)({ path: fields.path, ...(fields.linkpath !== undefined ? { linkpath: fields.linkpath } : {}), size, mtime: data.mtime }).encode());
     }
     await this.write(header.block!);
     this.pendingPad = (BLOCK - (size % BLOCK)) % BLOCK;

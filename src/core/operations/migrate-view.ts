@@ -1,5 +1,5 @@
-import { createTwoFilesPatch } from 'diff';
 import { redactSecrets } from '../redact';
+import { diff } from '../vendor';
 import type { MigrationPlan } from './migrate-plan';
 
 /**
@@ -36,7 +36,7 @@ export function migrationConfigDiff(plan: MigrationPlan, against: 'source' | 'ta
     if (against === 'target' && f.targetCurrent === undefined) continue;
     const before = against === 'source' ? f.before : f.targetCurrent!;
     const label = against === 'source' ? `${plan.from.nodeId}:${f.sourcePath}` : `${plan.to.nodeId}:${f.targetPath} (now)`;
-    out.push(createTwoFilesPatch(label, `${plan.to.nodeId}:${f.targetPath}`, redactSecrets(before), redactSecrets(f.after), undefined, undefined, { context: 2 }));
+    out.push(diff().createTwoFilesPatch(label, `${plan.to.nodeId}:${f.targetPath}`, redactSecrets(before), redactSecrets(f.after), undefined, undefined, { context: 2 }));
   }
   return out.join('');
 }

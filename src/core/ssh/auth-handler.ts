@@ -1,5 +1,6 @@
-import { OpenSSHAgent, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type IdentityCallback, type NextAuthHandler, type ParsedKey, type PublicKeyEntry } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, IdentityCallback, NextAuthHandler, OpenSSHAgent, ParsedKey, PublicKeyEntry } from 'ssh2';
 import { OcmError } from '../errors';
+import { once, ssh2 } from '../vendor';
 import type { ConnectTarget, IdentityCandidate } from './connect-target';
 import { decryptPrivateKey } from './identities';
 
@@ -67,7 +68,7 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
             const wanted = [...target.identities.flatMap((i) => (i.publicKey ? [i.publicKey] : [])), ...(target.agentOnlyKeys ?? [])];
             if (wanted.length === 0) continue;
             tried.push(`ssh-agent keys matching IdentityFile (${target.agentSocket})`);
-            return { type: 'agent', username, agent: new FilteredAgent(target.agentSocket!, wanted) };
+            return { type: 'agent', username, agent: filteredAgent(target.agentSocket!, wanted) };
           }
           tried.push(`ssh-agent (${target.agentSocket})`);
           return { type: 'agent', username, agent: target.agentSocket! };
@@ -169,21 +170,31 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
   };
 }
 
-/** An ssh-agent client that lists only the keys in `allowed` (IdentitiesOnly). */
-class FilteredAgent extends OpenSSHAgent {
-  constructor(
-    socketPath: string,
-    private readonly allowed: readonly Buffer[],
-  ) {
-    super(socketPath);
-  }
+/**
+ * An ssh-agent client that lists only the keys in `allowed` (IdentitiesOnly). The class extends
+ * ssh2's, so it is defined when first needed (ssh2 is loaded on first use, see ../vendor).
+ */
+const filteredAgentClass = once(
+  () =>
+    class FilteredAgent extends ssh2().OpenSSHAgent {
+      constructor(
+        socketPath: string,
+        private readonly allowed: readonly Buffer[],
+      ) {
+        super(socketPath);
+      }
 
-  override getIdentities(cb: IdentityCallback<ParsedKey>): void {
-    super.getIdentities((err, keys) => {
-      if (err || !keys) return cb(err, keys);
-      cb(undefined, keys.filter((k) => this.allowed.some((blob) => blob.equals(publicBlobOfEntry(k)))));
-    });
-  }
+      override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+        super.getIdentities((err, keys) => {
+          if (err || !keys) return cb(err, keys);
+          cb(undefined, keys.filter((k) => this.allowed.some((blob) => blob.equals(publicBlobOfEntry(k)))));
+        });
+      }
+    },
+);
+
+function filteredAgent(socketPath: string, allowed: readonly Buffer[]): OpenSSHAgent {
+  return new (filteredAgentClass())(socketPath, allowed);
 }
 
 /** Agent identities come as parsed keys or `{ pubKey }` entries depending on the ssh2 version. */

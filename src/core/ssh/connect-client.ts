@@ -1,5 +1,6 @@
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { OcmError, toOcmError } from '../errors';
+import { ssh2 } from '../vendor';
 import { createAuthHandler } from './auth-handler';
 import type { ConnectTarget } from './connect-target';
 
@@ -68,7 +69,7 @@ function forwardTo(client: Client, via: ConnectTarget, next: ConnectTarget): Pro
 async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions): Promise<Client> {
   // Ask for the key type we already trust first (ocm trust captures whatever the server prefers).
   const serverHostKey = options.hostVerifier || options.extra?.algorithms?.serverHostKey ? undefined : await target.hostKeyAlgorithms?.().catch(() => undefined);
-  const client = new Client();
+  const client = new (ssh2().Client)();
   const readyTimeout = options.readyTimeoutMs ?? 20_000;
   // Our own handshake+auth timer instead of ssh2's readyTimeout, so time spent in a prompt does not count.
   let remainingMs = readyTimeout;

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import type { utils } from 'ssh2';
 import { OcmError } from '../errors';
 import type { IdentityCandidate } from './connect-target';
+import { ssh2 } from '../vendor';
 import { keyTypeOfBlob } from './fingerprint';
 
 /** Key files OpenSSH tries when the config names none, in its order (only those that exist are used). */
@@ -18,7 +19,7 @@ export type KeyFileKind = 'plain' | 'encrypted' | 'unusable';
  * new-format bcrypt kdf, or PEM `Proc-Type: 4,ENCRYPTED`), `unusable` when ssh2 cannot parse it.
  */
 export function classifyPrivateKey(bytes: Buffer): KeyFileKind {
-  const parsed = utils.parseKey(bytes);
+  const parsed = ssh2().utils.parseKey(bytes);
   if (!(parsed instanceof Error)) {
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     // ssh2 also parses public keys: those are not usable as identity files on their own.
@@ -33,7 +34,7 @@ export function classifyPrivateKey(bytes: Buffer): KeyFileKind {
  * (kind auth) when the passphrase is wrong — the caller may ask again.
  */
 export function decryptPrivateKey(bytes: Buffer, passphrase: string, path: string): ReturnType<typeof utils.parseKey> | OcmError {
-  const parsed = utils.parseKey(bytes, passphrase);
+  const parsed = ssh2().utils.parseKey(bytes, passphrase);
   if (parsed instanceof Error) {
     return new OcmError('auth', `The passphrase for ${path} is wrong (${parsed.message}). Try again.`, { keyPath: path });
   }
@@ -102,7 +103,7 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
 }
 
 function publicBlobOf(privateKey: Buffer): Buffer | undefined {
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2().utils.parseKey(privateKey);
   if (parsed instanceof Error) return undefined;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   return key ? Buffer.from(key.getPublicSSH()) : undefined;

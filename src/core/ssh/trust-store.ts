@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { OcmError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
+import { once, zod } from '../vendor';
 import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint';
 
 /**
@@ -11,27 +12,32 @@ import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint';
  * extension's fingerprint prompt, `--accept-new`); the user's ~/.ssh/known_hosts is never written.
  */
 
-const entrySchema = z.object({
-  /** known_hosts-style name: `host` on port 22, `[host]:port` otherwise (HostKeyAlias honoured). */
-  hostKeyName: z.string().min(1),
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
-  keyType: z.string().min(1),
-  /** Base64 of the raw public key blob. */
-  key: z.string().min(1),
-  fingerprint: z.string().startsWith('SHA256:'),
-  /** ISO time the key was trusted. */
-  addedAt: z.string(),
-  /** Node id that was being connected when the key was trusted (informational). */
-  nodeId: z.string().optional(),
+/** Built on first use: zod is loaded when the store is first read. */
+const schemas = once(() => {
+  const z = zod();
+  const entrySchema = z.object({
+    /** known_hosts-style name: `host` on port 22, `[host]:port` otherwise (HostKeyAlias honoured). */
+    hostKeyName: z.string().min(1),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    keyType: z.string().min(1),
+    /** Base64 of the raw public key blob. */
+    key: z.string().min(1),
+    fingerprint: z.string().startsWith('SHA256:'),
+    /** ISO time the key was trusted. */
+    addedAt: z.string(),
+    /** Node id that was being connected when the key was trusted (informational). */
+    nodeId: z.string().optional(),
+  });
+
+  const fileSchema = z.object({
+    version: z.literal(1),
+    hosts: z.array(entrySchema),
+  });
+  return { entrySchema, fileSchema };
 });
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  hosts: z.array(entrySchema),
-});
-
-export type TrustedHostKey = z.infer<typeof entrySchema>;
+export type TrustedHostKey = z.infer<ReturnType<typeof schemas>['entrySchema']>;
 
 export function trustStorePath(home: string): string {
   return join(home, 'trusted-host-keys.json');
@@ -58,7 +64,7 @@ export class TrustStore {
     } catch (e) {
       throw new OcmError('invalidConfig', `The host-key trust store ${this.path} is not valid JSON (${(e as Error).message}). Fix or delete it, then trust the hosts again with "ocm trust <id>".`, { path: this.path });
     }
-    const result = fileSchema.safeParse(parsed);
+    const result = schemas().fileSchema.safeParse(parsed);
     if (!result.success) {
       throw new OcmError('invalidConfig', `The host-key trust store ${this.path} has an unexpected shape. Fix or delete it, then trust the hosts again with "ocm trust <id>".`, { path: this.path });
     }

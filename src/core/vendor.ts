@@ -1,0 +1,39 @@
+// The heavy third-party libraries, loaded on first use instead of when the bundle loads (issue 8:
+// activation ≤ 50 ms). ssh2 (crypto), tar, diff and zod are most of the bundle's bytes; importing
+// them at the top of a module would make every `require` of the extension parse and run them.
+//
+// Only types are imported statically; the values come from `require()` here. Under tsx (tests) that
+// is node_modules; the extension bundle maps each name to its own file, dist/vendor/<name>.js
+// (scripts/bundles.mjs), read only when a feature first needs it. The CLI bundle inlines them.
+import type * as Diff from 'diff';
+import type * as Ssh2 from 'ssh2';
+import type * as Tar from 'tar';
+import type * as Zod from 'zod';
+
+/** `load()` once, on the first call. */
+export function once<T>(load: () => T): () => T {
+  let loaded: { value: T } | undefined;
+  return () => (loaded ??= { value: load() }).value;
+}
+
+export const ssh2 = once(() => require('ssh2') as typeof Ssh2);
+export const tar = once(() => require('tar') as typeof Tar);
+export const diff = once(() => require('diff') as typeof Diff);
+export const zod = once(() => (require('zod') as typeof Zod).z);
+
+/**
+ * A value built on first use that looks like the value itself: every property read goes to the
+ * built object (functions bound to it). For module-level zod schemas, so that defining them does
+ * not load zod.
+ */
+export function lazyObject<T extends object>(build: () => T): T {
+  const get = once(build);
+  return new Proxy({} as T, {
+    get(_target, prop) {
+      const target = get();
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+    has: (_target, prop) => Reflect.has(get(), prop),
+  });
+}
