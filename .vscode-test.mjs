@@ -13,6 +13,7 @@ import { defineConfig } from '@vscode/test-cli';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureOpenclaw } from './scripts/openclaw-tools.mjs';
 
 // The tests rewrite nodes.json: give them a throw-away ocm home, never the user's real one.
 const scratch = mkdtempSync(join(tmpdir(), 'ocm-vscode-test-'));
@@ -20,6 +21,8 @@ const ocmHome = join(scratch, 'ocm-home');
 const workspace = join(scratch, 'workspace');
 mkdirSync(ocmHome, { recursive: true });
 mkdirSync(workspace, { recursive: true });
+// The migrate preview test runs a real OpenClaw (installed once into the tools cache from the npm registry).
+const openclaw = await ensureOpenclaw('2026.9.6');
 
 export default defineConfig({
   label: 'extension',
@@ -29,7 +32,11 @@ export default defineConfig({
   // The lowest VS Code the manifest accepts (engines.vscode), so API use newer than that fails here.
   version: '1.99.0',
   // Same environment scripts/vscode-tests.mjs gives the extension host.
-  env: { OCM_HOME: ocmHome, OCM_FIXTURES_DIR: join(import.meta.dirname, 'test', 'fixtures', 'openclaw') },
+  env: {
+    OCM_HOME: ocmHome,
+    OCM_FIXTURES_DIR: join(import.meta.dirname, 'test', 'fixtures', 'openclaw'),
+    OCM_TEST_OPENCLAW: JSON.stringify({ bin: openclaw.bin, nodeBin: openclaw.nodeBin, env: openclaw.env }),
+  },
   launchArgs: ['--disable-extensions'],
   mocha: { ui: 'tdd', timeout: 20_000 },
   ...(process.env.OCM_VSCODE_TEST_CODE_SERVER

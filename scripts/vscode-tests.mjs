@@ -15,6 +15,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { ensureCodeServer, ensurePlaywrightCore, chromiumPath } from './tools.mjs';
+import { ensureOpenclaw } from './openclaw-tools.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 // `npx vscode-test` (.vscode-test.mjs) reads the bundles from out/test/extension; our own runs use a
@@ -108,6 +109,9 @@ async function main() {
     await ensureCodeServer();
     await ensurePlaywrightCore();
     chromiumPath();
+    // The migrate preview runs a real OpenClaw on "local" nodes (cached install, shared with the integration tests).
+    const openclaw = await ensureOpenclaw('2026.9.6');
+    process.env.OCM_TEST_OPENCLAW = JSON.stringify({ bin: openclaw.bin, nodeBin: openclaw.nodeBin, env: openclaw.env });
     say(`tools ready in ${seconds(step)}`);
   }
 
@@ -174,7 +178,12 @@ async function main() {
     server = await startCodeServer({
       workspace,
       stateDir: join(work, 'code-server'),
-      env: { OCM_HOME: ocmHome, OCM_FIXTURES_DIR: join(root, 'test', 'fixtures', 'openclaw'), ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}) },
+      env: {
+        OCM_HOME: ocmHome,
+        OCM_FIXTURES_DIR: join(root, 'test', 'fixtures', 'openclaw'),
+        OCM_TEST_OPENCLAW: process.env.OCM_TEST_OPENCLAW,
+        ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}),
+      },
       onOutput: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
     });
     browser = await launchChromium();
@@ -218,7 +227,11 @@ async function main() {
         writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify(scene.registry, null, 2) + '\n');
         const page = await newWorkbenchPage(browser);
         try {
-          await openWorkbench(page, server.workbenchUrl({ extensionDevelopmentPath: root }));
+          // A folder of its own per scene: a window on a folder restores that folder's editors, and a
+          // scene must not start with the previous scene's (possibly dirty) ones.
+          const folder = join(work, 'scenes', scene.name, 'workspace');
+          mkdirSync(folder, { recursive: true });
+          await openWorkbench(page, server.workbenchUrl({ folder, extensionDevelopmentPath: root }));
           await ui.openViewContainer(page, VIEW_CONTAINER_TITLE);
           await scene.show(page, ui);
           await ui.screenshotWorkbench(page, file);

@@ -6,9 +6,13 @@
 //   readme-tree-memory   the Nodes tree expanded to an agent, its MEMORY.md open in an editor
 //   readme-conflict      the safe-save conflict dialog: the agent rewrote MEMORY.md after it was opened
 //   readme-walkthrough   the Get Started walkthrough on its first step (what a node is, Add Node)
+//   readme-migrate       "Migrate to…" from the context menu: the adapted openclaw.json as a diff
+//                        against the source's, with the confirmation (real OpenClaw 2026.9.6, two
+//                        nodes on this machine; nothing is applied)
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localMigrationNodes } from '../support/vscode/local-migration.mjs';
 
 const fixtureWorkspace = new URL('../fixtures/openclaw/v2026.9.6/home/.openclaw/workspace', import.meta.url).pathname;
 const MEMORY = [
@@ -65,6 +69,26 @@ async function openMemory(page, ui) {
 const scenes = {};
 const stateFor = (name) => (scenes[name] ??= stateDir(name));
 
+let migration;
+function migrationNodes() {
+  if (!migration) {
+    const root = mkdtempSync(join(tmpdir(), 'ocm-readme-migrate-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    migration = localMigrationNodes(root, new URL('../fixtures/openclaw', import.meta.url).pathname);
+  }
+  return migration;
+}
+
+/** Types into the open quick input (pick or input box) and accepts. */
+async function answer(page, text, { row } = {}) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(text);
+  if (row) await page.locator('.quick-input-widget .monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+}
+
 export const readmeScenes = [
   {
     name: 'readme-tree-memory',
@@ -103,6 +127,23 @@ export const readmeScenes = [
       await link.click();
       await page.locator('.gettingStartedContainer', { hasText: 'Add a node' }).waitFor({ timeout: 30_000 });
       await page.locator('.gettingStartedContainer', { hasText: 'paired device' }).waitFor({ timeout: 15_000 });
+    },
+  },
+  {
+    name: 'readme-migrate',
+    get registry() {
+      return { version: 1, nodes: migrationNodes().nodes };
+    },
+    // Last: windows restore the previous scenes' editors, and those are of other nodes.
+    async show(page, ui) {
+      await ui.treeRow(page, 'workstation').click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Migrate to' }).first().click();
+      await answer(page, 'mini', { row: 'mini' });
+      await answer(page, ''); // state dir: the target's configured one
+      await answer(page, '18999');
+      await answer(page, 'Generate', { row: 'Generate a new gateway token' });
+      await page.locator('.monaco-dialog-box', { hasText: 'Apply this plan' }).waitFor({ timeout: 60_000 });
+      await page.locator('.editor-group-container .tab', { hasText: 'Migration preview' }).first().waitFor({ timeout: 15_000 });
     },
   },
 ];

@@ -10,6 +10,17 @@ import { reportResult } from './restore-backup';
 import { showError } from './show-error';
 
 /**
+ * The four answers of the flow, for callers that already know them (tests, keybindings with args):
+ * the questions are then skipped, the preview and the confirmation are not.
+ */
+export interface MigrateAnswers {
+  to: string;
+  stateDir?: string;
+  port?: number;
+  newToken?: boolean;
+}
+
+/**
  * Migrate a node's setup to another registered node: a fresh backup of the source (which is never
  * changed), paths/port/token adapted for the target, the adapted openclaw.json shown as a diff
  * against the source's (and the target's current one) before anything is applied, and the target
@@ -17,7 +28,7 @@ import { showError } from './show-error';
  */
 export function registerMigrateNode(context: vscode.ExtensionContext, deps: CommandDeps, contents: PlanContentProvider): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('openclaw.migrateNode', async (item?: TreeNode) => {
+    vscode.commands.registerCommand('openclaw.migrateNode', async (item?: TreeNode, preset?: MigrateAnswers) => {
       try {
         const fromId = item?.kind === 'node' ? item.node.id : undefined;
         if (!fromId) {
@@ -29,19 +40,21 @@ export function registerMigrateNode(context: vscode.ExtensionContext, deps: Comm
           void vscode.window.showInformationMessage(vscode.l10n.t('Add the target machine as a node first (Add Node…), then migrate to it.'));
           return;
         }
-        const target = await vscode.window.showQuickPick(
-          others.map((n) => ({ label: n.id, description: `${n.user ? n.user + '@' : ''}${n.host}${n.port ? ':' + n.port : ''}` })),
-          { title: vscode.l10n.t('Migrate {0} to which node? (1/4)', fromId) },
-        );
+        const target = preset?.to
+          ? others.map((n) => ({ label: n.id })).find((n) => n.label === preset.to)
+          : await vscode.window.showQuickPick(
+              others.map((n) => ({ label: n.id, description: `${n.user ? n.user + '@' : ''}${n.host}${n.port ? ':' + n.port : ''}` })),
+              { title: vscode.l10n.t('Migrate {0} to which node? (1/4)', fromId) },
+            );
         if (!target) return;
-        const stateDir = await vscode.window.showInputBox({
+        const stateDir = preset ? preset.stateDir ?? '' : await vscode.window.showInputBox({
           title: vscode.l10n.t('State dir on {0} (2/4)', target.label),
           prompt: vscode.l10n.t('Leave empty to use the target’s current OpenClaw state dir. "~/" is the target user’s home.'),
           placeHolder: '~/.openclaw',
           ignoreFocusOut: true,
         });
         if (stateDir === undefined) return;
-        const portText = await vscode.window.showInputBox({
+        const portText = preset ? (preset.port === undefined ? '' : String(preset.port)) : await vscode.window.showInputBox({
           title: vscode.l10n.t('Gateway port on {0} (3/4)', target.label),
           prompt: vscode.l10n.t('Leave empty to keep the target’s current port.'),
           placeHolder: '18789',
@@ -51,7 +64,7 @@ export function registerMigrateNode(context: vscode.ExtensionContext, deps: Comm
         if (portText === undefined) return;
         const keep = vscode.l10n.t('Keep the gateway token');
         const fresh = vscode.l10n.t('Generate a new gateway token');
-        const token = await vscode.window.showQuickPick([keep, fresh], { title: vscode.l10n.t('Gateway token (4/4)') });
+        const token = preset ? (preset.newToken ? fresh : keep) : await vscode.window.showQuickPick([keep, fresh], { title: vscode.l10n.t('Gateway token (4/4)') });
         if (!token) return;
 
         const plan = await withCancellableProgress(vscode.l10n.t('Planning the migration {0} → {1}…', fromId, target.label), async (_report, signal) =>
