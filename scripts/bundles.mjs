@@ -13,8 +13,13 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
-/** Libraries loaded lazily by the extension, each its own bundle dist/vendor/<name>.js. */
-export const VENDOR = ['ssh2', 'tar', 'diff', 'zod'];
+/**
+ * Libraries loaded lazily by the extension, each its own bundle dist/vendor/<name>.js, with how
+ * src/core/vendor.ts consumes them: `module` = the package's ES module build (its named exports),
+ * `require` = what `require()` of the package returns (its CommonJS build).
+ */
+const VENDOR_KIND = { ssh2: 'require', tar: 'module', diff: 'module', zod: 'module', json5: 'require', 'ssh-config': 'require' };
+export const VENDOR = Object.keys(VENDOR_KIND);
 
 /** Options shared by every bundle; `production`: minified, no source maps. */
 export function commonOptions(production) {
@@ -33,6 +38,7 @@ export function commonOptions(production) {
 }
 
 const vendorFilter = new RegExp(`^(${VENDOR.join('|')})$`);
+const moduleFilter = new RegExp(`^(${VENDOR.filter((n) => VENDOR_KIND[n] === 'module').join('|')})$`);
 
 /**
  * In the extension bundle, `require('<vendor>')` (from src/core/vendor.ts) loads ./vendor/<name>.js
@@ -59,7 +65,7 @@ const lazyVendor = {
 const vendorAsModule = {
   name: 'vendor-as-module',
   setup(build) {
-    build.onResolve({ filter: vendorFilter }, async (args) => {
+    build.onResolve({ filter: moduleFilter }, async (args) => {
       if (args.kind !== 'require-call') return undefined;
       const resolved = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
       return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path };
@@ -77,7 +83,7 @@ export function extensionBuilds({ outdir, production }) {
     { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(outdir, 'extension.js'), plugins: [lazyVendor] },
     ...VENDOR.map((name) => ({
       ...common,
-      stdin: { contents: `export * from ${JSON.stringify(name)};`, resolveDir: root, sourcefile: `vendor-${name}.js`, loader: 'js' },
+      stdin: { contents: VENDOR_KIND[name] === 'module' ? `export * from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, sourcefile: `vendor-${name}.js`, loader: 'js' },
       outfile: join(outdir, 'vendor', `${name}.js`),
     })),
   ];

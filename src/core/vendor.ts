@@ -1,14 +1,19 @@
 // The heavy third-party libraries, loaded on first use instead of when the bundle loads (issue 8:
-// activation ≤ 50 ms). ssh2 (crypto), tar, diff and zod are most of the bundle's bytes; importing
-// them at the top of a module would make every `require` of the extension parse and run them.
+// activation ≤ 50 ms). ssh2 (crypto), tar, diff and zod are most of the bundle's bytes (json5 and
+// ssh-config are smaller but equally unneeded before a node is contacted); importing them at the
+// top of a module would make every `require` of the extension parse and run them.
 //
 // Only types are imported statically; the values come from `require()` here. Under tsx (tests) that
 // is node_modules; the extension bundle maps each name to its own file, dist/vendor/<name>.js
 // (scripts/bundles.mjs), read only when a feature first needs it. The CLI bundle inlines them.
 import type * as Diff from 'diff';
+import type * as Json5 from 'json5';
 import type * as Ssh2 from 'ssh2';
 import type * as Tar from 'tar';
 import type * as Zod from 'zod';
+
+// ssh-config ships CJS at `require` but declares types only for its ESM entry: borrow those.
+type SshConfigLib = typeof import('ssh-config', { with: { 'resolution-mode': 'import' } });
 
 /** `load()` once, on the first call. */
 export function once<T>(load: () => T): () => T {
@@ -20,6 +25,8 @@ export const ssh2 = once(() => require('ssh2') as typeof Ssh2);
 export const tar = once(() => require('tar') as typeof Tar);
 export const diff = once(() => require('diff') as typeof Diff);
 export const zod = once(() => (require('zod') as typeof Zod).z);
+export const json5 = once(() => require('json5') as typeof Json5);
+export const sshConfig = once(() => require('ssh-config') as SshConfigLib);
 
 /**
  * A value built on first use that looks like the value itself: every property read goes to the

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import JSON5 from 'json5';
 import { OcmError, isOcmError } from '../errors';
 import type { OpOptions, Transport } from '../transport/types';
+import { json5 } from '../vendor';
 import { isRecord } from './version';
 
 /**
@@ -43,7 +43,7 @@ export interface OpenclawConfig {
 /** Parses JSON5 text; a syntax error becomes OcmError('invalidConfig') naming file, line and column. */
 export function parseJson5(text: string, path: string): unknown {
   try {
-    return JSON5.parse(text);
+    return json5().parse(text);
   } catch (e) {
     const err = e as { lineNumber?: number; columnNumber?: number; message?: string };
     const line = err.lineNumber;

@@ -1,11 +1,11 @@
-import JSON5 from 'json5';
 import { OcmError } from '../errors';
+import { json5 } from '../vendor';
 
 /** Refuses content that is not JSON5, naming line and column as JSON5 reports them. */
 export function checkJson5(content: Uint8Array, remotePath: string, nodeId: string): void {
   const text = Buffer.from(content).toString('utf8');
   try {
-    JSON5.parse(text);
+    json5().parse(text);
   } catch (e) {
     const err = e as SyntaxError & { lineNumber?: number; columnNumber?: number };
     const where = err.lineNumber !== undefined ? ` at line ${err.lineNumber}, column ${err.columnNumber}` : '';

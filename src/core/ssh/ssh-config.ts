@@ -4,14 +4,17 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { Directive, Line, Section } from 'ssh-config' with { 'resolution-mode': 'import' };
 import { OcmError } from '../errors';
 import { parseTarget } from '../registry/target';
+import { sshConfig } from '../vendor';
 
-// ssh-config ships CJS at `require` but declares types only for its ESM entry: load it with
-// require and borrow the ESM typings.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sshConfigLib = require('ssh-config') as typeof import('ssh-config', { with: { 'resolution-mode': 'import' } });
-const SSHConfig = sshConfigLib.default;
-type SSHConfig = InstanceType<typeof SSHConfig>;
-const sshGlob = sshConfigLib.glob;
+// ssh-config is loaded on first use (../vendor).
+type SSHConfig = InstanceType<ReturnType<typeof sshConfig>['default']>;
+const SSHConfig = {
+  parse: (text: string): SSHConfig => sshConfig().default.parse(text),
+  get DIRECTIVE() {
+    return sshConfig().default.DIRECTIVE;
+  },
+};
+const sshGlob: ReturnType<typeof sshConfig>['glob'] = (patterns, host) => sshConfig().glob(patterns, host);
 
 /**
  * ~/.ssh/config for the keywords this tool uses. Parsing and Host/Match evaluation are the
