@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { BackupStore, backupStoreFor } from '../core/backup';
 import { ocmHome, registryPath } from '../core/home';
 import { NodeAccess } from '../core/node-access';
 import { NodeModel } from '../core/node-model';
@@ -62,10 +63,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   watcher.onDidDelete(() => tree.refresh());
   context.subscriptions.push(watcher);
 
-  const deps: CommandDeps = { registry, tree, access, model, home, liveFs, view, monitor };
+  const backupStore = configuredBackupStore(home);
+  const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor };
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
-  registerBackupUi(context, { registry, home, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
+  registerBackupUi(context, { registry, home, store: backupStore, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
   log().info(`activated in ${(performance.now() - activationStarted).toFixed(1)} ms (ocm home ${home}, version ${String(context.extension?.packageJSON?.version ?? '?')})`);
   return deps;
 }
@@ -103,6 +105,12 @@ function watchHealth(view: vscode.TreeView<unknown>, monitor: StatusMonitor, tre
 }
 
 export type ExtensionApi = CommandDeps;
+
+/** `openclaw.backup.folder`, else what the CLI uses (`$OCM_BACKUP_DIR`, else `<home>/backups`). */
+function configuredBackupStore(home: string): BackupStore {
+  const folder = vscode.workspace.getConfiguration('openclaw').get<string>('backup.folder')?.trim();
+  return folder ? new BackupStore(folder) : backupStoreFor({ ...process.env, OCM_HOME: home });
+}
 
 function configuredHome(): string {
   const setting = vscode.workspace.getConfiguration('openclaw').get<string>('home');

@@ -18,8 +18,10 @@ export type { NodeConnector } from './run-backup';
 
 export interface BackupUiOptions {
   registry: NodeRegistry;
-  /** The ocm home (backups live in `<home>/backups`). */
+  /** The ocm home. */
   home: string;
+  /** Where backups live (the `openclaw.backup.folder` setting, `$OCM_BACKUP_DIR` or `<home>/backups`). */
+  store: BackupStore;
   /** The Nodes tree: shows the contributor's groups and refreshes them when backups change. */
   tree: { setBackups(backups: BackupsTreeContributor): vscode.Disposable };
   /**
@@ -36,7 +38,7 @@ export interface BackupUi extends BackupUiDeps {
 
 /** Registers everything about backups: tree group, openclaw-backup:// provider, commands, scheduler. */
 export function registerBackupUi(context: vscode.ExtensionContext, options: BackupUiOptions): BackupUi {
-  const catalog = new BackupCatalog(BackupStore.forHome(options.home));
+  const catalog = new BackupCatalog(options.store);
   const backupsTree = new BackupsTreeContributor(catalog);
   context.subscriptions.push(backupsTree, options.tree.setBackups(backupsTree));
   const fileSystem = BackupFileSystemProvider.register(context, catalog);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { BackupStore } from '../../core/backup';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
 import type { NodeRegistry } from '../../core/registry';
@@ -25,6 +26,8 @@ export interface CommandDeps {
   access: NodeAccess;
   model: NodeModel;
   home: string;
+  /** The backup store every backup, restore and migrate uses. */
+  backupStore: BackupStore;
   liveFs: OpenclawFileSystemProvider;
   view: vscode.TreeView<TreeNode>;
   monitor: StatusMonitor;

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { BackupStore } from '../../core/backup';
 import { applyMigration, planMigration, redactedPlan, type MigrationPlan } from '../../core/operations/migrate';
 import type { PlanContentProvider } from '../fs/plan-content';
 import { confirmPlan } from '../operations/preview';
@@ -88,7 +87,7 @@ export function registerMigrateNode(context: vscode.ExtensionContext, deps: Comm
           applyMigration(plan, {
             from: { node: await deps.access.node(fromId), transport: await deps.access.transport(fromId) },
             to: { node: await deps.access.node(target.label), transport: await deps.access.transport(target.label) },
-            store: BackupStore.forHome(deps.home),
+            store: deps.backupStore,
             registry: deps.registry,
             signal,
             onProgress: (p) => {

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { BackupStore } from '../../core/backup';
 import { applyRestore, planRestore, type ApplyResult, type RestoreScope } from '../../core/operations';
 import { locateOpenclaw } from '../../core/openclaw';
 import type { PlanContentProvider } from '../fs/plan-content';
@@ -51,7 +50,7 @@ async function pickScope(deps: CommandDeps, nodeId: string): Promise<RestoreScop
 }
 
 async function restore(deps: CommandDeps, contents: PlanContentProvider, nodeId: string, backupId: string, scope: RestoreScope): Promise<ApplyResult | undefined> {
-  const store = BackupStore.forHome(deps.home);
+  const store = deps.backupStore;
   const planned = await withCancellableProgress(vscode.l10n.t('Comparing the backup with node {0}…', nodeId), async (_report, signal) => {
     const index = await store.resolve(`${nodeId}/${backupId}`);
     const transport = await deps.access.transport(nodeId);
