@@ -135,6 +135,7 @@ async function main() {
   writeFileSync(join(workspace, 'README.md'), '# Scratch workspace for the OpenClaw Manager extension tests\n');
 
   let server;
+  let localeServer;
   let browser;
   let cleaned = false;
   const cleanup = async () => {
@@ -146,6 +147,7 @@ async function main() {
       writeFileSync(serverLogFile, server.output());
     }
     await server?.stop();
+    await localeServer?.stop();
     rmSync(work, { recursive: true, force: true });
     rmSync(testsOut, { recursive: true, force: true });
   };
@@ -175,15 +177,16 @@ async function main() {
     const { launchChromium, newWorkbenchPage, openWorkbench, runTestPayload } = await import('../test/support/vscode/workbench.mjs');
     step = Date.now();
     const verbose = process.env.OCM_VSCODE_TEST_VERBOSE === '1';
+    const serverEnv = {
+      OCM_HOME: ocmHome,
+      OCM_FIXTURES_DIR: join(root, 'test', 'fixtures', 'openclaw'),
+      OCM_TEST_OPENCLAW: process.env.OCM_TEST_OPENCLAW,
+      ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}),
+    };
     server = await startCodeServer({
       workspace,
       stateDir: join(work, 'code-server'),
-      env: {
-        OCM_HOME: ocmHome,
-        OCM_FIXTURES_DIR: join(root, 'test', 'fixtures', 'openclaw'),
-        OCM_TEST_OPENCLAW: process.env.OCM_TEST_OPENCLAW,
-        ...(options.grep ? { OCM_TEST_GREP: options.grep } : {}),
-      },
+      env: serverEnv,
       onOutput: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
     });
     browser = await launchChromium();
@@ -221,6 +224,11 @@ async function main() {
       if (chosen.length === 0) problems.push(`no screenshot scene matches "${options.grep}"`);
       else console.log('\n  screenshots');
       for (const scene of chosen) {
+        // Scenes in another display language run on a second code-server started in it.
+        if (scene.locale && !localeServer) {
+          localeServer = await startCodeServer({ workspace, stateDir: join(work, `code-server-${scene.locale}`), env: serverEnv, locale: scene.locale });
+        }
+        const sceneServer = scene.locale ? localeServer : server;
         step = Date.now();
         const file = join(screenshotsDir, `${scene.name}.png`);
         // A fresh window and extension host per scene, on the scene's registry.
@@ -231,7 +239,7 @@ async function main() {
           // scene must not start with the previous scene's (possibly dirty) ones.
           const folder = join(work, 'scenes', scene.name, 'workspace');
           mkdirSync(folder, { recursive: true });
-          await openWorkbench(page, server.workbenchUrl({ folder, extensionDevelopmentPath: root }));
+          await openWorkbench(page, sceneServer.workbenchUrl({ folder, extensionDevelopmentPath: root }));
           await ui.openViewContainer(page, VIEW_CONTAINER_TITLE);
           await scene.show(page, ui);
           await ui.screenshotWorkbench(page, file);

@@ -6,6 +6,9 @@
 //   readme-tree-memory   the Nodes tree expanded to an agent, its MEMORY.md open in an editor
 //   readme-conflict      the safe-save conflict dialog: the agent rewrote MEMORY.md after it was opened
 //   readme-walkthrough   the Get Started walkthrough on its first step (what a node is, Add Node)
+//   readme-japanese      the same tree and file with VS Code's display language set to Japanese: the
+//                        extension's view, commands and context menu in Japanese (a check that
+//                        package.nls.ja.json and the l10n bundle load in a real workbench)
 //   readme-migrate       "Migrate to…" from the context menu: the adapted openclaw.json as a diff
 //                        against the source's, with the confirmation (real OpenClaw 2026.9.6, two
 //                        nodes on this machine; nothing is applied)
@@ -66,6 +69,8 @@ async function openMemory(page, ui) {
   await page.locator('.editor-group-container .view-lines', { hasText: 'Staging gateway' }).first().waitFor({ timeout: 30_000 });
 }
 
+const ja = JSON.parse(readFileSync(new URL('../../package.nls.ja.json', import.meta.url), 'utf8'));
+
 const scenes = {};
 const stateFor = (name) => (scenes[name] ??= stateDir(name));
 
@@ -115,6 +120,20 @@ export const readmeScenes = [
       writeFileSync(file, readFileSync(file, 'utf8').replace('short answers', 'brief answers'));
       await page.keyboard.press('Control+S');
       await page.locator('.monaco-dialog-box', { hasText: 'changed on node' }).waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    name: 'readme-japanese',
+    locale: 'ja',
+    get registry() {
+      return localRegistry(stateFor('ja'));
+    },
+    async show(page, ui) {
+      await page.locator('.sidebar .pane-header, .sidebar .composite.title', { hasText: ja['view.nodes.name'] }).first().waitFor({ timeout: 30_000 });
+      await openMemory(page, ui);
+      await ui.treeRow(page, 'studio').click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: ja['command.backupNode'] }).first().waitFor({ timeout: 15_000 });
+      await page.locator('.context-view .action-label', { hasText: ja['command.restartGateway'] }).first().waitFor({ timeout: 15_000 });
     },
   },
   {

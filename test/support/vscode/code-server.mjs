@@ -53,6 +53,7 @@ export async function freePort() {
  * @param {string} [options.extensionsDir]  extensions folder (default: inside stateDir)
  * @param {number} [options.port]           default: a free port
  * @param {(line: string) => void} [options.onOutput]  code-server's own log lines (default: dropped)
+ * @param {string} [options.locale]         display language, e.g. "ja" (see installDisplayLanguage)
  */
 export async function startCodeServer(options) {
   const tools = await ensureCodeServer();
@@ -69,6 +70,7 @@ export async function startCodeServer(options) {
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
   writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_USER_SETTINGS, ...options.userSettings }, null, 2) + '\n');
 
+  if (options.locale) installDisplayLanguage(options.locale, dirs);
   const port = options.port ?? (await freePort());
   const args = [
     tools.entry,
@@ -83,6 +85,7 @@ export async function startCodeServer(options) {
     '--vscode-option', 'enable-smoke-test-driver',
     '--user-data-dir', dirs.userData,
     '--extensions-dir', dirs.extensions,
+    ...(options.locale ? ['--locale', options.locale] : []),
     options.workspace,
   ];
   const env = {
@@ -146,6 +149,36 @@ export async function startCodeServer(options) {
       return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     },
   };
+}
+
+/**
+ * VS Code switches its display language (and so `vscode.env.language`, which picks an extension's
+ * package.nls.<lang>.json and l10n/bundle.l10n.<lang>.json) only when a language pack for it is
+ * installed. The real packs come from the Marketplace, which offline test machines cannot reach, so
+ * this installs a test-only pack with no translations of its own: VS Code's own UI stays English,
+ * every string of the extension under test appears in that language. code-server reads installed
+ * packs from languagepacks.json in its user data dir (written when a pack is installed from the UI).
+ */
+function installDisplayLanguage(locale, dirs) {
+  const id = `ocm-test.display-language-${locale}`;
+  const packDir = join(dirs.extensions, `${id}-0.0.1`);
+  const translations = join(packDir, 'translations', 'main.i18n.json');
+  mkdirSync(join(packDir, 'translations'), { recursive: true });
+  writeFileSync(
+    join(packDir, 'package.json'),
+    JSON.stringify({
+      name: `display-language-${locale}`,
+      publisher: 'ocm-test',
+      version: '0.0.1',
+      engines: { vscode: '*' },
+      contributes: { localizations: [{ languageId: locale, languageName: locale, translations: [{ id: 'vscode', path: './translations/main.i18n.json' }] }] },
+    }),
+  );
+  writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  writeFileSync(
+    join(dirs.userData, 'languagepacks.json'),
+    JSON.stringify({ [locale]: { hash: `ocm-test-${locale}`, extensions: [{ extensionIdentifier: { id }, version: '0.0.1' }], translations: { vscode: translations }, label: locale } }),
+  );
 }
 
 async function waitForHealth(base, hasExited, timeoutMs) {
