@@ -12,31 +12,11 @@ import { cancelledError, channelError, connectionLostError, timeoutError } from 
 import type { SshPool } from './pool';
 import { guard, type GuardContext } from './sftp-guard';
 import { readToEnd, writeAll } from './sftp-io';
+import { BoundedBuffer } from '../transport/bounded-buffer';
 
 const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 const STREAM_STDERR_BYTES = 1024 * 1024;
 
-/** Collects at most `limit` bytes; remembers that more came. */
-class BoundedBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-  constructor(private readonly limit: number) {}
-  push(chunk: Buffer): void {
-    const room = this.limit - this.size;
-    if (room <= 0) {
-      this.truncated = true;
-      return;
-    }
-    if (chunk.length > room) this.truncated = true;
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(part);
-    this.size += part.length;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
 
 function fileType(mode: number): FileStat['type'] {
   switch (mode & 0o170000) {

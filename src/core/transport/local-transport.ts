@@ -7,6 +7,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OcmError, type OcmErrorKind } from '../errors';
 import { envPrefix } from './shell-quote';
+import { BoundedBuffer } from './bounded-buffer';
 import type {
   DirEntry,
   ExecOptions,
@@ -496,27 +497,3 @@ function watchProcess(child: ChildProcess, limits: { timeoutMs: number; signal: 
   };
 }
 
-/** Collects output up to a byte limit, dropping (and remembering) the rest. */
-class BoundedBuffer {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-
-  constructor(private readonly limit: number) {}
-
-  push(chunk: Buffer): void {
-    const room = this.limit - this.size;
-    if (room <= 0) {
-      this.truncated = true;
-      return;
-    }
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (part !== chunk) this.truncated = true;
-    this.chunks.push(part);
-    this.size += part.length;
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
