@@ -129,12 +129,12 @@ else
 fi
 kv config "$cfg"; kv config_source "$csrc"
 sup=unmanaged; unit=""
-for u in "$HOME"/.config/systemd/user/openclaw-gateway*.service /etc/systemd/system/openclaw-gateway*.service; do
+# OpenClaw's service names: openclaw-gateway[-<profile>].service, LaunchAgent ai.openclaw.gateway / ai.openclaw.<profile>.
+case "$profile" in ""|default|Default|DEFAULT) sname=openclaw-gateway; lname=ai.openclaw.gateway ;; *) sname="openclaw-gateway-$profile"; lname="ai.openclaw.$profile" ;; esac
+for u in "$HOME/.config/systemd/user/$sname.service" "/etc/systemd/system/$sname.service"; do
   [ -f "$u" ] && { sup=systemd; unit=$u; break; }
 done
-if [ "$sup" = unmanaged ]; then
-  for u in "$HOME"/Library/LaunchAgents/ai.openclaw.gateway*.plist; do [ -f "$u" ] && { sup=launchd; unit=$u; break; }; done
-fi
+if [ "$sup" = unmanaged ] && [ -f "$HOME/Library/LaunchAgents/$lname.plist" ]; then sup=launchd; unit="$HOME/Library/LaunchAgents/$lname.plist"; fi
 kv supervisor "$sup"; [ -n "$unit" ] && kv supervisor_unit "$unit"
 if [ -f "$cfg" ]; then
   if [ -r "$cfg" ]; then

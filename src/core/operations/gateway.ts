@@ -21,6 +21,23 @@ export interface GatewayTarget {
 /** `systemctl --user` over SSH needs the user's runtime dir (lingering sessions have one). */
 const XDG = 'export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"; ';
 
+/** A unit installed by an administrator or a package (OpenClaw itself only installs user units). */
+function isSystemUnit(location: OpenclawLocation): boolean {
+  return /^\/(etc|usr\/lib|lib)\/systemd\/system\//.test(location.supervisorUnit ?? '');
+}
+
+/** `systemctl --user` (with the runtime dir) for a user unit, plain `systemctl` for a system unit. */
+function systemctl(location: OpenclawLocation): string {
+  return isSystemUnit(location) ? 'systemctl' : 'systemctl --user';
+}
+
+/** What to check when `systemctl` fails: lingering (user unit over SSH) or privileges (system unit). */
+function systemdHint(location: OpenclawLocation, name: string): string {
+  return isSystemUnit(location)
+    ? ` ${location.supervisorUnit} is a system unit: it needs root (connect as root, or as a user allowed to manage it). Check "systemctl status ${name}" on the node.`
+    : ` Check "systemctl --user status ${name}" on the node. Over SSH a user unit needs lingering: "sudo loginctl enable-linger $USER" on the node.`;
+}
+
 /** Shell command line running the node's `openclaw` with OpenClaw's environment. */
 export function openclawCommand(location: OpenclawLocation, args: readonly string[]): string {
   if (!location.bin) {
@@ -118,8 +135,9 @@ export async function stopGateway(t: GatewayTarget, options: { graceMs?: number;
   const sig = options.signal ? { signal: options.signal } : {};
   const name = supervisorName(t.location);
   if (t.location.supervisor === 'systemd' && name) {
-    const r = await t.transport.exec(`${XDG}systemctl --user ${options.force ? 'kill -s KILL' : 'stop'} ${shellQuote(name)}${options.force ? ` ; systemctl --user stop ${shellQuote(name)}` : ''}`, { timeoutMs: 120_000, ...sig });
-    if (r.exitCode !== 0) throw new OcmError('failed', `systemctl --user stop ${name} failed on ${t.node.id}: ${r.stderr.trim().slice(0, 400)} Check "systemctl --user status ${name}" on the node (lingering enabled?).`, { nodeId: t.node.id });
+    const sc = systemctl(t.location);
+    const r = await t.transport.exec(`${XDG}${sc} ${options.force ? 'kill -s KILL' : 'stop'} ${shellQuote(name)}${options.force ? ` ; ${sc} stop ${shellQuote(name)}` : ''}`, { timeoutMs: 120_000, ...sig });
+    if (r.exitCode !== 0) throw new OcmError('failed', `${sc} stop ${name} failed on ${t.node.id}: ${r.stderr.trim().slice(0, 400)}${systemdHint(t.location, name)}`, { nodeId: t.node.id });
     await waitPortFree(t, options.graceMs ?? 30_000);
     return { wasRunning, pids: [], method: 'systemd' };
   }
@@ -180,7 +198,7 @@ export async function startGateway(t: GatewayTarget, options: { signal?: AbortSi
   let command: string;
   if (t.location.supervisor === 'systemd' && name) {
     method = 'systemd';
-    command = `${XDG}systemctl --user start ${shellQuote(name)}`;
+    command = `${XDG}${systemctl(t.location)} start ${shellQuote(name)}`;
   } else if (t.location.supervisor === 'launchd' && name && t.location.supervisorUnit) {
     method = 'launchd';
     command = `launchctl bootstrap "gui/$(id -u)" ${shellQuote(t.location.supervisorUnit)} 2>/dev/null; launchctl kickstart "gui/$(id -u)/"${shellQuote(name)}`;
@@ -194,7 +212,7 @@ export async function startGateway(t: GatewayTarget, options: { signal?: AbortSi
   }
   const r = await t.transport.exec(command, { timeoutMs: 120_000, ...sig });
   if (r.exitCode !== 0) {
-    throw new OcmError('failed', `Starting the gateway on ${t.node.id} failed (${method}, exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 400)}${method === 'startCommand' ? ' Check the node\'s start command (ocm add --start-command).' : ''}`, { nodeId: t.node.id, method });
+    throw new OcmError('failed', `Starting the gateway on ${t.node.id} failed (${method}, exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 400)}${method === 'startCommand' ? ' Check the node\'s start command (ocm add --start-command).' : ''}${method === 'systemd' && name ? systemdHint(t.location, name) : ''}`, { nodeId: t.node.id, method });
   }
   return { method, command, ...(method === 'default' ? { logPath: gatewayLogPath(t.location) } : {}) };
 }
