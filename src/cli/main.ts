@@ -10,18 +10,25 @@ import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
+import { configureHelpL10n } from './help-l10n';
+import { errorText, l10n, localeFromEnv, withLocale } from './l10n';
 
 /**
  * `ocm`: the command-line twin of the extension. Exit codes: 0 ok, 1 failure, 2 usage.
  * Each verb lives in src/cli/commands/; this file wires them and maps errors to exit codes.
  */
-export async function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
+export function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
+  // Help, tables and messages follow the command's locale (LC_ALL / LC_MESSAGES / LANG, or OCM_LANG).
+  return withLocale(localeFromEnv(ctx.env), () => run(argv, ctx));
+}
+
+async function run(argv: string[], ctx: CliContext): Promise<number> {
   const program = new Command('ocm')
-    .description('OpenClaw Manager: manage OpenClaw gateways on many machines over SSH')
-    .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run "ocm --help" for usage)')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
+    .description(l10n.t('OpenClaw Manager: manage OpenClaw gateways on many machines over SSH'))
+    .version(VERSION, '-V, --version', l10n.t('output the version number'))
+    .showHelpAfterError(l10n.t('(run "ocm --help" for usage)'))
+    .exitOverride();
+  configureHelpL10n(program, ctx);
 
   registerRegistryCommands(program, ctx);
   registerBackupCommands(program, ctx);
@@ -44,7 +51,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
     }
     const err = toOcmError(e);
     if (ctx.json) ctx.out(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2) + '\n');
-    else ctx.err(`ocm: ${err.message}\n`);
+    else ctx.err(l10n.t('ocm: {0}', errorText(err)) + '\n');
     return err.kind === 'invalidInput' && err.details.usage ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
@@ -65,7 +72,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`ocm: ${e instanceof OcmError ? e.message : String(e)}\n`);
+      process.stderr.write(l10n.t('ocm: {0}', e instanceof OcmError ? errorText(e) : String(e)) + '\n');
       process.exit(EXIT_FAILURE);
     },
   );

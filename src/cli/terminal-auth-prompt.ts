@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import type { AuthPrompt } from '../core/ssh/connect-target';
+import { l10n } from './l10n';
 
 /**
  * The CLI's AuthPrompt: asks on the controlling terminal (/dev/tty) with echo off, so it works
@@ -10,8 +11,8 @@ import type { AuthPrompt } from '../core/ssh/connect-target';
 export function terminalAuthPrompt(options: { ttyPath?: string; timeoutMs?: number } = {}): AuthPrompt {
   const ask = (question: string, echo: boolean): Promise<string | undefined> => readFromTty(options.ttyPath ?? '/dev/tty', question, echo, options.timeoutMs ?? 120_000);
   return {
-    password: (r) => ask(`Password for ${r.username}@${r.host} (node ${r.nodeId}): `, false),
-    passphrase: (r) => ask(`Passphrase for key ${r.keyPath} (node ${r.nodeId}): `, false),
+    password: (r) => ask(l10n.t('Password for {0}@{1} (node {2}): ', r.username, r.host, r.nodeId), false),
+    passphrase: (r) => ask(l10n.t('Passphrase for key {0} (node {1}): ', r.keyPath, r.nodeId), false),
     async keyboardInteractive(r) {
       const answers: string[] = [];
       const header = [r.name, r.instructions].filter((s) => s && s.trim() !== '').join('\n');

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 /**
- * Every UI string exists in English and Japanese: runtime strings (`l10n.t('...')`) must have a
- * Japanese entry in l10n/bundle.l10n.ja.json, and every `%key%` in package.json must be in both
- * package.nls.json and package.nls.ja.json. A new string without its translation fails the build.
+ * Every UI string exists in English and Japanese: runtime strings (`l10n.t('...')`, in the
+ * extension through vscode.l10n and in the CLI through src/cli/l10n.ts, which also has
+ * `l10n.both('...')`) must have a Japanese entry in l10n/bundle.l10n.ja.json, and every `%key%` in
+ * package.json must be in both package.nls.json and package.nls.ja.json. A new string without its
+ * translation fails the build.
  */
 const root = join(__dirname, '..', '..');
 
@@ -20,11 +22,11 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** First arguments of l10n.t(...) calls, as written (single, double or back quotes without ${}). */
+/** First arguments of l10n.t(...) / l10n.both(...) calls, as written (single, double or back quotes without ${}). */
 export function runtimeStrings(source: string): { strings: string[]; nonLiteral: number } {
   const strings: string[] = [];
   let nonLiteral = 0;
-  const call = /\bl10n\.t\(\s*/g;
+  const call = /\bl10n\.(?:t|both)\(\s*/g;
   let m: RegExpExecArray | null;
   while ((m = call.exec(source))) {
     const rest = source.slice(m.index + m[0].length);
@@ -36,6 +38,32 @@ export function runtimeStrings(source: string): { strings: string[]; nonLiteral:
     strings.push(unescape(lit[2]!));
   }
   return { strings, nonLiteral };
+}
+
+/** Two English words in a row, or a label ("Plan: "), outside `${...}`: text a person reads. */
+function hasWords(literal: string): boolean {
+  return /[A-Za-z]{2,}[ ,:;'-]+[A-Za-z]{2,}|[A-Za-z]{3,}:(?:\s|$)/.test(literal.replace(/\$\{[^}]*\}/g, ' '));
+}
+
+/**
+ * Literal English text in CLI sources that does not go through l10n: commander descriptions and
+ * help texts, lines written with ctx.out/ctx.err or pushed into output lines, and OcmErrors the
+ * CLI raises itself (those use cliError(kind, l10n.both(...))). A heuristic for the usual shapes.
+ */
+export function untranslatedCliText(source: string): string[] {
+  const lit = String.raw`(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|\`(?:\\.|[^\`\\])*\`)`;
+  const patterns = [
+    new RegExp(String.raw`\.(?:description|summary)\(\s*(${lit})`, 'g'),
+    new RegExp(String.raw`\.(?:option|requiredOption|argument)\(\s*${lit}\s*,\s*(${lit})`, 'g'),
+    new RegExp(String.raw`\.addHelpText\(\s*${lit}\s*,\s*(${lit})`, 'g'),
+    new RegExp(String.raw`\b(?:ctx\.out|ctx\.err|lines\.push|process\.stderr\.write)\(\s*(${lit})`, 'g'),
+    new RegExp(String.raw`new OcmError\(\s*${lit}\s*,\s*(${lit})`, 'g'),
+  ];
+  const found: string[] = [];
+  for (const pattern of patterns) {
+    for (const m of source.matchAll(pattern)) if (hasWords(m[1]!.slice(1, -1))) found.push(m[1]!);
+  }
+  return found;
 }
 
 function unescape(s: string): string {
@@ -75,6 +103,36 @@ describe('l10n coverage', () => {
         .map((c) => c.command);
       assert.deepEqual(untitled, [], `commands without a title in ${file}`);
     }
+  });
+
+  it('the CLI shows no English text that bypasses l10n (help texts, output lines, its own errors)', () => {
+    const offenders: string[] = [];
+    for (const file of sourceFiles(join(root, 'src', 'cli'))) {
+      const rel = file.slice(root.length + 1);
+      for (const found of untranslatedCliText(readFileSync(file, 'utf8'))) offenders.push(`${rel}: ${found}`);
+    }
+    assert.deepEqual(offenders, [], 'wrap these in l10n.t(...) (or l10n.both(...) with cliError for errors) and add the Japanese to l10n/bundle.l10n.ja.json');
+    // The CLI really goes through the shared bundle (a rename of its t() would silently skip the check above).
+    const cliStrings = sourceFiles(join(root, 'src', 'cli')).flatMap((f) => runtimeStrings(readFileSync(f, 'utf8')).strings);
+    assert.ok(cliStrings.length > 200, `only ${cliStrings.length} l10n strings found in src/cli`);
+  });
+
+  it('flags untranslated CLI text', () => {
+    const src = [
+      `.description('list registered nodes')`,
+      `.option('--json', 'print JSON')`,
+      `.argument('<id>', 'node id')`,
+      `ctx.out(\`Added node \${id}.\\n\`)`,
+      `ctx.err('warning: disk full\\n')`,
+      `throw new OcmError('invalidInput', \`Give node ids or --all\`)`,
+      `lines.push(\`Plan: \${x}\`)`,
+      // fine: translated, data only, or no words
+      `.description(l10n.t('list registered nodes'))`,
+      `.option('--engine <engine>', 'auto | openclaw | ocm', 'auto')`,
+      `ctx.err(\`\${nodeId}: \${p.description}\\n\`)`,
+      `lines.push(\`  \${tag}  \${f.path}\`)`,
+    ].join('\n');
+    assert.equal(untranslatedCliText(src).length, 7);
   });
 
   it('finds literal strings and flags non-literal calls', () => {

@@ -7,6 +7,7 @@ import type { Transport } from '../../core/transport/types';
 import { addAgent, listAgentFiles, listNodeAgents, locateOpenclaw, removeAgent, type AgentFiles, type AgentInfo, type NodeAgents } from '../../core/openclaw';
 import { printJson, type CliContext } from '../context';
 import { withNodeTransport } from '../node-connection';
+import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
 
 interface AgentsOptions {
@@ -29,19 +30,19 @@ function withNode<T>(ctx: CliContext, nodeId: string, acceptNew: boolean, work: 
 export function registerAgentsCommands(program: Command, ctx: CliContext): void {
   const agents = program
     .command('agents')
-    .description("list a node's OpenClaw agents (workspace, agent dir, default) as `openclaw agents list` sees them")
-    .argument('<id>', 'node id')
-    .option('--json', 'print {"node","openclaw":{installed,version,bin,stateDir,configPath,gatewayPort,supervisor},"source","agents":[...]}')
-    .option('--fast', 'answer from openclaw.json only, without running `openclaw agents list --json` on the node (milliseconds instead of seconds)')
-    .option('--files', "also list each agent's workspace files and memory notes")
-    .option('--accept-new', 'trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")')
+    .description(l10n.t("list a node's OpenClaw agents (workspace, agent dir, default) as `openclaw agents list` sees them"))
+    .argument('<id>', l10n.t('node id'))
+    .option('--json', l10n.t('print {"node","openclaw":{installed,version,bin,stateDir,configPath,gatewayPort,supervisor},"source","agents":[...]}'))
+    .option('--fast', l10n.t('answer from openclaw.json only, without running `openclaw agents list --json` on the node (milliseconds instead of seconds)'))
+    .option('--files', l10n.t("also list each agent's workspace files and memory notes"))
+    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")'))
     .action(async (id: string, opts: AgentsOptions) => {
       ctx.json = Boolean(opts.json);
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const result = await listNodeAgents(transport, node, { confirm: !opts.fast });
         const { location } = result;
         if (!location.installed && !location.stateDirExists && !location.configExists) {
-          throw new OcmError('notFound', location.reason ?? `OpenClaw was not found on node ${id}.`, { nodeId: id, installed: false });
+          throw location.reason ? new OcmError('notFound', location.reason, { nodeId: id, installed: false }) : cliError('notFound', l10n.both('OpenClaw was not found on node {0}.', id), { nodeId: id, installed: false });
         }
         const files = opts.files ? await Promise.all(result.agents.map((a) => listAgentFiles(transport, a.workspace))) : undefined;
         if (opts.json) return printJson(ctx, toJson(id, result, files));
@@ -51,13 +52,13 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
 
   agents
     .command('add')
-    .description("add an agent to a node with the node's `openclaw agents add --non-interactive`")
-    .argument('<id>', 'node id')
-    .argument('<agent>', 'new agent id (lower-case letters, digits, "-", "_")')
-    .option('--workspace <dir>', 'workspace on the node (default: where OpenClaw puts it: <state>/workspace-<agent> or <agents.defaults.workspace>/<agent>)')
-    .option('--model <id>', 'model id for the agent')
-    .option('--json', 'print {"ok":true,"node","agent":{id,workspace,agentDir},"durationMs"}')
-    .option('--accept-new', 'trust an unknown SSH host key on first contact')
+    .description(l10n.t("add an agent to a node with the node's `openclaw agents add --non-interactive`"))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<agent>', l10n.t('new agent id (lower-case letters, digits, "-", "_")'))
+    .option('--workspace <dir>', l10n.t('workspace on the node (default: where OpenClaw puts it: <state>/workspace-<agent> or <agents.defaults.workspace>/<agent>)'))
+    .option('--model <id>', l10n.t('model id for the agent'))
+    .option('--json', l10n.t('print {"ok":true,"node","agent":{id,workspace,agentDir},"durationMs"}'))
+    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
     .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
       // --json / --accept-new after the subcommand are parsed by `agents` too: read both levels.
       const opts = cmd.optsWithGlobals<{ workspace?: string; model?: string; json?: boolean; acceptNew?: boolean }>();
@@ -66,29 +67,29 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
         const located = await locateOpenclaw(transport, node);
         const r = await addAgent(transport, located, { id: agentId, ...(opts.workspace ? { workspace: opts.workspace } : {}), ...(opts.model ? { model: opts.model } : {}) });
         if (opts.json) return printJson(ctx, { ok: true, node: id, agent: { id: r.agentId, workspace: r.workspace, agentDir: r.agentDir }, durationMs: r.durationMs });
-        ctx.out(`Added agent ${r.agentId} to node ${id} (workspace ${r.workspace}).\n`);
+        ctx.out(l10n.t('Added agent {0} to node {1} (workspace {2}).', r.agentId, id, r.workspace) + '\n');
       });
     });
 
   agents
     .command('remove')
-    .description("remove an agent (OpenClaw deletes its workspace and state): archives both locally first")
-    .argument('<id>', 'node id')
-    .argument('<agent>', 'agent id')
-    .option('--yes', 'really remove (required: the CLI does not prompt)')
-    .option('--json', 'print {"ok":true,"node","agent","backupPath","backupBytes","durationMs"}')
-    .option('--accept-new', 'trust an unknown SSH host key on first contact')
+    .description(l10n.t('remove an agent (OpenClaw deletes its workspace and state): archives both locally first'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<agent>', l10n.t('agent id'))
+    .option('--yes', l10n.t('really remove (required: the CLI does not prompt)'))
+    .option('--json', l10n.t('print {"ok":true,"node","agent","backupPath","backupBytes","durationMs"}'))
+    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
     .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ yes?: boolean; json?: boolean; acceptNew?: boolean }>();
       ctx.json = Boolean(opts.json);
       if (!opts.yes) {
-        throw new OcmError('invalidInput', `Removing agent ${agentId} deletes its workspace and state on node ${id} (an archive is kept locally). Add --yes to do it.`, { usage: true });
+        throw cliError('invalidInput', l10n.both('Removing agent {0} deletes its workspace and state on node {1} (an archive is kept locally). Add --yes to do it.', agentId, id), { usage: true });
       }
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const located = await locateOpenclaw(transport, node);
         const r = await removeAgent(transport, located, { id: agentId, backupDir: join(ocmHome(ctx.env), 'agent-backups') });
         if (opts.json) return printJson(ctx, { ok: true, node: id, agent: r.agentId, backupPath: r.backupPath, backupBytes: r.backupBytes, durationMs: r.durationMs });
-        ctx.out(`Removed agent ${r.agentId} from node ${id}. Its workspace and state were archived in ${r.backupPath}.\n`);
+        ctx.out(l10n.t('Removed agent {0} from node {1}. Its workspace and state were archived in {2}.', r.agentId, id, r.backupPath) + '\n');
       });
     });
 }
@@ -124,22 +125,22 @@ function agentJson(a: AgentInfo): Record<string, unknown> {
 function renderText(nodeId: string, r: NodeAgents, files: AgentFiles[] | undefined): string {
   const l = r.location;
   const lines: string[] = [];
-  lines.push(`Node ${nodeId}: OpenClaw ${l.version ?? '(not found)'}, state ${l.stateDir}, gateway port ${l.gatewayPort} (${l.supervisor})`);
-  if (!l.installed && l.reason) lines.push(`Note: ${l.reason}`);
-  if (r.cliError) lines.push(`Note: not confirmed by the node's openclaw: ${r.cliError.message}`);
-  else if (r.source === 'config' && l.installed) lines.push('(from openclaw.json; run without --fast to confirm with the node\'s openclaw)');
-  if (r.corrected) lines.push(`Note: openclaw corrected the config-derived answer for: ${r.corrected.join(', ')}`);
+  lines.push(l10n.t('Node {0}: OpenClaw {1}, state {2}, gateway port {3} ({4})', nodeId, l.version ?? l10n.t('(not found)'), l.stateDir, l.gatewayPort, l.supervisor));
+  if (!l.installed && l.reason) lines.push(l10n.t('Note: {0}', l.reason));
+  if (r.cliError) lines.push(l10n.t("Note: not confirmed by the node's openclaw: {0}", r.cliError.message));
+  else if (r.source === 'config' && l.installed) lines.push(l10n.t("(from openclaw.json; run without --fast to confirm with the node's openclaw)"));
+  if (r.corrected) lines.push(l10n.t('Note: openclaw corrected the config-derived answer for: {0}', r.corrected.join(', ')));
   let out = lines.join('\n') + '\n\n';
-  if (r.agents.length === 0) return out + 'No agents.\n';
+  if (r.agents.length === 0) return out + l10n.t('No agents.') + '\n';
   out += formatTable(
-    ['ID', 'NAME', 'DEFAULT', 'WORKSPACE', 'AGENT DIR'],
-    r.agents.map((a) => [a.id, a.name ?? '-', a.isDefault ? 'yes' : '', a.workspace, a.agentDir]),
+    [l10n.t('ID'), l10n.t('NAME'), l10n.t('DEFAULT'), l10n.t('WORKSPACE'), l10n.t('AGENT DIR')],
+    r.agents.map((a) => [a.id, a.name ?? '-', a.isDefault ? l10n.t('yes') : '', a.workspace, a.agentDir]),
   );
   if (files) {
     r.agents.forEach((a, i) => {
       const f = files[i]!;
-      out += `\n${a.id}: ${f.workspaceExists ? f.files.map((x) => x.name).join(', ') || '(no known files)' : '(workspace missing)'}\n`;
-      if (f.memoryNotes.length) out += `  memory: ${f.memoryNotes.map((n) => n.name).join(', ')}\n`;
+      out += `\n${a.id}: ${f.workspaceExists ? f.files.map((x) => x.name).join(', ') || l10n.t('(no known files)') : l10n.t('(workspace missing)')}\n`;
+      if (f.memoryNotes.length) out += `  ${l10n.t('memory: {0}', f.memoryNotes.map((n) => n.name).join(', '))}\n`;
     });
   }
   return out;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { OcmError } from '../../core/errors';
 import { ocmHome } from '../../core/home';
 import { getHistoryEntry, listHistory, pruneHistory, readHistoryEntry } from '../../core/history';
 import type { NodeEntry } from '../../core/registry';
@@ -9,11 +8,12 @@ import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemot
 import type { Transport } from '../../core/transport/types';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
 import { withNodeTransport } from '../node-connection';
+import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
 
 function requireAbsolute(remotePath: string): void {
   if (!remotePath.startsWith('/')) {
-    throw new OcmError('invalidInput', `"${remotePath}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.`, { remotePath, usage: true });
+    throw cliError('invalidInput', l10n.both('"{0}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.', remotePath), { remotePath, usage: true });
   }
 }
 
@@ -31,17 +31,17 @@ function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?
   return withNodeTransport(ctx, nodeId, options, work);
 }
 
-const ACCEPT_NEW_HELP = "trust an SSH node's host key on first contact (recorded in the ocm trust store)";
+const acceptNewHelp = (): string => l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)");
 
 /** `ocm cat`, `ocm put`, `ocm history [show|restore]`: remote files with safe save and pre-edit backups. */
 export function registerFilesCommands(program: Command, ctx: CliContext): void {
   program
     .command('cat')
-    .description('print a file of a node')
-    .argument('<id>', 'node id')
-    .argument('<path>', 'absolute path on the node')
-    .option('--json', 'print {"path","sha256","mtimeMs","size","mode","content"} (use sha256 with "ocm put --expect-sha256")')
-    .option('--accept-new', ACCEPT_NEW_HELP)
+    .description(l10n.t('print a file of a node'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<path>', l10n.t('absolute path on the node'))
+    .option('--json', l10n.t('print {"path","sha256","mtimeMs","size","mode","content"} (use sha256 with "ocm put --expect-sha256")'))
+    .option('--accept-new', acceptNewHelp())
     .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
@@ -56,22 +56,22 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('put')
-    .description('save a local file over a file of a node: pre-edit backup, conflict check, config validation, atomic write')
-    .argument('<id>', 'node id')
-    .argument('<path>', 'absolute path on the node')
-    .argument('<localFile>', 'file on this machine with the new content')
-    .option('--expect-sha256 <hash>', 'sha256 of the node\'s file as you last read it (from "ocm cat --json"); the save is refused if it changed')
-    .option('--force', 'replace whatever is on the node now (it is still backed up first)')
-    .option('--json', 'print the result as JSON')
-    .option('--accept-new', ACCEPT_NEW_HELP)
+    .description(l10n.t('save a local file over a file of a node: pre-edit backup, conflict check, config validation, atomic write'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<path>', l10n.t('absolute path on the node'))
+    .argument('<localFile>', l10n.t('file on this machine with the new content'))
+    .option('--expect-sha256 <hash>', l10n.t("sha256 of the node's file as you last read it (from \"ocm cat --json\"); the save is refused if it changed"))
+    .option('--force', l10n.t('replace whatever is on the node now (it is still backed up first)'))
+    .option('--json', l10n.t('print the result as JSON'))
+    .option('--accept-new', acceptNewHelp())
     .action(async (id: string, remotePath: string, localFile: string, opts: { expectSha256?: string; force?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
       if (opts.expectSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(opts.expectSha256)) {
-        throw new OcmError('invalidInput', `--expect-sha256 must be 64 hex digits (the "sha256" printed by "ocm cat ${id} ${remotePath} --json").`, { usage: true });
+        throw cliError('invalidInput', l10n.both('--expect-sha256 must be 64 hex digits (the "sha256" printed by "ocm cat {0} {1} --json").', id, remotePath), { usage: true });
       }
       const content = await readFile(localFile).catch((e: NodeJS.ErrnoException) => {
-        throw new OcmError(e.code === 'ENOENT' ? 'notFound' : 'failed', `Cannot read ${localFile}: ${e.message}.`, { localFile });
+        throw cliError(e.code === 'ENOENT' ? 'notFound' : 'failed', l10n.both('Cannot read {0}: {1}.', localFile, e.message), { localFile });
       });
       await withTransport(ctx, id, opts, async (t, node) => {
         let expected: ExpectedRemote;
@@ -80,9 +80,14 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
         else {
           const now = await snapshotRemote(t, remotePath);
           if (now) {
-            throw new OcmError(
+            throw cliError(
               'invalidInput',
-              `${remotePath} already exists on ${id}. To make sure you do not overwrite someone else's change, say which version you edited: --expect-sha256 ${now.sha256} (the current one, from "ocm cat ${id} ${remotePath} --json"), or use --force to replace it anyway (it is backed up first).`,
+              l10n.both(
+                '{0} already exists on {1}. To make sure you do not overwrite someone else\'s change, say which version you edited: --expect-sha256 {2} (the current one, from "ocm cat {1} {0} --json"), or use --force to replace it anyway (it is backed up first).',
+                remotePath,
+                id,
+                now.sha256,
+              ),
               { usage: true, remoteSha256: now.sha256 },
             );
           }
@@ -103,31 +108,31 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
       });
     });
 
-  const history = program.command('history').description('file history: pre-edit backups and saved versions of node files (list, show, restore, prune)');
+  const history = program.command('history').description(l10n.t('file history: pre-edit backups and saved versions of node files (list, show, restore, prune)'));
 
   history
     .command('list', { isDefault: true })
-    .description('list the history of a file (pre-edit backups and saved versions), newest first (also: ocm history <id> <path>)')
-    .argument('<id>', 'node id')
-    .argument('<path>', 'absolute path on the node')
-    .option('--json', 'print {"entries":[{id,time,size,sha256,reason,...}]}')
+    .description(l10n.t('list the history of a file (pre-edit backups and saved versions), newest first (also: ocm history <id> <path>)'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<path>', l10n.t('absolute path on the node'))
+    .option('--json', l10n.t('print {"entries":[{id,time,size,sha256,reason,...}]}'))
     .action(async (id: string, remotePath: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
       const entries = await listHistory(ocmHome(ctx.env), id, remotePath);
       if (opts.json) return printJson(ctx, { node: id, path: remotePath, entries: entries });
       if (entries.length === 0) {
-        ctx.out(`No pre-edit backups of ${remotePath} on ${id} yet (one is taken before every save).\n`);
+        ctx.out(l10n.t('No pre-edit backups of {0} on {1} yet (one is taken before every save).', remotePath, id) + '\n');
         return;
       }
-      ctx.out(formatTable(['BACKUP ID', 'TIME (UTC)', 'SIZE', 'SHA256', 'REASON'], entries.map((e) => [e.id, e.createdAt.replace('T', ' ').replace('Z', ''), String(e.size), e.sha256.slice(0, 12), e.reason])));
+      ctx.out(formatTable([l10n.t('BACKUP ID'), l10n.t('TIME (UTC)'), l10n.t('SIZE'), 'SHA256', l10n.t('REASON')], entries.map((e) => [e.id, e.createdAt.replace('T', ' ').replace('Z', ''), String(e.size), e.sha256.slice(0, 12), e.reason])));
     });
 
   history
     .command('show')
-    .description('print the content of a pre-edit backup')
-    .argument('<backupId>', 'id printed by "ocm history <id> <path>"')
-    .option('--json', 'print the entry metadata and content as JSON')
+    .description(l10n.t('print the content of a pre-edit backup'))
+    .argument('<backupId>', l10n.t('id printed by "ocm history <id> <path>"'))
+    .option('--json', l10n.t('print the entry metadata and content as JSON'))
     .action(async (backupId: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const { entry, content } = await readHistoryEntry(ocmHome(ctx.env), backupId);
@@ -137,11 +142,11 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
 
   history
     .command('restore')
-    .description('put a pre-edit backup back on the node (through the safe save: the live file is backed up first)')
-    .argument('<backupId>', 'id printed by "ocm history <id> <path>"')
-    .option('--yes', 'restore without asking (without it, only shows what would happen)')
-    .option('--json', 'print the result as JSON')
-    .option('--accept-new', ACCEPT_NEW_HELP)
+    .description(l10n.t('put a pre-edit backup back on the node (through the safe save: the live file is backed up first)'))
+    .argument('<backupId>', l10n.t('id printed by "ocm history <id> <path>"'))
+    .option('--yes', l10n.t('restore without asking (without it, only shows what would happen)'))
+    .option('--json', l10n.t('print the result as JSON'))
+    .option('--accept-new', acceptNewHelp())
     .action(async (backupId: string, opts: { yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const home = ocmHome(ctx.env);
@@ -149,16 +154,21 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
       await withTransport(ctx, entry.nodeId, opts, async (t, node) => {
         if (!opts.yes) {
           const now = await snapshotRemote(t, entry.remotePath);
-          const live = now ? `the live file (${now.content.length} bytes, sha256 ${now.sha256.slice(0, 12)}, modified ${new Date(now.stat.mtimeMs).toISOString()})` : 'nothing (the file does not exist now)';
+          const live = now
+            ? l10n.t('the live file ({0} bytes, sha256 {1}, modified {2})', now.content.length, now.sha256.slice(0, 12), new Date(now.stat.mtimeMs).toISOString())
+            : l10n.t('nothing (the file does not exist now)');
           if (opts.json) printJson(ctx, { ok: false, dryRun: true, entry, live: now ? { sha256: now.sha256, size: now.content.length, mtimeMs: now.stat.mtimeMs } : null });
-          else ctx.out(`Would restore ${entry.remotePath} on ${entry.nodeId} to the version of ${entry.createdAt} (${entry.size} bytes, sha256 ${entry.sha256.slice(0, 12)}), replacing ${live}, which is backed up first.\nRun again with --yes to do it.\n`);
+          else {
+            ctx.out(l10n.t('Would restore {0} on {1} to the version of {2} ({3} bytes, sha256 {4}), replacing {5}, which is backed up first.', entry.remotePath, entry.nodeId, entry.createdAt, entry.size, entry.sha256.slice(0, 12), live) + '\n');
+            ctx.out(l10n.t('Run again with --yes to do it.') + '\n');
+          }
           ctx.exitCode = EXIT_USAGE;
           return;
         }
         const validator = await configValidator(t, node, entry.remotePath);
         const result = await restoreHistoryEntry(t, { home, id: backupId, ...(validator ? { validator } : {}) });
         if (opts.json) return printJson(ctx, { ok: true, node: entry.nodeId, path: entry.remotePath, ...result, restored: result.restored });
-        ctx.out(`Restored the version of ${entry.createdAt}.\n`);
+        ctx.out(l10n.t('Restored the version of {0}.', entry.createdAt) + '\n');
         printSaved(ctx, entry.nodeId, entry.remotePath, result);
       });
     });
@@ -170,38 +180,43 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
 function registerPrune(history: Command, ctx: CliContext): void {
   history
     .command('prune')
-    .description('remove old pre-edit backups: per file, those beyond the newest --keep that are older than --older-than-days')
-    .option('--node <id>', 'only this node')
-    .option('--keep <n>', 'entries always kept per file (at least 1)', '50')
-    .option('--older-than-days <days>', 'only remove entries older than this', '30')
-    .option('--yes', 'remove them (without it, only lists what would be removed)')
-    .option('--json', 'print {"removed":[entries],"kept":n,"dryRun":bool}')
+    .description(l10n.t('remove old pre-edit backups: per file, those beyond the newest --keep that are older than --older-than-days'))
+    .option('--node <id>', l10n.t('only this node'))
+    .option('--keep <n>', l10n.t('entries always kept per file (at least 1)'), '50')
+    .option('--older-than-days <days>', l10n.t('only remove entries older than this'), '30')
+    .option('--yes', l10n.t('remove them (without it, only lists what would be removed)'))
+    .option('--json', l10n.t('print {"removed":[entries],"kept":n,"dryRun":bool}'))
     .action(async (opts: { node?: string; keep: string; olderThanDays: string; yes?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const keep = Number(opts.keep);
       const days = Number(opts.olderThanDays);
       if (!Number.isInteger(keep) || keep < 1 || !Number.isFinite(days) || days < 0) {
-        throw new OcmError('invalidInput', '--keep must be a whole number of at least 1 and --older-than-days a number of days (0 or more).', { usage: true });
+        throw cliError('invalidInput', l10n.both('--keep must be a whole number of at least 1 and --older-than-days a number of days (0 or more).'), { usage: true });
       }
       const result = await pruneHistory(ocmHome(ctx.env), { ...(opts.node ? { nodeId: opts.node } : {}), keepPerFile: keep, olderThanMs: days * 86_400_000, dryRun: !opts.yes });
       if (!opts.yes) ctx.exitCode = result.removed.length > 0 ? EXIT_USAGE : 0;
       if (opts.json) return printJson(ctx, { ...result, dryRun: !opts.yes });
       if (result.removed.length === 0) {
-        ctx.out(`Nothing to remove (${result.kept} pre-edit backup(s) kept).\n`);
+        ctx.out(l10n.t('Nothing to remove ({0} pre-edit backup(s) kept).', result.kept) + '\n');
         return;
       }
       if (!opts.yes) {
-        ctx.out(formatTable(['WOULD REMOVE', 'NODE', 'PATH', 'TIME (UTC)', 'SIZE'], result.removed.map((e) => [e.id, e.nodeId, e.remotePath, e.createdAt, String(e.size)])));
-        ctx.out('Run again with --yes to remove them.\n');
+        ctx.out(formatTable([l10n.t('WOULD REMOVE'), l10n.t('NODE'), l10n.t('PATH'), l10n.t('TIME (UTC)'), l10n.t('SIZE')], result.removed.map((e) => [e.id, e.nodeId, e.remotePath, e.createdAt, String(e.size)])));
+        ctx.out(l10n.t('Run again with --yes to remove them.') + '\n');
         return;
       }
-      ctx.out(`Removed ${result.removed.length} pre-edit backup(s); ${result.kept} kept.\n`);
+      ctx.out(l10n.t('Removed {0} pre-edit backup(s); {1} kept.', result.removed.length, result.kept) + '\n');
     });
 }
 
 function printSaved(ctx: CliContext, nodeId: string, remotePath: string, r: SafeWriteResult): void {
-  ctx.out(`Saved ${remotePath} on ${nodeId} (${r.size} bytes, sha256 ${r.savedSha256.slice(0, 12)}${r.validatedBy !== 'none' ? `, checked by ${r.validatedBy === 'openclaw' ? 'openclaw config validate' : 'JSON5 parser'}` : ''}).\n`);
-  ctx.out(r.backupId ? `Previous version kept as pre-edit backup ${r.backupId} (ocm history show ${r.backupId}).\n` : 'New file: nothing to back up.\n');
-  if (r.configChanged) ctx.out('The gateway hot-reloads valid config changes; settings such as the port take effect after a gateway restart.\n');
-  for (const w of r.warnings) ctx.err(`warning: ${w}\n`);
+  const sha = r.savedSha256.slice(0, 12);
+  ctx.out(
+    (r.validatedBy === 'none'
+      ? l10n.t('Saved {0} on {1} ({2} bytes, sha256 {3}).', remotePath, nodeId, r.size, sha)
+      : l10n.t('Saved {0} on {1} ({2} bytes, sha256 {3}, checked by {4}).', remotePath, nodeId, r.size, sha, r.validatedBy === 'openclaw' ? 'openclaw config validate' : l10n.t('JSON5 parser'))) + '\n',
+  );
+  ctx.out((r.backupId ? l10n.t('Previous version kept as pre-edit backup {0} (ocm history show {0}).', r.backupId) : l10n.t('New file: nothing to back up.')) + '\n');
+  if (r.configChanged) ctx.out(l10n.t('The gateway hot-reloads valid config changes; settings such as the port take effect after a gateway restart.') + '\n');
+  for (const w of r.warnings) ctx.err(l10n.t('warning: {0}', w) + '\n');
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { backupStoreFor } from '../../core/backup';
-import { OcmError } from '../../core/errors';
 import { applyMigration, migrationConfigDiff, planMigration, redactedPlan, type MigrationPlan, type MigrationResult } from '../../core/operations/migrate';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
+import { cliError, l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
+import { displayWidth } from '../table';
 import { registryFor } from './registry';
 import { interruptSignal } from './restart';
 
@@ -27,24 +28,24 @@ interface MigrateOptions {
 export function registerMigrateCommands(program: Command, ctx: CliContext): void {
   program
     .command('migrate')
-    .description("move a node's OpenClaw to another registered node: fresh backup, staged copy, paths/port/token adapted, gateway started and checked; the target is rolled back on failure")
-    .argument('<from>', 'source node id (only read)')
-    .argument('<to>', 'target node id')
-    .option('--state-dir <dir>', "target state dir (default: the target's current one; ~/x is the target user's home)")
-    .option('--port <n>', "target gateway port (default: the target's current one)")
-    .option('--new-token', 'give the target a new random gateway token (default: keep the source token)')
-    .option('--replace', 'replace a target state dir that holds files (a safety backup of it is taken first)')
-    .option('--dry-run', 'show the plan and the config diff; change nothing')
-    .option('--yes', 'apply the plan (required: the CLI does not prompt)')
-    .option('--timeout <seconds>', 'how long to wait for the migrated gateway to get ready (default 300)')
-    .option('--json', 'print {"ok","plan",...} (secrets masked); with --yes also "result" {steps, rolledBack, rollbackErrors, sourceBackup, safetyBackup, agents, error}')
-    .option('--accept-new', 'trust unknown SSH host keys on first contact (default: refuse; see "ocm trust")')
+    .description(l10n.t("move a node's OpenClaw to another registered node: fresh backup, staged copy, paths/port/token adapted, gateway started and checked; the target is rolled back on failure"))
+    .argument('<from>', l10n.t('source node id (only read)'))
+    .argument('<to>', l10n.t('target node id'))
+    .option('--state-dir <dir>', l10n.t("target state dir (default: the target's current one; ~/x is the target user's home)"))
+    .option('--port <n>', l10n.t("target gateway port (default: the target's current one)"))
+    .option('--new-token', l10n.t('give the target a new random gateway token (default: keep the source token)'))
+    .option('--replace', l10n.t('replace a target state dir that holds files (a safety backup of it is taken first)'))
+    .option('--dry-run', l10n.t('show the plan and the config diff; change nothing'))
+    .option('--yes', l10n.t('apply the plan (required: the CLI does not prompt)'))
+    .option('--timeout <seconds>', l10n.t('how long to wait for the migrated gateway to get ready (default 300)'))
+    .option('--json', l10n.t('print {"ok","plan",...} (secrets masked); with --yes also "result" {steps, rolledBack, rollbackErrors, sourceBackup, safetyBackup, agents, error}'))
+    .option('--accept-new', l10n.t('trust unknown SSH host keys on first contact (default: refuse; see "ocm trust")'))
     .action(async (fromId: string, toId: string, opts: MigrateOptions) => {
       ctx.json = Boolean(opts.json);
       const port = opts.port !== undefined ? Number(opts.port) : undefined;
-      if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new OcmError('invalidInput', `--port ${opts.port} is not a TCP port (1-65535).`, { usage: true });
+      if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw cliError('invalidInput', l10n.both('--port {0} is not a TCP port (1-65535).', String(opts.port)), { usage: true });
       const timeoutS = opts.timeout !== undefined ? Number(opts.timeout) : undefined;
-      if (timeoutS !== undefined && !(timeoutS > 0)) throw new OcmError('invalidInput', `--timeout ${opts.timeout} must be a number of seconds.`, { usage: true });
+      if (timeoutS !== undefined && !(timeoutS > 0)) throw cliError('invalidInput', l10n.both('--timeout {0} must be a number of seconds.', String(opts.timeout)), { usage: true });
       const registry = registryFor(ctx);
       // Ctrl-C cancels: apply then undoes what it did on the target.
       const { signal, dispose } = interruptSignal();
@@ -65,7 +66,7 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
           if (opts.dryRun || !opts.yes) {
             if (opts.json) return printJson(ctx, { ok: true, applied: false, plan: redactedPlan(plan) });
             ctx.out(renderPlan(plan));
-            ctx.out(opts.dryRun ? 'Dry run: nothing was changed.\n' : 'Nothing was changed. Add --yes to apply this plan.\n');
+            ctx.out((opts.dryRun ? l10n.t('Dry run: nothing was changed.') : l10n.t('Nothing was changed. Add --yes to apply this plan.')) + '\n');
             return;
           }
           if (!opts.json) ctx.out(renderPlan(plan));
@@ -78,10 +79,10 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
             ...(timeoutS !== undefined ? { readyTimeoutMs: timeoutS * 1000 } : {}),
             onProgress: (p) => {
               if (ctx.json) return;
-              if (p.phase === 'sourceBackup') ctx.err(`backing up ${fromId}...\n`);
-              else if (p.phase === 'safetyBackup') ctx.err(`safety backup of ${toId}...\n`);
+              if (p.phase === 'sourceBackup') ctx.err(l10n.t('backing up {0}...', fromId) + '\n');
+              else if (p.phase === 'safetyBackup') ctx.err(l10n.t('safety backup of {0}...', toId) + '\n');
               else if (p.phase === 'step') ctx.err(`[${p.index + 1}/${p.total}] ${p.description}\n`);
-              else if (p.phase === 'rollback') ctx.err(`rolling back: ${p.description}\n`);
+              else if (p.phase === 'rollback') ctx.err(l10n.t('rolling back: {0}', p.description) + '\n');
             },
           });
           if (!result.ok) ctx.exitCode = EXIT_FAILURE;
@@ -101,36 +102,70 @@ function resultJson(r: MigrationResult): Record<string, unknown> {
 
 export function renderPlan(plan: MigrationPlan): string {
   const lines: string[] = [];
-  lines.push(`Plan: ${plan.summary}`);
-  lines.push(`  from ${plan.from.nodeId}: OpenClaw ${plan.from.version}, ${plan.from.stateDir}, port ${plan.from.gatewayPort}${plan.from.gatewayRunning ? ' (gateway running, stays running)' : ''}`);
-  lines.push(`  to   ${plan.to.nodeId}: OpenClaw ${plan.to.version}, ${plan.to.stateDir}, port ${plan.to.gatewayPort}${plan.to.stateDirInUse ? ' (REPLACES what is there; safety backup first)' : ''}`);
-  lines.push('  folders:');
+  lines.push(l10n.t('Plan: {0}', plan.summary));
+  const from = l10n.t('from {0}: OpenClaw {1}, {2}, port {3}', plan.from.nodeId, String(plan.from.version), plan.from.stateDir, plan.from.gatewayPort);
+  lines.push(`  ${from}${plan.from.gatewayRunning ? ` ${l10n.t('(gateway running, stays running)')}` : ''}`);
+  const to = l10n.t('to   {0}: OpenClaw {1}, {2}, port {3}', plan.to.nodeId, String(plan.to.version), plan.to.stateDir, plan.to.gatewayPort);
+  lines.push(`  ${to}${plan.to.stateDirInUse ? ` ${l10n.t('(REPLACES what is there; safety backup first)')}` : ''}`);
+  lines.push(`  ${l10n.t('folders:')}`);
   for (const r of plan.roots) lines.push(`    ${r.from} → ${r.to}`);
-  lines.push('  agents:');
-  for (const a of plan.agents) lines.push(`    ${a.id}${a.isDefault ? ' (default)' : ''}: ${a.to.workspace}`);
-  lines.push('  steps:');
+  lines.push(`  ${l10n.t('agents:')}`);
+  for (const a of plan.agents) lines.push(`    ${a.id}${a.isDefault ? ` ${l10n.t('(default)')}` : ''}: ${a.to.workspace}`);
+  lines.push(`  ${l10n.t('steps:')}`);
   plan.steps.forEach((s, i) => lines.push(`    ${i + 1}. ${s.description}`));
   for (const w of plan.warnings) lines.push(`  ! ${w}`);
-  lines.push('', `Config changes (${plan.configRewrites.length}; secrets masked):`);
+  lines.push('', l10n.t('Config changes ({0}; secrets masked):', plan.configRewrites.length));
   lines.push(migrationConfigDiff(plan, 'source').trimEnd());
   const againstTarget = migrationConfigDiff(plan, 'target');
-  if (againstTarget) lines.push('', `Against what ${plan.to.nodeId} has there now:`, againstTarget.trimEnd());
+  if (againstTarget) lines.push('', l10n.t('Against what {0} has there now:', plan.to.nodeId), againstTarget.trimEnd());
   return lines.join('\n') + '\n';
 }
 
 function renderResult(r: MigrationResult): string {
   const lines: string[] = [];
-  for (const s of r.steps) lines.push(`  ${s.status.padEnd(10)} ${s.description} (${(s.durationMs / 1000).toFixed(1)} s)${s.error ? `: ${s.error}` : ''}`);
-  if (r.sourceBackup) lines.push(`Source backup: ${r.sourceBackup.archivePath}`);
-  if (r.safetyBackup) lines.push(`Safety backup of ${r.safetyBackup.nodeId}: ${r.safetyBackup.archivePath}`);
-  for (const n of r.notes) lines.push(`Note: ${n}`);
+  const width = Math.max(10, ...r.steps.map((s) => displayWidth(stepStatus(s.status))));
+  for (const s of r.steps) {
+    const status = stepStatus(s.status);
+    lines.push(`  ${status}${' '.repeat(width - displayWidth(status))} ${s.description} (${l10n.t('{0} s', (s.durationMs / 1000).toFixed(1))})${s.error ? `: ${s.error}` : ''}`);
+  }
+  if (r.sourceBackup) lines.push(l10n.t('Source backup: {0}', r.sourceBackup.archivePath));
+  if (r.safetyBackup) lines.push(l10n.t('Safety backup of {0}: {1}', r.safetyBackup.nodeId, r.safetyBackup.archivePath));
+  for (const n of r.notes) lines.push(l10n.t('Note: {0}', n));
   if (r.ok) {
-    lines.push(`Migrated ${r.plan.from.nodeId} → ${r.plan.to.nodeId} in ${(r.durationMs / 1000).toFixed(0)} s: gateway ready on port ${r.plan.to.gatewayPort}${r.readyAfterMs !== undefined ? ` after ${(r.readyAfterMs / 1000).toFixed(1)} s` : ''}; agents ${(r.agents ?? []).map((a) => a.id).join(', ')}.`);
-    if (r.plan.newToken) lines.push(`The target has a NEW gateway token (in ${r.plan.config.mainPath}); clients need it.`);
+    const agents = (r.agents ?? []).map((a) => a.id).join(', ');
+    const seconds = (r.durationMs / 1000).toFixed(0);
+    lines.push(
+      r.readyAfterMs !== undefined
+        ? l10n.t('Migrated {0} → {1} in {2} s: gateway ready on port {3} after {4} s; agents {5}.', r.plan.from.nodeId, r.plan.to.nodeId, seconds, r.plan.to.gatewayPort, (r.readyAfterMs / 1000).toFixed(1), agents)
+        : l10n.t('Migrated {0} → {1} in {2} s: gateway ready on port {3}; agents {4}.', r.plan.from.nodeId, r.plan.to.nodeId, seconds, r.plan.to.gatewayPort, agents),
+    );
+    if (r.plan.newToken) lines.push(l10n.t('The target has a NEW gateway token (in {0}); clients need it.', r.plan.config.mainPath));
   } else {
-    lines.push(`Migration FAILED at ${r.error?.step ?? '?'}: ${r.error?.message ?? 'unknown error'}`);
-    if (r.logTail?.length) lines.push('Gateway log:', ...r.logTail.map((l) => `  ${l}`));
-    lines.push(r.rollbackErrors.length === 0 ? `${r.plan.to.nodeId} was rolled back to its previous state.` : `Rollback was NOT complete:\n${r.rollbackErrors.map((e) => `  - ${e}`).join('\n')}`);
+    lines.push(l10n.t('Migration FAILED at {0}: {1}', r.error?.step ?? '?', r.error?.message ?? l10n.t('unknown error')));
+    if (r.logTail?.length) lines.push(l10n.t('Gateway log:'), ...r.logTail.map((l) => `  ${l}`));
+    lines.push(
+      r.rollbackErrors.length === 0
+        ? l10n.t('{0} was rolled back to its previous state.', r.plan.to.nodeId)
+        : `${l10n.t('Rollback was NOT complete:')}\n${r.rollbackErrors.map((e) => `  - ${e}`).join('\n')}`,
+    );
   }
   return lines.join('\n') + '\n';
+}
+
+/** A step's status word (MigrationResult step status) in the CLI's locale. */
+function stepStatus(status: string): string {
+  switch (status) {
+    case 'done':
+      return l10n.t('done');
+    case 'failed':
+      return l10n.t('failed');
+    case 'undone':
+      return l10n.t('undone');
+    case 'undoFailed':
+      return l10n.t('undo failed');
+    case 'notUndone':
+      return l10n.t('not undone');
+    default:
+      return status;
+  }
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { OcmError } from '../../core/errors';
 import { locateOpenclaw, type OpenclawLocation } from '../../core/openclaw';
 import { restartGateway, type RestartResult } from '../../core/operations';
 import type { NodeEntry } from '../../core/registry';
@@ -10,6 +9,7 @@ import { SshConfig } from '../../core/ssh/ssh-config';
 import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { printJson, type CliContext } from '../context';
+import { cliError, l10n } from '../l10n';
 import { registryFor } from './registry';
 import { sshDepsFor } from './trust';
 
@@ -60,7 +60,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 export function parseTimeoutSeconds(value: string | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
   const s = Number(value);
-  if (!Number.isFinite(s) || s <= 0) throw new OcmError('invalidInput', `--timeout must be a positive number of seconds (got "${value}").`, { usage: true });
+  if (!Number.isFinite(s) || s <= 0) throw cliError('invalidInput', l10n.both('--timeout must be a positive number of seconds (got "{0}").', value), { usage: true });
   return Math.round(s * 1000);
 }
 
@@ -68,12 +68,12 @@ export function parseTimeoutSeconds(value: string | undefined, fallbackMs: numbe
 export function registerRestartCommands(program: Command, ctx: CliContext): void {
   program
     .command('restart')
-    .description("restart a node's OpenClaw gateway (graceful: drains running work) and wait until it is ready")
-    .argument('<id>', 'node id')
-    .option('--force', 'stop the gateway at once (SIGKILL / supervisor) and start it again, without draining')
-    .option('--timeout <seconds>', 'how long to wait for /readyz (default 120)')
-    .option('--json', 'print {"nodeId","ok","mode","method","supervisor","wasRunning","readyAfterMs","totalMs","failing","logTail"}')
-    .option('--accept-new', 'trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")')
+    .description(l10n.t("restart a node's OpenClaw gateway (graceful: drains running work) and wait until it is ready"))
+    .argument('<id>', l10n.t('node id'))
+    .option('--force', l10n.t('stop the gateway at once (SIGKILL / supervisor) and start it again, without draining'))
+    .option('--timeout <seconds>', l10n.t('how long to wait for /readyz (default 120)'))
+    .option('--json', l10n.t('print {"nodeId","ok","mode","method","supervisor","wasRunning","readyAfterMs","totalMs","failing","logTail"}'))
+    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")'))
     .action(async (id: string, opts: { force?: boolean; timeout?: string; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const timeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
@@ -92,16 +92,16 @@ export function registerRestartCommands(program: Command, ctx: CliContext): void
 }
 
 function renderRestart(r: RestartResult, timeoutMs: number): string {
-  const how = r.method === 'start' ? 'was not running; started it' : r.method === 'stop-start' ? 'force-restarted' : 'restarted';
-  const lines = r.warnings.map((w) => `warning: ${w}`);
+  const how = r.method === 'start' ? l10n.t('was not running; started it') : r.method === 'stop-start' ? l10n.t('force-restarted') : l10n.t('restarted');
+  const lines = r.warnings.map((w) => l10n.t('warning: {0}', w));
   if (r.ok) {
-    lines.push(`${r.nodeId}: gateway ${how} (${r.supervisor}); ready after ${(r.readyAfterMs! / 1000).toFixed(1)} s.`);
+    lines.push(l10n.t('{0}: gateway {1} ({2}); ready after {3} s.', r.nodeId, how, r.supervisor, (r.readyAfterMs! / 1000).toFixed(1)));
   } else {
-    lines.push(`${r.nodeId}: gateway ${how} (${r.supervisor}), but it was NOT ready within ${Math.round(timeoutMs / 1000)} s.`);
-    if (r.failing.length) lines.push(`  failing checks: ${r.failing.join(', ')}`);
-    if (r.lastError) lines.push(`  last probe: ${r.lastError}`);
-    if (r.logTail?.length) lines.push('  last log lines:', ...r.logTail.map((l) => `    ${l}`));
-    lines.push(`  Check the gateway on the node (openclaw gateway status), then "ocm restart ${r.nodeId}" again.`);
+    lines.push(l10n.t('{0}: gateway {1} ({2}), but it was NOT ready within {3} s.', r.nodeId, how, r.supervisor, Math.round(timeoutMs / 1000)));
+    if (r.failing.length) lines.push(`  ${l10n.t('failing checks: {0}', r.failing.join(', '))}`);
+    if (r.lastError) lines.push(`  ${l10n.t('last probe: {0}', r.lastError)}`);
+    if (r.logTail?.length) lines.push(`  ${l10n.t('last log lines:')}`, ...r.logTail.map((l) => `    ${l}`));
+    lines.push(`  ${l10n.t('Check the gateway on the node (openclaw gateway status), then "ocm restart {0}" again.', r.nodeId)}`);
   }
   return lines.join('\n') + '\n';
 }

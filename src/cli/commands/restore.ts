@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { backupStoreFor, type BackupIndex } from '../../core/backup';
-import { OcmError } from '../../core/errors';
 import { ocmHome } from '../../core/home';
 import { applyRestore, planRestore, resolveRestorePath, type ApplyResult, type RestorePlan, type RestoreScope } from '../../core/operations';
 import { printJson, type CliContext } from '../context';
+import { cliError, currentLocale, l10n } from '../l10n';
 import { interruptSignal, parseTimeoutSeconds, withLocatedNode } from './restart';
 
 /**
@@ -37,17 +37,17 @@ export async function resolveBackupRef(ctx: CliContext, ref: string): Promise<{ 
 export function registerRestoreCommands(program: Command, ctx: CliContext): void {
   program
     .command('restore')
-    .description('restore a backup to a node: one file, one agent\'s workspace, or the whole node (previewed; safety backup first; rolled back on failure)')
-    .argument('<backup>', '<nodeId>/<id>, an id, <nodeId>/latest, or the path of an archive in the store')
-    .option('--to <id>', 'node to restore to (default: the node the backup was taken of)')
-    .option('--agent <agent>', "only this agent's workspace")
-    .option('--file <path>', 'only this file (absolute, or relative to the agent workspace with --agent, else to the state dir)')
-    .option('--dry-run', 'print the plan and change nothing')
-    .option('--yes', 'apply without asking (required when not on a terminal)')
-    .option('--timeout <seconds>', 'whole node: how long the gateway may take to be ready (default 120)')
-    .option('--keep-old', 'whole node: keep the replaced state dir beside the restored one')
-    .option('--json', 'print {"plan":{...,"files":[{path,action,before,after}]},"result":{ok,safetyBackup,steps,error,rolledBack,...}}')
-    .option('--accept-new', 'trust an unknown SSH host key on first contact')
+    .description(l10n.t("restore a backup to a node: one file, one agent's workspace, or the whole node (previewed; safety backup first; rolled back on failure)"))
+    .argument('<backup>', l10n.t('<nodeId>/<id>, an id, <nodeId>/latest, or the path of an archive in the store'))
+    .option('--to <id>', l10n.t('node to restore to (default: the node the backup was taken of)'))
+    .option('--agent <agent>', l10n.t("only this agent's workspace"))
+    .option('--file <path>', l10n.t('only this file (absolute, or relative to the agent workspace with --agent, else to the state dir)'))
+    .option('--dry-run', l10n.t('print the plan and change nothing'))
+    .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
+    .option('--timeout <seconds>', l10n.t('whole node: how long the gateway may take to be ready (default 120)'))
+    .option('--keep-old', l10n.t('whole node: keep the replaced state dir beside the restored one'))
+    .option('--json', l10n.t('print {"plan":{...,"files":[{path,action,before,after}]},"result":{ok,safetyBackup,steps,error,rolledBack,...}}'))
+    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
     .action(async (ref: string, opts: RestoreOptions) => {
       ctx.json = Boolean(opts.json);
       const readyTimeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
@@ -65,16 +65,16 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
           if (opts.dryRun || plan.files.length === 0) {
             if (opts.json) return printJson(ctx, { plan, dryRun: Boolean(opts.dryRun) });
             ctx.out(renderPlan(plan));
-            if (plan.files.length === 0) ctx.out('Nothing to restore: the node already matches the backup.\n');
+            if (plan.files.length === 0) ctx.out(l10n.t('Nothing to restore: the node already matches the backup.') + '\n');
             return;
           }
           if (!opts.yes) {
             if (!process.stdin.isTTY || opts.json) {
-              throw new OcmError('invalidInput', `Restoring changes ${plan.files.length} file(s) on ${nodeId}. Review the plan with --dry-run, then add --yes to apply it.`, { usage: true });
+              throw cliError('invalidInput', l10n.both('Restoring changes {0} file(s) on {1}. Review the plan with --dry-run, then add --yes to apply it.', plan.files.length, nodeId), { usage: true });
             }
             ctx.out(renderPlan(plan));
-            if (!(await confirm(`Apply this restore to ${nodeId}? [y/N] `))) {
-              ctx.out('Nothing was changed.\n');
+            if (!(await confirm(l10n.t('Apply this restore to {0}? [y/N] ', nodeId)))) {
+              ctx.out(l10n.t('Nothing was changed.') + '\n');
               return;
             }
           } else if (!opts.json) ctx.out(renderPlan(plan));
@@ -90,9 +90,9 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
             signal,
             onProgress: (p) => {
               if (ctx.json) return;
-              if (p.phase === 'safetyBackup') ctx.err(`${nodeId}: safety backup...\n`);
+              if (p.phase === 'safetyBackup') ctx.err(l10n.t('{0}: safety backup...', nodeId) + '\n');
               else if (p.phase === 'step') ctx.err(`${nodeId}: ${p.description}\n`);
-              else if (p.phase === 'rollback') ctx.err(`${nodeId}: undo: ${p.description}\n`);
+              else if (p.phase === 'rollback') ctx.err(l10n.t('{0}: undo: {1}', nodeId, p.description) + '\n');
             },
           });
           if (!result.ok) ctx.exitCode = 1;
@@ -108,7 +108,9 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
+    const answer = (await rl.question(question)).trim();
+    // "y"/"yes" always; in Japanese also はい and ｙ.
+    return /^y(es)?$/i.test(answer) || (currentLocale() === 'ja' && /^(はい|ｙ)$/i.test(answer));
   } finally {
     rl.close();
   }
@@ -119,24 +121,24 @@ function size(n: number | undefined): string {
 }
 
 export function renderPlan(plan: RestorePlan): string {
-  const lines = [`Plan: ${plan.summary}`];
-  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  const lines = [l10n.t('Plan: {0}', plan.summary)];
+  for (const w of plan.warnings) lines.push(l10n.t('warning: {0}', w));
   for (const f of plan.files) {
     const tag = f.action === 'create' ? 'A' : f.action === 'delete' ? 'D' : 'M';
-    const detail = f.action === 'create' ? size(f.after?.size) : f.action === 'delete' ? size(f.before?.size) : f.modeOnly ? `mode ${f.before?.mode.toString(8)} → ${f.after?.mode.toString(8)}` : `${size(f.before?.size)} → ${size(f.after?.size)}`;
+    const detail = f.action === 'create' ? size(f.after?.size) : f.action === 'delete' ? size(f.before?.size) : f.modeOnly ? l10n.t('mode {0} → {1}', f.before?.mode.toString(8) ?? '', f.after?.mode.toString(8) ?? '') : `${size(f.before?.size)} → ${size(f.after?.size)}`;
     lines.push(`  ${tag}  ${f.path} (${detail})`);
   }
-  lines.push('Steps:', ...plan.steps.map((s, i) => `  ${i + 1}. ${s.description}`));
+  lines.push(l10n.t('Steps:'), ...plan.steps.map((s, i) => `  ${i + 1}. ${s.description}`));
   return lines.join('\n') + '\n';
 }
 
 function renderResult(nodeId: string, r: ApplyResult): string {
   const lines: string[] = [];
-  if (r.safetyBackup) lines.push(`Safety backup: ${r.safetyBackup.nodeId}/${r.safetyBackup.backupId}`);
-  if (r.ok) lines.push(`${nodeId}: restored (${r.steps.length} steps, ${(r.durationMs / 1000).toFixed(1)} s).`);
+  if (r.safetyBackup) lines.push(l10n.t('Safety backup: {0}', `${r.safetyBackup.nodeId}/${r.safetyBackup.backupId}`));
+  if (r.ok) lines.push(l10n.t('{0}: restored ({1} steps, {2} s).', nodeId, r.steps.length, (r.durationMs / 1000).toFixed(1)));
   else {
-    lines.push(`${nodeId}: restore FAILED at "${r.error?.step ?? '?'}": ${r.error?.message ?? 'unknown error'}`);
-    lines.push(r.rolledBack ? `${nodeId} was rolled back to how it was.` : `Rollback incomplete:`);
+    lines.push(l10n.t('{0}: restore FAILED at "{1}": {2}', nodeId, r.error?.step ?? '?', r.error?.message ?? l10n.t('unknown error')));
+    lines.push(r.rolledBack ? l10n.t('{0} was rolled back to how it was.', nodeId) : l10n.t('Rollback incomplete:'));
     for (const e of r.rollbackErrors) lines.push(`  ${e}`);
   }
   for (const n of r.notes) lines.push(n);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { OcmError } from '../../core/errors';
 import type { NodeEntry } from '../../core/registry';
 import { SshPool } from '../../core/ssh/pool';
 import { resolveConnectTarget } from '../../core/ssh/resolve-target';
@@ -11,7 +10,6 @@ import {
   gatewayLabel,
   pctLabel,
   reachabilityLabel,
-  shortNotes,
   statusOfNodes,
   versionLabel,
   type NodeStatus,
@@ -20,6 +18,7 @@ import {
 import { defaultTimeoutFor } from '../../core/status/node-status';
 import { transportForNode } from '../../core/transport/for-node';
 import { EXIT_OK, printJson, type CliContext } from '../context';
+import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
 import { sshDepsFor } from './trust';
@@ -51,28 +50,28 @@ interface StatusCliOptions {
 export function registerStatusCommands(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('check nodes: reachable, OpenClaw version, gateway ready, uptime, agents, load, memory, disk, context usage')
-    .argument('[id...]', 'node ids (default: every active node)')
-    .option('--all', 'include retired nodes')
-    .option('--json', 'print {"ok":true,"summary":{...},"nodes":[NodeStatus...]}')
-    .option('--accept-new', 'trust host keys of nodes never seen before (changed keys are always refused)')
-    .option('--threshold <pct>', `flag sessions using more than this percent of their context window (default ${DEFAULT_CONTEXT_THRESHOLD_PCT})`)
-    .option('--sessions', 'also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)')
-    .option('--timeout <seconds>', 'give up on a node after this long (default 15, 45 with --sessions)')
-    .option('--concurrency <n>', 'nodes checked at once (default 8)')
+    .description(l10n.t('check nodes: reachable, OpenClaw version, gateway ready, uptime, agents, load, memory, disk, context usage'))
+    .argument('[id...]', l10n.t('node ids (default: every active node)'))
+    .option('--all', l10n.t('include retired nodes'))
+    .option('--json', l10n.t('print {"ok":true,"summary":{...},"nodes":[NodeStatus...]}'))
+    .option('--accept-new', l10n.t('trust host keys of nodes never seen before (changed keys are always refused)'))
+    .option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT))
+    .option('--sessions', l10n.t('also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)'))
+    .option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15, 45 with --sessions)'))
+    .option('--concurrency <n>', l10n.t('nodes checked at once (default 8)'))
     .action(async (ids: string[], opts: StatusCliOptions) => {
       ctx.json = Boolean(opts.json);
       const thresholdPct = numberOption(opts.threshold, '--threshold', 1, 100) ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
       const timeoutSec = numberOption(opts.timeout, '--timeout', 1, 600);
       const concurrency = numberOption(opts.concurrency, '--concurrency', 1, 64) ?? 8;
       if (ids.length > 0 && opts.all) {
-        throw new OcmError('invalidInput', 'Give node ids or --all, not both.', { usage: true });
+        throw cliError('invalidInput', l10n.both('Give node ids or --all, not both.'), { usage: true });
       }
       const registry = registryFor(ctx);
       const nodes = ids.length > 0 ? await Promise.all(unique(ids).map((id) => registry.get(id))) : await registry.list({ includeRetired: Boolean(opts.all) });
       if (nodes.length === 0) {
         if (opts.json) return printJson(ctx, { ok: true, checkedAt: new Date().toISOString(), thresholdPct, summary: summaryOf([]), nodes: [] });
-        ctx.out('No nodes to check. Add one with: ocm add <id> <[user@]host[:port]>\n');
+        ctx.out(l10n.t('No nodes to check. Add one with: ocm add <id> <[user@]host[:port]>') + '\n');
         return;
       }
       const perNodeTimeoutMs = defaultTimeoutFor({ ...(timeoutSec !== undefined ? { timeoutMs: timeoutSec * 1000 } : {}), ...(opts.sessions ? { includeSessions: true } : {}) });
@@ -88,7 +87,7 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
           perNodeTimeoutMs,
           thresholdPct,
           includeSessions: Boolean(opts.sessions),
-          ...(showProgress ? { onProgress: (p) => ctx.err(`\rchecking nodes: ${p.done}/${p.total}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
+          ...(showProgress ? { onProgress: (p) => ctx.err(`\r${l10n.t('checking nodes: {0}/{1}', p.done, p.total)}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
         });
       } finally {
         // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
@@ -135,18 +134,18 @@ const RESET = '\x1b[0m';
 
 /** The table plus one line per anomaly below it. Rows with errors are red, with warnings yellow (colour only when asked). */
 export function renderStatusTable(results: NodeStatus[], options: { color: boolean }): string {
-  const headers = ['NODE', 'REACHABLE', 'VERSION', 'GATEWAY', 'UPTIME', 'AGENTS', 'LOAD', 'MEM', 'DISK', 'NOTES'];
+  const headers = [l10n.t('NODE'), l10n.t('REACHABLE'), l10n.t('VERSION'), l10n.t('GATEWAY'), l10n.t('UPTIME'), l10n.t('AGENTS'), l10n.t('LOAD'), l10n.t('MEM'), l10n.t('DISK'), l10n.t('NOTES')];
   const rows = results.map((s) => [
     s.nodeId,
-    reachabilityLabel(s),
-    versionLabel(s),
-    gatewayLabel(s),
+    statusWord(reachabilityLabel(s)),
+    s.openclaw && !s.openclaw.installed && s.gateway?.version ? l10n.t('{0} (no cli)', s.gateway.version) : statusWord(versionLabel(s)),
+    statusWord(gatewayLabel(s)),
     s.gateway?.live ? formatDuration(s.gateway.uptimeMs) : '-',
-    s.agents ? (s.agents.configError ? 'config!' : String(s.agents.count)) : '-',
+    s.agents ? (s.agents.configError ? l10n.t('config!') : String(s.agents.count)) : '-',
     s.hostFacts?.load1 !== undefined ? `${s.hostFacts.load1.toFixed(2)}${s.hostFacts.cpus ? `/${s.hostFacts.cpus}` : ''}` : '-',
     pctLabel(s.hostFacts?.memUsedPct),
     pctLabel(s.hostFacts?.disk?.usedPct),
-    shortNotes(s) || '-',
+    notesOf(s) || '-',
   ]);
   const lines = formatTable(headers, rows).split('\n');
   const paint = (text: string, s: NodeStatus): string => {
@@ -161,6 +160,52 @@ export function renderStatusTable(results: NodeStatus[], options: { color: boole
   return `${out.join('\n')}\n${details.length ? `\n${details.join('\n')}\n` : ''}`;
 }
 
+/** The words of src/core/status/format.ts's labels in the CLI's locale (versions, error kinds and the like pass through). */
+function statusWord(label: string): string {
+  switch (label) {
+    case 'yes':
+      return l10n.t('yes');
+    case 'no':
+      return l10n.t('no');
+    case 'auth failed':
+      return l10n.t('auth failed');
+    case 'host key unknown':
+      return l10n.t('host key unknown');
+    case 'HOST KEY CHANGED':
+      return l10n.t('HOST KEY CHANGED');
+    case 'timeout':
+      return l10n.t('timeout');
+    case 'unreachable':
+      return l10n.t('unreachable');
+    case 'down':
+      return l10n.t('down');
+    case 'ready':
+      return l10n.t('ready');
+    case 'not ready':
+      return l10n.t('not ready');
+    case 'not installed':
+      return l10n.t('not installed');
+    default:
+      return label;
+  }
+}
+
+/** The NOTES column (as core's shortNotes, in the CLI's locale); the full anomaly messages are listed below the table. */
+function notesOf(s: NodeStatus): string {
+  const notes: string[] = [];
+  for (const a of s.anomalies) {
+    if (a.kind === 'gatewayDown') notes.push(l10n.t('gateway down'));
+    else if (a.kind === 'gatewayNotReady') notes.push(s.gateway?.failing.length ? l10n.t('failing: {0}', s.gateway.failing.join(',')) : l10n.t('not ready'));
+    else if (a.kind === 'configBroken') notes.push(l10n.t('config broken'));
+    else if (a.kind === 'diskAlmostFull') notes.push(l10n.t('disk {0} full', pctLabel(s.hostFacts?.disk?.usedPct)));
+    else if (a.kind === 'checkIncomplete') notes.push(l10n.t('incomplete'));
+    // unreachable / notInstalled: the REACHABLE and VERSION columns say it; context: summarised below.
+  }
+  const over = s.sessions?.rows.filter((r) => r.overThreshold) ?? [];
+  if (over.length) notes.push(over.length > 1 ? l10n.t('context {0} {1} (+{2})', pctLabel(over[0]!.usedPct), over[0]!.key, over.length - 1) : l10n.t('context {0} {1}', pctLabel(over[0]!.usedPct), over[0]!.key));
+  return notes.join('; ');
+}
+
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 function useColor(ctx: CliContext): boolean {
   return ctx.env.NO_COLOR === undefined && process.stdout.isTTY === true;
@@ -170,7 +215,7 @@ function numberOption(value: string | undefined, name: string, min: number, max:
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new OcmError('invalidInput', `${name} must be a number from ${min} to ${max} (got "${value}").`, { usage: true });
+    throw cliError('invalidInput', l10n.both('{0} must be a number from {1} to {2} (got "{3}").', name, min, max, value), { usage: true });
   }
   return n;
 }

@@ -9,6 +9,7 @@ import { resolveConnectTarget } from '../../core/ssh/resolve-target';
 import { trustHostKey } from '../../core/ssh/trust-host';
 import { TrustStore } from '../../core/ssh/trust-store';
 import { printJson, type CliContext } from '../context';
+import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
 import { registryFor } from './registry';
 
@@ -34,11 +35,11 @@ export function sshDepsFor(ctx: CliContext, options: { acceptNew?: boolean; prom
 export function registerTrustCommands(program: Command, ctx: CliContext): void {
   program
     .command('trust')
-    .description("fetch a node's SSH host key, show its fingerprint and trust it (stored in the ocm home, never in ~/.ssh/known_hosts)")
-    .argument('<id>', 'node id')
-    .option('--replace', 'replace a different key already recorded for this host (after checking the new fingerprint out of band)')
-    .option('--expect <fingerprint>', 'only trust the key if its fingerprint is this SHA256:... value')
-    .option('--json', 'print {"ok":true,"nodeId","hostKeyName","keyType","fingerprint","outcome":"added|replaced|alreadyTrusted",...}')
+    .description(l10n.t("fetch a node's SSH host key, show its fingerprint and trust it (stored in the ocm home, never in ~/.ssh/known_hosts)"))
+    .argument('<id>', l10n.t('node id'))
+    .option('--replace', l10n.t('replace a different key already recorded for this host (after checking the new fingerprint out of band)'))
+    .option('--expect <fingerprint>', l10n.t('only trust the key if its fingerprint is this SHA256:... value'))
+    .option('--json', l10n.t('print {"ok":true,"nodeId","hostKeyName","keyType","fingerprint","outcome":"added|replaced|alreadyTrusted",...}'))
     .action(async (id: string, opts: { replace?: boolean; expect?: string; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const node = await registryFor(ctx).get(id);
@@ -62,15 +63,19 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
         });
       }
       for (const q of jumpsTrusted) {
-        ctx.out(`Jump host ${q.hostKeyName}: trusted ${keyTypeLabel(q.keyType)} ${q.fingerprint}${q.replaces ? ` (replacing ${q.replaces.join(', ')})` : ''}\n`);
+        ctx.out(
+          (q.replaces
+            ? l10n.t('Jump host {0}: trusted {1} {2} (replacing {3})', q.hostKeyName, keyTypeLabel(q.keyType), q.fingerprint, q.replaces.join(', '))
+            : l10n.t('Jump host {0}: trusted {1} {2}', q.hostKeyName, keyTypeLabel(q.keyType), q.fingerprint)) + '\n',
+        );
       }
-      ctx.out(`Node ${result.nodeId} (${result.hostKeyName}) offers ${keyTypeLabel(result.keyType)} key ${result.fingerprint}\n`);
+      ctx.out(l10n.t('Node {0} ({1}) offers {2} key {3}', result.nodeId, result.hostKeyName, keyTypeLabel(result.keyType), result.fingerprint) + '\n');
       if (result.outcome === 'alreadyTrusted') {
-        ctx.out(`Already trusted (${result.source === 'known_hosts' ? 'in your known_hosts' : `in ${trustStore.path}`}). Nothing changed.\n`);
+        ctx.out((result.source === 'known_hosts' ? l10n.t('Already trusted (in your known_hosts). Nothing changed.') : l10n.t('Already trusted (in {0}). Nothing changed.', trustStore.path)) + '\n');
       } else {
-        ctx.out(`${result.outcome === 'replaced' ? 'Replaced the old key with it' : 'Trusted it'} in ${trustStore.path}.\n`);
+        ctx.out((result.outcome === 'replaced' ? l10n.t('Replaced the old key with it in {0}.', trustStore.path) : l10n.t('Trusted it in {0}.', trustStore.path)) + '\n');
         for (const stale of result.staleKnownHostsLines) {
-          ctx.out(`Your ${stale.file} line ${stale.line} still holds the old key: remove it with ssh-keygen -R '${result.hostKeyName}' -f '${stale.file}'.\n`);
+          ctx.out(l10n.t("Your {0} line {1} still holds the old key: remove it with ssh-keygen -R '{2}' -f '{0}'.", stale.file, stale.line, result.hostKeyName) + '\n');
         }
       }
     });
