@@ -8,7 +8,7 @@ import { hasNativeBackup, NATIVE_BACKUP_MIN_VERSION, runNativeEngine, type Openc
 import { runOwnEngine } from './ocm-engine';
 import type { BackupStore } from './store';
 import { BACKUP_INDEX_FORMAT, type BackupEngine, type BackupIndex, type BackupProgress, type BackupSources } from './types';
-import { verifyArchive } from './verify';
+import { compareWithIndex, verifyArchive } from './verify';
 
 export type EngineChoice = 'auto' | BackupEngine;
 
@@ -29,8 +29,10 @@ export interface BackupNodeParams {
   signal?: AbortSignal;
   limits?: Partial<ArchiveLimits>;
   /**
-   * How the own engine's archive is checked before it is published: `full` (default) re-reads it
-   * with every safety check and every entry's sha256 against the index; `checksum` only re-hashes
+   * How the own engine's archive is checked before it is published: `full` (default) runs every
+   * safety check and compares every entry's sha256 with the index, on the archive bytes as they
+   * are written (inflated and parsed again, alongside the writing), then re-hashes the file on
+   * disk against the hash of those bytes; `checksum` only re-hashes
    * the file against the hash taken while writing (the structure is safe by construction: every
    * path was checked as it was written). OpenClaw-engine archives are always fully scanned.
    */
@@ -127,6 +129,8 @@ export async function backupNode(p: BackupNodeParams): Promise<BackupNodeResult>
         ...(p.openclaw?.env ? { env: p.openclaw.env } : {}),
         onProgress: p.onProgress,
         signal: p.signal,
+        // Full verification runs while the archive is written (same checks, no second pass).
+        ...(p.verify === 'checksum' ? {} : { scan: { limits: p.limits } }),
       });
       warnings.push(...own.warnings);
       const manifestBytes = Buffer.from(JSON.stringify(own.manifest, null, 2) + '\n');
@@ -151,12 +155,17 @@ export async function backupNode(p: BackupNodeParams): Promise<BackupNodeResult>
         externalSymbolicLinks: own.manifest.externalSymbolicLinks,
         entries: own.entries,
       };
-      if (p.verify === 'checksum') {
-        const onDisk = await sha256OfFile(partial);
-        if (onDisk !== own.archiveSha256) throw new OcmError('failed', `The archive written to ${partial} does not read back as written (disk problem?). Retry the backup.`);
-      } else {
+      if (own.scan) {
+        // What was written is a safe archive whose every entry matches what was sent (scanned
+        // while writing), and the file on disk holds exactly those bytes (re-hashed below).
+        compareWithIndex(own.scan, { ...index, id: 'partial', archiveFile: partial });
+      } else if (p.verify !== 'checksum') {
         // Re-read what was written: it must be a safe archive whose every entry matches what was sent.
         await verifyArchive(partial, { ...index, id: 'partial', archiveFile: partial }, { limits: p.limits, signal: p.signal });
+      }
+      if (own.scan || p.verify === 'checksum') {
+        const onDisk = await sha256OfFile(partial);
+        if (onDisk !== own.archiveSha256) throw new OcmError('failed', `The archive written to ${partial} does not read back as written (disk problem?). Retry the backup.`);
       }
       baseName = archiveRoot.replace(/-openclaw-backup$/, '-ocm-backup');
     }

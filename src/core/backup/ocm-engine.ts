@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import { Duplex, Transform } from 'node:stream';
+import { Duplex, PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import type { ReadEntry } from 'tar';
@@ -10,7 +10,7 @@ import { OcmError } from '../errors';
 import { shellQuote } from '../transport/shell-quote';
 import type { ExecStream, Transport } from '../transport/types';
 import { tar } from '../vendor';
-import { checkArchivePath } from './archive-scan';
+import { checkArchivePath, scanArchiveStream, type ArchiveLimits, type ArchiveScan } from './archive-scan';
 import { excludedReason, tarExcludePatterns } from './exclusions';
 import { archivePathFor, isWithin, planAssets, type OpenClawManifest } from './manifest';
 import { ParallelGzip } from './parallel-gzip';
@@ -52,6 +52,12 @@ export interface OwnEngineParams {
   timeoutMs?: number;
   /** Environment for the commands on the node (e.g. OpenClaw's PATH, so its `node` is found). */
   env?: Record<string, string>;
+  /**
+   * Check the archive while it is written: the bytes going to the partial file are also fed
+   * through scanArchive's checks (inflated on the thread pool, every entry re-hashed), so the
+   * caller gets the same scan as re-reading the file afterwards, without a second pass.
+   */
+  scan?: { limits?: Partial<ArchiveLimits> };
 }
 
 export interface OwnEngineResult {
@@ -66,6 +72,8 @@ export interface OwnEngineResult {
   sqliteMode: 'none' | 'snapshot' | 'copy';
   /** Which tool took the SQLite snapshots. */
   sqliteTool?: 'sqlite3' | 'node';
+  /** With `scan`: the scan of exactly the bytes written (archiveSha256 is theirs). */
+  scan?: ArchiveScan;
 }
 
 interface Probe {
@@ -224,11 +232,26 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
   const links: Array<{ entryPath: string; linkpath: string; sourcePath: string }> = [];
 
   const gzip = new ParallelGzip(p.gzipLevel ?? 1);
+  const scanIn = p.scan ? new PassThrough({ highWaterMark: 1024 * 1024 }) : undefined;
+  const scanDone = scanIn ? scanArchiveStream(scanIn, p.partialPath, { limits: p.scan!.limits, signal, inflateOffThread: true }) : undefined;
+  scanDone?.catch(() => undefined);
   const hashOut = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       archiveHash.update(chunk);
       archiveSize += chunk.length;
-      cb(null, chunk);
+      if (!scanIn || scanIn.destroyed || scanIn.write(chunk)) return cb(null, chunk);
+      // The check keeps pace with the writing (memory stays bounded): wait until it takes more.
+      const go = (): void => {
+        scanIn.off('drain', go);
+        scanIn.off('close', go);
+        cb(null, chunk);
+      };
+      scanIn.once('drain', go);
+      scanIn.once('close', go);
+    },
+    flush(cb) {
+      scanIn?.end();
+      cb();
     },
   });
   const file = createWriteStream(p.partialPath, { flags: 'w', mode: 0o600 });
@@ -377,7 +400,19 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
     gzip.end();
     await outputDone;
     p.onProgress?.({ phase: 'verifying', bytes: transferredBytes });
-    return { entries, manifest, archiveSha256: archiveHash.digest('hex'), archiveSize, transferredBytes, warnings, compression: wire, sqliteMode, ...(sqliteTool ? { sqliteTool } : {}) };
+    const scan = scanDone ? await scanDone : undefined;
+    return {
+      entries,
+      manifest,
+      archiveSha256: archiveHash.digest('hex'),
+      archiveSize,
+      transferredBytes,
+      warnings,
+      compression: wire,
+      sqliteMode,
+      ...(sqliteTool ? { sqliteTool } : {}),
+      ...(scan ? { scan } : {}),
+    };
   } catch (e) {
     // A broken stream is often only the symptom: prefer the node's own error when it has one.
     const status = exec ? await Promise.race([exec.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]) : undefined;
@@ -385,6 +420,7 @@ export async function runOwnEngine(p: OwnEngineParams): Promise<OwnEngineResult>
     decomp?.kill();
     gzip.destroy();
     file.destroy();
+    scanIn?.destroy(new Error('the backup stopped'));
     if (signal?.aborted) throw abortError();
     if (status && status.exitCode !== 0 && status.exitCode !== null && !(e instanceof OcmError && /failed \(exit/.test(e.message))) throw remoteFailure(transport.nodeId, status);
     throw e;

@@ -42,7 +42,8 @@ export async function verifyArchive(archivePath: string, index?: BackupIndex, op
   };
 }
 
-function compareWithIndex(scan: ArchiveScan, index: BackupIndex): void {
+/** Throws (like verifyArchive) unless the scanned archive matches the index in every entry. */
+export function compareWithIndex(scan: ArchiveScan, index: BackupIndex): void {
   const p = scan.archivePath;
   if (scan.archiveSha256 !== index.archiveSha256 || scan.archiveSize !== index.archiveSize) {
     throw archiveRejected(

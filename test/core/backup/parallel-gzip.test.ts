@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { ParallelGzip } from '../../../src/core/backup/parallel-gzip';
+import { ParallelGzip, storedMember } from '../../../src/core/backup/parallel-gzip';
 
 async function compress(input: Buffer, blockBytes: number, chunk = 7777): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -30,5 +30,36 @@ describe('ParallelGzip', () => {
   it('handles empty and tiny inputs', async () => {
     assert.deepEqual(gunzipSync(await compress(Buffer.from('x'), 1024)), Buffer.from('x'));
     assert.equal((await compress(Buffer.alloc(0), 1024)).length, 0);
+  });
+});
+
+describe('ParallelGzip stored blocks', () => {
+  it('stores blocks that do not compress (valid gzip, barely larger) and still deflates text', async () => {
+    const blockBytes = 256 * 1024;
+    const random = randomBytes(3 * blockBytes + 1234);
+    const text = Buffer.from('agent memory gateway node backup '.repeat(30_000));
+    const input = Buffer.concat([random, text, randomBytes(100)]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < input.length; i += 10_000) chunks.push(input.subarray(i, i + 10_000));
+    const z = new ParallelGzip(1, blockBytes, 2);
+    const parts: Buffer[] = [];
+    z.on('data', (c: Buffer) => parts.push(c));
+    const done = new Promise<void>((resolve, reject) => {
+      z.on('end', resolve);
+      z.on('error', reject);
+    });
+    Readable.from(chunks).pipe(z);
+    await done;
+    const out = Buffer.concat(parts);
+    assert.deepEqual(gunzipSync(out), input);
+    assert.ok(z.storedBlocks >= 2, `stored ${z.storedBlocks}`); // the block where random data meets text is deflated
+    assert.ok(z.deflatedBlocks >= 2, `deflated ${z.deflatedBlocks}`);
+    // Stored random data costs only framing; the text part still shrinks a lot.
+    assert.ok(out.length < random.length + text.length / 10 + 4096, `${out.length}`);
+  });
+  it('writes a stored member that gunzip and the gzip CRC accept, also for empty and >64 KiB data', async () => {
+    for (const data of [Buffer.alloc(0), randomBytes(1), randomBytes(65_535), randomBytes(65_536), randomBytes(200_001)]) {
+      assert.deepEqual(gunzipSync(await storedMember(data)), data);
+    }
   });
 });

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isOcmError } from '../../../src/core/errors';
-import { scanArchive } from '../../../src/core/backup/archive-scan';
+import { scanArchive, scanArchiveStream, type ArchiveLimits } from '../../../src/core/backup/archive-scan';
 import { verifyArchive } from '../../../src/core/backup/verify';
 import { BACKUP_INDEX_FORMAT, type BackupIndex } from '../../../src/core/backup/types';
 import { goodEntries, manifestFor, P, ROOT, STATE, writeArchive, type RawEntry } from './archive-builder';
@@ -197,3 +197,23 @@ describe('verifyArchive against an index', () => {
   });
 });
 
+
+describe('scanArchiveStream with the inflating off this thread (the own engine checks while writing)', () => {
+  const offThread = (path: string, limits?: Partial<ArchiveLimits>) =>
+    scanArchiveStream(createReadStream(path, { highWaterMark: 7777 }), path, { inflateOffThread: true, ...(limits ? { limits } : {}) });
+  it('gives the same scan as scanArchive', async () => {
+    const path = await archive(goodEntries());
+    assert.deepEqual(await offThread(path), await scanArchive(path));
+  });
+  it('rejects a truncated archive, a non-gzip stream and a decompression bomb', async () => {
+    const good = await fs.readFile(await archive(goodEntries()));
+    const truncated = join(dir, 'trunc-stream.tar.gz');
+    await fs.writeFile(truncated, good.subarray(0, good.length - 20));
+    await assert.rejects(offThread(truncated), (e: unknown) => isOcmError(e) && e.details.check === 'format');
+    const plain = join(dir, 'plain-stream.tar');
+    await fs.writeFile(plain, Buffer.alloc(4096));
+    await assert.rejects(offThread(plain), (e: unknown) => isOcmError(e) && e.details.check === 'format');
+    const bomb = await archive([...goodEntries(), { path: `${P}${STATE}/zeros.bin`, type: 'File', data: Buffer.alloc(8 * 1024 * 1024) }]);
+    await assert.rejects(offThread(bomb, { maxDecompressionRatio: 50 }), (e: unknown) => isOcmError(e) && e.details.check === 'format' && /decompression/.test((e as Error).message));
+  });
+});
