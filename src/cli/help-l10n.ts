@@ -44,7 +44,8 @@ function helpTitle(title: string): string {
 }
 
 function withDefaultLabel(description: string): string {
-  return description.replace(/\(default: (.*)\)$/, (_, value: string) => l10n.t('(default: {0})', value));
+  // Japanese puts its full-width parenthesis right after the text.
+  return currentLocale() === 'en' ? description : description.replace(/ ?\(default: (.*)\)$/, (_, value: string) => l10n.t('(default: {0})', value));
 }
 
 /** Commander's usage errors, which it words itself, in the current locale (anything else unchanged). */
