@@ -28,7 +28,9 @@ function findTests(dir, predicate) {
 function run(cmd, cmdArgs, options = {}) {
   return new Promise((resolve) => {
     let captured = '';
-    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    // Tests match English CLI output; a developer's Japanese locale must not change it (the
+    // Japanese output has tests of its own that set the locale explicitly).
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OCM_LANG: 'en', ...options.env } });
     const forward = (stream, target) =>
       stream.on('data', (chunk) => {
         captured += chunk.toString();
