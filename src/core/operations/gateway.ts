@@ -285,3 +285,27 @@ function isPortClosed(err: OcmError): boolean {
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Stops a gateway an operation started (migrate, a restore's undo), also when it never got to listen (still starting, or
+ * failed to bind): the default start command runs `gateway run --port N` in its own process group
+ * (setsid), found by its command line among the node user's processes. A listener on the port that
+ * is not the user's own (another program) is left alone.
+ */
+export async function stopStartedGateway(t: GatewayTarget): Promise<void> {
+  const port = t.location.gatewayPort;
+  const pattern = shellQuote(`gateway run --port ${port}( |$)`);
+  const script = [
+    'command -v pgrep >/dev/null 2>&1 || { echo nopgrep; exit 0; }',
+    `pids=$(pgrep -u "$(id -u)" -f -- ${pattern})`,
+    '[ -z "$pids" ] && { echo none; exit 0; }',
+    'for p in $pids; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done',
+    'i=0; while [ $i -lt 80 ]; do alive=; for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done; [ -z "$alive" ] && { echo stopped; exit 0; }; sleep 0.25; i=$((i+1)); done',
+    'for p in $pids; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; done; echo killed',
+  ].join('\n');
+  await t.transport.exec(script, { timeoutMs: 60_000 });
+  if (!(await gatewayListening(t))) return;
+  // Started some other way (node start command): stop what listens, when it is the user's own.
+  const { pids } = await gatewayListenerPids(t);
+  if (pids.length > 0) await stopGateway(t);
+}

@@ -7,7 +7,7 @@ import type { NodeRegistry } from '../registry/store';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { assertTargetVersion, dirUse, type MigrationPlan, type MigrationSide } from './migrate-plan';
-import { gatewayListenerPids, gatewayListening, gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
+import { gatewayListening, gatewayLogTail, runOpenclaw, startGateway, stopGateway, stopStartedGateway, waitForReady, type GatewayTarget } from './gateway';
 import { takeSafetyBackup } from './operation';
 import { runSteps, type Step } from './steps';
 import type { ApplyProgress, ApplyResult, SafetyBackupRef } from './types';
@@ -73,30 +73,6 @@ export function migratedLocation(current: OpenclawLocation, plan: MigrationPlan)
     ...(sameDir && current.supervisorUnit ? { supervisorUnit: current.supervisorUnit } : { supervisorUnit: undefined }),
     cliEnv,
   };
-}
-
-/**
- * Stops the gateway this migration started, also when it never got to listen (still starting, or
- * failed to bind): the default start command runs `gateway run --port N` in its own process group
- * (setsid), found by its command line among the node user's processes. A listener on the port that
- * is not the user's own (another program) is left alone.
- */
-export async function stopStartedGateway(t: GatewayTarget): Promise<void> {
-  const port = t.location.gatewayPort;
-  const pattern = shellQuote(`gateway run --port ${port}( |$)`);
-  const script = [
-    'command -v pgrep >/dev/null 2>&1 || { echo nopgrep; exit 0; }',
-    `pids=$(pgrep -u "$(id -u)" -f -- ${pattern})`,
-    '[ -z "$pids" ] && { echo none; exit 0; }',
-    'for p in $pids; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done',
-    'i=0; while [ $i -lt 80 ]; do alive=; for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done; [ -z "$alive" ] && { echo stopped; exit 0; }; sleep 0.25; i=$((i+1)); done',
-    'for p in $pids; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; done; echo killed',
-  ].join('\n');
-  await t.transport.exec(script, { timeoutMs: 60_000 });
-  if (!(await gatewayListening(t))) return;
-  // Started some other way (node start command): stop what listens, when it is the user's own.
-  const { pids } = await gatewayListenerPids(t);
-  if (pids.length > 0) await stopGateway(t);
 }
 
 export async function applyMigration(plan: MigrationPlan, p: ApplyMigrationParams): Promise<MigrationResult> {

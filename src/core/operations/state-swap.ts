@@ -10,7 +10,7 @@ import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
-import { stopStartedGateway } from './migrate-apply';
+import { stopStartedGateway } from './gateway';
 import { withPartialUndo } from './operation';
 import type { Step } from './steps';
 
