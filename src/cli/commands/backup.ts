@@ -26,6 +26,7 @@ import { withNodeAccess } from '../node-connection';
 import { cliError, errorText, l10n, type Localized } from '../l10n';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
+import { interruptSignal } from '../interrupt';
 
 /**
  * `ocm backup | backups | verify | diff | prune | pin | unpin`: the backup store from the terminal.
@@ -38,20 +39,6 @@ function usage(message: Localized): OcmError {
   return cliError('invalidInput', message, { usage: true });
 }
 
-/** Ctrl-C cancels the running backup (the partial archive is removed) instead of killing us mid-write. */
-function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const ac = new AbortController();
-  const onInt = (): void => ac.abort();
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onInt);
-  return {
-    signal: ac.signal,
-    dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onInt);
-    },
-  };
-}
 
 async function gatewayListening(transport: Transport, port: number): Promise<boolean> {
   try {

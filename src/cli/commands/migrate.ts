@@ -6,7 +6,7 @@ import { cliError, l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
 import { displayWidth } from '../table';
 import { registryFor } from './registry';
-import { interruptSignal } from './restart';
+import { interruptSignal } from '../interrupt';
 
 interface MigrateOptions {
   stateDir?: string;

@@ -12,6 +12,7 @@ import { printJson, type CliContext } from '../context';
 import { cliError, l10n } from '../l10n';
 import { registryFor } from './registry';
 import { sshDepsFor } from './trust';
+import { interruptSignal } from '../interrupt';
 
 /** Opens a registry node's transport (local, or SSH through a private pool) and locates OpenClaw, for one command. */
 export async function withLocatedNode<T>(
@@ -42,20 +43,6 @@ export async function withLocatedNode<T>(
   }
 }
 
-/** Ctrl-C cancels the running operation (which then rolls back) instead of killing us mid-change. */
-export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const ac = new AbortController();
-  const onInt = (): void => ac.abort();
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onInt);
-  return {
-    signal: ac.signal,
-    dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onInt);
-    },
-  };
-}
 
 export function parseTimeoutSeconds(value: string | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;

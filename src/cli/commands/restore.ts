@@ -6,7 +6,8 @@ import { ocmHome } from '../../core/home';
 import { applyRestore, planRestore, resolveRestorePath, type ApplyResult, type RestorePlan, type RestoreScope } from '../../core/operations';
 import { printJson, type CliContext } from '../context';
 import { cliError, currentLocale, l10n } from '../l10n';
-import { interruptSignal, parseTimeoutSeconds, withLocatedNode } from './restart';
+import { interruptSignal } from '../interrupt';
+import { parseTimeoutSeconds, withLocatedNode } from './restart';
 
 /**
  * `ocm restore <backup> [--to <id>] [--agent A] [--file PATH] [--dry-run] [--yes] [--json]`:

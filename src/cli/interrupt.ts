@@ -1,0 +1,17 @@
+/**
+ * Ctrl-C (or SIGTERM) cancels the running backup or operation through an AbortSignal — which
+ * removes a partial archive or rolls an operation back — instead of killing the CLI mid-change.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const onInt = (): void => ac.abort();
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onInt);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onInt);
+    },
+  };
+}
