@@ -91,10 +91,12 @@ const NODE_SQLITE_BACKUP =
 async function probeNode(transport: Transport, roots: string[], signal?: AbortSignal, env?: Record<string, string>): Promise<Probe> {
   const script = [
     `for t in zstd gzip sqlite3 tar; do if command -v "$t" >/dev/null 2>&1; then echo "tool:$t"; fi; done`,
-    `if command -v node >/dev/null 2>&1 && ${NODE_SQLITE_CHECK}; then echo "tool:node-sqlite"; fi`,
     `echo "uname:$(uname -s)"`,
     `set --; for r in ${roots.map(shellQuote).join(' ')}; do if [ -e "$r" ]; then echo "exists:$r"; set -- "$@" "$r"; fi; done`,
-    `if [ $# -gt 0 ]; then find "$@" -name node_modules -prune -o -type f -name '*.sqlite' -print 2>/dev/null | while IFS= read -r f; do if [ -s "$f-wal" ]; then echo "sqlite-wal:$f"; else echo "sqlite:$f"; fi; done; fi`,
+    `dbs=; if [ $# -gt 0 ]; then dbs=$(find "$@" -name node_modules -prune -o -type f -name '*.sqlite' -print 2>/dev/null); fi`,
+    `if [ -n "$dbs" ]; then printf '%s\\n' "$dbs" | while IFS= read -r f; do if [ -s "$f-wal" ]; then echo "sqlite-wal:$f"; else echo "sqlite:$f"; fi; done; fi`,
+    // node:sqlite is only used for databases when sqlite3 is missing: start a Node (0.1–0.3 s) only then.
+    `if [ -n "$dbs" ] && ! command -v sqlite3 >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && ${NODE_SQLITE_CHECK}; then echo "tool:node-sqlite"; fi`,
   ].join('\n');
   const r = await transport.exec(script, { signal, timeoutMs: 120_000, ...(env ? { env } : {}) });
   const probe: Probe = { tools: new Set(), platform: 'unknown', existing: new Set(), sqlite: [] };
