@@ -5,11 +5,13 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { ParallelGzip, storedMember } from '../../../src/core/backup/parallel-gzip';
 
-async function compress(input: Buffer, blockBytes: number, chunk = 7777): Promise<Buffer> {
+/** Feeds `input` through a ParallelGzip in `chunk`-sized writes; returns the output and the stream (for its counters). */
+async function gzipWith(input: Buffer, blockBytes: number, options: { chunk?: number; parallelism?: number } = {}): Promise<{ out: Buffer; z: ParallelGzip }> {
+  const chunk = options.chunk ?? 7777;
   const parts: Buffer[] = [];
   const chunks: Buffer[] = [];
   for (let i = 0; i < input.length; i += chunk) chunks.push(input.subarray(i, i + chunk));
-  const z = new ParallelGzip(1, blockBytes, 3);
+  const z = new ParallelGzip(1, blockBytes, options.parallelism ?? 3);
   z.on('data', (c: Buffer) => parts.push(c));
   const done = new Promise<void>((resolve, reject) => {
     z.on('end', resolve);
@@ -17,7 +19,11 @@ async function compress(input: Buffer, blockBytes: number, chunk = 7777): Promis
   });
   Readable.from(chunks).pipe(z);
   await done;
-  return Buffer.concat(parts);
+  return { out: Buffer.concat(parts), z };
+}
+
+async function compress(input: Buffer, blockBytes: number): Promise<Buffer> {
+  return (await gzipWith(input, blockBytes)).out;
 }
 
 describe('ParallelGzip', () => {
@@ -39,18 +45,7 @@ describe('ParallelGzip stored blocks', () => {
     const random = randomBytes(3 * blockBytes + 1234);
     const text = Buffer.from('agent memory gateway node backup '.repeat(30_000));
     const input = Buffer.concat([random, text, randomBytes(100)]);
-    const chunks: Buffer[] = [];
-    for (let i = 0; i < input.length; i += 10_000) chunks.push(input.subarray(i, i + 10_000));
-    const z = new ParallelGzip(1, blockBytes, 2);
-    const parts: Buffer[] = [];
-    z.on('data', (c: Buffer) => parts.push(c));
-    const done = new Promise<void>((resolve, reject) => {
-      z.on('end', resolve);
-      z.on('error', reject);
-    });
-    Readable.from(chunks).pipe(z);
-    await done;
-    const out = Buffer.concat(parts);
+    const { out, z } = await gzipWith(input, blockBytes, { chunk: 10_000, parallelism: 2 });
     assert.deepEqual(gunzipSync(out), input);
     assert.ok(z.storedBlocks >= 2, `stored ${z.storedBlocks}`); // the block where random data meets text is deflated
     assert.ok(z.deflatedBlocks >= 2, `deflated ${z.deflatedBlocks}`);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +7,8 @@ import type { OpenclawLocation } from '../../../src/core/openclaw';
 import { gatewayListening, parseStatusListenerPids, restartGateway, startGateway, stopGateway, supervisorName, waitForReady, type GatewayTarget } from '../../../src/core/operations';
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
+import { freePort } from '../../support/free-port';
+import { STAND_IN_GATEWAY } from './stand-in-gateway';
 
 /**
  * Gateway control through the real LocalTransport with a stand-in gateway: a tiny Node HTTP server
@@ -21,29 +22,9 @@ let root: string;
 let port: number;
 let target: GatewayTarget;
 
-const FAKE_GATEWAY = `
-const http = require('node:http');
-const started = Date.now();
-http.createServer((req, res) => {
-  const up = Date.now() - started;
-  const ready = up > 1000;
-  res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ ready, failing: ready ? [] : ['channels'], uptimeMs: up }));
-}).listen(Number(process.argv[2]), '127.0.0.1');
-`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 before(async () => {
   root = await fs.mkdtemp(join(tmpdir(), 'ocm-gw-'));
-  await fs.writeFile(join(root, 'fake-gateway.js'), FAKE_GATEWAY);
+  await fs.writeFile(join(root, 'fake-gateway.js'), STAND_IN_GATEWAY);
   port = await freePort();
   const location = {
     nodeId: 'g1', installed: false, home: root, stateDir: join(root, '.openclaw'), stateDirSource: 'registry', stateDirExists: false, configPath: join(root, '.openclaw/openclaw.json'),

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +8,8 @@ import { restartGateway, startGateway, stopGateway, supervisorName, waitForReady
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import type { Transport } from '../../../src/core/transport/types';
+import { freePort } from '../../support/free-port';
+import { STAND_IN_GATEWAY } from './stand-in-gateway';
 
 /**
  * Gateway control of a supervised gateway (systemd user unit, launchd agent) through the real
@@ -22,26 +23,6 @@ import type { Transport } from '../../../src/core/transport/types';
  */
 
 const uid = process.getuid!();
-
-const FAKE_GATEWAY = `
-const http = require('node:http');
-const started = Date.now();
-http.createServer((req, res) => {
-  const up = Date.now() - started;
-  const ready = up > 1000;
-  res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ ready, failing: ready ? [] : ['channels'], uptimeMs: up }));
-}).listen(Number(process.argv[2]), '127.0.0.1');
-`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function script(path: string, text: string): Promise<void> {
   await writeFile(path, text);
@@ -77,7 +58,7 @@ async function fakeNode(options: { label?: string; env?: Record<string, string> 
   const port = await freePort();
   const R = shellQuote(root);
   const label = options.label ?? 'ai.openclaw.gateway';
-  await writeFile(join(root, 'fake-gateway.js'), FAKE_GATEWAY);
+  await writeFile(join(root, 'fake-gateway.js'), STAND_IN_GATEWAY);
   await writeFile(join(root, 'gw.sh'), `R=${R}
 record() { printf '%s | XDG_RUNTIME_DIR=%s\\n' "$*" "\${XDG_RUNTIME_DIR-(unset)}" >> "$R/supervisor.log"; }
 gw_running() { [ -f "$R/gw.pid" ] && kill -0 "$(cat "$R/gw.pid")" 2>/dev/null; }

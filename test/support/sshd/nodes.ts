@@ -1,11 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { descendantsOf, isAlive, signalAll, waitUntil } from './processes';
 import { createUser, newUserName, removeStaleUsers, removeUser, removeUserSync } from './users';
+import { freePort } from '../free-port';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
 const DIR_PREFIX = 'ocm-sshd-';
@@ -84,18 +85,6 @@ function sh(cmd: string, args: string[]): string {
   const result = spawnSync(cmd, args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr || result.error}`);
   return result.stdout;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** SHA256 fingerprint the way `ssh-keygen -l` prints it. */
