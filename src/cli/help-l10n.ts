@@ -1,6 +1,6 @@
 import { Help, type Command, type Option } from 'commander';
 import type { CliContext } from './context';
-import { currentLocale, l10n } from './l10n';
+import { currentLocale, knownWord, l10n } from './l10n';
 import { displayWidth } from './table';
 
 /**
@@ -27,20 +27,13 @@ export function configureHelpL10n(program: Command, ctx: CliContext): void {
 }
 
 function helpTitle(title: string): string {
-  switch (title) {
-    case 'Usage:':
-      return l10n.t('Usage:');
-    case 'Arguments:':
-      return l10n.t('Arguments:');
-    case 'Options:':
-      return l10n.t('Options:');
-    case 'Global Options:':
-      return l10n.t('Global Options:');
-    case 'Commands:':
-      return l10n.t('Commands:');
-    default:
-      return title;
-  }
+  return knownWord(title, {
+    'Usage:': l10n.t('Usage:'),
+    'Arguments:': l10n.t('Arguments:'),
+    'Options:': l10n.t('Options:'),
+    'Global Options:': l10n.t('Global Options:'),
+    'Commands:': l10n.t('Commands:'),
+  });
 }
 
 function withDefaultLabel(description: string): string {

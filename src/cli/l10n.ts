@@ -68,6 +68,15 @@ const localizedText = new WeakMap<OcmError, string>();
  * An OcmError raised by the CLI itself: its message (and so `--json`'s `error.message`) is English,
  * the terminal shows the localized text (see errorText).
  */
+/**
+ * A fixed English word (a status, a heading) in the CLI's locale: `known` maps each word to its
+ * translation call with a literal argument, so the l10n check sees every one. Anything else passes unchanged
+ * (versions, error kinds, words a newer core may add).
+ */
+export function knownWord(word: string, known: Record<string, string>): string {
+  return Object.hasOwn(known, word) ? known[word]! : word;
+}
+
 export function cliError(kind: OcmErrorKind, message: Localized, details: Record<string, unknown> = {}): OcmError {
   const error = new OcmError(kind, message.en, details);
   localizedText.set(error, message.text);

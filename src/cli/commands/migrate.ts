@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { backupStoreFor } from '../../core/backup';
 import { applyMigration, migrationConfigDiff, planMigration, redactedPlan, type MigrationPlan, type MigrationResult } from '../../core/operations/migrate';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
-import { cliError, l10n } from '../l10n';
+import { cliError, knownWord, l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
 import { displayWidth } from '../table';
 import { registryFor } from './registry';
@@ -154,18 +154,11 @@ function renderResult(r: MigrationResult): string {
 
 /** A step's status word (MigrationResult step status) in the CLI's locale. */
 function stepStatus(status: string): string {
-  switch (status) {
-    case 'done':
-      return l10n.t('done');
-    case 'failed':
-      return l10n.t('failed');
-    case 'undone':
-      return l10n.t('undone');
-    case 'undoFailed':
-      return l10n.t('undo failed');
-    case 'notUndone':
-      return l10n.t('not undone');
-    default:
-      return status;
-  }
+  return knownWord(status, {
+    done: l10n.t('done'),
+    failed: l10n.t('failed'),
+    undone: l10n.t('undone'),
+    undoFailed: l10n.t('undo failed'),
+    notUndone: l10n.t('not undone'),
+  });
 }

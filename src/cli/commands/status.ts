@@ -18,7 +18,7 @@ import {
 import { defaultTimeoutFor } from '../../core/status/node-status';
 import { transportForNode } from '../../core/transport/for-node';
 import { EXIT_OK, printJson, type CliContext } from '../context';
-import { cliError, l10n } from '../l10n';
+import { cliError, knownWord, l10n } from '../l10n';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
 import { sshDepsFor } from './trust';
@@ -162,32 +162,19 @@ export function renderStatusTable(results: NodeStatus[], options: { color: boole
 
 /** The words of src/core/status/format.ts's labels in the CLI's locale (versions, error kinds and the like pass through). */
 function statusWord(label: string): string {
-  switch (label) {
-    case 'yes':
-      return l10n.t('yes');
-    case 'no':
-      return l10n.t('no');
-    case 'auth failed':
-      return l10n.t('auth failed');
-    case 'host key unknown':
-      return l10n.t('host key unknown');
-    case 'HOST KEY CHANGED':
-      return l10n.t('HOST KEY CHANGED');
-    case 'timeout':
-      return l10n.t('timeout');
-    case 'unreachable':
-      return l10n.t('unreachable');
-    case 'down':
-      return l10n.t('down');
-    case 'ready':
-      return l10n.t('ready');
-    case 'not ready':
-      return l10n.t('not ready');
-    case 'not installed':
-      return l10n.t('not installed');
-    default:
-      return label;
-  }
+  return knownWord(label, {
+    yes: l10n.t('yes'),
+    no: l10n.t('no'),
+    'auth failed': l10n.t('auth failed'),
+    'host key unknown': l10n.t('host key unknown'),
+    'HOST KEY CHANGED': l10n.t('HOST KEY CHANGED'),
+    timeout: l10n.t('timeout'),
+    unreachable: l10n.t('unreachable'),
+    down: l10n.t('down'),
+    ready: l10n.t('ready'),
+    'not ready': l10n.t('not ready'),
+    'not installed': l10n.t('not installed'),
+  });
 }
 
 /** The NOTES column (as core's shortNotes, in the CLI's locale); the full anomaly messages are listed below the table. */
