@@ -8,12 +8,14 @@ import type { DiskUsage, HostFacts } from './types';
  * discovery, which is what finds the state dir.
  */
 export function buildHostFactsScript(): string {
-  // Few processes on purpose (each fork costs milliseconds on a busy node): /proc is read with
-  // the shell's own `read`, and df's lines are passed through raw after a marker.
+  // Few processes on purpose (each fork costs milliseconds on a busy node): on Linux the OS name,
+  // online CPUs, load, uptime and memory are read from /proc and /sys with the shell's own `read`
+  // (df is the only process started), and df's lines are passed through raw after a marker.
   return `
 hk() { printf 'host.%s=%s\\n' "$1" "$2"; }
-hk os "$(uname -s 2>/dev/null)"
-hk cpus "$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null)"
+if [ -r /proc/sys/kernel/ostype ]; then read -r os < /proc/sys/kernel/ostype; hk os "$os"; else hk os "$(uname -s 2>/dev/null)"; fi
+if [ -r /sys/devices/system/cpu/online ]; then read -r on < /sys/devices/system/cpu/online; hk cpus_online "$on"
+else hk cpus "$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null)"; fi
 if [ -r /proc/loadavg ]; then read -r l < /proc/loadavg; hk loadavg "$l"
 elif l=$(sysctl -n vm.loadavg 2>/dev/null) && [ -n "$l" ]; then hk loadavg "$l"
 else hk uptime_text "$(uptime 2>/dev/null)"; fi
@@ -55,7 +57,7 @@ export function parseHostFacts(output: string, stateDir: string | undefined): Ho
   const facts: HostFacts = {};
   const os = values.get('os');
   if (os) facts.os = os;
-  const cpus = int(values.get('cpus'));
+  const cpus = int(values.get('cpus')) ?? countCpuList(values.get('cpus_online'));
   if (cpus !== undefined && cpus > 0) facts.cpus = cpus;
 
   const load = parseLoad(values.get('loadavg')) ?? parseUptimeLoad(values.get('uptime_text'));
@@ -137,6 +139,17 @@ export function diskFor(disks: DiskUsage[], path: string): DiskUsage | undefined
     if (covers && (!best || mp.length >= best.mountPoint.length)) best = d;
   }
   return best;
+}
+
+/** Linux's CPU list (`/sys/devices/system/cpu/online`): `0-3,8-11` → 8. */
+export function countCpuList(text: string | undefined): number | undefined {
+  if (!text || !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text.trim())) return undefined;
+  let count = 0;
+  for (const part of text.trim().split(',')) {
+    const [from, to] = part.split('-').map(Number);
+    count += to === undefined ? 1 : to! - from! + 1;
+  }
+  return count;
 }
 
 function int(text: string | undefined): number | undefined {

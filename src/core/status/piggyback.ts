@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { shellQuote } from '../transport/shell-quote';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types';
 
 /**
@@ -14,9 +13,9 @@ export function withPiggybackScript(inner: Transport, script: string, onOutput: 
   const exec = async (command: string, options?: ExecOptions): Promise<ExecResult> => {
     if (used) return inner.exec(command, options);
     used = true;
-    // The caller's command runs in a subshell and the script in its own sh, so an `exit` in either
-    // ends only that part; the caller's exit code is kept.
-    const combined = `(\n${command}\n)\nocm_rc=$?\nprintf '\\n%s\\n' '${marker}'\nsh -c ${shellQuote(script)} </dev/null\nexit $ocm_rc`;
+    // The caller's command and the script each run in a subshell, so an `exit` in either ends only
+    // that part; the caller's exit code is kept. (A subshell, not `sh -c`: no extra exec.)
+    const combined = `(\n${command}\n)\nocm_rc=$?\nprintf '\\n%s\\n' '${marker}'\n(\n${script}\n) </dev/null\nexit $ocm_rc`;
     const result = await inner.exec(combined, options);
     const at = result.stdout.lastIndexOf(`\n${marker}\n`);
     if (at < 0) return result;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { anomaliesOf } from '../../../src/core/status/anomalies';
 import { parseHttpResponse, parseReadyz, parseStartupz } from '../../../src/core/status/gateway-probe';
-import { diskFor, parseDfLine, parseHostFacts, parseLoad, parseUptimeLoad } from '../../../src/core/status/host-facts';
+import { countCpuList, diskFor, parseDfLine, parseHostFacts, parseLoad, parseUptimeLoad } from '../../../src/core/status/host-facts';
 import { parseSessionsCliJson, parseSessionsJson, sessionUsages } from '../../../src/core/status/sessions';
 import type { NodeStatus } from '../../../src/core/status/types';
 
@@ -37,6 +37,15 @@ test('Linux host facts: load, cpus, uptime, MemAvailable, the state dir filesyst
   // a mount whose name has spaces, and a prefix that is not a path boundary
   assert.equal(parseHostFacts(LINUX_OUTPUT, '/home/claw/my mount/.openclaw').disk?.filesystem, '//server/my share');
   assert.equal(parseHostFacts(LINUX_OUTPUT, '/homework/.openclaw').disk?.mountPoint, '/');
+});
+
+test('Linux online CPU list (read without a process) counts ranges and singles', () => {
+  assert.equal(countCpuList('0-1'), 2);
+  assert.equal(countCpuList('0'), 1);
+  assert.equal(countCpuList('0-3,8-11'), 8);
+  assert.equal(countCpuList('0,2,4-5\n'), 4);
+  assert.equal(countCpuList('garbage'), undefined);
+  assert.equal(parseHostFacts('host.cpus_online=0-15\n', undefined).cpus, 16);
 });
 
 test('old kernels without MemAvailable: free + buffers + cached', () => {
