@@ -10,6 +10,7 @@ import {
   type AgentInfo,
   type NodeAgents,
   type NodeConfigFile,
+  type OpenclawVersionCache,
 } from './openclaw';
 import type { OpenclawValidator } from './safe-write';
 
@@ -27,7 +28,7 @@ export class NodeModel {
 
   constructor(
     private readonly access: NodeAccess,
-    private readonly options: { confirmWithCli?: boolean } = {},
+    private readonly options: { confirmWithCli?: boolean; versionCache?: OpenclawVersionCache } = {},
   ) {}
 
   onDidChange(listener: ModelListener): () => void {
@@ -39,6 +40,7 @@ export class NodeModel {
   invalidate(nodeId?: string): void {
     if (nodeId) this.described.delete(nodeId);
     else this.described.clear();
+    this.options.versionCache?.forget(nodeId);
   }
 
   async describe(nodeId: string): Promise<NodeAgents> {
@@ -87,7 +89,7 @@ export class NodeModel {
   private async load(nodeId: string): Promise<NodeAgents> {
     const node = await this.access.node(nodeId);
     const transport = await this.access.transport(nodeId);
-    const fast = await listNodeAgents(transport, node);
+    const fast = await listNodeAgents(transport, node, this.options.versionCache ? { versionCache: this.options.versionCache } : {});
     if (this.options.confirmWithCli && fast.location.installed) void this.confirm(nodeId, fast);
     return fast;
   }

@@ -3,6 +3,7 @@ import { BackupStore, backupStoreFor } from '../core/backup';
 import { ocmHome, registryPath } from '../core/home';
 import { NodeAccess } from '../core/node-access';
 import { NodeModel } from '../core/node-model';
+import { OpenclawVersionCache } from '../core/openclaw/version-cache';
 import { NodeRegistry } from '../core/registry';
 import { VscodeAuthPrompt } from './auth-prompt';
 import { registerBackupUi } from './backups';
@@ -32,14 +33,19 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const access = new NodeAccess({ registry, env, hostKeyPolicy: 'ask', ask: askHostKey, prompt: new VscodeAuthPrompt(context.secrets), ...ssh });
   // Background health checks never ask anything: strict host keys, no prompts, same SSH pool.
   const quietAccess = new NodeAccess({ registry, env, hostKeyPolicy: 'strict', ...(ssh.ssh ? { ssh: ssh.ssh } : {}) });
-  const monitor = new StatusMonitor(registry, quietAccess);
-  const model = new NodeModel(access, { confirmWithCli: true });
+  // One version cache for the health checks and the tree: neither starts Node.js on a node whose
+  // `openclaw` binary has not changed since it was last asked (restore, migrate, restart always ask).
+  const versionCache = new OpenclawVersionCache();
+  const monitor = new StatusMonitor(registry, quietAccess, versionCache);
+  const model = new NodeModel(access, { confirmWithCli: true, versionCache });
   const tree = new NodesTreeProvider(registry, model);
   tree.setStatusSource((nodeId) => monitor.get(nodeId));
   const view = vscode.window.createTreeView('openclaw.nodes', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   context.subscriptions.push(view, tree, monitor, { dispose: () => void quietAccess.close().then(() => access.close()) });
   context.subscriptions.push(...watchHealth(view, monitor, tree));
-  context.subscriptions.push({ dispose: model.onDidChange((nodeId) => tree.refresh(nodeId)) });
+  // Redraw only: refresh() would drop the answer the model just corrected and ask again, a loop
+  // whenever openclaw.json and `openclaw agents list` disagree.
+  context.subscriptions.push({ dispose: model.onDidChange(() => tree.redraw()) });
 
   const liveFs = new OpenclawFileSystemProvider({
     access,

@@ -1,6 +1,7 @@
 import { OcmError, toOcmError, type OcmErrorKind } from '../errors';
 import { resolveAgents } from '../openclaw/agents';
 import { locateOpenclaw, type OpenclawLocation } from '../openclaw/locate';
+import type { OpenclawVersionCache } from '../openclaw/version-cache';
 import type { NodeEntry } from '../registry';
 import type { Transport } from '../transport/types';
 import { anomaliesOf } from './anomalies';
@@ -35,6 +36,8 @@ export interface NodeStatusOptions {
   includeSessions?: boolean;
   /** Ask a login shell for PATH/OPENCLAW_* during discovery (default true). */
   loginShell?: boolean;
+  /** Reuse `openclaw --version` answers while the node's binary is unchanged (long-lived faces). */
+  versionCache?: OpenclawVersionCache;
   signal?: AbortSignal;
 }
 
@@ -73,7 +76,12 @@ export async function nodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
   try {
     transport = await deps.transportFor(node);
     const withHostFacts = withPiggybackScript(transport, buildHostFactsScript(), (out) => (hostOutput = out));
-    location = await locateOpenclaw(withHostFacts, node, { timeoutMs: remaining(), signal, ...(options.loginShell !== undefined ? { loginShell: options.loginShell } : {}) });
+    location = await locateOpenclaw(withHostFacts, node, {
+      timeoutMs: remaining(),
+      signal,
+      ...(options.loginShell !== undefined ? { loginShell: options.loginShell } : {}),
+      ...(options.versionCache ? { versionCache: options.versionCache } : {}),
+    });
   } catch (e) {
     const err = reasonOf(e, signal);
     // A discovery script that ran but failed still proves the node answers.

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { locateOpenclaw, parseLocateOutput } from '../../../src/core/openclaw/locate';
+import { OpenclawVersionCache } from '../../../src/core/openclaw/version-cache';
 import type { Transport } from '../../../src/core/transport/types';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { materialiseFixture } from '../../support/openclaw-fixtures';
@@ -144,4 +145,63 @@ test('parseLocateOutput keeps the config text after the marker intact', () => {
   assert.equal(p.configText, '{ a: "x=y\\n" }\nlast=1\n');
   assert.equal(p.version, '2026.9.6');
   assert.equal(p.cliEnv.PATH!.split(':')[0], '/h/b');
+});
+
+test('a version cache skips `openclaw --version` while the binary is unchanged, and asks again after an upgrade', async () => {
+  const home = await tempHome();
+  const bin = join(home, '.local', 'bin', 'openclaw');
+  const runs = join(home, 'runs.log');
+  const install = async (versionLine: string): Promise<void> => {
+    await rm(bin, { force: true }); // a new file (new inode), as npm's upgrade makes
+    await mkdir(join(bin, '..'), { recursive: true });
+    await writeFile(bin, `#!/bin/sh\necho run >> ${JSON.stringify(runs)}\n[ "$1" = --version ] && echo ${JSON.stringify(versionLine)}\n`);
+    await chmod(bin, 0o755);
+  };
+  const runCount = async (): Promise<number> => (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  await install('OpenClaw 2026.7.1 (2d2ddc4)');
+  const cache = new OpenclawVersionCache();
+  const transport = transportWithHome(home);
+
+  const first = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  assert.equal(first.version, '2026.7.1');
+  assert.equal(first.versionCached, undefined);
+  assert.equal(await runCount(), 1);
+  assert.equal(cache.get('n1')?.bin, bin);
+
+  const second = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  assert.equal(second.version, '2026.7.1');
+  assert.equal(second.commit, '2d2ddc4');
+  assert.equal(second.versionCached, true);
+  assert.equal(await runCount(), 1, 'the binary was not started again');
+
+  await install('OpenClaw 2026.9.6 (eb377ac)');
+  const upgraded = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  assert.equal(upgraded.version, '2026.9.6');
+  assert.equal(upgraded.versionCached, undefined);
+  assert.equal(await runCount(), 2);
+
+  // Without a cache (what restore, migrate and restart do) the binary always runs.
+  await locateOpenclaw(transport, { id: 'n1' });
+  assert.equal(await runCount(), 3);
+
+  // A binary that stops printing a version is not cached: asked every time, reported each time.
+  await install('Error: Node.js 18 is too old');
+  const broken = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  assert.equal(broken.installed, false);
+  assert.equal(cache.get('n1'), undefined);
+  await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  assert.equal(await runCount(), 5);
+});
+
+test('version cache entries expire after their TTL and can be forgotten per node', () => {
+  let now = 1000;
+  const cache = new OpenclawVersionCache(60_000, () => now);
+  cache.set('a', { bin: '/b', stamp: 's', versionLine: 'OpenClaw 2026.9.6' });
+  cache.set('b', { bin: '/b', stamp: 's', versionLine: 'OpenClaw 2026.9.6' });
+  now += 59_000;
+  assert.equal(cache.get('a')?.versionLine, 'OpenClaw 2026.9.6');
+  cache.forget('b');
+  assert.equal(cache.get('b'), undefined);
+  now += 2_000;
+  assert.equal(cache.get('a'), undefined);
 });
