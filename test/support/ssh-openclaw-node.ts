@@ -10,10 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeSchema, type NodeEntry } from '../../../src/core/registry';
-import { shellQuote } from '../../../src/core/transport/shell-quote';
-import type { OpenclawInstall } from '../../support/openclaw';
-import { registryEntryFor, type SshNode, type SshNodeSet } from '../../support/sshd';
+import { nodeSchema, type NodeEntry } from '../../src/core/registry';
+import { shellQuote } from '../../src/core/transport/shell-quote';
+import type { OpenclawInstall } from './openclaw';
+import { registryEntryFor, type SshNode, type SshNodeSet } from './sshd';
 
 export interface SharedInstall {
   nodeBin: string;

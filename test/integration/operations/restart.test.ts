@@ -7,7 +7,7 @@ import type { Transport } from '../../../src/core/transport/types';
 import { runCli } from '../../support/cli';
 import { createOpenclawNode, ensureOpenclaw } from '../../support/openclaw';
 import { startSshNodes, targetFor, type SshNodeSet } from '../../support/sshd';
-import { cliEnvFor, entryFor, installWrapper, nodeEntryFor, shareOpenclawInstall, type SharedInstall } from './ssh-openclaw-node';
+import { cliEnvFor, entryFor, installWrapper, nodeEntryFor, shareOpenclawInstall, type SharedInstall } from '../../support/ssh-openclaw-node';
 
 /**
  * `ocm restart` against a REAL OpenClaw 2026.9.6 gateway run by a harness sshd node's own user

@@ -10,7 +10,7 @@ import { ensureSqlite3 } from '../../core/backup/tools';
 import { runCli } from '../../support/cli';
 import { createOpenclawNode, ensureOpenclaw, type OpenclawTestNode } from '../../support/openclaw';
 import { freeze, killSessions, runAsNodeUser, thaw, startSshNodes, targetFor, type SshNodeSet } from '../../support/sshd';
-import { cliEnvFor, entryFor, installWrapper, nodeEntryFor, shareOpenclawInstall, type SharedInstall } from './ssh-openclaw-node';
+import { cliEnvFor, entryFor, installWrapper, nodeEntryFor, shareOpenclawInstall, type SharedInstall } from '../../support/ssh-openclaw-node';
 
 /**
  * `ocm restore` end to end: a harness sshd node whose user runs a REAL OpenClaw 2026.9.6 gateway
