@@ -213,7 +213,8 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
   const started = Date.now();
   const known = options.versionCache ? (options.versionCache.get(node.id) ?? 'none') : undefined;
   const script = buildLocateScript(node, { loginShell: options.loginShell ?? true, ...(known ? { knownVersion: known } : {}) });
-  const result = await transport.exec(`sh -c ${shellQuote(script)}`, { ...pick(options), timeoutMs: options.timeoutMs ?? 30_000 });
+  // The transports run every command through /bin/sh -c already: no second `sh -c` (one exec less per node).
+  const result = await transport.exec(script, { ...pick(options), timeoutMs: options.timeoutMs ?? 30_000 });
   if (result.exitCode !== 0) {
     throw new OcmError('failed', `Could not inspect node ${node.id}: the discovery script exited with ${result.exitCode ?? result.signal}. ${result.stderr.trim().slice(0, 300)} Check that the node has a POSIX sh.`, { nodeId: node.id });
   }
