@@ -61,7 +61,8 @@ const CONFIG_MARKER = '__OCM_CONFIG_BEGIN__';
 const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 
 /** Variables read from the login shell's environment (each becomes `login.<NAME>` and shell variable `l_<NAME>`). */
-const LOGIN_VARS = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_HOME', 'OPENCLAW_PROFILE', 'OPENCLAW_GATEWAY_PORT', 'OPENCLAW_WORKSPACE_DIR', 'PATH'] as const;
+const OPENCLAW_VARS = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_HOME', 'OPENCLAW_PROFILE', 'OPENCLAW_GATEWAY_PORT', 'OPENCLAW_WORKSPACE_DIR', 'OPENCLAW_SYSTEMD_UNIT', 'OPENCLAW_LAUNCHD_LABEL'] as const;
+const LOGIN_VARS = [...OPENCLAW_VARS, 'PATH'] as const;
 
 /**
  * The discovery script. Registry values are shell-quoted into it; everything else is read on the node.
@@ -90,7 +91,7 @@ kv() { printf '%s=%s\\n' "$1" "$2"; }
 to=""; command -v timeout >/dev/null 2>&1 && to="timeout 8"
 kv home "$HOME"
 kv path "$PATH"
-for v in OPENCLAW_STATE_DIR OPENCLAW_CONFIG_PATH OPENCLAW_HOME OPENCLAW_PROFILE OPENCLAW_GATEWAY_PORT OPENCLAW_WORKSPACE_DIR; do
+for v in ${OPENCLAW_VARS.join(' ')}; do
   eval "val=\\\${$v:-}"; [ -n "$val" ] && kv "env.$v" "$val"
 done
 login_out=""
@@ -183,7 +184,12 @@ fi
 kv config "$cfg"; kv config_source "$csrc"
 sup=unmanaged; unit=""
 # OpenClaw's service names: openclaw-gateway[-<profile>].service, LaunchAgent ai.openclaw.gateway / ai.openclaw.<profile>.
+# OPENCLAW_SYSTEMD_UNIT / OPENCLAW_LAUNCHD_LABEL override them (OpenClaw accepts [A-Za-z0-9._@-] only).
 case "$profile" in ""|default|Default|DEFAULT) sname=openclaw-gateway; lname=ai.openclaw.gateway ;; *) sname="openclaw-gateway-$profile"; lname="ai.openclaw.$profile" ;; esac
+su=\${OPENCLAW_SYSTEMD_UNIT:-$l_OPENCLAW_SYSTEMD_UNIT}
+case "$su" in ""|*[!A-Za-z0-9._@-]*) ;; *) sname=\${su%.service} ;; esac
+ll=\${OPENCLAW_LAUNCHD_LABEL:-$l_OPENCLAW_LAUNCHD_LABEL}
+case "$ll" in ""|*[!A-Za-z0-9._@-]*) ;; *) lname=$ll ;; esac
 for u in "$HOME/.config/systemd/user/$sname.service" "/etc/systemd/system/$sname.service"; do
   [ -f "$u" ] && { sup=systemd; unit=$u; break; }
 done

@@ -205,3 +205,28 @@ test('version cache entries expire after their TTL and can be forgotten per node
   now += 2_000;
   assert.equal(cache.get('a'), undefined);
 });
+
+test('OPENCLAW_SYSTEMD_UNIT and OPENCLAW_LAUNCHD_LABEL name the service, as OpenClaw reads them', async () => {
+  const home = await tempHome();
+  await fakeOpenclaw(join(home, '.local', 'bin', 'openclaw'));
+  await mkdir(join(home, '.config', 'systemd', 'user'), { recursive: true });
+  await writeFile(join(home, '.config', 'systemd', 'user', 'claw-prod.service'), '[Service]\n');
+  const systemd = await locateOpenclaw(transportWithHome(home, { OPENCLAW_SYSTEMD_UNIT: 'claw-prod.service' }), { id: 'n1' });
+  assert.equal(systemd.supervisor, 'systemd');
+  assert.equal(systemd.supervisorUnit, join(home, '.config', 'systemd', 'user', 'claw-prod.service'));
+  // From the login shell too, and without the .service suffix.
+  await writeFile(join(home, '.profile'), 'OPENCLAW_SYSTEMD_UNIT=claw-prod; export OPENCLAW_SYSTEMD_UNIT\n');
+  const fromLogin = await locateOpenclaw(transportWithHome(home), { id: 'n1' });
+  assert.equal(fromLogin.supervisorUnit, join(home, '.config', 'systemd', 'user', 'claw-prod.service'));
+  // The environment wins over the login shell; a name OpenClaw would reject is ignored and the
+  // default unit name (absent here) is looked for instead.
+  const rejected = await locateOpenclaw(transportWithHome(home, { OPENCLAW_SYSTEMD_UNIT: '../evil' }), { id: 'n1' });
+  assert.equal(rejected.supervisor, 'unmanaged');
+  await rm(join(home, '.profile'));
+
+  await mkdir(join(home, 'Library', 'LaunchAgents'), { recursive: true });
+  await writeFile(join(home, 'Library', 'LaunchAgents', 'com.example.claw.plist'), '<plist/>');
+  const launchd = await locateOpenclaw(transportWithHome(home, { OPENCLAW_LAUNCHD_LABEL: 'com.example.claw' }), { id: 'n1' });
+  assert.equal(launchd.supervisor, 'launchd');
+  assert.equal(launchd.supervisorUnit, join(home, 'Library', 'LaunchAgents', 'com.example.claw.plist'));
+});
