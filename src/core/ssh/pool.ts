@@ -18,6 +18,12 @@ export interface SshPoolOptions {
   opTimeoutMs?: number;
   /** Default timeout for exec (default 5 min). */
   execTimeoutMs?: number;
+  /**
+   * Temp files of atomic writes that a dropped connection left behind (`.<name>.ocm-<hex>.tmp`)
+   * and older than this are removed after the next atomic write of the same file (default 10 min;
+   * younger ones may belong to a write still running elsewhere).
+   */
+  staleTempMs?: number;
   logger?: Logger;
 }
 
@@ -38,7 +44,7 @@ interface PoolEntry {
  * open sockets keep the process alive).
  */
 export class SshPool {
-  readonly settings: ConnectionSettings & { execTimeoutMs: number; idleTimeoutMs: number };
+  readonly settings: ConnectionSettings & { execTimeoutMs: number; idleTimeoutMs: number; staleTempMs: number };
   private readonly entries = new Map<string, PoolEntry>();
 
   constructor(options: SshPoolOptions = {}) {
@@ -50,6 +56,7 @@ export class SshPool {
       opTimeoutMs: options.opTimeoutMs ?? 30_000,
       execTimeoutMs: options.execTimeoutMs ?? 300_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+      staleTempMs: options.staleTempMs ?? 600_000,
       logger: options.logger ?? noopLogger,
     };
   }

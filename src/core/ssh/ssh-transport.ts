@@ -49,6 +49,11 @@ function loggable(command: string, env: Record<string, string> | undefined): str
   return `${keys.length ? `[env ${keys.join(',')}] ` : ''}${redactSecrets(command)}`;
 }
 
+/** `.<name>.ocm-`: the start of every temp file name of an atomic write of `path`. */
+function tempPrefix(path: string): string {
+  return `.${posix.basename(path)}.ocm-`;
+}
+
 const isChannelOpenFailure = (e: unknown): boolean => e instanceof Error && !isOcmError(e) && /open failure|Channel open/i.test(e.message);
 
 /**
@@ -348,7 +353,7 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const fail = (kind: 'exists' | 'notFound' | 'invalidInput', message: string): OcmError => new OcmError(kind, message, { nodeId: this.nodeId, path });
     await this.withSftp(ctx, async (sftp, connection) => {
-      const temp = posix.join(posix.dirname(path), `.${posix.basename(path)}.ocm-${randomBytes(6).toString('hex')}.tmp`);
+      const temp = posix.join(posix.dirname(path), `${tempPrefix(path)}${randomBytes(6).toString('hex')}.tmp`);
       const call = <T>(start: (done: (err: unknown, value?: T) => void) => void, c: GuardContext = ctx): Promise<T> => this.call<T>(connection, c, start);
       // Round trip 1: what is there now, and a private (0600) temp file to write into.
       const statting = call<Stats>((done) => sftp.stat(path, done)).then(
@@ -361,7 +366,12 @@ export class SshTransport implements Transport {
       const opening = call<Buffer>((done) => sftp.open(temp, 'wx', { mode: 0o600 }, done), { ...ctx, path: temp });
       const [existing, handle] = await Promise.allSettled([statting, opening]);
       const cleanup = async (openHandle: Buffer | undefined): Promise<void> => {
-        if (connection.closed) return; // a dead link cannot clean up; the temp name says what it is
+        if (connection.closed) {
+          // A dead link cannot clean up: the temp name says what it is, and a later write of this
+          // file sweeps it once it is old enough.
+          this.swept.delete(path);
+          return;
+        }
         const quick = { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext;
         if (openHandle) await call((done) => sftp.close(openHandle, done), quick).catch(() => undefined);
         await call((done) => sftp.unlink(temp, done), quick).catch(() => undefined);
@@ -421,6 +431,31 @@ export class SshTransport implements Transport {
       }
     });
     this.settings.logger.debug(`ssh ${this.nodeId}: wrote ${path} (${data.byteLength} bytes, atomic) in ${Date.now() - started} ms`);
+    this.sweepStaleTemps(path);
+  }
+
+  /** Paths whose folder was already swept on this transport (once per file: a sweep lists the folder). */
+  private readonly swept = new Set<string>();
+
+  /**
+   * In the background after a successful atomic write: removes temp files of earlier writes of
+   * the same file that a dropped connection left behind (old enough not to be another writer's).
+   * Once per file per transport, so a folder is listed at most once however often the file is saved.
+   */
+  private sweepStaleTemps(path: string): void {
+    if (this.swept.has(path)) return;
+    this.swept.add(path);
+    const prefix = tempPrefix(path);
+    const folder = posix.dirname(path);
+    const sweep = async (): Promise<void> => {
+      const cutoffMs = Date.now() - this.settings.staleTempMs;
+      const stale = (await this.readdir(folder, { timeoutMs: 10_000 })).filter(
+        (e) => e.name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(e.name.slice(prefix.length)) && e.type === 'file' && e.mtimeMs <= cutoffMs,
+      );
+      for (const e of stale) await this.remove(posix.join(folder, e.name), { timeoutMs: 10_000 });
+      if (stale.length) this.settings.logger.info(`ssh ${this.nodeId}: removed ${stale.length} temp file(s) of interrupted writes of ${path}`);
+    };
+    sweep().catch((e: unknown) => this.settings.logger.debug(`ssh ${this.nodeId}: temp sweep in ${folder} skipped (${(e as Error).message})`));
   }
 
   async rename(from: string, to: string, options: OpOptions & { overwrite?: boolean } = {}): Promise<void> {

@@ -101,6 +101,23 @@ describe('SSH faults on real sshd: errors within seconds, pool recovers, writes 
     // Leftover temp files from killed writes are the only trace; the target is intact.
     await t().writeFileAtomic(path, Buffer.from('{"ok":true}\n'));
     assert.equal((await t().readFile(path)).toString(), '{"ok":true}\n');
+
+    // The next process's first write of the file sweeps the temps that are old enough: aged here
+    // to an hour, beside a fresh one (maybe another writer's) and a name that is not ours.
+    const temps = async (): Promise<string[]> => (await runAsNodeUser(node, `ls -A | grep '^\\.config\\.json\\.ocm-' || true`)).stdout.split('\n').filter(Boolean).sort();
+    const leftovers = await temps();
+    assert.ok(leftovers.length > 0, 'a killed write leaves its temp file');
+    await runAsNodeUser(node, `touch -d '1 hour ago' .config.json.ocm-*.tmp && echo y > .config.json.ocm-0123456789ab.tmp && echo z > .config.json.ocm-notours.tmp`);
+    const fresh = new SshPool({ readyTimeoutMs: 20_000 });
+    try {
+      await fresh.transportFor(targetFor(node)).writeFileAtomic(path, Buffer.from('{"ok":2}\n'));
+      const deadline = Date.now() + 10_000;
+      while ((await temps()).length > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await temps(), ['.config.json.ocm-0123456789ab.tmp', '.config.json.ocm-notours.tmp']);
+    } finally {
+      await fresh.close();
+    }
+    assert.equal((await runAsNodeUser(node, 'cat config.json')).stdout, '{"ok":2}\n');
   });
 
   it('killing the session mid-stream errors the stream and its done promise', async () => {
