@@ -16,6 +16,8 @@ import type { OpenclawInstall } from './openclaw';
 import { registryEntryFor, type SshNode, type SshNodeSet } from './sshd';
 
 export interface SharedInstall {
+  /** The world-readable folder holding the hard-linked install and its Node. */
+  root: string;
   nodeBin: string;
   bin: string;
   env: Record<string, string>;
@@ -32,6 +34,7 @@ export function shareOpenclawInstall(install: OpenclawInstall): SharedInstall {
   execFileSync('cp', ['-al', nodeDir, join(root, 'node')]);
   const offline = Object.fromEntries(Object.entries(install.env).filter(([k]) => k.startsWith('OPENCLAW_')));
   return {
+    root,
     nodeBin: map(install.nodeBin, nodeDir, join(root, 'node')),
     bin: map(install.bin, install.dir, join(root, 'openclaw')),
     env: offline,
@@ -43,11 +46,21 @@ export function shareOpenclawInstall(install: OpenclawInstall): SharedInstall {
 export function installWrapper(node: SshNode, shared: SharedInstall): string {
   const dir = join(node.home, '.local', 'bin');
   mkdirSync(dir, { recursive: true });
-  const wrapper = join(dir, 'openclaw');
-  const exports = Object.entries(shared.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
-  writeFileSync(wrapper, `#!/bin/sh\n${exports ? `export ${exports}\n` : ''}exec ${shellQuote(shared.nodeBin)} ${shellQuote(shared.bin)} "$@"\n`, { mode: 0o755 });
+  const wrapper = writeWrapper(join(dir, 'openclaw'), shared);
   execFileSync('chown', ['-R', `${node.user}:`, join(node.home, '.local')]);
   return wrapper;
+}
+
+/** One wrapper every node user can run (`<root>/openclaw.sh`), for a registry `openclawPath`. */
+export function sharedWrapper(shared: SharedInstall): string {
+  return writeWrapper(join(shared.root, 'openclaw.sh'), shared);
+}
+
+function writeWrapper(path: string, shared: SharedInstall): string {
+  const exports = Object.entries(shared.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+  writeFileSync(path, `#!/bin/sh\n${exports ? `export ${exports}\n` : ''}exec ${shellQuote(shared.nodeBin)} ${shellQuote(shared.bin)} "$@"\n`, { mode: 0o755 });
+  chmodSync(path, 0o755);
+  return path;
 }
 
 /** A user home for the CLI (known_hosts for the nodes) and an ocm home whose registry lists `entries`. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import JSON5 from 'json5';
 import { main } from '../../../src/cli/main';
@@ -16,8 +16,9 @@ import { NodeRegistry } from '../../../src/core/registry/store';
 import type { NodeEntry } from '../../../src/core/registry';
 import { SshPool } from '../../../src/core/ssh/pool';
 import type { Transport } from '../../../src/core/transport/types';
-import { createOpenclawNode, ensureOpenclaw, freeLoopbackPort, httpGet, TEST_GATEWAY_TOKEN, type OpenclawInstall, type OpenclawTestNode } from '../../support/openclaw';
+import { createOpenclawNode, ensureOpenclaw, freeLoopbackPort, httpGet, TEST_GATEWAY_TOKEN, type OpenclawTestNode } from '../../support/openclaw';
 import { processesOfUid, signalAll } from '../../support/sshd/processes';
+import { shareOpenclawInstall, sharedWrapper, type SharedInstall } from '../../support/ssh-openclaw-node';
 import { runAsNodeUser, startSshNodes, targetFor, writeOcmHome, type SshNode, type SshNodeSet, type TestOcmHome } from '../../support/sshd';
 
 /**
@@ -34,37 +35,6 @@ import { runAsNodeUser, startSshNodes, targetFor, writeOcmHome, type SshNode, ty
  */
 
 const VERSION = '2026.9.6';
-const SHARED_ROOT = '/var/tmp/ocm-shared-tools';
-
-/**
- * The tools cache lives under /root (mode 700), which the harness users cannot enter. A hard-linked
- * copy (no extra disk, ~1 s) in a world-readable place lets each node user run the same install.
- */
-function sharedOpenclawFor(install: OpenclawInstall): string {
-  mkdirSync(SHARED_ROOT, { recursive: true, mode: 0o755 });
-  chmodSync(SHARED_ROOT, 0o755);
-  const cache = dirname(install.dir);
-  const link = (name: string): void => {
-    const dest = join(SHARED_ROOT, name);
-    if (existsSync(join(dest, '.ocm-linked'))) return;
-    const tmp = `${dest}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    execFileSync('cp', ['-al', join(cache, name), tmp]);
-    writeFileSync(join(tmp, '.ocm-linked'), '');
-    rmSync(dest, { recursive: true, force: true });
-    renameSync(tmp, dest);
-  };
-  const nodeDir = relative(cache, install.nodeBin).split('/')[0]!;
-  link(nodeDir);
-  link(relative(cache, install.dir));
-  const wrapper = join(SHARED_ROOT, `openclaw-${install.version}.sh`);
-  const nodeBin = join(SHARED_ROOT, relative(cache, install.nodeBin));
-  const mjs = join(SHARED_ROOT, relative(cache, install.dir), 'node_modules', 'openclaw', 'openclaw.mjs');
-  writeFileSync(wrapper, `#!/bin/sh\nexport OPENCLAW_OFFLINE=1 OPENCLAW_DISABLE_BONJOUR=1 OPENCLAW_NO_AUTO_UPDATE=1\nexec '${nodeBin}' '${mjs}' "$@"\n`, { mode: 0o755 });
-  chmodSync(wrapper, 0o755);
-  return wrapper;
-}
-
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
@@ -104,13 +74,15 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
   let tB: Transport;
   const started: GatewayTarget[] = [];
   let env: NodeJS.ProcessEnv;
+  let shared: SharedInstall | undefined;
 
   const entry = (id: string): Promise<NodeEntry> => registry.get(id);
   const gatewayOf = async (node: NodeEntry, t: Transport): Promise<GatewayTarget> => ({ transport: t, location: await locateOpenclaw(t, node), node });
 
   before(async () => {
-    const install = await ensureOpenclaw(VERSION);
-    const wrapper = sharedOpenclawFor(install);
+    // The tools cache is under /root (0700): a hard-linked, world-readable copy for the node users.
+    shared = shareOpenclawInstall(await ensureOpenclaw(VERSION));
+    const wrapper = sharedWrapper(shared);
     set = await startSshNodes(2, { idPrefix: 'mig' });
     [A, B] = set.nodes as [SshNode, SshNode];
     ocA = await createOpenclawNode({ version: VERSION, home: A.home, owner: A.user, agents: [{ id: 'work', workspace: join(A.home, 'work-ws') }] });
@@ -142,6 +114,7 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     for (const n of set?.nodes ?? []) signalAll(processesOfUid(n.uid), 'SIGKILL');
     await pool.close();
     await set?.stop();
+    shared?.dispose();
   });
 
   it('--dry-run prints the plan and a redacted config diff and changes nothing on either node', async () => {
