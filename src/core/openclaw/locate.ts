@@ -70,8 +70,11 @@ const LOGIN_VARS = [...OPENCLAW_VARS, 'PATH'] as const;
  * It forks as little as it can, because forks are what it costs: `ocm status` runs it on every
  * node at once, and a fork takes milliseconds on a busy 2-core node. The login shell's output is
  * parsed in one `while read` pass (no `sed | head` per variable), paths are expanded and cut with
- * parameter expansion (no `dirname`, no `$(expand …)`), and nvm folders come from a glob (no `ls |
- * sort`). Without OpenClaw it starts 4 processes (the login shell's, and `timeout`); the version of 2026-11-22 started about 35.
+ * parameter expansion (no `dirname`, no `$(expand …)`), PATH is walked by a shell loop (no
+ * `$(command -v)`), and nvm folders come from a glob (no `ls | sort`). On a node without OpenClaw
+ * it starts 4 processes (`timeout`, the login shell, `id` from /etc/profile, `env`); the script it
+ * replaced started about 35. With OpenClaw, `openclaw --version` (Node.js) is the expensive part:
+ * see OpenclawVersionCache.
  */
 export function buildLocateScript(node: Pick<NodeEntry, 'openclawPath' | 'stateDir'>, options: { loginShell?: boolean; knownVersion?: CachedVersion | 'none' } = {}): string {
   const reg = (v: string | undefined): string => shellQuote(v ?? '');
