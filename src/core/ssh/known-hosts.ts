@@ -97,17 +97,30 @@ export function hashKnownHostName(name: string, salt: Buffer): string {
   return `|1|${salt.toString('base64')}|${hash}`;
 }
 
+/**
+ * Parsed files, reused while a file's size and mtime (ns) are unchanged: checking many nodes at once
+ * reads the same known_hosts for each of them twice (algorithms to offer, then the key check).
+ */
+const parsedFiles = new Map<string, { size: number; mtimeNs: bigint; lines: KnownHostLine[] }>();
+
 /** Lines of all `files` (missing or unreadable files count as empty). */
 export async function readKnownHostsFiles(files: readonly string[]): Promise<KnownHostLine[]> {
   const all: KnownHostLine[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
+      const stat = await fs.stat(file, { bigint: true });
+      const cached = parsedFiles.get(file);
+      if (cached && cached.size === Number(stat.size) && cached.mtimeNs === stat.mtimeNs) {
+        all.push(...cached.lines);
+        continue;
+      }
+      const text = await fs.readFile(file, 'utf8');
+      const lines = parseKnownHosts(text, file);
+      if (Buffer.byteLength(text) === Number(stat.size)) parsedFiles.set(file, { size: Number(stat.size), mtimeNs: stat.mtimeNs, lines });
+      all.push(...lines);
     } catch {
-      continue;
+      parsedFiles.delete(file);
     }
-    all.push(...parseKnownHosts(text, file));
   }
   return all;
 }
