@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from './free-port';
 import { join } from 'node:path';
 
 export interface OpenclawInstall {
@@ -211,22 +211,10 @@ export async function createOpenclawNode(
   spec: OpenclawNodeSpec & { agents?: Array<{ id: string; workspace?: string }> },
 ): Promise<OpenclawTestNode> {
   const install = await ensureOpenclaw(spec.version);
-  const node = new OpenclawTestNode(install, { ...spec, port: spec.port ?? (await freeLoopbackPort()) });
+  const node = new OpenclawTestNode(install, { ...spec, port: spec.port ?? (await freePort()) });
   await node.onboard();
   for (const agent of spec.agents ?? []) await node.addAgent(agent.id, agent.workspace);
   return node;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function httpGet(port: number, path: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {

@@ -16,8 +16,9 @@ import { NodeRegistry } from '../../../src/core/registry/store';
 import type { NodeEntry } from '../../../src/core/registry';
 import { SshPool } from '../../../src/core/ssh/pool';
 import type { Transport } from '../../../src/core/transport/types';
-import { createOpenclawNode, ensureOpenclaw, freeLoopbackPort, httpGet, TEST_GATEWAY_TOKEN, type OpenclawTestNode } from '../../support/openclaw';
+import { createOpenclawNode, ensureOpenclaw, httpGet, TEST_GATEWAY_TOKEN, type OpenclawTestNode } from '../../support/openclaw';
 import { processesOfUid, signalAll } from '../../support/sshd/processes';
+import { freePort } from '../../support/free-port';
 import { shareOpenclawInstall, sharedWrapper, type SharedInstall } from '../../support/ssh-openclaw-node';
 import { runAsNodeUser, startSshNodes, targetFor, writeOcmHome, type SshNode, type SshNodeSet, type TestOcmHome } from '../../support/sshd';
 
@@ -118,7 +119,7 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
   });
 
   it('--dry-run prints the plan and a redacted config diff and changes nothing on either node', async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const aConfig = readFileSync(ocA.configPath, 'utf8');
     const bConfig = readFileSync(ocB.configPath, 'utf8');
     const aWork = treeHashes(join(A.home, 'work-ws'));
@@ -153,7 +154,7 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
 
   it('refuses a target state dir in use (B\'s own, gateway running) without --replace', async () => {
     await assert.rejects(
-      planMigration({ from: { node: await entry(A.id), transport: tA }, to: { node: await entry(B.id), transport: tB }, port: await freeLoopbackPort() }),
+      planMigration({ from: { node: await entry(A.id), transport: tA }, to: { node: await entry(B.id), transport: tB }, port: await freePort() }),
       (e: unknown) => isOcmError(e, 'conflict') && /--replace/.test((e as Error).message),
     );
   });
@@ -202,7 +203,7 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
   });
 
   it('failure injection: the migrated gateway does not come back (its port taken after planning) → B rolled back, nothing of ours left running', async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const from = { node: await entry(A.id), transport: tA };
     const to = { node: await entry(B.id), transport: tB };
     const plan = await planMigration({ from, to, stateDir: '~/oc-taken', port });
@@ -230,7 +231,7 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
   });
 
   it('A → B with a new state dir, new port and new token: B ready with A\'s agents at B\'s paths, files identical, A untouched and running', async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const aConfig = readFileSync(ocA.configPath, 'utf8');
     const aMain = treeHashes(join(A.home, '.openclaw', 'workspace'));
     const aWork = treeHashes(join(A.home, 'work-ws'));
