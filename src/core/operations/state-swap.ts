@@ -9,8 +9,7 @@ import { invalidConfigError, validateWithOpenclaw } from '../safe-write/openclaw
 import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
-import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, waitForReady, type GatewayTarget } from './gateway';
-import { stopStartedGateway } from './gateway';
+import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, stopStartedGateway, waitForReady, type GatewayTarget } from './gateway';
 import { withPartialUndo } from './operation';
 import type { Step } from './steps';
 

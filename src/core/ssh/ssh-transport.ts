@@ -17,7 +17,6 @@ import { BoundedBuffer } from '../transport/bounded-buffer';
 const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 const STREAM_STDERR_BYTES = 1024 * 1024;
 
-
 function fileType(mode: number): FileStat['type'] {
   switch (mode & 0o170000) {
     case 0o100000:
@@ -49,9 +48,15 @@ function loggable(command: string, env: Record<string, string> | undefined): str
   return `${keys.length ? `[env ${keys.join(',')}] ` : ''}${redactSecrets(command)}`;
 }
 
-/** `.<name>.ocm-`: the start of every temp file name of an atomic write of `path`. */
-function tempPrefix(path: string): string {
-  return `.${posix.basename(path)}.ocm-`;
+/** Temp file names of atomic writes of `path`: `.<name>.ocm-<12 hex>.tmp`, beside it. */
+function tempPathFor(path: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.ocm-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Is `name` (in the same folder) a temp file of an atomic write of `path`? */
+function isTempNameOf(path: string, name: string): boolean {
+  const prefix = `.${posix.basename(path)}.ocm-`;
+  return name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length));
 }
 
 const isChannelOpenFailure = (e: unknown): boolean => e instanceof Error && !isOcmError(e) && /open failure|Channel open/i.test(e.message);
@@ -353,7 +358,7 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const fail = (kind: 'exists' | 'notFound' | 'invalidInput', message: string): OcmError => new OcmError(kind, message, { nodeId: this.nodeId, path });
     await this.withSftp(ctx, async (sftp, connection) => {
-      const temp = posix.join(posix.dirname(path), `${tempPrefix(path)}${randomBytes(6).toString('hex')}.tmp`);
+      const temp = tempPathFor(path);
       const call = <T>(start: (done: (err: unknown, value?: T) => void) => void, c: GuardContext = ctx): Promise<T> => this.call<T>(connection, c, start);
       // Round trip 1: what is there now, and a private (0600) temp file to write into.
       const statting = call<Stats>((done) => sftp.stat(path, done)).then(
@@ -445,13 +450,10 @@ export class SshTransport implements Transport {
   private sweepStaleTemps(path: string): void {
     if (this.swept.has(path)) return;
     this.swept.add(path);
-    const prefix = tempPrefix(path);
     const folder = posix.dirname(path);
     const sweep = async (): Promise<void> => {
       const cutoffMs = Date.now() - this.settings.staleTempMs;
-      const stale = (await this.readdir(folder, { timeoutMs: 10_000 })).filter(
-        (e) => e.name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(e.name.slice(prefix.length)) && e.type === 'file' && e.mtimeMs <= cutoffMs,
-      );
+      const stale = (await this.readdir(folder, { timeoutMs: 10_000 })).filter((e) => isTempNameOf(path, e.name) && e.type === 'file' && e.mtimeMs <= cutoffMs);
       for (const e of stale) await this.remove(posix.join(folder, e.name), { timeoutMs: 10_000 });
       if (stale.length) this.settings.logger.info(`ssh ${this.nodeId}: removed ${stale.length} temp file(s) of interrupted writes of ${path}`);
     };
