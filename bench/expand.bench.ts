@@ -11,7 +11,7 @@
  *     holds this binary's version, so discovery only `stat`s it.
  */
 import { listNodeAgents } from '../src/core/openclaw/node-agents';
-import { OpenclawVersionCache } from '../src/core/openclaw/version-cache';
+import { DiscoveryCache } from '../src/core/openclaw/discovery-cache';
 import { nodeSchema } from '../src/core/registry';
 import { SshPool } from '../src/core/ssh/pool';
 import { ensureOpenclaw, createOpenclawNode } from '../test/support/openclaw';
@@ -40,11 +40,11 @@ async function main(): Promise<void> {
       const r = await transport.exec(`${wrapper} agents list --json`, { timeoutMs: 120_000 });
       if (r.exitCode !== 0) throw new Error(`openclaw agents list --json exited ${r.exitCode}: ${r.stderr.slice(-300)}`);
     };
-    const cache = new OpenclawVersionCache();
+    const cache = new DiscoveryCache();
     const results = [
       await compare({
         name: 'expand a node (agents), warm connection, version cached (the tree)',
-        ours: async () => check(await listNodeAgents(transport, entry, { versionCache: cache })),
+        ours: async () => check(await listNodeAgents(transport, entry, { discoveryCache: cache })),
         baseline: cli,
         baselineLabel: '`openclaw agents list --json` over the same ssh connection',
         runs: 5,

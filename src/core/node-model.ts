@@ -10,7 +10,7 @@ import {
   type AgentInfo,
   type NodeAgents,
   type NodeConfigFile,
-  type OpenclawVersionCache,
+  type DiscoveryCache,
 } from './openclaw';
 import type { OpenclawValidator } from './safe-write';
 
@@ -28,7 +28,7 @@ export class NodeModel {
 
   constructor(
     private readonly access: NodeAccess,
-    private readonly options: { confirmWithCli?: boolean; versionCache?: OpenclawVersionCache } = {},
+    private readonly options: { confirmWithCli?: boolean; discoveryCache?: DiscoveryCache } = {},
   ) {}
 
   onDidChange(listener: ModelListener): () => void {
@@ -40,7 +40,7 @@ export class NodeModel {
   invalidate(nodeId?: string): void {
     if (nodeId) this.described.delete(nodeId);
     else this.described.clear();
-    this.options.versionCache?.forget(nodeId);
+    this.options.discoveryCache?.forget(nodeId);
   }
 
   async describe(nodeId: string): Promise<NodeAgents> {
@@ -89,7 +89,7 @@ export class NodeModel {
   private async load(nodeId: string): Promise<NodeAgents> {
     const node = await this.access.node(nodeId);
     const transport = await this.access.transport(nodeId);
-    const fast = await listNodeAgents(transport, node, this.options.versionCache ? { versionCache: this.options.versionCache } : {});
+    const fast = await listNodeAgents(transport, node, this.options.discoveryCache ? { discoveryCache: this.options.discoveryCache } : {});
     if (this.options.confirmWithCli && fast.location.installed) void this.confirm(nodeId, fast);
     return fast;
   }

@@ -3,7 +3,7 @@ import { BackupStore, backupStoreFor } from '../core/backup';
 import { ocmHome, registryPath } from '../core/home';
 import { NodeAccess } from '../core/node-access';
 import { NodeModel } from '../core/node-model';
-import { OpenclawVersionCache } from '../core/openclaw/version-cache';
+import { DiscoveryCache } from '../core/openclaw/discovery-cache';
 import { NodeRegistry } from '../core/registry';
 import { VscodeAuthPrompt } from './auth-prompt';
 import { registerBackupUi } from './backups';
@@ -35,9 +35,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const quietAccess = new NodeAccess({ registry, env, hostKeyPolicy: 'strict', ...(ssh.ssh ? { ssh: ssh.ssh } : {}) });
   // One version cache for the health checks and the tree: neither starts Node.js on a node whose
   // `openclaw` binary has not changed since it was last asked (restore, migrate, restart always ask).
-  const versionCache = new OpenclawVersionCache();
-  const monitor = new StatusMonitor(registry, quietAccess, versionCache);
-  const model = new NodeModel(access, { confirmWithCli: true, versionCache });
+  const discoveryCache = new DiscoveryCache();
+  const monitor = new StatusMonitor(registry, quietAccess, discoveryCache);
+  const model = new NodeModel(access, { confirmWithCli: true, discoveryCache });
   const tree = new NodesTreeProvider(registry, model);
   tree.setStatusSource((nodeId) => monitor.get(nodeId));
   const view = vscode.window.createTreeView('openclaw.nodes', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });

@@ -7,6 +7,7 @@ import type { Transport } from '../../core/transport/types';
 import { addAgent, listAgentFiles, listNodeAgents, locateOpenclaw, removeAgent, type AgentFiles, type AgentInfo, type NodeAgents } from '../../core/openclaw';
 import { printJson, type CliContext } from '../context';
 import { withNodeTransport } from '../node-connection';
+import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
 
@@ -39,7 +40,7 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .action(async (id: string, opts: AgentsOptions) => {
       ctx.json = Boolean(opts.json);
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
-        const result = await listNodeAgents(transport, node, { confirm: !opts.fast });
+        const result = await withDiscoveryCache(ctx, [node], (discoveryCache) => listNodeAgents(transport, node, { confirm: !opts.fast, discoveryCache }));
         const { location } = result;
         if (!location.installed && !location.stateDirExists && !location.configExists) {
           throw location.reason ? new OcmError('notFound', location.reason, { nodeId: id, installed: false }) : cliError('notFound', l10n.both('OpenClaw was not found on node {0}.', id), { nodeId: id, installed: false });

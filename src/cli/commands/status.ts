@@ -18,6 +18,7 @@ import {
 import { defaultTimeoutFor } from '../../core/status/node-status';
 import { transportForNode } from '../../core/transport/for-node';
 import { EXIT_OK, printJson, type CliContext } from '../context';
+import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, knownWord, l10n } from '../l10n';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
@@ -82,13 +83,14 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       const checkedAt = new Date().toISOString();
       let results: NodeStatus[];
       try {
-        results = await statusOfNodes(nodes, deps, {
+        results = await withDiscoveryCache(ctx, nodes, (discoveryCache) => statusOfNodes(nodes, deps, {
+          discoveryCache,
           concurrency,
           perNodeTimeoutMs,
           thresholdPct,
           includeSessions: Boolean(opts.sessions),
           ...(showProgress ? { onProgress: (p) => ctx.err(`\r${l10n.t('checking nodes: {0}/{1}', p.done, p.total)}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
-        });
+        }));
       } finally {
         // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
         await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 500).unref())]);

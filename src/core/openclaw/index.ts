@@ -7,4 +7,4 @@ export { listNodeAgents, agentsFromLocation, agentResolveContext, mergeCliAgents
 export { listAgentFiles, listConfigFiles, WORKSPACE_FILES, type AgentFile, type AgentFiles, type MemoryNote, type NodeConfigFile } from './files';
 export { parseOpenclawVersion, compareOpenclawVersions, agentRulesFor, usesJsonlSessions, type OpenclawVersion, type AgentRules } from './version';
 export { addAgent, removeAgent, archiveAgent, type AddAgentParams, type AddAgentResult, type RemoveAgentResult } from './agent-admin';
-export { OpenclawVersionCache, DEFAULT_VERSION_CACHE_TTL_MS, type CachedVersion } from './version-cache';
+export { DiscoveryCache, DEFAULT_DISCOVERY_CACHE_TTL_MS, type CachedVersion, type CachedLoginEnv, type DiscoveryCacheSnapshot } from './discovery-cache';

@@ -5,7 +5,7 @@ import { shellQuote } from '../transport/shell-quote';
 import type { OpOptions, Transport } from '../transport/types';
 import { parseJson5, readOpenclawConfig, type OpenclawConfig } from './config';
 import { isRecord, parseOpenclawVersion } from './version';
-import type { CachedVersion, OpenclawVersionCache } from './version-cache';
+import type { CachedLoginEnv, CachedVersion, DiscoveryCache } from './discovery-cache';
 
 /**
  * Finds OpenClaw on a node in ONE round trip: a small POSIX sh script reports the binary, its
@@ -30,8 +30,10 @@ export interface OpenclawLocation {
   commit?: string;
   /** First line of `openclaw --version` (also when it is not a version: an error). */
   versionLine?: string;
-  /** True when the version came from an OpenclawVersionCache (the binary was not run this time). */
-  versionCached?: boolean;
+  /** True when the version came from a DiscoveryCache (the binary was not run this time). */
+  discoveryCached?: boolean;
+  /** True when the login shell's answer came from a DiscoveryCache (no login shell ran this time). */
+  loginCached?: boolean;
   stateDir: string;
   stateDirSource: 'registry' | 'env' | 'login-env' | 'profile' | 'default' | 'legacy';
   stateDirExists: boolean;
@@ -74,11 +76,15 @@ const LOGIN_VARS = [...OPENCLAW_VARS, 'PATH'] as const;
  * `$(command -v)`), and nvm folders come from a glob (no `ls | sort`). On a node without OpenClaw
  * it starts 4 processes (`timeout`, the login shell, `id` from /etc/profile, `env`); the script it
  * replaced started about 35. With OpenClaw, `openclaw --version` (Node.js) is the expensive part:
- * see OpenclawVersionCache.
+ * see DiscoveryCache.
  */
-export function buildLocateScript(node: Pick<NodeEntry, 'openclawPath' | 'stateDir'>, options: { loginShell?: boolean; knownVersion?: CachedVersion | 'none' } = {}): string {
+export function buildLocateScript(
+  node: Pick<NodeEntry, 'openclawPath' | 'stateDir'>,
+  options: { loginShell?: boolean; knownVersion?: CachedVersion | 'none'; knownLogin?: CachedLoginEnv | 'none' } = {},
+): string {
   const reg = (v: string | undefined): string => shellQuote(v ?? '');
   const known = typeof options.knownVersion === 'object' ? options.knownVersion : undefined;
+  const knownLogin = typeof options.knownLogin === 'object' ? options.knownLogin : undefined;
   const loginCases = LOGIN_VARS.map((v) => `${v}=*`).join('|');
   return `
 reg_bin=${reg(node.openclawPath)}
@@ -88,6 +94,10 @@ want_stamp=${options.knownVersion ? 1 : 0}
 known_bin=${reg(known?.bin)}
 known_stamp=${reg(known?.stamp)}
 known_version_line=${reg(known?.versionLine)}
+want_login_stamp=${options.knownLogin ? 1 : 0}
+known_login_stamp=${reg(knownLogin?.stamp)}
+known_l_bin=${reg(knownLogin?.bin)}
+${LOGIN_VARS.map((v) => `known_l_${v}=${reg(knownLogin?.vars[v])}`).join('\n')}
 nl='
 '
 kv() { printf '%s=%s\\n' "$1" "$2"; }
@@ -97,15 +107,34 @@ kv path "$PATH"
 for v in ${OPENCLAW_VARS.join(' ')}; do
   eval "val=\\\${$v:-}"; [ -n "$val" ] && kv "env.$v" "$val"
 done
-login_out=""
+# The login shell's answer is reused (DiscoveryCache) while the shell and its startup files have the
+# same \`stat\` lines: one \`stat\` instead of 4 processes. Only files that exist are listed (a new one
+# changes the stamp); the glob and the -e tests are the shell's own, no fork.
+login_stamp_of() {
+  set -- "$SHELL" /etc/profile /etc/profile.d /etc/profile.d/* /etc/bash.bashrc /etc/zshenv /etc/zprofile /etc/zlogin \\
+    /etc/zsh/zshenv /etc/zsh/zprofile /etc/zsh/zlogin "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.bashrc" \\
+    "\${ZDOTDIR:-$HOME}/.zshenv" "\${ZDOTDIR:-$HOME}/.zprofile" "\${ZDOTDIR:-$HOME}/.zlogin" "\${ZDOTDIR:-$HOME}/.zshrc" \\
+    "$HOME/.config/fish/config.fish" "$HOME/.config/fish/conf.d" "$HOME/.nvm/alias/default"
+  for f do shift; [ -e "$f" ] && set -- "$@" "$f"; done
+  # One line (\`kv\` values are lines): GNU stat's --printf and BSD stat's -n print no newlines.
+  login_stamp=$(stat -L --printf '%n %i %s %y|' -- "$@" 2>/dev/null || stat -n -L -f '%N %i %z %m|' -- "$@" 2>/dev/null)
+}
+login_out=""; login_stamp=""; login_cached=0
 if [ "$use_login" = 1 ] && [ -n "\${SHELL:-}" ] && [ -x "$SHELL" ]; then
-  login_out=$($to "$SHELL" -lc 'command -v openclaw; echo __OCM_ENV__; env' </dev/null 2>/dev/null)
-  kv login_ok "$?"
+  if [ "$want_login_stamp" = 1 ]; then login_stamp_of; kv login_stamp "$login_stamp"; fi
+  if [ -n "$known_login_stamp" ] && [ "$login_stamp" = "$known_login_stamp" ]; then
+    login_cached=1; kv login_cached 1
+  else
+    login_out=$($to "$SHELL" -lc 'command -v openclaw; echo __OCM_ENV__; env' </dev/null 2>/dev/null)
+    kv login_ok "$?"
+  fi
 fi
 # l_bin: the login shell's \`command -v openclaw\` (its last absolute line before the marker);
 # l_<NAME>: the first NAME=... line of its \`env\`.
 l_bin=""; ${LOGIN_VARS.map((v) => `l_${v}=""`).join('; ')}
-if [ -n "$login_out" ]; then
+if [ "$login_cached" = 1 ]; then
+  l_bin=$known_l_bin; ${LOGIN_VARS.map((v) => `l_${v}=$known_l_${v}`).join('; ')}
+elif [ -n "$login_out" ]; then
   in_env=0
   while IFS= read -r line; do
     if [ "$in_env" = 0 ]; then
@@ -116,10 +145,11 @@ if [ -n "$login_out" ]; then
   done <<__OCM_LOGIN_OUT__
 $login_out
 __OCM_LOGIN_OUT__
-  for v in ${LOGIN_VARS.join(' ')}; do
-    eval "val=\\\${l_$v}"; [ -n "$val" ] && kv "login.$v" "$val"
-  done
 fi
+kv login_bin "$l_bin"
+for v in ${LOGIN_VARS.join(' ')}; do
+  eval "val=\\\${l_$v}"; [ -n "$val" ] && kv "login.$v" "$val"
+done
 # \`command -v\` without the \`$(…)\` fork: the first executable file named $1 on PATH.
 path_lookup() {
   found=""; ocm_ifs=$IFS; IFS=:; set -f
@@ -213,25 +243,32 @@ exit 0
 export interface LocateOptions extends OpOptions {
   /** Ask a login shell for PATH and OPENCLAW_* variables (default true; ~20–300 ms). */
   loginShell?: boolean;
-  /** Reuse (and fill) `openclaw --version` answers for this node while the binary is unchanged. */
-  versionCache?: OpenclawVersionCache;
+  /** Reuse (and fill) `openclaw --version` and login-shell answers for this node while what they came from is unchanged. */
+  discoveryCache?: DiscoveryCache;
 }
 
 /** Locates OpenClaw on a node. A node without OpenClaw gives `installed: false`, never an error. */
 export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry, 'id' | 'openclawPath' | 'stateDir' | 'gatewayPort'>, options: LocateOptions = {}): Promise<OpenclawLocation> {
   const started = Date.now();
-  const known = options.versionCache ? (options.versionCache.get(node.id) ?? 'none') : undefined;
-  const script = buildLocateScript(node, { loginShell: options.loginShell ?? true, ...(known ? { knownVersion: known } : {}) });
+  const cache = options.discoveryCache;
+  const script = buildLocateScript(node, {
+    loginShell: options.loginShell ?? true,
+    ...(cache ? { knownVersion: cache.getVersion(node.id) ?? 'none', knownLogin: cache.getLogin(node.id) ?? 'none' } : {}),
+  });
   // The transports run every command through /bin/sh -c already: no second `sh -c` (one exec less per node).
   const result = await transport.exec(script, { ...pick(options), timeoutMs: options.timeoutMs ?? 30_000 });
   if (result.exitCode !== 0) {
     throw new OcmError('failed', `Could not inspect node ${node.id}: the discovery script exited with ${result.exitCode ?? result.signal}. ${result.stderr.trim().slice(0, 300)} Check that the node has a POSIX sh.`, { nodeId: node.id });
   }
   const location = parseLocateOutput(result.stdout, node);
-  if (options.versionCache) {
-    if (location.version && location.bin && location.versionLine && location.binStamp && !location.versionCached) {
-      options.versionCache.set(node.id, { bin: location.bin, stamp: location.binStamp, versionLine: location.versionLine });
-    } else if (!location.version) options.versionCache.forget(node.id);
+  if (cache) {
+    if (location.version && location.bin && location.versionLine && location.binStamp && !location.discoveryCached) {
+      cache.setVersion(node.id, { bin: location.bin, stamp: location.binStamp, versionLine: location.versionLine });
+    } else if (!location.version) cache.forgetVersion(node.id);
+    // Kept only from a login shell that ran and succeeded (a failed or timed-out one is asked again).
+    if (location.login?.ran && location.login.ok && location.login.stamp) {
+      cache.setLogin(node.id, { stamp: location.login.stamp, ...(location.login.bin ? { bin: location.login.bin } : {}), vars: location.login.vars });
+    } else if (!location.loginCached) cache.forgetLogin(node.id);
   }
   if (location.configExists && location.configText !== undefined) {
     try {
@@ -245,12 +282,14 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
     location.configError = new OcmError('invalidConfig', `${location.configPath} is larger than ${MAX_CONFIG_BYTES} bytes; OpenClaw refuses configs that large.`, { path: location.configPath });
   }
   applyGatewayPort(location, node);
-  const { configText: _t, configUnreadable: _u, configTooLarge: _l, binStamp: _s, ...clean } = location;
+  const { configText: _t, configUnreadable: _u, configTooLarge: _l, binStamp: _s, login: _g, ...clean } = location;
   return { ...clean, durationMs: Date.now() - started };
 }
 
 interface ParsedLocation extends OpenclawLocation {
   binStamp?: string;
+  /** What the login shell said this time (for the cache): whether it ran, exited 0, its stamp and answer. */
+  login?: { ran: boolean; ok: boolean; stamp?: string; bin?: string; vars: Record<string, string> };
   configText?: string;
   configUnreadable?: boolean;
   configTooLarge?: boolean;
@@ -290,6 +329,9 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
   else if (get('bin_missing') === '1') reason = `The openclaw path configured for node ${node.id} (${bin}) does not exist or is not executable. Fix the node's openclaw path.`;
   else if (!parsedVersion) reason = `${bin} --version did not print a version${versionLine ? ` ("${versionLine.slice(0, 200)}")` : ''}. Check that OpenClaw and its Node.js runtime work on the node.`;
   const loginPath = get('login.PATH');
+  const loginVars: Record<string, string> = {};
+  for (const [k, v] of kv) if (k.startsWith('login.') && v) loginVars[k.slice(6)] = v;
+  const loginRan = kv.has('login_ok');
   const cliEnv: Record<string, string> = {};
   if (bin) cliEnv.PATH = [posix.dirname(bin), loginPath ?? get('path') ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
   const stateSource = (get('state_source') ?? 'default') as OpenclawLocation['stateDirSource'];
@@ -307,7 +349,9 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
     ...(bin ? { bin, binSource: get('bin_source') as OpenclawLocation['binSource'] } : {}),
     ...(parsedVersion ? { version: parsedVersion.version, ...(parsedVersion.commit ? { commit: parsedVersion.commit } : {}) } : {}),
     ...(versionLine ? { versionLine } : {}),
-    ...(get('version_cached') === '1' ? { versionCached: true } : {}),
+    ...(get('version_cached') === '1' ? { discoveryCached: true } : {}),
+    ...(get('login_cached') === '1' ? { loginCached: true } : {}),
+    login: { ran: loginRan, ok: get('login_ok') === '0', ...(get('login_stamp') ? { stamp: get('login_stamp')! } : {}), ...(get('login_bin') ? { bin: get('login_bin')! } : {}), vars: loginVars },
     ...(get('bin_stamp') ? { binStamp: get('bin_stamp')! } : {}),
     stateDir,
     stateDirSource: stateSource,

@@ -4,7 +4,7 @@ import type { OpOptions, Transport } from '../transport/types';
 import { resolveAgents, type AgentInfo, type AgentResolveContext } from './agents';
 import { confirmAgentsWithCli, type AgentsCliCache, type CliAgent } from './cli-agents';
 import { locateOpenclaw, type OpenclawLocation } from './locate';
-import type { OpenclawVersionCache } from './version-cache';
+import type { DiscoveryCache } from './discovery-cache';
 
 /**
  * A node's agents: the fast answer from the raw config (milliseconds), and — when asked — the
@@ -74,12 +74,12 @@ export interface ListNodeAgentsOptions extends OpOptions {
   /** Reuse a location found earlier (skips the discovery round trip). */
   location?: OpenclawLocation;
   /** Passed to discovery: skip `openclaw --version` while the binary is unchanged. */
-  versionCache?: OpenclawVersionCache;
+  discoveryCache?: DiscoveryCache;
 }
 
 export async function listNodeAgents(transport: Transport, node: Pick<NodeEntry, 'id' | 'openclawPath' | 'stateDir' | 'gatewayPort'>, options: ListNodeAgentsOptions = {}): Promise<NodeAgents> {
   const op: OpOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) };
-  const location = options.location ?? (await locateOpenclaw(transport, node, { ...op, ...(options.versionCache ? { versionCache: options.versionCache } : {}) }));
+  const location = options.location ?? (await locateOpenclaw(transport, node, { ...op, ...(options.discoveryCache ? { discoveryCache: options.discoveryCache } : {}) }));
   const fast = agentsFromLocation(location);
   if (!options.confirm || !location.installed) return { location, agents: fast, source: 'config' };
   try {

@@ -1,7 +1,7 @@
 import { OcmError, toOcmError, type OcmErrorKind } from '../errors';
 import { resolveAgents } from '../openclaw/agents';
 import { locateOpenclaw, type OpenclawLocation } from '../openclaw/locate';
-import type { OpenclawVersionCache } from '../openclaw/version-cache';
+import type { DiscoveryCache } from '../openclaw/discovery-cache';
 import type { NodeEntry } from '../registry';
 import type { Transport } from '../transport/types';
 import { anomaliesOf } from './anomalies';
@@ -37,7 +37,7 @@ export interface NodeStatusOptions {
   /** Ask a login shell for PATH/OPENCLAW_* during discovery (default true). */
   loginShell?: boolean;
   /** Reuse `openclaw --version` answers while the node's binary is unchanged (long-lived faces). */
-  versionCache?: OpenclawVersionCache;
+  discoveryCache?: DiscoveryCache;
   signal?: AbortSignal;
 }
 
@@ -80,7 +80,7 @@ export async function nodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
       timeoutMs: remaining(),
       signal,
       ...(options.loginShell !== undefined ? { loginShell: options.loginShell } : {}),
-      ...(options.versionCache ? { versionCache: options.versionCache } : {}),
+      ...(options.discoveryCache ? { discoveryCache: options.discoveryCache } : {}),
     });
   } catch (e) {
     const err = reasonOf(e, signal);

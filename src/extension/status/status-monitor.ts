@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeRegistry } from '../../core/registry';
-import type { OpenclawVersionCache } from '../../core/openclaw/version-cache';
+import type { DiscoveryCache } from '../../core/openclaw/discovery-cache';
 import { statusOfNodes, type NodeStatus } from '../../core/status';
 
 /**
@@ -22,7 +22,7 @@ export class StatusMonitor implements vscode.Disposable {
     private readonly registry: NodeRegistry,
     private readonly access: NodeAccess,
     /** Shared with the tree's NodeModel: a periodic check does not start Node.js on every node. */
-    private readonly versionCache?: OpenclawVersionCache,
+    private readonly discoveryCache?: DiscoveryCache,
   ) {}
 
   get(nodeId: string): NodeStatus | undefined {
@@ -78,7 +78,7 @@ export class StatusMonitor implements vscode.Disposable {
       return; // the tree shows the registry problem
     }
     const threshold = vscode.workspace.getConfiguration('openclaw').get<number>('contextThreshold', 80);
-    const results = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...(this.versionCache ? { versionCache: this.versionCache } : {}) });
+    const results = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) });
     const ids = new Set(nodes.map((n) => n.id));
     for (const id of [...this.statuses.keys()]) if (!ids.has(id)) this.statuses.delete(id);
     for (const status of results) this.statuses.set(status.nodeId, status);

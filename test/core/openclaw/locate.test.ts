@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { locateOpenclaw, parseLocateOutput } from '../../../src/core/openclaw/locate';
-import { OpenclawVersionCache } from '../../../src/core/openclaw/version-cache';
+import { DiscoveryCache } from '../../../src/core/openclaw/discovery-cache';
 import type { Transport } from '../../../src/core/transport/types';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { materialiseFixture } from '../../support/openclaw-fixtures';
@@ -159,25 +159,25 @@ test('a version cache skips `openclaw --version` while the binary is unchanged, 
   };
   const runCount = async (): Promise<number> => (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
   await install('OpenClaw 2026.7.1 (2d2ddc4)');
-  const cache = new OpenclawVersionCache();
+  const cache = new DiscoveryCache();
   const transport = transportWithHome(home);
 
-  const first = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  const first = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(first.version, '2026.7.1');
-  assert.equal(first.versionCached, undefined);
+  assert.equal(first.discoveryCached, undefined);
   assert.equal(await runCount(), 1);
-  assert.equal(cache.get('n1')?.bin, bin);
+  assert.equal(cache.getVersion('n1')?.bin, bin);
 
-  const second = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  const second = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(second.version, '2026.7.1');
   assert.equal(second.commit, '2d2ddc4');
-  assert.equal(second.versionCached, true);
+  assert.equal(second.discoveryCached, true);
   assert.equal(await runCount(), 1, 'the binary was not started again');
 
   await install('OpenClaw 2026.9.6 (eb377ac)');
-  const upgraded = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  const upgraded = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(upgraded.version, '2026.9.6');
-  assert.equal(upgraded.versionCached, undefined);
+  assert.equal(upgraded.discoveryCached, undefined);
   assert.equal(await runCount(), 2);
 
   // Without a cache (what restore, migrate and restart do) the binary always runs.
@@ -186,24 +186,94 @@ test('a version cache skips `openclaw --version` while the binary is unchanged, 
 
   // A binary that stops printing a version is not cached: asked every time, reported each time.
   await install('Error: Node.js 18 is too old');
-  const broken = await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  const broken = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(broken.installed, false);
-  assert.equal(cache.get('n1'), undefined);
-  await locateOpenclaw(transport, { id: 'n1' }, { versionCache: cache });
+  assert.equal(cache.getVersion('n1'), undefined);
+  await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(await runCount(), 5);
 });
 
-test('version cache entries expire after their TTL and can be forgotten per node', () => {
+test('the login shell runs once while its startup files are unchanged; a changed ~/.profile or a failed shell is asked again', async () => {
+  const home = await tempHome();
+  const runs = join(home, 'logins.log');
+  const bin = join(home, 'nvm', 'bin', 'openclaw');
+  await fakeOpenclaw(bin);
+  // /bin/sh -l reads ~/.profile: it logs each run and puts the binary's folder on PATH.
+  const profile = (extra = ''): string => `echo run >> ${JSON.stringify(runs)}\nPATH="${join(home, 'nvm', 'bin')}:$PATH"; export PATH\n${extra}`;
+  await writeFile(join(home, '.profile'), profile());
+  const loginRuns = async (): Promise<number> => (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const cache = new DiscoveryCache();
+  const transport = transportWithHome(home);
+
+  const first = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
+  assert.equal(first.binSource, 'login-shell');
+  assert.equal(first.loginCached, undefined);
+  assert.equal(await loginRuns(), 1);
+  assert.equal(cache.getLogin('n1')?.bin, bin);
+  assert.match(cache.getLogin('n1')!.stamp, /\.profile /);
+
+  const second = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
+  assert.equal(second.loginCached, true);
+  assert.equal(await loginRuns(), 1, 'no login shell the second time');
+  assert.equal(second.bin, bin);
+  assert.equal(second.binSource, 'login-shell');
+  assert.equal(second.loginPath, first.loginPath);
+  assert.deepEqual(second.cliEnv, first.cliEnv);
+
+  // The operator moves the state dir in ~/.profile: the stamp changes, the shell is asked again.
+  await writeFile(join(home, '.profile'), profile(`OPENCLAW_STATE_DIR="${join(home, 'st')}"; export OPENCLAW_STATE_DIR\n`));
+  const moved = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
+  assert.equal(moved.loginCached, undefined);
+  assert.equal(await loginRuns(), 2);
+  assert.equal(moved.stateDir, join(home, 'st'));
+  assert.equal(moved.stateDirSource, 'login-env');
+  const movedAgain = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
+  assert.equal(movedAgain.loginCached, true);
+  assert.equal(movedAgain.stateDir, join(home, 'st'), 'OPENCLAW_* come back from the cache');
+  assert.equal(await loginRuns(), 2);
+
+  // A new startup file (here ~/.bash_profile) changes the stamp too.
+  await writeFile(join(home, '.bash_profile'), '# new\n');
+  assert.equal((await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache })).loginCached, undefined);
+
+  // A login shell that fails is not kept: asked every time.
+  await writeFile(join(home, '.profile'), profile('exit 3\n'));
+  await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
+  assert.equal(cache.getLogin('n1'), undefined);
+  const before = await loginRuns();
+  await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
+  assert.equal(await loginRuns(), before + 1);
+
+  // Without a cache (restore, migrate, restart) the login shell always runs.
+  await writeFile(join(home, '.profile'), profile());
+  const n = await loginRuns();
+  await locateOpenclaw(transport, { id: 'n1' });
+  await locateOpenclaw(transport, { id: 'n1' });
+  assert.equal(await loginRuns(), n + 2);
+});
+
+test('discovery cache entries expire after their TTL and can be forgotten per node', () => {
   let now = 1000;
-  const cache = new OpenclawVersionCache(60_000, () => now);
-  cache.set('a', { bin: '/b', stamp: 's', versionLine: 'OpenClaw 2026.9.6' });
-  cache.set('b', { bin: '/b', stamp: 's', versionLine: 'OpenClaw 2026.9.6' });
+  const cache = new DiscoveryCache(60_000, () => now);
+  cache.setVersion('a', { bin: '/b', stamp: 's', versionLine: 'OpenClaw 2026.9.6' });
+  cache.setVersion('b', { bin: '/b', stamp: 's', versionLine: 'OpenClaw 2026.9.6' });
+  cache.setLogin('a', { stamp: 'l', vars: { PATH: '/bin' } });
+  cache.setLogin('b', { stamp: 'l', vars: { PATH: '/bin' } });
   now += 59_000;
-  assert.equal(cache.get('a')?.versionLine, 'OpenClaw 2026.9.6');
+  assert.equal(cache.getVersion('a')?.versionLine, 'OpenClaw 2026.9.6');
+  assert.equal(cache.getLogin('a')?.vars.PATH, '/bin');
   cache.forget('b');
-  assert.equal(cache.get('b'), undefined);
+  assert.equal(cache.getVersion('b'), undefined);
+  assert.equal(cache.getLogin('b'), undefined);
+  // A snapshot keeps when each entry was learnt: restored elsewhere, it expires at the same time.
+  const copy = new DiscoveryCache(60_000, () => now);
+  copy.restore(cache.snapshot());
+  assert.equal(copy.getLogin('a')?.stamp, 'l');
   now += 2_000;
-  assert.equal(cache.get('a'), undefined);
+  assert.equal(cache.getVersion('a'), undefined);
+  assert.equal(cache.getLogin('a'), undefined);
+  assert.equal(copy.getLogin('a'), undefined);
+  assert.deepEqual(copy.snapshot(), { versions: {}, logins: {} });
 });
 
 test('OPENCLAW_SYSTEMD_UNIT and OPENCLAW_LAUNCHD_LABEL name the service, as OpenClaw reads them', async () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { utils } from 'ssh2';
 import { sha256Fingerprint } from '../../../src/core/ssh/fingerprint';
 import type { NodeStatus } from '../../../src/core/status';
 import { runCli } from '../../support/cli';
-import { freeze, startSshNodes, stopListener, thaw, type SshNode, type SshNodeSet } from '../../support/sshd';
+import { freeze, runAsNodeUser, startSshNodes, stopListener, thaw, type SshNode, type SshNodeSet } from '../../support/sshd';
 
 /**
  * `ocm status` end to end against real OpenSSH nodes (B's harness): the CLI resolves each registry
@@ -68,6 +68,36 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
     assert.match(table.stdout, /^NODE\s+REACHABLE\s+VERSION\s+GATEWAY\s+UPTIME\s+AGENTS\s+LOAD\s+MEM\s+DISK\s+NOTES$/m);
     assert.match(table.stdout, new RegExp(`^${node.id}\\s+yes\\s+not installed\\s+-`, 'm'));
     assert.doesNotMatch(table.stdout, /\x1b\[/, 'no colour with NO_COLOR / without a TTY');
+  });
+
+  it('the login shell is asked once: its answer is kept in the ocm home (owner-only) until ~/.profile changes', async () => {
+    const node = set.nodes[0]!;
+    const env = userWith(set, knownHosts, [entry(node)]);
+    const cacheFile = join(env.OCM_HOME!, 'cache', 'discovery.json');
+    const first = await runCli(['status', node.id, '--json'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(statSync(cacheFile).mode & 0o777, 0o600);
+    const kept = JSON.parse(readFileSync(cacheFile, 'utf8')) as { logins: Record<string, { target: string; value: { stamp: string; vars: Record<string, string> } }> };
+    const login = kept.logins[node.id]!;
+    assert.equal(login.target, `${node.user}@${node.host}:${node.port}`);
+    assert.match(login.value.stamp, /\.profile /, 'the stamp covers ~/.profile');
+    assert.ok(login.value.vars.PATH, 'the login PATH is kept (and nothing else of the environment)');
+    assert.deepEqual(Object.keys(login.value.vars).filter((k) => k !== 'PATH' && !k.startsWith('OPENCLAW_')), []);
+    const again = await runCli(['status', node.id, '--json'], env);
+    assert.equal(again.json<StatusJson>().nodes[0]!.openclaw?.stateDir, `${node.home}/.openclaw`);
+
+    // An operator sets OPENCLAW_STATE_DIR in ~/.profile: the next status sees it (the stamp changed).
+    const profile = (await runAsNodeUser(node, 'cat ~/.profile', { check: false })).stdout;
+    try {
+      await runAsNodeUser(node, `printf '%s\\n' 'export OPENCLAW_STATE_DIR="$HOME/moved-state"' >> ~/.profile`);
+      const moved = await runCli(['status', node.id, '--json'], env);
+      const s = moved.json<StatusJson>().nodes[0]!;
+      assert.equal(s.openclaw?.stateDir, `${node.home}/moved-state`);
+    } finally {
+      await runAsNodeUser(node, 'cat > ~/.profile', { stdin: profile });
+    }
+    const back = await runCli(['status', node.id, '--json'], env);
+    assert.equal(back.json<StatusJson>().nodes[0]!.openclaw?.stateDir, `${node.home}/.openclaw`);
   });
 
   it('host key problems and auth failures are reported per node, with both fingerprints for a changed key', async () => {
