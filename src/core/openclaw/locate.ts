@@ -117,7 +117,9 @@ login_stamp_of() {
     "$HOME/.config/fish/config.fish" "$HOME/.config/fish/conf.d" "$HOME/.nvm/alias/default"
   for f do shift; [ -e "$f" ] && set -- "$@" "$f"; done
   # One line (\`kv\` values are lines): GNU stat's --printf and BSD stat's -n print no newlines.
-  login_stamp=$(stat -L --printf '%n %i %s %y|' -- "$@" 2>/dev/null || stat -n -L -f '%N %i %z %m|' -- "$@" 2>/dev/null)
+  # Each \`$(…)\` holds one simple command, which the shell execs in its subshell (an \`||\` inside would fork again).
+  login_stamp=$(stat -L --printf '%n %i %s %y|' -- "$@" 2>/dev/null)
+  [ -n "$login_stamp" ] || login_stamp=$(stat -n -L -f '%N %i %z %m|' -- "$@" 2>/dev/null)
 }
 login_out=""; login_stamp=""; login_cached=0
 if [ "$use_login" = 1 ] && [ -n "\${SHELL:-}" ] && [ -x "$SHELL" ]; then
@@ -178,7 +180,9 @@ if [ -n "$bin" ]; then
     # With a version cache: one \`stat\` instead of starting Node.js when the binary did not change.
     # The stamp: inode, size and change time to the nanosecond (GNU/busybox stat; BSD ls -T: seconds).
     if [ "$want_stamp" = 1 ]; then
-      stamp=$(stat -L -c '%i %s %z' -- "$bin" 2>/dev/null || ls -ildcLT -- "$bin" 2>/dev/null || ls -ildcL -- "$bin" 2>/dev/null)
+      stamp=$(stat -L -c '%i %s %z' -- "$bin" 2>/dev/null)
+      [ -n "$stamp" ] || stamp=$(ls -ildcLT -- "$bin" 2>/dev/null)
+      [ -n "$stamp" ] || stamp=$(ls -ildcL -- "$bin" 2>/dev/null)
       kv bin_stamp "$stamp"
     fi
     if [ -n "$known_stamp" ] && [ "$stamp" = "$known_stamp" ] && [ "$bin" = "$known_bin" ]; then
