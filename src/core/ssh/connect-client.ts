@@ -3,6 +3,7 @@ import { OcmError, toOcmError } from '../errors';
 import { ssh2 } from '../vendor';
 import { createAuthHandler } from './auth-handler';
 import type { ConnectTarget } from './connect-target';
+import { openTcpSocket } from './tcp-socket';
 
 /**
  * Opens one authenticated ssh2 Client for a ConnectTarget, through its ProxyJump hops, and maps
@@ -111,7 +112,7 @@ async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     client.on('ready', () => {
-      // ssh2 never disables Nagle: small request/response round trips cost ~40 ms without this.
+      // A jump channel has no Nagle to switch off; our own TCP sockets start without it (tcp-socket.ts).
       client.setNoDelay(true);
       finish();
     });
@@ -123,7 +124,8 @@ async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined
       port: target.port,
       username: target.username,
       readyTimeout: 0,
-      ...(sock ? { sock } : {}),
+      // Through a jump host: its forwarded channel; directly: our own socket (no Nagle, writes coalesced).
+      sock: sock ?? openTcpSocket(target.host, target.port),
       hostVerifier:
         options.hostVerifier ??
         ((key: Buffer, done: (accept: boolean) => void) => {
