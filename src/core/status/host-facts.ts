@@ -2,7 +2,7 @@ import type { DiskUsage, HostFacts } from './types';
 
 /**
  * Host facts (load, memory, disk) from one small POSIX sh script that prints `key=value` lines.
- * Linux reads /proc; macOS/BSD fall back to sysctl, vm_stat and uptime. `df -Pk` lists every
+ * Linux reads /proc; macOS/BSD fall back to sysctl, vm_stat and uptime. `df -Pkl` lists every local
  * mounted filesystem and the state dir's one is picked here (longest mount-point prefix), so the
  * script does not need to know the state dir — it runs in the same round trip as OpenClaw's
  * discovery, which is what finds the state dir.
@@ -29,9 +29,12 @@ else
   hk memsize "$(sysctl -n hw.memsize 2>/dev/null)"
   vm_stat 2>/dev/null | awk -F: 'NR == 1 { if (match($0, /page size of [0-9]+/)) print "host.vm.pagesize=" substr($0, RSTART + 13, RLENGTH - 13); next } { gsub(/[ .]/, "", $2); gsub(/ /, "_", $1); print "host.vm." $1 "=" $2 }'
 fi
-t=""; command -v timeout >/dev/null 2>&1 && t="timeout 5"
+# \`df -l\` (GNU, BSD, macOS) skips network filesystems before asking them, so a hung NFS or sshfs
+# mount cannot hang it and it needs no \`timeout\` process; busybox has no -l: plain df, under timeout.
 echo ${DF_MARKER}
-$t df -Pk 2>/dev/null
+dfo=$(df -Pkl 2>/dev/null)
+if [ -z "$dfo" ]; then t=""; command -v timeout >/dev/null 2>&1 && t="timeout 5"; dfo=$($t df -Pk 2>/dev/null); fi
+printf '%s\n' "$dfo"
 exit 0
 `;
 }
