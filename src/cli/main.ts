@@ -11,6 +11,8 @@ import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 import { configureHelpL10n } from './help-l10n';
+import { runInKeeper } from './keeper/client';
+import { runKeeper } from './keeper/server';
 import { errorText, l10n, localeFromEnv, withLocale } from './l10n';
 
 /**
@@ -69,9 +71,20 @@ function defaultContext(): CliContext {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
+  const argv = process.argv.slice(2);
+  const exit = (code: number): void => {
+    // Let piped output drain before exiting.
+    process.stdout.write('', () => process.exit(code));
+  };
+  const started =
+    argv[0] === '__keeper'
+      ? runKeeper(argv[1]!, Number(argv[2]) * 60_000, main).then(() => undefined)
+      : runInKeeper(argv, __filename).then((code) => (code === undefined ? main(argv) : code));
+  started.then(
+    (code) => {
+      if (code !== undefined) exit(code);
+    },
+    (e: unknown) => {
       process.stderr.write(l10n.t('ocm: {0}', e instanceof OcmError ? errorText(e) : String(e)) + '\n');
       process.exit(EXIT_FAILURE);
     },

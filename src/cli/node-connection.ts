@@ -18,7 +18,8 @@ export interface CliConnectOptions {
  * open sockets never keep the process alive.
  */
 export async function withNodeAccess<T>(ctx: CliContext, options: CliConnectOptions, work: (access: NodeAccess) => Promise<T>): Promise<T> {
-  const pool = new SshPool(options.pool);
+  // In the keeper: its shared pool, left open (the transports are dropped, not closed).
+  const pool = ctx.sshPool ?? new SshPool(options.pool);
   const access = new NodeAccess({
     registry: registryFor(ctx),
     env: ctx.env,
@@ -30,7 +31,7 @@ export async function withNodeAccess<T>(ctx: CliContext, options: CliConnectOpti
     return await work(access);
   } finally {
     // A connect to a frozen node is not waited for: the process exits anyway.
-    await Promise.race([access.close().then(() => pool.close()), new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (!ctx.sshPool) await Promise.race([access.close().then(() => pool.close()), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }
 

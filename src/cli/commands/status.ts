@@ -17,7 +17,7 @@ import {
 } from '../../core/status';
 import { defaultTimeoutFor } from '../../core/status/node-status';
 import { transportForNode } from '../../core/transport/for-node';
-import { EXIT_OK, printJson, type CliContext } from '../context';
+import { EXIT_OK, printJson, stderrIsTty, stdoutIsTty, type CliContext } from '../context';
 import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, knownWord, l10n } from '../l10n';
 import { formatTable } from '../table';
@@ -77,9 +77,10 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       }
       const perNodeTimeoutMs = defaultTimeoutFor({ ...(timeoutSec !== undefined ? { timeoutMs: timeoutSec * 1000 } : {}), ...(opts.sessions ? { includeSessions: true } : {}) });
       // A handshake never needs longer than the node's whole budget.
-      const pool = new SshPool({ readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 });
+      const ownPool = ctx.sshPool ? undefined : new SshPool({ readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 });
+      const pool = ctx.sshPool ?? ownPool!;
       const deps = statusDeps(ctx, pool, Boolean(opts.acceptNew));
-      const showProgress = !opts.json && process.stderr.isTTY === true && nodes.length > 1;
+      const showProgress = !opts.json && stderrIsTty(ctx) && nodes.length > 1;
       const checkedAt = new Date().toISOString();
       let results: NodeStatus[];
       try {
@@ -93,7 +94,8 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
         }));
       } finally {
         // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
-        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 500).unref())]);
+        // (The keeper's pool stays open: keeping connections is what it is for.)
+        if (ownPool) await Promise.race([ownPool.close(), new Promise((r) => setTimeout(r, 500).unref())]);
       }
       if (opts.json) {
         printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: summaryOf(results), nodes: results });
@@ -197,7 +199,7 @@ function notesOf(s: NodeStatus): string {
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 function useColor(ctx: CliContext): boolean {
-  return ctx.env.NO_COLOR === undefined && process.stdout.isTTY === true;
+  return ctx.env.NO_COLOR === undefined && stdoutIsTty(ctx);
 }
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {

@@ -26,7 +26,7 @@ export function sshDepsFor(ctx: CliContext, options: { acceptNew?: boolean; prom
     env: ctx.env,
     hostKeyPolicy: policy,
     trustStore: TrustStore.inHome(ocmHome(ctx.env)),
-    prompt: options.prompt ?? terminalAuthPrompt(),
+    prompt: options.prompt ?? ctx.authPrompt ?? terminalAuthPrompt(),
     ...(options.ask ? { ask: options.ask } : {}),
   };
 }

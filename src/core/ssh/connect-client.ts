@@ -24,6 +24,8 @@ export interface ConnectOptions {
 
 export interface SshConnection {
   client: Client;
+  /** The last hop's host key as the server presented it (what the verifier accepted). */
+  hostKey?: Buffer;
   /** Clients of the ProxyJump hops, outermost first (closed with `close`). */
   hops: Client[];
   /** Ends the last hop and every jump connection. */
@@ -38,13 +40,14 @@ export async function connectSsh(target: ConnectTarget, options: ConnectOptions 
     for (const [index, hop] of chain.entries()) {
       const isLast = index === chain.length - 1;
       const { hostVerifier: _lastHopOnly, ...hopOptions } = options;
-      const client = await connectOne(hop, sock, isLast ? options : hopOptions);
+      let hostKey: Buffer | undefined;
+      const client = await connectOne(hop, sock, isLast ? options : hopOptions, (key) => (hostKey = key));
       if (isLast) {
         const closeAll = (): void => {
           client.end();
           for (const h of hops.reverse()) h.end();
         };
-        return { client, hops, close: closeAll };
+        return { client, hops, close: closeAll, ...(hostKey ? { hostKey } : {}) };
       }
       hops.push(client);
       const nextHop = chain[index + 1]!;
@@ -67,7 +70,7 @@ function forwardTo(client: Client, via: ConnectTarget, next: ConnectTarget): Pro
   });
 }
 
-async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions): Promise<Client> {
+async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions, onHostKey: (key: Buffer) => void): Promise<Client> {
   // Ask for the key type we already trust first (ocm trust captures whatever the server prefers).
   const serverHostKey = options.hostVerifier || options.extra?.algorithms?.serverHostKey ? undefined : await target.hostKeyAlgorithms?.().catch(() => undefined);
   const client = new (ssh2().Client)();
@@ -126,24 +129,24 @@ async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined
       readyTimeout: 0,
       // Through a jump host: its forwarded channel; directly: our own socket (no Nagle, writes coalesced).
       sock: sock ?? openTcpSocket(target.host, target.port),
-      hostVerifier:
-        options.hostVerifier ??
-        ((key: Buffer, done: (accept: boolean) => void) => {
-          // The verifier may ask the user about an unknown key: that time does not count either.
-          pauseTimer();
-          void target.verifyHostKey(key).then(
-            (accept) => {
-              refusedHostKey = !accept;
-              if (!settled) startTimer();
-              done(accept);
-            },
-            (e: unknown) => {
-              refusedHostKey = true;
-              rejection = toOcmError(e, 'hostKeyChanged');
-              done(false);
-            },
-          );
-        }),
+      hostVerifier: (key: Buffer, done: (accept: boolean) => void) => {
+        onHostKey(key);
+        if (options.hostVerifier) return options.hostVerifier(key, done);
+        // The verifier may ask the user about an unknown key: that time does not count either.
+        pauseTimer();
+        void target.verifyHostKey(key).then(
+          (accept) => {
+            refusedHostKey = !accept;
+            if (!settled) startTimer();
+            done(accept);
+          },
+          (e: unknown) => {
+            refusedHostKey = true;
+            rejection = toOcmError(e, 'hostKeyChanged');
+            done(false);
+          },
+        );
+      },
       authHandler: auth.handler,
       ...(options.extra ?? {}),
     };

@@ -34,6 +34,8 @@ export class NodeConnection {
   private lastError?: string;
   /** Operations in flight (the pool closes idle connections only when this is 0). */
   active = 0;
+  /** Replaced in its pool while in use: closed when the last operation on it ends. */
+  retired = false;
 
   private constructor(
     readonly target: ConnectTarget,
@@ -62,6 +64,11 @@ export class NodeConnection {
     const via = target.jumps.length ? ` via ${target.jumps.map((j) => `${j.host}:${j.port}`).join(' → ')}` : '';
     settings.logger.info(`ssh ${target.nodeId}: connected to ${target.username}@${target.host}:${target.port}${via} in ${Date.now() - started} ms`);
     return new NodeConnection(target, connection, settings);
+  }
+
+  /** The node's host key as presented when this connection was made. */
+  get hostKey(): Buffer | undefined {
+    return this.connection.hostKey;
   }
 
   get closed(): boolean {

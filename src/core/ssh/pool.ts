@@ -24,6 +24,14 @@ export interface SshPoolOptions {
    * younger ones may belong to a write still running elsewhere).
    */
   staleTempMs?: number;
+  /**
+   * For a pool that outlives the requests it serves (the CLI's connection keeper): an open
+   * connection is reused for a newly resolved target only when that target still accepts the
+   * host key the connection was made with (trust revoked or key changed: reconnect, which then
+   * fails as it should) and logs in the same way (identities, agent). Default false: within one
+   * process the resolver's answers do not change under an open connection.
+   */
+  recheckReuse?: boolean;
   logger?: Logger;
 }
 
@@ -35,6 +43,8 @@ interface PoolEntry {
   connectAbort?: AbortController;
   idleTimer?: NodeJS.Timeout;
   transport?: SshTransport;
+  /** The target the open connection was last checked for (recheckReuse). */
+  checkedFor?: ConnectTarget;
 }
 
 /**
@@ -44,7 +54,7 @@ interface PoolEntry {
  * open sockets keep the process alive).
  */
 export class SshPool {
-  readonly settings: ConnectionSettings & { execTimeoutMs: number; idleTimeoutMs: number; staleTempMs: number };
+  readonly settings: ConnectionSettings & { execTimeoutMs: number; idleTimeoutMs: number; staleTempMs: number; recheckReuse: boolean };
   private readonly entries = new Map<string, PoolEntry>();
 
   constructor(options: SshPoolOptions = {}) {
@@ -57,6 +67,7 @@ export class SshPool {
       execTimeoutMs: options.execTimeoutMs ?? 300_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
       staleTempMs: options.staleTempMs ?? 600_000,
+      recheckReuse: options.recheckReuse ?? false,
       logger: options.logger ?? noopLogger,
     };
   }
@@ -91,6 +102,7 @@ export class SshPool {
 
   release(target: ConnectTarget, connection: NodeConnection): void {
     connection.active = Math.max(0, connection.active - 1);
+    if (connection.retired && connection.active === 0) return connection.close();
     const entry = this.entries.get(keyOf(target));
     if (!entry || entry.connection !== connection || connection.active > 0 || this.settings.idleTimeoutMs <= 0) return;
     entry.idleTimer = setTimeout(() => {
@@ -103,6 +115,23 @@ export class SshPool {
     }, this.settings.idleTimeoutMs);
     // An idle timer alone must not keep a process alive.
     entry.idleTimer.unref();
+  }
+
+  /** recheckReuse: the open connection if the entry's current target would accept it, else a new one. */
+  private async recheckedConnection(entry: PoolEntry, connection: NodeConnection, signal?: AbortSignal): Promise<NodeConnection> {
+    const target = entry.target;
+    const hostKey = connection.hostKey;
+    const accepted = hostKey !== undefined && loginOf(connection.target) === loginOf(target) && (await target.verifyHostKey(hostKey).catch(() => false));
+    if (entry.connection !== connection || entry.target !== target) return this.connectionOf(entry, signal);
+    if (accepted) {
+      entry.checkedFor = target;
+      return connection;
+    }
+    this.settings.logger.info(`ssh ${target.nodeId}: not reusing the open connection (host key no longer trusted or login changed)`);
+    entry.connection = undefined;
+    if (connection.active === 0) connection.close();
+    else connection.retired = true;
+    return this.connectionOf(entry, signal);
   }
 
   /** Closes the connection of one node (its transport stays usable: it reconnects). */
@@ -151,7 +180,10 @@ export class SshPool {
   }
 
   private connectionOf(entry: PoolEntry, signal?: AbortSignal): Promise<NodeConnection> {
-    if (entry.connection && !entry.connection.closed) return Promise.resolve(entry.connection);
+    if (entry.connection && !entry.connection.closed) {
+      if (!this.settings.recheckReuse || entry.checkedFor === entry.target || entry.connection.target === entry.target) return Promise.resolve(entry.connection);
+      return this.recheckedConnection(entry, entry.connection, signal);
+    }
     if (entry.connection?.closed) {
       this.settings.logger.info(`ssh ${entry.target.nodeId}: reconnecting (${entry.connection.closeReason?.message ?? 'closed'})`);
       entry.connection = undefined;
@@ -161,6 +193,7 @@ export class SshPool {
       const abort = new AbortController();
       const connecting = NodeConnection.open(entry.target, this.settings, abort.signal);
       entry.connecting = connecting;
+      entry.checkedFor = entry.target;
       entry.connectAbort = abort;
       connecting.then(
         (connection) => {
@@ -176,6 +209,11 @@ export class SshPool {
     }
     return waitWithSignal(entry.connecting, signal, entry.target.nodeId);
   }
+}
+
+/** How a target logs in: the same user, key files, agent and agent-key filter. */
+function loginOf(target: ConnectTarget): string {
+  return JSON.stringify([target.username, target.identities.map((i) => i.path), target.agentSocket ?? null, Boolean(target.identitiesOnly)]);
 }
 
 function keyOf(target: ConnectTarget): string {

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { createConnection, type Socket } from 'node:net';
+import { l10n } from '../l10n';
+import { terminalAuthPrompt } from '../terminal-auth-prompt';
+import { keeperServes, keeperSocketPath, keepMinutes, lineReader, type ClientMessage, type KeeperMessage } from './protocol';
+
+/**
+ * Runs `argv` in the connection keeper (protocol.ts), starting it when it is not running.
+ * Returns the command's exit code, or undefined when the keeper is off, does not serve this
+ * command or cannot be reached before it printed anything — the caller then runs the command
+ * itself, exactly as without a keeper.
+ */
+export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  const minutes = keepMinutes(env);
+  if (minutes <= 0 || process.platform === 'win32' || !keeperServes(argv)) return undefined;
+  const socketPath = keeperSocketPath(env, cliFile);
+  if (!socketPath) return undefined;
+  let socket = await connect(socketPath);
+  if (!socket) {
+    startKeeper(cliFile, socketPath, minutes, env);
+    // It listens within a Node.js start-up (~0.2 s); give up (and run the command here) after 3 s.
+    const deadline = Date.now() + 3000;
+    while (!socket && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      socket = await connect(socketPath);
+    }
+  }
+  if (!socket) return undefined;
+  return talk(socket, argv, env);
+}
+
+function connect(path: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', () => resolve(undefined));
+  });
+}
+
+function startKeeper(cliFile: string, socketPath: string, minutes: number, env: NodeJS.ProcessEnv): void {
+  // Detached and silent: it outlives this command by design and must not hold its terminal.
+  const child = spawn(process.execPath, [cliFile, '__keeper', socketPath, String(minutes)], { detached: true, stdio: 'ignore', env });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+function talk(socket: Socket, argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  const prompt = terminalAuthPrompt();
+  return new Promise((resolve) => {
+    let printed = false;
+    let exitCode: number | undefined;
+    const send = (message: ClientMessage): void => {
+      if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
+    };
+    socket.on(
+      'data',
+      lineReader((message) => {
+        const m = message as KeeperMessage;
+        if (m.type === 'out' || m.type === 'err') {
+          printed = true;
+          (m.type === 'out' ? process.stdout : process.stderr).write(m.text);
+        } else if (m.type === 'prompt') {
+          const r = m.request as never;
+          const answer = m.kind === 'password' ? prompt.password(r) : m.kind === 'passphrase' ? prompt.passphrase(r) : prompt.keyboardInteractive(r);
+          void Promise.resolve(answer).then(
+            (value) => send({ type: 'answer', id: m.id, value }),
+            () => send({ type: 'answer', id: m.id, value: undefined }),
+          );
+        } else if (m.type === 'exit') exitCode = m.code;
+      }),
+    );
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (exitCode !== undefined) return resolve(exitCode);
+      // The keeper went away mid-command: run it here unless output was already shown.
+      if (!printed) return resolve(undefined);
+      process.stderr.write(l10n.t('ocm: the connection keeper stopped during the command; run it again (OCM_KEEP_CONNECTIONS=0 turns the keeper off).') + '\n');
+      resolve(1);
+    });
+    const plainEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) plainEnv[k] = v;
+    send({ type: 'run', argv, env: plainEnv, tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true } });
+  });
+}

@@ -1,0 +1,135 @@
+import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { AuthPrompt } from '../../core/ssh/connect-target';
+import { SshPool } from '../../core/ssh/pool';
+import type { CliContext } from '../context';
+import { lineReader, type ClientMessage, type KeeperMessage } from './protocol';
+
+type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
+
+/**
+ * The keeper process (`ocm __keeper <socket> <minutes>`, started detached by the CLI): serves
+ * commands over the socket with one long-lived SSH pool, and exits after `keepMs` without one.
+ * The pool re-checks an open connection against each command's freshly resolved target (host
+ * key still trusted, same login) before reusing it, so `ocm trust --replace`, a revoked key or
+ * a changed identity take effect at once, as without the keeper.
+ */
+export async function runKeeper(socketPath: string, keepMs: number, run: RunCommand): Promise<void> {
+  const dir = dirname(socketPath);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (!(await takeOver(socketPath))) return; // another keeper answers on it
+
+  const pool = new SshPool({ recheckReuse: true, idleTimeoutMs: keepMs, keepaliveIntervalMs: 5000, keepaliveCountMax: 3 });
+  let active = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const server = createServer((socket) => {
+    active++;
+    clearTimeout(idleTimer);
+    serve(socket, pool, run).finally(() => {
+      active--;
+      armIdle();
+    });
+  });
+  const stop = (): void => {
+    server.close();
+    void pool.close().finally(() => {
+      try {
+        unlinkSync(socketPath);
+      } catch {
+        // already gone
+      }
+      process.exit(0);
+    });
+  };
+  const armIdle = (): void => {
+    clearTimeout(idleTimer);
+    if (active === 0) idleTimer = setTimeout(stop, keepMs);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Only the user can enter the folder; the socket itself is owner-only too.
+    const previous = process.umask(0o177);
+    server.listen(socketPath, () => {
+      process.umask(previous);
+      resolve();
+    });
+  });
+  armIdle();
+}
+
+/** True when the socket path is free for us (a stale socket of a dead keeper is removed). */
+async function takeOver(socketPath: string): Promise<boolean> {
+  if (!existsSync(socketPath)) return true;
+  if (!lstatSync(socketPath).isSocket()) return false;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(socketPath, () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
+  if (alive) return false;
+  unlinkSync(socketPath);
+  return true;
+}
+
+async function serve(socket: Socket, pool: SshPool, run: RunCommand): Promise<void> {
+  const send = (message: KeeperMessage): void => {
+    if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
+  };
+  const answers = new Map<number, (value: unknown) => void>();
+  let nextPrompt = 1;
+  const ask = <T>(kind: 'password' | 'passphrase' | 'keyboardInteractive', request: unknown): Promise<T | undefined> =>
+    new Promise((resolve) => {
+      if (socket.destroyed) return resolve(undefined);
+      const id = nextPrompt++;
+      answers.set(id, (value) => resolve(value as T | undefined));
+      send({ type: 'prompt', id, kind, request });
+    });
+  const prompt: AuthPrompt = {
+    password: (r) => ask<string>('password', r),
+    passphrase: (r) => ask<string>('passphrase', r),
+    keyboardInteractive: (r) => ask<string[]>('keyboardInteractive', r),
+  };
+  const request = await new Promise<Extract<ClientMessage, { type: 'run' }> | undefined>((resolve) => {
+    socket.on(
+      'data',
+      lineReader((message) => {
+        const m = message as ClientMessage;
+        if (m.type === 'run') resolve(m);
+        else if (m.type === 'answer') {
+          answers.get(m.id)?.(m.value);
+          answers.delete(m.id);
+        }
+      }),
+    );
+    socket.on('close', () => {
+      for (const answer of answers.values()) answer(undefined);
+      answers.clear();
+      resolve(undefined);
+    });
+    socket.on('error', () => undefined);
+  });
+  if (!request) return;
+  const ctx: CliContext = {
+    out: (text) => send({ type: 'out', text }),
+    err: (text) => send({ type: 'err', text }),
+    env: request.env,
+    json: false,
+    tty: request.tty,
+    authPrompt: prompt,
+    sshPool: pool,
+  };
+  let code = 1;
+  try {
+    code = await run(request.argv, ctx);
+  } catch (e) {
+    send({ type: 'err', text: `ocm: ${e instanceof Error ? e.message : String(e)}\n` });
+  }
+  send({ type: 'exit', code });
+  socket.end();
+}

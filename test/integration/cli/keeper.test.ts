@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { utils } from 'ssh2';
+import type { NodeStatus } from '../../../src/core/status';
+import { registryEntryFor, startSshNodes, type SshNode, type SshNodeSet } from '../../support/sshd';
+import { waitUntil } from '../../support/sshd/processes';
+
+/**
+ * The connection keeper end to end: the built `ocm` (dist/cli.js) as separate processes, as a user
+ * runs it, against real OpenSSH nodes. A keeper started by one command serves the next over its
+ * socket with the connections it kept; trust changes still apply at once; it leaves when idle.
+ */
+
+const cliJs = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+interface StatusJson {
+  summary: { nodes: number; reachable: number };
+  nodes: NodeStatus[];
+}
+
+function ocm(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliJs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** sshd's log counts every TCP connection it accepted. */
+function connectionsSeen(node: SshNode): number {
+  return readFileSync(node.logPath, 'utf8').split('\n').filter((l) => l.startsWith('Connection from ')).length;
+}
+
+function keeperSockets(ocmHome: string): string[] {
+  const run = join(ocmHome, 'run');
+  return existsSync(run) ? readdirSync(run).filter((f) => f.endsWith('.sock')) : [];
+}
+
+describe('the connection keeper (ocm status / ocm agents run again without new handshakes)', { timeout: 120_000 }, () => {
+  let set: SshNodeSet;
+  before(async () => {
+    assert.ok(existsSync(cliJs), `${cliJs} is missing: run npm run build`);
+    set = await startSshNodes(2, { idPrefix: 'kp' });
+  });
+  after(async () => {
+    await set?.stop();
+  });
+
+  /** A user home with known_hosts and an ocm home; the keeper leaves `keepSeconds` after its last command. */
+  function userHome(keepSeconds: number, knownHosts = set.nodes.map((n) => `${n.knownHostsLine}\n`).join('')): NodeJS.ProcessEnv {
+    const home = mkdtempSync(join(set.dir, 'keeper-user-'));
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    writeFileSync(join(home, '.ssh', 'known_hosts'), knownHosts);
+    const ocmHome = join(home, 'ocm');
+    mkdirSync(ocmHome, { mode: 0o700 });
+    writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: set.nodes.map(registryEntryFor) }, null, 2));
+    return { HOME: home, OCM_HOME: ocmHome, PATH: process.env.PATH, NO_COLOR: '1', OCM_LANG: 'en', OCM_KEEP_CONNECTIONS: String(keepSeconds / 60) };
+  }
+
+  it('the second command reuses the first one\'s connections; output and exit codes are the command\'s own; the socket is owner-only', async () => {
+    const env = userHome(20);
+    const first = await ocm(['status', '--json'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((JSON.parse(first.stdout) as StatusJson).summary.reachable, 2);
+    const seen = set.nodes.map(connectionsSeen);
+
+    const second = await ocm(['status', '--json'], env);
+    assert.equal(second.code, 0, second.stderr);
+    const again = JSON.parse(second.stdout) as StatusJson;
+    assert.equal(again.summary.reachable, 2);
+    assert.deepEqual(set.nodes.map(connectionsSeen), seen, 'no new SSH connection');
+    assert.deepEqual(
+      again.nodes.map((n) => [n.nodeId, n.openclaw?.installed, n.openclaw?.stateDir]),
+      set.nodes.map((n) => [n.id, false, `${n.home}/.openclaw`]),
+    );
+
+    const table = await ocm(['status', set.nodes[0]!.id], env);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, new RegExp(`^${set.nodes[0]!.id}\\s+yes\\s+not installed`, 'm'));
+    const usage = await ocm(['status', '--threshold', '150'], env);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /threshold/);
+    const unknown = await ocm(['agents', 'nosuchnode'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /nosuchnode/);
+
+    const run = join(env.OCM_HOME!, 'run');
+    assert.equal(statSync(run).mode & 0o777, 0o700);
+    const [socket] = keeperSockets(env.OCM_HOME!);
+    assert.ok(socket, 'a keeper socket');
+    assert.ok(lstatSync(join(run, socket)).isSocket());
+    assert.equal(lstatSync(join(run, socket)).mode & 0o077, 0, 'owner-only socket');
+  });
+
+  it('a host key that is no longer trusted is not reused: the next command reports the changed key', async () => {
+    const env = userHome(20);
+    assert.equal((await ocm(['status', '--json'], env)).code, 0);
+    const node = set.nodes[1]!;
+    const stale = utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    writeFileSync(join(env.HOME!, '.ssh', 'known_hosts'), `${set.nodes[0]!.knownHostsLine}\n[${node.host}]:${node.port} ${stale}\n`);
+    const out = JSON.parse((await ocm(['status', '--json'], env)).stdout) as StatusJson;
+    const changed = out.nodes.find((n) => n.nodeId === node.id)!;
+    assert.equal(changed.reachable, false);
+    assert.equal(changed.error?.kind, 'hostKeyChanged');
+    assert.equal(out.nodes.find((n) => n.nodeId === set.nodes[0]!.id)!.reachable, true);
+  });
+
+  it('OCM_KEEP_CONNECTIONS=0: no keeper; an idle keeper leaves and removes its socket; a stale socket is taken over', async () => {
+    const off: NodeJS.ProcessEnv = { ...userHome(20), OCM_KEEP_CONNECTIONS: '0' };
+    assert.equal((await ocm(['status', '--json'], off)).code, 0);
+    assert.deepEqual(keeperSockets(off.OCM_HOME!), []);
+
+    const brief = userHome(1);
+    assert.equal((await ocm(['status', '--json'], brief)).code, 0);
+    const [socket] = keeperSockets(brief.OCM_HOME!);
+    assert.ok(socket);
+    assert.ok(await waitUntil(() => keeperSockets(brief.OCM_HOME!).length === 0, 15_000, 100), 'the idle keeper removed its socket');
+
+    // A keeper killed without cleaning up leaves its socket file behind: the next command still works.
+    const stale = userHome(1);
+    assert.equal((await ocm(['status', '--json'], stale)).code, 0);
+    const [name] = keeperSockets(stale.OCM_HOME!);
+    const path = join(stale.OCM_HOME!, 'run', name!);
+    const pid = findKeeperPid(path);
+    assert.ok(pid, 'the keeper process is found by its socket argument');
+    process.kill(pid!, 'SIGKILL');
+    assert.ok(await waitUntil(() => !isRunning(pid!), 5000, 20));
+    assert.ok(existsSync(path), 'SIGKILL left the socket file');
+    const after = await ocm(['status', '--json'], stale);
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal((JSON.parse(after.stdout) as StatusJson).summary.reachable, 2);
+  });
+});
+
+function findKeeperPid(socketPath: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline.includes('__keeper') && cmdline.includes(socketPath)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
