@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { utils } from 'ssh2';
 import type { NodeStatus } from '../../../src/core/status';
-import { registryEntryFor, startSshNodes, type SshNode, type SshNodeSet } from '../../support/sshd';
+import { registryEntryFor, runAsNodeUser, startSshNodes, type SshNode, type SshNodeSet } from '../../support/sshd';
 import { waitUntil } from '../../support/sshd/processes';
 
 /**
@@ -110,6 +110,40 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     assert.equal(changed.reachable, false);
     assert.equal(changed.error?.kind, 'hostKeyChanged');
     assert.equal(out.nodes.find((n) => n.nodeId === set.nodes[0]!.id)!.reachable, true);
+  });
+
+  it('a key passphrase is asked by the calling ocm on its terminal; the kept connection needs no second prompt', async () => {
+    const node = set.nodes[0]!;
+    const pair = utils.generateKeyPairSync('ed25519', { passphrase: 'open sesame', cipher: 'aes256-ctr', rounds: 8 });
+    await runAsNodeUser(node, `printf '%s\\n' '${pair.public}' >> ~/.ssh/authorized_keys`);
+    const env = userHome(20, `${node.knownHostsLine}\n`);
+    const keyPath = join(env.HOME!, 'locked_ed25519');
+    writeFileSync(keyPath, pair.private, { mode: 0o600 });
+    writeFileSync(join(env.OCM_HOME!, 'nodes.json'), JSON.stringify({ version: 1, nodes: [{ ...registryEntryFor(node), identityFile: keyPath }] }));
+
+    // `script` gives the command a terminal (the prompt reads /dev/tty); we type the passphrase when asked.
+    const command = [process.execPath, cliJs, 'status', node.id, '--json'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let seen = '';
+    let typed = false;
+    child.stdout.on('data', (c: Buffer) => {
+      seen += c.toString();
+      if (!typed && /Passphrase for key/.test(seen)) {
+        typed = true;
+        child.stdin.write('open sesame\n');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, seen);
+    assert.ok(typed, `the passphrase was asked: ${seen}`);
+    const json = JSON.parse(seen.slice(seen.indexOf('{')).replace(/\r/g, '')) as StatusJson;
+    assert.equal(json.nodes[0]!.reachable, true, JSON.stringify(json.nodes[0]!.error));
+    assert.equal(keeperSockets(env.OCM_HOME!).length, 1, 'it ran in the keeper');
+
+    // No terminal now: the keeper's connection is reused, nothing needs the passphrase.
+    const again = await ocm(['status', node.id, '--json'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as StatusJson).nodes[0]!.reachable, true);
   });
 
   it('OCM_KEEP_CONNECTIONS=0: no keeper; an idle keeper leaves and removes its socket; a stale socket is taken over', async () => {
