@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
-import { keeperServes, keeperSocketPath, keepMinutes, lineReader, type ClientMessage, type KeeperMessage } from './protocol';
+import { failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperMessage } from './protocol';
 
 /**
  * Runs `argv` in the connection keeper (protocol.ts), starting it when it is not running.
@@ -15,12 +16,17 @@ export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.P
   if (minutes <= 0 || process.platform === 'win32' || !keeperServes(argv)) return undefined;
   const socketPath = keeperSocketPath(env, cliFile);
   if (!socketPath) return undefined;
-  let socket = await connect(socketPath);
+  const failed = failedMarkerFor(socketPath);
+  let refusedBy: string | undefined;
+  let socket = await connect(socketPath, (code) => (refusedBy = code));
   if (!socket) {
+    // A run/ folder we may not enter (another user's ocm home): no keeper of ours can live there.
+    if (refusedBy === 'EACCES' || refusedBy === 'EPERM' || startFailedRecently(failed)) return undefined;
     startKeeper(cliFile, socketPath, minutes, env);
-    // It listens within a Node.js start-up (~0.2 s); give up (and run the command here) after 3 s.
+    // It listens within a Node.js start-up (~0.2 s); give up (and run the command here) after 3 s,
+    // or at once when it reports that it cannot start.
     const deadline = Date.now() + 3000;
-    while (!socket && Date.now() < deadline) {
+    while (!socket && Date.now() < deadline && !startFailedRecently(failed)) {
       await new Promise((r) => setTimeout(r, 25));
       socket = await connect(socketPath);
     }
@@ -29,11 +35,22 @@ export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.P
   return talk(socket, argv, env);
 }
 
-function connect(path: string): Promise<Socket | undefined> {
+function startFailedRecently(marker: string): boolean {
+  try {
+    return Date.now() - statSync(marker).mtimeMs < RETRY_FAILED_START_MS;
+  } catch {
+    return false;
+  }
+}
+
+function connect(path: string, onError?: (code: string | undefined) => void): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection(path);
     socket.once('connect', () => resolve(socket));
-    socket.once('error', () => resolve(undefined));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      onError?.(e.code);
+      resolve(undefined);
+    });
   });
 }
 

@@ -63,6 +63,14 @@ export function keeperSocketPath(env: NodeJS.ProcessEnv, cliFile: string): strin
   return Buffer.byteLength(path) < 100 ? path : undefined;
 }
 
+/** Written by a keeper that could not start; while it is recent the CLI does not try again. */
+export function failedMarkerFor(socketPath: string): string {
+  return `${socketPath}.failed`;
+}
+
+/** How long a failed start keeps the CLI from trying again. */
+export const RETRY_FAILED_START_MS = 60 * 60_000;
+
 /** Splits a stream of bytes into JSON lines. */
 export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffer) => void {
   let pending = '';

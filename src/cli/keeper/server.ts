@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { AuthPrompt } from '../../core/ssh/connect-target';
 import { SshPool } from '../../core/ssh/pool';
 import type { CliContext } from '../context';
-import { lineReader, type ClientMessage, type KeeperMessage } from './protocol';
+import { failedMarkerFor, lineReader, type ClientMessage, type KeeperMessage } from './protocol';
 
 type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
 
@@ -16,6 +16,21 @@ type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
  * a changed identity take effect at once, as without the keeper.
  */
 export async function runKeeper(socketPath: string, keepMs: number, run: RunCommand): Promise<void> {
+  try {
+    await listenAndServe(socketPath, keepMs, run);
+  } catch (e) {
+    // Tell the CLI not to wait for a keeper here (a filesystem without Unix sockets, a folder of
+    // another user...): it then runs commands itself without trying again for a while.
+    try {
+      writeFileSync(failedMarkerFor(socketPath), `${e instanceof Error ? e.message : String(e)}\n`, { mode: 0o600 });
+    } catch {
+      // nowhere to say it: the CLI gives up waiting after a few seconds
+    }
+    process.exit(1);
+  }
+}
+
+async function listenAndServe(socketPath: string, keepMs: number, run: RunCommand): Promise<void> {
   const dir = dirname(socketPath);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -58,13 +73,14 @@ export async function runKeeper(socketPath: string, keepMs: number, run: RunComm
       resolve();
     });
   });
+  rmSync(failedMarkerFor(socketPath), { force: true });
   armIdle();
 }
 
 /** True when the socket path is free for us (a stale socket of a dead keeper is removed). */
 async function takeOver(socketPath: string): Promise<boolean> {
   if (!existsSync(socketPath)) return true;
-  if (!lstatSync(socketPath).isSocket()) return false;
+  if (!lstatSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket; remove it`);
   const alive = await new Promise<boolean>((resolve) => {
     const probe = createConnection(socketPath, () => {
       probe.destroy();

@@ -7,6 +7,7 @@ import { utils } from 'ssh2';
 import type { NodeStatus } from '../../../src/core/status';
 import { registryEntryFor, runAsNodeUser, startSshNodes, type SshNode, type SshNodeSet } from '../../support/sshd';
 import { waitUntil } from '../../support/sshd/processes';
+import { failedMarkerFor, keeperSocketPath } from '../../../src/cli/keeper/protocol';
 
 /**
  * The connection keeper end to end: the built `ocm` (dist/cli.js) as separate processes, as a user
@@ -170,6 +171,19 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     const after = await ocm(['status', '--json'], stale);
     assert.equal(after.code, 0, after.stderr);
     assert.equal((JSON.parse(after.stdout) as StatusJson).summary.reachable, 2);
+
+    // A keeper that cannot listen (here: a plain file where its socket goes) says so; the CLI runs
+    // the command itself and does not start keepers again and again.
+    const blocked = userHome(20);
+    const socketPath = keeperSocketPath(blocked, cliJs)!;
+    mkdirSync(join(blocked.OCM_HOME!, 'run'), { mode: 0o700 });
+    writeFileSync(socketPath, 'not a socket');
+    const first = await ocm(['status', '--json'], blocked);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((JSON.parse(first.stdout) as StatusJson).summary.reachable, 2);
+    assert.match(readFileSync(failedMarkerFor(socketPath), 'utf8'), /not a socket/);
+    assert.equal((await ocm(['status', '--json'], blocked)).code, 0);
+    assert.equal(findKeeperPid(socketPath), undefined);
   });
 });
 
