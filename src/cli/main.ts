@@ -9,6 +9,7 @@ import { registerStatusCommands } from './commands/status';
 import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
+import { registerKeeperCommands } from './commands/keeper';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 import { configureHelpL10n } from './help-l10n';
 import { runInKeeper } from './keeper/client';
@@ -41,6 +42,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerMigrateCommands(program, ctx);
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);
+  registerKeeperCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
-import { failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperMessage } from './protocol';
+import { failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
 
 /**
  * Runs `argv` in the connection keeper (protocol.ts), starting it when it is not running.
@@ -97,5 +97,27 @@ function talk(socket: Socket, argv: string[], env: NodeJS.ProcessEnv): Promise<n
     const plainEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) plainEnv[k] = v;
     send({ type: 'run', argv, env: plainEnv, tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true } });
+  });
+}
+
+/** `ocm keeper status|stop`: asks the keeper of this ocm home and CLI build; undefined when none is running. */
+export async function askKeeper(socketPath: string, what: 'info' | 'stop'): Promise<KeeperInfo | { stopped: true } | undefined> {
+  const socket = await connect(socketPath);
+  if (!socket) return undefined;
+  return new Promise((resolve) => {
+    let answer: KeeperInfo | { stopped: true } | undefined;
+    socket.on(
+      'data',
+      lineReader((message) => {
+        const m = message as KeeperMessage;
+        if (m.type === 'info') {
+          const { type: _type, ...info } = m;
+          answer = info;
+        } else if (m.type === 'exit') answer = { stopped: true };
+      }),
+    );
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer));
+    socket.write(JSON.stringify({ type: what } satisfies ClientMessage) + '\n');
   });
 }

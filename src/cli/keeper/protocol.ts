@@ -12,7 +12,8 @@ import { ocmHome } from '../../core/home';
  * The CLI talks to it over a Unix socket in `<ocm home>/run/` (a folder only the user can
  * enter), with one JSON object per line:
  *   client → keeper: {type:"run", argv, env, tty} then {type:"answer", id, value} for prompts;
- *   keeper → client: {type:"out"|"err", text}, {type:"prompt", id, kind, request}, {type:"exit", code}.
+ *   keeper → client: {type:"out"|"err", text}, {type:"prompt", id, kind, request}, {type:"exit", code};
+ *   `ocm keeper status|stop`: {type:"info"} → {type:"info", pid, ...}; {type:"stop"} → {type:"exit", code:0}.
  * Password and passphrase prompts are asked by the client on its own terminal; nothing typed is kept.
  *
  * OCM_KEEP_CONNECTIONS=<minutes> sets how long it stays after the last command (default 5);
@@ -21,12 +22,26 @@ import { ocmHome } from '../../core/home';
 
 export type ClientMessage =
   | { type: 'run'; argv: string[]; env: Record<string, string>; tty: { stdout: boolean; stderr: boolean } }
-  | { type: 'answer'; id: number; value: unknown };
+  | { type: 'answer'; id: number; value: unknown }
+  /** `ocm keeper status` / `ocm keeper stop`. */
+  | { type: 'info' }
+  | { type: 'stop' };
+
+export interface KeeperInfo {
+  pid: number;
+  startedAt: string;
+  keepMinutes: number;
+  /** Node ids with an open SSH connection. */
+  connections: string[];
+  /** Commands running now. */
+  commandsRunning: number;
+}
 
 export type KeeperMessage =
   | { type: 'out' | 'err'; text: string }
   | { type: 'prompt'; id: number; kind: 'password' | 'passphrase' | 'keyboardInteractive'; request: unknown }
-  | { type: 'exit'; code: number };
+  | { type: 'exit'; code: number }
+  | ({ type: 'info' } & KeeperInfo);
 
 export const DEFAULT_KEEP_MINUTES = 5;
 

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { AuthPrompt } from '../../core/ssh/connect-target';
 import { SshPool } from '../../core/ssh/pool';
 import type { CliContext } from '../context';
-import { failedMarkerFor, lineReader, type ClientMessage, type KeeperMessage } from './protocol';
+import { failedMarkerFor, lineReader, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
 
 type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
 
@@ -37,12 +37,17 @@ async function listenAndServe(socketPath: string, keepMs: number, run: RunComman
   if (!(await takeOver(socketPath))) return; // another keeper answers on it
 
   const pool = new SshPool({ recheckReuse: true, idleTimeoutMs: keepMs, keepaliveIntervalMs: 5000, keepaliveCountMax: 3 });
+  const startedAt = new Date().toISOString();
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;
+  const control: Control = {
+    info: () => ({ pid: process.pid, startedAt, keepMinutes: keepMs / 60_000, connections: pool.openConnections(), commandsRunning: active - 1 }),
+    stop: () => stop(),
+  };
   const server = createServer((socket) => {
     active++;
     clearTimeout(idleTimer);
-    serve(socket, pool, run).finally(() => {
+    serve(socket, pool, run, control).finally(() => {
       active--;
       armIdle();
     });
@@ -93,7 +98,12 @@ async function takeOver(socketPath: string): Promise<boolean> {
   return true;
 }
 
-async function serve(socket: Socket, pool: SshPool, run: RunCommand): Promise<void> {
+interface Control {
+  info(): KeeperInfo;
+  stop(): void;
+}
+
+async function serve(socket: Socket, pool: SshPool, run: RunCommand, control: Control): Promise<void> {
   const send = (message: KeeperMessage): void => {
     if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
   };
@@ -117,7 +127,14 @@ async function serve(socket: Socket, pool: SshPool, run: RunCommand): Promise<vo
       lineReader((message) => {
         const m = message as ClientMessage;
         if (m.type === 'run') resolve(m);
-        else if (m.type === 'answer') {
+        else if (m.type === 'info') {
+          send({ type: 'info', ...control.info() });
+          socket.end();
+        } else if (m.type === 'stop') {
+          send({ type: 'exit', code: 0 });
+          socket.end();
+          control.stop();
+        } else if (m.type === 'answer') {
           answers.get(m.id)?.(m.value);
           answers.delete(m.id);
         }

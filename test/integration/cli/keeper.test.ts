@@ -92,12 +92,25 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /nosuchnode/);
 
+    const status = await ocm(['keeper', 'status', '--json'], env);
+    const info = JSON.parse(status.stdout) as { running: boolean; pid: number; connections: string[] };
+    assert.equal(info.running, true);
+    assert.deepEqual([...info.connections].sort(), set.nodes.map((n) => n.id).sort());
+    assert.match((await ocm(['keeper'], env)).stdout, /Connection keeper running \(pid \d+/);
+
     const run = join(env.OCM_HOME!, 'run');
     assert.equal(statSync(run).mode & 0o777, 0o700);
     const [socket] = keeperSockets(env.OCM_HOME!);
     assert.ok(socket, 'a keeper socket');
     assert.ok(lstatSync(join(run, socket)).isSocket());
     assert.equal(lstatSync(join(run, socket)).mode & 0o077, 0, 'owner-only socket');
+
+    // `ocm keeper stop`: it exits, its socket goes, and the next command starts a new one.
+    assert.deepEqual(JSON.parse((await ocm(['keeper', 'stop', '--json'], env)).stdout), { ok: true, stopped: true });
+    assert.ok(await waitUntil(() => !isRunning(info.pid), 5000, 20), 'the keeper exited');
+    assert.deepEqual(keeperSockets(env.OCM_HOME!), []);
+    assert.equal(JSON.parse((await ocm(['keeper', 'status', '--json'], env)).stdout).running, false);
+    assert.match((await ocm(['keeper', 'stop'], env)).stdout, /No connection keeper was running/);
   });
 
   it('a host key that is no longer trusted is not reused: the next command reports the changed key', async () => {
