@@ -31,7 +31,7 @@ export interface OpenclawLocation {
   /** First line of `openclaw --version` (also when it is not a version: an error). */
   versionLine?: string;
   /** True when the version came from a DiscoveryCache (the binary was not run this time). */
-  discoveryCached?: boolean;
+  versionCached?: boolean;
   /** True when the login shell's answer came from a DiscoveryCache (no login shell ran this time). */
   loginCached?: boolean;
   stateDir: string;
@@ -266,7 +266,7 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
   }
   const location = parseLocateOutput(result.stdout, node);
   if (cache) {
-    if (location.version && location.bin && location.versionLine && location.binStamp && !location.discoveryCached) {
+    if (location.version && location.bin && location.versionLine && location.binStamp && !location.versionCached) {
       cache.setVersion(node.id, { bin: location.bin, stamp: location.binStamp, versionLine: location.versionLine });
     } else if (!location.version) cache.forgetVersion(node.id);
     // Kept only from a login shell that ran and succeeded (a failed or timed-out one is asked again).
@@ -353,7 +353,7 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
     ...(bin ? { bin, binSource: get('bin_source') as OpenclawLocation['binSource'] } : {}),
     ...(parsedVersion ? { version: parsedVersion.version, ...(parsedVersion.commit ? { commit: parsedVersion.commit } : {}) } : {}),
     ...(versionLine ? { versionLine } : {}),
-    ...(get('version_cached') === '1' ? { discoveryCached: true } : {}),
+    ...(get('version_cached') === '1' ? { versionCached: true } : {}),
     ...(get('login_cached') === '1' ? { loginCached: true } : {}),
     login: { ran: loginRan, ok: get('login_ok') === '0', ...(get('login_stamp') ? { stamp: get('login_stamp')! } : {}), ...(get('login_bin') ? { bin: get('login_bin')! } : {}), vars: loginVars },
     ...(get('bin_stamp') ? { binStamp: get('bin_stamp')! } : {}),

@@ -164,20 +164,20 @@ test('a version cache skips `openclaw --version` while the binary is unchanged, 
 
   const first = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(first.version, '2026.7.1');
-  assert.equal(first.discoveryCached, undefined);
+  assert.equal(first.versionCached, undefined);
   assert.equal(await runCount(), 1);
   assert.equal(cache.getVersion('n1')?.bin, bin);
 
   const second = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(second.version, '2026.7.1');
   assert.equal(second.commit, '2d2ddc4');
-  assert.equal(second.discoveryCached, true);
+  assert.equal(second.versionCached, true);
   assert.equal(await runCount(), 1, 'the binary was not started again');
 
   await install('OpenClaw 2026.9.6 (eb377ac)');
   const upgraded = await locateOpenclaw(transport, { id: 'n1' }, { discoveryCache: cache });
   assert.equal(upgraded.version, '2026.9.6');
-  assert.equal(upgraded.discoveryCached, undefined);
+  assert.equal(upgraded.versionCached, undefined);
   assert.equal(await runCount(), 2);
 
   // Without a cache (what restore, migrate and restart do) the binary always runs.
