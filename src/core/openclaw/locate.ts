@@ -270,7 +270,7 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
       cache.setVersion(node.id, { bin: location.bin, stamp: location.binStamp, versionLine: location.versionLine });
     } else if (!location.version) cache.forgetVersion(node.id);
     // Kept only from a login shell that ran and succeeded (a failed or timed-out one is asked again).
-    if (location.login?.ran && location.login.ok && location.login.stamp) {
+    if (location.login?.ok && location.login.stamp) {
       cache.setLogin(node.id, { stamp: location.login.stamp, ...(location.login.bin ? { bin: location.login.bin } : {}), vars: location.login.vars });
     } else if (!location.loginCached) cache.forgetLogin(node.id);
   }
@@ -292,8 +292,8 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
 
 interface ParsedLocation extends OpenclawLocation {
   binStamp?: string;
-  /** What the login shell said this time (for the cache): whether it ran, exited 0, its stamp and answer. */
-  login?: { ran: boolean; ok: boolean; stamp?: string; bin?: string; vars: Record<string, string> };
+  /** What the login shell said (for the cache): whether it ran this time and exited 0, the files' stamp, its answer. */
+  login?: { ok: boolean; stamp?: string; bin?: string; vars: Record<string, string> };
   configText?: string;
   configUnreadable?: boolean;
   configTooLarge?: boolean;
@@ -313,10 +313,11 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
     const v = kv.get(k);
     return v === undefined || v === '' ? undefined : v;
   };
+  // What the login shell set (PATH and OPENCLAW_*), from it or from the DiscoveryCache.
+  const loginVars: Record<string, string> = {};
+  for (const [k, v] of kv) if (k.startsWith('login.') && v) loginVars[k.slice(6)] = v;
   const openclawEnv: Record<string, string> = {};
-  for (const [k, v] of kv) {
-    if (k.startsWith('login.OPENCLAW_') && v) openclawEnv[k.slice(6)] = v;
-  }
+  for (const [k, v] of Object.entries(loginVars)) if (k.startsWith('OPENCLAW_')) openclawEnv[k] = v;
   for (const [k, v] of kv) {
     if (k.startsWith('env.OPENCLAW_') && v) openclawEnv[k.slice(4)] = v;
   }
@@ -332,10 +333,7 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
   if (!bin) reason = `openclaw was not found on node ${node.id} (not on PATH, not in a login shell, not in ~/.npm-global, ~/.local, nvm, pnpm, Homebrew or /usr/local). Install OpenClaw, or set the binary's path for this node (ocm add --openclaw <path>).`;
   else if (get('bin_missing') === '1') reason = `The openclaw path configured for node ${node.id} (${bin}) does not exist or is not executable. Fix the node's openclaw path.`;
   else if (!parsedVersion) reason = `${bin} --version did not print a version${versionLine ? ` ("${versionLine.slice(0, 200)}")` : ''}. Check that OpenClaw and its Node.js runtime work on the node.`;
-  const loginPath = get('login.PATH');
-  const loginVars: Record<string, string> = {};
-  for (const [k, v] of kv) if (k.startsWith('login.') && v) loginVars[k.slice(6)] = v;
-  const loginRan = kv.has('login_ok');
+  const loginPath = loginVars.PATH;
   const cliEnv: Record<string, string> = {};
   if (bin) cliEnv.PATH = [posix.dirname(bin), loginPath ?? get('path') ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
   const stateSource = (get('state_source') ?? 'default') as OpenclawLocation['stateDirSource'];
@@ -355,7 +353,7 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
     ...(versionLine ? { versionLine } : {}),
     ...(get('version_cached') === '1' ? { versionCached: true } : {}),
     ...(get('login_cached') === '1' ? { loginCached: true } : {}),
-    login: { ran: loginRan, ok: get('login_ok') === '0', ...(get('login_stamp') ? { stamp: get('login_stamp')! } : {}), ...(get('login_bin') ? { bin: get('login_bin')! } : {}), vars: loginVars },
+    login: { ok: get('login_ok') === '0', ...(get('login_stamp') ? { stamp: get('login_stamp')! } : {}), ...(get('login_bin') ? { bin: get('login_bin')! } : {}), vars: loginVars },
     ...(get('bin_stamp') ? { binStamp: get('bin_stamp')! } : {}),
     stateDir,
     stateDirSource: stateSource,
