@@ -18,8 +18,7 @@ export function registerKeeperCommands(program: Command, ctx: CliContext): void 
     .option('--json', l10n.t('print {"running":true|false,"pid","startedAt","keepMinutes","connections":[id],"commandsRunning"}'))
     .action(async (opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
-      const socketPath = keeperSocketPath(ctx.env, cliFile());
-      const info = socketPath ? await askKeeper(socketPath, 'info') : undefined;
+      const info = await askThisKeeper(ctx, 'info');
       const running = info !== undefined && !('stopped' in info);
       if (opts.json) return printJson(ctx, running ? { running: true, ...info } : { running: false, keepMinutes: keepMinutes(ctx.env) });
       if (!running) {
@@ -39,15 +38,14 @@ export function registerKeeperCommands(program: Command, ctx: CliContext): void 
     .option('--json', l10n.t('print {"ok":true,"stopped":true|false}'))
     .action(async (opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
-      const socketPath = keeperSocketPath(ctx.env, cliFile());
-      const answer = socketPath ? await askKeeper(socketPath, 'stop') : undefined;
-      const stopped = answer !== undefined;
+      const stopped = (await askThisKeeper(ctx, 'stop')) !== undefined;
       if (opts.json) return printJson(ctx, { ok: true, stopped });
       ctx.out((stopped ? l10n.t('Connection keeper stopped.') : l10n.t('No connection keeper was running.')) + '\n');
     });
 }
 
-/** The running `ocm` script: the keeper's socket name depends on its build. */
-function cliFile(): string {
-  return process.argv[1] ?? __filename;
+/** The keeper of this ocm home and of the running `ocm` script (the socket name depends on its build); undefined when none runs. */
+function askThisKeeper(ctx: CliContext, what: 'info' | 'stop'): ReturnType<typeof askKeeper> {
+  const socketPath = keeperSocketPath(ctx.env, process.argv[1] ?? __filename);
+  return socketPath ? askKeeper(socketPath, what) : Promise.resolve(undefined);
 }

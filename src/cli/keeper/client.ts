@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
-import { failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
+import { connectToKeeper, failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
 
 /**
  * Runs `argv` in the connection keeper (protocol.ts), starting it when it is not running.
@@ -18,7 +18,7 @@ export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.P
   if (!socketPath) return undefined;
   const failed = failedMarkerFor(socketPath);
   let refusedBy: string | undefined;
-  let socket = await connect(socketPath, (code) => (refusedBy = code));
+  let socket = await connectToKeeper(socketPath, (code) => (refusedBy = code));
   if (!socket) {
     // A run/ folder we may not enter (another user's ocm home): no keeper of ours can live there.
     if (refusedBy === 'EACCES' || refusedBy === 'EPERM' || startFailedRecently(failed)) return undefined;
@@ -28,7 +28,7 @@ export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.P
     const deadline = Date.now() + 3000;
     while (!socket && Date.now() < deadline && !startFailedRecently(failed)) {
       await new Promise((r) => setTimeout(r, 25));
-      socket = await connect(socketPath);
+      socket = await connectToKeeper(socketPath);
     }
   }
   if (!socket) return undefined;
@@ -41,17 +41,6 @@ function startFailedRecently(marker: string): boolean {
   } catch {
     return false;
   }
-}
-
-function connect(path: string, onError?: (code: string | undefined) => void): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = createConnection(path);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      onError?.(e.code);
-      resolve(undefined);
-    });
-  });
 }
 
 function startKeeper(cliFile: string, socketPath: string, minutes: number, env: NodeJS.ProcessEnv): void {
@@ -102,7 +91,7 @@ function talk(socket: Socket, argv: string[], env: NodeJS.ProcessEnv): Promise<n
 
 /** `ocm keeper status|stop`: asks the keeper of this ocm home and CLI build; undefined when none is running. */
 export async function askKeeper(socketPath: string, what: 'info' | 'stop'): Promise<KeeperInfo | { stopped: true } | undefined> {
-  const socket = await connect(socketPath);
+  const socket = await connectToKeeper(socketPath);
   if (!socket) return undefined;
   return new Promise((resolve) => {
     let answer: KeeperInfo | { stopped: true } | undefined;

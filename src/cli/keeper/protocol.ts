@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ocmHome } from '../../core/home';
 
@@ -85,6 +86,18 @@ export function failedMarkerFor(socketPath: string): string {
 
 /** How long a failed start keeps the CLI from trying again. */
 export const RETRY_FAILED_START_MS = 60 * 60_000;
+
+/** A connection to the keeper at `path`, or undefined (with the error code) when none answers there. */
+export function connectToKeeper(path: string, onError?: (code: string | undefined) => void): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      onError?.(e.code);
+      resolve(undefined);
+    });
+  });
+}
 
 /** Splits a stream of bytes into JSON lines. */
 export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffer) => void {

@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { AuthPrompt } from '../../core/ssh/connect-target';
 import { SshPool } from '../../core/ssh/pool';
 import type { CliContext } from '../context';
-import { failedMarkerFor, lineReader, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
+import { connectToKeeper, failedMarkerFor, lineReader, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
 
 type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
 
@@ -86,14 +86,11 @@ async function listenAndServe(socketPath: string, keepMs: number, run: RunComman
 async function takeOver(socketPath: string): Promise<boolean> {
   if (!existsSync(socketPath)) return true;
   if (!lstatSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket; remove it`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = createConnection(socketPath, () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.on('error', () => resolve(false));
-  });
-  if (alive) return false;
+  const probe = await connectToKeeper(socketPath);
+  if (probe) {
+    probe.destroy();
+    return false;
+  }
   unlinkSync(socketPath);
   return true;
 }
