@@ -28,6 +28,11 @@ async function fakeOpenclaw(path: string, versionLine = 'OpenClaw 2026.9.6 (eb37
   await chmod(path, 0o755);
 }
 
+/** Lines in a log our fake scripts append `run` to (0 before the first run). */
+async function runsLogged(log: string): Promise<number> {
+  return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+}
+
 const temps: string[] = [];
 async function tempHome(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'ocm-locate-'));
@@ -157,7 +162,7 @@ test('a version cache skips `openclaw --version` while the binary is unchanged, 
     await writeFile(bin, `#!/bin/sh\necho run >> ${JSON.stringify(runs)}\n[ "$1" = --version ] && echo ${JSON.stringify(versionLine)}\n`);
     await chmod(bin, 0o755);
   };
-  const runCount = async (): Promise<number> => (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const runCount = (): Promise<number> => runsLogged(runs);
   await install('OpenClaw 2026.7.1 (2d2ddc4)');
   const cache = new DiscoveryCache();
   const transport = transportWithHome(home);
@@ -201,7 +206,7 @@ test('the login shell runs once while its startup files are unchanged; a changed
   // /bin/sh -l reads ~/.profile: it logs each run and puts the binary's folder on PATH.
   const profile = (extra = ''): string => `echo run >> ${JSON.stringify(runs)}\nPATH="${join(home, 'nvm', 'bin')}:$PATH"; export PATH\n${extra}`;
   await writeFile(join(home, '.profile'), profile());
-  const loginRuns = async (): Promise<number> => (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const loginRuns = (): Promise<number> => runsLogged(runs);
   const cache = new DiscoveryCache();
   const transport = transportWithHome(home);
 
