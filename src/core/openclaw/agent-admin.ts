@@ -91,8 +91,10 @@ export async function archiveAgent(transport: Transport, located: OpenclawLocati
   const partial = `${file}.partial`;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const agentState = posix.join(located.stateDir, 'agents', agent.id);
-  // Absolute paths without the leading "/" (tar -C /), only those that exist.
-  const command = `set -e; paths=''; for p in ${shellJoin([agent.workspace, agentState])}; do [ -e "$p" ] && paths="$paths \${p#/}"; done; [ -n "$paths" ] || { echo 'nothing to archive' >&2; exit 3; }; cd / && tar -czf - $paths`;
+  // Paths relative to / (tar runs in /), only those that exist. They are collected as positional
+  // parameters and passed as "$@", so a path with spaces stays one argument.
+  const relative = [agent.workspace, agentState].map((p) => p.replace(/^\/+/, ''));
+  const command = `set --; for p in ${shellJoin(relative)}; do [ -e "/$p" ] && set -- "$@" "$p"; done; [ "$#" -gt 0 ] || { echo 'nothing to archive' >&2; exit 3; }; cd / && tar -czf - "$@"`;
   const stream = await transport.execStream(command, options);
   try {
     await pipeline(stream.stdout, createWriteStream(partial, { mode: 0o600 }));
