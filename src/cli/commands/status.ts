@@ -17,7 +17,7 @@ import {
 } from '../../core/status';
 import { defaultTimeoutFor } from '../../core/status/node-status';
 import { transportForNode } from '../../core/transport/for-node';
-import { EXIT_OK, printJson, stderrIsTty, stdoutIsTty, type CliContext } from '../context';
+import { EXIT_FAILURE, EXIT_OK, printJson, stderrIsTty, stdoutIsTty, type CliContext } from '../context';
 import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, knownWord, l10n } from '../l10n';
 import { formatTable } from '../table';
@@ -28,10 +28,12 @@ import { sshDepsFor } from './trust';
  * `ocm status [id...]`: reachability, OpenClaw version, gateway readiness, uptime, agents, load,
  * memory, disk and context-window usage of nodes, checked in parallel.
  *
- * Exit code: 0 whenever the check ran — nodes that are down or have anomalies are part of the
- * report, not a failure of the command (scripts read `--json`: `summary.unreachable`,
- * `summary.withAnomalies`). 1 when the check itself could not run (unknown node id, unreadable
- * registry), 2 for usage errors.
+ * Exit code: 1 when a checked node is unreachable, its gateway is down or not ready, or it has
+ * another error-level anomaly (the report is printed all the same), and when the check itself
+ * could not run (unknown node id, unreadable registry); 2 for usage errors; 0 otherwise
+ * (warnings such as "not installed" or a disk almost full do not fail it). `--no-fail` exits 0
+ * whenever the check ran, for scripts that read `--json` (`summary.unreachable`,
+ * `summary.withAnomalies`) instead.
  *
  * `--json` prints `{ ok: true, checkedAt, thresholdPct, summary: { nodes, reachable, unreachable,
  * withAnomalies }, nodes: NodeStatus[] }` (NodeStatus: src/core/status/types.ts; fields are only
@@ -46,6 +48,8 @@ interface StatusCliOptions {
   sessions?: boolean;
   timeout?: string;
   concurrency?: string;
+  /** `--no-fail` sets it to false. */
+  fail?: boolean;
 }
 
 export function registerStatusCommands(program: Command, ctx: CliContext): void {
@@ -60,6 +64,7 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
     .option('--sessions', l10n.t('also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)'))
     .option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15, 45 with --sessions)'))
     .option('--concurrency <n>', l10n.t('nodes checked at once (default 8)'))
+    .option('--no-fail', l10n.t('exit 0 even when a node is unreachable, not ready or has an error (default: exit 1 then)'))
     .action(async (ids: string[], opts: StatusCliOptions) => {
       ctx.json = Boolean(opts.json);
       const thresholdPct = numberOption(opts.threshold, '--threshold', 1, 100) ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
@@ -102,7 +107,7 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       } else {
         ctx.out(renderStatusTable(results, { color: useColor(ctx) }));
       }
-      ctx.exitCode = EXIT_OK;
+      ctx.exitCode = opts.fail !== false && results.some(isFailing) ? EXIT_FAILURE : EXIT_OK;
     });
 }
 
@@ -121,6 +126,11 @@ function statusDeps(ctx: CliContext, pool: SshPool, acceptNew: boolean): StatusD
         },
       }),
   };
+}
+
+/** A node that fails `ocm status`: unreachable, gateway down or not ready, or any other error-level anomaly. */
+export function isFailing(s: NodeStatus): boolean {
+  return !s.reachable || s.anomalies.some((a) => a.severity === 'error');
 }
 
 function summaryOf(results: NodeStatus[]): { nodes: number; reachable: number; unreachable: number; withAnomalies: number } {

@@ -113,7 +113,7 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
       { ...entry(good, { identityFile: changed.clientKeyPath }), id: 'wrongkey' },
     ]);
     const run = await runCli(['status', '--json'], env);
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 1, 'nodes that cannot be reached fail the command (the report is printed all the same)');
     const byId = new Map(run.json<StatusJson>().nodes.map((s) => [s.nodeId, s]));
     assert.equal(byId.get(good.id)?.reachable, true);
     const hk = byId.get(changed.id)!;
@@ -150,7 +150,7 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
       const started = Date.now();
       const run = await runCli(['status', '--json', '--timeout', '3'], env);
       const elapsed = Date.now() - started;
-      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.code, 1, 'unreachable nodes fail the command');
       const [f, s, l] = run.json<StatusJson>().nodes;
       assert.equal(l!.reachable, true, JSON.stringify(l!.error));
       assert.equal(s!.reachable, false);
@@ -161,6 +161,16 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
       assert.ok(l!.durationMs < 3000 + 2000, `the live node waited ${l!.durationMs} ms`);
       // Bounded by the budget (3 s) + grace + pool close, not by ssh2's 20 s handshake limit.
       assert.ok(elapsed < 12_000, `status took ${elapsed} ms`);
+      // --no-fail: the old behaviour (exit 0 whenever the check ran), the same report.
+      const noFail = await runCli(['status', stopped.id, live.id, '--json', '--no-fail'], env);
+      assert.equal(noFail.code, 0, noFail.stderr);
+      const { nodes, reachable, unreachable } = noFail.json<StatusJson>().summary;
+      assert.deepEqual({ nodes, reachable, unreachable }, { nodes: 2, reachable: 1, unreachable: 1 });
+      // Only the node asked about counts: the live one alone passes, the stopped one alone fails (table too).
+      assert.equal((await runCli(['status', live.id], env)).code, 0);
+      const table = await runCli(['status', stopped.id], env);
+      assert.equal(table.code, 1);
+      assert.match(table.stdout, new RegExp(`^${stopped.id}\\s+unreachable`, 'm'));
     } finally {
       thaw(frozen);
     }
