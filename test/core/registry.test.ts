@@ -18,6 +18,15 @@ describe('node registry', () => {
     await assert.rejects(stat(reg.file), /ENOENT/);
   });
 
+  it('concurrent adds and patches keep every change (no lost update)', async () => {
+    const reg = await tempRegistry();
+    await Promise.all(Array.from({ length: 12 }, (_, i) => reg.add({ id: `n${i}`, host: `h${i}.example` })));
+    await Promise.all(Array.from({ length: 12 }, (_, i) => reg.patch(`n${i}`, { port: 2200 + i })));
+    const nodes = await reg.list();
+    assert.deepEqual(nodes.map((n) => n.id).sort(), Array.from({ length: 12 }, (_, i) => `n${i}`).sort());
+    assert.ok(nodes.every((n) => n.port === 2200 + Number(n.id.slice(1))), JSON.stringify(nodes));
+  });
+
   it('adds, lists and retires nodes; the file is owner-only', async () => {
     const reg = await tempRegistry();
     await reg.add({ id: 'alpha', host: 'alpha.example', port: 2222, user: 'claw' });

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { OcmError } from '../errors';
+import { withFileLock } from '../file-lock';
 import { writeFileAtomic } from '../fs-atomic';
 import { registryPath } from '../home';
 import { formatIssues, nodeSchema, registryFileSchema, type NodeEntry, type NodeInput, type RegistryFile } from './schema';
@@ -7,6 +8,8 @@ import { formatIssues, nodeSchema, registryFileSchema, type NodeEntry, type Node
 /**
  * The node registry: `nodes.json` in the ocm home, shared by the extension and the CLI.
  * Loads never write; a malformed file is reported (file, field, problem) and left as it is.
+ * Changes hold the file's lock (file-lock.ts) and re-read it under the lock, so two writers
+ * (the CLI and the extension, or two commands) never drop each other's changes.
  */
 export class NodeRegistry {
   constructor(readonly file: string = registryPath()) {}
@@ -84,12 +87,14 @@ export class NodeRegistry {
     });
   }
 
-  /** Read-modify-write; the write is atomic and owner-only. */
+  /** Read-modify-write under the registry's lock; the write is atomic and owner-only. */
   private async update<T>(change: (file: RegistryFile) => T): Promise<T> {
-    const file = await this.load();
-    const result = change(file);
-    await writeFileAtomic(this.file, JSON.stringify(file, null, 2) + '\n', 0o600);
-    return result;
+    return withFileLock(this.file, async () => {
+      const file = await this.load();
+      const result = change(file);
+      await writeFileAtomic(this.file, JSON.stringify(file, null, 2) + '\n', 0o600);
+      return result;
+    });
   }
 }
 

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { OcmError } from '../errors';
+import { withFileLock } from '../file-lock';
 import { writeFileAtomic } from '../fs-atomic';
 import { once, zod } from '../vendor';
 import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint';
@@ -10,6 +11,8 @@ import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint';
  * The tool's own host-key trust store: `<ocm home>/trusted-host-keys.json`, written atomically and
  * owner-only (0600). Keys land here when the user accepts an unknown host (`ocm trust`, the
  * extension's fingerprint prompt, `--accept-new`); the user's ~/.ssh/known_hosts is never written.
+ * Every change holds the file's lock (file-lock.ts) and re-reads the file under it: `ocm status
+ * --accept-new` pins many hosts at once, and the CLI, the keeper and the extension share the file.
  */
 
 /** Built on first use: zod is loaded when the store is first read. */
@@ -86,39 +89,48 @@ export class TrustStore {
     const keyType = keyTypeOfBlob(blob);
     const key = blob.toString('base64');
     const name = input.hostKeyName.toLowerCase();
-    const hosts = await this.list();
-    const sameType = hosts.filter((e) => e.hostKeyName.toLowerCase() === name && e.keyType === keyType);
-    const existing = sameType.find((e) => e.key === key);
-    if (existing) return existing;
-    if (sameType.length > 0 && !input.replace) {
-      throw new OcmError(
-        'hostKeyChanged',
-        `The trust store already holds a different ${keyType} key for ${input.hostKeyName} (${sameType.map((e) => e.fingerprint).join(', ')}); the host now offers ${sha256Fingerprint(blob)}. Verify the new fingerprint out of band, then replace it with "ocm trust <id> --replace".`,
-        { hostKeyName: input.hostKeyName, stored: sameType.map((e) => e.fingerprint), offered: sha256Fingerprint(blob) },
-      );
-    }
-    const entry: TrustedHostKey = {
-      hostKeyName: name,
-      host: input.host,
-      port: input.port,
-      keyType,
-      key,
-      fingerprint: sha256Fingerprint(blob),
-      addedAt: (input.now ?? new Date()).toISOString(),
-      ...(input.nodeId ? { nodeId: input.nodeId } : {}),
-    };
-    const kept = hosts.filter((e) => !(e.hostKeyName.toLowerCase() === name && e.keyType === keyType));
-    await this.write([...kept, entry]);
-    return entry;
+    return this.locked(async () => {
+      const hosts = await this.list();
+      const sameType = hosts.filter((e) => e.hostKeyName.toLowerCase() === name && e.keyType === keyType);
+      const existing = sameType.find((e) => e.key === key);
+      if (existing) return existing;
+      if (sameType.length > 0 && !input.replace) {
+        throw new OcmError(
+          'hostKeyChanged',
+          `The trust store already holds a different ${keyType} key for ${input.hostKeyName} (${sameType.map((e) => e.fingerprint).join(', ')}); the host now offers ${sha256Fingerprint(blob)}. Verify the new fingerprint out of band, then replace it with "ocm trust <id> --replace".`,
+          { hostKeyName: input.hostKeyName, stored: sameType.map((e) => e.fingerprint), offered: sha256Fingerprint(blob) },
+        );
+      }
+      const entry: TrustedHostKey = {
+        hostKeyName: name,
+        host: input.host,
+        port: input.port,
+        keyType,
+        key,
+        fingerprint: sha256Fingerprint(blob),
+        addedAt: (input.now ?? new Date()).toISOString(),
+        ...(input.nodeId ? { nodeId: input.nodeId } : {}),
+      };
+      const kept = hosts.filter((e) => !(e.hostKeyName.toLowerCase() === name && e.keyType === keyType));
+      await this.write([...kept, entry]);
+      return entry;
+    });
   }
 
   /** Removes every key stored for `hostKeyName`; returns how many were removed. */
   async remove(hostKeyName: string): Promise<number> {
     const name = hostKeyName.toLowerCase();
-    const hosts = await this.list();
-    const kept = hosts.filter((e) => e.hostKeyName.toLowerCase() !== name);
-    if (kept.length !== hosts.length) await this.write(kept);
-    return hosts.length - kept.length;
+    return this.locked(async () => {
+      const hosts = await this.list();
+      const kept = hosts.filter((e) => e.hostKeyName.toLowerCase() !== name);
+      if (kept.length !== hosts.length) await this.write(kept);
+      return hosts.length - kept.length;
+    });
+  }
+
+  /** Read-modify-write under the trust store's lock (in this process and across ocm processes). */
+  private locked<T>(change: () => Promise<T>): Promise<T> {
+    return withFileLock(this.path, change);
   }
 
   private async write(hosts: TrustedHostKey[]): Promise<void> {

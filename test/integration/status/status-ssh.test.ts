@@ -134,6 +134,22 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
     assert.equal(accepted.json<StatusJson>().nodes[0]!.reachable, true, accepted.stdout);
   });
 
+  it('--accept-new over several new hosts at once keeps the pin of every one of them', async () => {
+    // Nothing in known_hosts: all four are new, and status connects to them concurrently.
+    const env = userWith(set, '', set.nodes.map((n) => entry(n)));
+    const run = await runCli(['status', '--accept-new', '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.json<StatusJson>().nodes.map((s) => [s.nodeId, s.reachable]), set.nodes.map((n) => [n.id, true]));
+    const pinned = JSON.parse(readFileSync(join(env.OCM_HOME!, 'trusted-host-keys.json'), 'utf8')) as { hosts: Array<{ hostKeyName: string; fingerprint: string }> };
+    assert.deepEqual(
+      pinned.hosts.map((h) => [h.hostKeyName, h.fingerprint]).sort(),
+      set.nodes.map((n) => [`[${n.host}]:${n.port}`, n.hostKeyFingerprint]).sort(),
+    );
+    // and without --accept-new they are now trusted
+    const again = await runCli(['status', '--json'], env);
+    assert.ok(again.json<StatusJson>().nodes.every((s) => s.reachable), again.stdout);
+  });
+
   it('usage errors exit 2', async () => {
     const env = userWith(set, knownHosts, [entry(set.nodes[0]!)]);
     assert.equal((await runCli(['status', '--threshold', '150'], env)).code, 2);
