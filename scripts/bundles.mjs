@@ -18,7 +18,7 @@ const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
  * src/core/vendor.ts consumes them: `module` = the package's ES module build (its named exports),
  * `require` = what `require()` of the package returns (its CommonJS build).
  */
-const VENDOR_KIND = { ssh2: 'require', tar: 'module', diff: 'module', zod: 'module', json5: 'require', 'ssh-config': 'require' };
+const VENDOR_KIND = { ssh2: 'require', tar: 'module', diff: 'module', zod: 'module', json5: 'require', 'ssh-config': 'require', fzstd: 'require' };
 export const VENDOR = Object.keys(VENDOR_KIND);
 
 /** Options shared by every bundle; `production`: minified, no source maps. */

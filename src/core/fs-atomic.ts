@@ -4,9 +4,10 @@ import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes a local file atomically: a temp file in the same folder, fsync, rename over the target.
- * A reader (or a crash) sees the old bytes or the new bytes, never a partial file.
+ * A reader (or a crash) sees the old bytes or the new bytes, never a partial file; `durable` also
+ * fsyncs the folder, so the new name itself survives a power cut (the backup repository needs it).
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600, options: { durable?: boolean } = {}): Promise<void> {
   const dir = dirname(target);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -22,5 +23,20 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   } catch (e) {
     await fs.rm(temp, { force: true });
     throw e;
+  }
+  if (options.durable) await fsyncDir(dir);
+}
+
+/** Makes a rename or create in `dir` survive a crash (the folder's entry list reaches the disk). */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch (e) {
+    // Some filesystems (and Windows) refuse to fsync a folder; the rename itself is still atomic.
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    await handle?.close();
   }
 }

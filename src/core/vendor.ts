@@ -27,6 +27,8 @@ export const diff = once(() => require('diff') as typeof Diff);
 export const zod = once(() => (require('zod') as typeof Zod).z);
 export const json5 = once(() => require('json5') as typeof Json5);
 export const sshConfig = once(() => require('ssh-config') as SshConfigLib);
+/** zstd decoding where the runtime's zlib has none (Node 20): repository objects written by Node ≥ 22.15. */
+export const fzstd = once(() => require('fzstd') as { decompress(data: Uint8Array): Uint8Array });
 
 /**
  * A value built on first use that looks like the value itself: every property read goes to the

@@ -1,0 +1,55 @@
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { OcmError } from '../errors';
+import { fzstd } from '../vendor';
+
+/**
+ * How one object's bytes are stored. The codec is recorded per object in the pack index, so a
+ * repository written by a runtime with zstd (Node ≥ 22.15, VS Code's Electron) stays readable by
+ * one without it (the CLI on Node 20): zstd is then decoded with fzstd (pure JS, decode only).
+ * Data that does not compress (already compressed media, random bytes) is stored as it is.
+ */
+export type Codec = 'zstd' | 'deflate' | 'none';
+
+type ZstdZlib = {
+  zstdCompress?: (buf: Buffer, opts: object, cb: (e: Error | null, out: Buffer) => void) => void;
+  zstdDecompressSync?: (buf: Buffer) => Buffer;
+  constants: Record<string, number>;
+};
+const z = zlib as unknown as ZstdZlib;
+
+const deflateRaw = promisify(zlib.deflateRaw);
+const zstdCompress = z.zstdCompress ? promisify(z.zstdCompress) : undefined;
+
+/** The codec new objects get on this runtime. */
+export function preferredCodec(): Codec {
+  return zstdCompress ? 'zstd' : 'deflate';
+}
+
+/** Below this size compression is not worth a thread-pool round trip. */
+const MIN_COMPRESS = 64;
+
+/**
+ * Compresses on the thread pool (zlib's async calls), so hashing and parsing go on meanwhile.
+ * Keeps the raw bytes when compression saves less than 1/16.
+ */
+export async function encode(raw: Buffer, codec: Codec = preferredCodec()): Promise<{ codec: Codec; data: Buffer }> {
+  if (codec === 'none' || raw.length < MIN_COMPRESS) return { codec: 'none', data: raw };
+  const packed =
+    codec === 'zstd' && zstdCompress
+      ? await zstdCompress(raw, { params: { [z.constants.ZSTD_c_compressionLevel ?? 100]: 3 } })
+      : await deflateRaw(raw, { level: 1 });
+  const used: Codec = codec === 'zstd' && zstdCompress ? 'zstd' : 'deflate';
+  if (packed.length > raw.length - (raw.length >> 4)) return { codec: 'none', data: raw };
+  return { codec: used, data: packed };
+}
+
+export function decode(codec: Codec, data: Buffer, rawLength: number): Buffer {
+  let out: Buffer;
+  if (codec === 'none') out = data;
+  else if (codec === 'deflate') out = zlib.inflateRawSync(data, { maxOutputLength: Math.max(rawLength, 1) });
+  else if (codec === 'zstd') out = z.zstdDecompressSync ? z.zstdDecompressSync(data) : Buffer.from(fzstd().decompress(data));
+  else throw new OcmError('unsupported', `This repository uses codec "${String(codec)}", which this version of ocm cannot read. Update ocm.`);
+  if (out.length !== rawLength) throw new OcmError('failed', `An object decoded to ${out.length} bytes instead of ${rawLength}: the repository is damaged. Run "ocm check --read-data".`);
+  return out;
+}
