@@ -40,6 +40,8 @@ export interface SshNode {
   dir: string;
   /** Network namespace the node's sshd runs in (option `netns`), reached over a veth pair. */
   netns?: string;
+  /** The user's login shell (sshd runs every command through it). */
+  shell: string;
 }
 
 export interface StartSshNodesOptions {
@@ -55,6 +57,8 @@ export interface StartSshNodesOptions {
    * `cutNetwork(node)` can blackhole it like a pulled cable.
    */
   netns?: boolean;
+  /** Login shell of each node's user by index (default /bin/bash), e.g. `['/usr/bin/fish', '/usr/bin/tcsh']`. */
+  shells?: Array<string | undefined>;
 }
 
 export interface SshNodeSet {
@@ -302,7 +306,8 @@ export async function startSshNodes(count: number, options: StartSshNodesOptions
       mkdirSync(nodeDir, { mode: 0o755 });
       const user = newUserName(i, suffix);
       const password = passwordIndexes.includes(i) ? `pw-${randomBytes(9).toString('base64url')}` : undefined;
-      const account = createUser(user, password);
+      const shell = options.shells?.[i] ?? '/bin/bash';
+      const account = createUser(user, password, shell);
       const node: SshNode = {
         id,
         host: '127.0.0.1',
@@ -320,6 +325,7 @@ export async function startSshNodes(count: number, options: StartSshNodesOptions
         configPath: join(nodeDir, 'sshd_config'),
         logPath: join(nodeDir, 'sshd.log'),
         dir: nodeDir,
+        shell,
       };
       if (password) node.password = password;
       nodes.push(node);

@@ -18,9 +18,11 @@ function run(cmd: string, args: string[], input?: string): { code: number; stdou
   return { code: result.status ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error ?? '') };
 }
 
-export function createUser(name: string, password?: string): { uid: number; gid: number; home: string } {
+/** `shell` is the login shell sshd runs commands with (default /bin/bash). */
+export function createUser(name: string, password?: string, shell = '/bin/bash'): { uid: number; gid: number; home: string } {
+  if (!existsSync(shell)) throw new Error(`login shell ${shell} not found: install it (e.g. apt-get install -y fish tcsh)`);
   const home = `/home/${name}`;
-  const added = run('useradd', ['-m', '-d', home, '-s', '/bin/bash', name]);
+  const added = run('useradd', ['-m', '-d', home, '-s', shell, name]);
   if (added.code !== 0) throw new Error(`useradd ${name} failed: ${added.stderr.trim()}`);
   // useradd leaves the account locked; with UsePAM no sshd then refuses even key logins.
   const unlocked = password
