@@ -8,6 +8,7 @@ import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { flagExternalSymlinks, mapPath, rewriteConfig, type PathMapping, type RewrittenConfigFile, type SymlinkFlag } from './config-rewrite';
 import { gatewayListening } from './gateway';
+import { assertSafeRoots } from './migrate-roots';
 import type { OperationPlan, PlannedStep } from './types';
 
 /**
@@ -129,13 +130,25 @@ export function mapRoots(roots: readonly string[], source: { stateDir: string; h
   });
 }
 
-const DIR_IN_USE = (dir: string): string => `d=${shellQuote(dir)}; if [ -e "$d" ] && [ ! -d "$d" ]; then echo file; elif [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ]; then echo used; else echo free; fi`;
+// `ls -A` failing (a folder this user cannot read) says `unreadable`, never `free`; a dangling
+// symlink is something there (`file`).
+const DIR_IN_USE = (dir: string): string =>
+  `d=${shellQuote(dir)}; if [ ! -e "$d" ] && [ ! -L "$d" ]; then echo free; elif [ ! -d "$d" ]; then echo file; elif l=$(ls -A "$d" 2>/dev/null); then if [ -n "$l" ]; then echo used; else echo free; fi; else echo unreadable; fi`;
 
-/** `free` (missing or empty), `used` (non-empty dir) or `file` (not a directory). */
+/**
+ * `free` (missing or empty), `used` (non-empty dir) or `file` (not a directory). Fails closed: a
+ * folder it cannot list, or an answer it cannot read, is an error, never `free` (a `free` folder
+ * is written into without --replace).
+ */
 export async function dirUse(transport: Transport, dir: string, signal?: AbortSignal): Promise<'free' | 'used' | 'file'> {
   const r = await transport.exec(DIR_IN_USE(dir), { timeoutMs: 20_000, ...(signal ? { signal } : {}) });
   const out = r.stdout.trim();
-  return out === 'used' || out === 'file' ? out : 'free';
+  if (r.exitCode === 0 && (out === 'free' || out === 'used' || out === 'file')) return out;
+  if (r.exitCode === 0 && out === 'unreadable') {
+    throw new OcmError('permission', `${dir} on ${transport.nodeId} exists but this SSH user cannot list it, so migrate cannot tell whether it holds files. Connect as the user that runs OpenClaw, or choose another --state-dir.`, { nodeId: transport.nodeId, path: dir });
+  }
+  const said = `${out.slice(0, 200)}${r.stderr.trim() ? ` ${r.stderr.trim().slice(0, 200)}` : ''}`.trim();
+  throw new OcmError('failed', `Could not tell whether ${dir} on ${transport.nodeId} is free (the check exited ${r.exitCode ?? r.signal}${said ? ` and said "${said}"` : ' with no answer'}); migrate stops rather than write into it. Check that the node has a POSIX sh, then try again.`, { nodeId: transport.nodeId, path: dir });
 }
 
 /** Absolute symlinks below the given directories (`path\ttarget` lines). */
@@ -182,6 +195,7 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   const agents = agentsFromLocation(fromLoc);
   const roots = migrationRoots(fromLoc.stateDir, agents.flatMap((a) => [a.workspace, a.agentDir]));
   const rootMap = mapRoots(roots, fromLoc, { stateDir: targetStateDir, home: toLoc.home });
+  assertSafeRoots(rootMap, { nodeId: ids.from, home: fromLoc.home, stateDir: fromLoc.stateDir }, { nodeId: ids.to, home: toLoc.home, stateDir: targetStateDir, currentStateDir: toLoc.stateDir }, agents);
   const pathMap: PathMapping[] = [...rootMap, ...(fromLoc.home !== toLoc.home ? [{ from: fromLoc.home, to: toLoc.home }] : [])];
 
   const [fromRunning, toRunning, newPortTaken, uses, links] = await Promise.all([

@@ -4,12 +4,13 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import type { ClientChannel, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { OcmError, isOcmError } from '../errors';
 import { redactSecrets } from '../redact';
-import { envPrefix, shellQuote } from '../transport/shell-quote';
+import { shellQuote } from '../transport/shell-quote';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, ExecStreamOptions, FileStat, OpOptions, Transport, WriteOptions } from '../transport/types';
 import type { ConnectTarget } from './connect-target';
 import type { NodeConnection } from './connection';
 import { cancelledError, channelError, connectionLostError, timeoutError } from './error-map';
 import type { SshPool } from './pool';
+import { remoteCommand, type RemoteCommand } from './remote-command';
 import { guard, type GuardContext } from './sftp-guard';
 import { readToEnd, writeAll } from './sftp-io';
 import { BoundedBuffer } from '../transport/bounded-buffer';
@@ -32,14 +33,6 @@ function fileType(mode: number): FileStat['type'] {
 
 function toFileStat(attrs: Stats): FileStat {
   return { type: fileType(attrs.mode), size: attrs.size, mtimeMs: attrs.mtime * 1000, mode: attrs.mode & 0o7777, uid: attrs.uid, gid: attrs.gid };
-}
-
-/**
- * Runs commands through `/bin/sh -c` whatever the user's login shell is (fish, csh...), so env
- * exports and quoting mean the same everywhere.
- */
-function remoteCommand(command: string, env: Record<string, string> | undefined): string {
-  return `exec /bin/sh -c ${shellQuote(envPrefix(env) + command)}`;
 }
 
 /** What a log line may show of a command: no env values (tokens live there), secrets masked. */
@@ -127,10 +120,11 @@ export class SshTransport implements Transport {
     try {
       const result = await this.withConnection(options.signal, async (connection) => {
         const release = await this.acquireSession(connection, ctx);
+        const remote = remoteCommand(command, options.env, options.stdin !== undefined);
         try {
           for (let attempt = 1; ; attempt++) {
             try {
-              return await this.execOnce(connection, remoteCommand(command, options.env), options, ctx, started);
+              return await this.execOnce(connection, remote, options, ctx, started);
             } catch (e) {
               // sshd may not have freed a just-closed session yet: retry the open briefly.
               if (attempt >= 3 || !isChannelOpenFailure((e as { cause?: unknown }).cause)) throw e;
@@ -149,13 +143,13 @@ export class SshTransport implements Transport {
     }
   }
 
-  private execOnce(connection: NodeConnection, remote: string, options: ExecOptions, ctx: GuardContext, started: number): Promise<ExecResult> {
+  private execOnce(connection: NodeConnection, remote: RemoteCommand, options: ExecOptions, ctx: GuardContext, started: number): Promise<ExecResult> {
     let channel: ClientChannel | undefined;
     return guard<ExecResult>(
       connection,
       ctx,
       (done, isAbandoned) => {
-        connection.client.exec(remote, (err, ch) => {
+        connection.client.exec(remote.request, (err, ch) => {
           if (err) return done(err);
           if (isAbandoned()) return void ch.close();
           channel = ch;
@@ -177,8 +171,9 @@ export class SshTransport implements Transport {
             if (stdout.truncated || stderr.truncated) result.truncated = true;
             done(undefined, result);
           });
-          if (options.stdin !== undefined) ch.end(typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin);
-          else ch.end();
+          // The script travels on stdin (see remote-command.ts), the caller's bytes after it.
+          if (options.stdin !== undefined) ch.end(Buffer.concat([remote.preamble, typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin]));
+          else ch.end(remote.preamble);
         });
       },
       {
@@ -194,13 +189,14 @@ export class SshTransport implements Transport {
     const connection = await this.pool.acquire(this.target, options.signal);
     let release: (() => void) | undefined;
     let channel: ClientChannel;
+    const remote = remoteCommand(command, options.env, options.stdin !== undefined);
     try {
       release = await this.acquireSession(connection, openCtx);
       channel = await guard<ClientChannel>(
         connection,
         openCtx,
         (done, isAbandoned) =>
-          connection.client.exec(remoteCommand(command, options.env), (err, ch) => {
+          connection.client.exec(remote.request, (err, ch) => {
             if (err) return done(err);
             if (isAbandoned()) return void ch.close();
             done(undefined, ch);
@@ -262,14 +258,16 @@ export class SshTransport implements Transport {
       }
     });
     done.catch(() => undefined); // callers that only read stdout still see the error there
+    // The script travels on stdin (see remote-command.ts), the caller's stdin after it.
     const stdin = options.stdin;
     if (stdin instanceof Readable) {
+      channel.write(remote.preamble);
       stdin.on('error', () => channel.end());
       stdin.pipe(channel);
     } else if (stdin !== undefined) {
-      channel.end(typeof stdin === 'string' ? Buffer.from(stdin) : stdin);
+      channel.end(Buffer.concat([remote.preamble, typeof stdin === 'string' ? Buffer.from(stdin) : stdin]));
     } else {
-      channel.end();
+      channel.end(remote.preamble);
     }
     return { stdout, done, cancel: () => stopChannel(channel) };
   }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isOcmError } from '../../../src/core/errors';
+import { isOcmError, type OcmError } from '../../../src/core/errors';
+import { dirUse } from '../../../src/core/operations/migrate-plan';
+import { assertSafeRoots } from '../../../src/core/operations/migrate-roots';
+import { LocalTransport } from '../../../src/core/transport/local-transport';
+import type { Transport } from '../../../src/core/transport/types';
 import { assertTargetVersion, expandNodePath, mapRoots, migrationRoots, redactedPlan, migrationConfigDiff, type MigrationPlan } from '../../../src/core/operations/migrate';
 
 describe('migrate plan helpers', () => {
@@ -42,5 +49,73 @@ describe('migrate plan helpers', () => {
     assert.match(diff, /-  gateway: \{ port: 1/);
     assert.match(diff, /\+  gateway: \{ port: 2/);
     assert.match(diff, /b:\/home\/b\/oc\/openclaw.json \(now\)/);
+  });
+});
+
+describe('migrate roots that must not be taken whole', () => {
+  const source = { nodeId: 'a', home: '/home/a', stateDir: '/home/a/.openclaw' };
+  const target = { nodeId: 'b', home: '/home/b', stateDir: '/home/b/.openclaw', currentStateDir: '/home/b/.openclaw' };
+  const plan = (workspaces: Record<string, string>, to: typeof target = target) => {
+    const agents = Object.entries(workspaces).map(([id, workspace]) => ({ id, workspace, agentDir: `${source.stateDir}/agents/${id}/agent` }));
+    const roots = migrationRoots(source.stateDir, agents.flatMap((a) => [a.workspace, a.agentDir]));
+    return () => assertSafeRoots(mapRoots(roots, source, to), source, to, agents);
+  };
+  const refused = (pattern: RegExp, nodeId: string) => (e: unknown) => isOcmError(e, 'invalidInput') && pattern.test((e as Error).message) && (e as OcmError).details.nodeId === nodeId;
+
+  it('accepts the state dir and agent folders of their own, inside or outside the home', () => {
+    plan({ main: '/home/a/.openclaw/workspace', work: '/home/a/ws-work', srv: '/srv/agents/x' })();
+  });
+
+  it('refuses an agent workspace that is the home, /, or a folder holding the home or the state dir', () => {
+    assert.throws(plan({ main: '/home/a' }), refused(/agent "main" \(a:\/home\/a\): it is the home folder of a\b.*--replace.*workspace and agent dir of their own/, 'a'));
+    assert.throws(plan({ main: '/home/a/.openclaw/workspace', ops: '/' }), refused(/agent "ops" \(a:\/\): it is the root folder \//, 'a'));
+    assert.throws(plan({ ops: '/home' }), refused(/a folder holding the home folder \/home\/a of a/, 'a'));
+    const srv = { nodeId: 'a', home: '/home/a', stateDir: '/srv/oc/state' };
+    const agents = [{ id: 'w', workspace: '/srv/oc', agentDir: '/srv/oc/state/agents/w/agent' }];
+    const roots = migrationRoots(srv.stateDir, ['/srv/oc', '/srv/oc/state/agents/w/agent']);
+    assert.throws(() => assertSafeRoots(mapRoots(roots, srv, target), srv, target, agents), refused(/agent "w" \(a:\/srv\/oc\): it is a folder holding the state dir \/srv\/oc\/state/, 'a'));
+  });
+
+  it('refuses a target state dir that is the target home, / or holds its current state dir', () => {
+    assert.throws(plan({}, { ...target, stateDir: '/home/b' }), refused(/the state dir \(b:\/home\/b\): it is the home folder of b.*Choose a --state-dir of its own/, 'b'));
+    assert.throws(plan({}, { ...target, stateDir: '/' }), refused(/the root folder \//, 'b'));
+    assert.throws(plan({}, { ...target, stateDir: '/home/b/oc', currentStateDir: '/home/b/oc/inner' }), refused(/holding the current state dir \/home\/b\/oc\/inner of b/, 'b'));
+    // replacing the current state dir itself is what --replace is for
+    plan({}, { ...target, stateDir: '/home/b/.openclaw' })();
+  });
+
+  it('refuses a source state dir that is the home', () => {
+    const home = { nodeId: 'a', home: '/home/a', stateDir: '/home/a' };
+    assert.throws(() => assertSafeRoots(mapRoots(['/home/a'], home, target), home, target, []), refused(/the state dir \(a:\/home\/a\): it is the home folder of a.*state dir of its own/, 'a'));
+  });
+});
+
+describe('dirUse', () => {
+  const local = new LocalTransport({ nodeId: 'n1' });
+  const answering = (stdout: string, exitCode: number | null = 0): Transport => ({ nodeId: 'n9', kind: 'ssh', exec: async () => ({ stdout, stderr: '', exitCode, durationMs: 1 }) }) as unknown as Transport;
+
+  it('tells free, used and file apart on a real sh', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ocm-dir-use-'));
+    try {
+      assert.equal(await dirUse(local, join(dir, 'missing')), 'free');
+      await mkdir(join(dir, 'empty dir'));
+      assert.equal(await dirUse(local, join(dir, 'empty dir')), 'free');
+      await mkdir(join(dir, 'full'));
+      await writeFile(join(dir, 'full', '.hidden'), 'x');
+      assert.equal(await dirUse(local, join(dir, 'full')), 'used');
+      await writeFile(join(dir, 'plain'), 'x');
+      assert.equal(await dirUse(local, join(dir, 'plain')), 'file');
+      await symlink(join(dir, 'nowhere'), join(dir, 'dangling'));
+      assert.equal(await dirUse(local, join(dir, 'dangling')), 'file', 'a dangling symlink is something there');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails closed: an unlistable folder, an empty or odd answer or a failed check is an error, never "free"', async () => {
+    await assert.rejects(dirUse(answering('unreadable\n'), '/x'), (e: unknown) => isOcmError(e, 'permission') && /\/x on n9 exists but this SSH user cannot list it/.test((e as Error).message));
+    await assert.rejects(dirUse(answering(''), '/x'), (e: unknown) => isOcmError(e, 'failed') && /Could not tell whether \/x on n9 is free.*with no answer/.test((e as Error).message));
+    await assert.rejects(dirUse(answering('Welcome to the bank\nfree'), '/x'), (e: unknown) => isOcmError(e, 'failed') && /said "Welcome to the bank/.test((e as Error).message));
+    await assert.rejects(dirUse(answering('free', 2), '/x'), (e: unknown) => isOcmError(e, 'failed') && /exited 2/.test((e as Error).message));
   });
 });
