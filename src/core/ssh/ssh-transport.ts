@@ -350,35 +350,61 @@ export class SshTransport implements Transport {
    * Temp file in the same folder → mode/owner of the original → data → fsync → close →
    * posix-rename over the target. Requests that don't depend on each other are pipelined on the
    * SFTP channel (the server handles them in order), so a small file costs four round trips.
+   * A symlink costs two more: its target (SFTP realpath) is replaced, with the temp file beside it.
    */
   async writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
     const ctx = this.ctx('write', path, options, this.settings.opTimeoutMs);
     const started = Date.now();
     const fail = (kind: 'exists' | 'notFound' | 'invalidInput', message: string): OcmError => new OcmError(kind, message, { nodeId: this.nodeId, path });
+    let dest = path;
     await this.withSftp(ctx, async (sftp, connection) => {
-      const temp = tempPathFor(path);
       const call = <T>(start: (done: (err: unknown, value?: T) => void) => void, c: GuardContext = ctx): Promise<T> => this.call<T>(connection, c, start);
-      // Round trip 1: what is there now, and a private (0600) temp file to write into.
-      const statting = call<Stats>((done) => sftp.stat(path, done)).then(
-        (attrs) => toFileStat(attrs),
-        (e: unknown) => {
-          if (isOcmError(e, 'notFound')) return undefined;
-          throw e;
-        },
-      );
-      const opening = call<Buffer>((done) => sftp.open(temp, 'wx', { mode: 0o600 }, done), { ...ctx, path: temp });
-      const [existing, handle] = await Promise.allSettled([statting, opening]);
-      const cleanup = async (openHandle: Buffer | undefined): Promise<void> => {
+      const cleanup = async (temp: string, openHandle: Buffer | undefined): Promise<void> => {
         if (connection.closed) {
           // A dead link cannot clean up: the temp name says what it is, and a later write of this
           // file sweeps it once it is old enough.
-          this.swept.delete(path);
+          this.swept.delete(dest);
           return;
         }
         const quick = { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext;
         if (openHandle) await call((done) => sftp.close(openHandle, done), quick).catch(() => undefined);
         await call((done) => sftp.unlink(temp, done), quick).catch(() => undefined);
       };
+      // Round trip 1: what is there now (and whether `path` itself is a symlink), and a private
+      // (0600) temp file beside `file` to write into.
+      const begin = async (file: string, checkLink: boolean) => {
+        const temp = tempPathFor(file);
+        const linking = checkLink
+          ? call<Stats>((done) => sftp.lstat(path, done)).then(
+              (attrs) => fileType(attrs.mode) === 'symlink',
+              (e: unknown) => {
+                if (isOcmError(e, 'notFound')) return false;
+                throw e;
+              },
+            )
+          : Promise.resolve(false);
+        const statting = call<Stats>((done) => sftp.stat(file, done)).then(
+          (attrs) => toFileStat(attrs),
+          (e: unknown) => {
+            if (isOcmError(e, 'notFound')) return undefined;
+            throw e;
+          },
+        );
+        const opening = call<Buffer>((done) => sftp.open(temp, 'wx', { mode: 0o600 }, done), { ...ctx, path: temp });
+        const [isLink, existing, handle] = await Promise.allSettled([linking, statting, opening]);
+        return { temp, isLink, existing, handle };
+      };
+      let step = await begin(path, true);
+      if (step.isLink.status === 'rejected' || step.isLink.value) {
+        if (step.handle.status === 'fulfilled') await cleanup(step.temp, step.handle.value);
+        if (step.isLink.status === 'rejected') throw step.isLink.reason;
+        // A symlink (a config kept in a dotfiles repo): write through to its fully resolved target,
+        // atomically there. A rename onto the link would replace it with a plain file and leave
+        // the target with the old bytes.
+        dest = await call<string>((done) => sftp.realpath(path, done));
+        step = await begin(dest, false);
+      }
+      const { temp, existing, handle } = step;
       if (handle.status === 'rejected') {
         if (existing.status === 'rejected') throw existing.reason;
         throw handle.reason;
@@ -416,12 +442,12 @@ export class SshTransport implements Transport {
         // Round trip 4: the rename.
         if (options.exclusive) {
           // Plain SFTP rename refuses to replace an existing file: exactly what exclusive needs.
-          await call((done) => sftp.rename(temp, path, done)).catch(async (e: unknown) => {
-            if ((await this.statExists(sftp, connection, ctx, path)) !== false) throw fail('exists', `${path} appeared on node "${this.nodeId}" while writing. Choose another name or remove it first.`);
+          await call((done) => sftp.rename(temp, dest, done)).catch(async (e: unknown) => {
+            if ((await this.statExists(sftp, connection, ctx, dest)) !== false) throw fail('exists', `${path} appeared on node "${this.nodeId}" while writing. Choose another name or remove it first.`);
             throw e;
           });
         } else {
-          await call((done) => sftp.ext_openssh_rename(temp, path, done)).catch((e: unknown) => {
+          await call((done) => sftp.ext_openssh_rename(temp, dest, done)).catch((e: unknown) => {
             if (isOcmError(e, 'unsupported')) {
               throw new OcmError('unsupported', `The SFTP server of node "${this.nodeId}" lacks posix-rename@openssh.com, so ${path} cannot be replaced atomically. Use OpenSSH's sftp server (Subsystem sftp internal-sftp) on the node.`, { nodeId: this.nodeId, path });
             }
@@ -429,12 +455,12 @@ export class SshTransport implements Transport {
           });
         }
       } catch (e) {
-        await cleanup(closed ? undefined : h);
+        await cleanup(temp, closed ? undefined : h);
         throw e;
       }
     });
-    this.settings.logger.debug(`ssh ${this.nodeId}: wrote ${path} (${data.byteLength} bytes, atomic) in ${Date.now() - started} ms`);
-    this.sweepStaleTemps(path);
+    this.settings.logger.debug(`ssh ${this.nodeId}: wrote ${path}${dest === path ? '' : ` (through the symlink, to ${dest})`} (${data.byteLength} bytes, atomic) in ${Date.now() - started} ms`);
+    this.sweepStaleTemps(dest);
   }
 
   /** Paths whose folder was already swept on this transport (once per file: a sweep lists the folder). */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs, type Stats } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OcmError, type OcmErrorKind } from '../errors';
@@ -388,13 +388,22 @@ async function statFollowing(path: string): Promise<Stats> {
   }
 }
 
+/**
+ * Where a write of `path` must land: `path` itself, or for a symlink its fully resolved target,
+ * also when that target does not exist yet (a dangling link gets its target created, not replaced
+ * by a plain file). Links in the folders above are resolved too.
+ */
 async function realTarget(path: string): Promise<string> {
-  try {
-    const st = await fs.lstat(path);
-    return st.isSymbolicLink() ? await fs.realpath(path) : path;
-  } catch {
-    return path;
+  let current = path;
+  for (let hops = 0; ; hops++) {
+    const st = await fs.lstat(current).catch(() => undefined);
+    if (!st?.isSymbolicLink()) break;
+    if (hops >= 40) throw Object.assign(new Error(`too many levels of symbolic links at ${path}`), { code: 'ELOOP' });
+    current = resolve(dirname(current), await fs.readlink(current));
   }
+  if (current === path) return path;
+  const dir = await fs.realpath(dirname(current)).catch(() => dirname(current));
+  return join(dir, basename(current));
 }
 
 /** Gives the replacement file the old file's owner and group: root can; others may change the group. */

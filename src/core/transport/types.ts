@@ -28,6 +28,8 @@ export interface Transport {
   /**
    * Replaces `path` atomically: temp file in the same folder, fsync, posix-rename over the target.
    * Keeps the existing file's mode (and owner where permitted); new files get `options.mode` or 0644.
+   * A symlink is written through: its fully resolved target is replaced (temp file in the target's
+   * folder), and the link stays a link, also when the target does not exist yet.
    */
   writeFileAtomic(path: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
   rename(from: string, to: string, options?: OpOptions & { overwrite?: boolean }): Promise<void>;

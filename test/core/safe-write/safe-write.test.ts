@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -200,6 +200,26 @@ describe('safe save over LocalTransport', () => {
     // Saving the same bytes again: not a config change.
     const again = await safeWrite(t, { home, remotePath: file, content: Buffer.from('// port\n{ gateway: { port: 18790 } }\n'), expected: { sha256: res.savedSha256 }, validator });
     assert.equal(again.configChanged, false);
+  });
+
+  it('saves a symlinked openclaw.json (kept in a dotfiles repo) through to its target; the link stays', async () => {
+    const state = join(root, 'linked-state');
+    const repo = join(root, 'dotfiles', 'openclaw');
+    await mkdir(state, { recursive: true });
+    await mkdir(repo, { recursive: true });
+    await writeFile(join(repo, 'openclaw.json'), '{ gateway: { port: 1 } }\n');
+    await chmod(join(repo, 'openclaw.json'), 0o640);
+    await symlink('../dotfiles/openclaw/openclaw.json', join(state, 'openclaw.json'));
+    const link = join(state, 'openclaw.json');
+    const opened = await readForEdit(t, link);
+    assert.equal(opened.content.toString(), '{ gateway: { port: 1 } }\n');
+    await safeWrite(t, { home, remotePath: link, content: Buffer.from('{ gateway: { port: 2 } }\n'), expected: opened });
+    assert.equal((await lstat(link)).isSymbolicLink(), true, 'the link is kept');
+    assert.equal(await readlink(link), '../dotfiles/openclaw/openclaw.json');
+    assert.equal(await readFile(join(repo, 'openclaw.json'), 'utf8'), '{ gateway: { port: 2 } }\n');
+    assert.equal((await stat(join(repo, 'openclaw.json'))).mode & 0o777, 0o640);
+    assert.deepEqual(await readdir(repo), ['openclaw.json'], 'no temp file left beside the target');
+    assert.deepEqual(await readdir(state), ['openclaw.json']);
   });
 
   it('saves with a warning when the openclaw CLI cannot run', async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, readdir, lstat } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile, readdir, lstat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,6 +180,26 @@ describe('LocalTransport', () => {
       await t.writeFileAtomic(link, Buffer.from('b'));
       assert.equal((await lstat(link)).isSymbolicLink(), true);
       assert.equal(await readFile(target, 'utf8'), 'b');
+    });
+
+    it('writeFileAtomic writes through relative link chains and dangling links, keeping every link', async () => {
+      const d = join(dir, 'links');
+      await mkdir(join(d, 'dots', 'repo'), { recursive: true });
+      await mkdir(join(d, 'state'));
+      await writeFile(join(d, 'dots', 'repo', 'a.json'), '{}');
+      await symlink('repo/a.json', join(d, 'dots', 'current.json'));
+      await symlink('../dots/current.json', join(d, 'state', 'a.json'));
+      await t.writeFileAtomic(join(d, 'state', 'a.json'), Buffer.from('{"v":2}'));
+      assert.equal(await readlink(join(d, 'state', 'a.json')), '../dots/current.json');
+      assert.equal(await readlink(join(d, 'dots', 'current.json')), 'repo/a.json');
+      assert.equal(await readFile(join(d, 'dots', 'repo', 'a.json'), 'utf8'), '{"v":2}');
+      // The target does not exist yet: it is created, the link stays.
+      await symlink('../dots/repo/new.md', join(d, 'state', 'new.md'));
+      await t.writeFileAtomic(join(d, 'state', 'new.md'), Buffer.from('new'), { mode: 0o600 });
+      assert.equal(await readlink(join(d, 'state', 'new.md')), '../dots/repo/new.md');
+      assert.equal(await readFile(join(d, 'dots', 'repo', 'new.md'), 'utf8'), 'new');
+      assert.equal((await stat(join(d, 'dots', 'repo', 'new.md'))).mode & 0o777, 0o600);
+      assert.deepEqual((await readdir(join(d, 'dots', 'repo'))).sort(), ['a.json', 'new.md'], 'no temp files left');
     });
 
     it('maps fs error codes to kinds with messages naming the path', async () => {

@@ -83,6 +83,33 @@ describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
     assert.equal(await remoteMode(file), '600');
   });
 
+  it('saves a symlinked openclaw.json (kept in a dotfiles repo) through to the target: the link stays a link', async () => {
+    // ~/.openclaw/openclaw.json → ../dots/current.json → repo/openclaw.json (relative links, two hops, two folders).
+    const state = `${node.home}/.openclaw`;
+    const link = `${state}/openclaw.json`;
+    const dots = `${node.home}/dots`;
+    const target = `${dots}/repo/openclaw.json`;
+    await onNode(`rm -f ${shellQuote(link)} && mkdir -p ${shellQuote(`${dots}/repo`)} && printf '{ gateway: { port: 1 } }\\n' > ${shellQuote(target)} && chmod 640 ${shellQuote(target)}`);
+    await onNode(`ln -s repo/openclaw.json ${shellQuote(`${dots}/current.json`)} && ln -s ../dots/current.json ${shellQuote(link)}`);
+    const opened = await readForEdit(t, link);
+    assert.equal(opened.content.toString(), '{ gateway: { port: 1 } }\n');
+    await safeWrite(t, { home, nodeId: node.id, remotePath: link, content: Buffer.from('{ gateway: { port: 2 } }\n'), expected: opened });
+    assert.equal((await onNode(`readlink ${shellQuote(link)}`)).trim(), '../dots/current.json', 'the link is kept');
+    assert.equal((await onNode(`readlink ${shellQuote(`${dots}/current.json`)}`)).trim(), 'repo/openclaw.json', 'the middle link too');
+    assert.equal((await remoteBytes(target)).toString(), '{ gateway: { port: 2 } }\n', 'the target has the new bytes');
+    assert.equal(await remoteMode(target), '640');
+    assert.deepEqual((await onNode(`ls -A ${shellQuote(`${dots}/repo`)}`)).trim().split('\n'), ['openclaw.json'], 'no temp files left beside the target');
+    assert.doesNotMatch(await onNode(`ls -A ${shellQuote(state)}`), /\.ocm-/, 'none beside the link');
+
+    // A link whose target does not exist yet: the save creates the target, the link stays.
+    const fresh = `${state}/SOUL.md`;
+    await onNode(`rm -f ${shellQuote(fresh)} && ln -s ../dots/repo/SOUL.md ${shellQuote(fresh)}`);
+    await t.writeFileAtomic(fresh, Buffer.from('soul\n'));
+    assert.equal((await onNode(`readlink ${shellQuote(fresh)}`)).trim(), '../dots/repo/SOUL.md');
+    assert.equal((await remoteBytes(`${dots}/repo/SOUL.md`)).toString(), 'soul\n');
+    await onNode(`rm -f ${shellQuote(fresh)} ${shellQuote(link)} && cp ${shellQuote(target)} ${shellQuote(link)}`);
+  });
+
   it('creates a new daily note with a Japanese name, and refuses to create over a newcomer', async () => {
     const file = `${ws}/memory/2026-11-22 日記 $x.md`;
     await onNode(`mkdir -p ${shellQuote(`${ws}/memory`)}`);
