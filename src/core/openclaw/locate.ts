@@ -114,7 +114,8 @@ login_stamp_of() {
   set -- "$SHELL" /etc/profile /etc/profile.d /etc/profile.d/* /etc/bash.bashrc /etc/zshenv /etc/zprofile /etc/zlogin \\
     /etc/zsh/zshenv /etc/zsh/zprofile /etc/zsh/zlogin "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.bashrc" \\
     "\${ZDOTDIR:-$HOME}/.zshenv" "\${ZDOTDIR:-$HOME}/.zprofile" "\${ZDOTDIR:-$HOME}/.zlogin" "\${ZDOTDIR:-$HOME}/.zshrc" \\
-    "$HOME/.config/fish/config.fish" "$HOME/.config/fish/conf.d" "$HOME/.nvm/alias/default"
+    "$HOME/.config/fish/config.fish" "$HOME/.config/fish/conf.d" /etc/csh.cshrc /etc/csh.login "$HOME/.tcshrc" "$HOME/.cshrc" "$HOME/.login" \\
+    "$HOME/.nvm/alias/default"
   for f do shift; [ -e "$f" ] && set -- "$@" "$f"; done
   # One line (\`kv\` values are lines): GNU stat's --printf and BSD stat's -n print no newlines.
   # Each \`$(…)\` holds one simple command, which the shell execs in its subshell (an \`||\` inside would fork again).
@@ -127,7 +128,12 @@ if [ "$use_login" = 1 ] && [ -n "\${SHELL:-}" ] && [ -x "$SHELL" ]; then
   if [ -n "$known_login_stamp" ] && [ "$login_stamp" = "$known_login_stamp" ]; then
     login_cached=1; kv login_cached 1
   else
-    login_out=$($to "$SHELL" -lc 'command -v openclaw; echo __OCM_ENV__; env' </dev/null 2>/dev/null)
+    # csh and tcsh take -l only as their sole flag (no -lc): they read the commands from stdin, and
+    # have \`which\`, not \`command -v\` (a "not found" line is not absolute, so it is ignored below).
+    case "$SHELL" in
+      *csh) login_out=$(printf '%s\\n' 'which openclaw' 'echo __OCM_ENV__' env | $to "$SHELL" -l 2>/dev/null) ;;
+      *) login_out=$($to "$SHELL" -lc 'command -v openclaw; echo __OCM_ENV__; env' </dev/null 2>/dev/null) ;;
+    esac
     kv login_ok "$?"
   fi
 fi

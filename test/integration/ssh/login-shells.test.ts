@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -96,6 +96,28 @@ describe('login shells that are not POSIX (fish, tcsh) over real sshd', { timeou
     });
   }
 
+  const startupFiles: Record<string, { file: string; line: string }> = {
+    '/usr/bin/fish': { file: '.config/fish/config.fish', line: 'set -gx OPENCLAW_STATE_DIR $HOME/login-state' },
+    // csh/tcsh take -l only as their sole flag: discovery feeds the login shell its commands on stdin.
+    '/usr/bin/tcsh': { file: '.login', line: 'setenv OPENCLAW_STATE_DIR $HOME/login-state' },
+  };
+  for (const [shell, startup] of Object.entries(startupFiles)) {
+    const name = shell.split('/').pop()!;
+    it(`discovery reads the ${name} login shell's environment (${startup.file})`, async () => {
+      const node = nodeWith(shell);
+      await runAsNodeUser(node, `mkdir -p "$(dirname ${shellQuote(startup.file)})" && printf '%s\\n' ${shellQuote(startup.line)} > ${shellQuote(startup.file)}`);
+      try {
+        const { env } = cliEnvFor(set, [entryFor(node)]);
+        const run = await runCli(['status', node.id, '--json'], env);
+        const s = run.json<{ nodes: Array<{ reachable: boolean; openclaw?: { stateDir?: string } }> }>().nodes[0]!;
+        assert.equal(s.reachable, true, run.stdout);
+        assert.equal(s.openclaw?.stateDir, `${node.home}/login-state`);
+      } finally {
+        await runAsNodeUser(node, `rm -f ${shellQuote(startup.file)}`);
+      }
+    });
+  }
+
   for (const shell of SHELLS.slice(1)) {
     const name = shell.split('/').pop()!;
     it(`ocm status, agents, cat, put (safe save) and backup work on a ${name} node`, async () => {
@@ -135,11 +157,12 @@ describe('login shells that are not POSIX (fish, tcsh) over real sshd', { timeou
       assert.equal(put.code, 0, put.stderr + put.stdout);
       assert.equal((await runAsNodeUser(node, `cat ${shellQuote(memory)}`)).stdout, `${WITH_NEWLINE}\n`);
 
-      const backup = await runCli(['backup', node.id, '--json'], { ...env, OCM_BACKUP_DIR: join(set.dir, `backups-${name}`) });
+      const backups = join(set.dir, `backups-${name}`);
+      const backup = await runCli(['backup', node.id, '--json'], { ...env, OCM_BACKUP_DIR: backups });
       assert.equal(backup.code, 0, backup.stderr + backup.stdout);
-      const result = backup.json<{ results: Array<{ ok: boolean; archivePath: string; error?: unknown }> }>().results[0]!;
+      const result = backup.json<{ results: Array<{ ok: boolean; error?: unknown }> }>().results[0]!;
       assert.equal(result.ok, true, JSON.stringify(result.error));
-      assert.ok(statSync(result.archivePath).size > 0);
+      assert.ok(readdirSync(backups, { recursive: true }).length > 0, 'the backup store holds the backup');
     });
   }
 });
