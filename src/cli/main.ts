@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { OcmError, toOcmError } from '../core/errors';
 import { registerRegistryCommands } from './commands/registry';
 import { registerBackupCommands } from './commands/backup';
+import { registerBackupInspectCommands } from './commands/backup-inspect';
+import { registerBackupRepoCommands } from './commands/backup-repo';
 import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
 import { registerAgentsCommands } from './commands/agents';
@@ -35,6 +37,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   registerRegistryCommands(program, ctx);
   registerBackupCommands(program, ctx);
+  registerBackupInspectCommands(program, ctx);
+  registerBackupRepoCommands(program, ctx);
   registerTrustCommands(program, ctx);
   registerFilesCommands(program, ctx);
   registerAgentsCommands(program, ctx);

@@ -128,8 +128,8 @@ function renderResult(r: MigrationResult): string {
     const status = stepStatus(s.status);
     lines.push(`  ${status}${' '.repeat(width - displayWidth(status))} ${s.description} (${l10n.t('{0} s', (s.durationMs / 1000).toFixed(1))})${s.error ? `: ${s.error}` : ''}`);
   }
-  if (r.sourceBackup) lines.push(l10n.t('Source backup: {0}', r.sourceBackup.archivePath));
-  if (r.safetyBackup) lines.push(l10n.t('Safety backup of {0}: {1}', r.safetyBackup.nodeId, r.safetyBackup.archivePath));
+  if (r.sourceBackup) lines.push(l10n.t('Source backup: {0}', r.sourceBackup.backupId));
+  if (r.safetyBackup) lines.push(l10n.t('Safety backup of {0}: {1}', r.safetyBackup.nodeId, `${r.safetyBackup.nodeId}/${r.safetyBackup.backupId}`));
   for (const n of r.notes) lines.push(l10n.t('Note: {0}', n));
   if (r.ok) {
     const agents = (r.agents ?? []).map((a) => a.id).join(', ');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { backupStoreFor, type BackupIndex } from '../../core/backup';
 import { ocmHome } from '../../core/home';
@@ -27,19 +27,24 @@ interface RestoreOptions {
   keepOld?: boolean;
 }
 
-/** A backup reference as the backup commands take it (id, <node>/<id>, <node>/latest, archive/index path) → index + archive path. */
-export async function resolveBackupRef(ctx: CliContext, ref: string): Promise<{ index: BackupIndex; archivePath: string }> {
+/**
+ * A backup reference as the backup commands take it (id, <node>/<id>, <node>/latest). An archive
+ * file is not restored directly: "ocm import-archive FILE --node ID" brings it in after the
+ * hostile-archive scan, then it is a backup like any other.
+ */
+export async function resolveBackupRef(ctx: CliContext, ref: string): Promise<{ index: BackupIndex; repositoryRoot: string }> {
+  if (/\.tar\.gz$|\.tgz$|\.index\.json$/.test(ref) || isAbsolute(ref)) {
+    throw cliError('invalidInput', l10n.both('{0} is a file, not a backup in the repository. Import it first: ocm import-archive {0} --node <id>', ref), { usage: true });
+  }
   const store = backupStoreFor(ctx.env);
-  const index = await store.resolve(ref);
-  const isPath = ref.endsWith('.tar.gz') || ref.endsWith('.index.json') || isAbsolute(ref);
-  return { index, archivePath: isPath ? join(dirname(resolve(ref)), index.archiveFile) : store.archivePath(index) };
+  return { index: await store.resolve(ref), repositoryRoot: store.repositoryRoot };
 }
 
 export function registerRestoreCommands(program: Command, ctx: CliContext): void {
   program
     .command('restore')
     .description(l10n.t("restore a backup to a node: one file, one agent's workspace, or the whole node (previewed; safety backup first; rolled back on failure)"))
-    .argument('<backup>', l10n.t('<nodeId>/<id>, an id, <nodeId>/latest, or the path of an archive in the store'))
+    .argument('<backup>', l10n.t('<nodeId>/<id>, an id, or <nodeId>/latest'))
     .option('--to <id>', l10n.t('node to restore to (default: the node the backup was taken of)'))
     .option('--agent <agent>', l10n.t("only this agent's workspace"))
     .option('--file <path>', l10n.t('only this file (absolute, or relative to the agent workspace with --agent, else to the state dir)'))
@@ -52,7 +57,7 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
     .action(async (ref: string, opts: RestoreOptions) => {
       ctx.json = Boolean(opts.json);
       const readyTimeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
-      const { index, archivePath } = await resolveBackupRef(ctx, ref);
+      const { index, repositoryRoot } = await resolveBackupRef(ctx, ref);
       const nodeId = opts.to ?? index.nodeId;
       const { signal, dispose } = interruptSignal();
       try {
@@ -62,7 +67,7 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
             : opts.agent
               ? { kind: 'agent', agentId: opts.agent }
               : { kind: 'node' };
-          const plan = await planRestore({ transport, location, nodeId, index, archivePath, scope, signal });
+          const plan = await planRestore({ transport, location, nodeId, index, repositoryRoot, scope, signal });
           if (opts.dryRun || plan.files.length === 0) {
             if (opts.json) return printJson(ctx, { plan, dryRun: Boolean(opts.dryRun) });
             ctx.out(renderPlan(plan));

@@ -15,7 +15,7 @@ export interface ExclusionContext {
   protectedPaths?: ReadonlySet<string>;
 }
 
-const STATE_REBUILDABLE_ROOTS = new Set(['dev', 'git', 'npm', 'npm-runtime', 'tmp', 'tools', 'plugin-skills']);
+export const STATE_REBUILDABLE_ROOTS = new Set(['dev', 'git', 'npm', 'npm-runtime', 'tmp', 'tools', 'plugin-skills']);
 const VOLATILE_NAME = /(\.sock|\.pid|\.tmp|\.tmp\..*)$/;
 const SQLITE_SIDECAR = /\.sqlite-(wal|shm|journal)$/;
 

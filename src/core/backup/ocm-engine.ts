@@ -83,9 +83,9 @@ interface Probe {
   sqlite: Array<{ path: string; walNonEmpty: boolean }>;
 }
 
-const NODE_SQLITE_CHECK = `node -e "process.exit(typeof require('node:sqlite').backup === 'function' ? 0 : 1)" >/dev/null 2>&1`;
+export const NODE_SQLITE_CHECK = `node -e "process.exit(typeof require('node:sqlite').backup === 'function' ? 0 : 1)" >/dev/null 2>&1`;
 /** `node <this> SRC DEST`: SQLite's online backup API through Node's built-in node:sqlite. */
-const NODE_SQLITE_BACKUP =
+export const NODE_SQLITE_BACKUP =
   "const s=require('node:sqlite');const db=new s.DatabaseSync(process.argv[1]);s.backup(db,process.argv[2]).then(()=>db.close(),(e)=>{console.error(e.message);process.exit(1)})";
 
 async function probeNode(transport: Transport, roots: string[], signal?: AbortSignal, env?: Record<string, string>): Promise<Probe> {
@@ -116,13 +116,13 @@ async function probeNode(transport: Transport, roots: string[], signal?: AbortSi
 }
 
 /** Can this client decompress zstd (Node ≥ 22.15 zlib, or a local `zstd` binary)? */
-function localZstd(): 'zlib' | 'binary' | undefined {
+export function localZstd(): 'zlib' | 'binary' | undefined {
   if (typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function') return 'zlib';
   const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
   return dirs.some((dir) => existsSync(posix.join(dir, 'zstd'))) ? 'binary' : undefined;
 }
 
-function decompressor(kind: 'zstd' | 'gzip'): { stream: Duplex; kill: () => void } {
+export function decompressor(kind: 'zstd' | 'gzip'): { stream: Duplex; kill: () => void } {
   if (kind === 'gzip') return { stream: zlib.createGunzip(), kill: () => undefined };
   const viaZlib = (zlib as unknown as { createZstdDecompress?: () => Duplex }).createZstdDecompress;
   if (typeof viaZlib === 'function') return { stream: viaZlib(), kill: () => undefined };

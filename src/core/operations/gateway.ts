@@ -118,6 +118,15 @@ export async function gatewayListening(t: GatewayTarget): Promise<boolean> {
   }
 }
 
+/**
+ * The one answer to "may a live SQLite file be copied as it is?" for every face: false only when
+ * the gateway port is known to be closed; when the check itself fails, the gateway counts as
+ * running (the safe answer: databases are then snapshotted or the backup refused).
+ */
+export async function gatewayIsRunning(t: GatewayTarget): Promise<boolean> {
+  return gatewayListening(t).catch(() => true);
+}
+
 export interface StopResult {
   wasRunning: boolean;
   pids: number[];

@@ -41,7 +41,7 @@ export interface ApplyMigrationParams {
 
 export interface MigrationResult extends ApplyResult {
   plan: MigrationPlan;
-  sourceBackup?: { backupId: string; archivePath: string; engine: 'openclaw' | 'ocm' };
+  sourceBackup?: { backupId: string; repositoryRoot: string; engine: 'openclaw' | 'ocm' };
   /** `openclaw agents list --json` on the target after the move. */
   agents?: CliAgent[];
   readyAfterMs?: number;
@@ -76,6 +76,15 @@ export function migratedLocation(current: OpenclawLocation, plan: MigrationPlan)
 }
 
 export async function applyMigration(plan: MigrationPlan, p: ApplyMigrationParams): Promise<MigrationResult> {
+  const exported: Array<() => Promise<void>> = [];
+  try {
+    return await migrate(plan, p, exported);
+  } finally {
+    for (const release of exported) await release().catch(() => undefined);
+  }
+}
+
+async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: Array<() => Promise<void>>): Promise<MigrationResult> {
   const started = Date.now();
   const sig = p.signal ? { signal: p.signal } : {};
   const ids = { from: p.from.node.id, to: p.to.node.id };
@@ -112,9 +121,12 @@ export async function applyMigration(plan: MigrationPlan, p: ApplyMigrationParam
     p.onProgress?.({ phase: 'sourceBackup' });
     const fromRunning = await gatewayListening({ transport: p.from.transport, location: fromLoc, node: p.from.node });
     const backup = await backupNode({ store: p.store, nodeId: ids.from, transport: p.from.transport, openclaw: openclawCommandFromLocation(fromLoc), sources: backupSourcesFromLocation(fromLoc), gatewayRunning: fromRunning, ...sig });
-    archivePath = backup.archivePath;
-    archiveRoot = backup.index.archiveRoot;
-    result.sourceBackup = { backupId: backup.index.id, archivePath, engine: backup.engine };
+    // What is uploaded: an OpenClaw archive built from the snapshot (removed when the migration ends).
+    const archive = await p.store.materialize(backup.index, sig);
+    exported.push(archive.release);
+    archivePath = archive.archivePath;
+    archiveRoot = archive.index.archiveRoot;
+    result.sourceBackup = { backupId: backup.index.id, repositoryRoot: p.store.repositoryRoot, engine: backup.engine };
     result.notes.push(...backup.warnings);
     for (const l of backup.index.externalSymbolicLinks) if (!plan.symlinks.some((s) => s.entryPath === l.entryPath)) result.notes.push(`Absolute symlink ${l.entryPath} -> ${l.linkpath} was copied unchanged.`);
     if (plan.to.stateDirInUse || plan.roots.length > 1) {
@@ -135,7 +147,7 @@ export async function applyMigration(plan: MigrationPlan, p: ApplyMigrationParam
             gatewayRunning: plan.to.current.gatewayRunning,
             ...sig,
           });
-          result.safetyBackup = { nodeId: ids.to, backupId: safety.index.id, archivePath: safety.archivePath, engine: safety.engine } satisfies SafetyBackupRef;
+          result.safetyBackup = { nodeId: ids.to, backupId: safety.index.id, repositoryRoot: p.store.repositoryRoot, engine: safety.engine } satisfies SafetyBackupRef;
         }
       }
     }

@@ -1,8 +1,9 @@
-import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, readArchiveFile, type BackupStore, type EngineChoice } from '../backup';
+import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, type BackupStore, type EngineChoice } from '../backup';
+import { readFromBackup } from '../backup/backup-source';
 import { OcmError, toOcmError } from '../errors';
 import type { OpenclawLocation } from '../openclaw/locate';
 import type { Transport } from '../transport/types';
-import { gatewayListening } from './gateway';
+import { gatewayIsRunning } from './gateway';
 import { runSteps, type Step } from './steps';
 import type { ApplyProgress, ApplyResult, OperationPlan, PlanContentSource, SafetyBackupRef } from './types';
 
@@ -24,7 +25,7 @@ export interface SafetyBackupParams {
 
 /** A full backup of the node into the store, taken before an operation changes anything. */
 export async function takeSafetyBackup(p: SafetyBackupParams): Promise<SafetyBackupRef> {
-  const gatewayRunning = await gatewayListening({ transport: p.transport, location: p.location, node: { id: p.nodeId } }).catch(() => true);
+  const gatewayRunning = await gatewayIsRunning({ transport: p.transport, location: p.location, node: { id: p.nodeId } });
   try {
     const r = await backupNode({
       store: p.store,
@@ -34,10 +35,10 @@ export async function takeSafetyBackup(p: SafetyBackupParams): Promise<SafetyBac
       openclaw: openclawCommandFromLocation(p.location),
       sources: backupSourcesFromLocation(p.location),
       gatewayRunning,
-      verify: 'checksum',
+      tags: ['safety'],
       ...(p.signal ? { signal: p.signal } : {}),
     });
-    return { nodeId: p.nodeId, backupId: r.index.id, archivePath: r.archivePath, engine: r.engine };
+    return { nodeId: p.nodeId, backupId: r.index.id, repositoryRoot: p.store.repositoryRoot, engine: r.engine };
   } catch (e) {
     const err = toOcmError(e);
     throw new OcmError(err.kind, `The safety backup of ${p.nodeId} failed, so nothing was changed: ${err.message}`, { ...err.details, nodeId: p.nodeId }, { cause: e });
@@ -77,7 +78,7 @@ export async function applyOperation(p: ApplyOperationParams): Promise<ApplyResu
     }
   }
   if (!run.ok && run.rollbackErrors.length > 0) {
-    notes.push(`The node may not be as it was. Its state before the operation is in the safety backup ${safetyBackup.nodeId}/${safetyBackup.backupId} (${safetyBackup.archivePath}).`);
+    notes.push(`The node may not be as it was. Its state before the operation is in the safety backup ${safetyBackup.nodeId}/${safetyBackup.backupId} (in ${safetyBackup.repositoryRoot}; restore it with "ocm restore ${safetyBackup.nodeId}/${safetyBackup.backupId}").`);
   }
   p.onProgress?.({ phase: 'done', ok: run.ok });
   return {
@@ -105,9 +106,9 @@ export async function readPlannedBefore(transport: Transport, path: string, opti
 
 /** The bytes the operation will write (right side of a preview diff); undefined for a deleted file. */
 export async function readPlannedAfter(source: PlanContentSource, path: string, options: { signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
-  if (source.kind !== 'archive') return undefined;
+  if (source.kind !== 'backup') return undefined;
   try {
-    return await readArchiveFile(source.archivePath, path, options);
+    return await readFromBackup(source, path, options);
   } catch (e) {
     if (e instanceof OcmError && e.kind === 'notFound') return undefined;
     throw e;

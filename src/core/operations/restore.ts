@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { backupRoots, diffEntries, excludedReason, hashLiveFiles, readArchiveFiles, type BackupIndex, type BackupStore, type EngineChoice, type IndexEntry } from '../backup';
+import { backupRoots, diffEntries, excludedReason, hashLiveFiles, type BackupIndex, type BackupStore, type EngineChoice, type IndexEntry } from '../backup';
+import { readFromBackupMany, storeOf } from '../backup/backup-source';
 import { OcmError } from '../errors';
 import { agentsFromLocation } from '../openclaw/node-agents';
 import type { OpenclawLocation } from '../openclaw/locate';
@@ -38,7 +39,8 @@ export interface PlanRestoreParams {
   /** The node the backup is restored to. */
   nodeId: string;
   index: BackupIndex;
-  archivePath: string;
+  /** The repository holding the backup (the plan names it: plans are data). */
+  repositoryRoot: string;
   scope: RestoreScope;
   signal?: AbortSignal;
 }
@@ -148,7 +150,7 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
     unchanged: diff.unchanged,
     configRewrites: [],
     steps,
-    source: { kind: 'archive', archivePath: p.archivePath, backupId: index.id, nodeId: index.nodeId },
+    source: { kind: 'backup', repositoryRoot: p.repositoryRoot, backupId: index.id, nodeId: index.nodeId },
     warnings,
     scope,
     backup: { nodeId: index.nodeId, id: index.id, createdAt: index.createdAt, engine: index.engine, openclawVersion: index.openclawVersion },
@@ -181,26 +183,28 @@ export interface ApplyRestoreParams {
 /** Applies a restore plan: safety backup, then the steps; rolled back on any failure. */
 export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> {
   const { plan } = p;
-  if (plan.source.kind !== 'archive') throw new OcmError('invalidInput', 'A restore plan must come from a backup archive.');
-  const archivePath = plan.source.archivePath;
-  // Read every "after" once (one pass over the archive) and check it is what the plan showed.
+  if (plan.source.kind !== 'backup') throw new OcmError('invalidInput', 'A restore plan must come from a backup.');
+  const source = plan.source;
+  // Read every "after" once from the repository and check it is what the plan showed.
   const needed = plan.files.filter((f) => f.after && (plan.scope.kind !== 'node' || !under(f.path, p.location.stateDir))).map((f) => f.path);
-  const afterBytes = needed.length ? await readArchiveFiles(archivePath, needed, p.signal ? { signal: p.signal } : {}) : new Map<string, Buffer>();
+  const afterBytes = needed.length ? await readFromBackupMany(source, needed, p.signal ? { signal: p.signal } : {}) : new Map<string, Buffer>();
   for (const path of needed) {
     const f = plan.files.find((x) => x.path === path)!;
     const data = afterBytes.get(path);
-    if (!data || sha256(data) !== f.after!.sha256) throw new OcmError('failed', `${path} in ${archivePath} does not match its index. Run "ocm verify" on the backup.`, { path });
+    if (!data || sha256(data) !== f.after!.sha256) throw new OcmError('failed', `${path} in backup ${source.nodeId}/${source.backupId} does not match its index. Run "ocm check --read-data".`, { path });
   }
   const safety = () => takeSafetyBackup({ store: p.store, transport: p.transport, location: p.location, nodeId: p.node.id, ...(p.safetyEngine ? { engine: p.safetyEngine } : {}), ...(p.signal ? { signal: p.signal } : {}) });
   if (plan.scope.kind !== 'node') {
     const steps = plan.files.map((f) => fileStep(p, f, afterBytes.get(f.path)));
     return applyOperation({ plan, steps, safetyBackup: safety, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
   }
+  // The whole state dir is uploaded as one OpenClaw archive built from the snapshot (removed afterwards).
+  const archive = await storeOf(source).materialize({ nodeId: source.nodeId, id: source.backupId }, p.signal ? { signal: p.signal } : {});
   const node = stateSwapSteps({
     transport: p.transport,
     location: p.location,
     node: p.node,
-    archivePath,
+    archivePath: archive.archivePath,
     archiveStateDir: p.location.stateDir,
     afterSwap: plan.files.filter((f) => !under(f.path, p.location.stateDir)).map((f) => fileStep(p, f, afterBytes.get(f.path))),
     carryOverLive: true,
@@ -209,7 +213,14 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     keepOld: Boolean(p.keepOld),
     purpose: 'restore',
   });
-  return applyOperation({ plan, steps: node.steps, safetyBackup: safety, cleanup: node.cleanup, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
+  const cleanup = async (ok: boolean): Promise<void> => {
+    try {
+      await node.cleanup?.(ok);
+    } finally {
+      await archive.release();
+    }
+  };
+  return applyOperation({ plan, steps: node.steps, safetyBackup: safety, cleanup, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
 }
 
 function sha256(data: Uint8Array): string {

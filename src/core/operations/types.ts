@@ -48,7 +48,7 @@ export interface PlannedStep {
 
 /** Where a plan's "after" bytes come from. */
 export type PlanContentSource =
-  | { kind: 'archive'; archivePath: string; backupId?: string; nodeId?: string }
+  | { kind: 'backup'; repositoryRoot: string; backupId: string; nodeId: string }
   | { kind: 'none' };
 
 export interface OperationPlan {
@@ -83,7 +83,8 @@ export interface StepReport {
 export interface SafetyBackupRef {
   nodeId: string;
   backupId: string;
-  archivePath: string;
+  /** The backup repository that holds it. */
+  repositoryRoot: string;
   engine: 'openclaw' | 'ocm';
 }
 

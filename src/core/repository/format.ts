@@ -47,6 +47,8 @@ function buildSchemas() {
     mtimeNs: z.string().optional(),
     ctimeNs: z.string().optional(),
     ino: z.number().optional(),
+    /** What the node's listing said (size, times, inode; a database's -wal too): unchanged = reuse. */
+    stamp: z.string().optional(),
     /** sha256 of the whole content (files, hard links). */
     sha256: z.string().regex(OBJECT_ID).optional(),
     /** Chunk ids in order, for files split by the chunker; absent = one object whose id is sha256. */
@@ -64,6 +66,8 @@ function buildSchemas() {
     /** own = ocm's incremental capture; import = an OpenClaw archive; legacy = today's .tar.gz store. */
     capture: z.object({
       method: z.enum(['own', 'import', 'legacy']),
+      /** Who made the archive an import came from: OpenClaw's own backup, or ocm's engine. */
+      engine: z.enum(['openclaw', 'ocm']).optional(),
       sqlite: z.enum(['none', 'snapshot', 'copy']).default('none'),
       sqliteTool: z.string().optional(),
       fullRescan: z.boolean().default(false),

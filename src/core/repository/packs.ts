@@ -77,6 +77,19 @@ export class PackWriter {
     });
   }
 
+  /** Queues an object that is already encoded (repack copies stored bytes without re-compressing). */
+  async addEncoded(id: string, data: Buffer, rawLength: number, codec: Codec): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.queue = this.queue.then(async () => {
+      try {
+        if (!this.failure) await this.write(id, data, rawLength, codec);
+      } catch (e) {
+        this.failure ??= e;
+      }
+    });
+    await this.queue;
+  }
+
   private async write(id: string, data: Buffer, rawLength: number, codec: Codec): Promise<void> {
     const pack = this.current ?? (this.current = await this.open());
     pack.blobs.push([id, pack.size, data.length, rawLength, codec]);
@@ -162,7 +175,7 @@ function damaged(id: string, loc: BlobLocation): OcmError {
   });
 }
 
-async function readRange(file: string, offset: number, length: number): Promise<Buffer> {
+export async function readRange(file: string, offset: number, length: number): Promise<Buffer> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');

@@ -33,10 +33,19 @@ export function newSnapshotId(date: Date): string {
 /** Stores the entry list (NDJSON, sorted by path) and returns its object ids. */
 export async function writeTree(session: WriteSession, entries: readonly SnapshotEntry[]): Promise<string[]> {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const ndjson = Buffer.from(sorted.map((e) => JSON.stringify(e)).join('\n') + (sorted.length ? '\n' : ''));
+  const ndjson = Buffer.from(sorted.map((e) => JSON.stringify(canonicalEntry(e))).join('\n') + (sorted.length ? '\n' : ''));
   const ids: string[] = [];
   for (const chunk of chunkBuffer(ndjson, TREE_CHUNKER)) ids.push(await session.put(chunk));
   return ids;
+}
+
+const ENTRY_KEYS = ['path', 'type', 'size', 'mode', 'mtimeNs', 'ctimeNs', 'ino', 'stamp', 'sha256', 'chunks', 'linkTarget', 'captured'] as const;
+
+/** The entry with its keys in one fixed order: equal entries serialize to equal bytes (and objects). */
+export function canonicalEntry(e: SnapshotEntry): SnapshotEntry {
+  const out: Record<string, unknown> = {};
+  for (const k of ENTRY_KEYS) if (e[k] !== undefined) out[k] = e[k];
+  return out as SnapshotEntry;
 }
 
 export async function readTree(store: ObjectStore, tree: readonly string[]): Promise<SnapshotEntry[]> {

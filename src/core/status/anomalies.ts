@@ -1,4 +1,5 @@
 import type { Anomaly, NodeStatus } from './types';
+import { formatBytes } from '../format-bytes';
 
 /** A state dir's filesystem fuller than this (percent) is flagged. */
 export const DISK_ALMOST_FULL_PCT = 90;
@@ -41,15 +42,4 @@ export function anomaliesOf(status: Omit<NodeStatus, 'anomalies'>): Anomaly[] {
   }
   return found.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
 }
-
-/** 1536 → `1.5 KiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes } from '../format-bytes';

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { readArchiveFile } from '../../core/backup';
 import { toOcmError } from '../../core/errors';
 import type { BackupCatalog } from './catalog';
 import { BACKUP_SCHEME, parseBackupUri } from './uris';
@@ -56,7 +55,7 @@ export class BackupFileSystemProvider implements vscode.FileSystemProvider, vsco
     const cached = this.cache.get(key);
     if (cached) return cached;
     try {
-      const data = new Uint8Array(await readArchiveFile(this.catalog.archivePath(index), entry.path));
+      const data = new Uint8Array(await this.catalog.readFile(index, entry.path));
       this.remember(key, data);
       return data;
     } catch (e) {

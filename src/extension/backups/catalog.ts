@@ -2,9 +2,9 @@ import { BackupStore, type BackupIndex, type BackupSummary } from '../../core/ba
 import { BackupFolderTree } from './folder-tree';
 
 /**
- * The extension's view of the backup store: listings read index heads every time (cheap, and the
- * CLI may add backups meanwhile); full indexes and their folder trees are cached, since an archive's
- * entries never change (only `pinned` does, and pin/unpin invalidate).
+ * The extension's view of the backup repository: listings read snapshot documents every time
+ * (cheap, and the CLI may add backups meanwhile); entry lists and their folder trees are cached,
+ * since a snapshot's entries never change (only `pinned` does, and pin/unpin invalidate).
  */
 export class BackupCatalog {
   private readonly indexes = new Map<string, Promise<{ index: BackupIndex; tree: BackupFolderTree }>>();
@@ -23,8 +23,13 @@ export class BackupCatalog {
     return (await this.load(nodeId, backupId)).tree;
   }
 
-  archivePath(backup: Pick<BackupSummary, 'nodeId' | 'archiveFile'>): string {
-    return this.store.archivePath(backup);
+  /** Files of a backup, read from the repository (each object checked against its hash). */
+  readFiles(backup: Pick<BackupSummary, 'nodeId' | 'id'>, paths: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.store.readFiles(backup, paths);
+  }
+
+  readFile(backup: Pick<BackupSummary, 'nodeId' | 'id'>, path: string): Promise<Buffer> {
+    return this.store.readFile(backup, path);
   }
 
   invalidate(nodeId?: string, backupId?: string): void {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { addLineCounts, diffBackups, readArchiveFiles, type BackupDiff, type BackupIndex } from '../../core/backup';
+import { addLineCounts, diffBackups, type BackupDiff, type BackupIndex } from '../../core/backup';
 import type { BackupCatalog } from './catalog';
 import { localTime } from './tree';
 import { backupCompareUri } from './uris';
@@ -30,9 +30,9 @@ export function orderByTime(a: BackupIndex, b: BackupIndex): [BackupIndex, Backu
   return a.createdAt <= b.createdAt ? [a, b] : [b, a];
 }
 
-export async function compareBackupIndexes(catalog: BackupCatalog, older: BackupIndex, newer: BackupIndex, signal?: AbortSignal): Promise<Comparison> {
+export async function compareBackupIndexes(catalog: BackupCatalog, older: BackupIndex, newer: BackupIndex, _signal?: AbortSignal): Promise<Comparison> {
   const diff = diffBackups(older, newer);
-  const readFrom = (index: BackupIndex) => (paths: string[]) => readArchiveFiles(catalog.archivePath(index), paths, signal ? { signal } : {});
+  const readFrom = (index: BackupIndex) => (paths: string[]) => catalog.readFiles(index, paths);
   await addLineCounts(diff, readFrom(older), readFrom(newer));
   const leftOf = (path: string) => backupCompareUri(older.nodeId, older.id, path);
   const rightOf = (path: string) => backupCompareUri(newer.nodeId, newer.id, path);

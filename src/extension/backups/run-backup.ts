@@ -1,6 +1,7 @@
 import type { BackupNodeResult, BackupProgress, BackupStore } from '../../core/backup';
 import { backupNode } from '../../core/backup';
 import { locateOpenclaw } from '../../core/openclaw/locate';
+import { gatewayIsRunning } from '../../core/operations/gateway';
 import type { NodeEntry } from '../../core/registry';
 import type { Transport } from '../../core/transport/types';
 import { backupSourcesFromLocation, openclawCommandFromLocation } from '../../core/backup';
@@ -36,6 +37,7 @@ export async function backupOneNode(node: NodeEntry, options: BackupOneNodeOptio
       sources: backupSourcesFromLocation(location),
       includeTranscripts: Boolean(options.includeTranscripts),
       configOnly: Boolean(options.configOnly),
+      gatewayRunning: await gatewayIsRunning({ transport, location, node }),
       onProgress: (p) => options.onPhase?.(p.phase, p),
       ...(options.signal ? { signal: options.signal } : {}),
     });

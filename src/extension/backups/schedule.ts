@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import { toOcmError } from '../../core/errors';
+import type { RetentionPolicy } from '../../core/repository/retention';
 import type { BackupUiDeps } from './deps';
 import { backupOneNode } from './run-backup';
 
 /**
  * Scheduled backups while VS Code runs (`openclaw.backup.schedule`: off | hourly | daily | minutes).
  * Activation only arms a timer; the first run happens one interval after the last run (remembered
- * across restarts), never at start-up. After each run, `openclaw.backup.keep` prunes old backups.
+ * across restarts), never at start-up. After each run, the retention settings (`openclaw.backup.keep`,
+ * `keepHourly`, `keepDaily`, `keepWeekly`, `keepMonthly`) prune old snapshots.
  */
 
 const LAST_RUN_KEY = 'openclaw.backup.lastScheduledRun';
@@ -25,11 +27,25 @@ export interface ScheduleSettings {
   schedule: unknown;
   /** Newest backups kept per node after a scheduled run (pinned ones always stay); 0 = keep all. */
   keep: number;
+  /** The newest backup of each of the last N hours / days / weeks / months (0 = no such rule). */
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
 }
 
 function readSettings(): ScheduleSettings {
   const config = vscode.workspace.getConfiguration('openclaw.backup');
-  return { schedule: config.get('schedule'), keep: config.get<number>('keep') ?? 0 };
+  const n = (key: string): number => config.get<number>(key) ?? 0;
+  return { schedule: config.get('schedule'), keep: n('keep'), keepHourly: n('keepHourly'), keepDaily: n('keepDaily'), keepWeekly: n('keepWeekly'), keepMonthly: n('keepMonthly') };
+}
+
+/** The settings as a retention policy; undefined when they keep everything (every rule 0). */
+export function retentionFromSettings(s: ScheduleSettings): RetentionPolicy | undefined {
+  const rules: Array<[keyof RetentionPolicy, number | undefined]> = [['last', s.keep], ['hourly', s.keepHourly], ['daily', s.keepDaily], ['weekly', s.keepWeekly], ['monthly', s.keepMonthly]];
+  const policy: RetentionPolicy = {};
+  for (const [k, v] of rules) if (Number.isInteger(v) && v! > 0) policy[k] = v;
+  return Object.keys(policy).length ? policy : undefined;
 }
 
 export class BackupScheduler implements vscode.Disposable {
@@ -80,9 +96,9 @@ export class BackupScheduler implements vscode.Disposable {
           this.deps.log?.(`Scheduled backup of ${node.id} failed: ${toOcmError(e).message}`);
         }
       }
-      const { keep } = this.settings();
-      if (Number.isInteger(keep) && keep > 0) {
-        for (const nodeId of outcome.backedUp) outcome.pruned += (await this.deps.catalog.store.prune({ keep, nodeId })).removed.length;
+      const policy = retentionFromSettings(this.settings());
+      if (policy) {
+        for (const nodeId of outcome.backedUp) outcome.pruned += (await this.deps.catalog.store.prune({ policy, nodeId })).removed.length;
       }
       this.deps.backupsTree.refresh();
       if (outcome.failed.length > 0) {

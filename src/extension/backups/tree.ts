@@ -4,6 +4,7 @@ import { toOcmError } from '../../core/errors';
 import type { BackupCatalog } from './catalog';
 import type { FolderEntry } from './folder-tree';
 import { backupUri } from './uris';
+import { formatBytes } from '../../core/format-bytes';
 
 /**
  * The "Backups" group under each node of the Nodes tree: backups newest first, each expanding into
@@ -180,7 +181,13 @@ function backupTooltip(s: BackupSummary): vscode.MarkdownString {
     `${vscode.l10n.t('OpenClaw version')}: ${s.openclawVersion ?? vscode.l10n.t('unknown')}`,
     `${vscode.l10n.t('Engine')}: ${s.engine === 'openclaw' ? vscode.l10n.t('OpenClaw backup') : vscode.l10n.t('OpenClaw Manager (own engine)')}`,
     `${vscode.l10n.t('Entries')}: ${s.entryCount ?? '?'} · ${formatBytes(s.archiveSize)}`,
-    `sha256: \`${s.archiveSha256}\``,
+    s.capture?.method === 'own'
+      ? s.parent
+        ? vscode.l10n.t('Incremental snapshot: unchanged files are shared with the previous one')
+        : vscode.l10n.t('First snapshot of this node')
+      : s.capture?.method === 'legacy'
+        ? vscode.l10n.t('Imported from the old backup store')
+        : vscode.l10n.t('Imported from an OpenClaw archive'),
   ];
   if (s.options.configOnly) lines.push(vscode.l10n.t('Config only'));
   if (s.options.includeTranscripts) lines.push(vscode.l10n.t('Includes session transcripts'));
@@ -197,18 +204,8 @@ export function localTime(iso: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
 
 function modeString(mode: number): string {
   return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
 }
+export { formatBytes } from '../../core/format-bytes';

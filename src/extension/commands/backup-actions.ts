@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { verifyArchive } from '../../core/backup';
+import { exportSnapshot, verifySnapshot } from '../../core/repository';
 import type { BackupUiDeps } from '../backups/deps';
 import type { BackupEntryItem, BackupItem } from '../backups/tree';
 import { formatBytes, localTime } from '../backups/tree';
@@ -8,20 +8,26 @@ import { withCancellableProgress } from '../progress';
 import { pickBackup } from './compare-backups';
 import { showError } from './show-error';
 
-/** Verify, pin/unpin, open a file from a backup, reveal the archive. */
+/** Verify, pin/unpin, open a file from a backup, reveal the repository, export as an OpenClaw archive. */
 export function registerBackupActionCommands(context: vscode.ExtensionContext, deps: BackupUiDeps): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('openclaw.verifyBackup', async (item?: BackupItem) => {
       try {
         const backup = item?.kind === 'backup' ? item.summary : await pickBackup(deps, vscode.l10n.t('Verify backup'));
         if (!backup) return undefined;
-        const index = await deps.catalog.index(backup.nodeId, backup.id);
-        const result = await withCancellableProgress(vscode.l10n.t('Verifying backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), (_report, signal) =>
-          verifyArchive(deps.catalog.archivePath(index), index, { signal }),
+        const repo = await deps.catalog.store.repository();
+        const result = await withCancellableProgress(vscode.l10n.t('Verifying backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), async (_report, signal) =>
+          verifySnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), { signal }),
         );
-        void vscode.window.showInformationMessage(
-          vscode.l10n.t('Backup {0} is intact: {1} files ({2}), checksum and every entry match the index.', `${backup.nodeId} ${localTime(backup.createdAt)}`, result.fileCount, formatBytes(result.totalBytes)),
-        );
+        if (result.ok) {
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('Backup {0} is intact: {1} files ({2}), every byte checked against its hash.', `${backup.nodeId} ${localTime(backup.createdAt)}`, result.fileCount, formatBytes(result.totalBytes)),
+          );
+        } else {
+          void vscode.window.showErrorMessage(
+            vscode.l10n.t('Backup {0} is damaged: {1} file(s) cannot be restored ({2}). Run "ocm check --read-data" for the whole repository.', `${backup.nodeId} ${localTime(backup.createdAt)}`, result.damaged.length, result.damaged.slice(0, 3).map((d) => d.path).join(', ')),
+          );
+        }
         return result;
       } catch (e) {
         void showError(e);
@@ -42,9 +48,30 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
     vscode.commands.registerCommand('openclaw.revealBackupInOS', async (item?: BackupItem) => {
       try {
         if (item?.kind !== 'backup') return;
-        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(deps.catalog.archivePath(item.summary)));
+        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(deps.catalog.store.repositoryRoot));
       } catch (e) {
         void showError(e);
+      }
+    }),
+    vscode.commands.registerCommand('openclaw.exportBackup', async (item?: BackupItem) => {
+      try {
+        const backup = item?.kind === 'backup' ? item.summary : await pickBackup(deps, vscode.l10n.t('Export as OpenClaw Archive'));
+        if (!backup) return undefined;
+        const target = await vscode.window.showSaveDialog({
+          title: vscode.l10n.t('Export as OpenClaw Archive'),
+          defaultUri: vscode.Uri.file(`${backup.id}.tar.gz`),
+          filters: { [vscode.l10n.t('OpenClaw archive')]: ['tar.gz', 'tgz'] },
+        });
+        if (!target) return undefined;
+        const repo = await deps.catalog.store.repository();
+        const result = await withCancellableProgress(vscode.l10n.t('Exporting backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), async (_report, signal) =>
+          exportSnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), target.fsPath, { signal }),
+        );
+        void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} ({1}). "openclaw backup verify" and "openclaw backup restore" accept it.', target.fsPath, formatBytes(result.archiveSize)));
+        return result.archivePath;
+      } catch (e) {
+        void showError(e);
+        return undefined;
       }
     }),
   );

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { addLineCounts, diffBackupWithLive, liveReader, readArchiveFiles, type BackupSummary } from '../../core/backup';
+import { addLineCounts, diffBackupWithLive, liveReader, type BackupSummary } from '../../core/backup';
 import { comparedFiles, compareBackupIndexes, orderByTime, pickFileDiffs, showComparison, summaryText, type Comparison } from '../backups/compare';
 import type { BackupUiDeps } from '../backups/deps';
 import type { BackupItem, BackupsGroupItem } from '../backups/tree';
@@ -63,7 +63,7 @@ export async function compareWithLive(deps: BackupUiDeps, item?: BackupItem): Pr
       report(vscode.l10n.t('hashing files on the node'));
       const diff = await diffBackupWithLive(index, transport, { signal });
       report(vscode.l10n.t('counting changed lines'));
-      await addLineCounts(diff, (paths) => readArchiveFiles(deps.catalog.archivePath(index), paths, { signal }), liveReader(transport, { signal }));
+      await addLineCounts(diff, (paths) => deps.catalog.readFiles(index, paths), liveReader(transport, { signal }));
       const title = vscode.l10n.t('Backup {0} ↔ live {1}', localTime(index.createdAt), index.nodeId);
       return { title, diff, files: comparedFiles(diff, (p) => backupCompareUri(index.nodeId, index.id, p), (p) => liveFileUri(index.nodeId, p)) } satisfies Comparison;
     } finally {

@@ -56,7 +56,7 @@ async function restore(deps: CommandDeps, contents: PlanContentProvider, nodeId:
     const transport = await deps.access.transport(nodeId);
     const node = await deps.access.node(nodeId);
     const location = await locateOpenclaw(transport, node, { signal });
-    const plan = await planRestore({ transport, location, nodeId, index, archivePath: store.archivePath(index), scope, signal });
+    const plan = await planRestore({ transport, location, nodeId, index, repositoryRoot: store.repositoryRoot, scope, signal });
     return { plan, transport, node, location };
   });
   const { plan } = planned;

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { Transform } from 'node:stream';
+import type { ReadEntry } from 'tar';
+import { OcmError } from '../errors';
+import { checkArchivePath } from '../backup/archive-scan';
+import { decompressor, localZstd, NODE_SQLITE_BACKUP } from '../backup/ocm-engine';
+import { shellQuote } from '../transport/shell-quote';
+import type { ExecStream, Transport } from '../transport/types';
+import { tar } from '../vendor';
+import type { CapturePlan } from './capture-plan';
+import type { SnapshotEntry } from './format';
+import { ingestFile } from './ingest';
+import type { NodeListing } from './listing';
+import type { WriteSession } from './object-store';
+
+/**
+ * The second (and last) exec of a snapshot: one tar stream of exactly the new and changed files
+ * (their names sent on stdin, NUL-separated), plus consistent snapshots of changed databases,
+ * zstd on the wire when both sides can. Each file is hashed, chunked and stored as it arrives.
+ */
+
+export interface StreamResult {
+  entries: SnapshotEntry[];
+  transferredBytes: number;
+  warnings: string[];
+}
+
+export async function streamChanged(
+  transport: Transport,
+  listing: NodeListing,
+  plan: CapturePlan,
+  session: WriteSession,
+  options: { signal?: AbortSignal; env?: Record<string, string>; onBytes?: (n: number) => void },
+): Promise<StreamResult> {
+  const token = `.ocm-snapshot-${randomBytes(6).toString('hex')}`;
+  const wire: 'zstd' | 'gzip' | 'none' = listing.tools.has('zstd') && localZstd() ? 'zstd' : listing.tools.has('gzip') ? 'gzip' : 'none';
+  const names = [...plan.wanted.keys()].map((p) => '.' + p);
+  // GNU tar and bsdtar read a NUL-separated list; BusyBox tar reads one name per line.
+  const nul = listing.gnuTar || listing.platform === 'darwin';
+  const ignore = listing.gnuTar ? '--ignore-failed-read ' : '';
+  const listArgs = nul ? '--no-recursion --null -T "$T/list"' : '-T "$T/list"';
+  const lines = [
+    'umask 077',
+    `for d in /tmp/ocm-backup.*; do [ -d "$d" ] && [ -O "$d" ] || continue; p=\${d#/tmp/ocm-backup.}; p=\${p%%.*}; case "$p" in ''|*[!0-9]*) continue;; esac; kill -0 "$p" 2>/dev/null || rm -rf "$d"; done`,
+    'T=$(mktemp -d /tmp/ocm-backup.$$.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
+    `trap 'rm -rf "$T"' EXIT`,
+    `trap 'exit 143' INT TERM HUP PIPE`,
+    'cat > "$T/list" || exit 94',
+  ];
+  plan.databases.forEach((d, i) => {
+    const out = `"$T/db${i}${token}"`;
+    const snap =
+      plan.sqliteTool === 'sqlite3'
+        ? `sqlite3 -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '$T/db${i}${token}'" >/dev/null`
+        : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} ${out}`;
+    lines.push(`${snap} || { echo ${shellQuote(`SQLite snapshot (${plan.sqliteTool}) of ${d.listed.path} failed`)} >&2; exit 91; }`);
+    lines.push(nul ? `printf '%s\\0' "$T/db${i}${token}" >> "$T/list"` : `printf '%s\\n' "$T/db${i}${token}" >> "$T/list"`);
+  });
+  const compress = wire === 'zstd' ? ' | zstd -q -1 -c' : wire === 'gzip' ? ' | gzip -1 -c' : '';
+  lines.push(
+    'cd / || exit 93',
+    `{ tar -cf - ${ignore}${listArgs}; echo $? > "$T/rc"; }${compress}`,
+    'rc=$(cat "$T/rc" 2>/dev/null || echo 99)',
+    'if [ "$rc" = 1 ]; then echo "ocm-warning: some files changed while they were read" >&2; elif [ "$rc" != 0 ]; then echo "tar failed with exit code $rc" >&2; exit 92; fi',
+    'exit 0',
+  );
+  const stdin = Buffer.from(names.map((n) => n + (nul ? '\0' : '\n')).join(''));
+  const dbByIndex = plan.databases;
+  const entries: SnapshotEntry[] = [];
+  const warnings: string[] = [];
+  let transferred = 0;
+  let exec: ExecStream | undefined;
+  let decomp: ReturnType<typeof decompressor> | undefined;
+  const cancelled = (): OcmError => new OcmError('cancelled', `Backup of ${transport.nodeId} was cancelled; no snapshot was kept.`, { nodeId: transport.nodeId });
+  try {
+    exec = await transport.execStream(lines.join('\n'), { stdin, signal: options.signal, timeoutMs: 6 * 3600_000, ...(options.env ? { env: options.env } : {}) });
+    const remote = exec;
+    const parser = new (tar().Parser)({ strict: true, maxDecompressionRatio: 100_000 });
+    let chain: Promise<void> = Promise.resolve();
+    const onEntry = async (entry: ReadEntry): Promise<void> => {
+      const name = entry.path.replace(/^(\.\/)+/, '');
+      if (!checkArchivePath(name).ok) throw new OcmError('failed', `The node sent an unsafe path "${entry.path}"; backup aborted.`, { nodeId: transport.nodeId });
+      let path = '/' + name;
+      let listed = plan.wanted.get(path);
+      let captured: string | undefined;
+      let stamp: string | undefined;
+      if (name.endsWith(token)) {
+        const m = /\/db(\d+)\.ocm-snapshot-[0-9a-f]+$/.exec(path);
+        const db = m ? dbByIndex[Number(m[1])] : undefined;
+        if (!db) return void entry.resume();
+        path = db.listed.path;
+        listed = db.listed;
+        captured = `sqlite-backup:${plan.sqliteTool}`;
+        stamp = db.stamp;
+      }
+      if (!listed || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile')) return void entry.resume();
+      const size = entry.size ?? 0;
+      const content = await ingestFile(session, entry as AsyncIterable<Buffer>, size);
+      plan.wanted.delete(path);
+      entries.push({
+        path,
+        type: 'file',
+        size,
+        mode: listed.mode & 0o7777,
+        mtimeNs: listed.mtimeNs,
+        ctimeNs: listed.ctimeNs,
+        ino: listed.ino,
+        stamp: stamp ?? `${listed.size}:${listed.mtimeNs}:${listed.ctimeNs}:${listed.ino}`,
+        ...content,
+        ...(captured ? { captured } : {}),
+      });
+    };
+    const parsed = new Promise<void>((resolve, reject) => {
+      parser.on('entry', (entry: ReadEntry) => {
+        chain = chain.then(() => onEntry(entry));
+        chain.catch((e: unknown) => {
+          entry.resume();
+          reject(e);
+        });
+      });
+      parser.on('warn', (code: string, message: string | Error) => reject(new OcmError('failed', `The backup stream from ${transport.nodeId} is damaged (${code}: ${String(message instanceof Error ? message.message : message)}).`)));
+      parser.on('error', (e: Error) => reject(new OcmError('failed', `The backup stream from ${transport.nodeId} is damaged (${e.message}).`)));
+      parser.on('end', () => chain.then(resolve, reject));
+    });
+    parsed.catch(() => undefined);
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        transferred += chunk.length;
+        options.onBytes?.(transferred);
+        cb(null, chunk);
+      },
+    });
+    const failed = new Promise<never>((_, reject) => {
+      const onErr = (e: Error): void => reject(e instanceof OcmError ? e : new OcmError('disconnected', `The backup stream from ${transport.nodeId} broke: ${e.message}`, { nodeId: transport.nodeId }));
+      remote.stdout.on('error', onErr);
+      counter.on('error', onErr);
+      options.signal?.addEventListener('abort', () => reject(cancelled()), { once: true });
+    });
+    failed.catch(() => undefined);
+    remote.stdout.pipe(counter);
+    if (wire === 'none') counter.pipe(parser as unknown as NodeJS.WritableStream);
+    else {
+      decomp = decompressor(wire);
+      decomp.stream.on('error', (e: Error) => parser.emit('error', new Error(`could not decompress: ${e.message}`)));
+      counter.pipe(decomp.stream).pipe(parser as unknown as NodeJS.WritableStream);
+    }
+    await Promise.race([parsed, failed]);
+    const status = await Promise.race([remote.done, failed]);
+    if (status.exitCode !== 0) throw remoteFailure(transport.nodeId, status);
+    for (const l of status.stderr.split('\n')) if (l.startsWith('ocm-warning: ')) warnings.push(l.slice('ocm-warning: '.length));
+    for (const missing of plan.wanted.keys()) warnings.push(`${missing} vanished or could not be read while the backup ran; it is not in this snapshot`);
+    if (options.signal?.aborted) throw cancelled();
+    return { entries, transferredBytes: transferred, warnings };
+  } catch (e) {
+    const status = exec ? await Promise.race([exec.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]) : undefined;
+    exec?.cancel();
+    decomp?.kill();
+    if (options.signal?.aborted) throw cancelled();
+    if (status && status.exitCode !== 0 && status.exitCode !== null && !(e instanceof OcmError && /failed \(exit/.test(e.message))) throw remoteFailure(transport.nodeId, status);
+    throw e;
+  }
+}
+
+function remoteFailure(nodeId: string, status: { exitCode: number | null; signal?: string; stderr: string }): OcmError {
+  const message = status.stderr.trim().split('\n').filter((l) => !l.startsWith('ocm-warning')).join(' ').slice(0, 500);
+  return new OcmError('failed', `The backup command on ${nodeId} failed (exit ${status.exitCode ?? status.signal}): ${message || 'no message'}.`, { nodeId, exitCode: status.exitCode });
+}
