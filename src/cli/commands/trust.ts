@@ -3,14 +3,17 @@ import type { Command } from 'commander';
 import { ocmHome } from '../../core/home';
 import type { AuthPrompt } from '../../core/ssh/connect-target';
 import { keyTypeLabel } from '../../core/ssh/fingerprint';
-import type { AskHostKey, HostKeyPolicy, HostKeyQuestion } from '../../core/ssh/host-key-verifier';
+import type { AskHostKey, HostKeyPolicy } from '../../core/ssh/host-key-verifier';
 import type { ResolveTargetDeps } from '../../core/ssh/resolve-target';
 import { resolveConnectTarget } from '../../core/ssh/resolve-target';
 import { trustHostKey } from '../../core/ssh/trust-host';
+import { StagedTrustStore } from '../../core/ssh/staged-trust-store';
 import { TrustStore } from '../../core/ssh/trust-store';
+import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
+import { jumpHostApprover } from '../trust-hops';
 import { registryFor } from './registry';
 
 /**
@@ -31,42 +34,57 @@ export function sshDepsFor(ctx: CliContext, options: { acceptNew?: boolean; prom
   };
 }
 
-/** `ocm trust <id>`: record a node's SSH host key in the ocm trust store after showing its fingerprint. */
+/**
+ * `ocm trust <id>`: record a node's SSH host key in the ocm trust store after showing its
+ * fingerprint. Naming the node is the decision for its own key; the jump hosts on the way each
+ * need their own (trust-hops.ts). Every key is staged and written only when all hops passed.
+ */
 export function registerTrustCommands(program: Command, ctx: CliContext): void {
   program
     .command('trust')
     .description(l10n.t("fetch a node's SSH host key, show its fingerprint and trust it (stored in the ocm home, never in ~/.ssh/known_hosts)"))
     .argument('<id>', l10n.t('node id'))
     .option('--replace', l10n.t('replace a different key already recorded for this host (after checking the new fingerprint out of band)'))
-    .option('--expect <fingerprint>', l10n.t('only trust the key if its fingerprint is this SHA256:... value'))
+    .option('--replace-jump <host>', l10n.t('replace a different key recorded for this ProxyJump host (repeatable; after checking it out of band)'), collect, [])
+    .option('--expect <fingerprint>', l10n.t("only trust keys with these SHA256:... fingerprints: the node's and each new jump host's (repeatable)"), collect, [])
+    .option('--yes', l10n.t('also trust new jump-host keys as shown, without asking'))
     .option('--json', l10n.t('print {"ok":true,"nodeId","hostKeyName","keyType","fingerprint","outcome":"added|replaced|alreadyTrusted",...}'))
-    .action(async (id: string, opts: { replace?: boolean; expect?: string; json?: boolean }) => {
+    .action(async (id: string, opts: { replace?: boolean; replaceJump: string[]; expect: string[]; yes?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const node = await registryFor(ctx).get(id);
       const trustStore = TrustStore.inHome(ocmHome(ctx.env));
-      // Jump hosts on the way are trusted too (this command is the user's explicit decision); they are listed.
-      const jumpsTrusted: HostKeyQuestion[] = [];
-      const deps = sshDepsFor(ctx, {
-        ask: async (question) => {
-          jumpsTrusted.push(question);
-          return true;
-        },
+      const staged = new StagedTrustStore(trustStore);
+      const approver = jumpHostApprover({
+        nodeId: id,
+        expect: opts.expect,
+        yes: Boolean(opts.yes),
+        replaceJumps: opts.replaceJump,
+        ...(!opts.json && canConfirmOnTerminal() ? { confirm: confirmOnTerminal } : {}),
+        show: (line) => ctx.err(line + '\n'),
       });
-      const target = await resolveConnectTarget(node, { ...deps, trustStore, ...(opts.replace ? { replaceChangedHostKeys: true } : {}) });
-      const result = await trustHostKey(target, trustStore, { ...(opts.replace ? { replace: true } : {}), ...(opts.expect ? { expectFingerprint: opts.expect } : {}) });
+      const deps = sshDepsFor(ctx, { ask: approver.ask });
+      const target = await resolveConnectTarget(node, { ...deps, trustStore: staged, ...(opts.replaceJump.length > 0 ? { replaceChangedHostKeys: true } : {}) });
+      const result = await trustHostKey(target, staged, { ...(opts.replace ? { replace: true } : {}), ...(opts.expect.length > 0 ? { expectFingerprints: opts.expect } : {}) });
+      const jumpsTrusted = staged.pending().filter((e) => e.nodeId?.startsWith('jump:'));
+      await staged.commit();
+      const replacedOf = (hostKeyName: string): string[] | undefined => approver.approved.find((q) => q.hostKeyName === hostKeyName && q.replaces)?.replaces;
       if (opts.json) {
         return printJson(ctx, {
           ok: true,
           ...result,
           trustStore: trustStore.path,
-          jumpsTrusted: jumpsTrusted.map((q) => ({ nodeId: q.nodeId, hostKeyName: q.hostKeyName, keyType: q.keyType, fingerprint: q.fingerprint, ...(q.replaces ? { replaced: q.replaces } : {}) })),
+          jumpsTrusted: jumpsTrusted.map((e) => {
+            const replaced = replacedOf(e.hostKeyName);
+            return { nodeId: e.nodeId, hostKeyName: e.hostKeyName, keyType: e.keyType, fingerprint: e.fingerprint, ...(replaced ? { replaced } : {}) };
+          }),
         });
       }
-      for (const q of jumpsTrusted) {
+      for (const e of jumpsTrusted) {
+        const replaced = replacedOf(e.hostKeyName);
         ctx.out(
-          (q.replaces
-            ? l10n.t('Jump host {0}: trusted {1} {2} (replacing {3})', q.hostKeyName, keyTypeLabel(q.keyType), q.fingerprint, q.replaces.join(', '))
-            : l10n.t('Jump host {0}: trusted {1} {2}', q.hostKeyName, keyTypeLabel(q.keyType), q.fingerprint)) + '\n',
+          (replaced
+            ? l10n.t('Jump host {0}: trusted {1} {2} (replacing {3})', e.hostKeyName, keyTypeLabel(e.keyType), e.fingerprint, replaced.join(', '))
+            : l10n.t('Jump host {0}: trusted {1} {2}', e.hostKeyName, keyTypeLabel(e.keyType), e.fingerprint)) + '\n',
         );
       }
       ctx.out(l10n.t('Node {0} ({1}) offers {2} key {3}', result.nodeId, result.hostKeyName, keyTypeLabel(result.keyType), result.fingerprint) + '\n');
@@ -79,4 +97,8 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
         }
       }
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

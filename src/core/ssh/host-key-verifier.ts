@@ -40,7 +40,7 @@ export interface HostKeyVerifierOptions {
   policy: HostKeyPolicy;
   ask?: AskHostKey;
   /**
-   * Only for `ocm trust --replace` (the user's explicit decision): a changed key is offered to `ask`
+   * Only for `ocm trust --replace-jump` (the user's explicit decision): a changed key is offered to `ask`
    * with `replaces` set, and replaced in the trust store on yes. Never set on ordinary connects.
    */
   replaceChanged?: boolean;
@@ -179,7 +179,9 @@ export function hostKeyChangedError(options: Pick<HostKeyVerifierOptions, 'nodeI
     ...verdict.trusted.map((e) => ({ fingerprint: e.fingerprint, where: 'the ocm trust store' })),
   ];
   const storedText = stored.map((s) => `${s.fingerprint} (in ${s.where})`).join(', ');
-  const fixes = [`run "ocm trust ${options.trustNodeId ?? options.nodeId} --replace"`];
+  // A jump host's key is replaced only when that hop is named (`--replace` is the node's own key).
+  const jumpHost = options.nodeId.startsWith('jump:') ? options.nodeId.slice('jump:'.length) : undefined;
+  const fixes = [`run "ocm trust ${options.trustNodeId ?? options.nodeId} ${jumpHost ? `--replace-jump ${jumpHost}` : '--replace'}"`];
   const files = [...new Set(verdict.knownHosts.map((l) => l.file))];
   for (const file of files) fixes.push(`remove the stale line with "ssh-keygen -R '${options.hostKeyName}' -f '${file}'"`);
   return new OcmError(

@@ -35,7 +35,7 @@ export interface ResolveTargetDeps {
   trustStore?: TrustStore;
   /** Local user name (default: the OS user). */
   localUser?: string;
-  /** Only `ocm trust --replace`: changed keys (of jump hosts) go to `ask` instead of being refused. */
+  /** Only `ocm trust --replace-jump`: changed keys (of jump hosts) go to `ask`, which decides per hop, instead of being refused. */
   replaceChangedHostKeys?: boolean;
 }
 

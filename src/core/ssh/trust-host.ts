@@ -7,7 +7,8 @@ import type { TrustStore } from './trust-store';
 
 /**
  * `ocm trust`: fetch a node's host key (handshake only, no login), show it, and record it in the
- * trust store. A key that differs from a known one is only recorded with `replace`.
+ * trust store. A key that differs from a known one is only recorded with `replace`. The jump
+ * hosts on the way are checked by their own verifiers (the caller's `ask` decides about them).
  */
 
 export interface ScannedHostKey {
@@ -57,14 +58,16 @@ export interface TrustResult {
 export async function trustHostKey(
   target: ConnectTarget,
   trustStore: TrustStore,
-  options: { replace?: boolean; expectFingerprint?: string; readyTimeoutMs?: number; signal?: AbortSignal } = {},
+  /** `expectFingerprints`: the node's key must be one of these (`ocm trust --expect`, one per hop of a ProxyJump chain). */
+  options: { replace?: boolean; expectFingerprints?: readonly string[]; readyTimeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<TrustResult> {
   const scanned = await scanHostKey(target, { ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-  if (options.expectFingerprint && normalizeFingerprint(options.expectFingerprint) !== scanned.fingerprint) {
+  const expected = options.expectFingerprints ?? [];
+  if (expected.length > 0 && !expected.map(normalizeFingerprint).includes(scanned.fingerprint)) {
     throw new OcmError(
       'hostKeyChanged',
-      `Node "${target.nodeId}" (${target.hostKeyName}) offers ${keyTypeLabel(scanned.keyType)} ${scanned.fingerprint}, not the expected ${options.expectFingerprint}. Nothing was trusted. Check the fingerprint on the host itself.`,
-      { nodeId: target.nodeId, offered: scanned.fingerprint, expected: options.expectFingerprint },
+      `Node "${target.nodeId}" (${target.hostKeyName}) offers ${keyTypeLabel(scanned.keyType)} ${scanned.fingerprint}, not the expected ${expected.join(' or ')}. Nothing was trusted. Check the fingerprint on the host itself.`,
+      { nodeId: target.nodeId, offered: scanned.fingerprint, expected },
     );
   }
   const base = { nodeId: target.nodeId, hostKeyName: target.hostKeyName, host: target.host, port: target.port, keyType: scanned.keyType, fingerprint: scanned.fingerprint };
@@ -85,7 +88,7 @@ export async function trustHostKey(
 }
 
 /** Accepts `SHA256:abc`, `abc` and a trailing `=`. */
-function normalizeFingerprint(text: string): string {
+export function normalizeFingerprint(text: string): string {
   const body = text.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
   return `SHA256:${body}`;
 }

@@ -42,6 +42,50 @@ const schemas = once(() => {
 
 export type TrustedHostKey = z.infer<ReturnType<typeof schemas>['entrySchema']>;
 
+export interface TrustStoreAddInput {
+  hostKeyName: string;
+  host: string;
+  port: number;
+  keyBlob: Uint8Array;
+  nodeId?: string;
+  replace?: boolean;
+  now?: Date;
+}
+
+/**
+ * What `add` does to the list `hosts`: the entry for `input` and the new list (`hosts` itself
+ * when the key is already there). Throws hostKeyChanged for a different key of the same type
+ * unless `replace`. Pure, so a staged store (staged-trust-store.ts) applies the same rules.
+ */
+export function planTrustStoreAdd(hosts: TrustedHostKey[], input: TrustStoreAddInput): { entry: TrustedHostKey; hosts: TrustedHostKey[] } {
+  const blob = Buffer.from(input.keyBlob);
+  const keyType = keyTypeOfBlob(blob);
+  const key = blob.toString('base64');
+  const name = input.hostKeyName.toLowerCase();
+  const sameType = hosts.filter((e) => e.hostKeyName.toLowerCase() === name && e.keyType === keyType);
+  const existing = sameType.find((e) => e.key === key);
+  if (existing) return { entry: existing, hosts };
+  if (sameType.length > 0 && !input.replace) {
+    throw new OcmError(
+      'hostKeyChanged',
+      `The trust store already holds a different ${keyType} key for ${input.hostKeyName} (${sameType.map((e) => e.fingerprint).join(', ')}); the host now offers ${sha256Fingerprint(blob)}. Verify the new fingerprint out of band, then replace it with "ocm trust <id> --replace".`,
+      { hostKeyName: input.hostKeyName, stored: sameType.map((e) => e.fingerprint), offered: sha256Fingerprint(blob) },
+    );
+  }
+  const entry: TrustedHostKey = {
+    hostKeyName: name,
+    host: input.host,
+    port: input.port,
+    keyType,
+    key,
+    fingerprint: sha256Fingerprint(blob),
+    addedAt: (input.now ?? new Date()).toISOString(),
+    ...(input.nodeId ? { nodeId: input.nodeId } : {}),
+  };
+  const kept = hosts.filter((e) => !(e.hostKeyName.toLowerCase() === name && e.keyType === keyType));
+  return { entry, hosts: [...kept, entry] };
+}
+
 export function trustStorePath(home: string): string {
   return join(home, 'trusted-host-keys.json');
 }
@@ -84,36 +128,12 @@ export class TrustStore {
    * Records `keyBlob` for `hostKeyName`. A stored key of the same type that differs is kept and the
    * call fails with hostKeyChanged, unless `replace` is set (then it is removed).
    */
-  async add(input: { hostKeyName: string; host: string; port: number; keyBlob: Uint8Array; nodeId?: string; replace?: boolean; now?: Date }): Promise<TrustedHostKey> {
-    const blob = Buffer.from(input.keyBlob);
-    const keyType = keyTypeOfBlob(blob);
-    const key = blob.toString('base64');
-    const name = input.hostKeyName.toLowerCase();
+  async add(input: TrustStoreAddInput): Promise<TrustedHostKey> {
     return this.locked(async () => {
       const hosts = await this.list();
-      const sameType = hosts.filter((e) => e.hostKeyName.toLowerCase() === name && e.keyType === keyType);
-      const existing = sameType.find((e) => e.key === key);
-      if (existing) return existing;
-      if (sameType.length > 0 && !input.replace) {
-        throw new OcmError(
-          'hostKeyChanged',
-          `The trust store already holds a different ${keyType} key for ${input.hostKeyName} (${sameType.map((e) => e.fingerprint).join(', ')}); the host now offers ${sha256Fingerprint(blob)}. Verify the new fingerprint out of band, then replace it with "ocm trust <id> --replace".`,
-          { hostKeyName: input.hostKeyName, stored: sameType.map((e) => e.fingerprint), offered: sha256Fingerprint(blob) },
-        );
-      }
-      const entry: TrustedHostKey = {
-        hostKeyName: name,
-        host: input.host,
-        port: input.port,
-        keyType,
-        key,
-        fingerprint: sha256Fingerprint(blob),
-        addedAt: (input.now ?? new Date()).toISOString(),
-        ...(input.nodeId ? { nodeId: input.nodeId } : {}),
-      };
-      const kept = hosts.filter((e) => !(e.hostKeyName.toLowerCase() === name && e.keyType === keyType));
-      await this.write([...kept, entry]);
-      return entry;
+      const planned = planTrustStoreAdd(hosts, input);
+      if (planned.hosts !== hosts) await this.write(planned.hosts);
+      return planned.entry;
     });
   }
 

@@ -77,7 +77,7 @@ describe('authentication against real sshd', () => {
     }
   });
 
-  it('a changed host key on the jump host is refused and named as the jump; ocm trust --replace fixes it', async () => {
+  it('a changed host key on the jump host is refused and named as the jump; ocm trust --replace-jump fixes it', async () => {
     const [bastion, inner] = [set.nodes[0]!, set.nodes[1]!];
     const fake = utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
     const user = makeUser(set, {
@@ -87,14 +87,16 @@ describe('authentication against real sshd', () => {
     const entry = directEntry(inner, { id: 'inner' });
     const target = await resolveConnectTarget(entry, user.deps());
     assert.deepEqual(target.jumps.map((j) => j.nodeId), ['jump:bastion']);
-    await assert.rejects(connectSsh(target), (e: unknown) => isOcmError(e, 'hostKeyChanged') && e.message.includes('jump:bastion') && e.message.includes(bastion.hostKeyFingerprint) && e.message.includes('ocm trust inner --replace'));
+    await assert.rejects(connectSsh(target), (e: unknown) => isOcmError(e, 'hostKeyChanged') && e.message.includes('jump:bastion') && e.message.includes(bastion.hostKeyFingerprint) && e.message.includes('ocm trust inner --replace-jump bastion'));
 
     user.writeRegistry([entry]);
     const env = { HOME: user.home, OCM_HOME: user.ocmHome };
     const withoutReplace = await runCli(['trust', 'inner'], env);
     assert.equal(withoutReplace.code, 1);
     assert.match(withoutReplace.stderr, /HOST KEY CHANGED/);
-    const replaced = await runCli(['trust', 'inner', '--replace'], env);
+    // --replace is the node's own key: the jump host's is replaced only when that hop is named.
+    assert.equal((await runCli(['trust', 'inner', '--replace'], env)).code, 1);
+    const replaced = await runCli(['trust', 'inner', '--replace-jump', 'bastion'], env);
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.match(replaced.stdout, new RegExp(`Jump host .*${bastion.port}.*replacing`));
     assert.match(replaced.stdout, /Already trusted/, 'the inner node itself was in known_hosts');
@@ -229,7 +231,8 @@ describe('authentication against real sshd', () => {
       await runAsNodeUser(bastion, `cat >> ~/.ssh/authorized_keys`, { stdin: `${inner.clientPublicKey}\n` });
       const user = makeUser(set, { knownHosts: '', sshConfig: `Host inner\n  HostName ${inner.host}\n  Port ${inner.port}\n  ProxyJump ${bastion.user}@${bastion.host}:${bastion.port}\n` });
       user.writeRegistry([{ id: 'inner', host: 'inner', user: inner.user }]);
-      const result = await runCli(['trust', 'inner', '--json'], { HOME: user.home, OCM_HOME: user.ocmHome, SSH_AUTH_SOCK: socket });
+      // The new jump host's key is trusted only with a decision (--expect, --yes or a terminal's yes).
+      const result = await runCli(['trust', 'inner', '--expect', bastion.hostKeyFingerprint, '--expect', inner.hostKeyFingerprint, '--json'], { HOME: user.home, OCM_HOME: user.ocmHome, SSH_AUTH_SOCK: socket });
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const json = result.json();
       assert.equal(json.fingerprint, inner.hostKeyFingerprint);
