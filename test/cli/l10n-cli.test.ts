@@ -54,7 +54,7 @@ describe('ocm in Japanese and English (issue 8)', () => {
     assert.doesNotMatch(en.stdout, /[\u3040-\u30ff\u4e00-\u9fff]/, 'no Japanese in the English help');
 
     const sub = await runCli(['prune', '--help'], { ...env, ...JA });
-    assert.match(sub.stdout, /ノードごとに残すバックアップ数（既定値："10"）/);
+    assert.match(sub.stdout, /各ノードの最新 N 個のバックアップ/);
   });
 
   it('ocm list: empty registry, table headers and status words follow the locale', async () => {

@@ -41,11 +41,11 @@ export function listingScript(roots: readonly string[], stateDir: string | undef
   const prune = `\\( ${prunes.join(' -o ')} \\) -prune -o`;
   return [
     `for t in zstd gzip sqlite3 tar node; do if command -v "$t" >/dev/null 2>&1; then echo "tool:$t"; fi; done`,
-    `if tar --version 2>/dev/null | grep -q GNU; then echo "tool:gnutar"; fi`,
+    `case "$(tar --version 2>/dev/null)" in *GNU*) echo "tool:gnutar";; esac`,
     `echo "uname:$(uname -s)"`,
     `set --; for r in ${roots.map(shellQuote).join(' ')}; do if [ -e "$r" ] || [ -L "$r" ]; then echo "exists:$r"; set -- "$@" "$r"; fi; done`,
     // node:sqlite only matters without sqlite3 and with databases: start a Node (0.1–0.3 s) only then.
-    `if [ $# -gt 0 ] && ! command -v sqlite3 >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && [ -n "$(find "$@" -name '*.sqlite' -print 2>/dev/null | head -n 1)" ] && ${NODE_SQLITE_CHECK}; then echo "tool:node-sqlite"; fi`,
+    `if [ $# -gt 0 ] && ! command -v sqlite3 >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && [ -n "$(find "$@" -name '*.sqlite' -print 2>/dev/null)" ] && ${NODE_SQLITE_CHECK}; then echo "tool:node-sqlite"; fi`,
     `echo "begin-listing"`,
     `[ $# -gt 0 ] || exit 0`,
     `if find / -maxdepth 0 -printf '' >/dev/null 2>&1; then echo "method:printf"; find "$@" ${prune} -printf '%y %s %T@ %C@ %i %m %p\\0%l\\0'`,

@@ -25,7 +25,7 @@ describe('ocm backup verbs (store only)', () => {
     assert.equal(ok.json().ok, true);
     assert.equal(ok.json().checkedAgainstIndex, false);
     const text = await runCli(['verify', good], env);
-    assert.match(text.stdout, /No index/);
+    assert.match(text.stdout, /Archive OK/);
 
     const evil = join(home, 'evil.tar.gz');
     await writeArchive(evil, [...goodEntries(), { path: `${P}${STATE}/../../../../etc/cron.d/x`, data: 'evil' }]);
@@ -47,7 +47,9 @@ describe('ocm backup verbs (store only)', () => {
     assert.equal(missing.json().error.kind, 'notFound');
     assert.equal((await runCli(['prune', '--keep', 'x'], env)).code, 2);
     assert.equal((await runCli(['backup'], env)).code, 2);
-    const dry = await runCli(['prune', '--dry-run', '--json'], env);
+    assert.equal((await runCli(['prune', '--dry-run'], env)).code, 2, 'prune needs a retention rule');
+    const dry = await runCli(['prune', '--keep-last', '3', '--dry-run', '--json'], env);
     assert.deepEqual(dry.json().removed, []);
+    assert.equal(dry.json().dryRun, true);
   });
 });

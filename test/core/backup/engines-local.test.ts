@@ -82,7 +82,9 @@ after(async () => {
 describe('own engine (ocm) over LocalTransport', () => {
   it('archives state, config, workspaces and agentDirs in OpenClaw layout, minus what OpenClaw excludes', async () => {
     const progress: number[] = [];
-    const { index, archivePath, engine } = await backupNode({ store, nodeId: 'n1', transport, engine: 'ocm', sources, gatewayRunning: true, onProgress: (p) => progress.push(p.bytes) });
+    const { index, engine } = await backupNode({ store, nodeId: 'n1', transport, engine: 'ocm', sources, gatewayRunning: true, onProgress: (p) => progress.push(p.bytes) });
+    const exported = await store.materialize(index);
+    const archivePath = exported.archivePath;
     assert.equal(engine, 'ocm');
     const paths = new Set(index.entries.map((e) => e.path));
     for (const kept of ['openclaw.json', 'workspace/MEMORY.md', 'workspace/memory/2026-01-01.md', 'agents/main/sessions/sessions.json', 'agents/main/agent/models.json', 'state/openclaw.sqlite']) {
@@ -92,6 +94,7 @@ describe('own engine (ocm) over LocalTransport', () => {
     const longName = [...paths].find((p) => p.includes('メモ/日本語'));
     assert.ok(longName, 'non-ASCII long path kept');
     assert.equal((await readArchiveFile(archivePath, longName)).toString(), 'ノート\n');
+    assert.equal((await store.readFile(index, longName)).toString(), 'ノート\n');
     assert.ok(paths.has(join(root, 'agentdir-work/models.json')));
     for (const left of ['agents/main/sessions/abc.jsonl', 'logs/gateway.log', 'tmp/junk.bin', 'gateway.pid', 'workspace/node_modules/pkg/index.js', 'state/openclaw.sqlite-wal']) {
       assert.ok(!paths.has(join(state, left)), `${left} should be left out`);
@@ -104,16 +107,18 @@ describe('own engine (ocm) over LocalTransport', () => {
     await fs.writeFile(copy, db);
     assert.equal(execFileSync('sqlite3', [copy, 'SELECT x FROM t']).toString().trim(), '42');
     // Layout and manifest.
-    const manifest = JSON.parse((await readArchiveFile(archivePath, `${index.archiveRoot}/manifest.json`)).toString());
+    const manifest = JSON.parse((await readArchiveFile(archivePath, `${exported.index.archiveRoot}/manifest.json`)).toString());
     assert.equal(manifest.schemaVersion, 1);
     assert.deepEqual(manifest.assets.map((a: { kind: string }) => a.kind), ['state', 'workspace', 'agent']);
     assert.deepEqual(manifest.skipped.map((s: { reason: string }) => s.reason), ['covered', 'covered', 'covered']);
     assert.deepEqual(manifest.externalSymbolicLinks.map((l: { linkpath: string }) => l.linkpath), ['/etc/hostname']);
     assert.deepEqual(manifest.paths.agentRoots.map((a: { agentId: string }) => a.agentId), ['main', 'work']);
     // Verifies against its own index; owner-only permissions.
-    assert.equal((await verifyArchive(archivePath, index)).ok, true);
+    // The exported archive verifies against its own index; owner-only permissions.
+    assert.equal((await verifyArchive(archivePath, exported.index)).ok, true);
     assert.equal((await fs.stat(archivePath)).mode & 0o777, 0o600);
-    assert.equal((await fs.stat(store.nodeDir('n1'))).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(store.repositoryRoot)).mode & 0o777, 0o700);
+    await exported.release();
   });
 
   it('includes transcripts on request, and config only on request', async () => {
@@ -133,14 +138,14 @@ describe('own engine (ocm) over LocalTransport', () => {
     }
     const bare = withoutTools(transport, bin);
     await assert.rejects(backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: true }), (e: unknown) => isOcmError(e, 'unsupported') && /sqlite3/.test(e.message));
-    assert.deepEqual(await fs.readdir(store.nodeDir('n2')), [], 'no partial left');
+    assert.deepEqual(await store.list('n2'), [], 'no snapshot kept');
     // Without sqlite3 but with a Node.js that has node:sqlite (what SQLite-era OpenClaw runs on):
     // consistent snapshots through Node, also while the gateway runs.
     await fs.symlink(await node24Binary(), join(bin, 'node'));
     execFileSync('sqlite3', [join(state, 'state/openclaw.sqlite'), 'INSERT INTO t VALUES (43);']);
     const viaNode = await backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: true });
     const snap = join(root, 'via-node.sqlite');
-    await fs.writeFile(snap, await readArchiveFile(viaNode.archivePath, join(state, 'state/openclaw.sqlite')));
+    await fs.writeFile(snap, await store.readFile(viaNode.index, join(state, 'state/openclaw.sqlite')));
     assert.equal(execFileSync('sqlite3', [snap, 'SELECT count(*) FROM t']).toString().trim(), '2');
     assert.ok(!viaNode.index.entries.some((e) => e.path.endsWith('-wal')));
     await fs.rm(join(bin, 'node'));
@@ -154,7 +159,7 @@ describe('own engine (ocm) over LocalTransport', () => {
     const ac = new AbortController();
     const started = backupNode({ store, nodeId: 'n3', transport, engine: 'ocm', sources, signal: ac.signal, onProgress: (p) => p.bytes > 0 && ac.abort() });
     await assert.rejects(started, (e: unknown) => isOcmError(e, 'cancelled'));
-    assert.deepEqual(await fs.readdir(store.nodeDir('n3')), []);
+    assert.deepEqual(await store.list('n3'), []);
     await fs.rm(join(state, 'workspace/big.bin'));
   });
 
@@ -182,11 +187,13 @@ describe('native engine (openclaw backup create) over LocalTransport with a stan
       { mode: 0o755 },
     );
     const before = (await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.'));
-    const r = await backupNode({ store, nodeId: 'nat', transport, engine: 'auto', sources, openclaw: { command: fake, version: '2026.9.6' } });
+    const r = await backupNode({ store, nodeId: 'nat', transport, engine: 'openclaw', sources, openclaw: { command: fake, version: '2026.9.6' } });
     assert.equal(r.engine, 'openclaw');
-    assert.equal(r.index.id, '2026-01-01T00-00-00.000+00-00-openclaw-backup');
+    assert.equal(r.index.engine, 'openclaw');
     assert.equal(r.index.sourcePaths.stateDir, '/home/u/.openclaw');
-    assert.equal((await verifyArchive(r.archivePath, r.index)).ok, true);
+    const exported = await store.materialize(r.index);
+    assert.equal((await verifyArchive(exported.archivePath, exported.index)).ok, true);
+    await exported.release();
     const afterDirs = (await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.'));
     assert.deepEqual(afterDirs, before, 'remote temp folder removed');
   });
@@ -196,13 +203,14 @@ describe('native engine (openclaw backup create) over LocalTransport with a stan
     await fs.writeFile(fake, '#!/bin/sh\necho "Error: config invalid" >&2\nexit 1\n', { mode: 0o755 });
     const before = (await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.'));
     await assert.rejects(backupNode({ store, nodeId: 'nat2', transport, engine: 'openclaw', sources, openclaw: { command: fake, version: '2026.9.6' } }), (e: unknown) => isOcmError(e, 'failed') && /config invalid/.test(e.message));
-    assert.deepEqual(await fs.readdir(store.nodeDir('nat2')), []);
+    assert.deepEqual(await store.list('nat2'), []);
     assert.deepEqual((await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.')), before);
   });
 
-  it('auto picks the own engine for old OpenClaw or with transcripts', async () => {
+  it('auto is the incremental own engine; openclaw needs a version that has backup create', async () => {
     assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.3.7' }, false), 'ocm');
-    assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.3.8' }, false), 'openclaw');
+    assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.3.8' }, false), 'ocm');
+    assert.equal(chooseEngine('openclaw', { command: 'openclaw', version: '2026.3.8' }, false), 'openclaw');
     assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.9.6' }, true), 'ocm');
     assert.equal(chooseEngine('auto', undefined, false), 'ocm');
     assert.throws(() => chooseEngine('openclaw', { command: 'openclaw', version: '2026.1.0' }, false), (e: unknown) => isOcmError(e, 'unsupported'));
@@ -222,6 +230,6 @@ describe('own engine errors', () => {
       backupNode({ store, nodeId: 'n5', transport: withoutTools(transport, bin), engine: 'ocm', sources }),
       (e: unknown) => isOcmError(e, 'failed') && /simulated read error/.test(e.message),
     );
-    assert.deepEqual(await fs.readdir(store.nodeDir('n5')), []);
+    assert.deepEqual(await store.list('n5'), []);
   });
 });

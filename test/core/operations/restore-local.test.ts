@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { backupNode, backupSourcesFromLocation, BackupStore, readArchiveFile } from '../../../src/core/backup';
+import { backupNode, backupSourcesFromLocation, BackupStore } from '../../../src/core/backup';
 import { OcmError } from '../../../src/core/errors';
 import { readOpenclawConfig, type OpenclawLocation } from '../../../src/core/openclaw';
 import { applyRestore, planRestore, readPlannedAfter, readPlannedBefore, resolveRestorePath, type RestoreScope } from '../../../src/core/operations';
@@ -24,7 +24,7 @@ let home: string;
 let state: string;
 let store: BackupStore;
 let location: OpenclawLocation;
-let archivePath: string;
+let repositoryRoot: string;
 let backupIndexRef: string;
 
 const files: Record<string, string> = {
@@ -80,7 +80,7 @@ function failing(method: 'readFile' | 'writeFileAtomic', path: string, before?: 
   });
 }
 
-const plan = (scope: RestoreScope, t: Transport = transport) => store.resolve(backupIndexRef).then((index) => planRestore({ transport: t, location, nodeId: 'n1', index, archivePath, scope }));
+const plan = (scope: RestoreScope, t: Transport = transport) => store.resolve(backupIndexRef).then((index) => planRestore({ transport: t, location, nodeId: 'n1', index, repositoryRoot, scope }));
 const apply = async (scope: RestoreScope, t: Transport = transport) =>
   applyRestore({ transport: t, location, node: { id: 'n1' }, plan: await plan(scope), store, home: join(root, 'ocm-home'), safetyEngine: 'ocm', readyTimeoutMs: 2_000 });
 
@@ -97,7 +97,7 @@ before(async () => {
     config: await readOpenclawConfig(transport, configPath), gatewayPort: 1, gatewayPortSource: 'registry', supervisor: 'unmanaged', openclawEnv: {}, cliEnv: {}, durationMs: 0,
   };
   const b = await backupNode({ store, nodeId: 'n1', transport, engine: 'ocm', sources: backupSourcesFromLocation(location), gatewayRunning: false });
-  archivePath = b.archivePath;
+  repositoryRoot = store.repositoryRoot;
   backupIndexRef = `n1/${b.index.id}`;
 });
 after(async () => {
@@ -142,7 +142,7 @@ describe('planRestore', () => {
     await assert.rejects(plan({ kind: 'file', path: join(state, 'workspace/NOPE.md') }), (e: unknown) => e instanceof OcmError && e.kind === 'notFound');
     const moved = { ...location, stateDir: join(home, '.openclaw-other') };
     const index = await store.resolve(backupIndexRef);
-    await assert.rejects(planRestore({ transport, location: moved, nodeId: 'n1', index, archivePath, scope: { kind: 'node' } }), /ocm migrate/);
+    await assert.rejects(planRestore({ transport, location: moved, nodeId: 'n1', index, repositoryRoot, scope: { kind: 'node' } }), /ocm migrate/);
   });
 
   it('resolves --file relative to the agent workspace or the state dir', () => {
@@ -163,7 +163,7 @@ describe('applyRestore', () => {
     assert.ok(r.safetyBackup);
     assert.equal(await fs.readFile(join(state, 'workspace-work/SOUL.md'), 'utf8'), files['workspace-work/SOUL.md']);
     await assert.rejects(fs.stat(join(state, 'workspace-work/EXTRA.md')));
-    const safety = await readArchiveFile(r.safetyBackup.archivePath, join(state, 'workspace-work/EXTRA.md'));
+    const safety = await store.readFile({ nodeId: r.safetyBackup.nodeId, id: r.safetyBackup.backupId }, join(state, 'workspace-work/EXTRA.md'));
     assert.equal(safety.toString(), 'x\n', 'the safety backup holds what was replaced');
   });
 

@@ -86,7 +86,7 @@ describe('applyOperation', () => {
       steps: [step('a')],
       safetyBackup: async () => {
         log.push('safety');
-        return { nodeId: 'n', backupId: 'b1', archivePath: '/x.tar.gz', engine: 'ocm' };
+        return { nodeId: 'n', backupId: 'b1', repositoryRoot: '/x/repository', engine: 'ocm' };
       },
       cleanup: async (ok) => void log.push(`cleanup ${ok}`),
     });
@@ -105,7 +105,7 @@ describe('applyOperation', () => {
 
   it('a failed rollback says where the safety backup is', async () => {
     const { step } = recorder();
-    const r = await applyOperation({ plan, steps: [step('a', { undoFails: true }), step('b', { fail: true })], safetyBackup: async () => ({ nodeId: 'n', backupId: 'b1', archivePath: '/x.tar.gz', engine: 'ocm' }) });
+    const r = await applyOperation({ plan, steps: [step('a', { undoFails: true }), step('b', { fail: true })], safetyBackup: async () => ({ nodeId: 'n', backupId: 'b1', repositoryRoot: '/x/repository', engine: 'ocm' }) });
     assert.equal(r.rolledBack, false);
     assert.ok(r.notes.some((n) => n.includes('n/b1')), r.notes.join('\n'));
   });

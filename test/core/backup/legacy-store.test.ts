@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isOcmError } from '../../../src/core/errors';
-import { BackupStore, readIndexFile, serializeIndex } from '../../../src/core/backup/store';
+/** The old .tar.gz store, now only read to import its backups into the repository. */
+import { LegacyStore as BackupStore, readIndexFile, serializeIndex } from '../../../src/core/backup/legacy-store';
 import { BACKUP_INDEX_FORMAT, type BackupIndex } from '../../../src/core/backup/types';
 
 let home: string;
 let store: BackupStore;
 beforeEach(async () => {
   home = await fs.mkdtemp(join(tmpdir(), 'ocm-store-'));
-  store = BackupStore.forHome(home);
+  store = new BackupStore(join(home, 'backups'));
 });
 afterEach(async () => {
   await fs.rm(home, { recursive: true, force: true });
