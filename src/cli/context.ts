@@ -22,6 +22,11 @@ export interface CliContext {
    * command it runs. Commands use it instead of a pool of their own and never close it.
    */
   sshPool?: SshPool;
+  /**
+   * Aborts when the command's caller is gone (in the keeper: its client disconnected — Ctrl-C, a
+   * timeout, a closed terminal). Commands pass it on; the transports they get stop with it.
+   */
+  signal?: AbortSignal;
 }
 
 export function stdoutIsTty(ctx: CliContext): boolean {

@@ -6,6 +6,7 @@ import type { AskHostKey, HostKeyPolicy } from './ssh/host-key-verifier';
 import { resolveConnectTarget, type ResolveTargetDeps } from './ssh/resolve-target';
 import { transportForNode } from './transport/for-node';
 import type { Transport } from './transport/types';
+import { withSignal } from './transport/with-signal';
 import type { ConnectTarget } from './ssh/connect-target';
 
 /** Opens a pooled SSH transport for a resolved target (the ssh2 pool in src/core/ssh/). */
@@ -24,6 +25,8 @@ export interface NodeAccessOptions {
   closeSsh?: () => Promise<void> | void;
   /** Full resolver settings (trust store, ssh_config, prompt...) when the face has its own; overrides the fields above. */
   resolveDeps?: ResolveTargetDeps;
+  /** Every operation of every transport handed out stops when this aborts (the keeper: the command's client went away). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -69,6 +72,11 @@ export class NodeAccess {
   }
 
   private async open(nodeId: string): Promise<Transport> {
+    const transport = await this.openUnbound(nodeId);
+    return this.options.signal ? withSignal(transport, this.options.signal) : transport;
+  }
+
+  private async openUnbound(nodeId: string): Promise<Transport> {
     const node = await this.node(nodeId);
     const env = this.options.env ?? process.env;
     return transportForNode(node, {

@@ -5,6 +5,7 @@ import { getHistoryEntry, listHistory, pruneHistory, readHistoryEntry } from '..
 import type { NodeEntry } from '../../core/registry';
 import { locateOpenclaw } from '../../core/openclaw/locate';
 import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, validatorFromLocation, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
+import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/transport/read-bounded';
 import type { Transport } from '../../core/transport/types';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
 import { withNodeTransport } from '../node-connection';
@@ -27,6 +28,19 @@ async function configValidator(t: Transport, node: NodeEntry, remotePath: string
   }
 }
 
+const MiB = 1024 * 1024;
+const MAX_CAT_MIB = 4096;
+
+/** `--max-size <MiB>` of `ocm cat`, in bytes (default DEFAULT_MAX_READ_BYTES). */
+function maxSizeOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_READ_BYTES;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_CAT_MIB) {
+    throw cliError('invalidInput', l10n.both('--max-size must be a number of MiB above 0 and at most {0} (got "{1}").', MAX_CAT_MIB, value), { usage: true });
+  }
+  return Math.floor(n * MiB);
+}
+
 function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
   return withNodeTransport(ctx, nodeId, options, work);
 }
@@ -41,12 +55,20 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', l10n.t('node id'))
     .argument('<path>', l10n.t('absolute path on the node'))
     .option('--json', l10n.t('print {"path","sha256","mtimeMs","size","mode","content"} (use sha256 with "ocm put --expect-sha256")'))
+    .option('--max-size <MiB>', l10n.t('read files up to this size (default {0}); larger ones are refused', DEFAULT_MAX_READ_BYTES / MiB))
     .option('--accept-new', acceptNewHelp())
-    .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean }) => {
+    .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean; maxSize?: string }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
+      const maxBytes = maxSizeOption(opts.maxSize);
       await withTransport(ctx, id, opts, async (t) => {
-        const file = await readForEdit(t, remotePath);
+        const file = await readForEdit(t, remotePath, { maxBytes }).catch((e: unknown) => {
+          if (!isTooLarge(e)) throw e;
+          const size = typeof e.details.size === 'number' ? e.details.size : 2 * maxBytes;
+          const suggested = Math.min(MAX_CAT_MIB, Math.ceil(Math.max(size, 2 * maxBytes) / MiB));
+          const message = l10n.both('{0} on {1} is larger than {2}, the most "ocm cat" reads. Add --max-size <MiB> to read more (e.g. --max-size {3}), or look at it on the node (less, tail).', remotePath, id, formatLimit(maxBytes), suggested);
+          throw cliError('invalidInput', message, e.details);
+        });
         if (opts.json) {
           return printJson(ctx, { node: id, path: remotePath, sha256: file.sha256, mtimeMs: file.mtimeMs, size: file.size, mode: file.mode, content: file.content.toString('utf8') });
         }

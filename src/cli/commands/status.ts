@@ -17,6 +17,8 @@ import {
 } from '../../core/status';
 import { defaultTimeoutFor } from '../../core/status/node-status';
 import { transportForNode } from '../../core/transport/for-node';
+import type { Transport } from '../../core/transport/types';
+import { withSignal } from '../../core/transport/with-signal';
 import { EXIT_FAILURE, EXIT_OK, printJson, stderrIsTty, stdoutIsTty, type CliContext } from '../context';
 import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, knownWord, l10n } from '../l10n';
@@ -95,6 +97,7 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
           perNodeTimeoutMs,
           thresholdPct,
           includeSessions: Boolean(opts.sessions),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(showProgress ? { onProgress: (p) => ctx.err(`\r${l10n.t('checking nodes: {0}/{1}', p.done, p.total)}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
         }));
       } finally {
@@ -111,21 +114,26 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
     });
 }
 
-/** Registry node → transport: local nodes directly, others through the SSH pool (strict host keys unless --accept-new). */
+/** Registry node → transport: local nodes directly, others through the SSH pool (strict host keys unless --accept-new); bound to ctx.signal. */
 function statusDeps(ctx: CliContext, pool: SshPool, acceptNew: boolean): StatusDeps {
   const resolveDeps = sshDepsFor(ctx, { acceptNew });
   let sshConfig: Promise<SshConfig> | undefined;
   return {
-    transportFor: (node: NodeEntry) =>
-      transportForNode(node, {
-        ssh: async (n) => {
-          // One ssh_config read for all nodes.
-          sshConfig ??= SshConfig.load({ home: resolveDeps.home || homedir() });
-          const target = await resolveConnectTarget(n, { ...resolveDeps, sshConfig: await sshConfig });
-          return pool.transportFor(target);
-        },
-      }),
+    transportFor: async (node: NodeEntry) => {
+      const transport = await transportFor(node);
+      return ctx.signal ? withSignal(transport, ctx.signal) : transport;
+    },
   };
+  function transportFor(node: NodeEntry): Promise<Transport> {
+    return transportForNode(node, {
+      ssh: async (n) => {
+        // One ssh_config read for all nodes.
+        sshConfig ??= SshConfig.load({ home: resolveDeps.home || homedir() });
+        const target = await resolveConnectTarget(n, { ...resolveDeps, sshConfig: await sshConfig });
+        return pool.transportFor(target);
+      },
+    });
+  }
 }
 
 /** A node that fails `ocm status`: unreachable, gateway down or not ready, or any other error-level anomaly. */

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { OcmError } from '../../core/errors';
 import type { AuthPrompt } from '../../core/ssh/connect-target';
 import { SshPool } from '../../core/ssh/pool';
 import type { CliContext } from '../context';
@@ -145,6 +146,12 @@ async function serve(socket: Socket, pool: SshPool, run: RunCommand, control: Co
     socket.on('error', () => undefined);
   });
   if (!request) return;
+  // The client went away before the answer (Ctrl-C, a timeout, a closed terminal): stop its work,
+  // which would otherwise go on — reading, holding channels — with nobody to answer.
+  const gone = new AbortController();
+  const onGone = (): void => gone.abort(new OcmError('cancelled', 'The ocm command that asked for this stopped waiting (interrupted or timed out); its work in the connection keeper was cancelled.'));
+  if (socket.destroyed) onGone();
+  else socket.once('close', onGone);
   const ctx: CliContext = {
     out: (text) => send({ type: 'out', text }),
     err: (text) => send({ type: 'err', text }),
@@ -153,6 +160,7 @@ async function serve(socket: Socket, pool: SshPool, run: RunCommand, control: Co
     tty: request.tty,
     authPrompt: prompt,
     sshPool: pool,
+    signal: gone.signal,
   };
   let code = 1;
   try {
@@ -160,6 +168,7 @@ async function serve(socket: Socket, pool: SshPool, run: RunCommand, control: Co
   } catch (e) {
     send({ type: 'err', text: `ocm: ${e instanceof Error ? e.message : String(e)}\n` });
   }
+  socket.off('close', onGone);
   send({ type: 'exit', code });
   socket.end();
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { OcmError, isOcmError } from '../errors';
+import { formatLimit, isTooLarge, readFileBounded } from '../transport/read-bounded';
 import type { OpOptions, Transport } from '../transport/types';
 import { json5 } from '../vendor';
+import { MAX_INCLUDE_FILE_BYTES, readIncludeOnNode } from './include-reader';
 import { isRecord } from './version';
 
 /**
@@ -13,12 +15,27 @@ import { isRecord } from './version';
  *  - sibling keys next to `$include` are merged over the included content;
  *  - relative paths resolve against the including file; nesting is limited to 10 levels;
  *    a file including itself (directly or not) is an error; includes must stay inside the
- *    config's folder.
+ *    config's folder, also once symlinks are followed (checked on the node: include-reader.ts),
+ *    and be regular files of at most 2 MiB.
  * `${VAR}` references are left as written (they are shown, not resolved).
+ *
+ * Reading is bounded, because every status refresh does it: besides OpenClaw's own limits, the
+ * includes may add up to MAX_INCLUDE_TOTAL_BYTES (a file counted each time it is included) in at
+ * most MAX_INCLUDES `$include` references, so a small file included over and over in nested
+ * arrays cannot blow up either.
  */
 
 export const INCLUDE_KEY = '$include';
 const MAX_INCLUDE_DEPTH = 10;
+/** openclaw.json itself (as locate reads it). */
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+export { MAX_INCLUDE_FILE_BYTES };
+/** All include files together, each counted every time it is included. */
+export const MAX_INCLUDE_TOTAL_BYTES = 4 * 1024 * 1024;
+/** `$include` references resolved in one config (repeats counted). */
+export const MAX_INCLUDES = 100;
+/** OpenClaw's limit on an include path's length. */
+const MAX_INCLUDE_PATH_LENGTH = 4096;
 
 export interface ConfigFile {
   /** Absolute path on the node. */
@@ -54,11 +71,25 @@ export function parseJson5(text: string, path: string): unknown {
   }
 }
 
-/** Reads and resolves a config through a transport (one readFile per file; sibling includes in parallel). */
+/**
+ * Reads and resolves a config through a transport: openclaw.json with a bounded read (unless its
+ * text is given), each include with one exec that checks its real path on the node and reads at
+ * most MAX_INCLUDE_FILE_BYTES (+1, to tell "too large"); sibling includes in parallel.
+ */
 export async function readOpenclawConfig(transport: Transport, configPath: string, options: OpOptions & { mainText?: string } = {}): Promise<OpenclawConfig> {
+  const { mainText, ...op } = options;
+  const root = posix.dirname(configPath);
   const readText = async (path: string): Promise<string> => {
-    if (path === configPath && options.mainText !== undefined) return options.mainText;
-    return (await transport.readFile(path, options)).toString('utf8');
+    if (path === configPath) {
+      if (mainText !== undefined) return mainText;
+      try {
+        return (await readFileBounded(transport, path, MAX_CONFIG_BYTES, op)).toString('utf8');
+      } catch (e) {
+        if (isTooLarge(e)) throw new OcmError('invalidConfig', `${path} is larger than ${formatLimit(MAX_CONFIG_BYTES)}; OpenClaw refuses configs that large. Move parts of it into $include files.`, { path, maxBytes: MAX_CONFIG_BYTES });
+        throw e;
+      }
+    }
+    return (await readIncludeOnNode(transport, path, root, MAX_INCLUDE_FILE_BYTES, op)).text;
   };
   return resolveOpenclawConfig(configPath, readText);
 }
@@ -82,6 +113,9 @@ export async function resolveOpenclawConfig(configPath: string, readText: (path:
   const root = posix.dirname(configPath);
 
   const parsed = new Map<string, unknown>([[configPath, raw]]);
+  // Counted as includes are met (synchronously, before any read), so parallel branches share them.
+  let includes = 0;
+  let includedBytes = 0;
   const processValue = async (value: unknown, from: string, chain: string[]): Promise<unknown> => {
     if (Array.isArray(value)) return Promise.all(value.map((v) => processValue(v, from, chain)));
     if (!isRecord(value)) return value;
@@ -101,6 +135,12 @@ export async function resolveOpenclawConfig(configPath: string, readText: (path:
     return deepMerge(merged, rest);
   };
   const loadInclude = async (target: string, from: string, chain: string[]): Promise<unknown> => {
+    if (target.includes('\0') || target.length >= MAX_INCLUDE_PATH_LENGTH) {
+      throw new OcmError('invalidConfig', `${from}: $include "${target.slice(0, 80)}${target.length > 80 ? '…' : ''}" is not a usable path (a NUL byte, or ${MAX_INCLUDE_PATH_LENGTH} characters or more); OpenClaw refuses it. Fix the include.`, { path: from });
+    }
+    if (++includes > MAX_INCLUDES) {
+      throw new OcmError('invalidConfig', `${configPath}: more than ${MAX_INCLUDES} $include references (repeats counted; at "${target}" in ${from}). A file included many times in nested arrays multiplies; include fewer files.`, { path: from, include: target, maxIncludes: MAX_INCLUDES });
+    }
     const path = posix.normalize(posix.isAbsolute(target) ? target : posix.resolve(posix.dirname(from), target));
     if (path !== root && !path.startsWith(root.endsWith('/') ? root : root + '/')) {
       throw new OcmError('invalidConfig', `${from}: $include "${target}" points outside the config folder ${root}; OpenClaw refuses that. Move the file into ${root}.`, { path: from, include: target });
@@ -116,7 +156,16 @@ export async function resolveOpenclawConfig(configPath: string, readText: (path:
       text = await load(path);
     } catch (e) {
       if (isOcmError(e, 'notFound')) throw new OcmError('invalidConfig', `${from}: $include "${target}" not found (${path}). Create it or remove the include.`, { path: from, include: path });
+      if (isOcmError(e, 'invalidConfig') && !String(e.message).startsWith(from)) throw new OcmError('invalidConfig', `${from}: ${e.message}`, { ...e.details, path: from, include: path }, { cause: e });
       throw e;
+    }
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_INCLUDE_FILE_BYTES) {
+      throw new OcmError('invalidConfig', `${from}: $include "${target}" (${path}) is larger than ${formatLimit(MAX_INCLUDE_FILE_BYTES)}, the most OpenClaw reads for one include. Split it into smaller files.`, { path: from, include: path, maxBytes: MAX_INCLUDE_FILE_BYTES });
+    }
+    includedBytes += bytes;
+    if (includedBytes > MAX_INCLUDE_TOTAL_BYTES) {
+      throw new OcmError('invalidConfig', `${configPath}: the $include files add up to more than ${formatLimit(MAX_INCLUDE_TOTAL_BYTES)} (each counted every time it is included; at "${target}" in ${from}). Include fewer or smaller files.`, { path: from, include: path, maxBytes: MAX_INCLUDE_TOTAL_BYTES });
     }
     if (!files.has(path)) files.set(path, { path, role: 'include', text });
     if (!parsed.has(path)) parsed.set(path, parseJson5(text, path));

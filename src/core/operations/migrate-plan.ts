@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { OcmError } from '../errors';
 import { agentsFromLocation, compareOpenclawVersions, locateOpenclaw, type OpenclawLocation } from '../openclaw';
+import { MAX_CONFIG_BYTES } from '../openclaw/config';
 import { isRecord } from '../openclaw/version';
+import { readFileBounded } from '../transport/read-bounded';
 import type { NodeEntry } from '../registry';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
@@ -249,7 +251,7 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   // The target's current texts at the same places, for the "against the target's current one" diff.
   const files: MigrationConfigFile[] = await Promise.all(
     rewritten.files.map(async (f) => {
-      const current = stateDirInUse ? await p.to.transport.readFile(f.targetPath, sig).then((b) => b.toString('utf8'), () => undefined) : undefined;
+      const current = stateDirInUse ? await readFileBounded(p.to.transport, f.targetPath, MAX_CONFIG_BYTES, sig).then((b) => b.toString('utf8'), () => undefined) : undefined;
       return current !== undefined ? { ...f, targetCurrent: current } : f;
     }),
   );

@@ -1,6 +1,7 @@
 import { OcmError, isOcmError } from '../errors';
 import { ocmHome } from '../home';
 import { sha256Hex, storePreEditBackup, type HistoryEntry, type HistoryReason } from '../history/store';
+import { isTooLarge, readFileBounded } from '../transport/read-bounded';
 import type { Transport } from '../transport/types';
 import { fileKindFor } from './file-kind';
 import { checkJson5 } from './json5-check';
@@ -150,8 +151,9 @@ async function lastLook(transport: Transport, remotePath: string, first: RemoteS
     if (st && st.mtimeMs === first.stat.mtimeMs && st.size === first.stat.size) return { changed: false, snapshot: first };
   } else if (first) {
     // Fast path (one round trip): the bytes alone tell whether anything changed.
-    const bytes = await transport.readFile(remotePath, opts).catch((e: unknown) => {
-      if (isOcmError(e, 'notFound')) return undefined;
+    // Bounded: the file may have been swapped for something huge since (then it changed).
+    const bytes = await readFileBounded(transport, remotePath, RECHECK_BY_CONTENT_MAX_BYTES, { ...opts, stat: 'skip' }).catch((e: unknown) => {
+      if (isOcmError(e, 'notFound') || isTooLarge(e)) return undefined;
       throw e;
     });
     if (bytes && sha256Hex(bytes) === first.sha256) return { changed: false, snapshot: first };

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { isOcmError, toOcmError } from '../errors';
 import type { OpenclawLocation } from '../openclaw/locate';
 import { compareOpenclawVersions, isRecord, usesJsonlSessions } from '../openclaw/version';
+import { readFileBounded } from '../transport/read-bounded';
 import { envPrefix, shellQuote } from '../transport/shell-quote';
 import type { OpOptions, Transport } from '../transport/types';
 import type { SessionsStatus, SessionUsage } from './types';
@@ -17,6 +18,8 @@ import type { SessionsStatus, SessionUsage } from './types';
  */
 
 export const DEFAULT_CONTEXT_THRESHOLD_PCT = 80;
+/** An agent's sessions.json is read whole; larger ones are reported in the note, not read. */
+const MAX_SESSIONS_JSON_BYTES = 64 * 1024 * 1024;
 
 /** A session row as OpenClaw stores or prints it (fields we use). */
 export interface RawSessionRow {
@@ -99,7 +102,8 @@ export async function readSessionUsage(transport: Transport, location: OpenclawL
       agentIds.map(async (agentId) => {
         const path = posix.join(location.stateDir, 'agents', agentId, 'sessions', 'sessions.json');
         try {
-          const text = (await transport.readFile(path, op)).toString('utf8');
+          // Bounded (no stat: one round trip as before): a huge or endless file must not stall every status refresh.
+          const text = (await readFileBounded(transport, path, MAX_SESSIONS_JSON_BYTES, { ...op, stat: 'skip' })).toString('utf8');
           rows.push(...parseSessionsJson(text, agentId));
         } catch (e) {
           if (isOcmError(e, 'notFound')) return; // an agent that never ran has no sessions

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isOcmError, toOcmError, type OcmError } from '../../core/errors';
 import type { NodeAccess } from '../../core/node-access';
 import { readForEdit, safeWrite, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
+import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/transport/read-bounded';
 import type { FileStat as RemoteStat } from '../../core/transport/types';
 import { log } from '../log';
 import { parseLiveUri } from './uris';
@@ -68,7 +69,13 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const { nodeId, remotePath } = parseLiveUri(uri);
-    const read = await this.run(uri, async () => readForEdit(await this.deps.access.transport(nodeId), remotePath));
+    // Bounded (readForEdit: regular files up to 64 MiB): a log of gigabytes or /dev/zero must not exhaust the extension host.
+    const read = await this.run(uri, async () =>
+      readForEdit(await this.deps.access.transport(nodeId), remotePath).catch((e: unknown) => {
+        if (!isTooLarge(e)) throw e;
+        throw vscode.FileSystemError.Unavailable(vscode.l10n.t('{0} on node "{1}" is larger than {2}, the most the editor opens from a node. Look at it on the node (less, tail).', remotePath, nodeId, formatLimit(DEFAULT_MAX_READ_BYTES)));
+      }),
+    );
     this.readStates.set(uri.toString(), { sha256: read.sha256, mtimeMs: read.mtimeMs, size: read.size });
     this.remember(uri, { mtimeMs: read.mtimeMs, size: read.size });
     return read.content;

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { deepMerge, parseJson5, resolveOpenclawConfig } from '../../../src/core/openclaw/config';
+import { deepMerge, parseJson5, readOpenclawConfig, resolveOpenclawConfig } from '../../../src/core/openclaw/config';
 import { OcmError } from '../../../src/core/errors';
+import { LocalTransport } from '../../../src/core/transport/local-transport';
 
 function reader(files: Record<string, string>) {
   const reads: string[] = [];
@@ -71,4 +75,64 @@ test('parseJson5 error message says what to do', () => {
 
 test('deepMerge follows OpenClaw: arrays concat, objects merge, scalars replace', () => {
   assert.deepEqual(deepMerge({ a: [1], o: { x: 1 }, s: 1 }, { a: [2], o: { y: 2 }, s: 'two' }), { a: [1, 2], o: { x: 1, y: 2 }, s: 'two' });
+});
+
+test('limits: include references (repeats counted), bytes per include and in total, include paths', async () => {
+  const many = (file: string, n: number): string => `{ $include: [${Array.from({ length: n }, () => `"./${file}"`).join(', ')}] }`;
+  // 10 × 10 references to one tiny file: few reads, but the resolved value would multiply.
+  const fan = reader({ '/s/openclaw.json': '{ x: { $include: "./a.json5" } }', '/s/a.json5': many('b.json5', 10), '/s/b.json5': many('c.json5', 10), '/s/c.json5': '{ v: [1] }' });
+  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', fan.read), (e: OcmError) => e.kind === 'invalidConfig' && /^\/s\/openclaw\.json: more than 100 \$include references \(repeats counted/.test(e.message));
+  assert.ok(fan.reads.length <= 4, 'each file is read once');
+  // 100 references (1 + 9 + 90) are the limit, and fine
+  const ok = reader({ '/s/openclaw.json': '{ x: { $include: "./a.json5" } }', '/s/a.json5': many('b.json5', 9), '/s/b.json5': many('c.json5', 10), '/s/c.json5': '{ v: [1] }' });
+  assert.equal(((await resolveOpenclawConfig('/s/openclaw.json', ok.read)).resolved.x as { v: number[] }).v.length, 90);
+
+  const mib = (n: number): string => `{ pad: "${'a'.repeat(n * 1024 * 1024 - 20)}" }`;
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ $include: "./big.json5" }', '/s/big.json5': mib(3) }).read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /^\/s\/openclaw\.json: \$include "\.\/big\.json5" \(\/s\/big\.json5\) is larger than 2 MiB/.test(e.message),
+  );
+  // Three 1.5 MiB includes, or one included three times: over the 4 MiB total.
+  const half = mib(1.5);
+  for (const main of ['{ $include: ["./a.json5", "./b.json5", "./c.json5"] }', '{ $include: ["./a.json5", "./a.json5", "./a.json5"] }']) {
+    await assert.rejects(
+      resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': main, '/s/a.json5': half, '/s/b.json5': half, '/s/c.json5': half }).read),
+      (e: OcmError) => e.kind === 'invalidConfig' && /the \$include files add up to more than 4 MiB/.test(e.message),
+    );
+  }
+  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ $include: "./a\\u0000.json5" }' }).read), (e: OcmError) => e.kind === 'invalidConfig' && /not a usable path/.test(e.message));
+});
+
+test('through the real LocalTransport: includes are followed by real path on the node; outside targets and devices are refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocm include '));
+  const t = new LocalTransport({ nodeId: 'here' });
+  try {
+    // The state dir is reached through a symlink: includes inside it still count as inside.
+    await mkdir(join(dir, 'real state', 'config'), { recursive: true });
+    await symlink(join(dir, 'real state'), join(dir, 'state'));
+    const state = join(dir, 'state');
+    await writeFile(join(state, 'config', 'agents.json5'), '{ list: [{ id: "main" }] }');
+    await symlink(join(state, 'config', 'agents.json5'), join(state, 'config', 'link.json5'));
+    await writeFile(join(state, 'openclaw.json'), '{ agents: { $include: "./config/link.json5" } }');
+    const c = await readOpenclawConfig(t, join(state, 'openclaw.json'));
+    assert.deepEqual(c.resolved, { agents: { list: [{ id: 'main' }] } });
+    assert.deepEqual(c.files.map((f) => f.path), [join(state, 'openclaw.json'), join(state, 'config', 'link.json5')]);
+
+    await writeFile(join(dir, 'outside.json5'), '{ list: [] }');
+    for (const [target, pattern] of [
+      [join(dir, 'outside.json5'), /resolves \(through a symlink\) to .*outside\.json5, outside the config folder/],
+      ['/dev/zero', /resolves \(through a symlink\) to \/dev\/zero, outside the config folder/],
+      [join(dir, 'nowhere.json5'), /\$include "\.\/config\/bad\.json5" not found/],
+    ] as const) {
+      await rm(join(state, 'config', 'bad.json5'), { force: true });
+      await symlink(target, join(state, 'config', 'bad.json5'));
+      await writeFile(join(state, 'openclaw.json'), '{ agents: { $include: "./config/bad.json5" } }');
+      await assert.rejects(readOpenclawConfig(t, join(state, 'openclaw.json')), (e: OcmError) => e.kind === 'invalidConfig' && pattern.test(e.message), String(target));
+    }
+    await rm(join(state, 'config', 'bad.json5'));
+    await mkdir(join(state, 'config', 'bad.json5'));
+    await assert.rejects(readOpenclawConfig(t, join(state, 'openclaw.json')), (e: OcmError) => e.kind === 'invalidConfig' && /is not a regular file/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
