@@ -3,19 +3,27 @@ import { statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
+import { keeperEnvironment, keeperPlaceProblem } from './client-checks';
 import { connectToKeeper, failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
 
 /**
  * Runs `argv` in the connection keeper (protocol.ts), starting it when it is not running.
  * Returns the command's exit code, or undefined when the keeper is off, does not serve this
  * command or cannot be reached before it printed anything — the caller then runs the command
- * itself, exactly as without a keeper.
+ * itself, exactly as without a keeper. A socket whose folder or file is not the user's own is
+ * not used (client-checks.ts), and the keeper gets only the environment its commands read.
  */
 export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   const minutes = keepMinutes(env);
   if (minutes <= 0 || process.platform === 'win32' || !keeperServes(argv)) return undefined;
   const socketPath = keeperSocketPath(env, cliFile);
   if (!socketPath) return undefined;
+  // Never hand prompt answers or the environment to a socket someone else could have put there.
+  const misplaced = await keeperPlaceProblem(socketPath);
+  if (misplaced) {
+    process.stderr.write(misplaced + '\n');
+    return undefined;
+  }
   const failed = failedMarkerFor(socketPath);
   let refusedBy: string | undefined;
   let socket = await connectToKeeper(socketPath, (code) => (refusedBy = code));
@@ -32,7 +40,14 @@ export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.P
     }
   }
   if (!socket) return undefined;
-  return talk(socket, argv, env);
+  // Checked again now that the socket exists: it must be ours (its folder was already checked).
+  const notOurs = await keeperPlaceProblem(socketPath);
+  if (notOurs) {
+    socket.destroy();
+    process.stderr.write(notOurs + '\n');
+    return undefined;
+  }
+  return talk(socket, argv, await keeperEnvironment(env));
 }
 
 function startFailedRecently(marker: string): boolean {
@@ -50,7 +65,7 @@ function startKeeper(cliFile: string, socketPath: string, minutes: number, env: 
   child.unref();
 }
 
-function talk(socket: Socket, argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+function talk(socket: Socket, argv: string[], env: Record<string, string>): Promise<number | undefined> {
   const prompt = terminalAuthPrompt();
   return new Promise((resolve) => {
     let printed = false;
@@ -83,9 +98,7 @@ function talk(socket: Socket, argv: string[], env: NodeJS.ProcessEnv): Promise<n
       process.stderr.write(l10n.t('ocm: the connection keeper stopped during the command; run it again (OCM_KEEP_CONNECTIONS=0 turns the keeper off).') + '\n');
       resolve(1);
     });
-    const plainEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(env)) if (v !== undefined) plainEnv[k] = v;
-    send({ type: 'run', argv, env: plainEnv, tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true } });
+    send({ type: 'run', argv, env, tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true } });
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { utils } from 'ssh2';
@@ -160,6 +160,19 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     assert.equal((JSON.parse(again.stdout) as StatusJson).nodes[0]!.reachable, true);
   });
 
+  it('a run/ folder other users can write is not trusted: the command runs itself, says why, and starts no keeper there', async () => {
+    const env = userHome(20);
+    const run = join(env.OCM_HOME!, 'run');
+    mkdirSync(run, { mode: 0o700 });
+    chmodSync(run, 0o777);
+    const result = await ocm(['status', '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as StatusJson).summary.reachable, 2);
+    assert.match(result.stderr, /connection keeper was not used: other users can write to .*run \(mode 777\)/);
+    assert.deepEqual(keeperSockets(env.OCM_HOME!), []);
+    assert.equal(statSync(run).mode & 0o777, 0o777, 'left as it was (not silently chmod-ed by a keeper)');
+  });
+
   it('OCM_KEEP_CONNECTIONS=0: no keeper; an idle keeper leaves and removes its socket; a stale socket is taken over', async () => {
     const off: NodeJS.ProcessEnv = { ...userHome(20), OCM_KEEP_CONNECTIONS: '0' };
     assert.equal((await ocm(['status', '--json'], off)).code, 0);
@@ -185,8 +198,7 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     assert.equal(after.code, 0, after.stderr);
     assert.equal((JSON.parse(after.stdout) as StatusJson).summary.reachable, 2);
 
-    // A keeper that cannot listen (here: a plain file where its socket goes) says so; the CLI runs
-    // the command itself and does not start keepers again and again.
+    // A plain file where the socket goes: the CLI says so, runs the command itself and starts no keeper.
     const blocked = userHome(20);
     const socketPath = keeperSocketPath(blocked, cliJs)!;
     mkdirSync(join(blocked.OCM_HOME!, 'run'), { mode: 0o700 });
@@ -194,9 +206,19 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     const first = await ocm(['status', '--json'], blocked);
     assert.equal(first.code, 0, first.stderr);
     assert.equal((JSON.parse(first.stdout) as StatusJson).summary.reachable, 2);
-    assert.match(readFileSync(failedMarkerFor(socketPath), 'utf8'), /not a socket/);
+    assert.match(first.stderr, /connection keeper was not used: .* is not a socket/);
     assert.equal((await ocm(['status', '--json'], blocked)).code, 0);
     assert.equal(findKeeperPid(socketPath), undefined);
+    assert.equal(existsSync(failedMarkerFor(socketPath)), false, 'no keeper was started to fail');
+
+    // A keeper that could not start leaves a marker: while it is recent the CLI runs commands itself
+    // and does not start keepers again and again.
+    const noListen = userHome(20);
+    const noListenPath = keeperSocketPath(noListen, cliJs)!;
+    mkdirSync(join(noListen.OCM_HOME!, 'run'), { mode: 0o700 });
+    writeFileSync(failedMarkerFor(noListenPath), 'could not listen\n', { mode: 0o600 });
+    assert.equal((await ocm(['status', '--json'], noListen)).code, 0);
+    assert.equal(findKeeperPid(noListenPath), undefined, 'a recent failed start is not retried');
   });
 });
 
