@@ -102,9 +102,13 @@ async function tryCreate(lockPath: string, text: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(text);
-  } finally {
-    await handle.close();
+  } catch (e) {
+    // An empty lock file would hold everyone off until it is stale: take it back.
+    await handle.close().catch(() => undefined);
+    await fs.rm(lockPath, { force: true });
+    throw new OcmError('failed', `Cannot write the lock file ${lockPath}: ${(e as Error).message}. Check the free space and permissions of its folder.`, { lockPath }, { cause: e });
   }
+  await handle.close();
   return true;
 }
 
