@@ -3,8 +3,9 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { backupNode, BackupStore, verifyArchive, type BackupSources } from '../../../src/core/backup';
+import { backupNode, BackupStore, verifyArchive, type BackupIndex, type BackupSources } from '../../../src/core/backup';
 import { isOcmError } from '../../../src/core/errors';
+import { checkRepository } from '../../../src/core/repository';
 import { createSshTransport } from '../../../src/core/ssh/pool';
 import type { Transport } from '../../../src/core/transport/types';
 import { ensureSqlite3 } from '../../core/backup/tools';
@@ -14,7 +15,9 @@ import { killSessions, runAsNodeUser, startSshNodes, targetFor, type SshNodeSet 
 /**
  * Backups over REAL OpenSSH nodes (test/support/sshd) through the ssh2 transport, with OpenClaw
  * state trees made by real OpenClaw (2026.9.6 and the older-layout 2026.7.1) in each node user's
- * home. The own engine's archives must pass the real `openclaw backup verify` of that version.
+ * home. Backups are snapshots in the repository; a snapshot exported as an OpenClaw archive must
+ * pass our verify against the snapshot's entries and the real `openclaw backup verify` of that
+ * version.
  */
 describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
   let set: SshNodeSet;
@@ -31,6 +34,23 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
       workspaceDirs: [...new Set(agents.map((a) => String(a.workspace)))],
       agentDirs: agents.map((a) => ({ agentId: String(a.id), path: String(a.agentDir) })),
     };
+  }
+
+  /** The snapshot as an OpenClaw archive (deleted again by the caller's `release`). */
+  async function exported(r: { index: BackupIndex }) {
+    const m = await store.materialize(r.index);
+    // Our verify against the snapshot's own entry list (types, sizes, modes, sha256).
+    assert.equal((await verifyArchive(m.archivePath, { ...m.index, entries: r.index.entries })).ok, true);
+    return m;
+  }
+
+  /** Nothing of an interrupted backup is visible: no snapshot, no partial pack, the repository checks clean. */
+  async function assertNothingLeft(nodeId: string): Promise<void> {
+    assert.deepEqual(await store.list(nodeId), []);
+    const check = await checkRepository(await store.repository(), { readData: true });
+    assert.equal(check.ok, true, JSON.stringify(check.problems));
+    assert.equal(check.partialPacks, 0);
+    assert.deepEqual(await readdir(join(store.repositoryRoot, 'tmp')).catch(() => []), []);
   }
 
   before(async () => {
@@ -55,12 +75,23 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
     assert.equal(r.engine, 'ocm');
     assert.ok(r.index.entries.some((e) => e.path === join(node.stateDir, 'workspace/MEMORY.md')));
     assert.ok(r.index.entries.some((e) => e.path === join(node.stateDir, 'state/openclaw.sqlite')));
-    assert.equal((await verifyArchive(r.archivePath, r.index)).ok, true);
-    const verified = await node.runJson<{ ok: boolean }>(['backup', 'verify', r.archivePath, '--json']);
-    assert.equal(verified.ok, true);
-    assert.equal((await stat(r.archivePath)).mode & 0o777, 0o600);
-    assert.equal((await stat(store.indexPath(r.index))).mode & 0o777, 0o600);
-    assert.equal((await stat(store.nodeDir('node1'))).mode & 0o777, 0o700);
+    assert.equal((await store.readFile(r.index, join(node.stateDir, 'workspace/MEMORY.md'))).toString(), '# Memory\n- over ssh\n');
+    const m = await exported(r);
+    try {
+      const verified = await node.runJson<{ ok: boolean }>(['backup', 'verify', m.archivePath, '--json']);
+      assert.equal(verified.ok, true);
+      assert.equal((await stat(m.archivePath)).mode & 0o777, 0o600);
+    } finally {
+      await m.release();
+    }
+    const repo = store.repositoryRoot;
+    assert.equal((await stat(join(repo, 'snapshots', 'node1', `${r.index.id}.json`))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(repo, 'snapshots', 'node1'))).mode & 0o777, 0o700);
+    for (const dir of await readdir(join(repo, 'packs'))) {
+      assert.equal((await stat(join(repo, 'packs', dir))).mode & 0o777, 0o700);
+      for (const pack of await readdir(join(repo, 'packs', dir))) assert.equal((await stat(join(repo, 'packs', dir, pack))).mode & 0o777, 0o600);
+    }
+    assert.equal((await stat(repo)).mode & 0o777, 0o700);
     assert.equal((await stat(store.root)).mode & 0o777, 0o700);
   });
 
@@ -73,13 +104,19 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
     assert.ok(!plain.index.entries.some((e) => e.path.endsWith('s-1.jsonl')));
     const withTranscripts = await backupNode({ store, nodeId: 'node2', transport: transports[1]!, engine: 'ocm', sources, includeTranscripts: true, gatewayRunning: false });
     assert.ok(withTranscripts.index.entries.some((e) => e.path === join(sessions, 's-1.jsonl')));
+    assert.equal((await store.readFile(withTranscripts.index, join(sessions, 's-1.jsonl'))).toString(), '{"type":"message"}\n');
     for (const r of [plain, withTranscripts]) {
-      const verified = await node.runJson<{ ok: boolean }>(['backup', 'verify', r.archivePath, '--json']);
-      assert.equal(verified.ok, true);
+      const m = await exported(r);
+      try {
+        const verified = await node.runJson<{ ok: boolean }>(['backup', 'verify', m.archivePath, '--json']);
+        assert.equal(verified.ok, true);
+      } finally {
+        await m.release();
+      }
     }
   });
 
-  it('a killed connection mid-transfer leaves no archive and no partial file in the store', async () => {
+  it('a killed connection mid-transfer leaves no snapshot and no partial file in the repository', async () => {
     const sshNode = set.nodes[0]!;
     // Incompressible bytes so the stream takes a while.
     await runAsNodeUser(sshNode, 'head -c 150000000 /dev/urandom > .openclaw/workspace/big.bin');
@@ -103,14 +140,15 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
       (e: unknown) => isOcmError(e) && ['disconnected', 'failed', 'unreachable'].includes(e.kind),
     );
     assert.ok(killed, 'the transfer was interrupted');
-    assert.deepEqual(await readdir(store.nodeDir('killed')), []);
+    await assertNothingLeft('killed');
     await runAsNodeUser(sshNode, 'rm -f .openclaw/workspace/big.bin');
-    // The killed run's temp folder on the node (it may hold SQLite snapshots) goes with the next run.
-    // (Retried briefly: the killed shell may take a moment to disappear.)
+    // The killed run's temp folder on the node (it may hold SQLite snapshots) goes with the next run
+    // that transfers something (the streaming exec removes it; --full-rescan makes every retry
+    // stream the config). Retried briefly: the killed shell may take a moment to disappear.
     let left = '';
     for (let attempt = 0; attempt < 10 && left !== '0'; attempt++) {
       if (attempt) await new Promise((r) => setTimeout(r, 1000));
-      await backupNode({ store, nodeId: 'after-kill', transport: transports[0]!, engine: 'ocm', sources, configOnly: true });
+      await backupNode({ store, nodeId: 'after-kill', transport: transports[0]!, engine: 'ocm', sources, configOnly: true, fullRescan: true });
       left = (await runAsNodeUser(sshNode, 'find /tmp -maxdepth 1 -name "ocm-backup.*" -user "$(id -u)" | wc -l', { check: false })).stdout.trim();
     }
     assert.equal(left, '0');
@@ -143,7 +181,7 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
       (e: unknown) => isOcmError(e),
     );
     assert.ok(killed);
-    assert.deepEqual(await readdir(store.nodeDir('killed-native')), []);
+    await assertNothingLeft('killed-native');
     // The node's temp copy is removed too (the cleanup reconnects).
     const left = await runAsNodeUser(sshNode, 'ls -d /tmp/ocm-native-backup.* 2>/dev/null | wc -l', { check: false });
     assert.equal(left.stdout.trim(), '0');
