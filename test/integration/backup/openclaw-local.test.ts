@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { backupNode, BackupStore, diffBackups, readArchiveFile, verifyArchive, type BackupIndex, type BackupSources } from '../../../src/core/backup';
+import { backupNode, BackupStore, diffBackups, verifyArchive, type BackupIndex, type BackupSources } from '../../../src/core/backup';
+import { checkRepository, SNAPSHOT_ID } from '../../../src/core/repository';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import { runCli } from '../../support/cli';
@@ -12,7 +13,9 @@ import { createOpenclawNode, type OpenclawTestNode } from '../../support/opencla
 
 /**
  * Both engines on a REAL OpenClaw 2026.9.6 node (onboarded with the real CLI) reached through the
- * LocalTransport; every archive must pass our verify AND the real `openclaw backup verify`.
+ * LocalTransport; every backup is a snapshot in the repository, and every snapshot exported as an
+ * OpenClaw archive (store.materialize, `ocm export`) must pass our verify AND the real
+ * `openclaw backup verify`.
  * The same flows over real sshd nodes are in ssh-node.test.ts.
  */
 describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () => {
@@ -37,6 +40,18 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     return node.runJson<Record<string, unknown>>(['backup', 'verify', archivePath, '--json']);
   }
 
+  /** Exports the backup, checks the archive with our verify (against the snapshot's entries) and the real openclaw's, then deletes it. */
+  async function verifyExported(index: BackupIndex): Promise<Record<string, unknown>> {
+    const m = await store.materialize(index);
+    try {
+      assert.equal((await verifyArchive(m.archivePath, { ...m.index, entries: index.entries })).ok, true);
+      assert.equal((await stat(m.archivePath)).mode & 0o777, 0o600);
+      return await openclawVerify(m.archivePath);
+    } finally {
+      await m.release();
+    }
+  }
+
   before(async () => {
     ensureSqlite3();
     root = await mkdtemp(join(tmpdir(), 'ocm-bkoc-'));
@@ -53,18 +68,21 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     await rm(root, { recursive: true, force: true });
   });
 
-  it('native engine: openclaw backup create, downloaded, sha256-checked, indexed; remote temp removed', async () => {
+  it('native engine: openclaw backup create, downloaded, scanned, imported as a snapshot; remote and local temps removed', async () => {
     const tempsBefore = (await readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.'));
     const r = await backupNode({ store, nodeId: 'oc', transport, engine: 'openclaw', openclaw, sources });
     assert.equal(r.engine, 'openclaw');
-    assert.match(r.index.id, /-openclaw-backup$/);
+    assert.match(r.index.id, SNAPSHOT_ID);
+    assert.equal(r.snapshot.capture.method, 'import');
+    assert.equal(r.snapshot.capture.engine, 'openclaw');
     assert.equal(r.index.openclawVersion, '2026.9.6');
     assert.equal(r.index.sourcePaths.stateDir, node.stateDir);
     assert.ok(r.index.entries.some((e) => e.path === join(node.stateDir, 'workspace', 'MEMORY.md')));
-    assert.equal((await verifyArchive(r.archivePath, r.index)).ok, true);
-    assert.equal((await openclawVerify(r.archivePath)).ok, true);
-    assert.equal((await stat(r.archivePath)).mode & 0o777, 0o600);
+    assert.equal((await store.readFile(r.index, join(node.stateDir, 'workspace', 'MEMORY.md'))).toString(), '# Memory\n\n- the user likes tea\n');
+    assert.equal((await verifyExported(r.index)).ok, true);
     assert.deepEqual((await readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.')), tempsBefore);
+    assert.deepEqual(await readdir(join(store.repositoryRoot, 'tmp')), []);
+    assert.equal((await checkRepository(await store.repository(), { readData: true })).ok, true);
   });
 
   it('own engine with the gateway running: SQLite via sqlite3 .backup; passes openclaw backup verify', async () => {
@@ -73,11 +91,11 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     try {
       const r = await backupNode({ store, nodeId: 'oc', transport, engine: 'ocm', openclaw, sources, gatewayRunning: true });
       assert.equal(r.engine, 'ocm');
-      const verified = await openclawVerify(r.archivePath);
+      const verified = await verifyExported(r.index);
       assert.equal(verified.ok, true, JSON.stringify(verified));
-      assert.equal((await verifyArchive(r.archivePath, r.index)).ok, true);
       assert.ok(!r.index.entries.some((e) => /\.sqlite-(wal|shm)$/.test(e.path)), 'no SQLite sidecars');
-      const db = await readArchiveFile(r.archivePath, join(node.stateDir, 'state', 'openclaw.sqlite'));
+      assert.equal(r.snapshot.capture.sqlite, 'snapshot');
+      const db = await store.readFile(r.index, join(node.stateDir, 'state', 'openclaw.sqlite'));
       assert.equal(db.subarray(0, 15).toString(), 'SQLite format 3');
     } finally {
       await node.stopGateway();
@@ -90,7 +108,7 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     await node.addAgent('work');
     sources = await realSources();
     const second = await backupNode({ store, nodeId: 'oc', transport, engine: 'ocm', openclaw, sources, gatewayRunning: false });
-    assert.equal((await openclawVerify(second.archivePath)).ok, true);
+    assert.equal((await verifyExported(second.index)).ok, true);
     const d = diffBackups(first.index, second.index);
     const rel = (p: string): string => relative(node.stateDir, p);
     // What `openclaw agents add` itself rewrites: the config (+ its .bak ring) and the state database.
@@ -111,7 +129,12 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     await writeFile(wrapper, `#!/bin/sh\nPATH=${shellQuote(node.install.env.PATH!)} HOME=${shellQuote(node.home)} exec ${shellQuote(node.install.bin)} "$@"\n`, { mode: 0o755 });
     const env = { OCM_HOME: ocmHome, PATH: process.env.PATH };
     assert.equal((await runCli(['add', 'oc', 'local', '--state-dir', node.stateDir, '--openclaw', wrapper], env)).code, 0);
-    const b1 = await runCli(['backup', 'oc', '--json'], env);
+    // auto is the own (incremental) engine; OpenClaw's own backup is asked for by name.
+    const auto = await runCli(['backup', 'oc', '--config-only', '--json'], env);
+    assert.equal(auto.code, 0, auto.stdout + auto.stderr);
+    assert.equal(auto.json().results[0].engine, 'ocm');
+    assert.equal((await runCli(['prune', '--keep', '0', '--yes', '--json'], env)).code, 0);
+    const b1 = await runCli(['backup', 'oc', '--engine', 'openclaw', '--json'], env);
     assert.equal(b1.code, 0, b1.stdout + b1.stderr);
     const r1 = b1.json().results[0];
     assert.equal(r1.ok, true, JSON.stringify(r1));
@@ -125,11 +148,24 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     const list = await runCli(['backups', 'oc', '--json'], env);
     assert.deepEqual(list.json().backups.map((b: BackupIndex) => b.id), [r2.backup.id, r1.backup.id]);
     const table = await runCli(['backups'], env);
-    assert.match(table.stdout, /oc\/.*-ocm-backup/);
+    assert.ok(table.stdout.includes(`oc/${r2.backup.id}`), table.stdout);
 
     const v = await runCli(['verify', `oc/${r2.backup.id}`, '--json'], env);
     assert.equal(v.code, 0, v.stdout + v.stderr);
-    assert.equal(v.json().checkedAgainstIndex, true);
+    assert.equal(v.json().ok, true);
+    assert.ok(v.json().fileCount > 5);
+
+    // `ocm export` writes an archive the real `openclaw backup verify` accepts, and ocm's own verify too.
+    const exportedFile = join(root, 'exported.tar.gz');
+    const ex = await runCli(['export', `oc/${r2.backup.id}`, '-o', exportedFile, '--json'], env);
+    assert.equal(ex.code, 0, ex.stdout + ex.stderr);
+    assert.equal(ex.json().archivePath, exportedFile);
+    const ocVerified = await openclawVerify(exportedFile);
+    assert.equal(ocVerified.ok, true, JSON.stringify(ocVerified));
+    const ourVerify = await runCli(['verify', exportedFile, '--json'], env);
+    assert.equal(ourVerify.code, 0, ourVerify.stdout + ourVerify.stderr);
+    assert.equal(ourVerify.json().archiveSha256, ex.json().archiveSha256);
+    await rm(exportedFile);
 
     const d = await runCli(['diff', `oc/${r1.backup.id}`, `oc/${r2.backup.id}`, '--json'], env);
     assert.equal(d.code, 0, d.stderr);
@@ -145,9 +181,13 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     assert.equal((await runCli(['pin', r1.backup.id], env)).code, 0);
     const dry = await runCli(['prune', '--keep', '0', '--dry-run', '--json'], env);
     assert.deepEqual(dry.json().removed.map((b: BackupIndex) => b.id), [r2.backup.id]);
-    const pruned = await runCli(['prune', '--keep', '0', '--json'], env);
+    const pruned = await runCli(['prune', '--keep', '0', '--yes', '--json'], env);
+    assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
     assert.equal(pruned.json().removed.length, 1);
     assert.deepEqual((await runCli(['backups', '--json'], env)).json().backups.map((b: BackupIndex) => b.id), [r1.backup.id]);
+    const check = await runCli(['check', '--read-data', '--json'], env);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.equal(check.json().ok, true);
 
     const bad = await runCli(['backup', 'oc', '--engine', 'zip'], env);
     assert.equal(bad.code, 2);
