@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { OcmError } from '../../core/errors';
 import type { AuthPrompt } from '../../core/ssh/connect-target';
 import { SshPool } from '../../core/ssh/pool';
 import type { CliContext } from '../context';
+import { cliError, l10n } from '../l10n';
 import { connectToKeeper, failedMarkerFor, lineReader, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
 
 type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
@@ -149,7 +149,7 @@ async function serve(socket: Socket, pool: SshPool, run: RunCommand, control: Co
   // The client went away before the answer (Ctrl-C, a timeout, a closed terminal): stop its work,
   // which would otherwise go on — reading, holding channels — with nobody to answer.
   const gone = new AbortController();
-  const onGone = (): void => gone.abort(new OcmError('cancelled', 'The ocm command that asked for this stopped waiting (interrupted or timed out); its work in the connection keeper was cancelled.'));
+  const onGone = (): void => gone.abort(cliError('cancelled', l10n.both('The ocm command that asked for this stopped waiting (interrupted or timed out); its work in the connection keeper was cancelled.')));
   if (socket.destroyed) onGone();
   else socket.once('close', onGone);
   const ctx: CliContext = {
