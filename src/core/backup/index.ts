@@ -6,7 +6,6 @@ export { excludedReason } from './exclusions';
 export { backupRoots, diffBackupWithLive, hashLiveFiles, liveReader } from './live-diff';
 export { archiveRootName, type OpenClawManifest } from './manifest';
 export { compareOpenclawVersions, hasNativeBackup, NATIVE_BACKUP_MIN_VERSION, runNativeEngine, type OpenclawCommand } from './native-engine';
-export { runOwnEngine, type OwnEngineParams, type OwnEngineResult } from './ocm-engine';
 export { readArchiveFile, readArchiveFiles } from './read-entry';
 export { BackupStore, backupStoreFor, defaultBackupRoot, indexEntryOf, summaryOf, type BackupSummary, type PruneResult } from './store';
 export { LegacyStore, readIndexFile, serializeIndex } from './legacy-store';

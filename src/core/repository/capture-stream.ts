@@ -3,7 +3,7 @@ import { Transform } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import { OcmError } from '../errors';
 import { checkArchivePath } from '../backup/archive-scan';
-import { decompressor, localZstd, NODE_SQLITE_BACKUP } from '../backup/ocm-engine';
+import { decompressor, localZstd, NODE_SQLITE_BACKUP } from '../backup/node-stream';
 import { shellQuote } from '../transport/shell-quote';
 import type { ExecStream, Transport } from '../transport/types';
 import { tar } from '../vendor';

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { OcmError } from '../errors';
 import { STATE_REBUILDABLE_ROOTS } from '../backup/exclusions';
-import { NODE_SQLITE_CHECK } from '../backup/ocm-engine';
+import { NODE_SQLITE_CHECK } from '../backup/node-stream';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 
