@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { OcmError } from '../errors';
+import { isOcmError, OcmError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import type { Codec } from './codec';
 import { IndexFileSchema, OBJECT_ID, REPOSITORY_FORMAT, type BlobLocation, type IndexFile } from './format';
@@ -67,13 +67,30 @@ export class ObjectStore {
     return [...this.indexFiles];
   }
 
+  /**
+   * Reads one object. The index this process loaded may be stale (a long-lived process such as the
+   * extension, while a CLI backup added objects or a prune repacked them): an unknown object or a
+   * pack that is gone makes it read the index files again and retry once.
+   */
   async read(id: string): Promise<Buffer> {
     await this.ensureLoaded();
-    const loc = this.locations.get(id);
+    let loc = this.locations.get(id);
+    if (!loc) {
+      await this.load();
+      loc = this.locations.get(id);
+    }
     if (!loc) {
       throw new OcmError('notFound', `Object ${id.slice(0, 12)} is not in the backup repository (damaged or pruned). Run "ocm check".`, { object: id });
     }
-    return readBlob(this.root, id, loc);
+    try {
+      return await readBlob(this.root, id, loc);
+    } catch (e) {
+      if (!isOcmError(e, 'notFound')) throw e;
+      await this.load();
+      const moved = this.locations.get(id);
+      if (!moved || moved.pack === loc.pack) throw e;
+      return readBlob(this.root, id, moved);
+    }
   }
 
   startWrite(codec?: Codec): WriteSession {
