@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { backupStoreFor, readArchiveFile, type BackupStore } from '../../../src/core/backup';
+import { backupStoreFor, type BackupStore } from '../../../src/core/backup';
 import { locateOpenclaw, type OpenclawLocation } from '../../../src/core/openclaw';
 import { applyRestore, planRestore, startGateway, stopGateway, takeSafetyBackup, waitForReady, type ApplyResult, type RestorePlan, type SafetyBackupRef } from '../../../src/core/operations';
 import { SshPool } from '../../../src/core/ssh/pool';
@@ -40,7 +40,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
   const located = (): Promise<OpenclawLocation> => locateOpenclaw(transport, nodeEntryFor(node(), { openclawPath: wrapper }));
   const onNode = (cmd: string) => runAsNodeUser(node(), cmd);
   const exists = async (path: string) => (await runAsNodeUser(node(), `test -e '${path}'`, { check: false })).code === 0;
-  const goodBytes = (path: string) => readArchiveFile(good.archivePath, path);
+  const goodBytes = (path: string) => store.readFile({ nodeId: good.nodeId, id: good.backupId }, path);
   const assertReady = async () => {
     const location = await located();
     const ready = await waitForReady({ transport, location, node: { id: nodeId() } }, { timeoutMs: 10_000 });
@@ -150,6 +150,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     const run = await runCli(['restore', `${bad.nodeId}/${bad.backupId}`, '--yes', '--json', '--timeout', '240'], cli.env);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const { result } = run.json<{ result: ApplyResult }>();
+    assert.ok(result, run.stdout + run.stderr);
     assert.equal(result.ok, false);
     assert.equal(result.error?.step, 'validate', JSON.stringify(result, null, 2));
     assert.equal(result.error?.kind, 'invalidConfig');
@@ -165,7 +166,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     await onNode(`printf 'CORRUPTED THIRD\\n' > '${memoryPath}' && rm '${mainSoul}'`);
     const location = await located();
     const index = await store.resolve(ref());
-    const p = await planRestore({ transport, location, nodeId: nodeId(), index, archivePath: good.archivePath, scope: { kind: 'agent', agentId: 'main' } });
+    const p = await planRestore({ transport, location, nodeId: nodeId(), index, repositoryRoot: good.repositoryRoot, scope: { kind: 'agent', agentId: 'main' } });
     assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['update', memoryPath], ['create', mainSoul]]);
     let killed = 0;
     // The connection dies WHILE SOUL.md is being written: the node is frozen (SIGSTOP) so the write
@@ -206,6 +207,8 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
       const run = await runCli(['restore', `${poisoned.nodeId}/${poisoned.backupId}`, '--yes', '--json', '--timeout', '20'], cli.env);
       assert.equal(run.code, 1, run.stdout + run.stderr);
       const { result } = run.json<{ result: ApplyResult }>();
+      assert.ok(result, run.stdout + run.stderr);
+    assert.ok(result, run.stdout + run.stderr);
       assert.equal(result.error?.step, 'startGateway', JSON.stringify(result, null, 2));
       assert.match(result.error?.message ?? '', /not ready within 20 s/);
       assert.equal(result.rolledBack, true, JSON.stringify(result.rollbackErrors));
