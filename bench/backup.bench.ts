@@ -1,31 +1,39 @@
 /**
- * Backup benchmark (issue 6). Standalone: `node --import tsx bench/backup.bench.ts`
+ * Backup benchmark on the snapshot repository (issue 13). Standalone: `node --import tsx bench/backup.bench.ts`
  *
- *   BENCH_MB=161   size of the generated test tree (2,000 markdown files 1–20 KB + 20 JSONL files,
- *                  like the tree in shared/facts/ssh.md, scaled to BENCH_MB)
- *   BENCH_RUNS=3   interleaved runs per method (median reported)
- *   BENCH_SSH=1    over a real sshd node (test/support/sshd, needs root) with the SSH transport;
- *                  BENCH_SSH=0 runs through the LocalTransport (client-side cost only)
+ *   BENCH_MB=161   size of the generated file tree (2,000 markdown files 1–20 KB + 20 JSONL files,
+ *                  the tree of shared/facts/ssh.md, scaled to BENCH_MB), plus a 50 MB SQLite database
+ *                  (BENCH_DB_MB) made with the sqlite3 CLI
+ *   BENCH_RUNS=3   interleaved runs per timed method (median reported)
+ *   BENCH_SSH=1    over a real sshd node (test/support/sshd, needs root) with the ssh2 transport,
+ *                  baselines through the system `ssh`; BENCH_SSH=0: LocalTransport and `sh -c`
+ *   BENCH_BIG=1    also the client's peak memory for a first snapshot of a 1 GB tree (a child process,
+ *                  so the number is that backup's alone); off by default
  *
- * Methods: the own engine (`backupNode --engine ocm`: one exec, zstd on the wire, re-packed into
- * OpenClaw's layout as .tar.gz with every file hashed and the result verified), `tar --zstd -cf -`
- * and `tar czf -` (what a sysadmin types) streamed to a file through the same channel (system
- * `ssh` for sshd), then listing 100 indexes + comparing two. Prints a table and one JSON line.
+ * Every time is a ratio against a baseline measured in the same run, interleaved (the machines
+ * swing ±30 %): `ssh node 'tar --zstd -cf - <state dir>' > file` for capture, `tar czf` of the same
+ * tree locally for export. Absolute goals for restore-one-file, list and compare. Prints a table
+ * and one JSON line.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backupNode, BackupStore, diffBackups, serializeIndex, type BackupSources } from '../src/core/backup';
+import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
+import { newSnapshotId } from '../src/core/repository/snapshots';
 import { LocalTransport } from '../src/core/transport/local-transport';
 import { shellQuote } from '../src/core/transport/shell-quote';
 import type { Transport } from '../src/core/transport/types';
 
 const MB = 1024 * 1024;
 const targetMb = Number(process.env.BENCH_MB ?? 161);
-const runs = Number(process.env.BENCH_RUNS ?? 3);
+const dbMb = Number(process.env.BENCH_DB_MB ?? 50);
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const useSsh = process.env.BENCH_SSH !== '0';
+const big = process.env.BENCH_BIG === '1';
+const DAYS = 30;
+const NODE = 'bench';
 
 const WORDS = 'agent memory gateway node backup tool session channel model token workspace user soul identity dream note today task plan config state'.split(' ');
 
@@ -40,28 +48,31 @@ function text(bytes: number): string {
   return parts.join('');
 }
 
+const mdName = (i: number): string => `2026-${String((i % 12) + 1).padStart(2, '0')}-${String(i).padStart(4, '0')}.md`;
+
 /** 2,000 markdown files (1–20 KB) + 20 JSONL files sized so the total is about `mb` MB. */
-async function generateTree(stateDir: string, mb: number): Promise<number> {
+async function generateTree(stateDir: string, mb: number, fast = false): Promise<number> {
   const ws = join(stateDir, 'workspace');
   await fs.mkdir(join(ws, 'memory'), { recursive: true });
   await fs.writeFile(join(stateDir, 'openclaw.json'), '{ gateway: { port: 18789 } }\n');
   let total = 0;
-  const mdCount = 2000;
-  for (let i = 0; i < mdCount; i++) {
-    const size = 1024 + ((i * 7919) % (19 * 1024));
-    const body = text(size);
-    await fs.writeFile(join(ws, 'memory', `2026-${String((i % 12) + 1).padStart(2, '0')}-${String(i).padStart(4, '0')}.md`), body);
+  for (let i = 0; i < 2000; i++) {
+    const body = text(1024 + ((i * 7919) % (19 * 1024)));
+    await fs.writeFile(join(ws, 'memory', mdName(i)), body);
     total += body.length;
   }
   const remaining = Math.max(mb * MB - total, 20 * 64 * 1024);
   const logs = join(ws, 'logs');
   await fs.mkdir(logs, { recursive: true });
+  // The 1 GB tree: lines drawn from a pool of texts (each with its own id and time), 10× faster to make.
+  const pool = fast ? Array.from({ length: 4096 }, () => text(300)) : [];
   for (let i = 0; i < 20; i++) {
     const size = Math.round(remaining / 20);
     const out = createWriteStream(join(logs, `run-${i}.jsonl`));
     let written = 0;
     while (written < size) {
-      const line = JSON.stringify({ ts: Date.now(), role: i % 2 ? 'user' : 'assistant', text: text(300), id: randomBytes(8).toString('hex') }) + '\n';
+      const body = fast ? pool[(Math.random() * pool.length) | 0]! : text(300);
+      const line = JSON.stringify({ ts: Date.now(), role: i % 2 ? 'user' : 'assistant', text: body, id: randomBytes(8).toString('hex') }) + '\n';
       if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
       written += line.length;
     }
@@ -71,17 +82,67 @@ async function generateTree(stateDir: string, mb: number): Promise<number> {
   return total;
 }
 
-function sh(command: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function sh(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(0) : reject(new Error(`${command} exited ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command.slice(0, 200)} exited ${code}`))));
   });
 }
 
-function median(xs: number[]): number {
+/** The database: one table of notes rows (an id, a time, a kind, ~300 bytes of hex), ~`mb` MB. */
+const DB_ROW_BYTES = 340;
+async function makeDatabase(path: string, mb: number): Promise<number> {
+  const rows = Math.round((mb * MB) / DB_ROW_BYTES);
+  const sql = [
+    'PRAGMA page_size=4096;',
+    'CREATE TABLE notes (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL);',
+    `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rows}) INSERT INTO notes SELECT x, 1767225600 + x * 7, CASE x % 3 WHEN 0 THEN 'memory' WHEN 1 THEN 'task' ELSE 'dream' END, 'note ' || hex(randomblob(150)) FROM c;`,
+  ].join('\n');
+  await sh(`sqlite3 ${shellQuote(path)} ${shellQuote(sql)}`);
+  return rows;
+}
+
+/** Rewrites a contiguous ~2 % slice of the rows in place (same length: the pages change, no page splits). */
+async function updateDatabase(path: string, rows: number, day: number): Promise<void> {
+  const n = Math.round(rows * 0.02);
+  const start = 1 + ((day * 7919 * 13) % Math.max(1, rows - n));
+  await sh(`sqlite3 ${shellQuote(path)} ${shellQuote(`UPDATE notes SET body = 'edit ' || hex(randomblob(150)), ts = ts + 1 WHERE id BETWEEN ${start} AND ${start + n - 1};`)}`);
+}
+
+/** A "day": 1 % of the files change (markdown notes get a line, one transcript grows) and ~2 % of the database's pages. */
+async function changeDay(stateDir: string, fileCount: number, dbRows: number, day: number): Promise<number> {
+  const count = Math.max(1, Math.round(fileCount * 0.01));
+  const ws = join(stateDir, 'workspace');
+  for (let k = 0; k < count - 1; k++) {
+    const i = (day * 97 + k * 101) % 2000;
+    await fs.appendFile(join(ws, 'memory', mdName(i)), `\n- day ${day}: ${text(200)}\n`);
+  }
+  const log = join(ws, 'logs', `run-${day % 20}.jsonl`);
+  const lines = Array.from({ length: 300 }, () => JSON.stringify({ ts: Date.now(), role: 'user', text: text(300), id: randomBytes(8).toString('hex') }) + '\n').join('');
+  await fs.appendFile(log, lines);
+  await updateDatabase(join(stateDir, 'memory', 'main.sqlite'), dbRows, day);
+  return count;
+}
+
+const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+const duBytes = async (dir: string): Promise<number> => Number((await sh(`du -sb ${shellQuote(dir)}`)).split(/\s+/)[0]);
+
+function vmHwmMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
 interface Channel {
@@ -90,139 +151,293 @@ interface Channel {
   shell(remote: string): string;
   stateDir: string;
   label: string;
+  owner?: string;
+  /** JSON a child process needs to reach the same node. */
+  childInfo: string;
   stop(): Promise<void>;
 }
 
 async function localChannel(root: string): Promise<Channel> {
   const stateDir = join(root, 'node', '.openclaw');
   await fs.mkdir(stateDir, { recursive: true });
-  return { transport: new LocalTransport({ nodeId: 'bench' }), shell: (remote) => `sh -c ${shellQuote(remote)}`, stateDir, label: 'local (LocalTransport)', stop: async () => undefined };
+  return { transport: new LocalTransport({ nodeId: NODE }), shell: (remote) => `sh -c ${shellQuote(remote)}`, stateDir, label: 'local (LocalTransport)', childInfo: '{}', stop: async () => undefined };
+}
+
+type Sshd = typeof import('../test/support/sshd/index.js');
+// Loaded lazily: only the sshd variant needs the harness and the SSH transport.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sshdHarness = (): Sshd => require('../test/support/sshd') as Sshd;
+
+async function sshTransportFor(node: unknown): Promise<Transport> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createSshTransport } = require('../src/core/ssh/pool') as { createSshTransport(target: unknown, options?: object): Transport };
+  return createSshTransport(sshdHarness().targetFor(node as Parameters<Sshd['targetFor']>[0]), { execTimeoutMs: 3_600_000 });
 }
 
 async function sshChannel(): Promise<Channel> {
-  // Loaded lazily: only the sshd variant needs the harness and the SSH transport.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const sshd = require('../test/support/sshd') as typeof import('../test/support/sshd/index.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createSshTransport } = require('../src/core/ssh/pool') as { createSshTransport(target: unknown, options?: object): Transport };
+  const sshd = sshdHarness();
   const set = await sshd.startSshNodes(1);
   const node = set.nodes[0]!;
-  const stateDir = join(node.home, '.openclaw');
-  const transport = createSshTransport(sshd.targetFor(node), { execTimeoutMs: 3_600_000 });
+  const transport = await sshTransportFor(node);
   const ssh = `ssh -q -i ${shellQuote(node.clientKeyPath)} -p ${node.port} -o BatchMode=yes -o UserKnownHostsFile=${shellQuote(set.knownHostsPath)} ${node.user}@127.0.0.1`;
   return {
     transport,
     shell: (remote) => `${ssh} ${shellQuote(remote)}`,
-    stateDir,
-    label: `sshd on 127.0.0.1 (ssh2 transport; baselines via system ssh)`,
+    stateDir: join(node.home, '.openclaw'),
+    label: 'sshd on 127.0.0.1 (ssh2 transport; baselines via system ssh)',
+    owner: node.user,
+    childInfo: JSON.stringify(node),
     stop: async () => {
       await transport.close();
       await set.stop();
     },
-    ...{ owner: node.user },
-  } as Channel & { owner: string };
+  };
+}
+
+function sourcesFor(stateDir: string): BackupSources {
+  return { stateDir, configPath: join(stateDir, 'openclaw.json'), workspaceDirs: [join(stateDir, 'workspace')], agentDirs: [] };
+}
+
+const snap = (store: BackupStore, transport: Transport, stateDir: string): Promise<BackupNodeResult> =>
+  backupNode({ store, nodeId: NODE, transport, engine: 'ocm', sources: sourcesFor(stateDir), gatewayRunning: true });
+
+/** BENCH_BIG child: one first snapshot of the tree at argv stateDir into a fresh store; prints its peak memory. */
+async function bigChild(): Promise<void> {
+  const [, , , stateDir, storeRoot] = process.argv;
+  const info = process.env.BENCH_CHILD_NODE ?? '{}';
+  const transport = info === '{}' ? new LocalTransport({ nodeId: NODE }) : await sshTransportFor(JSON.parse(info));
+  const before = vmHwmMb();
+  const { ms, value } = await time(() => snap(new BackupStore(storeRoot!), transport, stateDir!));
+  await transport.close?.();
+  console.log(JSON.stringify({ hwmBeforeMB: +before.toFixed(0), peakMB: +vmHwmMb().toFixed(0), ms: Math.round(ms), transferred: value.stats?.transferredBytes, files: value.stats?.listedFiles }));
+}
+
+interface Row {
+  name: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: boolean;
 }
 
 async function main(): Promise<void> {
   const root = await fs.mkdtemp(join(tmpdir(), 'ocm-bench-backup-'));
   await fs.chmod(root, 0o755);
   let channel: Channel | undefined;
+  const rows: Row[] = [];
+  const json: Record<string, unknown> = { bench: 'backup' };
+  const fmtS = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const addRatio = (name: string, ours: number, base: number, max: number, baseLabel: string): void => {
+    const ratio = ours / base;
+    rows.push({ name, ours: fmtS(ours), baseline: `${fmtS(base)} ${baseLabel}`, ratio: `${ratio.toFixed(3)}×`, target: `≤ ${max}×`, met: ratio <= max });
+  };
+  const addAbs = (name: string, ms: number, max: number, note = ''): void => {
+    rows.push({ name, ours: `${ms.toFixed(1)} ms`, baseline: note, ratio: '', target: `≤ ${max} ms`, met: ms <= max });
+  };
   try {
     channel = useSsh ? await sshChannel() : await localChannel(root);
+    const { stateDir, transport } = channel;
     const started = Date.now();
-    const bytes = await generateTree(channel.stateDir, targetMb);
-    const owner = (channel as Channel & { owner?: string }).owner;
-    if (owner) await sh(`chown -R ${shellQuote(owner)}: ${shellQuote(join(channel.stateDir, '..'))}`);
-    console.log(`tree: ${(bytes / MB).toFixed(1)} MB generated in ${((Date.now() - started) / 1000).toFixed(1)} s at ${channel.stateDir} — ${channel.label}`);
+    const treeBytes = await generateTree(stateDir, targetMb);
+    await fs.mkdir(join(stateDir, 'memory'), { recursive: true });
+    const dbPath = join(stateDir, 'memory', 'main.sqlite');
+    const dbRows = await makeDatabase(dbPath, dbMb);
+    const dbBytes = (await fs.stat(dbPath)).size;
+    if (channel.owner) await sh(`chown -R ${shellQuote(channel.owner)}: ${shellQuote(join(stateDir, '..'))}`);
+    const fileCount = 2000 + 20 + 1;
+    const totalMb = (treeBytes + dbBytes) / MB;
+    console.log(`tree: ${(treeBytes / MB).toFixed(1)} MB in ${fileCount} files + SQLite ${(dbBytes / MB).toFixed(1)} MB (${dbRows} rows), made in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stateDir} — ${channel.label}`);
+    Object.assign(json, { channel: channel.label, treeMB: +(treeBytes / MB).toFixed(1), dbMB: +(dbBytes / MB).toFixed(1), runs });
 
-    const store = new BackupStore(join(root, 'store'));
-    const sources: BackupSources = { stateDir: channel.stateDir, configPath: join(channel.stateDir, 'openclaw.json'), workspaceDirs: [join(channel.stateDir, 'workspace')], agentDirs: [] };
-    const rel = channel.stateDir.replace(/^\//, '');
-    const results: Record<string, number[]> = { ocm: [], zstd: [], gzip: [] };
-    const sizes: Record<string, number> = {};
-    let peakRssMb = 0;
-    const ownCpu: number[] = [];
-    let lastIndex;
-    for (let run = 0; run < runs; run++) {
-      for (const method of ['ocm', 'zstd', 'gzip'] as const) {
-        const t0 = process.hrtime.bigint();
-        if (method === 'ocm') {
-          const cpu0 = process.cpuUsage();
-          const r = await backupNode({ store, nodeId: 'bench', transport: channel.transport, engine: 'ocm', sources, gatewayRunning: false, verify: process.env.BENCH_VERIFY === 'checksum' ? 'checksum' : 'full' });
-          sizes.ocm = r.index.archiveSize;
-          lastIndex = r.index;
-          peakRssMb = Math.max(peakRssMb, process.resourceUsage().maxRSS / 1024);
-          const cpu = process.cpuUsage(cpu0);
-          ownCpu.push((cpu.user + cpu.system) / 1e6);
-        } else {
-          const out = join(root, `baseline.${method}`);
-          const remote = method === 'zstd' ? `tar --zstd -cf - -C / ${shellQuote(rel)}` : `tar czf - -C / ${shellQuote(rel)}`;
-          await sh(`${channel.shell(remote)} > ${shellQuote(out)}`);
-          sizes[method] = (await fs.stat(out)).size;
-          await fs.rm(out);
-        }
-        results[method]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
-      }
-    }
-    const ocm = median(results.ocm!);
-    const zstd = median(results.zstd!);
-    const gzip = median(results.gzip!);
+    const rel = stateDir.replace(/^\//, '');
+    const baselineOut = join(root, 'baseline.tar.zst');
+    const zstdBaseline = async (): Promise<number> => {
+      const { ms } = await time(() => sh(`${channel!.shell(`tar --zstd -cf - -C / ${shellQuote(rel)}`)} > ${shellQuote(baselineOut)}`));
+      return ms;
+    };
+    await transport.exec('true'); // the connection, as an ocm session has it open
+    await zstdBaseline(); // warm-up: page cache, sshd
 
-    // Listing 100 backups and comparing two: index files only.
-    const idxStore = new BackupStore(join(root, 'index-store'));
-    await fs.mkdir(idxStore.nodeDir('bench'), { recursive: true, mode: 0o700 });
-    for (let i = 0; i < 100; i++) {
-      const id = `b${String(i).padStart(3, '0')}`;
-      const entries = lastIndex!.entries.map((e, j) => (j === i ? { ...e, sha256: 'f'.repeat(64) } : e));
-      await fs.writeFile(join(idxStore.nodeDir('bench'), `${id}.index.json`), serializeIndex({ ...lastIndex!, id, archiveFile: `${id}.tar.gz`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), entries }));
+    // 1. First snapshot (fresh repository each run) vs tar --zstd over ssh.
+    const first: number[] = [];
+    const firstBase: number[] = [];
+    let store!: BackupStore;
+    let firstResult!: BackupNodeResult;
+    for (let r = 0; r < runs; r++) {
+      store = new BackupStore(join(root, `store-${r}`));
+      const t = await time(() => snap(store, transport, stateDir));
+      first.push(t.ms);
+      firstResult = t.value;
+      firstBase.push(await zstdBaseline());
     }
-    const times: number[] = [];
+    const zstdSize = (await fs.stat(baselineOut)).size;
+    for (let r = 0; r < runs - 1; r++) await fs.rm(join(root, `store-${r}`), { recursive: true, force: true });
+    const firstRepoBytes = await duBytes(store.repositoryRoot);
+    addRatio('first snapshot vs ssh tar --zstd', median(first), median(firstBase), 1.3, 'tar --zstd');
+    const fs1 = firstResult.stats!;
+    console.log(`first snapshot: ${fs1.listedFiles} files listed, ${fs1.changedFiles} read, ${(fs1.transferredBytes / MB).toFixed(1)} MB on the wire (tar --zstd: ${(zstdSize / MB).toFixed(1)} MB), ${fs1.objectsWritten} objects written, ${(fs1.storedBytes / MB).toFixed(1)} MB stored; repository ${(firstRepoBytes / MB).toFixed(1)} MB`);
+
+    // 2. Repeat with nothing changed.
+    const same: number[] = [];
+    const sameBase: number[] = [];
+    let sameResult!: BackupNodeResult;
+    for (let r = 0; r < runs; r++) {
+      const t = await time(() => snap(store, transport, stateDir));
+      same.push(t.ms);
+      sameResult = t.value;
+      sameBase.push(await zstdBaseline());
+    }
+    addRatio('repeat, nothing changed', median(same), median(sameBase), 0.1, 'tar --zstd');
+    console.log(`unchanged repeat: ${sameResult.stats!.changedFiles} files read, ${sameResult.stats!.transferredBytes} bytes on the wire, ${sameResult.stats!.objectsWritten} objects written`);
+
+    // 3. 30 "days": 1 % of the files and ~2 % of the database's pages change before each snapshot.
+    const daily: number[] = [];
+    const dailyBase: number[] = [];
+    const dayStats: Array<NonNullable<BackupNodeResult['stats']>> = [];
+    let lastDay!: BackupNodeResult;
+    for (let day = 1; day <= DAYS; day++) {
+      await changeDay(stateDir, fileCount, dbRows, day);
+      const t = await time(() => snap(store, transport, stateDir));
+      daily.push(t.ms);
+      dayStats.push(t.value.stats!);
+      lastDay = t.value;
+      if (day <= runs) dailyBase.push(await zstdBaseline());
+    }
+    addRatio(`repeat after a 1 % change (median of ${DAYS} days)`, median(daily), median(dailyBase), 0.2, 'tar --zstd');
+    const repoAfter = await duBytes(store.repositoryRoot);
+    rows.push({
+      name: `repository after ${DAYS} daily snapshots vs after the first`,
+      ours: `${(repoAfter / MB).toFixed(1)} MB`,
+      baseline: `${(firstRepoBytes / MB).toFixed(1)} MB first`,
+      ratio: `${(repoAfter / firstRepoBytes).toFixed(3)}×`,
+      target: '≤ 1.5×',
+      met: repoAfter / firstRepoBytes <= 1.5,
+    });
+    const ds = (k: keyof (typeof dayStats)[0]): number => median(dayStats.map((s) => s[k]));
+    console.log(`daily snapshot (median): ${ds('changedFiles')} files read, ${(ds('transferredBytes') / MB).toFixed(2)} MB on the wire, ${ds('objectsWritten')} objects written (${ds('objectsReused')} reused), ${(ds('storedBytes') / MB).toFixed(2)} MB stored; repository grows ${((repoAfter - firstRepoBytes) / DAYS / MB).toFixed(2)} MB a day`);
+
+    // 4. Export of a snapshot to an OpenClaw archive vs tar czf of the same tree locally.
+    const exp: number[] = [];
+    const expBase: number[] = [];
+    let exportSize = 0;
+    const czfOut = join(root, 'baseline.tar.gz');
+    const czf = async (): Promise<number> => (await time(() => sh(`tar czf ${shellQuote(czfOut)} -C / ${shellQuote(rel)}`))).ms;
+    for (let r = 0; r < runs; r++) {
+      const t = await time(() => store.materialize(lastDay.snapshot));
+      exportSize = t.value.archiveSize;
+      await t.value.release();
+      exp.push(t.ms);
+      expBase.push(await czf());
+    }
+    const czfSize = (await fs.stat(czfOut)).size;
+    addRatio('export snapshot → OpenClaw .tar.gz vs local tar czf', median(exp), median(expBase), 1.0, 'tar czf');
+    console.log(`export: ${(exportSize / MB).toFixed(1)} MB archive (tar czf: ${(czfSize / MB).toFixed(1)} MB)`);
+
+    // 5. Restore one file (warm), compare two snapshots, list 1,000 snapshots.
+    const one = join(stateDir, 'workspace', 'memory', mdName(1234));
+    const expected = await fs.readFile(one);
+    await store.readFile(lastDay.snapshot, one);
+    const reads: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t = await time(() => store.readFile(lastDay.snapshot, one));
+      if (!t.value.equals(expected)) throw new Error('restored file differs');
+      reads.push(t.ms);
+    }
+    addAbs('restore one file, warm (store.readFile)', median(reads), 50);
+
+    const compares: number[] = [];
+    const diffsOnly: number[] = [];
     let changed = 0;
-    for (let i = 0; i < 5; i++) {
-      const t0 = process.hrtime.bigint();
-      const list = await idxStore.list();
-      const [a, b] = await Promise.all([idxStore.readIndex(list[0]!), idxStore.readIndex(list[1]!)]);
-      changed = diffBackups(a, b).changed.length;
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (list.length !== 100) throw new Error(`listed ${list.length} backups`);
+    let entryCount = 0;
+    const snapshotsNow = (await store.list(NODE)).length;
+    for (let i = 0; i < 7; i++) {
+      const t = await time(async () => {
+        const [a, b] = await Promise.all([store.resolve(`${NODE}/${firstResult.snapshot.id}`), store.resolve(`${NODE}/${lastDay.snapshot.id}`)]);
+        const d = await time(async () => diffBackups(a, b));
+        diffsOnly.push(d.ms);
+        entryCount = a.entries.length;
+        return d.value;
+      });
+      changed = t.value.changed.length;
+      compares.push(t.ms);
     }
-    const listCompareMs = median(times);
+    addAbs(`compare two snapshots (2 × resolve + diff, ${entryCount} entries)`, median(compares), 50, `diff alone ${median(diffsOnly).toFixed(1)} ms; ${changed} changed; ${snapshotsNow} snapshots`);
 
-    const rows = [
-      ['own engine (ocm → OpenClaw layout .tar.gz, hashed + verified)', ocm, sizes.ocm!],
-      ["tar --zstd -cf - (node) > file", zstd, sizes.zstd!],
-      ['tar czf - (node) > file', gzip, sizes.gzip!],
-    ] as const;
-    console.log(`\nmedian of ${runs} interleaved runs:`);
-    for (const [name, s, size] of rows) console.log(`  ${name.padEnd(64)} ${s.toFixed(2).padStart(7)} s  ${(bytes / MB / s).toFixed(0).padStart(4)} MB/s  ${(size / MB).toFixed(1).padStart(6)} MB`);
-    console.log(`  own / tar --zstd = ${(ocm / zstd).toFixed(2)} (goal ≤ 1.3)   own / tar czf = ${(ocm / gzip).toFixed(2)} (goal ≤ 0.2)`);
-    console.log(`  client peak RSS during own-engine runs: ${peakRssMb.toFixed(0)} MB (goal ≤ 200); client CPU per own-engine run: ${median(ownCpu).toFixed(2)} s`);
-    console.log(`  machine load average now: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores (wall-time ratios swing with it)`);
-    console.log(`  list 100 indexes (${lastIndex!.entries.length} entries each) + compare two: ${listCompareMs.toFixed(1)} ms (goal ≤ 200; ${changed} changed)`);
-    console.log(
-      JSON.stringify({
-        bench: 'backup',
-        channel: channel.label,
-        treeMB: +(bytes / MB).toFixed(1),
-        runs,
-        ownS: +ocm.toFixed(3),
-        tarZstdS: +zstd.toFixed(3),
-        tarGzipS: +gzip.toFixed(3),
-        ownVsZstd: +(ocm / zstd).toFixed(3),
-        ownVsGzip: +(ocm / gzip).toFixed(3),
-        peakRssMB: Math.round(peakRssMb),
-        ownClientCpuS: +median(ownCpu).toFixed(2),
-        loadAvg1: +loadavg()[0]!.toFixed(1),
-        listCompareMs: +listCompareMs.toFixed(1),
-      }),
-    );
+    const doc = JSON.parse(await fs.readFile(join(store.repositoryRoot, 'snapshots', NODE, `${lastDay.snapshot.id}.json`), 'utf8')) as { id: string; createdAt: string };
+    const have = snapshotsNow;
+    for (let i = 0; i < 1000 - have; i++) {
+      const at = new Date(Date.UTC(2025, 0, 1) + i * 15 * 60_000);
+      const id = newSnapshotId(at);
+      await fs.writeFile(join(store.repositoryRoot, 'snapshots', NODE, `${id}.json`), JSON.stringify({ ...doc, id, createdAt: at.toISOString() }, null, 1) + '\n', { mode: 0o600 });
+    }
+    const lists: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const t = await time(() => store.list(NODE));
+      if (t.value.length !== 1000) throw new Error(`listed ${t.value.length} snapshots`);
+      if (i > 0) lists.push(t.ms);
+    }
+    addAbs('list 1,000 snapshots (store.list)', median(lists), 100);
+
+    const peak = vmHwmMb();
+    json.clientPeakMB = Math.round(peak);
+
+    // 6. BENCH_BIG: peak memory of the client for a first snapshot of a 1 GB tree.
+    if (big) {
+      const bigDir = join(stateDir, '..', 'big', '.openclaw');
+      const t0 = Date.now();
+      const bigBytes = await generateTree(bigDir, 1024, true);
+      if (channel.owner) await sh(`chown -R ${shellQuote(channel.owner)}: ${shellQuote(join(bigDir, '..'))}`);
+      console.log(`big tree: ${(bigBytes / MB).toFixed(0)} MB made in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--big-child', bigDir, join(root, 'store-big')], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, BENCH_CHILD_NODE: channel!.childInfo },
+        });
+        let s = '';
+        child.stdout.on('data', (d: Buffer) => (s += d.toString()));
+        child.on('close', (code) => (code === 0 ? resolve(s) : reject(new Error(`big child exited ${code}: ${s}`))));
+      });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { peakMB: number; hwmBeforeMB: number; ms: number; transferred: number };
+      rows.push({ name: `client peak memory, first snapshot of a ${(bigBytes / MB).toFixed(0)} MB tree`, ours: `${r.peakMB} MB`, baseline: `${r.hwmBeforeMB} MB at start; ${(r.ms / 1000).toFixed(1)} s`, ratio: '', target: '≤ 200 MB', met: r.peakMB <= 200 });
+      json.bigPeakMB = r.peakMB;
+      json.bigSnapshotS = +(r.ms / 1000).toFixed(2);
+      await fs.rm(join(root, 'store-big'), { recursive: true, force: true });
+      await fs.rm(join(stateDir, '..', 'big'), { recursive: true, force: true });
+    }
+
+    console.log(`\n${(totalMb).toFixed(0)} MB node (${fileCount} files + SQLite), median of ${runs} interleaved runs; load ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores:`);
+    console.log(`  ${'measure'.padEnd(62)} ${'ours'.padStart(10)}  ${'baseline'.padEnd(40)} ${'ratio'.padStart(8)}  target`);
+    for (const r of rows) console.log(`  ${r.name.padEnd(62)} ${r.ours.padStart(10)}  ${r.baseline.padEnd(40)} ${r.ratio.padStart(8)}  ${r.target} ${r.met ? 'met' : 'MISSED'}`);
+    console.log(`  client peak RSS of this process (VmHWM): ${Math.round(peak)} MB`);
+    Object.assign(json, {
+      firstS: +(median(first) / 1000).toFixed(3),
+      tarZstdS: +(median(firstBase) / 1000).toFixed(3),
+      firstVsZstd: +(median(first) / median(firstBase)).toFixed(3),
+      unchangedS: +(median(same) / 1000).toFixed(3),
+      unchangedVsZstd: +(median(same) / median(sameBase)).toFixed(3),
+      dailyS: +(median(daily) / 1000).toFixed(3),
+      dailyVsZstd: +(median(daily) / median(dailyBase)).toFixed(3),
+      firstRepoMB: +(firstRepoBytes / MB).toFixed(1),
+      repoAfter30MB: +(repoAfter / MB).toFixed(1),
+      repoGrowth: +(repoAfter / firstRepoBytes).toFixed(3),
+      exportS: +(median(exp) / 1000).toFixed(3),
+      tarCzfS: +(median(expBase) / 1000).toFixed(3),
+      exportVsCzf: +(median(exp) / median(expBase)).toFixed(3),
+      readFileMs: +median(reads).toFixed(1),
+      compareMs: +median(compares).toFixed(1),
+      list1000Ms: +median(lists).toFixed(1),
+      met: rows.every((r) => r.met),
+      loadAvg1: +loadavg()[0]!.toFixed(1),
+    });
+    console.log(JSON.stringify(json));
   } finally {
     await channel?.stop();
     await fs.rm(root, { recursive: true, force: true });
   }
 }
 
-main().catch((e) => {
+(process.argv[2] === '--big-child' ? bigChild() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });
