@@ -9,6 +9,7 @@ import type { ExecStream, Transport } from '../transport/types';
 import { tar } from '../vendor';
 import type { CapturePlan } from './capture-plan';
 import type { SnapshotEntry } from './format';
+import { FILE_CHUNKER, SQLITE_CHUNKER } from './chunker';
 import { ingestFile } from './ingest';
 import type { NodeListing } from './listing';
 import type { WriteSession } from './object-store';
@@ -95,7 +96,7 @@ export async function streamChanged(
       }
       if (!listed || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile')) return void entry.resume();
       const size = entry.size ?? 0;
-      const content = await ingestFile(session, entry as AsyncIterable<Buffer>, size);
+      const content = await ingestFile(session, entry as AsyncIterable<Buffer>, size, path.endsWith('.sqlite') ? SQLITE_CHUNKER : FILE_CHUNKER);
       plan.wanted.delete(path);
       entries.push({
         path,

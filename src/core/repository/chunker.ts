@@ -18,6 +18,12 @@ export interface ChunkerParams {
 
 /** Files: ~1 MiB average, as restic; files smaller than `minSize` are one object. */
 export const FILE_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 * 1024, maxSize: 8 * 1024 * 1024 };
+/**
+ * SQLite databases: fixed 64 KiB chunks. A database changes page by page in place (pages are 4 KiB
+ * and aligned), so fixed chunks align with pages and a changed page rewrites 64 KiB, not the ~1 MiB
+ * around it; content-defined cuts buy nothing for data that never shifts.
+ */
+export const SQLITE_CHUNKER: ChunkerParams = { minSize: 64 * 1024, avgSize: 64 * 1024, maxSize: 64 * 1024 };
 /** Snapshot entry lists (NDJSON): finer, so a changed entry rewrites ~16 KiB, not the list. */
 export const TREE_CHUNKER: ChunkerParams = { minSize: 4 * 1024, avgSize: 16 * 1024, maxSize: 64 * 1024 };
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Chunker, FILE_CHUNKER } from './chunker';
+import { Chunker, FILE_CHUNKER, type ChunkerParams } from './chunker';
 import type { WriteSession } from './object-store';
 
 /**
@@ -7,7 +7,7 @@ import type { WriteSession } from './object-store';
  * live diff use), and stored as one object when small, or as content-defined chunks when large.
  * Streams: a large file is never held in memory beyond one chunk.
  */
-export async function ingestFile(session: WriteSession, data: AsyncIterable<Buffer>, size: number): Promise<{ sha256: string; chunks?: string[] }> {
+export async function ingestFile(session: WriteSession, data: AsyncIterable<Buffer>, size: number, params: ChunkerParams = FILE_CHUNKER): Promise<{ sha256: string; chunks?: string[] }> {
   const whole = createHash('sha256');
   if (size < FILE_CHUNKER.minSize) {
     const parts: Buffer[] = [];
@@ -19,7 +19,7 @@ export async function ingestFile(session: WriteSession, data: AsyncIterable<Buff
     await session.putWithId(sha256, parts.length === 1 ? parts[0] : Buffer.concat(parts));
     return { sha256 };
   }
-  const chunker = new Chunker(FILE_CHUNKER);
+  const chunker = new Chunker(params);
   const chunks: string[] = [];
   const store = async (chunk: Buffer): Promise<void> => {
     chunks.push(await session.put(chunk));
