@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, type BackupStore } from '../backup';
+import { backupNode, backupSourcesFromLocation, hasNativeBackup, openclawCommandFromLocation, type BackupStore } from '../backup';
 import { OcmError, toOcmError } from '../errors';
 import { locateOpenclaw, parseAgentsListJson, type CliAgent, type OpenclawLocation } from '../openclaw';
 import type { NodeRegistry } from '../registry/store';
@@ -120,7 +120,12 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
   try {
     p.onProgress?.({ phase: 'sourceBackup' });
     const fromRunning = await gatewayListening({ transport: p.from.transport, location: fromLoc, node: p.from.node });
-    const backup = await backupNode({ store: p.store, nodeId: ids.from, transport: p.from.transport, openclaw: openclawCommandFromLocation(fromLoc), sources: backupSourcesFromLocation(fromLoc), gatewayRunning: fromRunning, ...sig });
+    // OpenClaw's own backup where the version has it: its SQLite snapshot leaves out the running
+    // gateway's owner lease, which a copy taken with the online backup API keeps (the migrated
+    // gateway on the same host then waits for a lease that A still renews, and never gets ready).
+    const fromOpenclaw = openclawCommandFromLocation(fromLoc);
+    const engine = fromOpenclaw?.command && hasNativeBackup(fromOpenclaw.version) ? 'openclaw' : 'ocm';
+    const backup = await backupNode({ store: p.store, nodeId: ids.from, transport: p.from.transport, engine, openclaw: fromOpenclaw, sources: backupSourcesFromLocation(fromLoc), gatewayRunning: fromRunning, ...sig });
     // What is uploaded: an OpenClaw archive built from the snapshot (removed when the migration ends).
     const archive = await p.store.materialize(backup.index, sig);
     exported.push(archive.release);

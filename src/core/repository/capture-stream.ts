@@ -42,7 +42,6 @@ export async function streamChanged(
   const listArgs = nul ? '--no-recursion --null -T "$T/list"' : '-T "$T/list"';
   const lines = [
     'umask 077',
-    `for d in /tmp/ocm-backup.*; do [ -d "$d" ] && [ -O "$d" ] || continue; p=\${d#/tmp/ocm-backup.}; p=\${p%%.*}; case "$p" in ''|*[!0-9]*) continue;; esac; kill -0 "$p" 2>/dev/null || rm -rf "$d"; done`,
     'T=$(mktemp -d /tmp/ocm-backup.$$.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
     `trap 'rm -rf "$T"' EXIT`,
     `trap 'exit 143' INT TERM HUP PIPE`,

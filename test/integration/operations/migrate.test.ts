@@ -186,8 +186,14 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.ok(result.error?.step === 'doctor' || result.error?.step === 'validate', JSON.stringify(result.error));
     assert.deepEqual(result.rollbackErrors, []);
     assert.equal(result.rolledBack, true);
-    assert.ok(result.safetyBackup && existsSync(result.safetyBackup.archivePath), 'safety backup of B taken first');
-    assert.ok(result.sourceBackup && existsSync(result.sourceBackup.archivePath));
+    assert.ok(result.safetyBackup, 'safety backup of B taken first');
+    assert.equal(result.safetyBackup.repositoryRoot, store.repositoryRoot);
+    assert.ok((await store.list(B.id)).some((s) => s.id === result.safetyBackup!.backupId), 'the safety backup of B is in the repository');
+    assert.ok(result.sourceBackup);
+    assert.equal(result.sourceBackup.repositoryRoot, store.repositoryRoot);
+    assert.ok((await store.list(A.id)).some((s) => s.id === result.sourceBackup!.backupId), 'the source backup of A is in the repository');
+    // The archive built from the source snapshot for the upload is gone again.
+    assert.deepEqual(existsSync(join(store.repositoryRoot, 'exports', A.id)) ? readdirSync(join(store.repositoryRoot, 'exports', A.id)) : [], []);
     const undone = result.steps.filter((s) => s.status === 'undone').map((s) => s.id);
     assert.deepEqual(undone, ['upload', 'stopCurrent', 'place'].filter((id) => undone.includes(id)));
     assert.ok(undone.includes('place') && undone.includes('stopCurrent'), JSON.stringify(result.steps));
