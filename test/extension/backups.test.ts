@@ -3,7 +3,10 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { backupNode, BackupStore, type BackupIndex, type VerifyResult } from '../../src/core/backup';
+import { backupNode, BackupStore, readArchiveFile, verifyArchive, type BackupIndex } from '../../src/core/backup';
+import { entryObjects, type SnapshotVerifyResult } from '../../src/core/repository';
+import { packPath } from '../../src/core/repository/packs';
+import type { BackupRunOutcome } from '../../src/extension/commands/backup-node';
 import type { Comparison } from '../../src/extension/backups/compare';
 import { BackupCatalog } from '../../src/extension/backups/catalog';
 import type { BackupUiDeps } from '../../src/extension/backups/deps';
@@ -21,7 +24,9 @@ import { activateExtension, extension, testHome, writeRegistry } from '../suppor
 /**
  * Backups in the real workbench: a node with host "local" whose OpenClaw-like state dir (workspace
  * files from the 2026.9.6 fixture) lives in a temp folder; backups are made with the core's own
- * engine (no openclaw binary here) or through the extension's command.
+ * engine (no openclaw binary here) or through the extension's command. The test's BackupStore is
+ * its own instance over the extension's repository, as the CLI's would be: backups it makes while
+ * the extension is running must be readable there too.
  */
 
 const NODE_ID = 'bk-local';
@@ -135,11 +140,12 @@ suite('Backups', () => {
     assert.equal(item.id, `backup:${NODE_ID}:${newer.id}`);
     assert.equal(item.contextValue, 'backup');
     assert.match(label(item), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    assert.match(String(item.description), /^ocm · [\d.]+ (B|KB|MB)$/);
+    assert.match(String(item.description), /^ocm · [\d.]+ (B|KiB|MiB)$/);
     const resolved = await api.tree.resolveTreeItem(item, backups[0]!);
     const tooltip = (resolved.tooltip as vscode.MarkdownString).value;
     assert.match(tooltip, new RegExp(`Entries: ${newer.entries.length}`));
-    assert.match(tooltip, new RegExp(newer.archiveSha256));
+    assert.ok(tooltip.includes(`${NODE_ID}/${newer.id}`), tooltip);
+    assert.match(tooltip, /Incremental snapshot/, 'the second backup of the node shares unchanged files with the first');
   });
 
   test('a backup expands into its files as folders, from the index', async () => {
@@ -206,6 +212,91 @@ suite('Backups', () => {
     assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString(), '# Memory\n\n- made by the command\n');
   });
 
+  test('from the tree: Back Up twice, Compare Backups in the multi-diff editor, Export as OpenClaw Archive', async function () {
+    this.timeout(90_000);
+    const api = await activateExtension();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const memoryPath = join(workspace, 'MEMORY.md');
+    const extraPath = join(workspace, 'TOOLS-E2E.md');
+    /** The Backups group's inline "Back Up Node" (and the node's context menu, the same command). */
+    const backUp = async (arg: TreeNode): Promise<BackupItem> => {
+      const outcome = (await vscode.commands.executeCommand('openclaw.backupNode', arg)) as BackupRunOutcome | undefined;
+      assert.ok(outcome, 'the backup command returned nothing');
+      assert.deepEqual(outcome.failed, []);
+      const backupId = outcome.succeeded[0]?.backupId;
+      assert.ok(backupId, 'no backup was made');
+      const item = (await backupItems(api)).find((b) => b.summary.id === backupId);
+      assert.ok(item, `backup ${backupId} is not in the Backups group`);
+      assert.equal(api.tree.getTreeItem(item).id, `backup:${NODE_ID}:${backupId}`);
+      return item;
+    };
+
+    const memoryBefore = await fs.readFile(memoryPath);
+    try {
+      await endToEnd();
+    } finally {
+      // Later tests compare older backups with the live node: leave MEMORY.md as it was.
+      await fs.writeFile(memoryPath, memoryBefore);
+    }
+
+    async function endToEnd(): Promise<void> {
+      await fs.writeFile(memoryPath, '# Memory\n\n- before the compare\n');
+      const first = await backUp(await backupsGroup(api));
+      assert.equal((await backupItems(api))[0]!.summary.id, first.summary.id, 'the new backup is listed first');
+      await new Promise((r) => setTimeout(r, 20));
+      await fs.writeFile(memoryPath, '# Memory\n\n- before the compare\n- after the compare\n');
+      await fs.writeFile(extraPath, 'added between the two backups\n');
+      let second: BackupItem;
+      try {
+        second = await backUp(await nodeItem(api));
+      } finally {
+        await fs.rm(extraPath, { force: true });
+      }
+      const listed = (await backupItems(api)).map((b) => b.summary.id);
+      assert.deepEqual(listed.slice(0, 2), [second.summary.id, first.summary.id]);
+
+      const opened = new Promise<vscode.Tab>((resolve) => {
+        const sub = vscode.window.tabGroups.onDidChangeTabs((e) => {
+          const tab = e.opened[0];
+          if (tab) {
+            sub.dispose();
+            resolve(tab);
+          }
+        });
+      });
+      const comparison = (await vscode.commands.executeCommand('openclaw.compareBackups', second, [second, first])) as Comparison | undefined;
+      assert.ok(comparison, 'the comparison failed');
+      const byPath = new Map(comparison.files.map((f) => [f.path, f.status]));
+      assert.equal(byPath.get(memoryPath), 'changed');
+      assert.equal(byPath.get(extraPath), 'added');
+      const tab = await Promise.race([opened, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
+      assert.ok(tab, 'no editor tab opened for the comparison');
+      // code-server 1.139 has the multi-diff editor: the comparison must open there (not a single diff).
+      const MultiDiff = (vscode as unknown as { TabInputTextMultiDiff?: new (...args: never[]) => unknown }).TabInputTextMultiDiff;
+      assert.ok(MultiDiff, 'this VS Code has no multi-diff editor');
+      assert.ok(tab.input instanceof MultiDiff, `the comparison tab is not the multi-diff editor (input: ${(tab.input as object | undefined)?.constructor?.name ?? String(tab.input)})`);
+      const textDiffs = (tab.input as { textDiffs: vscode.TabInputTextDiff[] }).textDiffs;
+      const memoryDiff = textDiffs.find((d) => d.modified.path === memoryPath);
+      assert.ok(memoryDiff, `MEMORY.md is not among the diffs: ${textDiffs.map((d) => d.modified.path).join(', ')}`);
+      assert.equal(memoryDiff.original.scheme, 'openclaw-backup');
+      assert.equal(Buffer.from(await vscode.workspace.fs.readFile(memoryDiff.original)).toString(), '# Memory\n\n- before the compare\n');
+      assert.equal(Buffer.from(await vscode.workspace.fs.readFile(memoryDiff.modified)).toString(), '# Memory\n\n- before the compare\n- after the compare\n');
+
+      // "Export as OpenClaw Archive…" with the target given (the save dialog is skipped).
+      const target = join(root, 'exported', `${NODE_ID}-second.tar.gz`);
+      await fs.mkdir(join(root, 'exported'), { recursive: true });
+      const written = await vscode.commands.executeCommand('openclaw.exportBackup', second, vscode.Uri.file(target));
+      assert.equal(written, target);
+      assert.deepEqual(await fs.readdir(join(root, 'exported')), [`${NODE_ID}-second.tar.gz`], 'the export left other files behind');
+      const checked = await verifyArchive(target);
+      // The extension's own store (this test's instance has not read the index since these backups).
+      const index = await api.backupStore.readIndex(second.summary);
+      assert.equal(checked.fileCount, index.entries.filter((e) => e.type === 'file').length);
+      assert.equal((await readArchiveFile(target, memoryPath)).toString(), '# Memory\n\n- before the compare\n- after the compare\n');
+      assert.equal((await readArchiveFile(target, extraPath)).toString(), 'added between the two backups\n');
+    }
+  });
+
   test('pin and unpin change the backup state shown to menus', async () => {
     const api = await activateExtension();
     const target = (await backupItems(api)).find((b) => b.summary.id === older.id)!;
@@ -251,24 +342,58 @@ suite('Backups', () => {
     assert.equal(diffs.length, 1);
   });
 
-  test('"Verify Backup" checks the archive against its index and refuses a damaged one', async function () {
-    this.timeout(30_000);
+  test('"Verify Backup" reads every file of the snapshot back and names the damaged ones', async function () {
+    this.timeout(60_000);
     const api = await activateExtension();
-    const good = (await backupItems(api)).find((b) => b.summary.id === newer.id)!;
-    const result = (await vscode.commands.executeCommand('openclaw.verifyBackup', good)) as VerifyResult | undefined;
-    assert.ok(result, 'verify reported a problem with an intact backup');
-    assert.equal(result.checkedAgainstIndex, true);
-    assert.equal(result.archiveSha256, newer.archiveSha256);
+    const verify = async (id: string) => {
+      const item = (await backupItems(api)).find((b) => b.summary.id === id);
+      assert.ok(item, `backup ${id} is not in the tree`);
+      return (await vscode.commands.executeCommand('openclaw.verifyBackup', item)) as SnapshotVerifyResult | undefined;
+    };
+    const result = await verify(newer.id);
+    assert.ok(result?.ok, `verify found an intact backup damaged: ${JSON.stringify(result?.damaged)}`);
+    assert.equal(result.snapshot, `${NODE_ID}/${newer.id}`);
+    const files = newer.entries.filter((e) => e.type === 'file');
+    assert.equal(result.fileCount, files.length);
+    assert.equal(result.totalBytes, files.reduce((sum, e) => sum + e.size, 0));
 
-    // A fresh backup, then one byte of its archive flipped: verify must not call it intact.
+    // A fresh backup (made outside the extension, as the CLI would) with a file no other backup
+    // holds; then one byte of that file's stored object flipped in its pack.
+    const victimFile = join(workspace, 'VICTIM.md');
+    await fs.writeFile(victimFile, `only in this backup ${Date.now()}\n`);
     const victim = await coreBackup();
-    const archive = store.archivePath(victim);
-    const bytes = await fs.readFile(archive);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
-    await fs.writeFile(archive, bytes);
-    const damaged = (await backupItems(api)).find((b) => b.summary.id === victim.id)!;
-    assert.equal(await vscode.commands.executeCommand('openclaw.verifyBackup', damaged), undefined);
-    await store.remove(victim);
+    await fs.rm(victimFile);
+    assert.equal((await verify(victim.id))?.ok, true, 'the new backup is intact before the damage');
+    const repo = await store.repository();
+    const entry = (await repo.readEntries(await repo.readSnapshot(NODE_ID, victim.id))).find((e) => e.path === victimFile);
+    assert.ok(entry, 'the victim file is not in the snapshot');
+    const objectId = entryObjects(entry)[0]!;
+    const location = repo.objects.location(objectId);
+    assert.ok(location, `object ${objectId} has no location in the index`);
+    const pack = packPath(store.repositoryRoot, location.pack);
+    const original = await fs.readFile(pack);
+    const { mode } = await fs.stat(pack);
+    try {
+      const damagedBytes = Buffer.from(original);
+      damagedBytes[location.offset + Math.floor(location.length / 2)] ^= 0xff;
+      await fs.chmod(pack, 0o600);
+      await fs.writeFile(pack, damagedBytes);
+      const damaged = await verify(victim.id);
+      assert.ok(damaged, 'verify failed instead of reporting the damage');
+      assert.equal(damaged.ok, false);
+      assert.deepEqual(damaged.damaged.map((d) => d.path), [victimFile]);
+      assert.match(damaged.damaged[0]!.reason, /damaged/);
+      assert.equal((await verify(newer.id))?.ok, true, 'a backup that does not use the damaged object is still intact');
+    } finally {
+      await fs.writeFile(pack, original);
+      await fs.chmod(pack, mode & 0o777);
+    }
+    // Its snapshot document gone (as another process's prune would leave it): verifying the row
+    // still on screen reports an error instead of a result.
+    const stale = (await backupItems(api)).find((b) => b.summary.id === victim.id)!;
+    await repo.removeSnapshot(victim);
+    assert.equal(await vscode.commands.executeCommand('openclaw.verifyBackup', stale), undefined);
+    assert.ok(!(await backupItems(api)).some((b) => b.summary.id === victim.id), 'the removed backup is still listed');
   });
 
   test('"Compare Backup with Live Node" diffs a backup against the node as it is now', async function () {

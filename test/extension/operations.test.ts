@@ -7,6 +7,7 @@ import { backupNode, BackupStore, type BackupIndex } from '../../src/core/backup
 import type { OperationPlan } from '../../src/core/operations';
 import { LocalTransport } from '../../src/core/transport/local-transport';
 import type { BackupEntryItem } from '../../src/extension/backups/tree';
+import type { TreeNode } from '../../src/extension/tree/nodes-tree';
 import { activateExtension, extension, writeRegistry } from '../support/vscode/extension-host';
 
 /**
@@ -49,8 +50,27 @@ suite('Operations: restore preview', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  function entryItem(path: string): BackupEntryItem {
-    return { kind: 'backupEntry', nodeId: NODE_ID, backupId: index.id, label: path, entry: { name: path.split('/').pop()!, path, type: 'file', size: 0, mode: 0o644 } };
+  /**
+   * The backup's row for `path`, walked down from the node in the Nodes tree as a user would (the
+   * backup was made outside the extension, like the CLI's: the listing makes its files readable).
+   */
+  async function entryItem(path: string): Promise<BackupEntryItem> {
+    const api = await activateExtension();
+    const node = (await api.tree.getChildren()).find((n) => n.kind === 'node' && n.node.id === NODE_ID);
+    assert.ok(node, `node ${NODE_ID} is not in the tree`);
+    const group = (await api.tree.getChildren(node)).find((c) => c.kind === 'backups');
+    assert.ok(group, `no Backups group under ${NODE_ID}`);
+    const backup = (await api.tree.getChildren(group)).find((c) => c.kind === 'backup' && c.summary.id === index.id);
+    assert.ok(backup, `backup ${index.id} is not in the Backups group`);
+    let current: TreeNode = backup;
+    for (;;) {
+      const children = (await api.tree.getChildren(current)) as BackupEntryItem[];
+      const hit = children.find((c) => c.entry.path === path);
+      if (hit) return hit;
+      const next = children.find((c) => c.entry.type === 'directory' && path.startsWith(c.entry.path + '/'));
+      assert.ok(next, `no row leads to ${path}; rows: ${children.map((c) => c.entry.path).join(', ')}`);
+      current = next;
+    }
   }
 
   function diffTabOpen(): boolean {
@@ -68,7 +88,7 @@ suite('Operations: restore preview', () => {
     await fs.writeFile(memory, '# Memory\n\n(corrupted)\n');
     let seen: OperationPlan | undefined;
     api.operations = { confirm: async (plan) => ((seen = plan), false) };
-    await vscode.commands.executeCommand('openclaw.restoreBackup', entryItem(memory));
+    await vscode.commands.executeCommand('openclaw.restoreBackup', await entryItem(memory));
     assert.ok(seen, 'the plan was put to the user');
     assert.deepEqual(seen.files.map((f) => [f.path, f.action]), [[memory, 'update']]);
     assert.equal(await fs.readFile(memory, 'utf8'), '# Memory\n\n(corrupted)\n');
@@ -87,7 +107,7 @@ suite('Operations: restore preview', () => {
         return true;
       },
     };
-    await vscode.commands.executeCommand('openclaw.restoreBackup', entryItem(memory));
+    await vscode.commands.executeCommand('openclaw.restoreBackup', await entryItem(memory));
     assert.ok(previewed, 'a diff editor was open when the user was asked');
     assert.equal(contentWhenAsked, '# Memory\n\n(corrupted again)\n', 'nothing changed before confirmation');
     assert.equal(await fs.readFile(memory, 'utf8'), '# Memory\n\n- the fact worth keeping\n');

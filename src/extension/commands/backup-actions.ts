@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { exportSnapshot, verifySnapshot } from '../../core/repository';
 import type { BackupUiDeps } from '../backups/deps';
@@ -53,21 +55,26 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
         void showError(e);
       }
     }),
-    vscode.commands.registerCommand('openclaw.exportBackup', async (item?: BackupItem) => {
+    // `target` skips the save dialog (tests, other extensions); from a menu the second argument is
+    // the tree's selection, which is not a Uri and is ignored.
+    vscode.commands.registerCommand('openclaw.exportBackup', async (item?: BackupItem, target?: unknown) => {
       try {
         const backup = item?.kind === 'backup' ? item.summary : await pickBackup(deps, vscode.l10n.t('Export as OpenClaw Archive'));
         if (!backup) return undefined;
-        const target = await vscode.window.showSaveDialog({
-          title: vscode.l10n.t('Export as OpenClaw Archive'),
-          defaultUri: vscode.Uri.file(`${backup.id}.tar.gz`),
-          filters: { [vscode.l10n.t('OpenClaw archive')]: ['tar.gz', 'tgz'] },
-        });
-        if (!target) return undefined;
+        const chosen =
+          target instanceof vscode.Uri
+            ? target
+            : await vscode.window.showSaveDialog({
+                title: vscode.l10n.t('Export as OpenClaw Archive'),
+                defaultUri: vscode.Uri.file(join(homedir(), `${backup.nodeId}-${backup.id}.tar.gz`)),
+                filters: { [vscode.l10n.t('OpenClaw archive')]: ['tar.gz', 'tgz'] },
+              });
+        if (!chosen) return undefined;
         const repo = await deps.catalog.store.repository();
         const result = await withCancellableProgress(vscode.l10n.t('Exporting backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), async (_report, signal) =>
-          exportSnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), target.fsPath, { signal }),
+          exportSnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), chosen.fsPath, { signal }),
         );
-        void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} ({1}). "openclaw backup verify" and "openclaw backup restore" accept it.', target.fsPath, formatBytes(result.archiveSize)));
+        void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} ({1}). "openclaw backup verify" and "openclaw backup restore" accept it.', chosen.fsPath, formatBytes(result.archiveSize)));
         return result.archivePath;
       } catch (e) {
         void showError(e);
