@@ -58,9 +58,20 @@ export const backupScenes = [
       rmSync(join(workspace, 'BOOTSTRAP.md'), { force: true });
       await backUpAll(page, ui, 2);
       // The Backups group's inline "Compare Backups…" action: both picks come from this node.
-      const group = ui.treeRow(page, 'Backups');
-      await group.hover();
-      await group.locator('.action-label[aria-label^="Compare Backups"]').click();
+      // An inline-action click that lands while the tree re-renders after the backup is lost (seen
+      // on a loaded 2-core machine): click again until the first pick is there.
+      for (let attempt = 1; ; attempt++) {
+        const group = ui.treeRow(page, 'Backups');
+        await group.hover();
+        await group.locator('.action-label[aria-label^="Compare Backups"]').click();
+        try {
+          await page.locator('.quick-input-widget', { hasText: 'Compare backups (1/2)' }).waitFor({ timeout: 20_000 });
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+          await page.keyboard.press('Escape');
+        }
+      }
       await pickFirst(page, 'Compare backups (1/2)');
       await pickFirst(page, 'Compare backups (2/2)');
       await page.locator('.editor-group-container .tab', { hasText: '↔' }).waitFor({ timeout: 30_000 });

@@ -155,8 +155,22 @@ export const readmeScenes = [
     },
     // Last: windows restore the previous scenes' editors, and those are of other nodes.
     async show(page, ui) {
-      await ui.treeRow(page, 'workstation').click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Migrate to' }).first().click();
+      // A context-menu click that lands while the tree re-renders is lost (seen on a loaded 2-core
+      // machine): open the menu again until the first question is there.
+      for (let attempt = 1; ; attempt++) {
+        await ui.treeRow(page, 'workstation').click({ button: 'right' });
+        const item = page.locator('.context-view .action-label', { hasText: 'Migrate to' }).first();
+        await item.click();
+        // The menu sometimes takes the click as focus only: Enter then runs the focused item.
+        if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+        try {
+          await page.locator('.quick-input-widget input').waitFor({ timeout: 20_000 });
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+          await page.keyboard.press('Escape');
+        }
+      }
       await answer(page, 'mini', { row: 'mini' });
       await answer(page, ''); // state dir: the target's configured one
       await answer(page, '18999');
