@@ -4,7 +4,7 @@ import { addLineCounts, backupStoreFor, diffBackups, diffBackupWithLive, liveRea
 import { formatBytes } from '../../core/format-bytes';
 import { checkRepository, verifySnapshot } from '../../core/repository';
 import { printJson, type CliContext } from '../context';
-import { interruptSignal } from '../interrupt';
+import { withInterrupt } from '../interrupt';
 import { cliError, l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
 import { usage } from './backup';
@@ -48,8 +48,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
       const store = backupStoreFor(ctx.env);
       const repo = await store.repository();
       const snap = await repo.resolve(ref);
-      const { signal, dispose } = interruptSignal();
-      try {
+      await withInterrupt(async (signal) => {
         const result = await verifySnapshot(repo, snap, { signal });
         if (!result.ok) ctx.exitCode = 1;
         if (opts.json) return printJson(ctx, result);
@@ -58,9 +57,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
           ctx.out(l10n.t('Backup {0} is damaged: {1} file(s) cannot be restored.', result.snapshot, result.damaged.length) + '\n');
           for (const d of result.damaged) ctx.out(`  ${d.path}: ${d.reason}\n`);
         }
-      } finally {
-        dispose();
-      }
+      });
     });
 
   program
@@ -71,8 +68,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
     .action(async (opts: { readData?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const repo = await backupStoreFor(ctx.env).repository();
-      const { signal, dispose } = interruptSignal();
-      try {
+      await withInterrupt(async (signal) => {
         const result = await checkRepository(repo, { readData: Boolean(opts.readData), signal });
         if (!result.ok) ctx.exitCode = 1;
         if (opts.json) return printJson(ctx, result);
@@ -80,9 +76,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
         for (const p of result.problems) ctx.out(`  ${p.message}\n`);
         for (const d of result.damaged) ctx.out(l10n.t('Damaged snapshot {0}: {1}', d.snapshot, d.files.slice(0, 20).join(', ') + (d.files.length > 20 ? ', ...' : '')) + '\n');
         ctx.out((result.ok ? l10n.t('Repository OK.') : l10n.t('The repository has problems (see above). Snapshots not named are intact.')) + '\n');
-      } finally {
-        dispose();
-      }
+      });
     });
 
   program

@@ -5,7 +5,7 @@ import { formatBytes } from '../../core/format-bytes';
 import { exportSnapshot, importArchive, type RetentionPolicy } from '../../core/repository';
 import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
 import { printJson, type CliContext } from '../context';
-import { interruptSignal } from '../interrupt';
+import { withInterrupt } from '../interrupt';
 import { cliError, l10n } from '../l10n';
 import { registryFor } from './registry';
 import { usage } from './backup';
@@ -94,14 +94,11 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
       const repo = await backupStoreFor(ctx.env).repository();
       const snap = await repo.resolve(ref);
       const out = resolve(process.cwd(), opts.output ?? `${snap.id}.tar.gz`);
-      const { signal, dispose } = interruptSignal();
-      try {
+      await withInterrupt(async (signal) => {
         const r = await exportSnapshot(repo, snap, out, { signal });
         if (opts.json) return printJson(ctx, { archivePath: r.archivePath, archiveSha256: r.archiveSha256, archiveSize: r.archiveSize });
         ctx.out(l10n.t('Wrote {0} ({1}, sha256 {2}).', r.archivePath, formatBytes(r.archiveSize), r.archiveSha256) + '\n');
-      } finally {
-        dispose();
-      }
+      });
     });
 
   program
@@ -114,16 +111,15 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
       ctx.json = Boolean(opts.json);
       await registryFor(ctx).get(opts.node);
       const repo = await backupStoreFor(ctx.env).repository();
-      const { signal, dispose } = interruptSignal();
-      try {
-        const snap = await importArchive(repo, resolve(process.cwd(), file), { nodeId: opts.node, signal });
-        if (opts.json) return printJson(ctx, { backup: snap });
-        ctx.out(l10n.t('Imported {0} as {1} ({2} entries).', file, `${snap.nodeId}/${snap.id}`, snap.entryCount) + '\n');
-      } catch (e) {
-        if (e instanceof Error && 'kind' in e) throw e;
-        throw cliError('failed', l10n.both('Could not import {0}: {1}', file, (e as Error).message));
-      } finally {
-        dispose();
-      }
+      await withInterrupt(async (signal) => {
+        try {
+          const snap = await importArchive(repo, resolve(process.cwd(), file), { nodeId: opts.node, signal });
+          if (opts.json) return printJson(ctx, { backup: snap });
+          ctx.out(l10n.t('Imported {0} as {1} ({2} entries).', file, `${snap.nodeId}/${snap.id}`, snap.entryCount) + '\n');
+        } catch (e) {
+          if (e instanceof Error && 'kind' in e) throw e;
+          throw cliError('failed', l10n.both('Could not import {0}: {1}', file, (e as Error).message));
+        }
+      });
     });
 }

@@ -7,6 +7,6 @@ export { importArchive, type ImportOptions } from './import';
 export { importLegacyStore, type LegacyImportReport } from './legacy';
 export { listLocks } from './lock';
 export { pruneRepository, type PruneReport } from './prune';
-export { defaultRepositoryRoot, Repository, repositoryRootFor } from './repository';
+export { defaultRepositoryRoot, Repository } from './repository';
 export { applyRetention, hasPolicy, type RetentionPolicy } from './retention';
 export { verifySnapshot, type SnapshotVerifyResult } from './verify-snapshot';

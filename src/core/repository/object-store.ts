@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { isOcmError, OcmError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import type { Codec } from './codec';
-import { IndexFileSchema, OBJECT_ID, REPOSITORY_FORMAT, type BlobLocation, type IndexFile } from './format';
+import { IndexFileSchema, REPOSITORY_FORMAT, type BlobLocation, type IndexFile } from './format';
 import { PackWriter, readBlob, type PackBlob } from './packs';
 
 /**
@@ -193,12 +193,4 @@ async function readIndexFile(path: string): Promise<IndexFile | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function isObjectId(s: string): boolean {
-  return OBJECT_ID.test(s);
-}
-
-export function randomName(): string {
-  return randomBytes(8).toString('hex');
 }

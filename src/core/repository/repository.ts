@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { OcmError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
-import { ocmHome } from '../home';
 import { FILE_CHUNKER } from './chunker';
 import { entryObjects, REPOSITORY_FORMAT, RepoConfigSchema, type RepoConfig, type Snapshot, type SnapshotEntry } from './format';
 import { acquireLock, type HeldLock } from './lock';
@@ -172,10 +171,4 @@ export class Repository {
 
 export function defaultRepositoryRoot(backupRoot: string): string {
   return join(backupRoot, 'repository');
-}
-
-/** The repository a face should use: in `OCM_BACKUP_DIR` (a configured folder) or `<ocm home>/backups`. */
-export function repositoryRootFor(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.OCM_BACKUP_DIR?.trim();
-  return defaultRepositoryRoot(configured ? resolve(configured) : join(ocmHome(env), 'backups'));
 }
