@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { toOcmError, type OcmError } from './errors';
 import type { NodeAccess } from './node-access';
 import {
+  agentOfPath,
   AgentsCliCache,
   listAgentFiles,
   listConfigFiles,
@@ -11,6 +12,7 @@ import {
   type NodeAgents,
   type NodeConfigFile,
   type DiscoveryCache,
+  type PathOwner,
 } from './openclaw';
 import type { OpenclawValidator } from './safe-write';
 
@@ -55,6 +57,11 @@ export class NodeModel {
 
   async agent(nodeId: string, agentId: string): Promise<AgentInfo | undefined> {
     return (await this.describe(nodeId)).agents.find((a) => a.id === agentId);
+  }
+
+  /** Which agent a path belongs to (agentOfPath: the deepest workspace wins); undefined outside every workspace. */
+  async agentOf(nodeId: string, remotePath: string): Promise<PathOwner | undefined> {
+    return agentOfPath((await this.describe(nodeId)).agents, remotePath);
   }
 
   async agentFiles(nodeId: string, agentId: string): Promise<AgentFiles> {

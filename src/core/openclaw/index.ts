@@ -8,3 +8,4 @@ export { listAgentFiles, listConfigFiles, WORKSPACE_FILES, type AgentFile, type 
 export { parseOpenclawVersion, compareOpenclawVersions, agentRulesFor, usesJsonlSessions, type OpenclawVersion, type AgentRules } from './version';
 export { addAgent, removeAgent, archiveAgent, type AddAgentParams, type AddAgentResult, type RemoveAgentResult } from './agent-admin';
 export { DiscoveryCache, DEFAULT_DISCOVERY_CACHE_TTL_MS, type CachedVersion, type CachedLoginEnv, type DiscoveryCacheSnapshot } from './discovery-cache';
+export { agentOfPath, isMemoryFile, isGuardedFile, MEMORY_FILE_NAMES, GUARDED_FILE_NAMES, type PathOwner } from './agent-of-path';

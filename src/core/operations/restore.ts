@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { backupRoots, diffEntries, excludedReason, hashLiveFiles, type BackupIndex, type BackupStore, type EngineChoice, type IndexEntry } from '../backup';
 import { readFromBackupMany, storeOf } from '../backup/backup-source';
 import { OcmError } from '../errors';
+import { agentOfPath } from '../openclaw/agent-of-path';
 import { agentsFromLocation } from '../openclaw/node-agents';
 import type { OpenclawLocation } from '../openclaw/locate';
 import type { NodeEntry } from '../registry';
@@ -28,7 +29,7 @@ export type RestoreScope = { kind: 'file'; path: string } | { kind: 'agent'; age
 export interface RestorePlan extends OperationPlan {
   operation: 'restore';
   scope: RestoreScope;
-  backup: { nodeId: string; id: string; createdAt: string; engine: string; openclawVersion: string | null };
+  backup: { nodeId: string; id: string; createdAt: string; engine: string; openclawVersion: string | null; includeTranscripts?: boolean };
   /** Absolute roots the plan covers (the agent's workspace, the state dir...). */
   roots: string[];
 }
@@ -93,10 +94,12 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
   } else if (scope.kind === 'agent') {
     agentId = scope.agentId;
     const workspace = agentWorkspace(location, scope.agentId);
-    // Other agents' workspaces may sit inside this one (agents.defaults.workspace): leave them out.
-    const nested = agentsFromLocation(location).filter((a) => a.id !== scope.agentId && under(a.workspace, workspace) && a.workspace !== workspace).map((a) => a.workspace);
+    // Other agents' workspaces may sit inside this one (agents.defaults.workspace): leave them out
+    // (the one "which agent is this file" answer: the deepest workspace wins).
+    const agents = agentsFromLocation(location);
+    const own = agentOfPath(agents, workspace)?.workspace;
     roots = [workspace];
-    inScope = (path) => under(path, workspace) && !nested.some((n) => under(path, n));
+    inScope = (path) => own !== undefined && agentOfPath(agents, path)?.workspace === own;
     if (![...backupByPath.keys()].some(inScope)) {
       throw new OcmError('notFound', `Backup ${index.nodeId}/${index.id} holds no files of agent ${scope.agentId}'s workspace ${workspace}.`, { agentId: scope.agentId, workspace });
     }
@@ -153,7 +156,7 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
     source: { kind: 'backup', repositoryRoot: p.repositoryRoot, backupId: index.id, nodeId: index.nodeId },
     warnings,
     scope,
-    backup: { nodeId: index.nodeId, id: index.id, createdAt: index.createdAt, engine: index.engine, openclawVersion: index.openclawVersion },
+    backup: { nodeId: index.nodeId, id: index.id, createdAt: index.createdAt, engine: index.engine, openclawVersion: index.openclawVersion, includeTranscripts: index.options.includeTranscripts },
     roots,
   };
 }
@@ -193,7 +196,16 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     const data = afterBytes.get(path);
     if (!data || sha256(data) !== f.after!.sha256) throw new OcmError('failed', `${path} in backup ${source.nodeId}/${source.backupId} does not match its index. Run "ocm check --read-data".`, { path });
   }
-  const safety = () => takeSafetyBackup({ store: p.store, transport: p.transport, location: p.location, nodeId: p.node.id, ...(p.safetyEngine ? { engine: p.safetyEngine } : {}), ...(p.signal ? { signal: p.signal } : {}) });
+  const safety = () =>
+    takeSafetyBackup({
+      store: p.store,
+      transport: p.transport,
+      location: p.location,
+      nodeId: p.node.id,
+      ...safetyCoverage(plan, p.location),
+      ...(p.safetyEngine ? { engine: p.safetyEngine } : {}),
+      ...(p.signal ? { signal: p.signal } : {}),
+    });
   if (plan.scope.kind !== 'node') {
     const steps = plan.files.map((f) => fileStep(p, f, afterBytes.get(f.path)));
     return applyOperation({ plan, steps, safetyBackup: safety, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
@@ -221,6 +233,18 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     }
   };
   return applyOperation({ plan, steps: node.steps, safetyBackup: safety, cleanup, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
+}
+
+/**
+ * What the safety backup must hold: every root the plan covers (from the backup, so also
+ * workspaces the live config no longer names or cannot name when it is broken), transcripts when
+ * the backup has them, and every file the plan replaces or deletes that a backup keeps by rule.
+ */
+export function safetyCoverage(plan: RestorePlan, location: OpenclawLocation): { extraRoots: string[]; includeTranscripts: boolean; mustCover: string[] } {
+  const includeTranscripts = Boolean(plan.backup.includeTranscripts);
+  const ctx = { stateDir: location.stateDir, includeTranscripts, protectedPaths: new Set([location.configPath]) };
+  const mustCover = plan.files.filter((f) => f.before && excludedReason(f.path, ctx) === undefined).map((f) => f.path);
+  return { extraRoots: plan.roots, includeTranscripts, mustCover };
 }
 
 function sha256(data: Uint8Array): string {

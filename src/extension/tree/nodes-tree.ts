@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { toOcmError } from '../../core/errors';
 import type { NodeModel } from '../../core/node-model';
-import type { AgentInfo, MemoryNote } from '../../core/openclaw';
+import { agentOfPath, MEMORY_FILE_NAMES, type AgentInfo, type MemoryNote } from '../../core/openclaw';
 import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { liveUri } from '../fs/uris';
 import { formatBytes, formatDuration, gatewayLabel, pctLabel, versionLabel, type NodeStatus } from '../../core/status';
@@ -29,6 +29,8 @@ export interface FileItem {
   label: string;
   description?: string;
   secret?: boolean;
+  /** A daily note under memory/. */
+  memory?: boolean;
 }
 
 export interface MemoryFolderItem {
@@ -116,7 +118,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       case 'agent':
         return this.agentChildren(element);
       case 'memoryFolder':
-        return element.notes.map((n) => ({ kind: 'file', nodeId: element.nodeId, agentId: element.agentId, remotePath: n.path, label: n.name }) as FileItem);
+        return element.notes.map((n) => ({ kind: 'file', nodeId: element.nodeId, agentId: element.agentId, remotePath: n.path, label: n.name, memory: true }) as FileItem);
       case 'configGroup':
         return this.configChildren(element.nodeId);
       default:
@@ -205,8 +207,18 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       if (!files.workspaceExists) {
         return [{ kind: 'message', id: `msg:${item.nodeId}:${item.agent.id}:no-workspace`, label: vscode.l10n.t('Workspace does not exist yet'), detail: files.workspace, icon: 'info' }];
       }
-      const children: TreeNode[] = files.files.map((f) => ({ kind: 'file', nodeId: item.nodeId, agentId: item.agent.id, remotePath: f.path, label: f.name }) as FileItem);
-      if (files.memoryNotes.length) children.push({ kind: 'memoryFolder', nodeId: item.nodeId, agentId: item.agent.id, notes: files.memoryNotes });
+      // The agent of each file is the one core answer (agentOfPath: deepest workspace wins), the
+      // same the guard and the timeline use; a file another agent's nested workspace owns is not listed here.
+      const { agents } = await this.model.describe(item.nodeId);
+      const ownWorkspace = agentOfPath(agents, item.agent.workspace)?.workspace;
+      const owned = <T extends { path: string }>(list: T[]) =>
+        list.flatMap((f) => {
+          const owner = agentOfPath(agents, f.path);
+          return owner && owner.workspace === ownWorkspace ? [{ file: f, agentId: owner.agent.id }] : [];
+        });
+      const children: TreeNode[] = owned(files.files).map(({ file, agentId }) => ({ kind: 'file', nodeId: item.nodeId, agentId, remotePath: file.path, label: file.name }) as FileItem);
+      const notes = owned(files.memoryNotes).map((n) => n.file);
+      if (notes.length) children.push({ kind: 'memoryFolder', nodeId: item.nodeId, agentId: item.agent.id, notes });
       return children;
     } catch (e) {
       const err = toOcmError(e);
@@ -296,7 +308,7 @@ function fileTreeItem(element: FileItem): vscode.TreeItem {
   item.resourceUri = uri;
   if (element.description) item.description = element.description;
   item.tooltip = `${element.nodeId}:${element.remotePath}`;
-  item.contextValue = element.secret ? 'file.secret' : element.remotePath.endsWith('.json') || element.remotePath.endsWith('.json5') ? 'file.config' : 'file';
+  item.contextValue = element.secret ? 'file.secret' : element.remotePath.endsWith('.json') || element.remotePath.endsWith('.json5') ? 'file.config' : element.agentId && (element.memory || (MEMORY_FILE_NAMES as readonly string[]).includes(element.label)) ? 'file.memory' : 'file';
   item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [uri] };
   return item;
 }
