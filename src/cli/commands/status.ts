@@ -1,17 +1,20 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
+import { backupStoreFor } from '../../core/backup/store';
 import type { NodeEntry } from '../../core/registry';
 import { SshPool } from '../../core/ssh/pool';
 import { resolveConnectTarget } from '../../core/ssh/resolve-target';
 import { SshConfig } from '../../core/ssh/ssh-config';
 import {
   DEFAULT_CONTEXT_THRESHOLD_PCT,
+  fleetSummary,
   formatDuration,
   gatewayLabel,
   pctLabel,
   reachabilityLabel,
   statusOfNodes,
   versionLabel,
+  withLastBackups,
   type NodeStatus,
   type StatusDeps,
 } from '../../core/status';
@@ -39,7 +42,8 @@ import { sshDepsFor } from './trust';
  *
  * `--json` prints `{ ok: true, checkedAt, thresholdPct, summary: { nodes, reachable, unreachable,
  * withAnomalies }, nodes: NodeStatus[] }` (NodeStatus: src/core/status/types.ts; fields are only
- * ever added).
+ * ever added). Each node's `lastBackup` (id, createdAt, ageMs) comes from the local backup
+ * repository; the VS Code dashboard shows the same values (src/core/status/dashboard.ts).
  */
 
 interface StatusCliOptions {
@@ -78,7 +82,7 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       const registry = registryFor(ctx);
       const nodes = ids.length > 0 ? await Promise.all(unique(ids).map((id) => registry.get(id))) : await registry.list({ includeRetired: Boolean(opts.all) });
       if (nodes.length === 0) {
-        if (opts.json) return printJson(ctx, { ok: true, checkedAt: new Date().toISOString(), thresholdPct, summary: summaryOf([]), nodes: [] });
+        if (opts.json) return printJson(ctx, { ok: true, checkedAt: new Date().toISOString(), thresholdPct, summary: fleetSummary([]), nodes: [] });
         ctx.out(l10n.t('No nodes to check. Add one with: ocm add <id> <[user@]host[:port]>') + '\n');
         return;
       }
@@ -105,8 +109,9 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
         // (The keeper's pool stays open: keeping connections is what it is for.)
         if (ownPool) await Promise.race([ownPool.close(), new Promise((r) => setTimeout(r, 500).unref())]);
       }
+      results = await withLastBackups(results, backupStoreFor(ctx.env));
       if (opts.json) {
-        printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: summaryOf(results), nodes: results });
+        printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: fleetSummary(results), nodes: results });
       } else {
         ctx.out(renderStatusTable(results, { color: useColor(ctx) }));
       }
@@ -141,22 +146,13 @@ export function isFailing(s: NodeStatus): boolean {
   return !s.reachable || s.anomalies.some((a) => a.severity === 'error');
 }
 
-function summaryOf(results: NodeStatus[]): { nodes: number; reachable: number; unreachable: number; withAnomalies: number } {
-  return {
-    nodes: results.length,
-    reachable: results.filter((r) => r.reachable).length,
-    unreachable: results.filter((r) => !r.reachable).length,
-    withAnomalies: results.filter((r) => r.anomalies.length > 0).length,
-  };
-}
-
 const RED = '\x1b[31m';
 const YELLOW = '\x1b[33m';
 const RESET = '\x1b[0m';
 
 /** The table plus one line per anomaly below it. Rows with errors are red, with warnings yellow (colour only when asked). */
 export function renderStatusTable(results: NodeStatus[], options: { color: boolean }): string {
-  const headers = [l10n.t('NODE'), l10n.t('REACHABLE'), l10n.t('VERSION'), l10n.t('GATEWAY'), l10n.t('UPTIME'), l10n.t('AGENTS'), l10n.t('LOAD'), l10n.t('MEM'), l10n.t('DISK'), l10n.t('NOTES')];
+  const headers = [l10n.t('NODE'), l10n.t('REACHABLE'), l10n.t('VERSION'), l10n.t('GATEWAY'), l10n.t('UPTIME'), l10n.t('AGENTS'), l10n.t('LOAD'), l10n.t('MEM'), l10n.t('DISK'), l10n.t('BACKUP'), l10n.t('NOTES')];
   const rows = results.map((s) => [
     s.nodeId,
     statusWord(reachabilityLabel(s)),
@@ -167,6 +163,7 @@ export function renderStatusTable(results: NodeStatus[], options: { color: boole
     s.hostFacts?.load1 !== undefined ? `${s.hostFacts.load1.toFixed(2)}${s.hostFacts.cpus ? `/${s.hostFacts.cpus}` : ''}` : '-',
     pctLabel(s.hostFacts?.memUsedPct),
     pctLabel(s.hostFacts?.disk?.usedPct),
+    s.lastBackup ? formatDuration(s.lastBackup.ageMs) : '-',
     notesOf(s) || '-',
   ]);
   const lines = formatTable(headers, rows).split('\n');

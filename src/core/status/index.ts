@@ -6,3 +6,6 @@ export { DEFAULT_CONTEXT_THRESHOLD_PCT, sessionUsages, parseSessionsJson, parseS
 export { probeGateway, parseReadyz, parseStartupz, parseHttpResponse } from './gateway-probe';
 export { buildHostFactsScript, parseHostFacts } from './host-facts';
 export * from './format';
+export { nodeHealth, type NodeHealth, type NodeHealthSummary } from './health';
+export { lastBackupsOf, withLastBackups, type BackupLister } from './last-backup';
+export * from './dashboard';

@@ -22,6 +22,8 @@ export interface NodeStatus {
   agents?: AgentsStatus;
   hostFacts?: HostFacts;
   sessions?: SessionsStatus;
+  /** The newest backup of this node in the local backup repository (absent: none, or not looked up). */
+  lastBackup?: LastBackup;
   /** Everything a human should look at, most severe first. Empty when all is well. */
   anomalies: Anomaly[];
 }
@@ -31,6 +33,14 @@ export interface StatusError {
   kind: OcmErrorKind;
   message: string;
   details?: Record<string, unknown>;
+}
+
+export interface LastBackup {
+  id: string;
+  /** ISO time the backup was taken. */
+  createdAt: string;
+  /** Age when the status was put together. */
+  ageMs: number;
 }
 
 export interface OpenclawStatus {
@@ -100,8 +110,11 @@ export interface DiskUsage {
 }
 
 export interface SessionsStatus {
-  /** Where the rows came from; `skipped` = not read (SQLite era without `includeSessions`). */
-  source: 'sessions.json' | 'openclaw-cli' | 'skipped' | 'unavailable';
+  /**
+   * Where the rows came from; `gateway-rpc` = the running gateway's `sessions.list` (2026.9+, the
+   * default there); `skipped` = not read (opted out, or SQLite era without RPC and without `includeSessions`).
+   */
+  source: 'sessions.json' | 'gateway-rpc' | 'openclaw-cli' | 'skipped' | 'unavailable';
   /** Threshold (percent) used for `overThreshold`. */
   thresholdPct: number;
   rows: SessionUsage[];
@@ -122,6 +135,18 @@ export interface SessionUsage {
   /** False when OpenClaw marked totalTokens stale (or of an old counting version): usage unknown. */
   fresh: boolean;
   overThreshold: boolean;
+  /** Last completed run or input (ms since the epoch), when the source says. */
+  lastActivityAt?: number;
+  /** True while a turn runs (gateway `hasActiveRun`); absent when the source cannot tell. */
+  active?: boolean;
+  /** Transcript size in bytes, when it was measured (sessions.json era: the JSONL file; RPC: on listing). */
+  transcriptBytes?: number;
+  /** Growth from successive checks (src/core/sessions/predict.ts); absent until two fresh samples exist. */
+  growthTokensPerHour?: number;
+  /** Hours until totalTokens reaches contextTokens at the current rate (only when growing). */
+  hoursToWindow?: number;
+  /** hoursToWindow is under the warning setting (`openclaw.sessions.warnHours`, default 6). */
+  predictedOverflow?: boolean;
 }
 
 export type AnomalyKind =
@@ -131,6 +156,7 @@ export type AnomalyKind =
   | 'gatewayNotReady'
   | 'configBroken'
   | 'contextOverThreshold'
+  | 'contextPredictedOverflow'
   | 'diskAlmostFull'
   | 'checkIncomplete';
 

@@ -59,10 +59,12 @@ test('labels: reachability per error kind, gateway states, version, durations, b
 test('table: columns, anomaly lines below, colour only when asked (red for errors, yellow for warnings)', () => {
   const plain = renderStatusTable([healthy, sick, down], { color: false });
   const lines = plain.split('\n');
-  assert.match(lines[0]!, /^NODE\s+REACHABLE\s+VERSION\s+GATEWAY\s+UPTIME\s+AGENTS\s+LOAD\s+MEM\s+DISK\s+NOTES$/);
-  assert.match(lines[1]!, /^alpha\s+yes\s+2026\.9\.6\s+ready\s+1d 2h\s+3\s+0\.50\/4\s+42%\s+20%\s+-$/);
-  assert.match(lines[2]!, /^beta\s+yes\s+2026\.9\.6\s+not ready\s+5s\s+1\s+-\s+-\s+95%\s+failing: agent-database:main/);
-  assert.match(lines[3]!, /^gamma\s+HOST KEY CHANGED\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
+  assert.match(lines[0]!, /^NODE\s+REACHABLE\s+VERSION\s+GATEWAY\s+UPTIME\s+AGENTS\s+LOAD\s+MEM\s+DISK\s+BACKUP\s+NOTES$/);
+  assert.match(lines[1]!, /^alpha\s+yes\s+2026\.9\.6\s+ready\s+1d 2h\s+3\s+0\.50\/4\s+42%\s+20%\s+-\s+-$/);
+  assert.match(lines[2]!, /^beta\s+yes\s+2026\.9\.6\s+not ready\s+5s\s+1\s+-\s+-\s+95%\s+-\s+failing: agent-database:main/);
+  assert.match(lines[3]!, /^gamma\s+HOST KEY CHANGED\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
+  const backedUp = renderStatusTable([{ ...healthy, lastBackup: { id: 'b1', createdAt: '2026-01-01T00:00:00.000Z', ageMs: 3_720_000 } }], { color: false }).split('\n');
+  assert.match(backedUp[1]!, /\s20%\s+1h 2m\s+-$/, 'the BACKUP column shows the last backup’s age');
   assert.ok(plain.includes('gamma: Host key of gamma changed: known SHA256:a, offered SHA256:b.'));
   assert.ok(plain.includes('beta: Session agent:main:main (agent main) uses 91% of its context window (over 80%).'));
   assert.doesNotMatch(plain, /\x1b\[/);

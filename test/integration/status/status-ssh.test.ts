@@ -65,7 +65,7 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
 
     const table = await runCli(['status', node.id], env);
     assert.equal(table.code, 0);
-    assert.match(table.stdout, /^NODE\s+REACHABLE\s+VERSION\s+GATEWAY\s+UPTIME\s+AGENTS\s+LOAD\s+MEM\s+DISK\s+NOTES$/m);
+    assert.match(table.stdout, /^NODE\s+REACHABLE\s+VERSION\s+GATEWAY\s+UPTIME\s+AGENTS\s+LOAD\s+MEM\s+DISK\s+BACKUP\s+NOTES$/m);
     assert.match(table.stdout, new RegExp(`^${node.id}\\s+yes\\s+not installed\\s+-`, 'm'));
     assert.doesNotMatch(table.stdout, /\x1b\[/, 'no colour with NO_COLOR / without a TTY');
   });
