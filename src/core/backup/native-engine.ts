@@ -58,7 +58,7 @@ export interface NativeEngineResult {
   createResult: Record<string, unknown>;
 }
 
-const SHA256_COMMAND = (path: string): string =>
+export const SHA256_COMMAND = (path: string): string =>
   [
     `if command -v sha256sum >/dev/null 2>&1; then sha256sum -- ${shellQuote(path)}`,
     `elif command -v shasum >/dev/null 2>&1; then shasum -a 256 ${shellQuote(path)}`,

@@ -1,4 +1,6 @@
-import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, type BackupStore, type EngineChoice } from '../backup';
+import { posix } from 'node:path';
+import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, type BackupSources, type BackupStore, type EngineChoice } from '../backup';
+import { isWithin } from '../backup/manifest';
 import { readFromBackup } from '../backup/backup-source';
 import { OcmError, toOcmError } from '../errors';
 import type { OpenclawLocation } from '../openclaw/locate';
@@ -20,24 +22,61 @@ export interface SafetyBackupParams {
   nodeId: string;
   /** Default `auto` (OpenClaw's own backup when the version has it: consistent SQLite). */
   engine?: EngineChoice;
+  /**
+   * Paths the operation touches beyond what the live config names (a restore's roots come from the
+   * backup: a workspace of an agent the live config no longer lists, or every workspace when the
+   * live config is broken). They are backed up too, by the own engine (OpenClaw's follows the live config).
+   */
+  extraRoots?: readonly string[];
+  /** Keep session transcripts (a restore of a backup that has them replaces them). */
+  includeTranscripts?: boolean;
+  /**
+   * Files the operation replaces or deletes: each must be in the safety backup, else it fails
+   * (nothing changed) rather than losing a file no backup holds.
+   */
+  mustCover?: readonly string[];
   signal?: AbortSignal;
+}
+
+/** The live config's sources plus the extra roots not already among them. */
+export function safetySources(location: OpenclawLocation, extraRoots: readonly string[] = []): { sources: BackupSources; added: string[] } {
+  const sources = backupSourcesFromLocation(location);
+  const known = [sources.stateDir, sources.configPath, ...sources.workspaceDirs, ...sources.agentDirs.map((a) => a.path)];
+  const added: string[] = [];
+  for (const root of extraRoots) {
+    const r = posix.normalize(root).replace(/(.)\/+$/, '$1');
+    if (!r.startsWith('/') || known.some((k) => isWithin(r, k))) continue;
+    known.push(r);
+    added.push(r);
+  }
+  return { sources: { ...sources, workspaceDirs: [...sources.workspaceDirs, ...added] }, added };
 }
 
 /** A full backup of the node into the store, taken before an operation changes anything. */
 export async function takeSafetyBackup(p: SafetyBackupParams): Promise<SafetyBackupRef> {
   const gatewayRunning = await gatewayIsRunning({ transport: p.transport, location: p.location, node: { id: p.nodeId } });
+  const { sources, added } = safetySources(p.location, p.extraRoots);
+  const engine = added.length > 0 || p.includeTranscripts ? 'ocm' : (p.engine ?? 'auto');
   try {
     const r = await backupNode({
       store: p.store,
       nodeId: p.nodeId,
       transport: p.transport,
-      engine: p.engine ?? 'auto',
+      engine,
       openclaw: openclawCommandFromLocation(p.location),
-      sources: backupSourcesFromLocation(p.location),
+      sources,
       gatewayRunning,
       tags: ['safety'],
+      ...(p.includeTranscripts ? { includeTranscripts: true } : {}),
       ...(p.signal ? { signal: p.signal } : {}),
     });
+    if (p.mustCover?.length) {
+      const held = new Set(r.index.entries.filter((e) => e.type === 'file' || e.type === 'hardlink').map((e) => e.path));
+      const missing = p.mustCover.filter((path) => !held.has(path));
+      if (missing.length > 0) {
+        throw new OcmError('failed', `it does not hold ${missing.length} file(s) the operation would replace or delete (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}).`, { missing });
+      }
+    }
     return { nodeId: p.nodeId, backupId: r.index.id, repositoryRoot: p.store.repositoryRoot, engine: r.engine };
   } catch (e) {
     const err = toOcmError(e);

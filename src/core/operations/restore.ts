@@ -11,6 +11,7 @@ import { safeWrite } from '../safe-write';
 import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
+import { describeExtract, extractSummary, type ExtractDescription } from './archive-check';
 import { applyOperation, takeSafetyBackup, withPartialUndo } from './operation';
 import { stateSwapSteps } from './state-swap';
 import type { Step } from './steps';
@@ -32,6 +33,8 @@ export interface RestorePlan extends OperationPlan {
   backup: { nodeId: string; id: string; createdAt: string; engine: string; openclawVersion: string | null; includeTranscripts?: boolean };
   /** Absolute roots the plan covers (the agent's workspace, the state dir...). */
   roots: string[];
+  /** Whole node: exactly what is extracted into the staged state dir (checked against the archive before upload). */
+  extract?: ExtractDescription;
 }
 
 export interface PlanRestoreParams {
@@ -120,10 +123,12 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
 
   const steps: PlannedStep[] = [{ id: 'safetyBackup', description: `back up ${p.nodeId} into the backup store first` }];
   const outside = files.filter((f) => !under(f.path, stateDir));
-  if (scope.kind === 'node') {
+  const extract = scope.kind === 'node' ? describeExtract(index.entries, stateDir) : undefined;
+  if (extract) {
     steps.push(
-      { id: 'upload', description: 'upload the backup archive next to the state dir' },
-      { id: 'stage', description: `extract the state dir beside the live one (${posix.dirname(stateDir)})` },
+      { id: 'check', description: 'build the archive from the backup, scan it and check it holds exactly what is listed here' },
+      { id: 'upload', description: 'upload the backup archive next to the state dir and check its sha256 there' },
+      { id: 'stage', description: `extract ${extractSummary(extract)} beside the live one (in ${posix.dirname(stateDir)})` },
       { id: 'stopGateway', description: 'stop the gateway' },
       { id: 'swap', description: `swap by rename: live → ${posix.basename(stateDir)}.ocm-old-<stamp>, restored → ${posix.basename(stateDir)}` },
       ...(outside.length ? [{ id: 'files', description: `write ${outside.length} file(s) outside the state dir` }] : []),
@@ -158,6 +163,7 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
     scope,
     backup: { nodeId: index.nodeId, id: index.id, createdAt: index.createdAt, engine: index.engine, openclawVersion: index.openclawVersion, includeTranscripts: index.options.includeTranscripts },
     roots,
+    ...(extract ? { extract } : {}),
   };
 }
 
@@ -211,6 +217,7 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     return applyOperation({ plan, steps, safetyBackup: safety, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
   }
   // The whole state dir is uploaded as one OpenClaw archive built from the snapshot (removed afterwards).
+  const expected = plan.extract ?? missingExtract();
   const archive = await storeOf(source).materialize({ nodeId: source.nodeId, id: source.backupId }, p.signal ? { signal: p.signal } : {});
   const node = stateSwapSteps({
     transport: p.transport,
@@ -218,6 +225,7 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     node: p.node,
     archivePath: archive.archivePath,
     archiveStateDir: p.location.stateDir,
+    expected,
     afterSwap: plan.files.filter((f) => !under(f.path, p.location.stateDir)).map((f) => fileStep(p, f, afterBytes.get(f.path))),
     carryOverLive: true,
     carryOverExcept: new Set(plan.files.map((f) => f.path)),
@@ -245,6 +253,10 @@ export function safetyCoverage(plan: RestorePlan, location: OpenclawLocation): {
   const ctx = { stateDir: location.stateDir, includeTranscripts, protectedPaths: new Set([location.configPath]) };
   const mustCover = plan.files.filter((f) => f.before && excludedReason(f.path, ctx) === undefined).map((f) => f.path);
   return { extraRoots: plan.roots, includeTranscripts, mustCover };
+}
+
+function missingExtract(): never {
+  throw new OcmError('invalidInput', 'This whole-node restore plan does not say what it extracts (made by an older ocm?). Plan the restore again.');
 }
 
 function sha256(data: Uint8Array): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { excludedReason, hashLiveFiles } from '../backup';
+import { excludedReason, hashLiveFiles, type ArchiveScan } from '../backup';
 import { OcmError } from '../errors';
 import type { OpenclawLocation } from '../openclaw/locate';
 import type { NodeEntry } from '../registry';
@@ -10,6 +10,7 @@ import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, stopStartedGateway, waitForReady, type GatewayTarget } from './gateway';
+import { checkArchiveAgainstPlan, checkRemoteArchive, extractSummary, stateMember, type ExtractDescription } from './archive-check';
 import { withPartialUndo } from './operation';
 import type { Step } from './steps';
 
@@ -17,7 +18,7 @@ import type { Step } from './steps';
  * Putting a whole OpenClaw state dir from a backup archive in place on a node, as reversible steps
  * (whole-node restore; migrate reuses it with another source path, an `adapt` hook for the config
  * and `start: 'always'`):
- *   upload archive → extract the state dir into a staging dir beside the target → [adapt] →
+ *   scan the archive and check it against the plan → upload it, check its sha256 on the node → extract the state dir into a staging dir beside the target → [adapt] →
  *   stop gateway → swap by rename (live → <state>.ocm-old-<stamp>, staged → live) → [extra steps] →
  *   validate config → doctor --fix → start gateway and wait for /readyz.
  * Every step undoes itself on failure: the swap is undone even when it was cut half-way, and the
@@ -33,6 +34,12 @@ export interface StateSwapParams {
   archivePath: string;
   /** Absolute path of the state dir inside the archive's payload (the SOURCE node's state dir). */
   archiveStateDir: string;
+  /**
+   * What the preview said will be extracted (the backup's entries under archiveStateDir): the
+   * archive is scanned and must match it before it is uploaded, and the node's copy must have the
+   * scanned sha256 before tar runs.
+   */
+  expected: ExtractDescription;
   /** Runs on the staged tree before the gateway is stopped (migrate: rewrite paths, port, token). */
   adapt?: (stagedTree: string, signal: AbortSignal | undefined) => Promise<void>;
   /** Steps run right after the swap (e.g. files outside the state dir). */
@@ -90,6 +97,7 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
   let wasRunning = false;
   let hadLive = true;
   let stagedTree = '';
+  let scan: ArchiveScan | undefined;
   const exec = async (command: string, what: string, timeoutMs = 300_000): Promise<string> => {
     const r = await t.exec(command, { timeoutMs });
     if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: p.node.id });
@@ -106,13 +114,21 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
 
   const steps: Step[] = [
     {
+      id: 'check',
+      description: `scan the archive and check it extracts exactly ${extractSummary(p.expected)}`,
+      run: async (signal) => {
+        scan = await checkArchiveAgainstPlan(p.archivePath, p.expected, signal ? { signal } : {});
+      },
+    },
+    {
       id: 'upload',
-      description: `upload the backup archive to ${remoteArchive}`,
+      description: `upload the backup archive to ${remoteArchive} and check its sha256 there`,
       run: async (signal) => {
         const undo = async (): Promise<void> => t.remove(remoteArchive).catch(() => undefined);
         try {
           await t.mkdir(parent, { recursive: true });
           await t.upload(createReadStream(p.archivePath), remoteArchive, { mode: 0o600, ...(signal ? { signal } : {}) });
+          await checkRemoteArchive(t, remoteArchive, scan!.archiveSha256, p.node.id, signal);
         } catch (e) {
           throw withPartialUndo(e, undo);
         }
@@ -127,11 +143,8 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
           await exec(`rm -rf ${q(staging)}`, 'Removing the staging folder');
         };
         try {
-          // The archive's single root folder holds payload/posix/<absolute source path>.
-          const list = await exec(`tar -tzf ${q(remoteArchive)} | head -n 1`, 'Reading the archive on the node', 120_000);
-          const root = list.split('\n')[0]!.split('/')[0]!;
-          if (!root) throw new OcmError('failed', `The archive uploaded to ${p.node.id} is empty.`);
-          const member = `${root}/payload/posix${archiveStateDir}`;
+          // The scanned archive's single root folder holds payload/posix/<absolute source path>.
+          const member = stateMember(scan!, archiveStateDir);
           await exec(`mkdir -m 700 ${q(staging)} && tar -xzpf ${q(remoteArchive)} -C ${q(staging)} ${q(member)}`, 'Extracting the backup on the node', 600_000);
           stagedTree = posix.join(staging, member);
           if (p.carryOverLive) await carryOver();

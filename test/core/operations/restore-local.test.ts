@@ -134,7 +134,7 @@ describe('planRestore', () => {
     await write(join(state, 'logs/gateway.log'), 'a log line\n');
     const p = await plan({ kind: 'node' });
     assert.deepEqual(p.files.map((f) => f.path), [join(state, 'workspace/MEMORY.md')], 'logs are left out like the backup leaves them out');
-    assert.deepEqual(p.steps.map((s) => s.id), ['safetyBackup', 'upload', 'stage', 'stopGateway', 'swap', 'validate', 'doctor', 'startGateway', 'waitReady']);
+    assert.deepEqual(p.steps.map((s) => s.id), ['safetyBackup', 'check', 'upload', 'stage', 'stopGateway', 'swap', 'validate', 'doctor', 'startGateway', 'waitReady']);
   });
 
   it('refusals: an unknown agent, a file not in the backup, a whole node with another state dir', async () => {
