@@ -8,7 +8,7 @@ import { importArchive } from '../repository/import';
 import type { Transport } from '../transport/types';
 import type { ArchiveLimits } from './archive-scan';
 import { hasNativeBackup, NATIVE_BACKUP_MIN_VERSION, runNativeEngine, type OpenclawCommand } from './native-engine';
-import type { BackupStore } from './store';
+import { viewOf, type BackupStore } from './store';
 import type { BackupEngine, BackupIndex, BackupProgress, BackupSources } from './types';
 
 export type EngineChoice = 'auto' | BackupEngine;
@@ -74,6 +74,7 @@ export async function backupNode(p: BackupNodeParams): Promise<BackupNodeResult>
   const engine = chooseEngine(p.engine ?? 'auto', p.openclaw, includeTranscripts);
   const repo = await p.store.repository();
   let snapshot: Snapshot;
+  let index: BackupIndex | undefined;
   let warnings: string[] = [];
   let stats: CaptureStats | undefined;
   if (engine === 'openclaw') {
@@ -104,10 +105,11 @@ export async function backupNode(p: BackupNodeParams): Promise<BackupNodeResult>
       signal: p.signal,
     });
     snapshot = r.snapshot;
+    index = viewOf(r.snapshot, r.entries);
     warnings = r.warnings;
     stats = r.stats;
   }
-  const index = await p.store.readIndex(snapshot);
+  index ??= await p.store.readIndex(snapshot);
   p.onProgress?.({ phase: 'done', bytes: stats?.transferredBytes ?? 0 });
   return { index, snapshot, engine, warnings, ...(stats ? { stats } : {}) };
 }

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { relativeWithin } from './manifest';
 
 /**
  * What a backup leaves out, following OpenClaw's own `backup create` rules (docs/cli/backup.md):
@@ -27,8 +28,8 @@ export function excludedReason(path: string, ctx: ExclusionContext): string | un
   if (VOLATILE_NAME.test(name)) return 'volatile';
   const segments = path.split('/');
   if (segments.includes('node_modules')) return 'rebuildable';
-  const rel = posix.relative(ctx.stateDir, path);
-  if (rel === '' || rel.startsWith('../') || rel === '..' || posix.isAbsolute(rel)) return undefined;
+  const rel = relativeWithin(path, ctx.stateDir);
+  if (!rel) return undefined;
   const parts = rel.split('/');
   const [first] = parts;
   if (STATE_REBUILDABLE_ROOTS.has(first)) return 'rebuildable';

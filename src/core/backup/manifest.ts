@@ -31,9 +31,24 @@ export function archivePathFor(archiveRoot: string, sourcePath: string): string 
   return posix.join(archiveRoot, 'payload', 'posix', sourcePath.replace(/^\/+/, ''));
 }
 
-export function isWithin(child: string, parent: string): boolean {
+/** An absolute path with no `//`, `.` or `..` segment and no trailing `/`: prefix checks are exact. */
+const PLAIN_ABSOLUTE = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$|^\/$/;
+
+/** `child` relative to the folder `parent` ('' for the folder itself), or undefined when it is
+ * outside (lexically). Plain absolute paths — every path a listing or a snapshot holds — take a
+ * prefix check; anything else goes through `posix.relative`. */
+export function relativeWithin(child: string, parent: string): string | undefined {
+  if (PLAIN_ABSOLUTE.test(child) && PLAIN_ABSOLUTE.test(parent)) {
+    if (child === parent) return '';
+    if (parent === '/') return child.slice(1);
+    return child.startsWith(parent) && child.charCodeAt(parent.length) === 47 ? child.slice(parent.length + 1) : undefined;
+  }
   const rel = posix.relative(parent, child);
-  return rel === '' || (!rel.startsWith('../') && rel !== '..' && !posix.isAbsolute(rel));
+  return rel === '' || (!rel.startsWith('../') && rel !== '..' && !posix.isAbsolute(rel)) ? rel : undefined;
+}
+
+export function isWithin(child: string, parent: string): boolean {
+  return relativeWithin(child, parent) !== undefined;
 }
 
 export interface PlannedAsset {

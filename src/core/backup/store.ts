@@ -160,7 +160,8 @@ export function indexEntryOf(e: SnapshotEntry): IndexEntry {
   return { path: e.path, type: 'file', size: e.size, mode: e.mode, ...(e.sha256 ? { sha256: e.sha256 } : {}) };
 }
 
-function viewOf(snap: Snapshot, entries: SnapshotEntry[]): BackupIndex {
+/** A snapshot and its entries as the backup index the faces show. */
+export function viewOf(snap: Snapshot, entries: readonly SnapshotEntry[]): BackupIndex {
   const { entryCount: _c, capture: _m, parent: _p, warnings: _w, ...summary } = summaryOf(snap);
   return { ...summary, entries: entries.map(indexEntryOf) };
 }

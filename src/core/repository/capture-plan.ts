@@ -19,8 +19,8 @@ export interface CapturePlan {
   ready: SnapshotEntry[];
   /** Files to read as they are: path → its listing. */
   wanted: Map<string, ListedEntry>;
-  /** Databases to snapshot with the online backup API. */
-  databases: Array<{ listed: ListedEntry; stamp: string }>;
+  /** Databases to snapshot with the online backup API; `known`: the parent copy's 64 KiB block ids. */
+  databases: Array<{ listed: ListedEntry; stamp: string; known?: string[] }>;
   sqliteMode: 'none' | 'snapshot' | 'copy';
   sqliteTool?: 'sqlite3' | 'node';
   warnings: string[];
@@ -96,7 +96,10 @@ function planDatabases(plan: CapturePlan, dbs: ListedEntry[], byPath: Map<string
     const base = { path: db.path, mode: db.mode & 0o7777, mtimeNs: db.mtimeNs, ctimeNs: db.ctimeNs, ino: db.ino, stamp };
     if (!o.fullRescan && prev?.stamp === stamp && prev.sha256) {
       plan.ready.push({ ...base, type: 'file', size: prev.size, sha256: prev.sha256, ...(prev.chunks ? { chunks: prev.chunks } : {}), ...(prev.captured ? { captured: prev.captured } : {}) });
-    } else if (plan.sqliteMode === 'snapshot') plan.databases.push({ listed: db, stamp });
+    } else if (plan.sqliteMode === 'snapshot') {
+      const known = !o.fullRescan && prev?.type === 'file' && prev.captured?.startsWith('sqlite-backup') ? prev.chunks : undefined;
+      plan.databases.push({ listed: db, stamp, ...(known ? { known } : {}) });
+    }
     else plan.wanted.set(db.path, db);
   }
 }

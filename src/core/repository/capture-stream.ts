@@ -10,6 +10,7 @@ import { tar } from '../vendor';
 import type { CapturePlan } from './capture-plan';
 import type { SnapshotEntry } from './format';
 import { FILE_CHUNKER, SQLITE_CHUNKER } from './chunker';
+import { ingestDelta, NODE_DB_DELTA } from './db-delta';
 import { ingestFile } from './ingest';
 import type { NodeListing } from './listing';
 import type { WriteSession } from './object-store';
@@ -40,21 +41,30 @@ export async function streamChanged(
   const nul = listing.gnuTar || listing.platform === 'darwin';
   const ignore = listing.gnuTar ? '--ignore-failed-read ' : '';
   const listArgs = nul ? '--no-recursion --null -T "$T/list"' : '-T "$T/list"';
+  // Databases with a parent copy send only their changed blocks, where the node has Node.js.
+  const deltas = listing.tools.has('node') ? plan.databases.flatMap((d, i) => (d.known ? [i] : [])) : [];
   const lines = [
     'umask 077',
     'T=$(mktemp -d /tmp/ocm-backup.$$.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
     `trap 'rm -rf "$T"' EXIT`,
     `trap 'exit 143' INT TERM HUP PIPE`,
-    'cat > "$T/list" || exit 94',
+    deltas.length ? 'cat > "$T/in" || exit 94' : 'cat > "$T/list" || exit 94',
   ];
+  const dbFile = (i: number): string => `$T/db${i}${token}`;
   plan.databases.forEach((d, i) => {
-    const out = `"$T/db${i}${token}"`;
     const snap =
       plan.sqliteTool === 'sqlite3'
-        ? `sqlite3 -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '$T/db${i}${token}'" >/dev/null`
-        : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} ${out}`;
+        ? `sqlite3 -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '${dbFile(i)}'" >/dev/null`
+        : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} "${dbFile(i)}"`;
     lines.push(`${snap} || { echo ${shellQuote(`SQLite snapshot (${plan.sqliteTool}) of ${d.listed.path} failed`)} >&2; exit 91; }`);
-    lines.push(nul ? `printf '%s\\0' "$T/db${i}${token}" >> "$T/list"` : `printf '%s\\n' "$T/db${i}${token}" >> "$T/list"`);
+  });
+  if (deltas.length) {
+    const args = deltas.map((i, k) => `"${dbFile(i)}" ${k}`).join(' ');
+    lines.push(`node -e ${shellQuote(NODE_DB_DELTA)} "$T/in" "$T/list" ${args} || { echo 'Computing the database deltas failed' >&2; exit 95; }`);
+  }
+  plan.databases.forEach((_, i) => {
+    const name = `${dbFile(i)}${deltas.includes(i) ? '.delta' : ''}`;
+    lines.push(nul ? `printf '%s\\0' "${name}" >> "$T/list"` : `printf '%s\\n' "${name}" >> "$T/list"`);
   });
   const compress = wire === 'zstd' ? ' | zstd -q -1 -c' : wire === 'gzip' ? ' | gzip -1 -c' : '';
   lines.push(
@@ -64,7 +74,8 @@ export async function streamChanged(
     'if [ "$rc" = 1 ]; then echo "ocm-warning: some files changed while they were read" >&2; elif [ "$rc" != 0 ]; then echo "tar failed with exit code $rc" >&2; exit 92; fi',
     'exit 0',
   );
-  const stdin = Buffer.from(names.map((n) => n + (nul ? '\0' : '\n')).join(''));
+  const list = Buffer.from(names.map((n) => n + (nul ? '\0' : '\n')).join(''));
+  const stdin = deltas.length ? Buffer.concat([Buffer.from(JSON.stringify({ known: deltas.map((i) => plan.databases[i]!.known) }) + '\n'), list]) : list;
   const dbByIndex = plan.databases;
   const entries: SnapshotEntry[] = [];
   const warnings: string[] = [];
@@ -84,18 +95,22 @@ export async function streamChanged(
       let listed = plan.wanted.get(path);
       let captured: string | undefined;
       let stamp: string | undefined;
-      if (name.endsWith(token)) {
-        const m = /\/db(\d+)\.ocm-snapshot-[0-9a-f]+$/.exec(path);
+      let known: string[] | undefined;
+      if (name.endsWith(token) || name.endsWith(`${token}.delta`)) {
+        const m = /\/db(\d+)\.ocm-snapshot-[0-9a-f]+(\.delta)?$/.exec(path);
         const db = m ? dbByIndex[Number(m[1])] : undefined;
-        if (!db) return void entry.resume();
+        if (!db || (m![2] !== undefined) !== deltas.includes(Number(m![1]))) return void entry.resume();
+        if (m![2]) known = db.known;
         path = db.listed.path;
         listed = db.listed;
         captured = `sqlite-backup:${plan.sqliteTool}`;
         stamp = db.stamp;
       }
       if (!listed || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile')) return void entry.resume();
-      const size = entry.size ?? 0;
-      const content = await ingestFile(session, entry as AsyncIterable<Buffer>, size, path.endsWith('.sqlite') ? SQLITE_CHUNKER : FILE_CHUNKER);
+      const data = entry as AsyncIterable<Buffer>;
+      const { size, ...content } = known
+        ? await ingestDelta(session, data, known)
+        : { size: entry.size ?? 0, ...(await ingestFile(session, data, entry.size ?? 0, path.endsWith('.sqlite') ? SQLITE_CHUNKER : FILE_CHUNKER)) };
       plan.wanted.delete(path);
       entries.push({
         path,

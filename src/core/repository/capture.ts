@@ -6,7 +6,7 @@ import { streamChanged } from './capture-stream';
 import { REPOSITORY_FORMAT, type Snapshot, type SnapshotEntry } from './format';
 import { listNode } from './listing';
 import type { Repository } from './repository';
-import { newSnapshotId, writeTree } from './snapshots';
+import { byPath, newSnapshotId, writeTree } from './snapshots';
 
 /**
  * A snapshot of one node: one exec lists the backup roots, the client compares with the node's
@@ -45,6 +45,8 @@ export interface CaptureStats {
 
 export interface CaptureResult {
   snapshot: Snapshot;
+  /** The snapshot's entries (what its tree holds), so callers need not read them back. */
+  entries: SnapshotEntry[];
   stats: CaptureStats;
   warnings: string[];
 }
@@ -81,6 +83,7 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
     }
     if (p.signal?.aborted) throw new OcmError('cancelled', `Backup of ${p.nodeId} was cancelled; no snapshot was kept.`, { nodeId: p.nodeId });
     p.onProgress?.({ phase: 'verifying', bytes: transferredBytes });
+    entries.sort(byPath);
     const tree = await writeTree(session, entries);
     await session.commit();
     const snapshot: Snapshot = {
@@ -115,6 +118,7 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
     p.onProgress?.({ phase: 'done', bytes: transferredBytes });
     return {
       snapshot,
+      entries,
       warnings,
       stats: {
         listedFiles: plan.listedFiles,

@@ -32,8 +32,11 @@ export function newSnapshotId(date: Date): string {
 }
 
 /** Stores the entry list (NDJSON, sorted by path) and returns its object ids. */
+/** The order of a snapshot's entries: by path (code units). */
+export const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
 export async function writeTree(session: WriteSession, entries: readonly SnapshotEntry[]): Promise<string[]> {
-  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = [...entries].sort(byPath);
   const ndjson = Buffer.from(sorted.map((e) => JSON.stringify(canonicalEntry(e))).join('\n') + (sorted.length ? '\n' : ''));
   const ids: string[] = [];
   for (const chunk of chunkBuffer(ndjson, TREE_CHUNKER)) ids.push(await session.put(chunk));
