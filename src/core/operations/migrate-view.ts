@@ -8,11 +8,26 @@ import type { MigrationPlan } from './migrate-plan';
  * adapted config against the source's (and against the target's current one).
  */
 
+/** The last segment of a dotted config key names a secret (`gateway.auth.token`, `...apiKey`). */
+const SECRET_KEY = /(token|secret|password|passwd|passphrase|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential)s?$/i;
+
+/** A rewritten value as a preview may show it: a secret key's value never; other values with secrets masked. */
+function shownValue(key: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '<redacted>') return value;
+  const last = key.replace(/\[\d+\]$/, '').split('.').pop() ?? '';
+  return SECRET_KEY.test(last) ? '<redacted>' : redactSecrets(value);
+}
+
 /** The plan for printing / sending to a webview: no secret values anywhere. */
 export function redactedPlan(plan: MigrationPlan): Omit<MigrationPlan, 'secrets'> {
   const { secrets: _secrets, ...rest } = plan;
   return {
     ...rest,
+    configRewrites: rest.configRewrites.map((r) => {
+      const before = shownValue(r.key, r.before);
+      const after = shownValue(r.key, r.after);
+      return { ...r, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) };
+    }),
     to: { ...rest.to, current: { ...rest.to.current, ...(rest.to.current.configText !== undefined ? { configText: redactSecrets(rest.to.current.configText) } : {}) } },
     config: {
       ...rest.config,

@@ -50,6 +50,23 @@ describe('migrate plan helpers', () => {
     assert.match(diff, /\+  gateway: \{ port: 2/);
     assert.match(diff, /b:\/home\/b\/oc\/openclaw.json \(now\)/);
   });
+
+  it('redactedPlan masks secrets inside rewritten config values (a path-bearing apiKey, a URL with a password)', () => {
+    const plan = {
+      operation: 'migrate', nodeId: 'b', createdAt: '', summary: '', files: [], unchanged: 0, steps: [], source: { kind: 'none' }, warnings: [],
+      from: { nodeId: 'a' }, to: { nodeId: 'b', current: {} }, config: { mainPath: '/home/b/oc/openclaw.json', files: [] }, secrets: {},
+      configRewrites: [
+        { path: '/home/b/oc/openclaw.json', key: 'models.providers.x.apiKey', before: '/home/a/.openclaw/keys/sk-abcdefghijklmnopqrstuvwxyz', after: '/home/b/oc/keys/sk-abcdefghijklmnopqrstuvwxyz', description: 'path rewritten for the target node' },
+        { path: '/home/b/oc/openclaw.json', key: 'gateway.remote.url', before: 'ws://op:hunter2pw@127.0.0.1:18789/home/a', after: 'ws://op:hunter2pw@127.0.0.1:18790/home/b', description: 'gateway.remote follows the gateway to the target' },
+        { path: '/home/b/oc/openclaw.json', key: 'hooks[0].env.API_TOKEN', before: 'plain-value-1', after: 'plain-value-2', description: 'path rewritten for the target node' },
+        { path: '/home/b/oc/openclaw.json', key: 'agents.list[0].workspace', before: '/home/a/ws', after: '/home/b/ws', description: 'path rewritten for the target node' },
+      ],
+    } as unknown as MigrationPlan;
+    const shown = redactedPlan(plan);
+    const text = JSON.stringify(shown);
+    for (const s of ['sk-abcdefghijklmnopqrstuvwxyz', 'hunter2pw', 'plain-value-1', 'plain-value-2']) assert.ok(!text.includes(s), s);
+    assert.deepEqual(shown.configRewrites.map((r) => r.after), ['<redacted>', 'ws://op:***@127.0.0.1:18790/home/b', '<redacted>', '/home/b/ws']);
+  });
 });
 
 describe('migrate roots that must not be taken whole', () => {
