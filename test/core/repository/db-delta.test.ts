@@ -77,6 +77,29 @@ describe('database deltas (LocalTransport, real sqlite3 and node)', () => {
     assert.equal(sqlite(copy, 'PRAGMA integrity_check;'), 'ok');
   });
 
+  it('a database an agent writes to during the capture (WAL, mid-turn) is captured whole and consistent', async () => {
+    const live = join(state, 'memory/busy.sqlite');
+    sqlite(live, 'PRAGMA journal_mode=WAL; CREATE TABLE turns(id INTEGER PRIMARY KEY, turn INTEGER, body TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 4000) INSERT INTO turns(turn, body) SELECT 0, hex(randomblob(200)) FROM c;');
+    // The "agent": turn after turn, each one transaction of 50 rows; a torn copy shows a count that is not a multiple of 50.
+    const { spawn } = await import('node:child_process');
+    const writer = spawn('/bin/sh', ['-c', `i=1; while :; do sqlite3 ${JSON.stringify(live)} "PRAGMA busy_timeout=5000; BEGIN; WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 50) INSERT INTO turns(turn, body) SELECT $i, hex(randomblob(200)) FROM c; COMMIT;" || exit 1; i=$((i+1)); done`], { stdio: 'ignore' });
+    const counts: number[] = [];
+    try {
+      for (let round = 0; round < 3; round++) {
+        const r = await captureSnapshot({ repo, nodeId: 'd1', transport, sources });
+        const copy = await restored(live, r.snapshot);
+        assert.equal(sqlite(copy, 'PRAGMA integrity_check;'), 'ok');
+        const count = Number(sqlite(copy, 'SELECT count(*) FROM turns;'));
+        assert.equal((count - 4000) % 50, 0, `round ${round}: ${count} rows is a torn transaction`);
+        assert.equal(sqlite(copy, 'SELECT count(DISTINCT turn) FROM turns;'), String((count - 4000) / 50 + 1));
+        counts.push(count);
+      }
+      assert.ok(counts[2]! > counts[0]!, `the agent wrote during the captures (${counts.join(', ')} rows)`);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  });
+
   it('refuses a delta whose block does not match its id, or that names a block the repository lacks', async () => {
     const block = Buffer.alloc(DELTA_BLOCK * 2, 7);
     const a = block.subarray(0, DELTA_BLOCK);
