@@ -29,7 +29,8 @@ export async function hashLiveFiles(transport: Transport, roots: readonly string
     `elif command -v openssl >/dev/null 2>&1; then find ${findArgs} -exec openssl dgst -sha256 -r {} +`,
     `else echo "no sha256 tool (sha256sum, shasum or openssl) on this node" >&2; exit 42; fi`,
     `echo ${SIZES_MARKER}`,
-    `if stat -c %s / >/dev/null 2>&1; then find ${findArgs} -exec stat -c '%s %a %n' {} +; else find ${findArgs} -exec stat -f '%z %Lp %N' {} +; fi`,
+    // GNU stat ends each record with NUL (names may hold newlines); BSD stat with a newline.
+    `if stat -c %s / >/dev/null 2>&1; then find ${findArgs} -exec stat --printf '%s %a %n\\0' {} +; else find ${findArgs} -exec stat -f '%z %Lp %N' {} +; fi`,
   ].join('\n');
   const result = await transport.exec(script, { signal: options.signal, timeoutMs: options.timeoutMs ?? 600_000, maxOutputBytes: 512 * 1024 * 1024 });
   if (result.exitCode === 42) {
@@ -38,19 +39,40 @@ export async function hashLiveFiles(transport: Transport, roots: readonly string
   if (!result.stdout.includes(SIZES_MARKER)) {
     throw new OcmError('failed', `Hashing files on ${transport.nodeId} failed (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 400)}`, { nodeId: transport.nodeId });
   }
-  const [hashPart, sizePart] = result.stdout.split(SIZES_MARKER + '\n');
+  // A cut-off list would make files look deleted or new: refuse it rather than compare half a tree.
+  if (result.truncated) {
+    throw new OcmError('failed', `The list of files under ${roots.join(', ')} on ${transport.nodeId} was too long to read (over 512 MiB of output); nothing was compared. Compare a smaller part (one agent or one file).`, { nodeId: transport.nodeId });
+  }
+  return parseHashListing(result.stdout, transport.nodeId);
+}
+
+/**
+ * Parses the hash part (`<sha256>  <path>`; GNU and shasum escape a name holding a newline or a
+ * backslash with a leading `\`) and the size part (NUL- or newline-ended `<size> <mode> <path>`).
+ * A line that does not parse, or a hashed file without its size, is an error, never skipped:
+ * a tool that prints names raw (openssl) would otherwise split a name with a newline in two.
+ */
+export function parseHashListing(stdout: string, nodeId: string): IndexEntry[] {
+  const [hashPart = '', sizePart = ''] = stdout.split(SIZES_MARKER + '\n');
+  const odd = (what: string, line: string): OcmError =>
+    new OcmError('failed', `Unexpected ${what} from ${nodeId}: ${JSON.stringify(line.slice(0, 200))}. A file name with a newline? Rename it, or install GNU coreutils on the node; nothing was compared.`, { nodeId });
   const sizes = new Map<string, { size: number; mode: number }>();
-  for (const line of (sizePart ?? '').split('\n')) {
-    const m = /^(\d+) ([0-7]+) (\/.*)$/.exec(line);
-    if (m) sizes.set(m[3], { size: Number(m[1]), mode: parseInt(m[2], 8) });
+  const records = sizePart.includes('\0') ? sizePart.split('\0') : sizePart.split('\n');
+  for (const record of records) {
+    if (record === '' || record === '\n') continue;
+    const m = /^(\d+) ([0-7]+) (\/[\s\S]*)$/.exec(record.replace(/^\n/, ''));
+    if (!m) throw odd('file size line', record);
+    sizes.set(m[3]!, { size: Number(m[1]), mode: parseInt(m[2]!, 8) });
   }
   const entries: IndexEntry[] = [];
   for (const line of hashPart.split('\n')) {
-    const m = /^(\\?)([0-9a-f]{64}) [ *](.*)$/.exec(line);
-    if (!m) continue;
-    const path = m[1] ? m[3].replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')) : m[3];
+    if (line === '') continue;
+    const m = /^(\\?)([0-9a-f]{64}) [ *](\/.*)$/.exec(line);
+    if (!m) throw odd('hash line', line);
+    const path = m[1] ? m[3]!.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')) : m[3]!;
     const st = sizes.get(path);
-    entries.push({ path, type: 'file', size: st?.size ?? 0, mode: st?.mode ?? 0, sha256: m[2] });
+    if (!st) throw odd('hash line (no size for it)', line);
+    entries.push({ path, type: 'file', size: st.size, mode: st.mode, sha256: m[2]! });
   }
   return entries;
 }
