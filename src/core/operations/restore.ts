@@ -130,6 +130,7 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
       { id: 'upload', description: 'upload the backup archive next to the state dir and check its sha256 there' },
       { id: 'stage', description: `extract ${extractSummary(extract)} beside the live one (in ${posix.dirname(stateDir)})` },
       { id: 'stopGateway', description: 'stop the gateway' },
+      { id: 'carryOver', description: 'copy the live logs and transcripts the backup leaves out into the restored tree' },
       { id: 'swap', description: `swap by rename: live → ${posix.basename(stateDir)}.ocm-old-<stamp>, restored → ${posix.basename(stateDir)}` },
       ...(outside.length ? [{ id: 'files', description: `write ${outside.length} file(s) outside the state dir` }] : []),
       { id: 'validate', description: 'validate the config (openclaw config validate)' },

@@ -19,7 +19,7 @@ import type { Step } from './steps';
  * (whole-node restore; migrate reuses it with another source path, an `adapt` hook for the config
  * and `start: 'always'`):
  *   scan the archive and check it against the plan → upload it, check its sha256 on the node → extract the state dir into a staging dir beside the target → [adapt] →
- *   stop gateway → swap by rename (live → <state>.ocm-old-<stamp>, staged → live) → [extra steps] →
+ *   stop gateway → [carry live logs/transcripts into the staged tree] → swap by rename (live → <state>.ocm-old-<stamp>, staged → live) → [extra steps] →
  *   validate config → doctor --fix → start gateway and wait for /readyz.
  * Every step undoes itself on failure: the swap is undone even when it was cut half-way, and the
  * old gateway is started again (waiting up to 300 s, whatever the timeout for the new one).
@@ -147,7 +147,6 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
           const member = stateMember(scan!, archiveStateDir);
           await exec(`mkdir -m 700 ${q(staging)} && tar -xzpf ${q(remoteArchive)} -C ${q(staging)} ${q(member)}`, 'Extracting the backup on the node', 600_000);
           stagedTree = posix.join(staging, member);
-          if (p.carryOverLive) await carryOver();
         } catch (e) {
           throw withPartialUndo(e, undo);
         }
@@ -174,6 +173,18 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
         return wasRunning ? { undo: () => startAndWait(rollbackReadyTimeoutMs) } : {};
       },
     },
+    ...(p.carryOverLive
+      ? [
+          {
+            id: 'carryOver',
+            description: 'copy the live logs and transcripts the backup leaves out into the restored tree (gateway stopped: nothing is written after)',
+            run: async (signal: AbortSignal | undefined) => {
+              // Nothing to undo: the copies are inside the staged tree, which the stage undo removes.
+              await carryOver(signal);
+            },
+          } satisfies Step,
+        ]
+      : []),
     {
       id: 'swap',
       description: `swap by rename: ${stateDir} → ${oldTree}, restored tree → ${stateDir}`,
@@ -241,17 +252,22 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
     },
   ];
 
-  /** Live files left out by the archive's rules are copied into the staged tree (not sidecars/pids/sockets). */
-  async function carryOver(): Promise<void> {
+  /**
+   * Live files left out by the archive's rules are copied into the staged tree (not sidecars,
+   * pids, sockets). Runs with the gateway stopped, so its last log lines come along. Each name is
+   * quoted into the script (a name may hold a newline).
+   */
+  async function carryOver(signal: AbortSignal | undefined): Promise<void> {
     const ctx = { stateDir, includeTranscripts: false };
-    const live = await hashLiveFiles(t, [stateDir]);
+    const live = await hashLiveFiles(t, [stateDir], signal ? { signal } : {});
     const carry = live.map((e) => e.path).filter((path) => {
       const why = excludedReason(path, ctx);
       return why !== undefined && why !== 'sqlite-sidecar' && !NOT_CARRIED.test(posix.basename(path)) && !p.carryOverExcept?.has(path);
     });
     if (carry.length === 0) return;
-    const script = `S=${q(stagedTree)}; L=${q(stateDir)}; while IFS= read -r rel; do [ -e "$S/$rel" ] && continue; mkdir -p "$(dirname "$S/$rel")" && cp -p "$L/$rel" "$S/$rel" || exit 1; done`;
-    const r = await t.exec(script, { stdin: carry.map((c) => posix.relative(stateDir, c)).join('\n') + '\n', timeoutMs: 600_000 });
+    const head = `S=${q(stagedTree)}; L=${q(stateDir)}; c() { [ -e "$S/$1" ] && return 0; mkdir -p "$(dirname "$S/$1")" && cp -p "$L/$1" "$S/$1" || exit 1; }`;
+    const script = [head, ...carry.map((c) => `c ${q(posix.relative(stateDir, c))}`)].join('\n');
+    const r = await t.exec(script, { timeoutMs: 600_000, ...(signal ? { signal } : {}) });
     if (r.exitCode !== 0) throw new OcmError('failed', `Carrying live logs/transcripts into the new tree failed: ${r.stderr.trim().slice(0, 300)}`);
   }
 

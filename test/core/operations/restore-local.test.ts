@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { appendFileSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -134,7 +134,7 @@ describe('planRestore', () => {
     await write(join(state, 'logs/gateway.log'), 'a log line\n');
     const p = await plan({ kind: 'node' });
     assert.deepEqual(p.files.map((f) => f.path), [join(state, 'workspace/MEMORY.md')], 'logs are left out like the backup leaves them out');
-    assert.deepEqual(p.steps.map((s) => s.id), ['safetyBackup', 'check', 'upload', 'stage', 'stopGateway', 'swap', 'validate', 'doctor', 'startGateway', 'waitReady']);
+    assert.deepEqual(p.steps.map((s) => s.id), ['safetyBackup', 'check', 'upload', 'stage', 'stopGateway', 'carryOver', 'swap', 'validate', 'doctor', 'startGateway', 'waitReady']);
   });
 
   it('refusals: an unknown agent, a file not in the backup, a whole node with another state dir', async () => {
@@ -195,6 +195,28 @@ describe('applyRestore', () => {
     await assert.rejects(fs.stat(join(state, 'workspace/EXTRA.md')));
     assert.equal(await fs.readFile(join(state, 'logs/gateway.log'), 'utf8'), 'a log line\n');
     assert.deepEqual((await fs.readdir(home)).sort(), ['.openclaw']);
+  });
+
+  it('whole node: live logs are carried over after the gateway stopped (its last lines too), also a name with a newline', async () => {
+    await write(join(state, 'workspace/MEMORY.md'), 'x\n');
+    await write(join(state, 'logs/gateway.log'), 'first line\n');
+    await write(join(state, 'logs/odd\nname.log'), 'odd\n');
+    const p = await plan({ kind: 'node' });
+    const order: string[] = [];
+    const r = await applyRestore({
+      transport, location, node: { id: 'n1' }, plan: p, store, home: join(root, 'ocm-home'), safetyEngine: 'ocm', readyTimeoutMs: 2_000,
+      onProgress: (ev) => {
+        if (ev.phase !== 'step') return;
+        order.push(ev.stepId);
+        // The gateway writes its last line while it is being stopped.
+        if (ev.stepId === 'stopGateway') appendFileSync(join(state, 'logs/gateway.log'), 'last line while stopping\n');
+      },
+    });
+    assert.equal(r.ok, true, JSON.stringify(r, null, 2));
+    assert.ok(order.indexOf('carryOver') > order.indexOf('stopGateway'), order.join(','));
+    assert.equal(await fs.readFile(join(state, 'logs/gateway.log'), 'utf8'), 'first line\nlast line while stopping\n');
+    assert.equal(await fs.readFile(join(state, 'logs/odd\nname.log'), 'utf8'), 'odd\n');
+    assert.equal(await fs.readFile(join(state, 'workspace/MEMORY.md'), 'utf8'), files['workspace/MEMORY.md']);
   });
 
   it('whole node failing after the swap: the live tree is swapped back exactly as it was', async () => {
