@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import type { AuthPrompt } from '../core/ssh/connect-target';
+import { printableText } from '../core/terminal-text';
 import { l10n } from './l10n';
 
 /**
@@ -15,9 +16,10 @@ export function terminalAuthPrompt(options: { ttyPath?: string; timeoutMs?: numb
     passphrase: (r) => ask(l10n.t('Passphrase for key {0} (node {1}): ', r.keyPath, r.nodeId), false),
     async keyboardInteractive(r) {
       const answers: string[] = [];
-      const header = [r.name, r.instructions].filter((s) => s && s.trim() !== '').join('\n');
+      // The server chose these texts: shown without their escape sequences.
+      const header = [r.name, r.instructions].map((s) => printableText(s ?? '')).filter((s) => s.trim() !== '').join('\n');
       for (const [index, p] of r.prompts.entries()) {
-        const answer = await ask(`${index === 0 && header ? `${header}\n` : ''}[${r.nodeId}] ${p.prompt}`, p.echo);
+        const answer = await ask(`${index === 0 && header ? `${header}\n` : ''}[${r.nodeId}] ${printableText(p.prompt)}`, p.echo);
         if (answer === undefined) return undefined;
         answers.push(answer);
       }

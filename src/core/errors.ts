@@ -1,3 +1,5 @@
+import { printableText } from './terminal-text';
+
 /**
  * Errors are values with a kind. The faces (VS Code, CLI) decide how to show them; every message
  * says what is wrong and what to do about it.
@@ -25,7 +27,8 @@ export class OcmError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(kind: OcmErrorKind, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages often quote a node's stderr: its escape sequences must not reach a terminal.
+    super(printableText(message), options);
     this.name = 'OcmError';
     this.kind = kind;
     this.details = details;

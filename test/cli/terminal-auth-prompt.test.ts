@@ -51,6 +51,21 @@ describe('terminal auth prompt', () => {
     assert.ok(output.includes('123456'), 'echo:true prompts echo');
   });
 
+  it('a server-chosen keyboard-interactive name, instructions and prompt reach the terminal without their escape sequences', async () => {
+    const output = await underPty(
+      `import { terminalAuthPrompt } from ${JSON.stringify(join(root, 'src/cli/terminal-auth-prompt'))};
+       (async () => {
+         const codes = await terminalAuthPrompt().keyboardInteractive({ nodeId: 'n1', name: 'Login\\x1b]0;owned-title\\x07', instructions: '\\x1b[2J\\x1b[1;1HTrusted host verified\\x1b[31m', prompts: [{ prompt: '\\x1b]52;c;cHduZWQ=\\x07Code\\x9b2J: ', echo: true }] });
+         process.stdout.write('RESULT ' + JSON.stringify(codes) + '\\n');
+       })();`,
+      [{ when: /Code: /, send: '42\r' }],
+    );
+    assert.match(output, /RESULT \["42"\]/, output);
+    const shown = output.slice(0, output.indexOf('RESULT'));
+    assert.match(shown, /Login\r?\nTrusted host verified\r?\n\[n1\] Code: /);
+    for (const bad of ['\x1b]0;', '\x1b[2J', '\x1b]52', '\x9b', '\x1b[31m', 'owned-title']) assert.ok(!shown.includes(bad), JSON.stringify(bad));
+  });
+
   it('answers "cancelled" at once when there is no terminal', async () => {
     const prompt = terminalAuthPrompt({ ttyPath: join(tmpdir(), 'no-such-tty') });
     const started = Date.now();
