@@ -40,7 +40,12 @@ export interface HistoryEntry {
   /** The remote file's mtime (ms) when it was backed up. */
   remoteMtimeMs?: number;
   reason: HistoryReason;
+  /** Which face made the save (`saved` entries; absent in entries older than this field). */
+  via?: SaveVia;
 }
+
+/** The face a save came from. */
+export type SaveVia = 'vscode' | 'cli';
 
 export interface StoreBackupInput {
   nodeId: string;
@@ -49,6 +54,7 @@ export interface StoreBackupInput {
   mode?: number;
   remoteMtimeMs?: number;
   reason?: HistoryReason;
+  via?: SaveVia;
   /** Clock for tests. */
   now?: () => Date;
 }
@@ -95,6 +101,7 @@ export async function storePreEditBackup(home: string, input: StoreBackupInput):
     ...(input.mode !== undefined ? { mode: input.mode } : {}),
     ...(input.remoteMtimeMs !== undefined ? { remoteMtimeMs: input.remoteMtimeMs } : {}),
     reason: input.reason ?? 'pre-edit',
+    ...(input.via ? { via: input.via } : {}),
   };
   try {
     await writeFileAtomic(join(dir, `${stamp}.data`), input.content, FILE_MODE);

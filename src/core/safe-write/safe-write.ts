@@ -50,6 +50,9 @@ export async function safeWrite(transport: Transport, options: SafeWriteOptions 
   // b. conflict check against what the editor read
   if (!options.overwrite) checkExpected(nodeId, remotePath, options.expected, current, backup);
 
+  // b'. caller's content check (the mix-up guard): uses the bytes read in (a), no extra round trip
+  if (options.beforeWrite) await options.beforeWrite(content, current?.content);
+
   // c. validation
   const warnings: string[] = [];
   let validatedBy: SafeWriteResult['validatedBy'] = 'none';
@@ -120,6 +123,7 @@ export async function safeWrite(transport: Transport, options: SafeWriteOptions 
       remotePath,
       content,
       reason: 'saved',
+      ...(options.via ? { via: options.via } : {}),
       ...(written ? { mode: written.mode, remoteMtimeMs: written.mtimeMs } : {}),
     });
     result.savedId = saved.id;

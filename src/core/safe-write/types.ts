@@ -39,6 +39,13 @@ export interface SafeWriteOptions {
   validator?: OpenclawValidator;
   /** Explicit user choice to replace whatever is there now: skips the conflict check, still backs up. */
   overwrite?: boolean;
+  /** Which face saves (recorded on the `saved` history entry; the timeline shows it). */
+  via?: 'vscode' | 'cli';
+  /**
+   * Called with the new content and the node's current bytes (undefined for a new file) after the
+   * conflict check and before anything is written; throwing stops the save (the mix-up guard).
+   */
+  beforeWrite?: (content: Uint8Array, current: Buffer | undefined) => void | Promise<void>;
   /** Mode for a file that does not exist yet (default 0644; existing files keep theirs). */
   newFileMode?: number;
   signal?: AbortSignal;
