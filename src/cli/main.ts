@@ -12,6 +12,7 @@ import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { registerKeeperCommands } from './commands/keeper';
+import { registerTokenCommands } from './commands/token';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 import { configureHelpL10n } from './help-l10n';
 import { runInKeeper } from './keeper/client';
@@ -47,6 +48,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);
   registerKeeperCommands(program, ctx);
+  registerTokenCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -52,7 +52,7 @@ export type PlanContentSource =
   | { kind: 'none' };
 
 export interface OperationPlan {
-  operation: 'restore' | 'restart' | 'migrate';
+  operation: 'restore' | 'restart' | 'migrate' | 'tokenRotate';
   nodeId: string;
   /** ISO-8601 UTC. */
   createdAt: string;
