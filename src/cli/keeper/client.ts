@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
@@ -47,6 +47,8 @@ export async function runInKeeper(argv: string[], cliFile: string, env: NodeJS.P
     process.stderr.write(notOurs + '\n');
     return undefined;
   }
+  // A keeper answers: a marker left beside it (a start race lost by another) is stale.
+  rmSync(failed, { force: true });
   return talk(socket, argv, await keeperEnvironment(env));
 }
 

@@ -17,9 +17,30 @@ type RunCommand = (argv: string[], ctx: CliContext) => Promise<number>;
  * a changed identity take effect at once, as without the keeper.
  */
 export async function runKeeper(socketPath: string, keepMs: number, run: RunCommand): Promise<void> {
+  const outcome = await startKeeper(socketPath, keepMs, run);
+  if (outcome !== 'serving') process.exit(outcome === 'failed' ? 1 : 0);
+}
+
+export interface KeeperStartHooks {
+  /** Tests: runs after the socket path was found free and before listening (another keeper may win the race here). */
+  beforeListen?: () => Promise<void>;
+}
+
+/**
+ * Listens and serves (`serving`), or finds another keeper answering on the socket (`another`: two
+ * started together and the other won), or could not start (`failed`: the marker tells the CLI not
+ * to try again for a while). Only a real failure leaves the marker: one written by the keeper
+ * that lost a start race kept every later command from a keeper for an hour.
+ */
+export async function startKeeper(socketPath: string, keepMs: number, run: RunCommand, hooks: KeeperStartHooks = {}): Promise<'serving' | 'another' | 'failed'> {
   try {
-    await listenAndServe(socketPath, keepMs, run);
+    return (await listenAndServe(socketPath, keepMs, run, hooks)) ? 'serving' : 'another';
   } catch (e) {
+    const other = await connectToKeeper(socketPath);
+    if (other) {
+      other.destroy();
+      return 'another';
+    }
     // Tell the CLI not to wait for a keeper here (a filesystem without Unix sockets, a folder of
     // another user...): it then runs commands itself without trying again for a while.
     try {
@@ -27,15 +48,17 @@ export async function runKeeper(socketPath: string, keepMs: number, run: RunComm
     } catch {
       // nowhere to say it: the CLI gives up waiting after a few seconds
     }
-    process.exit(1);
+    return 'failed';
   }
 }
 
-async function listenAndServe(socketPath: string, keepMs: number, run: RunCommand): Promise<void> {
+/** False when another keeper already answers on the socket. */
+async function listenAndServe(socketPath: string, keepMs: number, run: RunCommand, hooks: KeeperStartHooks): Promise<boolean> {
   const dir = dirname(socketPath);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  if (!(await takeOver(socketPath))) return; // another keeper answers on it
+  if (!(await takeOver(socketPath))) return false; // another keeper answers on it
+  await hooks.beforeListen?.();
 
   const pool = new SshPool({ recheckReuse: true, idleTimeoutMs: keepMs, keepaliveIntervalMs: 5000, keepaliveCountMax: 3 });
   const startedAt = new Date().toISOString();
@@ -68,19 +91,28 @@ async function listenAndServe(socketPath: string, keepMs: number, run: RunComman
     clearTimeout(idleTimer);
     if (active === 0) idleTimer = setTimeout(stop, keepMs);
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // Only the user can enter the folder; the socket itself is owner-only too.
+      const previous = process.umask(0o177);
+      server.once('error', (e) => {
+        process.umask(previous);
+        reject(e);
+      });
+      server.listen(socketPath, () => {
+        process.umask(previous);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await pool.close().catch(() => undefined);
+    throw e;
+  }
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Only the user can enter the folder; the socket itself is owner-only too.
-    const previous = process.umask(0o177);
-    server.listen(socketPath, () => {
-      process.umask(previous);
-      resolve();
-    });
-  });
   rmSync(failedMarkerFor(socketPath), { force: true });
   armIdle();
+  return true;
 }
 
 /** True when the socket path is free for us (a stale socket of a dead keeper is removed). */
