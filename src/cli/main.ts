@@ -12,6 +12,8 @@ import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { registerKeeperCommands } from './commands/keeper';
+import { registerBulkCommands } from './commands/bulk';
+import { registerDeleteCommands } from './commands/deletes';
 import { registerTokenCommands } from './commands/token';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 import { configureHelpL10n } from './help-l10n';
@@ -48,6 +50,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);
   registerKeeperCommands(program, ctx);
+  registerBulkCommands(program, ctx);
+  registerDeleteCommands(program, ctx);
   registerTokenCommands(program, ctx);
 
   try {

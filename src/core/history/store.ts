@@ -20,9 +20,10 @@ import { NODE_ID_PATTERN } from '../registry/schema';
 /**
  * Why an entry exists: `pre-edit` / `pre-restore` = the node's bytes before our save / restore;
  * `changed-during-save` = a version someone wrote while our save was running; `saved` = the bytes
- * our save wrote (so a user's edit survives even when an agent overwrites it right afterwards).
+ * our save wrote (so a user's edit survives even when an agent overwrites it right afterwards);
+ * `pre-delete` / `pre-rename` = the bytes of a file just before ocm deleted or renamed it.
  */
-export type HistoryReason = 'pre-edit' | 'pre-restore' | 'changed-during-save' | 'saved';
+export type HistoryReason = 'pre-edit' | 'pre-restore' | 'changed-during-save' | 'saved' | 'pre-delete' | 'pre-rename';
 
 export interface HistoryEntry {
   /** `<nodeId>/<pathKey>/<stamp>` */

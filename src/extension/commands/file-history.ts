@@ -80,6 +80,8 @@ function describe(entry: HistoryEntry): string {
     'pre-restore': vscode.l10n.t('before a restore'),
     'changed-during-save': vscode.l10n.t('changed during a save'),
     saved: vscode.l10n.t('as saved'),
+    'pre-delete': vscode.l10n.t('before a delete'),
+    'pre-rename': vscode.l10n.t('before a rename'),
   };
   const reason = reasons[entry.reason];
   return `${entry.size} B · ${reason}`;

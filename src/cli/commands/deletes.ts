@@ -1,0 +1,161 @@
+import type { Command } from 'commander';
+import { deleteWithHistory, findDeleted, layoutOf, listDeleted, restoreDeleted, whatBreaks, DEFAULT_MAX_FOLDER_BYTES, type Consequence, type DeletedEntry } from '../../core/deletes';
+import { isOcmError } from '../../core/errors';
+import { formatBytes } from '../../core/format-bytes';
+import { ocmHome } from '../../core/home';
+import { listNodeAgents } from '../../core/openclaw';
+import { EXIT_USAGE, printJson, type CliContext } from '../context';
+import { decideDestructive } from '../destructive';
+import { cliError, l10n } from '../l10n';
+import { withNodeTransport } from '../node-connection';
+import { formatTable } from '../table';
+
+/**
+ * `ocm rm` (keeps the content in the history first and says what breaks), `ocm deleted` (the
+ * node's Recently Deleted) and `ocm undelete` (restore through the safe save).
+ */
+
+const MiB = 1024 * 1024;
+
+export function consequenceText(c: Consequence): string {
+  switch (c.code) {
+    case 'gatewayWontStart':
+      return l10n.t('the gateway will not start (openclaw.json is its configuration; a running gateway stops working at its next restart)');
+    case 'nodeLosesState':
+      return l10n.t("the node loses its whole OpenClaw state: config, every agent's sessions, memory index and credentials");
+    case 'agentLosesWorkspace':
+      return l10n.t('agent {0} loses its workspace: its memory, persona and rules', c.agentId ?? '');
+    case 'agentLosesState':
+      return l10n.t('agent {0} loses its state: sessions, memory index and credentials', c.agentId ?? '');
+    case 'agentLosesMemory':
+      return l10n.t('agent {0} loses its memory', c.agentId ?? '');
+    case 'agentLosesIdentity':
+      return l10n.t('agent {0} loses who it is (persona / identity)', c.agentId ?? '');
+    case 'gatewayLosesSecrets':
+      return l10n.t('the gateway loses the API keys and tokens kept in .env');
+  }
+}
+
+function requireAbsolute(p: string): void {
+  if (!p.startsWith('/') || p.replace(/\/+$/, '') === '') throw cliError('invalidInput', l10n.both('"{0}" is not an absolute path on the node below /.', p), { usage: true });
+}
+
+function maxSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_FOLDER_BYTES;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw cliError('invalidInput', l10n.both('--max-size must be a number of MiB above 0 (got "{0}").', value), { usage: true });
+  return Math.floor(n * MiB);
+}
+
+interface RmOpts {
+  recursive?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  maxSize?: string;
+  acceptNew?: boolean;
+}
+
+export function registerDeleteCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('rm')
+    .description(l10n.t('delete a file or folder on a node, keeping its content in the history first (restore with "ocm undelete"); says what breaks'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<path>', l10n.t('absolute path on the node'))
+    .option('-r, --recursive', l10n.t('delete a folder and everything in it'))
+    .option('--max-size <MiB>', l10n.t('largest folder kept in the history before it is deleted (default {0} MiB)', DEFAULT_MAX_FOLDER_BYTES / MiB))
+    .option('--dry-run', l10n.t('say what would be deleted and what breaks, and delete nothing'))
+    .option('--yes', l10n.t('delete without asking (required when not on a terminal)'))
+    .option('--json', l10n.t('print {"path","consequences":[{code,agentId,message}],"deleted":{id,files,...}}'))
+    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .action(async (id: string, path: string, opts: RmOpts) => {
+      ctx.json = Boolean(opts.json);
+      requireAbsolute(path);
+      await withNodeTransport(ctx, id, opts, async (t, node) => {
+        const st = await t.statOrUndefined(path);
+        if (!st) throw cliError('notFound', l10n.both('{0} does not exist on {1}: nothing to delete.', path, id), { nodeId: id, path });
+        if (st.type === 'directory' && !opts.recursive) throw cliError('invalidInput', l10n.both('{0} on {1} is a folder. Add -r to delete it and everything in it (it is kept in the history first, up to {2}).', path, id, formatBytes(maxSize(opts.maxSize))), { usage: true });
+        let consequences: Consequence[] = [];
+        try {
+          const { location, agents } = await listNodeAgents(t, node);
+          consequences = whatBreaks(path, layoutOf(location, agents));
+        } catch {
+          // A node whose config cannot be read: nothing to name, the delete still keeps the content.
+        }
+        if (!opts.json) {
+          ctx.out(l10n.t('Delete {0} on {1} ({2}).', path, id, st.type === 'directory' ? l10n.t('folder') : formatBytes(st.size)) + '\n');
+          for (const c of consequences) ctx.out(l10n.t('warning: {0}', consequenceText(c)) + '\n');
+        }
+        const question = consequences.length ? l10n.t('Delete it anyway? Its content is kept in the history. [y/N] ') : l10n.t('Delete it? Its content is kept in the history. [y/N] ');
+        const decision = await decideDestructive(ctx, opts, question, consequences.length ? l10n.both('Deleting {0} breaks things ({1}). Add --yes to delete it anyway.', path, consequences.map((c) => c.code).join(', ')) : l10n.both('Add --yes to delete {0} (its content is kept in the history).', path));
+        if (decision !== 'apply') {
+          if (opts.json) printJson(ctx, { node: id, path, dryRun: true, consequences });
+          else if (decision === 'declined') ctx.out(l10n.t('Nothing was deleted.') + '\n');
+          else ctx.out(l10n.t('Nothing was deleted (dry run).') + '\n');
+          return;
+        }
+        let entry: DeletedEntry;
+        try {
+          entry = await deleteWithHistory(t, path, { home: ocmHome(ctx.env), recursive: Boolean(opts.recursive), maxBytes: maxSize(opts.maxSize) });
+        } catch (e) {
+          if (isOcmError(e) && e.details.code === 'folderTooLarge') {
+            throw cliError('invalidInput', l10n.both('{0} on {1} is larger than {2}, the most ocm keeps in its history before a delete; nothing was deleted. Take a backup first (ocm backup {1}) and delete it on the node yourself, or raise the limit with --max-size <MiB>.', path, id, formatBytes(maxSize(opts.maxSize))), { ...e.details });
+          }
+          throw e;
+        }
+        if (opts.json) return printJson(ctx, { ok: true, node: id, path, consequences, deleted: entry });
+        ctx.out(l10n.t('Deleted {0} on {1}; {2} file(s) ({3}) kept. Restore with: ocm undelete {1} {4}', path, id, entry.files.length, formatBytes(entry.totalBytes), entry.id) + '\n');
+        if (entry.skipped.length) ctx.err(l10n.t('warning: not kept (symlinks and special files): {0}', entry.skipped.join(', ')) + '\n');
+      });
+    });
+
+  program
+    .command('deleted')
+    .description(l10n.t("a node's Recently Deleted: files and folders deleted through ocm, newest first"))
+    .argument('<id>', l10n.t('node id'))
+    .option('--all', l10n.t('include entries already restored'))
+    .option('--json', l10n.t('print {"entries":[{id,path,kind,deletedAt,files,totalBytes,restoredAt}]}'))
+    .action(async (id: string, opts: { all?: boolean; json?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const entries = await listDeleted(ocmHome(ctx.env), id, { includeRestored: Boolean(opts.all) });
+      if (opts.json) return printJson(ctx, { node: id, entries });
+      if (!entries.length) {
+        ctx.out(l10n.t('Nothing deleted on {0} through ocm (or everything was restored).', id) + '\n');
+        return;
+      }
+      ctx.out(
+        formatTable(
+          [l10n.t('ENTRY'), l10n.t('DELETED (UTC)'), l10n.t('PATH'), l10n.t('FILES'), l10n.t('SIZE')],
+          entries.map((e) => [e.id, e.deletedAt.replace('T', ' ').replace(/\.\d+Z$/, ''), e.path + (e.kind === 'folder' ? '/' : '') + (e.restoredAt ? ' ' + l10n.t('(restored)') : ''), String(e.files.length), formatBytes(e.totalBytes)]),
+        ),
+      );
+    });
+
+  program
+    .command('undelete')
+    .description(l10n.t('restore a deleted file or folder (through the safe save); refuses to overwrite a file that exists again unless --force'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<pathOrEntry>', l10n.t('the deleted path, or an entry id from "ocm deleted"'))
+    .option('--force', l10n.t('replace files that exist again (their current content is kept in the history)'))
+    .option('--json', l10n.t('print {"ok","entry","restored":[paths]}'))
+    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .action(async (id: string, ref: string, opts: { force?: boolean; json?: boolean; acceptNew?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      const home = ocmHome(ctx.env);
+      const entry = await findDeleted(home, id, ref);
+      await withNodeTransport(ctx, id, opts, async (t) => {
+        let result;
+        try {
+          result = await restoreDeleted(t, entry, { home, overwrite: Boolean(opts.force) });
+        } catch (e) {
+          if (isOcmError(e, 'exists') && Array.isArray(e.details.existing)) {
+            ctx.exitCode = EXIT_USAGE;
+            throw cliError('exists', l10n.both('{0} exists again on {1}; nothing was restored. Compare first, then add --force to replace it (the current version is kept in the history).', (e.details.existing as string[]).join(', '), id), e.details);
+          }
+          throw e;
+        }
+        if (opts.json) return printJson(ctx, { ok: true, node: id, entry, restored: result.restored });
+        ctx.out(l10n.t('Restored {0} on {1} ({2} file(s)).', entry.path, id, result.restored.length) + '\n');
+      });
+    });
+}
