@@ -1,12 +1,13 @@
 import { posix } from 'node:path';
+import { agentOfPath } from '../openclaw/agent-of-path';
 import type { AgentInfo } from '../openclaw/agents';
 
 /**
  * What breaks when a path on a node is deleted (or renamed away), so both faces can ask first and
  * say it in plain words: the config (the gateway will not start), a workspace (the agent loses its
  * memory and persona), an agent's state (sessions, credentials), the whole state dir. The agent of
- * a path is read from the configured workspaces and agent dirs (src/core/openclaw); a workspace
- * inside another workspace counts for both when the outer one goes.
+ * a file is agentOfPath's answer (src/core/openclaw); a workspace inside another workspace counts
+ * for both when the outer one goes.
  */
 
 export type ConsequenceCode = 'gatewayWontStart' | 'nodeLosesState' | 'agentLosesWorkspace' | 'agentLosesState' | 'agentLosesMemory' | 'agentLosesIdentity' | 'gatewayLosesSecrets';
@@ -21,7 +22,7 @@ export interface Consequence {
 export interface NodeLayout {
   stateDir: string;
   configPath: string;
-  agents: Pick<AgentInfo, 'id' | 'workspace' | 'agentDir'>[];
+  agents: Pick<AgentInfo, 'id' | 'workspace' | 'agentDir' | 'isDefault'>[];
 }
 
 /** True when `path` is `root` or contains it. */
@@ -31,21 +32,13 @@ function covers(path: string, root: string): boolean {
   return r === p || r.startsWith(p === '/' ? '/' : p + '/');
 }
 
-function inside(path: string, root: string): boolean {
-  const p = trim(path);
-  const r = trim(root);
-  return p === r || p.startsWith(r + '/');
-}
-
 function trim(p: string): string {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }
 
-/** The agent whose workspace holds `path` (the innermost one, for nested workspaces). */
+/** The agent whose workspace holds `path`: the project's one reading (agentOfPath, deepest workspace wins). */
 export function workspaceAgentOf(path: string, layout: NodeLayout): string | undefined {
-  let best: { id: string; len: number } | undefined;
-  for (const a of layout.agents) if (inside(path, a.workspace) && (!best || a.workspace.length > best.len)) best = { id: a.id, len: a.workspace.length };
-  return best?.id;
+  return agentOfPath(layout.agents as AgentInfo[], trim(path))?.agent.id;
 }
 
 export function whatBreaks(path: string, layout: NodeLayout): Consequence[] {
@@ -69,7 +62,7 @@ export function whatBreaks(path: string, layout: NodeLayout): Consequence[] {
   }
   const owner = workspaceAgentOf(path, layout);
   if (owner && !out.some((c) => c.agentId === owner)) {
-    const rel = posix.relative(layout.agents.find((a) => a.id === owner)!.workspace, trim(path));
+    const rel = agentOfPath(layout.agents as AgentInfo[], trim(path))?.relativePath ?? '';
     if (rel === 'MEMORY.md' || rel === 'memory' || rel === 'DREAMS.md') out.push({ code: 'agentLosesMemory', agentId: owner, message: `Agent ${owner} loses its memory (${rel}).` });
     else if (rel === 'SOUL.md' || rel === 'IDENTITY.md' || rel === 'USER.md') out.push({ code: 'agentLosesIdentity', agentId: owner, message: `Agent ${owner} loses who it is (${rel}).` });
   }

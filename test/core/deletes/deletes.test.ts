@@ -30,8 +30,8 @@ describe('deletes never destroy (local node)', () => {
       stateDir: '/s',
       configPath: '/s/openclaw.json',
       agents: [
-        { id: 'main', workspace: '/s/workspace', agentDir: '/s/agents/main/agent' },
-        { id: 'research', workspace: '/s/workspace/research', agentDir: '/s/agents/research/agent' },
+        { id: 'main', workspace: '/s/workspace', agentDir: '/s/agents/main/agent', isDefault: true },
+        { id: 'research', workspace: '/s/workspace/research', agentDir: '/s/agents/research/agent', isDefault: false },
       ],
     };
     const codes = (p: string) => whatBreaks(p, layout).map((c) => `${c.code}${c.agentId ? ':' + c.agentId : ''}`);
