@@ -12,6 +12,8 @@ import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { registerKeeperCommands } from './commands/keeper';
+import { registerTimelineCommands } from './commands/timeline';
+import { registerGuardCommands } from './commands/guard';
 import { registerBulkCommands } from './commands/bulk';
 import { registerDeleteCommands } from './commands/deletes';
 import { registerTokenCommands } from './commands/token';
@@ -50,6 +52,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);
   registerKeeperCommands(program, ctx);
+  registerTimelineCommands(program, ctx);
+  registerGuardCommands(program, ctx);
   registerBulkCommands(program, ctx);
   registerDeleteCommands(program, ctx);
   registerTokenCommands(program, ctx);

@@ -8,6 +8,7 @@ import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemot
 import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/transport/read-bounded';
 import type { Transport } from '../../core/transport/types';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
+import { cliGuardHook, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
@@ -83,7 +84,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<path>', l10n.t('absolute path on the node'))
     .argument('<localFile>', l10n.t('file on this machine with the new content'))
     .option('--expect-sha256 <hash>', l10n.t("sha256 of the node's file as you last read it (from \"ocm cat --json\"); the save is refused if it changed"))
-    .option('--force', l10n.t('replace whatever is on the node now (it is still backed up first)'))
+    .option('--force', l10n.t('replace whatever is on the node now (it is still backed up first), also when the mix-up guard finds another agent\'s text'))
     .option('--json', l10n.t('print the result as JSON'))
     .option('--accept-new', acceptNewHelp())
     .action(async (id: string, remotePath: string, localFile: string, opts: { expectSha256?: string; force?: boolean; json?: boolean; acceptNew?: boolean }) => {
@@ -116,14 +117,20 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           expected = 'absent';
         }
         const validator = await configValidator(t, node, remotePath);
+        // The mix-up guard (MEMORY/SOUL/IDENTITY/USER.md): refuses another agent's text unless --force.
+        const guard = opts.force ? undefined : await cliGuardHook(ctx, t, node, remotePath);
         const result = await safeWrite(t, {
           home: ocmHome(ctx.env),
           nodeId: id,
           remotePath,
           content,
           expected,
+          via: 'cli',
           ...(opts.force ? { overwrite: true } : {}),
           ...(validator ? { validator } : {}),
+          ...(guard ? { beforeWrite: guard } : {}),
+        }).catch((e: unknown) => {
+          throw localizeMixup(e);
         });
         if (opts.json) return printJson(ctx, { ok: true, node: id, path: remotePath, ...result });
         printSaved(ctx, id, remotePath, result);

@@ -73,7 +73,7 @@ export async function buildFingerprintIndex(p: BuildParams): Promise<Fingerprint
         files.push({ agent: agentIndex, remotePath: c.remotePath, relativePath: c.relativePath, sha256: c.sha256, from: c.from, timeMs: c.timeMs });
         sets.push(set);
       }
-      agents.push({ nodeId: roster.nodeId, agentId: agent.id, workspace: agent.workspace, names: [...names] });
+      agents.push({ nodeId: roster.nodeId, agentId: agent.id, workspace: agent.workspace, ...(agent.isDefault ? { isDefault: true } : {}), names: [...names] });
     }
   }
   // Nodes not rebuilt this time: carried over from the previous index.

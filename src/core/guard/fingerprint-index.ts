@@ -16,6 +16,7 @@ export interface IndexedAgent {
   nodeId: string;
   agentId: string;
   workspace: string;
+  isDefault?: boolean;
   /** Configured name and IDENTITY.md name (usable ones only). */
   names: string[];
 }

@@ -46,6 +46,14 @@ export class MixupGuard {
     return run;
   }
 
+  /** The agents the index knows on a node (as the last refresh saw them), for agentOfPath without a round trip. */
+  async knownAgents(nodeId: string): Promise<AgentInfo[] | undefined> {
+    const index = await this.ready();
+    const mine = index.agents.filter((a) => a.nodeId === nodeId);
+    if (mine.length === 0) return undefined;
+    return mine.map((a) => ({ id: a.agentId, ...(a.names[0] ? { name: a.names[0] } : {}), workspace: a.workspace, agentDir: '', isDefault: a.isDefault === true, source: 'entries' as const }));
+  }
+
   /** Seconds since the index was built (Infinity when never). */
   ageMs(now = Date.now()): number {
     return this.index && this.index.builtAt ? now - this.index.builtAt : Infinity;

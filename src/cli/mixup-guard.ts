@@ -1,0 +1,51 @@
+import { backupStoreFor } from '../core/backup/store';
+import { isMixupError, lineRanges, MixupGuard, type MixupFinding } from '../core/guard';
+import { ocmHome } from '../core/home';
+import { agentsFromLocation, GUARDED_FILE_NAMES, locateOpenclaw } from '../core/openclaw';
+import type { NodeEntry } from '../core/registry';
+import type { Transport } from '../core/transport/types';
+import type { CliContext } from './context';
+import { cliError, l10n } from './l10n';
+
+/**
+ * The mix-up guard for CLI saves (`ocm put`, `ocm timeline --restore`): the fingerprint index from
+ * the ocm home; the node's agents from the index when it knows them (no round trip), else located
+ * once and the index refreshed for that node from local snapshots and history.
+ */
+export async function cliGuardHook(ctx: CliContext, t: Transport, node: NodeEntry, remotePath: string): Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined> {
+  const name = remotePath.split('/').pop() ?? '';
+  if (!(GUARDED_FILE_NAMES as readonly string[]).includes(name)) return undefined;
+  const guard = new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env));
+  let agents = await guard.knownAgents(node.id);
+  if (!agents) {
+    try {
+      agents = agentsFromLocation(await locateOpenclaw(t, node));
+      await guard.refresh([{ nodeId: node.id, agents }]);
+    } catch {
+      return undefined; // no agents known: nothing to guard against yet
+    }
+  }
+  return guard.hookFor(node.id, agents, remotePath);
+}
+
+/** A core mix-up refusal as a localized CLI error (the English message stays in --json). */
+export function localizeMixup(e: unknown): unknown {
+  if (!isMixupError(e)) return e;
+  const findings = (e.details.findings ?? []) as MixupFinding[];
+  const lines = findings.map((f) => '  - ' + findingText(f) + (f.excerpt.length ? `\n      ${f.excerpt.slice(0, 3).join('\n      ')}` : ''));
+  const message = l10n.both(
+    '{0} of agent {1} on {2} was NOT saved: the new text looks like another agent\'s memory.\n{3}\nCompare and remove that text, or save anyway on purpose with --force.',
+    String(e.details.relativePath),
+    String(e.details.agentId),
+    String(e.details.nodeId),
+    lines.join('\n'),
+  );
+  return cliError('conflict', { en: e.message, text: message.text }, e.details);
+}
+
+function findingText(f: MixupFinding): string {
+  const who = f.other.name ? `${f.other.agentId} (${f.other.name})` : f.other.agentId;
+  const where = lineRanges(f.lines);
+  if (f.kind === 'overlap') return l10n.t('{0} phrases match {1} of agent {2} on node {3} (lines {4})', f.matched ?? 0, f.file?.relativePath ?? '?', who, f.other.nodeId, where);
+  return l10n.t('the name "{0}" of agent {1} on node {2} appears where this agent\'s own name does not (lines {3})', f.name ?? '', who, f.other.nodeId, where);
+}
