@@ -1,18 +1,25 @@
-// `npm start`: opens VS Code with OpenClaw Manager loaded on a demo node registry.
+// `npm start`: opens VS Code with OpenClaw Manager loaded on a demo fleet of two real OpenClaw nodes.
 //
+//   - the demo (src/core/demo, run as `ocm demo start`): on first run it takes OpenClaw 2026.9.6
+//     from the tools cache (installing it from the npm registry when missing), onboards two nodes
+//     demo-a and demo-b on this machine (host "local", own state dir and loopback gateway port
+//     each, agents main/research/support), starts their gateways, takes one backup of each, and
+//     starts a small demo agent that appends to demo-a's MEMORY.md now and then;
 //   - desktop VS Code (`code` on PATH): a new Extension Development Host window on this checkout;
 //   - otherwise code-server (VS Code in the browser, installed into the tools cache on first use):
-//     prints a URL to open; Ctrl-C stops it.
+//     prints a URL to open.
+//   Ctrl-C stops code-server and exactly the gateways and processes the demo started (`ocm demo
+//   stop`, by pid).
 //
-// The demo registry (scripts/demo/nodes.json) is copied into a demo ocm home in the tools cache and
-// the extension reads it through OCM_HOME, so your real ~/.config/openclaw-manager is not touched.
+// The demo's registry and backups live in a demo ocm home in the tools cache and the extension
+// reads it through OCM_HOME, so your real ~/.config/openclaw-manager is not touched.
 //
 //   npm start                     (options after `--`: npm start -- --port 8090 --reset-demo)
 //   --port N        code-server port (default $PORT or 8080; a free one if that is taken)
-//   --reset-demo    copy the demo registry again (otherwise your changes from the last run stay)
+//   --reset-demo    rebuild the demo nodes from scratch (otherwise your changes from the last run stay)
 //   --browser-only  use code-server even when desktop `code` exists
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { toolsDir } from './tools.mjs';
@@ -44,15 +51,50 @@ function build() {
   if (result.status !== 0) throw new Error('Building the extension failed (node scripts/build.mjs); see the errors above.');
 }
 
-function prepareDemoHome(reset) {
+/** `ocm demo <verb>` from the fresh build, with the terminal's output; no OPENCLAW_* of your own leaks in. */
+function demoCli(args, options = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENCLAW_')));
+  return spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'demo', ...args], { cwd: root, env: { ...env, OCM_LANG: process.env.OCM_LANG ?? 'en' }, stdio: ['ignore', 'inherit', 'inherit'], ...options });
+}
+
+/**
+ * Builds (first run, or --reset-demo) and starts the demo fleet; resolves with its ocm home. Ctrl-C
+ * reaches `ocm demo start` too (same process group; SIGTERM is passed on), which cancels and
+ * stops what it started; then the rest is stopped by pid and start exits.
+ */
+function startDemo(reset) {
   const home = join(toolsDir(), 'demo', 'ocm-home');
-  mkdirSync(home, { recursive: true });
-  const registry = join(home, 'nodes.json');
-  if (reset || !existsSync(registry)) {
-    copyFileSync(join(root, 'scripts', 'demo', 'nodes.json'), registry);
-    say(`demo registry written to ${registry}`);
-  } else say(`demo registry ${registry} kept from the last run (--reset-demo restores it)`);
-  return home;
+  return new Promise((resolve, reject) => {
+    const child = demoCli(['start', ...(reset ? ['--reset'] : [])]);
+    let interrupted = false;
+    const onSignal = (sig) => {
+      interrupted = true;
+      if (sig === 'SIGTERM') child.kill('SIGTERM');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (interrupted) {
+        stopDemo();
+        process.exit(130);
+      }
+      if (code === 0) resolve(home);
+      else if (existsSync(join(home, 'nodes.json'))) {
+        // A gateway that is not ready still leaves the rest usable; the tree shows why.
+        console.error('[start] the demo started with problems (see above); continuing.');
+        resolve(home);
+      } else reject(new Error('building the demo failed (see above). Retry with: npm start -- --reset-demo'));
+    });
+  });
+}
+
+/** Stops what the demo started (by pid); waits for it. */
+function stopDemo() {
+  say('stopping the demo gateways and processes ...');
+  spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'demo', 'stop'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 function desktopCode() {
@@ -102,25 +144,27 @@ async function startBrowserVsCode(options, home) {
     stopping = true;
     say(`${why}: stopping code-server ...`);
     await server.stop();
+    stopDemo();
     say('stopped.');
     process.exit(0);
   };
   void server.exited.then(({ code, signal }) => {
     if (stopping) return;
     console.error(`[start] code-server ended by itself (${signal ?? `exit ${code}`}). Its last output:\n${server.output().slice(-3000)}`);
+    stopDemo();
     process.exit(1);
   });
   process.on('SIGINT', () => void stop('Ctrl-C'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
   console.log('');
-  console.log('  OpenClaw Manager is running in VS Code (code-server), with the demo node registry.');
+  console.log('  OpenClaw Manager is running in VS Code (code-server), with the demo nodes demo-a and demo-b.');
   console.log('  Open this URL in a browser (the extension is loaded from this checkout; reload the page after a rebuild):');
   console.log('');
   console.log(`    ${url}`);
   console.log('');
   console.log(`  Click the OpenClaw icon in the activity bar. Demo registry: ${join(home, 'nodes.json')}`);
-  console.log('  Press Ctrl-C to stop.');
+  console.log('  Press Ctrl-C to stop (code-server and the demo gateways).');
   console.log('');
   // Keep running until a signal arrives; code-server lives in its own process group.
   setInterval(() => {}, 1 << 30);
@@ -133,7 +177,7 @@ async function main() {
     process.exit(1);
   }
   build();
-  const home = prepareDemoHome(options.resetDemo);
+  const home = await startDemo(options.resetDemo);
   const code = options.browserOnly ? undefined : desktopCode();
   if (code) {
     say(`opening desktop VS Code (${code}) with the extension from ${root}`);
@@ -141,7 +185,16 @@ async function main() {
       env: { ...process.env, OCM_HOME: home },
       stdio: 'inherit',
     });
-    child.on('close', (status) => process.exit(status ?? 0));
+    child.on('error', (e) => say(`could not start ${code}: ${e.message}`));
+    say('the demo gateways keep running; press Ctrl-C here to stop them.');
+    const stop = () => {
+      stopDemo();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGHUP', stop);
+    setInterval(() => {}, 1 << 30);
     return;
   }
   say('no desktop `code` on PATH: starting code-server (VS Code in the browser)');
@@ -152,5 +205,6 @@ async function main() {
 
 main().catch((e) => {
   console.error(`[start] ${e.message}`);
+  if (existsSync(join(root, 'dist', 'cli.js'))) stopDemo();
   process.exit(1);
 });

@@ -12,6 +12,7 @@ import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
 import { registerKeeperCommands } from './commands/keeper';
+import { registerDemoCommands } from './commands/demo';
 import { registerTimelineCommands } from './commands/timeline';
 import { registerGuardCommands } from './commands/guard';
 import { registerBulkCommands } from './commands/bulk';
@@ -52,6 +53,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);
   registerKeeperCommands(program, ctx);
+  registerDemoCommands(program, ctx);
   registerTimelineCommands(program, ctx);
   registerGuardCommands(program, ctx);
   registerBulkCommands(program, ctx);

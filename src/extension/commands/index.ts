@@ -17,6 +17,7 @@ import { registerRestoreBackup } from './restore-backup';
 import { registerRetireNode } from './retire-node';
 import { registerShowLogs } from './show-logs';
 import { registerShowStatus } from './show-status';
+import { registerTryDemo } from './try-demo';
 import { registerWalkthroughCommands } from '../walkthrough';
 import { registerViewCommands } from './view-commands';
 
@@ -45,6 +46,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerShowStatus(context, deps);
   registerShowLogs(context);
   registerWalkthroughCommands(context, deps);
+  registerTryDemo(context, deps);
   // Operations: previews of planned content are read-only virtual documents.
   deps.operations = { confirm: confirmPlan };
   const planContents = new PlanContentProvider();
