@@ -18,6 +18,7 @@ import { registerGuardCommands } from './commands/guard';
 import { registerBulkCommands } from './commands/bulk';
 import { registerDeleteCommands } from './commands/deletes';
 import { registerTokenCommands } from './commands/token';
+import { registerDoctorCommands } from './commands/doctor';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from './context';
 import { configureHelpL10n } from './help-l10n';
 import { runInKeeper } from './keeper/client';
@@ -59,6 +60,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerBulkCommands(program, ctx);
   registerDeleteCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerDoctorCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

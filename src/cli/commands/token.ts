@@ -95,7 +95,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
 
 export function renderRotationPlan(plan: TokenRotationPlan): string {
   const lines = [l10n.t('Plan: rotate the gateway token of {0} ({1} → {2})', plan.nodeId, plan.gateway.oldToken, plan.gateway.newToken)];
-  lines.push(`  ${l10n.t('gateway: port {0}, {1}, {2}', plan.gateway.port, plan.gateway.supervisor, plan.gateway.running ? l10n.t('running') : l10n.t('not running'))}`);
+  const gateway = l10n.t('gateway: port {0}, {1}, {2}', plan.gateway.port, plan.gateway.supervisor, plan.gateway.running ? l10n.t('running') : l10n.t('not running'));
+  lines.push(`  ${gateway}`);
   lines.push(`  ${l10n.t('dependants:')} ${plan.dependants.length ? plan.dependants.map((d) => `${d.nodeId}${d.stale ? ` ${l10n.t('(was already on a stale token)')}` : ''}`).join(', ') : l10n.t('none')}`);
   lines.push(`  ${l10n.t('files:')}`);
   for (const place of plan.places) {

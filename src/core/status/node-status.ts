@@ -38,6 +38,8 @@ export interface NodeStatusOptions {
   loginShell?: boolean;
   /** Reuse `openclaw --version` answers while the node's binary is unchanged (long-lived faces). */
   discoveryCache?: DiscoveryCache;
+  /** Called once OpenClaw is located, before the gateway and sessions are asked (ocm doctor starts its own reads there). */
+  onLocated?: (location: OpenclawLocation, transport: Transport) => void;
   signal?: AbortSignal;
 }
 
@@ -90,6 +92,7 @@ export async function nodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
   }
   status.reachable = true;
   status.openclaw = openclawStatus(location);
+  options.onLocated?.(location, transport);
   if (hostOutput !== undefined) status.hostFacts = parseHostFacts(hostOutput, location.stateDir);
   const agents = agentsStatus(location);
   if (agents) status.agents = agents;

@@ -105,7 +105,7 @@ export function replaceEnvFileToken(text: string, newToken: string): string {
     .join('\n');
 }
 
-const UNIT_ASSIGNMENT = /(^|[\s"'])(OPENCLAW_GATEWAY_TOKEN=)([^\s"']*)/g;
+const UNIT_ASSIGNMENT = /(^|[\s"'=])(OPENCLAW_GATEWAY_TOKEN=)([^\s"']*)/g;
 
 function isEnvironmentLine(line: string): boolean {
   return /^\s*Environment\s*=/.test(line);

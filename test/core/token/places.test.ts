@@ -40,10 +40,10 @@ describe('token places', () => {
     assert.equal(envFileToken('B=2\n'), undefined);
   });
   it('systemd unit: Environment= lines only, quoted or not, several assignments on a line', () => {
-    const unit = `[Service]\nEnvironment=HOME=/h OPENCLAW_GATEWAY_TOKEN=${OLD}\nEnvironment="OPENCLAW_GATEWAY_TOKEN=${OLD}" "X=1"\nExecStart=/bin/openclaw gateway run # OPENCLAW_GATEWAY_TOKEN=${OLD}\n`;
-    assert.deepEqual(unitFileTokens(unit), [OLD, OLD]);
+    const unit = `[Service]\nEnvironment=OPENCLAW_GATEWAY_TOKEN=${OLD}\nEnvironment=HOME=/h OPENCLAW_GATEWAY_TOKEN=${OLD}\nEnvironment="OPENCLAW_GATEWAY_TOKEN=${OLD}" "X=1"\nExecStart=/bin/openclaw gateway run # OPENCLAW_GATEWAY_TOKEN=${OLD}\n`;
+    assert.deepEqual(unitFileTokens(unit), [OLD, OLD, OLD]);
     const out = replaceUnitToken(unit, NEW);
-    assert.deepEqual(unitFileTokens(out), [NEW, NEW]);
+    assert.deepEqual(unitFileTokens(out), [NEW, NEW, NEW]);
     assert.match(out, new RegExp(`ExecStart=.*${OLD}`), 'non-Environment lines stay');
   });
   it('parses gateway URLs', () => {
