@@ -19,6 +19,8 @@ export interface CapturePlan {
   ready: SnapshotEntry[];
   /** Files to read as they are: path → its listing. */
   wanted: Map<string, ListedEntry>;
+  /** Wanted files that grew: the parent's chunks but the last, as [length, id] (the node may send only the rest). */
+  grown: Map<string, Array<[number, string]>>;
   /** Databases to snapshot with the online backup API; `known`: the parent copy's 64 KiB block ids. */
   databases: Array<{ listed: ListedEntry; stamp: string; known?: string[] }>;
   sqliteMode: 'none' | 'snapshot' | 'copy';
@@ -35,6 +37,8 @@ export interface PlanOptions {
   /** false = the caller knows the gateway is stopped. */
   gatewayRunning?: boolean;
   nodeId: string;
+  /** An object's raw length, when the repository has it (for grown files' leading chunks). */
+  sizeOf?: (id: string) => number | undefined;
 }
 
 export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry[] | undefined, o: PlanOptions): CapturePlan {
@@ -46,7 +50,7 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
   const inAssets = (p: string): boolean => assets.some((a) => isWithin(p, a.sourcePath));
   const byPath = new Map(listing.entries.map((e) => [e.path, e]));
   const parentByPath = new Map((parent ?? []).map((e) => [e.path, e]));
-  const plan: CapturePlan = { assets, skipped, ready: [], wanted: new Map(), databases: [], sqliteMode: 'none', warnings: [], listedFiles: 0 };
+  const plan: CapturePlan = { assets, skipped, ready: [], wanted: new Map(), grown: new Map(), databases: [], sqliteMode: 'none', warnings: [], listedFiles: 0 };
   const seen = new Set<string>();
   const dbs: ListedEntry[] = [];
   for (const e of listing.entries) {
@@ -63,11 +67,27 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
       const prev = parentByPath.get(e.path);
       if (!o.fullRescan && prev && prev.type === 'file' && prev.stamp === stamp && prev.sha256) {
         plan.ready.push({ ...base, type: 'file', size: e.size, ctimeNs: e.ctimeNs, ino: e.ino, stamp, sha256: prev.sha256, ...(prev.chunks ? { chunks: prev.chunks } : {}) });
-      } else plan.wanted.set(e.path, e);
+      } else {
+        plan.wanted.set(e.path, e);
+        const lead = !o.fullRescan && prev?.type === 'file' && e.size > prev.size ? leadingChunks(prev, o.sizeOf) : undefined;
+        if (lead) plan.grown.set(e.path, lead);
+      }
     }
   }
   planDatabases(plan, dbs, byPath, parentByPath, listing, o);
   return plan;
+}
+
+/** The parent's chunks but the last, with their lengths: what a grown file should still start with. */
+function leadingChunks(prev: SnapshotEntry, sizeOf: PlanOptions['sizeOf']): Array<[number, string]> | undefined {
+  if (!sizeOf || !prev.chunks || prev.chunks.length < 2) return undefined;
+  const lead: Array<[number, string]> = [];
+  for (const id of prev.chunks.slice(0, -1)) {
+    const size = sizeOf(id);
+    if (size === undefined) return undefined;
+    lead.push([size, id]);
+  }
+  return lead;
 }
 
 function planDatabases(plan: CapturePlan, dbs: ListedEntry[], byPath: Map<string, ListedEntry>, parentByPath: Map<string, SnapshotEntry>, listing: NodeListing, o: PlanOptions): void {

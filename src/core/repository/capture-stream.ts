@@ -10,7 +10,7 @@ import { tar } from '../vendor';
 import type { CapturePlan } from './capture-plan';
 import type { SnapshotEntry } from './format';
 import { FILE_CHUNKER, SQLITE_CHUNKER } from './chunker';
-import { ingestDelta, NODE_DB_DELTA } from './db-delta';
+import { ingestDelta, ingestTail, NODE_DELTAS, type DeltaInput, type TailRequest } from './deltas';
 import { ingestFile } from './ingest';
 import type { NodeListing } from './listing';
 import type { WriteSession } from './object-store';
@@ -36,19 +36,23 @@ export async function streamChanged(
 ): Promise<StreamResult> {
   const token = `.ocm-snapshot-${randomBytes(6).toString('hex')}`;
   const wire: 'zstd' | 'gzip' | 'none' = listing.tools.has('zstd') && localZstd() ? 'zstd' : listing.tools.has('gzip') ? 'gzip' : 'none';
-  const names = [...plan.wanted.keys()].map((p) => '.' + p);
+  // Where the node has Node.js, databases with a parent copy send only their changed blocks and
+  // grown files only what follows their unchanged start (see deltas.ts).
+  const onNode = listing.tools.has('node');
+  const deltas = onNode ? plan.databases.flatMap((d, i) => (d.known ? [i] : [])) : [];
+  const tails: TailRequest[] = onNode ? [...plan.grown].map(([path, segs]) => ({ path, segs })) : [];
+  const tailed = new Set(tails.map((t) => t.path));
+  const names = [...plan.wanted.keys()].filter((p) => !tailed.has(p)).map((p) => '.' + p);
   // GNU tar and bsdtar read a NUL-separated list; BusyBox tar reads one name per line.
   const nul = listing.gnuTar || listing.platform === 'darwin';
   const ignore = listing.gnuTar ? '--ignore-failed-read ' : '';
   const listArgs = nul ? '--no-recursion --null -T "$T/list"' : '-T "$T/list"';
-  // Databases with a parent copy send only their changed blocks, where the node has Node.js.
-  const deltas = listing.tools.has('node') ? plan.databases.flatMap((d, i) => (d.known ? [i] : [])) : [];
   const lines = [
     'umask 077',
     'T=$(mktemp -d /tmp/ocm-backup.$$.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
     `trap 'rm -rf "$T"' EXIT`,
     `trap 'exit 143' INT TERM HUP PIPE`,
-    deltas.length ? 'cat > "$T/in" || exit 94' : 'cat > "$T/list" || exit 94',
+    deltas.length || tails.length ? 'cat > "$T/in" || exit 94' : 'cat > "$T/list" || exit 94',
   ];
   const dbFile = (i: number): string => `$T/db${i}${token}`;
   plan.databases.forEach((d, i) => {
@@ -58,9 +62,9 @@ export async function streamChanged(
         : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} "${dbFile(i)}"`;
     lines.push(`${snap} || { echo ${shellQuote(`SQLite snapshot (${plan.sqliteTool}) of ${d.listed.path} failed`)} >&2; exit 91; }`);
   });
-  if (deltas.length) {
-    const args = deltas.map((i, k) => `"${dbFile(i)}" ${k}`).join(' ');
-    lines.push(`node -e ${shellQuote(NODE_DB_DELTA)} "$T/in" "$T/list" ${args} || { echo 'Computing the database deltas failed' >&2; exit 95; }`);
+  if (deltas.length || tails.length) {
+    const args = deltas.map((i, k) => ` "${dbFile(i)}" ${k}`).join('');
+    lines.push(`node -e ${shellQuote(NODE_DELTAS)} "$T/in" "$T/list" ${shellQuote(token)}${args} || { echo 'Computing the changed parts of large files failed' >&2; exit 95; }`);
   }
   plan.databases.forEach((_, i) => {
     const name = `${dbFile(i)}${deltas.includes(i) ? '.delta' : ''}`;
@@ -75,7 +79,8 @@ export async function streamChanged(
     'exit 0',
   );
   const list = Buffer.from(names.map((n) => n + (nul ? '\0' : '\n')).join(''));
-  const stdin = deltas.length ? Buffer.concat([Buffer.from(JSON.stringify({ known: deltas.map((i) => plan.databases[i]!.known) }) + '\n'), list]) : list;
+  const input: DeltaInput = { known: deltas.map((i) => plan.databases[i]!.known!), tails, sep: nul ? '\0' : '\n' };
+  const stdin = deltas.length || tails.length ? Buffer.concat([Buffer.from(JSON.stringify(input) + '\n'), list]) : list;
   const dbByIndex = plan.databases;
   const entries: SnapshotEntry[] = [];
   const warnings: string[] = [];
@@ -96,7 +101,14 @@ export async function streamChanged(
       let captured: string | undefined;
       let stamp: string | undefined;
       let known: string[] | undefined;
-      if (name.endsWith(token) || name.endsWith(`${token}.delta`)) {
+      let tail: TailRequest | undefined;
+      const t = name.endsWith(`${token}.tail`) ? /\/t(\d+)\.ocm-snapshot-[0-9a-f]+\.tail$/.exec(path) : null;
+      if (t) {
+        tail = tails[Number(t[1])];
+        if (!tail) return void entry.resume();
+        path = tail.path;
+        listed = plan.wanted.get(path);
+      } else if (name.endsWith(token) || name.endsWith(`${token}.delta`)) {
         const m = /\/db(\d+)\.ocm-snapshot-[0-9a-f]+(\.delta)?$/.exec(path);
         const db = m ? dbByIndex[Number(m[1])] : undefined;
         if (!db || (m![2] !== undefined) !== deltas.includes(Number(m![1]))) return void entry.resume();
@@ -108,7 +120,9 @@ export async function streamChanged(
       }
       if (!listed || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile')) return void entry.resume();
       const data = entry as AsyncIterable<Buffer>;
-      const { size, ...content } = known
+      const { size, ...content } = tail
+        ? await ingestTail(session, data, tail.segs.map(([, id]) => id), tail.segs.reduce((n, [len]) => n + len, 0))
+        : known
         ? await ingestDelta(session, data, known)
         : { size: entry.size ?? 0, ...(await ingestFile(session, data, entry.size ?? 0, path.endsWith('.sqlite') ? SQLITE_CHUNKER : FILE_CHUNKER)) };
       plan.wanted.delete(path);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BackupSources } from '../../../src/core/backup/types';
 import { captureSnapshot } from '../../../src/core/repository/capture';
-import { DELTA_BLOCK, ingestDelta } from '../../../src/core/repository/db-delta';
+import { DELTA_BLOCK, ingestDelta } from '../../../src/core/repository/deltas';
 import { Repository } from '../../../src/core/repository/repository';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { ensureSqlite3 } from '../backup/tools';
@@ -42,6 +42,13 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
+/** Deterministic incompressible bytes (a sha256 counter stream), so chunk cuts are the same every run. */
+function seeded(seed: string, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let i = 0, off = 0; off < length; i++, off += 32) createHash('sha256').update(`${seed}:${i}`).digest().copy(out, off);
+  return out;
+}
+
 async function restored(snapshotEntryPath: string, snap: Awaited<ReturnType<typeof captureSnapshot>>['snapshot']): Promise<string> {
   const data = (await repo.readFiles(snap, [snapshotEntryPath])).get(snapshotEntryPath);
   assert.ok(data, 'the database is in the snapshot');
@@ -50,7 +57,7 @@ async function restored(snapshotEntryPath: string, snap: Awaited<ReturnType<type
   return out;
 }
 
-describe('database deltas (LocalTransport, real sqlite3 and node)', () => {
+describe('changed parts of large files (LocalTransport, real sqlite3 and node)', () => {
   it('a repeat after a few changed rows transfers a small part of the database and reads back whole', async () => {
     const first = await captureSnapshot({ repo, nodeId: 'd1', transport, sources });
     const size = (await fs.stat(db)).size;
@@ -98,6 +105,33 @@ describe('database deltas (LocalTransport, real sqlite3 and node)', () => {
     } finally {
       writer.kill('SIGKILL');
     }
+  });
+
+  it('a grown transcript sends only what follows its unchanged start; the chunks are those a full read gives', async () => {
+    const log = join(root, 'work/journal/2026-12.jsonl');
+    await fs.mkdir(join(log, '..'), { recursive: true });
+    await fs.writeFile(log, seeded('start', 5 * 1024 * 1024));
+    const withLog = { ...sources, workspaceDirs: [join(root, 'work')] };
+    const first = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog });
+    const before = first.entries.find((e) => e.path === log);
+    assert.ok(before?.chunks && before.chunks.length >= 2, 'the transcript is chunked');
+    const lastChunk = repo.objects.location(before.chunks.at(-1)!)!.rawLength;
+    await fs.appendFile(log, seeded('more', 20_000));
+    const grown = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog });
+    assert.ok(grown.stats.transferredBytes < lastChunk + 20_000 + 64 * 1024, `sent ${grown.stats.transferredBytes} bytes; the tail is ${lastChunk + 20_000}`);
+    const entry = grown.entries.find((e) => e.path === log)!;
+    assert.deepEqual(entry.chunks!.slice(0, before.chunks.length - 1), before.chunks.slice(0, -1), 'the unchanged start reuses the parent chunks');
+    const data = (await repo.readFiles(grown.snapshot, [log])).get(log)!;
+    assert.ok(data.equals(await fs.readFile(log)), 'reads back byte for byte');
+    assert.equal(createHash('sha256').update(data).digest('hex'), entry.sha256);
+    const rescan = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog, fullRescan: true });
+    assert.deepEqual(rescan.entries.find((e) => e.path === log)!.chunks, entry.chunks, 'a full read cuts the same chunks');
+    // A file that grew but whose start changed crosses whole and is still right.
+    const changed = Buffer.concat([seeded('other start', 64), (await fs.readFile(log)).subarray(64), seeded('again', 5000)]);
+    await fs.writeFile(log, changed);
+    const third = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog });
+    assert.ok((await repo.readFiles(third.snapshot, [log])).get(log)!.equals(changed));
+    assert.ok(third.stats.transferredBytes > changed.length / 2, 'the whole file crossed');
   });
 
   it('refuses a delta whose block does not match its id, or that names a block the repository lacks', async () => {

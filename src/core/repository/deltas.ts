@@ -1,37 +1,71 @@
 import { createHash } from 'node:crypto';
 import { OcmError } from '../errors';
-import { SQLITE_CHUNKER } from './chunker';
+import { Chunker, FILE_CHUNKER, SQLITE_CHUNKER } from './chunker';
 import type { WriteSession } from './object-store';
 
 /**
- * Only a database's changed pages cross the wire. A captured SQLite database is stored in fixed
- * 64 KiB chunks (page-aligned, see SQLITE_CHUNKER), so a chunk's object id is the sha256 of one
- * 64 KiB block of the file. The client sends the block ids of the parent snapshot's copy; on the
- * node, Node.js (every OpenClaw node has one) hashes each block of the fresh consistent copy and
- * writes a delta: a header, every block's id, then only the blocks the client does not have. A
- * month of daily backups of a 50 MB database whose pages change 2 % a day moves ~1 MB a day
- * instead of 50.
+ * Only what changed inside a file crosses the wire, for the two kinds of large file that change a
+ * little every day. Both are computed on the node by Node.js (every OpenClaw node has one; where
+ * it is missing, or on --full-rescan, whole files cross as before):
  *
- * Delta layout (one file in the capture's tar stream):
+ * - **Databases** are stored in fixed 64 KiB chunks (page-aligned, see SQLITE_CHUNKER), so a
+ *   chunk's id is the sha256 of one 64 KiB block. The client sends the parent copy's block ids; the
+ *   node hashes each block of the fresh consistent copy and writes a delta: a header, every block's
+ *   id, then only the blocks the client does not have. A 50 MB database whose pages change 2 % a
+ *   day moves ~1 MB instead of 50.
+ * - **Grown files** (transcripts, logs: appended to) are stored in content-defined chunks. The
+ *   client sends the parent's chunks but the last (lengths and ids); when the node's file still
+ *   starts with exactly those bytes, only the rest crosses, and the client chunks it from the old
+ *   cut point (FastCDC restarts at every cut, so the cuts are the ones a full read would give).
+ *   Otherwise the whole file goes into the tar stream as usual.
+ *
+ * Database delta (one file in the capture's tar stream):
  *   `OCMDELTA1 {"size":N,"sha256":"…","blockSize":65536,"blocks":K}\n`
  *   K × 32 bytes: each block's sha256, in file order
  *   the bytes of each block whose id is neither known to the client nor sent earlier in this delta
+ * Tail of a grown file:
+ *   `OCMTAIL1 {"size":N,"offset":X}\n`, the file's bytes X..N, then the sha256 of bytes 0..N (64 hex)
  */
 
 export const DELTA_BLOCK = SQLITE_CHUNKER.avgSize;
 const MAGIC = 'OCMDELTA1 ';
+const TAIL_MAGIC = 'OCMTAIL1 ';
+
+/** A grown file the node may send from `offset` on: the parent's leading chunks as [length, id]. */
+export interface TailRequest {
+  path: string;
+  segs: Array<[number, string]>;
+}
+
+/** What the node-side script reads first from its input file (then the tar name list follows). */
+export interface DeltaInput {
+  /** Per database delta: the block ids the client has. */
+  known: string[][];
+  tails: TailRequest[];
+  /** The tar list's separator. */
+  sep: '\0' | '\n';
+}
 
 /**
- * `node -e <this> IN LIST [DB KNOWN-INDEX]...` on the node. IN holds a JSON line `{"known":[[hex…]…]}`
- * then the tar name list; LIST receives that list; each DB (a consistent copy) is replaced by its
- * delta at DB + ".delta" against the known ids at KNOWN-INDEX. Plain CommonJS, no dependency:
- * runs on any Node the node has.
+ * `node -e <this> IN LIST TOKEN [DB KNOWN-INDEX]...` on the node. IN holds a JSON line (DeltaInput)
+ * then the tar name list; LIST receives that list plus, per tail request, either its tail file
+ * (`$T/t<k><TOKEN>.tail`) or the file itself (`./path`, when its start changed). Each DB (a
+ * consistent copy) is replaced by its delta at DB + ".delta". Plain CommonJS, no dependency: runs
+ * on any Node the node has.
  */
-export const NODE_DB_DELTA = [
-  "const fs=require('fs'),c=require('crypto');const a=process.argv.slice(1);",
-  'const inp=fs.readFileSync(a[0]);const nl=inp.indexOf(10);const hdr=JSON.parse(inp.subarray(0,nl).toString());fs.writeFileSync(a[1],inp.subarray(nl+1));',
+export const NODE_DELTAS = [
+  "const fs=require('fs'),c=require('crypto'),P=require('path');const a=process.argv.slice(1);const T=P.dirname(a[1]);",
+  'const inp=fs.readFileSync(a[0]);const nl=inp.indexOf(10);const hdr=JSON.parse(inp.subarray(0,nl).toString());const names=[];',
+  "const H=(b)=>c.createHash('sha256').update(b).digest('hex');",
+  // Tails: the start must be the parent's chunks, byte for byte; then bytes X..N and the whole hash.
+  "hdr.tails.forEach((t,k)=>{let fd=-1,out=-1;const o=T+'/t'+k+a[2]+'.tail';try{fd=fs.openSync(t.path,'r');const size=fs.fstatSync(fd).size;const w=c.createHash('sha256');let off=0;",
+  "for(const [len,id] of t.segs){if(off+len>size)throw 0;const b=Buffer.alloc(len);if(fs.readSync(fd,b,0,len,off)!==len)throw 0;if(H(b)!==id)throw 0;w.update(b);off+=len}",
+  "out=fs.openSync(o,'w');fs.writeSync(out,'" + TAIL_MAGIC + "'+JSON.stringify({size,offset:off})+'\\n');const buf=Buffer.alloc(1<<20);",
+  "while(off<size){const n=fs.readSync(fd,buf,0,Math.min(buf.length,size-off),off);if(n<=0)throw 0;w.update(buf.subarray(0,n));fs.writeSync(out,buf,0,n);off+=n}",
+  "fs.writeSync(out,w.digest('hex'));names.push(o)}catch(e){if(out>=0)try{fs.unlinkSync(o)}catch{}names.push('.'+t.path)}finally{if(fd>=0)fs.closeSync(fd);if(out>=0)fs.closeSync(out)}});",
+  'fs.writeFileSync(a[1],Buffer.concat([inp.subarray(nl+1),Buffer.from(names.map((n)=>n+hdr.sep).join(""))]));',
   `const B=${DELTA_BLOCK};`,
-  'for(let i=2;i+1<a.length;i+=2){const src=a[i];const known=new Set(hdr.known[Number(a[i+1])]);',
+  'for(let i=3;i+1<a.length;i+=2){const src=a[i];const known=new Set(hdr.known[Number(a[i+1])]);',
   "const fd=fs.openSync(src,'r');const size=fs.fstatSync(fd).size;const k=Math.ceil(size/B);const w=c.createHash('sha256');const ids=Buffer.alloc(k*32);const buf=Buffer.alloc(B);const send=[];",
   "for(let b=0;b<k;b++){const n=fs.readSync(fd,buf,0,B,b*B);const blk=buf.subarray(0,n);w.update(blk);const h=c.createHash('sha256').update(blk).digest();h.copy(ids,b*32);const x=h.toString('hex');if(!known.has(x)){known.add(x);send.push(b)}}",
   `const out=fs.openSync(src+'.delta','w');fs.writeSync(out,'${MAGIC}'+JSON.stringify({size,sha256:w.digest('hex'),blockSize:B,blocks:k})+'\\n');fs.writeSync(out,ids);`,
@@ -145,4 +179,37 @@ export async function ingestDelta(session: WriteSession, data: AsyncIterable<Buf
   if (header.blocks === 0) await session.putWithId(header.sha256, Buffer.alloc(0));
   if (header.blocks <= 1) return { size: header.size, sha256: header.sha256 };
   return { size: header.size, sha256: header.sha256, chunks };
+}
+
+/**
+ * Reads the tail of a grown file: the parent's leading chunks (`prefix`, `offset` bytes) are
+ * reused, the bytes from `offset` on are chunked and stored as a full read would have. The
+ * whole-file sha256 comes from the node, which read every byte.
+ */
+export async function ingestTail(session: WriteSession, data: AsyncIterable<Buffer>, prefix: readonly string[], offset: number): Promise<{ size: number; sha256: string; chunks: string[] }> {
+  const damaged = (what: string): OcmError => new OcmError('failed', `The tail of a grown file from the node ${what}; the backup stream is damaged.`);
+  const reader = new ByteReader(data);
+  const line = await reader.line(4096);
+  if (!line.startsWith(TAIL_MAGIC)) throw damaged('has no header');
+  let h: { size?: unknown; offset?: unknown };
+  try {
+    h = JSON.parse(line.slice(TAIL_MAGIC.length)) as typeof h;
+  } catch {
+    throw damaged('has a damaged header');
+  }
+  if (h.offset !== offset || !Number.isSafeInteger(h.size) || (h.size as number) < offset) throw damaged('does not start where the parent copy ends');
+  const size = h.size as number;
+  const chunks = [...prefix];
+  const chunker = new Chunker(FILE_CHUNKER);
+  for (let left = size - offset; left > 0; ) {
+    const part = await reader.take(Math.min(left, 1024 * 1024));
+    left -= part.length;
+    for (const c of chunker.push(part)) chunks.push(await session.put(c));
+  }
+  const last = chunker.end();
+  if (last) chunks.push(await session.put(last));
+  const sha256 = (await reader.take(64)).toString('latin1');
+  if (!/^[0-9a-f]{64}$/.test(sha256) || (await reader.drain()) !== 0) throw damaged('has a damaged trailer');
+  for (const id of prefix) if (!session.has(id)) throw new OcmError('failed', `A chunk of a grown file (${id.slice(0, 12)}…) is missing from the repository; run "ocm check", then back up with --full-rescan.`);
+  return { size, sha256, chunks };
 }
