@@ -61,7 +61,7 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
   try {
     await p.repo.objects.load();
     const createdAt = new Date();
-    const parentDoc = (await p.repo.listSnapshots(p.nodeId)).find((s) => s.capture.method === 'own' && s.options.configOnly === configOnly && s.options.includeTranscripts === includeTranscripts);
+    const parentDoc = await p.repo.latestSnapshot(p.nodeId, (s) => s.capture.method === 'own' && s.options.configOnly === configOnly && s.options.includeTranscripts === includeTranscripts);
     const parentEntries = parentDoc ? await p.repo.readEntries(parentDoc).catch(() => undefined) : undefined;
     const roots = configOnly ? [p.sources.configPath] : [p.sources.stateDir, p.sources.configPath, ...p.sources.workspaceDirs, ...p.sources.agentDirs.map((a) => a.path)];
     const listing = await listNode(p.transport, roots, configOnly ? undefined : p.sources.stateDir, { signal: p.signal, ...(p.env ? { env: p.env } : {}) });

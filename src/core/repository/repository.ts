@@ -7,7 +7,7 @@ import { FILE_CHUNKER } from './chunker';
 import { entryObjects, REPOSITORY_FORMAT, RepoConfigSchema, type RepoConfig, type Snapshot, type SnapshotEntry } from './format';
 import { acquireLock, type HeldLock } from './lock';
 import { ObjectStore } from './object-store';
-import { listSnapshotDocs, readSnapshotFile, readTree, snapshotFile, writeSnapshotDoc } from './snapshots';
+import { latestSnapshotDoc, listSnapshotDocs, readSnapshotFile, readTree, snapshotFile, writeSnapshotDoc } from './snapshots';
 
 /**
  * The backup repository: one per ocm home (or configured backup folder) for all nodes, so a file
@@ -90,6 +90,11 @@ export class Repository {
 
   async listSnapshots(nodeId?: string): Promise<Snapshot[]> {
     return listSnapshotDocs(this.root, nodeId);
+  }
+
+  /** The newest snapshot of `nodeId` that `accept` takes (see latestSnapshotDoc). */
+  async latestSnapshot(nodeId: string, accept: (s: Snapshot) => boolean = () => true): Promise<Snapshot | undefined> {
+    return latestSnapshotDoc(this.root, nodeId, accept);
   }
 
   async readSnapshot(nodeId: string, id: string): Promise<Snapshot> {

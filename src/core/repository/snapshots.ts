@@ -31,10 +31,10 @@ export function newSnapshotId(date: Date): string {
   return `${date.toISOString().replace(/:/g, '-')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Stores the entry list (NDJSON, sorted by path) and returns its object ids. */
 /** The order of a snapshot's entries: by path (code units). */
 export const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
+/** Stores the entry list (NDJSON, sorted by path) and returns its object ids. */
 export async function writeTree(session: WriteSession, entries: readonly SnapshotEntry[]): Promise<string[]> {
   const sorted = [...entries].sort(byPath);
   const ndjson = Buffer.from(sorted.map((e) => JSON.stringify(canonicalEntry(e))).join('\n') + (sorted.length ? '\n' : ''));
@@ -114,6 +114,28 @@ export async function listSnapshotDocs(root: string, nodeId?: string): Promise<S
     }),
   );
   return out.sort(newestFirst);
+}
+
+/**
+ * The newest snapshot of one node that `accept` takes. Reads documents newest first by file name
+ * (ids begin with their time) a few at a time and stops at the first taken: a backup's parent
+ * costs a handful of reads however long the history is.
+ */
+export async function latestSnapshotDoc(root: string, nodeId: string, accept: (s: Snapshot) => boolean): Promise<Snapshot | undefined> {
+  const dir = join(snapshotsDir(root), nodeId);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const files = names.filter((x) => x.endsWith('.json') && !x.startsWith('.')).sort().reverse();
+  for (let i = 0; i < files.length; i += 8) {
+    const docs = await Promise.all(files.slice(i, i + 8).map((x) => readSnapshotFile(join(dir, x))));
+    const taken = docs.filter((d): d is Snapshot => d !== undefined && d.nodeId === nodeId && accept(d)).sort(newestFirst);
+    if (taken.length) return taken[0];
+  }
+  return undefined;
 }
 
 export function newestFirst(a: Snapshot, b: Snapshot): number {
