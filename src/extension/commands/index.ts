@@ -15,6 +15,8 @@ import { registerMigrateNode } from './migrate-node';
 import { registerRestartGateway } from './restart-gateway';
 import { registerRestoreBackup } from './restore-backup';
 import { registerRetireNode } from './retire-node';
+import { registerRotateToken } from './rotate-token';
+import { registerRunDoctor } from './run-doctor';
 import { registerShowLogs } from './show-logs';
 import { registerShowStatus } from './show-status';
 import { registerTryDemo } from './try-demo';
@@ -54,4 +56,6 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerRestartGateway(context, deps);
   registerRestoreBackup(context, deps, planContents);
   registerMigrateNode(context, deps, planContents);
+  registerRotateToken(context, deps);
+  registerRunDoctor(context, deps);
 }
