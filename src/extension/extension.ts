@@ -9,6 +9,8 @@ import { VscodeAuthPrompt } from './auth-prompt';
 import { registerBackupUi } from './backups';
 import { registerCommands, type CommandDeps } from './commands';
 import { askConflict } from './conflict-prompt';
+import { GuardService } from './guard/guard-service';
+import { askMixup } from './guard/mixup-prompt';
 import { HISTORY_SCHEME, HistoryFileSystemProvider } from './fs/history-fs';
 import { OpenclawFileSystemProvider } from './fs/openclaw-fs';
 import { LIVE_SCHEME } from './fs/uris';
@@ -47,9 +49,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // whenever openclaw.json and `openclaw agents list` disagree.
   context.subscriptions.push({ dispose: model.onDidChange(() => tree.redraw()) });
 
+  // The mix-up guard (set once the backup store is known, below); saves ask it for their hook.
+  let guardService: GuardService | undefined;
   const liveFs = new OpenclawFileSystemProvider({
     access,
     home,
+    guardFor: async (nodeId, path) => guardService?.hookFor(nodeId, path),
+    askMixup,
+    onSaved: () => guardService?.noteSaved(),
     isManagedPath: (nodeId, path) => model.isManagedPath(nodeId, path),
     validatorFor: (nodeId) => model.validatorFor(nodeId),
     askConflict,
@@ -70,7 +77,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(watcher);
 
   const backupStore = configuredBackupStore(home);
-  const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor };
+  guardService = new GuardService(home, backupStore, registry, model);
+  context.subscriptions.push(guardService, ...refreshGuardWhileVisible(view, guardService));
+  const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor, guard: guardService };
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
   registerBackupUi(context, { registry, home, store: backupStore, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
@@ -108,6 +117,18 @@ function watchHealth(view: vscode.TreeView<unknown>, monitor: StatusMonitor, tre
     vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocs),
     { dispose: () => watching?.dispose() },
   ];
+}
+
+/** The guard's fingerprints are rebuilt in the background while the Nodes view is shown, at most every 10 minutes. */
+function refreshGuardWhileVisible(view: vscode.TreeView<unknown>, guard: GuardService): vscode.Disposable[] {
+  let last = 0;
+  const maybe = () => {
+    if (!view.visible || Date.now() - last < 10 * 60_000) return;
+    last = Date.now();
+    void guard.refreshAll();
+  };
+  const timer = setInterval(maybe, 60_000);
+  return [view.onDidChangeVisibility(maybe), { dispose: () => clearInterval(timer) }];
 }
 
 export type ExtensionApi = CommandDeps;

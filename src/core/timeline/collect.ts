@@ -1,6 +1,8 @@
 import type { BackupStore } from '../backup/store';
 import { OcmError } from '../errors';
-import { listHistory, readHistoryEntry, sha256Hex } from '../history/store';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { historyRoot, isHistoryId, listHistory, readHistoryEntry, sha256Hex } from '../history/store';
 import type { SnapshotEntry } from '../repository/format';
 import { lineStats } from './line-stats';
 import { mergeObservations } from './merge';
@@ -57,10 +59,20 @@ export async function buildTimeline(p: TimelineParams): Promise<Timeline & Timel
   };
 
   const merged = mergeObservations(observations);
+  // Contents for the line stats, read in parallel (a few at a time), once per distinct sha256.
+  const texts = new Array<string | undefined>(merged.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < merged.length) {
+      const i = next++;
+      texts[i] = (await read(merged[i]!).catch(() => undefined))?.toString('utf8');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, merged.length) }, worker));
   const versions: TimelineVersion[] = [];
   let previous: string | undefined;
-  for (const v of merged) {
-    const text = (await read(v).catch(() => undefined))?.toString('utf8');
+  for (const [i, v] of merged.entries()) {
+    const text = texts[i];
     const version: TimelineVersion = { ...v };
     if (previous !== undefined && text !== undefined) version.diff = lineStats(previous, text);
     versions.push(version);
@@ -75,7 +87,12 @@ async function readFrom(p: TimelineParams, entries: Map<string, SnapshotEntry>, 
   let lastError: unknown;
   for (const s of ordered) {
     try {
-      if (s.historyId) return (await readHistoryEntry(p.home, s.historyId)).content;
+      if (s.historyId) {
+        // The entry's bytes directly (its metadata was read by listHistory already), checked by hash.
+        const data = isHistoryId(s.historyId) ? await readFile(join(historyRoot(p.home), ...s.historyId.split('/')) + '.data').catch(() => undefined) : undefined;
+        if (data && sha256Hex(data) === version.sha256) return data;
+        return (await readHistoryEntry(p.home, s.historyId)).content;
+      }
       const entry = s.snapshotId ? entries.get(s.snapshotId) : undefined;
       if (entry && p.store) {
         const content = await (await p.store.repository()).readContent(entry);

@@ -10,6 +10,8 @@ import type { StatusMonitor } from '../status/status-monitor';
 import type { NodesTreeProvider, TreeNode } from '../tree/nodes-tree';
 import { registerAddNode } from './add-node';
 import { registerFileHistory } from './file-history';
+import { registerShowTimeline } from './show-timeline';
+import type { GuardService } from '../guard/guard-service';
 import { registerImportRegistry } from './import-registry';
 import { registerMigrateNode } from './migrate-node';
 import { registerRestartGateway } from './restart-gateway';
@@ -34,6 +36,8 @@ export interface CommandDeps {
   liveFs: OpenclawFileSystemProvider;
   view: vscode.TreeView<TreeNode>;
   monitor: StatusMonitor;
+  /** The mix-up guard (fingerprints of every agent's memory), checked before saves and restores. */
+  guard?: GuardService;
   /** How operations ask for confirmation (replaceable: tests answer without a modal dialog). */
   operations?: { confirm: typeof confirmPlan };
 }
@@ -45,6 +49,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerRetireNode(context, deps);
   registerViewCommands(context, deps);
   registerFileHistory(context, deps);
+  registerShowTimeline(context, deps);
   registerShowStatus(context, deps);
   registerShowLogs(context);
   registerWalkthroughCommands(context, deps);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isOcmError, toOcmError, type OcmError } from '../../core/errors';
+import { isMixupError } from '../../core/guard';
 import type { NodeAccess } from '../../core/node-access';
 import { readForEdit, safeWrite, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
 import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/transport/read-bounded';
@@ -25,6 +26,12 @@ export interface LiveFsDeps {
   onConfigSaved?(nodeId: string, remotePath: string, result: SafeWriteResult): void;
   /** Shows the conflict choice; returns what the user picked. */
   askConflict?(uri: vscode.Uri, error: OcmError): Promise<'overwrite' | 'compare' | 'cancel'>;
+  /** The mix-up guard's safe-save hook for this file (undefined when the file is not guarded). */
+  guardFor?(nodeId: string, remotePath: string): Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined>;
+  /** Shows what the mix-up guard found; returns what the user picked. */
+  askMixup?(uri: vscode.Uri, error: OcmError): Promise<'save' | 'compare' | 'cancel'>;
+  /** Called after every successful save (the guard refreshes its fingerprints). */
+  onSaved?(nodeId: string, remotePath: string): void;
 }
 
 /**
@@ -43,9 +50,12 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
 
   /** How a conflict is put to the user (replaceable: tests answer it without a modal dialog). */
   conflictHandler: NonNullable<LiveFsDeps['askConflict']> | undefined;
+  /** How a mix-up finding is put to the user (replaceable like conflictHandler). */
+  mixupHandler: NonNullable<LiveFsDeps['askMixup']> | undefined;
 
   constructor(private readonly deps: LiveFsDeps) {
     this.conflictHandler = deps.askConflict;
+    this.mixupHandler = deps.askMixup;
   }
 
   watch(uri: vscode.Uri): vscode.Disposable {
@@ -105,24 +115,40 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     const expected: ExpectedRemote = known ?? 'absent';
     const blindOverwrite = !known && existing !== undefined;
     const validator = await this.deps.validatorFor(nodeId).catch(() => undefined);
+    // The mix-up guard: its check runs inside the safe save on the bytes it reads anyway.
+    let guard = await this.deps.guardFor?.(nodeId, remotePath).catch((e: unknown) => void log().warn(`mix-up guard unavailable: ${String(e)}`));
     const write = (overwrite: boolean) =>
-      safeWrite(transport, { home: this.deps.home, nodeId, remotePath, content, expected, overwrite, ...(validator ? { validator } : {}) });
+      safeWrite(transport, { home: this.deps.home, nodeId, remotePath, content, expected, overwrite, via: 'vscode', ...(validator ? { validator } : {}), ...(guard ? { beforeWrite: guard } : {}) });
+    const writeAskingGuard = async (overwrite: boolean): Promise<SafeWriteResult> => {
+      try {
+        return await write(overwrite);
+      } catch (e) {
+        if (!isMixupError(e)) throw e;
+        const choice = this.mixupHandler ? await this.mixupHandler(uri, e) : 'cancel';
+        if (choice !== 'save') throw vscode.FileSystemError.Unavailable(vscode.l10n.t("Not saved: the text looks like another agent's memory. Your edit is still in the editor."));
+        log().info(`${nodeId}:${remotePath}: saved anyway after the mix-up guard's warning`);
+        guard = undefined;
+        return write(overwrite);
+      }
+    };
 
     let result: SafeWriteResult;
     try {
-      result = await write(blindOverwrite);
+      result = await writeAskingGuard(blindOverwrite);
     } catch (e) {
+      if (e instanceof vscode.FileSystemError) throw e;
       if (!isOcmError(e, 'conflict')) throw this.toFsError(uri, e);
       const choice = this.conflictHandler ? await this.conflictHandler(uri, e) : 'cancel';
       if (choice !== 'overwrite') {
         throw vscode.FileSystemError.Unavailable(vscode.l10n.t('Not saved: {0} changed on node "{1}" since you opened it. Your edit is still in the editor.', remotePath, nodeId));
       }
       try {
-        result = await write(true);
+        result = await writeAskingGuard(true);
       } catch (again) {
         throw this.toFsError(uri, again);
       }
     }
+    this.deps.onSaved?.(nodeId, remotePath);
     this.readStates.set(uri.toString(), { sha256: result.savedSha256, mtimeMs: result.mtimeMs, size: result.size });
     this.remember(uri, { mtimeMs: result.mtimeMs, size: result.size });
     log().info(`saved ${nodeId}:${remotePath} (${result.size} bytes, backup ${result.backupId ?? 'none'}, validated by ${result.validatedBy})`);
