@@ -8,6 +8,8 @@ import { PLAN_SCHEME, PlanContentProvider } from '../fs/plan-content';
 import { confirmPlan } from '../operations/preview';
 import type { StatusMonitor } from '../status/status-monitor';
 import type { NodesTreeProvider, TreeNode } from '../tree/nodes-tree';
+import { registerBulkUi } from '../bulk';
+import { registerDeletedUi } from '../deleted';
 import { registerAddNode } from './add-node';
 import { registerFileHistory } from './file-history';
 import { registerShowTimeline } from './show-timeline';
@@ -61,6 +63,8 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   registerRestartGateway(context, deps);
   registerRestoreBackup(context, deps, planContents);
   registerMigrateNode(context, deps, planContents);
+  registerBulkUi(context, deps, planContents);
+  registerDeletedUi(context, deps);
   registerRotateToken(context, deps);
   registerRunDoctor(context, deps);
 }

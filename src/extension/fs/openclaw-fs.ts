@@ -5,6 +5,8 @@ import type { NodeAccess } from '../../core/node-access';
 import { readForEdit, safeWrite, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
 import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/transport/read-bounded';
 import type { FileStat as RemoteStat } from '../../core/transport/types';
+import { deleteWithHistory, renameWithHistory, whatBreaks, type Consequence, type NodeLayout } from '../../core/deletes';
+import { askBeforeBreaking } from '../deleted/consequence-text';
 import { log } from '../log';
 import { parseLiveUri } from './uris';
 
@@ -157,18 +159,50 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     if (result.configChanged) this.deps.onConfigSaved?.(nodeId, remotePath, result);
   }
 
+  /**
+   * Deletes never destroy: the file (or folder, up to a size cap) goes to the history and to the
+   * node's Recently Deleted first; deleting openclaw.json, a workspace or an agent's state asks
+   * and says what breaks.
+   */
   async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {
     const { nodeId, remotePath } = parseLiveUri(uri);
-    await this.run(uri, async () => (await this.deps.access.transport(nodeId)).remove(remotePath, { recursive: options.recursive }));
+    await this.confirmBreaking('delete', nodeId, remotePath);
+    await this.run(uri, async () =>
+      deleteWithHistory(await this.deps.access.transport(nodeId), remotePath, { home: this.deps.home, recursive: options.recursive }).catch((e: unknown) => {
+        if (isOcmError(e) && e.details.code === 'folderTooLarge') {
+          throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('{0} on node "{1}" is larger than OpenClaw Manager keeps in its history before a delete; nothing was deleted. Back up the node first, then delete the folder on the node yourself (or with "ocm rm -r --max-size").', remotePath, nodeId));
+        }
+        throw e;
+      }),
+    );
     this.readStates.delete(uri.toString());
     this.fire({ type: vscode.FileChangeType.Deleted, uri });
+    this.onDeleted?.(nodeId);
+  }
+
+  /** The node's config path, state dir and agents, to say what a delete or rename breaks (set by registerDeletedUi). */
+  layoutFor: ((nodeId: string) => Promise<NodeLayout | undefined>) | undefined;
+  /** Called after a delete kept its content (the tree's Recently Deleted group redraws). */
+  onDeleted: ((nodeId: string) => void) | undefined;
+  /** How a breaking delete or rename is put to the user (replaceable: tests answer without a modal dialog). */
+  breakingHandler: (what: 'delete' | 'rename', path: string, nodeId: string, consequences: Consequence[]) => Promise<boolean> = askBeforeBreaking;
+
+  private async confirmBreaking(what: 'delete' | 'rename', nodeId: string, remotePath: string): Promise<void> {
+    const layout = await this.layoutFor?.(nodeId).catch(() => undefined);
+    const consequences = layout ? whatBreaks(remotePath, layout) : [];
+    if (consequences.length && !(await this.breakingHandler(what, remotePath, nodeId, consequences))) {
+      throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('Cancelled: nothing was changed on node "{0}".', nodeId));
+    }
   }
 
   async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
     const from = parseLiveUri(oldUri);
     const to = parseLiveUri(newUri);
     if (from.nodeId !== to.nodeId) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('Moving files between nodes is not supported.'));
-    await this.run(oldUri, async () => (await this.deps.access.transport(from.nodeId)).rename(from.remotePath, to.remotePath, { overwrite: options.overwrite }));
+    await this.confirmBreaking('rename', from.nodeId, from.remotePath);
+    // The old name's bytes (and a file the rename replaces) are kept in the history first.
+    const { replaced } = await this.run(oldUri, async () => renameWithHistory(await this.deps.access.transport(from.nodeId), from.remotePath, to.remotePath, { home: this.deps.home, overwrite: options.overwrite }));
+    if (replaced) this.onDeleted?.(from.nodeId);
     this.readStates.delete(oldUri.toString());
     this.fire({ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri });
   }

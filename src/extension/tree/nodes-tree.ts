@@ -6,8 +6,9 @@ import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { liveUri } from '../fs/uris';
 import { formatBytes, formatDuration, gatewayLabel, pctLabel, versionLabel, type NodeStatus } from '../../core/status';
 import { isBackupTreeNode, type BackupTreeNode, type BackupsTreeContributor } from '../backups/tree';
+import { isDeletedTreeNode, type DeletedTreeContributor, type DeletedTreeNode } from '../deleted/tree';
 
-export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode;
+export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode | DeletedTreeNode;
 
 export interface NodeItem {
   kind: 'node';
@@ -69,6 +70,8 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private statusOf: ((nodeId: string) => NodeStatus | undefined) | undefined;
   /** Each node's "Backups" group and below (src/extension/backups), set by registerBackupUi. */
   private backups: BackupsTreeContributor | undefined;
+  /** Each node's "Recently Deleted" group (src/extension/deleted), set by registerDeletedUi. */
+  private deleted: DeletedTreeContributor | undefined;
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -85,6 +88,11 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.refreshTimer = undefined;
       this.changed.fire(undefined);
     }, 100);
+  }
+
+  setDeleted(deleted: DeletedTreeContributor): vscode.Disposable {
+    this.deleted = deleted;
+    return deleted.onDidChange((group) => this.changed.fire(group));
   }
 
   setBackups(backups: BackupsTreeContributor): vscode.Disposable {
@@ -111,10 +119,11 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   async getChildren(element?: TreeNode): Promise<TreeNode[]> {
     if (!element) return this.rootChildren();
     if (isBackupTreeNode(element)) return this.backups?.getChildren(element) ?? [];
+    if (isDeletedTreeNode(element)) return this.deleted?.getChildren(element) ?? [];
     switch (element.kind) {
       case 'node':
         // Backups are local: the group shows even when the node cannot be reached.
-        return [...(await this.nodeChildren(element.node)), ...(this.backups?.childrenForNode(element.node.id) ?? [])];
+        return [...(await this.nodeChildren(element.node)), ...(this.backups?.childrenForNode(element.node.id) ?? []), ...(this.deleted?.childrenForNode(element.node.id) ?? [])];
       case 'agent':
         return this.agentChildren(element);
       case 'memoryFolder':
@@ -141,6 +150,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getTreeItem(element: TreeNode): vscode.TreeItem {
     if (isBackupTreeNode(element)) return this.backups!.getTreeItem(element);
+    if (isDeletedTreeNode(element)) return this.deleted!.getTreeItem(element);
     switch (element.kind) {
       case 'message':
         return messageTreeItem(element);
