@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { currentLocale } from './l10n';
+import type { CliContext } from './context';
+import { cliError, currentLocale, type Localized } from './l10n';
 
 /**
  * A yes/no question on the terminal (stdin, question on stderr so --json-free stdout stays
@@ -20,4 +21,25 @@ export async function confirmOnTerminal(question: string): Promise<boolean> {
 /** Whether the user can be asked on this process's terminal. */
 export function canConfirmOnTerminal(): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
+/** What a destructive verb does now: only show, apply, or nothing (the user said no). */
+export type DestructiveDecision = 'show' | 'apply' | 'declined';
+
+/**
+ * The destructive-verb convention in one place (restore, migrate, prune, history prune/restore):
+ * `--dry-run` shows, `--yes` applies, a terminal is asked, and without a terminal (or with --json)
+ * and without `--yes` the verb exits 2 with `hint`. Tests answer through `ctx.confirm`.
+ */
+export async function decideDestructive(
+  ctx: CliContext & { confirm?: (question: string) => Promise<boolean> },
+  opts: { yes?: boolean; dryRun?: boolean; json?: boolean },
+  question: string,
+  hint: Localized,
+): Promise<DestructiveDecision> {
+  if (opts.dryRun) return 'show';
+  if (opts.yes) return 'apply';
+  const ask = opts.json ? undefined : (ctx.confirm ?? (canConfirmOnTerminal() ? confirmOnTerminal : undefined));
+  if (!ask) throw cliError('invalidInput', hint, { usage: true });
+  return (await ask(question)) ? 'apply' : 'declined';
 }

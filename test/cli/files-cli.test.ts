@@ -92,8 +92,12 @@ describe('ocm cat / put / history (local node)', () => {
     assert.equal(show.stdout, 'first\n');
 
     const dry = await runCli(['history', 'restore', oldest], env);
-    assert.equal(dry.code, 2);
-    assert.match(dry.stdout, /Run again with --yes/);
+    assert.equal(dry.code, 2, 'no terminal and no --yes: exit 2 with the hint');
+    assert.match(dry.stdout, /Would restore/);
+    assert.match(dry.stderr, /Look first with --dry-run, then add --yes/);
+    const shown = await runCli(['history', 'restore', oldest, '--dry-run'], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /Would restore/);
     assert.equal(await readFile(file, 'utf8'), 'forced\n');
 
     const done = await runCli(['history', 'restore', oldest, '--yes'], env);
@@ -117,9 +121,12 @@ describe('ocm history prune', () => {
       const env = { OCM_HOME: home };
       const old = Date.parse('2026-01-01T00:00:00Z');
       for (let i = 0; i < 3; i++) await storePreEditBackup(home, { nodeId: 'box', remotePath: '/m.md', content: Buffer.from(`v${i}`), now: () => new Date(old + i * 1000) });
-      const dry = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1'], env);
-      assert.equal(dry.code, 2);
-      assert.match(dry.stdout, /WOULD REMOVE[\s\S]*--yes/);
+      const dry = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1', '--dry-run'], env);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /WOULD REMOVE/);
+      const refused = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1'], env);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /Look first with --dry-run, then add --yes/);
       assert.equal((await runCli(['history', 'box', '/m.md', '--json'], env)).json().entries.length, 3);
       const done = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1', '--yes', '--json'], env);
       assert.equal(done.code, 0, done.stderr);

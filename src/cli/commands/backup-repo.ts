@@ -1,12 +1,13 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { backupStoreFor } from '../../core/backup';
 import { formatBytes } from '../../core/format-bytes';
 import { exportSnapshot, importArchive, type RetentionPolicy } from '../../core/repository';
-import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
+import { decideDestructive } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { withInterrupt } from '../interrupt';
 import { cliError, l10n } from '../l10n';
+import { intArg, jsonOption } from '../options';
 import { registryFor } from './registry';
 import { usage } from './backup';
 
@@ -16,19 +17,16 @@ import { usage } from './backup';
  * OpenClaw archive in (after the hostile-archive scan).
  */
 
-function count(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw usage(l10n.both('--{0} must be a whole number ≥ 0 (got "{1}").', name, value));
-  return Number(value);
-}
+/** `--keep-* <n>`: a whole number ≥ 0, parsed by commander. */
+const keepOption = (flags: string, help: string): Option => new Option(flags, help).argParser(intArg(0));
 
 interface PruneOptions {
-  keepLast?: string;
-  keep?: string;
-  keepHourly?: string;
-  keepDaily?: string;
-  keepWeekly?: string;
-  keepMonthly?: string;
+  keepLast?: number;
+  keep?: number;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
   node?: string;
   dryRun?: boolean;
   yes?: boolean;
@@ -39,24 +37,24 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
   program
     .command('prune')
     .description(l10n.t('forget backups a retention policy does not keep (pinned ones always stay), then free the space only they used'))
-    .option('--keep-last <n>', l10n.t('the newest N backups of each node'))
-    .option('--keep <n>', l10n.t('the same as --keep-last'))
-    .option('--keep-hourly <n>', l10n.t('the newest backup of each of the last N hours'))
-    .option('--keep-daily <n>', l10n.t('the newest backup of each of the last N days'))
-    .option('--keep-weekly <n>', l10n.t('the newest backup of each of the last N weeks'))
-    .option('--keep-monthly <n>', l10n.t('the newest backup of each of the last N months'))
+    .addOption(keepOption('--keep-last <n>', l10n.t('the newest N backups of each node')))
+    .addOption(keepOption('--keep <n>', l10n.t('the same as --keep-last')))
+    .addOption(keepOption('--keep-hourly <n>', l10n.t('the newest backup of each of the last N hours')))
+    .addOption(keepOption('--keep-daily <n>', l10n.t('the newest backup of each of the last N days')))
+    .addOption(keepOption('--keep-weekly <n>', l10n.t('the newest backup of each of the last N weeks')))
+    .addOption(keepOption('--keep-monthly <n>', l10n.t('the newest backup of each of the last N months')))
     .option('--node <id>', l10n.t('only this node'))
     .option('--dry-run', l10n.t('only show what would be deleted and the space freed'))
     .option('--yes', l10n.t('delete without asking (required when not on a terminal)'))
-    .option('--json', l10n.t('print {"dryRun":bool,"removed":[...],"kept":[...],"bytesFreed":N}'))
+    .addOption(jsonOption())
     .action(async (opts: PruneOptions) => {
       ctx.json = Boolean(opts.json);
       const policy: RetentionPolicy = {
-        ...(opts.keepLast !== undefined || opts.keep !== undefined ? { last: count('keep-last', opts.keepLast ?? opts.keep) } : {}),
-        ...(opts.keepHourly !== undefined ? { hourly: count('keep-hourly', opts.keepHourly) } : {}),
-        ...(opts.keepDaily !== undefined ? { daily: count('keep-daily', opts.keepDaily) } : {}),
-        ...(opts.keepWeekly !== undefined ? { weekly: count('keep-weekly', opts.keepWeekly) } : {}),
-        ...(opts.keepMonthly !== undefined ? { monthly: count('keep-monthly', opts.keepMonthly) } : {}),
+        ...(opts.keepLast !== undefined || opts.keep !== undefined ? { last: opts.keepLast ?? opts.keep } : {}),
+        ...(opts.keepHourly !== undefined ? { hourly: opts.keepHourly } : {}),
+        ...(opts.keepDaily !== undefined ? { daily: opts.keepDaily } : {}),
+        ...(opts.keepWeekly !== undefined ? { weekly: opts.keepWeekly } : {}),
+        ...(opts.keepMonthly !== undefined ? { monthly: opts.keepMonthly } : {}),
       };
       if (Object.keys(policy).length === 0) throw usage(l10n.both('Say what to keep: --keep-last, --keep-hourly, --keep-daily, --keep-weekly or --keep-monthly (pinned backups are always kept).'));
       const store = backupStoreFor(ctx.env);
@@ -64,13 +62,11 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
       const preview = await store.prune({ policy, ...scope, dryRun: true });
       let result = preview;
       if (!opts.dryRun && preview.removed.length > 0) {
-        if (!opts.yes) {
-          if (!canConfirmOnTerminal() || ctx.json) throw usage(l10n.both('Pruning deletes {0} backup(s). Look first with --dry-run, then add --yes to delete.', preview.removed.length));
-          for (const r of preview.removed) ctx.err(l10n.t('Would delete {0}', `${r.nodeId}/${r.id}`) + '\n');
-          if (!(await confirmOnTerminal(l10n.t('Delete {0} backup(s) and free {1}? [y/N] ', preview.removed.length, formatBytes(preview.bytesFreed))))) {
-            ctx.out(l10n.t('Nothing was deleted.') + '\n');
-            return;
-          }
+        if (!opts.yes && !ctx.json) for (const r of preview.removed) ctx.err(l10n.t('Would delete {0}', `${r.nodeId}/${r.id}`) + '\n');
+        const decision = await decideDestructive(ctx, opts, l10n.t('Delete {0} backup(s) and free {1}? [y/N] ', preview.removed.length, formatBytes(preview.bytesFreed)), l10n.both('Pruning deletes {0} backup(s). Look first with --dry-run, then add --yes to delete.', preview.removed.length));
+        if (decision === 'declined') {
+          ctx.out(l10n.t('Nothing was deleted.') + '\n');
+          return;
         }
         result = await store.prune({ policy, ...scope, dryRun: false });
       }
@@ -88,7 +84,7 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
     .description(l10n.t('write a backup as an OpenClaw archive (.tar.gz) that "openclaw backup verify" and "openclaw backup restore" accept'))
     .argument('<backup>', l10n.t('<nodeId>/<id>, an id, or <nodeId>/latest'))
     .option('-o, --output <file>', l10n.t('the archive to write (default: <id>.tar.gz in the current folder)'))
-    .option('--json', l10n.t('print {"archivePath","archiveSha256","archiveSize"}'))
+    .addOption(jsonOption())
     .action(async (ref: string, opts: { output?: string; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const repo = await backupStoreFor(ctx.env).repository();
@@ -106,7 +102,7 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
     .description(l10n.t('bring an OpenClaw archive into the repository as a backup of a node (after the hostile-archive scan)'))
     .argument('<file>', l10n.t('an archive from "openclaw backup create" or "ocm export"'))
     .requiredOption('--node <id>', l10n.t('the node it belongs to'))
-    .option('--json', l10n.t('print the new backup summary as JSON'))
+    .addOption(jsonOption())
     .action(async (file: string, opts: { node: string; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       await registryFor(ctx).get(opts.node);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { ocmHome } from '../../core/home';
 import { getHistoryEntry, listHistory, pruneHistory, readHistoryEntry } from '../../core/history';
@@ -7,7 +7,9 @@ import { locateOpenclaw } from '../../core/openclaw/locate';
 import { fileKindFor, readForEdit, restoreHistoryEntry, safeWrite, snapshotRemote, validatorForNode, validatorFromLocation, type ExpectedRemote, type OpenclawValidator, type SafeWriteResult } from '../../core/safe-write';
 import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/transport/read-bounded';
 import type { Transport } from '../../core/transport/types';
-import { EXIT_USAGE, printJson, type CliContext } from '../context';
+import { decideDestructive } from '../confirm';
+import { printJson, type CliContext } from '../context';
+import { acceptNewOption, intArg, jsonOption, numberArg } from '../options';
 import { cliGuardHook, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { cliError, l10n } from '../l10n';
@@ -46,8 +48,6 @@ function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?
   return withNodeTransport(ctx, nodeId, options, work);
 }
 
-const acceptNewHelp = (): string => l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)");
-
 /** `ocm cat`, `ocm put`, `ocm history [show|restore]`: remote files with safe save and pre-edit backups. */
 export function registerFilesCommands(program: Command, ctx: CliContext): void {
   program
@@ -55,9 +55,9 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .description(l10n.t('print a file of a node'))
     .argument('<id>', l10n.t('node id'))
     .argument('<path>', l10n.t('absolute path on the node'))
-    .option('--json', l10n.t('print {"path","sha256","mtimeMs","size","mode","content"} (use sha256 with "ocm put --expect-sha256")'))
+    .addOption(jsonOption())
     .option('--max-size <MiB>', l10n.t('read files up to this size (default {0}); larger ones are refused', DEFAULT_MAX_READ_BYTES / MiB))
-    .option('--accept-new', acceptNewHelp())
+    .addOption(acceptNewOption())
     .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean; maxSize?: string }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
@@ -85,8 +85,8 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<localFile>', l10n.t('file on this machine with the new content'))
     .option('--expect-sha256 <hash>', l10n.t("sha256 of the node's file as you last read it (from \"ocm cat --json\"); the save is refused if it changed"))
     .option('--force', l10n.t('replace whatever is on the node now (it is still backed up first), also when the mix-up guard finds another agent\'s text'))
-    .option('--json', l10n.t('print the result as JSON'))
-    .option('--accept-new', acceptNewHelp())
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, remotePath: string, localFile: string, opts: { expectSha256?: string; force?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
@@ -144,7 +144,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .description(l10n.t('list the history of a file (pre-edit backups and saved versions), newest first (also: ocm history <id> <path>)'))
     .argument('<id>', l10n.t('node id'))
     .argument('<path>', l10n.t('absolute path on the node'))
-    .option('--json', l10n.t('print {"entries":[{id,time,size,sha256,reason,...}]}'))
+    .addOption(jsonOption())
     .action(async (id: string, remotePath: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
@@ -161,7 +161,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .command('show')
     .description(l10n.t('print the content of a pre-edit backup'))
     .argument('<backupId>', l10n.t('id printed by "ocm history <id> <path>"'))
-    .option('--json', l10n.t('print the entry metadata and content as JSON'))
+    .addOption(jsonOption())
     .action(async (backupId: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const { entry, content } = await readHistoryEntry(ocmHome(ctx.env), backupId);
@@ -173,10 +173,11 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .command('restore')
     .description(l10n.t('put a pre-edit backup back on the node (through the safe save: the live file is backed up first)'))
     .argument('<backupId>', l10n.t('id printed by "ocm history <id> <path>"'))
-    .option('--yes', l10n.t('restore without asking (without it, only shows what would happen)'))
-    .option('--json', l10n.t('print the result as JSON'))
-    .option('--accept-new', acceptNewHelp())
-    .action(async (backupId: string, opts: { yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
+    .option('--dry-run', l10n.t('show what would happen and change nothing'))
+    .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
+    .action(async (backupId: string, opts: { yes?: boolean; dryRun?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const home = ocmHome(ctx.env);
       const entry = await getHistoryEntry(home, backupId);
@@ -186,13 +187,13 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           const live = now
             ? l10n.t('the live file ({0} bytes, sha256 {1}, modified {2})', now.content.length, now.sha256.slice(0, 12), new Date(now.stat.mtimeMs).toISOString())
             : l10n.t('nothing (the file does not exist now)');
-          if (opts.json) printJson(ctx, { ok: false, dryRun: true, entry, live: now ? { sha256: now.sha256, size: now.content.length, mtimeMs: now.stat.mtimeMs } : null });
-          else {
-            ctx.out(l10n.t('Would restore {0} on {1} to the version of {2} ({3} bytes, sha256 {4}), replacing {5}, which is backed up first.', entry.remotePath, entry.nodeId, entry.createdAt, entry.size, entry.sha256.slice(0, 12), live) + '\n');
-            ctx.out(l10n.t('Run again with --yes to do it.') + '\n');
+          if (opts.dryRun && opts.json) return printJson(ctx, { ok: true, dryRun: true, entry, live: now ? { sha256: now.sha256, size: now.content.length, mtimeMs: now.stat.mtimeMs } : null });
+          if (!opts.json) ctx.out(l10n.t('Would restore {0} on {1} to the version of {2} ({3} bytes, sha256 {4}), replacing {5}, which is backed up first.', entry.remotePath, entry.nodeId, entry.createdAt, entry.size, entry.sha256.slice(0, 12), live) + '\n');
+          const decision = await decideDestructive(ctx, opts, l10n.t('Restore this version? [y/N] '), l10n.both('Restoring replaces {0} on {1}. Look first with --dry-run, then add --yes to restore.', entry.remotePath, entry.nodeId));
+          if (decision !== 'apply') {
+            if (decision === 'declined') ctx.out(l10n.t('Nothing was changed.') + '\n');
+            return;
           }
-          ctx.exitCode = EXIT_USAGE;
-          return;
         }
         const validator = await configValidator(t, node, entry.remotePath);
         const result = await restoreHistoryEntry(t, { home, id: backupId, ...(validator ? { validator } : {}) });
@@ -205,33 +206,39 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
   registerPrune(history, ctx);
 }
 
-/** `ocm history prune`: drops old pre-edit backups (asks for --yes, like restore). */
+/** `ocm history prune`: drops old pre-edit backups (the destructive-verb convention of confirm.ts). */
 function registerPrune(history: Command, ctx: CliContext): void {
   history
     .command('prune')
     .description(l10n.t('remove old pre-edit backups: per file, those beyond the newest --keep that are older than --older-than-days'))
     .option('--node <id>', l10n.t('only this node'))
-    .option('--keep <n>', l10n.t('entries always kept per file (at least 1)'), '50')
-    .option('--older-than-days <days>', l10n.t('only remove entries older than this'), '30')
-    .option('--yes', l10n.t('remove them (without it, only lists what would be removed)'))
-    .option('--json', l10n.t('print {"removed":[entries],"kept":n,"dryRun":bool}'))
-    .action(async (opts: { node?: string; keep: string; olderThanDays: string; yes?: boolean; json?: boolean }) => {
+    .addOption(new Option('--keep <n>', l10n.t('entries always kept per file (at least 1)')).argParser(intArg(1)).default(50))
+    .addOption(new Option('--older-than-days <days>', l10n.t('only remove entries older than this')).argParser(numberArg(0)).default(30))
+    .option('--dry-run', l10n.t('only list what would be removed'))
+    .option('--yes', l10n.t('remove without asking (required when not on a terminal)'))
+    .addOption(jsonOption())
+    .action(async (opts: { node?: string; keep: number; olderThanDays: number; yes?: boolean; dryRun?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
-      const keep = Number(opts.keep);
-      const days = Number(opts.olderThanDays);
-      if (!Number.isInteger(keep) || keep < 1 || !Number.isFinite(days) || days < 0) {
-        throw cliError('invalidInput', l10n.both('--keep must be a whole number of at least 1 and --older-than-days a number of days (0 or more).'), { usage: true });
+      const prune = (dryRun: boolean) => pruneHistory(ocmHome(ctx.env), { ...(opts.node ? { nodeId: opts.node } : {}), keepPerFile: opts.keep, olderThanMs: opts.olderThanDays * 86_400_000, dryRun });
+      let result = await prune(true);
+      let dryRun = true;
+      if (result.removed.length > 0 && !opts.dryRun) {
+        if (!opts.yes && !opts.json) ctx.out(formatTable([l10n.t('WOULD REMOVE'), l10n.t('NODE'), l10n.t('PATH'), l10n.t('TIME (UTC)'), l10n.t('SIZE')], result.removed.map((e) => [e.id, e.nodeId, e.remotePath, e.createdAt, String(e.size)])));
+        const decision = await decideDestructive(ctx, opts, l10n.t('Remove {0} pre-edit backup(s)? [y/N] ', result.removed.length), l10n.both('Pruning removes {0} pre-edit backup(s). Look first with --dry-run, then add --yes to remove them.', result.removed.length));
+        if (decision === 'declined') {
+          ctx.out(l10n.t('Nothing was removed.') + '\n');
+          return;
+        }
+        result = await prune(false);
+        dryRun = false;
       }
-      const result = await pruneHistory(ocmHome(ctx.env), { ...(opts.node ? { nodeId: opts.node } : {}), keepPerFile: keep, olderThanMs: days * 86_400_000, dryRun: !opts.yes });
-      if (!opts.yes) ctx.exitCode = result.removed.length > 0 ? EXIT_USAGE : 0;
-      if (opts.json) return printJson(ctx, { ...result, dryRun: !opts.yes });
+      if (opts.json) return printJson(ctx, { ...result, dryRun });
       if (result.removed.length === 0) {
         ctx.out(l10n.t('Nothing to remove ({0} pre-edit backup(s) kept).', result.kept) + '\n');
         return;
       }
-      if (!opts.yes) {
+      if (dryRun) {
         ctx.out(formatTable([l10n.t('WOULD REMOVE'), l10n.t('NODE'), l10n.t('PATH'), l10n.t('TIME (UTC)'), l10n.t('SIZE')], result.removed.map((e) => [e.id, e.nodeId, e.remotePath, e.createdAt, String(e.size)])));
-        ctx.out(l10n.t('Run again with --yes to remove them.') + '\n');
         return;
       }
       ctx.out(l10n.t('Removed {0} pre-edit backup(s); {1} kept.', result.removed.length, result.kept) + '\n');

@@ -1,8 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { backupStoreFor } from '../../core/backup';
 import { applyMigration, migrationConfigDiff, planMigration, redactedPlan, type MigrationPlan, type MigrationResult } from '../../core/operations/migrate';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
-import { cliError, knownWord, l10n } from '../l10n';
+import { decideDestructive } from '../confirm';
+import { knownWord, l10n } from '../l10n';
+import { acceptNewOption, intArg, jsonOption, timeoutOption } from '../options';
 import { withNodeAccess } from '../node-connection';
 import { displayWidth } from '../table';
 import { registryFor } from './registry';
@@ -10,20 +12,21 @@ import { interruptSignal } from '../interrupt';
 
 interface MigrateOptions {
   stateDir?: string;
-  port?: string;
+  port?: number;
   newToken?: boolean;
   replace?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
   acceptNew?: boolean;
-  timeout?: string;
+  /** Milliseconds (parsed by timeoutOption). */
+  timeout?: number;
 }
 
 /**
  * `ocm migrate <from> <to>`: moves a node's OpenClaw (state, agents, workspaces, config) to another
  * registered node. Always prints the plan first (the config diff with secrets masked); `--dry-run`
- * stops there, `--yes` applies it. The source is never changed; the target is rolled back on failure.
+ * stops there, `--yes` applies it, a terminal is asked, and without one the verb exits 2 (confirm.ts). The source is never changed; the target is rolled back on failure.
  */
 export function registerMigrateCommands(program: Command, ctx: CliContext): void {
   program
@@ -32,20 +35,17 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
     .argument('<from>', l10n.t('source node id (only read)'))
     .argument('<to>', l10n.t('target node id'))
     .option('--state-dir <dir>', l10n.t("target state dir (default: the target's current one; ~/x is the target user's home)"))
-    .option('--port <n>', l10n.t("target gateway port (default: the target's current one)"))
+    .addOption(new Option('--port <n>', l10n.t("target gateway port (default: the target's current one)")).argParser(intArg(1, 65535)))
     .option('--new-token', l10n.t('give the target a new random gateway token (default: keep the source token)'))
     .option('--replace', l10n.t('replace a target state dir that holds files (a safety backup of it is taken first)'))
     .option('--dry-run', l10n.t('show the plan and the config diff; change nothing'))
-    .option('--yes', l10n.t('apply the plan (required: the CLI does not prompt)'))
-    .option('--timeout <seconds>', l10n.t('how long to wait for the migrated gateway to get ready (default 300)'))
-    .option('--json', l10n.t('print {"ok","plan",...} (secrets masked); with --yes also "result" {steps, rolledBack, rollbackErrors, sourceBackup, safetyBackup, agents, error}'))
-    .option('--accept-new', l10n.t('trust unknown SSH host keys on first contact (default: refuse; see "ocm trust")'))
+    .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
+    .addOption(timeoutOption(l10n.t('how long to wait for the migrated gateway to get ready (default 300)')))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (fromId: string, toId: string, opts: MigrateOptions) => {
       ctx.json = Boolean(opts.json);
-      const port = opts.port !== undefined ? Number(opts.port) : undefined;
-      if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw cliError('invalidInput', l10n.both('--port {0} is not a TCP port (1-65535).', String(opts.port)), { usage: true });
-      const timeoutS = opts.timeout !== undefined ? Number(opts.timeout) : undefined;
-      if (timeoutS !== undefined && !(timeoutS > 0)) throw cliError('invalidInput', l10n.both('--timeout {0} must be a number of seconds.', String(opts.timeout)), { usage: true });
+      const port = opts.port;
       const registry = registryFor(ctx);
       // Ctrl-C cancels: apply then undoes what it did on the target.
       const { signal, dispose } = interruptSignal();
@@ -63,20 +63,25 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
             replace: Boolean(opts.replace),
             signal,
           });
-          if (opts.dryRun || !opts.yes) {
+          if (opts.dryRun) {
             if (opts.json) return printJson(ctx, { ok: true, applied: false, plan: redactedPlan(plan) });
             ctx.out(renderPlan(plan));
-            ctx.out((opts.dryRun ? l10n.t('Dry run: nothing was changed.') : l10n.t('Nothing was changed. Add --yes to apply this plan.')) + '\n');
+            ctx.out(l10n.t('Dry run: nothing was changed.') + '\n');
             return;
           }
           if (!opts.json) ctx.out(renderPlan(plan));
+          const decision = await decideDestructive(ctx, opts, l10n.t('Migrate {0} to {1} now? [y/N] ', fromId, toId), l10n.both('Migrating changes {0}. Review the plan with --dry-run, then add --yes to apply it.', toId));
+          if (decision === 'declined') {
+            ctx.out(l10n.t('Nothing was changed.') + '\n');
+            return;
+          }
           const result = await applyMigration(plan, {
             from: { node: from, transport: ft },
             to: { node: to, transport: tt },
             store: backupStoreFor(ctx.env),
             registry,
             signal,
-            ...(timeoutS !== undefined ? { readyTimeoutMs: timeoutS * 1000 } : {}),
+            ...(opts.timeout !== undefined ? { readyTimeoutMs: opts.timeout } : {}),
             onProgress: (p) => {
               if (ctx.json) return;
               if (p.phase === 'sourceBackup') ctx.err(l10n.t('backing up {0}...', fromId) + '\n');

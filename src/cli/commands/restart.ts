@@ -9,7 +9,8 @@ import { SshConfig } from '../../core/ssh/ssh-config';
 import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { printJson, type CliContext } from '../context';
-import { cliError, l10n } from '../l10n';
+import { l10n } from '../l10n';
+import { acceptNewOption, jsonOption, timeoutOption } from '../options';
 import { registryFor } from './registry';
 import { sshDepsFor } from './trust';
 import { interruptSignal } from '../interrupt';
@@ -44,13 +45,6 @@ export async function withLocatedNode<T>(
 }
 
 
-export function parseTimeoutSeconds(value: string | undefined, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const s = Number(value);
-  if (!Number.isFinite(s) || s <= 0) throw cliError('invalidInput', l10n.both('--timeout must be a positive number of seconds (got "{0}").', value), { usage: true });
-  return Math.round(s * 1000);
-}
-
 /** `ocm restart <id> [--force] [--timeout S] [--json]`: restart the gateway and wait until /readyz says ready. */
 export function registerRestartCommands(program: Command, ctx: CliContext): void {
   program
@@ -58,12 +52,12 @@ export function registerRestartCommands(program: Command, ctx: CliContext): void
     .description(l10n.t("restart a node's OpenClaw gateway (graceful: drains running work) and wait until it is ready"))
     .argument('<id>', l10n.t('node id'))
     .option('--force', l10n.t('stop the gateway at once (SIGKILL / supervisor) and start it again, without draining'))
-    .option('--timeout <seconds>', l10n.t('how long to wait for /readyz (default 120)'))
-    .option('--json', l10n.t('print {"nodeId","ok","mode","method","supervisor","wasRunning","readyAfterMs","totalMs","failing","logTail"}'))
-    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")'))
-    .action(async (id: string, opts: { force?: boolean; timeout?: string; json?: boolean; acceptNew?: boolean }) => {
+    .addOption(timeoutOption(l10n.t('how long to wait for /readyz (default 120)')))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
+    .action(async (id: string, opts: { force?: boolean; timeout?: number; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
-      const timeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
+      const timeoutMs = opts.timeout ?? 120_000;
       const { signal, dispose } = interruptSignal();
       try {
         const result = await withLocatedNode(ctx, id, Boolean(opts.acceptNew), (transport, node, location) =>

@@ -1,18 +1,20 @@
 import type { Command } from 'commander';
 import { isAbsolute } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { backupStoreFor, type BackupIndex } from '../../core/backup';
 import { ocmHome } from '../../core/home';
 import { applyRestore, planRestore, resolveRestorePath, type ApplyResult, type RestorePlan, type RestoreScope } from '../../core/operations';
 import { printJson, type CliContext } from '../context';
-import { cliError, currentLocale, l10n } from '../l10n';
+import { decideDestructive } from '../confirm';
+import { cliError, l10n } from '../l10n';
 import { interruptSignal } from '../interrupt';
-import { parseTimeoutSeconds, withLocatedNode } from './restart';
+import { acceptNewOption, jsonOption, timeoutOption } from '../options';
+import { withLocatedNode } from './restart';
 
 /**
  * `ocm restore <backup> [--to <id>] [--agent A] [--file PATH] [--dry-run] [--yes] [--json]`:
- * shows the plan (backup vs live node), then — only with --yes or a "y" on a terminal — takes a
- * safety backup and applies it; any failure rolls the node back.
+ * shows the plan (backup vs live node), then — only with --yes or a "y" on a terminal (the
+ * destructive-verb convention of confirm.ts) — takes a safety backup and applies it; any failure
+ * rolls the node back.
  */
 
 interface RestoreOptions {
@@ -23,7 +25,8 @@ interface RestoreOptions {
   yes?: boolean;
   json?: boolean;
   acceptNew?: boolean;
-  timeout?: string;
+  /** Milliseconds (parsed by timeoutOption). */
+  timeout?: number;
   keepOld?: boolean;
 }
 
@@ -50,13 +53,13 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
     .option('--file <path>', l10n.t('only this file (absolute, or relative to the agent workspace with --agent, else to the state dir)'))
     .option('--dry-run', l10n.t('print the plan and change nothing'))
     .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
-    .option('--timeout <seconds>', l10n.t('whole node: how long the gateway may take to be ready (default 120)'))
+    .addOption(timeoutOption(l10n.t('whole node: how long the gateway may take to be ready (default 120)')))
     .option('--keep-old', l10n.t('whole node: keep the replaced state dir beside the restored one'))
-    .option('--json', l10n.t('print {"plan":{...,"files":[{path,action,before,after}]},"result":{ok,safetyBackup,steps,error,rolledBack,...}}'))
-    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (ref: string, opts: RestoreOptions) => {
       ctx.json = Boolean(opts.json);
-      const readyTimeoutMs = parseTimeoutSeconds(opts.timeout, 120_000);
+      const readyTimeoutMs = opts.timeout ?? 120_000;
       const { index, repositoryRoot } = await resolveBackupRef(ctx, ref);
       const nodeId = opts.to ?? index.nodeId;
       const { signal, dispose } = interruptSignal();
@@ -74,16 +77,12 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
             if (plan.files.length === 0) ctx.out(l10n.t('Nothing to restore: the node already matches the backup.') + '\n');
             return;
           }
-          if (!opts.yes) {
-            if (!process.stdin.isTTY || opts.json) {
-              throw cliError('invalidInput', l10n.both('Restoring changes {0} file(s) on {1}. Review the plan with --dry-run, then add --yes to apply it.', plan.files.length, nodeId), { usage: true });
-            }
-            ctx.out(renderPlan(plan));
-            if (!(await confirm(l10n.t('Apply this restore to {0}? [y/N] ', nodeId)))) {
-              ctx.out(l10n.t('Nothing was changed.') + '\n');
-              return;
-            }
-          } else if (!opts.json) ctx.out(renderPlan(plan));
+          if (!opts.json) ctx.out(renderPlan(plan));
+          const decision = await decideDestructive(ctx, opts, l10n.t('Apply this restore to {0}? [y/N] ', nodeId), l10n.both('Restoring changes {0} file(s) on {1}. Review the plan with --dry-run, then add --yes to apply it.', plan.files.length, nodeId));
+          if (decision === 'declined') {
+            ctx.out(l10n.t('Nothing was changed.') + '\n');
+            return;
+          }
           const result = await applyRestore({
             transport,
             location,
@@ -109,17 +108,6 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
         dispose();
       }
     });
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(question)).trim();
-    // "y"/"yes" always; in Japanese also はい and ｙ.
-    return /^y(es)?$/i.test(answer) || (currentLocale() === 'ja' && /^(はい|ｙ)$/i.test(answer));
-  } finally {
-    rl.close();
-  }
 }
 
 function size(n: number | undefined): string {
