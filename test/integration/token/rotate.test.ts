@@ -152,4 +152,24 @@ describe('ocm token rotate over real sshd with a real 2026.9.6 gateway and a dep
     const location = await located();
     assert.equal((await waitForReady({ transport: gwTransport, location, node: { id: n1!.id } }, { timeoutMs: 10_000 })).ready, true);
   });
+
+  it('ocm doctor over sshd: n2 follows n1 (no stale token), n2 has no gateway (error → exit 1), no token in the report', async () => {
+    const [n1, n2] = set.nodes;
+    const run = await runCli(['doctor', '--json'], cli.env);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const codes = (run.json().findings as Array<{ code: string; nodeId: string }>).map((f) => `${f.code}:${f.nodeId}`);
+    assert.ok(!codes.some((c) => c.startsWith('tokenStale')), codes.join());
+    assert.ok(codes.includes(`gatewayDown:${n2!.id}`), codes.join());
+    assert.ok(!codes.some((c) => c.endsWith(`:${n1!.id}`) && !c.startsWith('noBackup')), codes.join());
+    noSecret(run, [OLD, rotated]);
+    // A dependant left on an old token is what the doctor is for.
+    const cfg = JSON.parse(readFileSync(n2Config, 'utf8'));
+    cfg.gateway.remote.token = OLD;
+    writeFileSync(n2Config, JSON.stringify(cfg, null, 2));
+    const stale = await runCli(['doctor', n1!.id, n2!.id, '--json'], cli.env);
+    const finding = (stale.json().findings as Array<{ code: string; nodeId: string; fix: string }>).find((f) => f.code === 'tokenStale');
+    assert.equal(finding?.nodeId, n2!.id);
+    assert.equal(finding?.fix, `ocm token rotate ${n1!.id}`);
+    noSecret(stale, [OLD, rotated]);
+  });
 });
