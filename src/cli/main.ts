@@ -8,6 +8,7 @@ import { registerTrustCommands } from './commands/trust';
 import { registerFilesCommands } from './commands/files';
 import { registerAgentsCommands } from './commands/agents';
 import { registerStatusCommands } from './commands/status';
+import { registerSessionsCommands } from './commands/sessions';
 import { registerMigrateCommands } from './commands/migrate';
 import { registerRestartCommands } from './commands/restart';
 import { registerRestoreCommands } from './commands/restore';
@@ -50,6 +51,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   registerFilesCommands(program, ctx);
   registerAgentsCommands(program, ctx);
   registerStatusCommands(program, ctx);
+  registerSessionsCommands(program, ctx);
   registerMigrateCommands(program, ctx);
   registerRestartCommands(program, ctx);
   registerRestoreCommands(program, ctx);

@@ -20,6 +20,7 @@ import { sshTransportFactory } from './ssh-factory';
 import { createStatusBar } from './status/status-bar';
 import { STATUS_SCHEME, StatusDocumentProvider } from './status/status-document';
 import { StatusMonitor } from './status/status-monitor';
+import { registerSessionsUi } from './sessions';
 import { NodesTreeProvider } from './tree/nodes-tree';
 
 /**
@@ -83,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
   registerBackupUi(context, { registry, home, store: backupStore, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
+  registerSessionsUi(context, { access, model, monitor, home, tree });
   log().info(`activated in ${(performance.now() - activationStarted).toFixed(1)} ms (ocm home ${home}, version ${String(context.extension?.packageJSON?.version ?? '?')})`);
   return deps;
 }

@@ -19,6 +19,10 @@ import {
   type StatusDeps,
 } from '../../core/status';
 import { defaultTimeoutFor } from '../../core/status/node-status';
+import { ocmHome } from '../../core/home';
+import { roundHours } from '../../core/sessions/predict';
+import { DEFAULT_WARN_HOURS } from '../../core/sessions/samples';
+import { autoCompactAll, autoCompactLine, type AutoCompactReport } from './status-auto-compact';
 import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { withSignal } from '../../core/transport/with-signal';
@@ -51,7 +55,10 @@ interface StatusCliOptions {
   json?: boolean;
   acceptNew?: boolean;
   threshold?: string;
+  /** `--sessions` true, `--no-sessions` false, neither: undefined (read where cheap). */
   sessions?: boolean;
+  autoCompact?: string;
+  warnHours?: string;
   timeout?: string;
   concurrency?: string;
   /** `--no-fail` sets it to false. */
@@ -68,6 +75,9 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
     .option('--accept-new', l10n.t('trust host keys of nodes never seen before (changed keys are always refused)'))
     .option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT))
     .option('--sessions', l10n.t('also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)'))
+    .option('--no-sessions', l10n.t('do not read sessions (by default they are read from sessions.json or the running gateway)'))
+    .option('--warn-hours <hours>', l10n.t('warn about sessions predicted to reach their context window within this many hours (default {0})', DEFAULT_WARN_HOURS))
+    .option('--auto-compact <pct>', l10n.t('compact sessions at or over this percent of their window (once per session per 6 h, never mid-turn; for cron)'))
     .option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15, 45 with --sessions)'))
     .option('--concurrency <n>', l10n.t('nodes checked at once (default 8)'))
     .option('--no-fail', l10n.t('exit 0 even when a node is unreachable, not ready or has an error (default: exit 1 then)'))
@@ -76,6 +86,9 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       const thresholdPct = numberOption(opts.threshold, '--threshold', 1, 100) ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
       const timeoutSec = numberOption(opts.timeout, '--timeout', 1, 600);
       const concurrency = numberOption(opts.concurrency, '--concurrency', 1, 64) ?? 8;
+      const warnHours = numberOption(opts.warnHours, '--warn-hours', 0, 10_000) ?? DEFAULT_WARN_HOURS;
+      const autoCompactPct = numberOption(opts.autoCompact, '--auto-compact', 1, 100);
+      if (autoCompactPct !== undefined && opts.sessions === false) throw cliError('invalidInput', l10n.both('--auto-compact needs sessions: drop --no-sessions.'), { usage: true });
       if (ids.length > 0 && opts.all) {
         throw cliError('invalidInput', l10n.both('Give node ids or --all, not both.'), { usage: true });
       }
@@ -94,16 +107,20 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       const showProgress = !opts.json && stderrIsTty(ctx) && nodes.length > 1;
       const checkedAt = new Date().toISOString();
       let results: NodeStatus[];
+      let autoCompacted: AutoCompactReport[] = [];
       try {
         results = await withDiscoveryCache(ctx, nodes, (discoveryCache) => statusOfNodes(nodes, deps, {
           discoveryCache,
           concurrency,
           perNodeTimeoutMs,
           thresholdPct,
-          includeSessions: Boolean(opts.sessions),
+          includeSessions: opts.sessions === true,
+          ...(opts.sessions === false ? { readSessions: false } : {}),
+          predict: { home: ocmHome(ctx.env), warnHours },
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(showProgress ? { onProgress: (p) => ctx.err(`\r${l10n.t('checking nodes: {0}/{1}', p.done, p.total)}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
         }));
+        if (autoCompactPct !== undefined) autoCompacted = await autoCompactAll(nodes, results, deps, { home: ocmHome(ctx.env), pct: autoCompactPct, thresholdPct, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       } finally {
         // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
         // (The keeper's pool stays open: keeping connections is what it is for.)
@@ -111,9 +128,10 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       }
       results = await withLastBackups(results, backupStoreFor(ctx.env));
       if (opts.json) {
-        printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: fleetSummary(results), nodes: results });
+        printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: fleetSummary(results), nodes: results, ...(autoCompactPct !== undefined ? { autoCompacted } : {}) });
       } else {
         ctx.out(renderStatusTable(results, { color: useColor(ctx) }));
+        for (const a of autoCompacted) ctx.out(autoCompactLine(a) + '\n');
       }
       ctx.exitCode = opts.fail !== false && results.some(isFailing) ? EXIT_FAILURE : EXIT_OK;
     });
@@ -207,6 +225,8 @@ function notesOf(s: NodeStatus): string {
     else if (a.kind === 'checkIncomplete') notes.push(l10n.t('incomplete'));
     // unreachable / notInstalled: the REACHABLE and VERSION columns say it; context: summarised below.
   }
+  const soon = s.sessions?.rows.filter((r) => r.predictedOverflow && r.hoursToWindow !== undefined && !r.overThreshold) ?? [];
+  if (soon.length) notes.push(l10n.t('{0} full in ~{1} h', soon[0]!.key, roundHours(soon[0]!.hoursToWindow!)));
   const over = s.sessions?.rows.filter((r) => r.overThreshold) ?? [];
   if (over.length) notes.push(over.length > 1 ? l10n.t('context {0} {1} (+{2})', pctLabel(over[0]!.usedPct), over[0]!.key, over.length - 1) : l10n.t('context {0} {1}', pctLabel(over[0]!.usedPct), over[0]!.key));
   return notes.join('; ');

@@ -36,6 +36,9 @@ export function anomaliesOf(status: Omit<NodeStatus, 'anomalies'>): Anomaly[] {
     if (s.overThreshold) {
       found.push({ kind: 'contextOverThreshold', severity: 'warning', message: `Session ${s.key} (agent ${s.agentId}) uses ${s.usedPct}% of its context window (over ${status.sessions!.thresholdPct}%).` });
     }
+    if (s.predictedOverflow && s.hoursToWindow !== undefined) {
+      found.push({ kind: 'contextPredictedOverflow', severity: 'warning', message: `Session ${s.key} (agent ${s.agentId}) reaches its context window in about ${s.hoursToWindow < 1 ? s.hoursToWindow : Math.round(s.hoursToWindow)} hours at the current rate (${s.growthTokensPerHour} tokens/h); compact it with: ocm sessions compact ${status.nodeId} ${s.key} --agent ${s.agentId}` });
+    }
   }
   if (status.error) {
     found.push({ kind: 'checkIncomplete', severity: 'warning', message: `Check incomplete: ${status.error.message}` });

@@ -9,6 +9,7 @@ import { probeGateway } from './gateway-probe';
 import { buildHostFactsScript, parseHostFacts } from './host-facts';
 import { withPiggybackScript } from './piggyback';
 import { DEFAULT_CONTEXT_THRESHOLD_PCT, readSessionUsage } from './sessions';
+import { recordAndPredict } from '../sessions/samples';
 import type { AgentsStatus, NodeStatus, OpenclawStatus, StatusError } from './types';
 
 /**
@@ -32,8 +33,15 @@ export interface NodeStatusOptions {
   gatewayTimeoutMs?: number;
   /** Context usage above this percent is flagged (default 80). */
   thresholdPct?: number;
-  /** Also run `openclaw sessions` on nodes whose sessions live in SQLite (1.5–8 s per node). */
+  /** Also run `openclaw sessions` on SQLite-era nodes whose gateway cannot be asked over RPC (1.5–8 s per node). */
   includeSessions?: boolean;
+  /** False: do not read sessions at all. Default true (cheap on every version: sessions.json or gateway RPC). */
+  readSessions?: boolean;
+  /**
+   * Record each check's session counts in the ocm home and predict overflow from them
+   * (src/core/sessions/samples.ts). Absent: no prediction.
+   */
+  predict?: { home: string; warnHours: number };
   /** Ask a login shell for PATH/OPENCLAW_* during discovery (default true). */
   loginShell?: boolean;
   /** Reuse `openclaw --version` answers while the node's binary is unchanged (long-lived faces). */
@@ -104,11 +112,21 @@ export async function nodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
     const [gateway, sessions] = await Promise.all([
       probeWanted ? probeGateway(transport, location.gatewayPort, { timeoutMs: gatewayTimeout(), signal }) : undefined,
       location.installed
-        ? readSessionUsage(transport, location, agents?.ids ?? [], { thresholdPct, includeSessions: options.includeSessions ?? false, timeoutMs: remaining(), signal })
+        ? readSessionUsage(transport, location, agents?.ids ?? [], {
+            thresholdPct,
+            includeSessions: options.includeSessions ?? false,
+            ...(options.readSessions === false ? { readSessions: false } : {}),
+            timeoutMs: remaining(),
+            signal,
+          })
         : undefined,
     ]);
     if (gateway) status.gateway = gateway;
     if (sessions) status.sessions = sessions;
+    if (sessions?.rows.length && options.predict) {
+      // A broken or locked ocm home must not fail the node's check: no prediction then.
+      await recordAndPredict(options.predict.home, node.id, sessions.rows, { warnHours: options.predict.warnHours }).catch(() => undefined);
+    }
   } catch (e) {
     return fail(reasonOf(e, signal));
   }
@@ -133,7 +151,7 @@ function openclawStatus(l: OpenclawLocation): OpenclawStatus {
 }
 
 /** Agents from the config D's discovery already read (no extra round trip). */
-function agentsStatus(l: OpenclawLocation): AgentsStatus | undefined {
+export function agentsStatus(l: OpenclawLocation): AgentsStatus | undefined {
   if (l.configError) return { count: 0, ids: [], configError: errorValue(l.configError) };
   if (!l.config) return undefined;
   try {

@@ -5,6 +5,8 @@ import { compareOpenclawVersions, isRecord, usesJsonlSessions } from '../opencla
 import { readFileBounded } from '../transport/read-bounded';
 import { envPrefix, shellQuote } from '../transport/shell-quote';
 import type { OpOptions, Transport } from '../transport/types';
+import { openNodeGateway, hasSessionRpc } from '../sessions/gateway-access';
+import { listSessionsRpc } from '../sessions/rpc-read';
 import type { SessionsStatus, SessionUsage } from './types';
 
 /**
@@ -13,8 +15,10 @@ import type { SessionsStatus, SessionUsage } from './types';
  * other row's usage is unknown, never guessed.
  *
  * Sources, cheapest first: before 2026.7.2 each agent's `agents/<id>/sessions/sessions.json`
- * (milliseconds over SFTP); later versions keep sessions in SQLite, readable only through
- * `openclaw sessions --all-agents --json` (1.5–8 s), so that runs only when asked for.
+ * (milliseconds over SFTP); from 2026.9.0 the running gateway's `sessions.list` over RPC through
+ * the SSH channel (milliseconds; why RPC and not a look at the database: src/core/sessions/rpc-read.ts);
+ * otherwise (2026.7.2–2026.8.x, or the gateway not running) `openclaw sessions --all-agents --json`
+ * (1.5–8 s), which runs only when asked for.
  */
 
 export const DEFAULT_CONTEXT_THRESHOLD_PCT = 80;
@@ -58,8 +62,10 @@ function agentFromKey(key: string): string {
 }
 
 /** Turns raw rows into usage values, applying the freshness rules of `version`. Sorted by usage, highest first. */
-export function sessionUsages(rows: RawSessionRow[], options: { version?: string; thresholdPct: number }): SessionUsage[] {
-  const needsCountVersion = options.version !== undefined && compareOpenclawVersions(options.version, '2026.9.0') >= 0;
+export function sessionUsages(rows: RawSessionRow[], options: { version?: string; thresholdPct: number; gatewayRows?: boolean }): SessionUsage[] {
+  // The gateway's sessions.list does not project totalTokensVersion: its totalTokensFresh is
+  // already the gateway's own judgement of the current count (checked on a real 2026.9.6).
+  const needsCountVersion = !options.gatewayRows && options.version !== undefined && compareOpenclawVersions(options.version, '2026.9.0') >= 0;
   const usages = rows.map(({ agentId, key, row }): SessionUsage => {
     const total = finite(row.totalTokens);
     const context = finite(row.contextTokens);
@@ -76,6 +82,9 @@ export function sessionUsages(rows: RawSessionRow[], options: { version?: string
       ...(usedPct !== undefined ? { usedPct } : {}),
       fresh,
       overThreshold: usedPct !== undefined && usedPct > options.thresholdPct,
+      ...(finite(row.lastActivityAt) !== undefined ? { lastActivityAt: finite(row.lastActivityAt)! } : {}),
+      ...(typeof row.hasActiveRun === 'boolean' ? { active: row.hasActiveRun } : {}),
+      ...(finite(row.transcriptBytes) !== undefined ? { transcriptBytes: finite(row.transcriptBytes)! } : {}),
     };
   });
   return usages.sort((a, b) => (b.usedPct ?? -1) - (a.usedPct ?? -1) || a.key.localeCompare(b.key));
@@ -87,8 +96,10 @@ function finite(v: unknown): number | undefined {
 
 export interface ReadSessionsOptions extends OpOptions {
   thresholdPct: number;
-  /** Run `openclaw sessions` when the fast source does not exist (SQLite-era nodes). */
+  /** Run `openclaw sessions` when the fast source does not exist (SQLite era without a running 2026.9+ gateway). */
   includeSessions: boolean;
+  /** False: do not read sessions at all (`ocm status --no-sessions`). Default true. */
+  readSessions?: boolean;
 }
 
 /** Reads session usage of a located node from the cheapest source available. */
@@ -113,8 +124,34 @@ export async function readSessionUsage(transport: Transport, location: OpenclawL
     );
     return { source: 'sessions.json', ...base, rows: sessionUsages(rows, { version: location.version, ...base }), ...(problems.length ? { note: problems.join('; ') } : {}) };
   }
+  if (options.readSessions === false) return { source: 'skipped', ...base, rows: [], note: 'Sessions not read (--no-sessions).' };
+  let rpcProblem: string | undefined;
+  if (hasSessionRpc(location.version)) {
+    try {
+      const rpc = await openNodeGateway(transport, location, { timeoutMs: Math.min(options.timeoutMs ?? 10_000, 10_000), ...(options.signal ? { signal: options.signal } : {}) });
+      try {
+        const { rows, truncated } = await listSessionsRpc(rpc, agentIds, { timeoutMs: Math.min(options.timeoutMs ?? 10_000, 10_000), ...(options.signal ? { signal: options.signal } : {}) });
+        return {
+          source: 'gateway-rpc',
+          ...base,
+          rows: sessionUsages(rows, { version: location.version!, gatewayRows: true, ...base }),
+          ...(truncated.length ? { note: `Only the newest sessions of agent(s) ${truncated.join(', ')} were read.` } : {}),
+        };
+      } finally {
+        rpc.close();
+      }
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      rpcProblem = `the gateway could not be asked (${toOcmError(e).message})`;
+    }
+  }
   if (!options.includeSessions) {
-    return { source: 'skipped', ...base, rows: [], note: 'OpenClaw keeps sessions in SQLite on this version; ask for them with --sessions (runs "openclaw sessions", 1.5–8 s).' };
+    return {
+      source: 'skipped',
+      ...base,
+      rows: [],
+      note: `${rpcProblem ? `Sessions not read: ${rpcProblem}. ` : 'OpenClaw keeps sessions in SQLite on this version and has no session RPC. '}Ask for them with --sessions (runs "openclaw sessions", 1.5–8 s).`,
+    };
   }
   if (!location.installed || !location.bin) return { source: 'unavailable', ...base, rows: [], note: 'openclaw is not installed on the node.' };
   const command = `${envPrefix(location.cliEnv)}${shellQuote(location.bin)} sessions --all-agents --limit all --json </dev/null`;

@@ -6,9 +6,10 @@ import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { liveUri } from '../fs/uris';
 import { formatBytes, formatDuration, gatewayLabel, pctLabel, versionLabel, type NodeStatus } from '../../core/status';
 import { isBackupTreeNode, type BackupTreeNode, type BackupsTreeContributor } from '../backups/tree';
+import { isSessionsTreeNode, type SessionsTreeContributor, type SessionsTreeNode } from '../sessions/tree';
 import { isDeletedTreeNode, type DeletedTreeContributor, type DeletedTreeNode } from '../deleted/tree';
 
-export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode | DeletedTreeNode;
+export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode | DeletedTreeNode | SessionsTreeNode;
 
 export interface NodeItem {
   kind: 'node';
@@ -70,6 +71,8 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private statusOf: ((nodeId: string) => NodeStatus | undefined) | undefined;
   /** Each node's "Backups" group and below (src/extension/backups), set by registerBackupUi. */
   private backups: BackupsTreeContributor | undefined;
+  /** Each agent's "Sessions" group and below (src/extension/sessions), set by registerSessionsUi. */
+  private sessions: SessionsTreeContributor | undefined;
   /** Each node's "Recently Deleted" group (src/extension/deleted), set by registerDeletedUi. */
   private deleted: DeletedTreeContributor | undefined;
 
@@ -100,6 +103,11 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return backups.onDidChange((group) => this.changed.fire(group));
   }
 
+  setSessions(sessions: SessionsTreeContributor): vscode.Disposable {
+    this.sessions = sessions;
+    return sessions.onDidChange((element) => this.changed.fire(element));
+  }
+
   /** Node items show health from `statusOf`; call `redraw` when it changes. */
   setStatusSource(statusOf: (nodeId: string) => NodeStatus | undefined): void {
     this.statusOf = statusOf;
@@ -119,6 +127,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   async getChildren(element?: TreeNode): Promise<TreeNode[]> {
     if (!element) return this.rootChildren();
     if (isBackupTreeNode(element)) return this.backups?.getChildren(element) ?? [];
+    if (isSessionsTreeNode(element)) return this.sessions?.getChildren(element) ?? [];
     if (isDeletedTreeNode(element)) return this.deleted?.getChildren(element) ?? [];
     switch (element.kind) {
       case 'node':
@@ -150,6 +159,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getTreeItem(element: TreeNode): vscode.TreeItem {
     if (isBackupTreeNode(element)) return this.backups!.getTreeItem(element);
+    if (isSessionsTreeNode(element)) return this.sessions!.getTreeItem(element);
     if (isDeletedTreeNode(element)) return this.deleted!.getTreeItem(element);
     switch (element.kind) {
       case 'message':
@@ -229,6 +239,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const children: TreeNode[] = owned(files.files).map(({ file, agentId }) => ({ kind: 'file', nodeId: item.nodeId, agentId, remotePath: file.path, label: file.name }) as FileItem);
       const notes = owned(files.memoryNotes).map((n) => n.file);
       if (notes.length) children.push({ kind: 'memoryFolder', nodeId: item.nodeId, agentId: item.agent.id, notes });
+      if (this.sessions) children.push(this.sessions.groupFor(item.nodeId, item.agent.id));
       return children;
     } catch (e) {
       const err = toOcmError(e);
