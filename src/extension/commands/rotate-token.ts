@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { applyTokenRotation, maskedDiff, prepareTokenRotation, type TokenRotationPlan } from '../../core/token';
+import { applyTokenRotation, maskedDiff, prepareTokenRotation, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
+import { confirmPlan } from '../operations/preview';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
 import type { CommandDeps } from './index';
@@ -13,10 +14,10 @@ import { showError } from './show-error';
  */
 export function registerRotateToken(context: vscode.ExtensionContext, deps: CommandDeps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('openclaw.rotateToken', async (arg?: TreeNode | string) => {
+    vscode.commands.registerCommand('openclaw.rotateToken', async (arg?: TreeNode | string): Promise<TokenRotationResult | undefined> => {
       try {
         const nodeId = typeof arg === 'string' ? arg : arg?.kind === 'node' ? arg.node.id : await pickNode(deps);
-        if (!nodeId) return;
+        if (!nodeId) return undefined;
         const nodes = await deps.registry.list({ includeRetired: false });
         const prepared = await withCancellableProgress(vscode.l10n.t('Planning the token rotation of {0}…', nodeId), (_report, signal) =>
           prepareTokenRotation({ gatewayId: nodeId, nodes, transportFor: (n) => deps.access.transport(n.id), signal }),
@@ -25,7 +26,7 @@ export function registerRotateToken(context: vscode.ExtensionContext, deps: Comm
         await showPlanPreview(plan);
         if (plan.places.length === 0) {
           void vscode.window.showInformationMessage(vscode.l10n.t('Nothing carries the token of {0}: nothing to change.', nodeId));
-          return;
+          return undefined;
         }
         const action = vscode.l10n.t('Rotate Token');
         const detail = [
@@ -34,8 +35,12 @@ export function registerRotateToken(context: vscode.ExtensionContext, deps: Comm
           ...plan.warnings.map((w) => `⚠ ${w}`),
           vscode.l10n.t('Each file is saved with the safe save (its old content kept in the history); if any step fails, every node is put back on the old token.'),
         ].join('\n');
-        const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Rotate the gateway token of "{0}"?', nodeId), { modal: true, detail }, action);
-        if (answer !== action) return;
+        // Tests answer through deps.operations.confirm (as for restore and migrate); people get this modal.
+        const hook = deps.operations?.confirm;
+        const yes = hook && hook !== confirmPlan
+          ? await hook(plan, action, [])
+          : (await vscode.window.showWarningMessage(vscode.l10n.t('Rotate the gateway token of "{0}"?', nodeId), { modal: true, detail }, action)) === action;
+        if (!yes) return undefined;
         const result = await withCancellableProgress(vscode.l10n.t('Rotating the gateway token of {0}…', nodeId), (report, signal) =>
           applyTokenRotation({
             plan,
@@ -57,8 +62,10 @@ export function registerRotateToken(context: vscode.ExtensionContext, deps: Comm
           const message = result.rollbackErrors.length === 0 ? vscode.l10n.t('The token rotation of {0} failed; every node was put back on the old token.', nodeId) : vscode.l10n.t('The token rotation of {0} failed and could NOT be rolled back completely.', nodeId);
           void vscode.window.showErrorMessage(message, { modal: true, detail: detailLines });
         }
+        return result;
       } catch (e) {
         await showError(e);
+        return undefined;
       }
     }),
   );

@@ -80,9 +80,16 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     noToken(plan, [OLD]);
   });
 
-  it('applies: every place gets the new token, the gateway takes it, the dependant is verified', async () => {
+  it('applies: every place gets the new token, the gateway takes it, the dependant is verified; no command line carries a token', async () => {
     const home = join(root, 'ocm-home');
-    const prepared = await prepare();
+    const commands: string[] = [];
+    const prepared = await prepare((n) => {
+      const t = new LocalTransport({ nodeId: n.id });
+      const exec = t.exec.bind(t);
+      // What a transport logs of an exec: its command text and exported environment.
+      t.exec = (cmd, opts = {}) => (commands.push(cmd, JSON.stringify(opts.env ?? {})), exec(cmd, opts));
+      return t;
+    });
     const r = await applyTokenRotation({ plan: prepared.plan, nodes: prepared.nodes, home });
     assert.equal(r.ok, true, JSON.stringify(r));
     const now = currentToken();
@@ -92,6 +99,8 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     assert.equal(JSON.parse(readFileSync(depConfig, 'utf8')).gateway.remote.token, now);
     assert.deepEqual(r.verified, [{ nodeId: 'dep', ok: true }]);
     noToken(r, [OLD, now]);
+    assert.ok(commands.length > 0);
+    for (const cmd of commands) assert.ok(!cmd.includes(OLD) && !cmd.includes(now), 'a token in a command line (which the SSH transport logs)');
   });
 
   it('a gateway that never takes the new token and cannot be restarted: everything is put back', async () => {
