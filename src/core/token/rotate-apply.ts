@@ -86,7 +86,7 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
         const undo = async (): Promise<void> => {
           const now = await t.readFile(place.path).catch(() => undefined);
           if (!now || sha256Hex(now) !== place.before.sha256) await t.writeFileAtomic(place.path, Buffer.from(text.before, 'utf8'));
-          if (place.kind === 'systemd') await daemonReload(target);
+          if (place.kind === 'systemd') await daemonReload(target).catch(() => undefined);
           if (isGatewayConfig && plan.gateway.running) await settleGateway(secrets.oldToken, 'old');
         };
         try {
@@ -101,9 +101,14 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
             ...(signal ? { signal } : {}),
             backupReason: 'pre-edit',
           });
-          if (place.kind === 'systemd') await daemonReload(target);
         } catch (e) {
           throw withPartialUndo(e, undo);
+        }
+        // The running gateway takes the token from openclaw.json (config first); the unit's copy
+        // matters at its next start, so a daemon-reload that cannot run is a note, not a failure.
+        if (place.kind === 'systemd') {
+          const reloaded = await daemonReload(target).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+          if (reloaded) return { undo, note: reloaded };
         }
         return { undo };
       },

@@ -103,6 +103,41 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     for (const cmd of commands) assert.ok(!cmd.includes(OLD) && !cmd.includes(now), 'a token in a command line (which the SSH transport logs)');
   });
 
+  it('a systemd unit embedding the token (OpenClaw #19410) is rewritten too; put back on failure', async () => {
+    const unitDir = join(root, 'gw', '.config', 'systemd', 'user');
+    mkdirSync(unitDir, { recursive: true });
+    const unit = join(unitDir, 'openclaw-gateway.service');
+    const unitText = `[Service]\nEnvironment=HOME=${join(root, 'gw')}\nEnvironment=OPENCLAW_GATEWAY_TOKEN=${OLD}\nExecStart=/usr/bin/openclaw gateway run\n`;
+    writeFileSync(unit, unitText);
+    const withHome = (n: NodeEntry): Transport => {
+      const t = new LocalTransport({ nodeId: n.id });
+      const exec = t.exec.bind(t);
+      t.exec = (cmd, opts = {}) => exec(cmd, { ...opts, env: { HOME: join(root, n.id), PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...(opts.env ?? {}) } });
+      return t;
+    };
+    const prepared = await prepare(withHome);
+    assert.equal(prepared.plan.gateway.supervisor, 'systemd');
+    assert.deepEqual(prepared.plan.places.map((p) => `${p.nodeId}:${p.kind}`), ['gw:systemd', 'gw:env', 'gw:config', 'dep:config']);
+    noToken(prepared.plan, [OLD]);
+    const r = await applyTokenRotation({ plan: prepared.plan, nodes: prepared.nodes, home: join(root, 'ocm-home') });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const now = currentToken();
+    assert.equal(readFileSync(unit, 'utf8'), unitText.replace(OLD, now));
+    noToken(r, [OLD, now]);
+    // The dependant cannot be written: the unit gets its old bytes back with everything else.
+    const before = readFileSync(unit);
+    const again = await prepare((n) => {
+      const t = withHome(n);
+      if (n.id === 'dep') t.writeFileAtomic = async () => { throw new OcmError('permission', 'injected'); };
+      return t;
+    });
+    const failed = await applyTokenRotation({ plan: again.plan, nodes: again.nodes, home: join(root, 'ocm-home') });
+    assert.equal(failed.ok, false);
+    assert.equal(failed.rolledBack, true, JSON.stringify(failed.rollbackErrors));
+    assert.deepEqual(readFileSync(unit), before);
+    assert.equal(currentToken(), now);
+  });
+
   it('a gateway that never takes the new token and cannot be restarted: everything is put back', async () => {
     mode = 'stuck';
     const before = snapshot();
