@@ -21,6 +21,7 @@ export function once<T>(load: () => T): () => T {
   return () => (loaded ??= { value: load() }).value;
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- the one lazy-load point: require() on first use keeps activation cheap */
 export const ssh2 = once(() => require('ssh2') as typeof Ssh2);
 export const tar = once(() => require('tar') as typeof Tar);
 export const diff = once(() => require('diff') as typeof Diff);
@@ -29,6 +30,7 @@ export const json5 = once(() => require('json5') as typeof Json5);
 export const sshConfig = once(() => require('ssh-config') as SshConfigLib);
 /** zstd decoding where the runtime's zlib has none (Node 20): repository objects written by Node ≥ 22.15. */
 export const fzstd = once(() => require('fzstd') as { decompress(data: Uint8Array): Uint8Array });
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * A value built on first use that looks like the value itself: every property read goes to the
