@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { OcmError } from '../../src/core/errors';
+import { storePreEditBackup } from '../../src/core/history';
+import { liveUri } from '../../src/extension/fs/uris';
+import type { AgentItem, FileItem } from '../../src/extension/tree/nodes-tree';
+import { atlas, nova } from '../core/guard/corpus-agents';
+import { activateExtension, writeRegistry } from '../support/vscode/extension-host';
+
+/**
+ * The mix-up guard inside a real VS Code: a node (host "local") with two agents; pasting one
+ * agent's memory into the other's MEMORY.md and saving stops the save with the guard's question
+ * (answered here through the provider's replaceable handler, as the conflict tests do); Cancel
+ * keeps the node's file, Save Anyway writes it. The tree marks memory files for Show Timeline.
+ */
+suite('Mix-up guard and timeline (openclaw://)', () => {
+  let root: string;
+  let opsMemory: string;
+  let researchMemory: string;
+
+  suiteSetup(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ocm-ext-mixup-'));
+    const state = join(root, '.openclaw');
+    const ops = join(state, 'workspace-ops');
+    const research = join(state, 'workspace-research');
+    await mkdir(ops, { recursive: true });
+    await mkdir(research, { recursive: true });
+    await writeFile(join(state, 'openclaw.json'), JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: ops, default: true }, research: { name: 'Nova', workspace: research } } } }));
+    opsMemory = join(ops, 'MEMORY.md');
+    researchMemory = join(research, 'MEMORY.md');
+    await writeFile(opsMemory, atlas.files['MEMORY.md']);
+    await writeFile(researchMemory, nova.files['MEMORY.md']);
+    await writeRegistry([{ id: 'mix', host: 'local', stateDir: state }]);
+    const api = await activateExtension();
+    // A version of Nova's memory ocm already knows (a save or a backup in the past).
+    await storePreEditBackup(api.home, { nodeId: 'mix', remotePath: researchMemory, content: Buffer.from(nova.files['MEMORY.md']), reason: 'saved' });
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test('memory files in the tree offer Show Timeline (contextValue file.memory)', async () => {
+    const api = await activateExtension();
+    api.tree.refresh();
+    const nodes = await api.tree.getChildren();
+    const node = nodes.find((n) => n.kind === 'node' && n.node.id === 'mix')!;
+    const agents = (await api.tree.getChildren(node)).filter((c): c is AgentItem => c.kind === 'agent');
+    const ops = agents.find((a) => a.agent.id === 'ops')!;
+    const files = (await api.tree.getChildren(ops)) as FileItem[];
+    const memory = files.find((f) => f.label === 'MEMORY.md')!;
+    assert.equal(memory.agentId, 'ops');
+    assert.equal(api.tree.getTreeItem(memory).contextValue, 'file.memory');
+    assert.ok((await vscode.commands.getCommands(true)).includes('openclaw.showTimeline'));
+  });
+
+  test('a save that brings in another agent’s memory asks first: Cancel keeps the node’s file, Save Anyway writes it', async () => {
+    const api = await activateExtension();
+    const asked: OcmError[] = [];
+    let answer: 'save' | 'cancel' = 'cancel';
+    const previous = api.liveFs.mixupHandler;
+    api.liveFs.mixupHandler = async (_uri, e) => {
+      asked.push(e);
+      return answer;
+    };
+    try {
+      const uri = liveUri('mix', opsMemory);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      assert.equal(doc.getText(), atlas.files['MEMORY.md']);
+      const pasted = doc.getText() + '\n' + nova.files['MEMORY.md'].split('\n').slice(8, 14).join('\n') + '\n';
+      const write = (text: string) => Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from(text)));
+      await assert.rejects(write(pasted), (e: Error) => /another agent/.test(e.message), 'the save is stopped');
+      assert.equal(asked.length, 1);
+      const findings = asked[0]!.details.findings as { other: { agentId: string }; file?: { remotePath: string }; lines: number[] }[];
+      assert.equal(findings[0]!.other.agentId, 'research');
+      assert.equal(findings[0]!.file?.remotePath, researchMemory);
+      assert.ok(findings[0]!.lines.length > 0);
+      assert.equal(await readFile(opsMemory, 'utf8'), atlas.files['MEMORY.md'], 'nothing written');
+
+      answer = 'save';
+      await write(pasted);
+      assert.equal(asked.length, 2);
+      assert.match(await readFile(opsMemory, 'utf8'), /RAG legal review/);
+
+      // An ordinary edit afterwards does not ask.
+      await write(pasted + '- Lena approved the DNS change.\n');
+      assert.equal(asked.length, 2);
+      assert.match(await readFile(opsMemory, 'utf8'), /Lena approved/);
+    } finally {
+      api.liveFs.mixupHandler = previous;
+    }
+  });
+});
