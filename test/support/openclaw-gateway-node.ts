@@ -113,7 +113,8 @@ export async function prepareGatewayNode(options: { contextWindow: number; promp
     model,
     wrapper,
     async start() {
-      node.pid = await openclaw.startGateway();
+      // Generous: on a loaded 2-core machine the gateway has taken 45 s to become ready.
+      node.pid = await openclaw.startGateway(240_000);
       return node.pid;
     },
     kill() {

@@ -41,7 +41,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 300_000 }, () => {
+describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000 }, () => {
   let node: GatewayNode;
   let transport: Transport;
   let entry: NodeEntry;
