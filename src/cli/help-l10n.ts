@@ -1,6 +1,7 @@
 import { Help, type Command, type Option } from 'commander';
 import type { CliContext } from './context';
 import { currentLocale, knownWord, l10n } from './l10n';
+import { localizedReason } from './options';
 import { displayWidth } from './table';
 
 /**
@@ -61,7 +62,7 @@ function localizeErrorLine(line: string): string {
   if ((m = /^error: unknown option '(.*)'$/.exec(line))) return l10n.t("error: unknown option '{0}'", m[1]!);
   if ((m = /^error: missing required argument '(.*)'$/.exec(line))) return l10n.t("error: missing required argument '{0}'", m[1]!);
   if ((m = /^error: option '(.*)' argument missing$/.exec(line))) return l10n.t("error: option '{0}' argument missing", m[1]!);
-  if ((m = /^error: option '(.*)' argument '(.*)' is invalid\. (.*)$/.exec(line))) return l10n.t("error: option '{0}' argument '{1}' is invalid. {2}", m[1]!, m[2]!, m[3]!);
+  if ((m = /^error: option '(.*)' argument '(.*)' is invalid\. (.*)$/.exec(line))) return l10n.t("error: option '{0}' argument '{1}' is invalid. {2}", m[1]!, m[2]!, localizedReason(m[3]!));
   if ((m = /^error: required option '(.*)' not specified$/.exec(line))) return l10n.t("error: required option '{0}' not specified", m[1]!);
   if ((m = /^error: too many arguments(?: for '(.*)')?\. Expected (\d+) arguments? but got (\d+)\.$/.exec(line))) {
     return m[1] ? l10n.t("error: too many arguments for '{0}'. Expected {1} argument(s) but got {2}.", m[1], m[2]!, m[3]!) : l10n.t('error: too many arguments. Expected {0} argument(s) but got {1}.', m[2]!, m[3]!);

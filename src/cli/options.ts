@@ -17,12 +17,37 @@ export function acceptNewOption(): Option {
   return new Option('--accept-new', l10n.t('trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")'));
 }
 
+/*
+ * The reasons are English in the error (commander's message, also the `--json` error) and
+ * localized when printed (help-l10n.ts calls localizedReason on commander's error line).
+ */
+const REASONS = {
+  atLeastInt: 'Give a whole number of at least {0}.',
+  intRange: 'Give a whole number from {0} to {1}.',
+  atLeast: 'Give a number of at least {0}.',
+  seconds: 'Give a positive number of seconds.',
+};
+
+function fill(template: string, args: Array<string | number>): string {
+  return template.replace(/\{(\d+)\}/g, (_w, i: string) => String(args[Number(i)]));
+}
+
+/** One of our argParser reasons in the current locale (anything else unchanged). */
+export function localizedReason(reason: string): string {
+  let m: RegExpExecArray | null;
+  if ((m = /^Give a whole number of at least (-?\d+)\.$/.exec(reason))) return l10n.t('Give a whole number of at least {0}.', m[1]!);
+  if ((m = /^Give a whole number from (-?\d+) to (-?\d+)\.$/.exec(reason))) return l10n.t('Give a whole number from {0} to {1}.', m[1]!, m[2]!);
+  if ((m = /^Give a number of at least (-?[\d.]+)\.$/.exec(reason))) return l10n.t('Give a number of at least {0}.', m[1]!);
+  if (reason === REASONS.seconds) return l10n.t('Give a positive number of seconds.');
+  return reason;
+}
+
 /** A whole number `min` or more (counts, ports, limits). */
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
     if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? l10n.t('Give a whole number of at least {0}.', min) : l10n.t('Give a whole number from {0} to {1}.', min, max));
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? fill(REASONS.atLeastInt, [min]) : fill(REASONS.intRange, [min, max]));
     }
     return n;
   };
@@ -32,7 +57,7 @@ export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: stri
 export function numberArg(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(l10n.t('Give a number of at least {0}.', min));
+    if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(fill(REASONS.atLeast, [min]));
     return n;
   };
 }
@@ -40,7 +65,7 @@ export function numberArg(min: number): (value: string) => number {
 /** Seconds (> 0) as milliseconds. */
 export function secondsArg(value: string): number {
   const s = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(s) || s <= 0) throw new InvalidArgumentError(l10n.t('Give a positive number of seconds.'));
+  if (value.trim() === '' || !Number.isFinite(s) || s <= 0) throw new InvalidArgumentError(REASONS.seconds);
   return Math.round(s * 1000);
 }
 

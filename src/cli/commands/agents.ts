@@ -9,6 +9,7 @@ import { printJson, type CliContext } from '../context';
 import { withNodeTransport } from '../node-connection';
 import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, l10n } from '../l10n';
+import { jsonOption, acceptNewOption } from '../options';
 import { formatTable } from '../table';
 
 interface AgentsOptions {
@@ -33,10 +34,10 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .command('agents')
     .description(l10n.t("list a node's OpenClaw agents (workspace, agent dir, default) as `openclaw agents list` sees them"))
     .argument('<id>', l10n.t('node id'))
-    .option('--json', l10n.t('print {"node","openclaw":{installed,version,bin,stateDir,configPath,gatewayPort,supervisor},"source","agents":[...]}'))
+    .addOption(jsonOption())
     .option('--fast', l10n.t('answer from openclaw.json only, without running `openclaw agents list --json` on the node (milliseconds instead of seconds)'))
     .option('--files', l10n.t("also list each agent's workspace files and memory notes"))
-    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact (default: refuse; see "ocm trust")'))
+    .addOption(acceptNewOption())
     .action(async (id: string, opts: AgentsOptions) => {
       ctx.json = Boolean(opts.json);
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
@@ -58,8 +59,8 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .argument('<agent>', l10n.t('new agent id (lower-case letters, digits, "-", "_")'))
     .option('--workspace <dir>', l10n.t('workspace on the node (default: where OpenClaw puts it: <state>/workspace-<agent> or <agents.defaults.workspace>/<agent>)'))
     .option('--model <id>', l10n.t('model id for the agent'))
-    .option('--json', l10n.t('print {"ok":true,"node","agent":{id,workspace,agentDir},"durationMs"}'))
-    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
       // --json / --accept-new after the subcommand are parsed by `agents` too: read both levels.
       const opts = cmd.optsWithGlobals<{ workspace?: string; model?: string; json?: boolean; acceptNew?: boolean }>();
@@ -78,8 +79,8 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .argument('<id>', l10n.t('node id'))
     .argument('<agent>', l10n.t('agent id'))
     .option('--yes', l10n.t('really remove (required: the CLI does not prompt)'))
-    .option('--json', l10n.t('print {"ok":true,"node","agent","backupPath","backupBytes","durationMs"}'))
-    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ yes?: boolean; json?: boolean; acceptNew?: boolean }>();
       ctx.json = Boolean(opts.json);

@@ -6,6 +6,7 @@ import { checkRepository, verifySnapshot } from '../../core/repository';
 import { printJson, type CliContext } from '../context';
 import { withInterrupt } from '../interrupt';
 import { cliError, l10n } from '../l10n';
+import { jsonOption, acceptNewOption } from '../options';
 import { withNodeAccess } from '../node-connection';
 import { usage } from './backup';
 
@@ -36,7 +37,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
     .command('verify')
     .description(l10n.t("verify a backup: every file read back from the repository and checked against its hash (or an archive file's structure and safety; nothing is extracted)"))
     .argument('<backup>', l10n.t('<nodeId>/<id>, an id, or the path of an archive file'))
-    .option('--json', l10n.t('print the verification result as JSON'))
+    .addOption(jsonOption())
     .action(async (ref: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       if (/\.(tar\.gz|tgz)$/.test(ref) && existsSync(ref)) {
@@ -64,7 +65,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
     .command('check')
     .description(l10n.t('check the backup repository: structure, index against packs, every snapshot\'s references (with --read-data every byte)'))
     .option('--read-data', l10n.t('also read every object and check it against its hash'))
-    .option('--json', l10n.t('print {"ok","snapshots","packs","objects","problems":[...],"damaged":[{snapshot,files}]}'))
+    .addOption(jsonOption())
     .action(async (opts: { readData?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const repo = await backupStoreFor(ctx.env).repository();
@@ -86,8 +87,8 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
     .argument('<b>', l10n.t('another backup, or "live" for the node as it is now'))
     .option('--file <path>', l10n.t('print a unified diff of this one file (absolute path on the node)'))
     .option('--no-lines', l10n.t('skip line counts (index only, fastest)'))
-    .option('--json', l10n.t('print {"a","b","added":[],"removed":[],"changed":[{path,sizeA,sizeB,linesAdded?,linesRemoved?}],"unchanged":N}'))
-    .option('--accept-new', l10n.t('trust the SSH host key of a node seen for the first time (diff with live)'))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (refA: string, refB: string, opts: { file?: string; lines: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const store = backupStoreFor(ctx.env);

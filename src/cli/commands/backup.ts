@@ -9,6 +9,7 @@ import type { Transport } from '../../core/transport/types';
 import { printJson, type CliContext } from '../context';
 import { interruptSignal } from '../interrupt';
 import { cliError, errorText, l10n, type Localized } from '../l10n';
+import { jsonOption, acceptNewOption } from '../options';
 import { withNodeAccess } from '../node-connection';
 import { formatTable } from '../table';
 import { registryFor } from './registry';
@@ -80,14 +81,14 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .option('--include-transcripts', l10n.t('also session transcripts (JSONL)'))
     .option('--config-only', l10n.t('only the config file'))
     .option('--full-rescan', l10n.t('read every file again and compare by content (ignores the last snapshot)'))
-    .option('--json', l10n.t('print {"results":[{nodeId, ok, engine, stats, backup | error}]}'))
+    .addOption(jsonOption())
     .addHelpText(
       'after',
       '\n' +
         l10n.t('Snapshots go to the repository in <ocm home>/backups/repository (or $OCM_BACKUP_DIR/repository), owner-only. Every 15 minutes with cron:') +
         '\n  */15 * * * * ocm backup --all --json >> "$HOME/ocm-backup.log" 2>&1\n  30 3 * * * ocm prune --keep-last 8 --keep-hourly 48 --keep-daily 30 --keep-monthly 12 --yes\n',
     )
-    .option('--accept-new', l10n.t('trust the SSH host key of a node seen for the first time'))
+    .addOption(acceptNewOption())
     .action(async (ids: string[], opts: { all?: boolean; engine: string; includeTranscripts?: boolean; configOnly?: boolean; fullRescan?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       if (!ENGINES.includes(opts.engine as EngineChoice)) throw usage(l10n.both('--engine must be one of {0} (got "{1}").', ENGINES.join(', '), opts.engine));
@@ -126,7 +127,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .command('backups')
     .description(l10n.t('list backups in the repository (newest first)'))
     .argument('[id]', l10n.t('only this node'))
-    .option('--json', l10n.t('print {"backups":[{id,nodeId,createdAt,engine,openclawVersion,archiveSize,entryCount,pinned,capture,...}]}'))
+    .addOption(jsonOption())
     .action(async (nodeId: string | undefined, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const store = backupStoreFor(ctx.env);
@@ -150,7 +151,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       .command(verb)
       .description(pinned ? l10n.t('keep a backup forever (prune skips pinned backups)') : l10n.t('let prune delete a backup again'))
       .argument('<backup>', l10n.t('<nodeId>/<id> or an id'))
-      .option('--json', l10n.t('print the backup summary as JSON'))
+      .addOption(jsonOption())
       .action(async (ref: string, opts: { json?: boolean }) => {
         ctx.json = Boolean(opts.json);
         const { entries, ...summary } = await backupStoreFor(ctx.env).setPinned(ref, pinned);

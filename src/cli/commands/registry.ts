@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ocmHome, registryPath } from '../../core/home';
 import { NodeRegistry, parseTarget, readImportFile, type NodeEntry } from '../../core/registry';
 import { printJson, type CliContext } from '../context';
 import { cliError, l10n } from '../l10n';
+import { jsonOption, intArg } from '../options';
 import { formatTable } from '../table';
 
 export function registryFor(ctx: CliContext): NodeRegistry {
@@ -14,7 +15,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
   program
     .command('list')
     .description(l10n.t('list registered nodes'))
-    .option('--json', l10n.t('print JSON: {"nodes":[{id,host,port,user,...,status,labels}]}'))
+    .addOption(jsonOption())
     .option('--active', l10n.t('only active nodes (hide retired ones)'))
     .action(async (opts: { json?: boolean; active?: boolean }) => {
       ctx.json = Boolean(opts.json);
@@ -40,13 +41,13 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .option('--identity <file>', l10n.t('SSH private key file'))
     .option('--state-dir <dir>', l10n.t('OpenClaw state dir on the node (default: discovered)'))
     .option('--openclaw <path>', l10n.t('path of the openclaw binary on the node'))
-    .option('--gateway-port <port>', l10n.t('gateway port on the node (default: discovered)'))
+    .addOption(new Option('--gateway-port <port>', l10n.t('gateway port on the node (default: discovered)')).argParser(intArg(1, 65535)))
     .option('--label <label...>', l10n.t('labels for grouping'))
-    .option('--json', l10n.t('print the added node as JSON'))
-    .action(async (id: string, target: string, opts: { identity?: string; stateDir?: string; openclaw?: string; gatewayPort?: string; label?: string[]; json?: boolean }) => {
+    .addOption(jsonOption())
+    .action(async (id: string, target: string, opts: { identity?: string; stateDir?: string; openclaw?: string; gatewayPort?: number; label?: string[]; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const parsed = parseTarget(target);
-      const gatewayPort = opts.gatewayPort === undefined ? undefined : Number(opts.gatewayPort);
+      const gatewayPort = opts.gatewayPort;
       const node = await registryFor(ctx).add({
         id,
         ...parsed,
@@ -64,7 +65,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .command('retire')
     .description(l10n.t('mark a node retired (kept in the registry with its backups, hidden by default)'))
     .argument('<id>', l10n.t('node id'))
-    .option('--json', l10n.t('print the node as JSON'))
+    .addOption(jsonOption())
     .action(async (id: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const node = await registryFor(ctx).setStatus(id, 'retired');
@@ -76,7 +77,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .command('import')
     .description(l10n.t('import nodes from a nodes-registry.json (older shape) or another nodes.json'))
     .argument('<file>', l10n.t('the file to import'))
-    .option('--json', l10n.t('print {"added":[...],"skipped":[ids]} as JSON'))
+    .addOption(jsonOption())
     .action(async (file: string, opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const nodes = await readImportFile(file);

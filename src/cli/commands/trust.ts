@@ -12,6 +12,7 @@ import { TrustStore } from '../../core/ssh/trust-store';
 import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { l10n } from '../l10n';
+import { jsonOption } from '../options';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
 import { jumpHostApprover } from '../trust-hops';
 import { registryFor } from './registry';
@@ -48,7 +49,7 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
     .option('--replace-jump <host>', l10n.t('replace a different key recorded for this ProxyJump host (repeatable; after checking it out of band)'), collect, [])
     .option('--expect <fingerprint>', l10n.t("only trust keys with these SHA256:... fingerprints: the node's and each new jump host's (repeatable)"), collect, [])
     .option('--yes', l10n.t('also trust new jump-host keys as shown, without asking'))
-    .option('--json', l10n.t('print {"ok":true,"nodeId","hostKeyName","keyType","fingerprint","outcome":"added|replaced|alreadyTrusted",...}'))
+    .addOption(jsonOption())
     .action(async (id: string, opts: { replace?: boolean; replaceJump: string[]; expect: string[]; yes?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const node = await registryFor(ctx).get(id);
