@@ -84,6 +84,11 @@ describe('ocm doctor / ocm token rotate (in-process CLI, local nodes)', () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /cli-…\(38 chars\)/);
     assert.ok(!dry.stdout.includes(OLD));
+    const ja = await runCli(['token', 'rotate', 'gw', '--dry-run'], { ...env, OCM_LANG: 'ja' });
+    assert.match(ja.stdout, /計画: gw のゲートウェイトークンを入れ替える/);
+    assert.match(ja.stdout, /新しいトークンを書き込む/);
+    assert.match(ja.stdout, /古いトークン|入れ替えで新しいトークンを渡します/);
+    assert.ok(!ja.stdout.includes(OLD));
     const no = await runCli(['token', 'rotate', 'gw'], env);
     assert.equal(no.code, 2);
     assert.match(no.stderr, /--dry-run.*--yes/s);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ocmHome } from '../../core/home';
-import { applyTokenRotation, maskedDiff, prepareTokenRotation, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
+import { applyTokenRotation, maskedDiff, prepareTokenRotation, rotationNoticeText, rotationStepText, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
 import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
 import { interruptSignal } from '../interrupt';
@@ -104,8 +104,8 @@ export function renderRotationPlan(plan: TokenRotationPlan): string {
     for (const d of maskedDiff(plan, place)) lines.push(`      ${d}`);
   }
   lines.push(`  ${l10n.t('steps:')}`);
-  plan.steps.forEach((s, i) => lines.push(`    ${i + 1}. ${s.description}`));
-  for (const w of plan.warnings) lines.push(`  ! ${w}`);
+  plan.steps.forEach((s, i) => lines.push(`    ${i + 1}. ${rotationStepText(plan, s, l10n)}`));
+  for (const n of plan.notices) lines.push(`  ! ${rotationNoticeText(n, l10n)}`);
   return lines.join('\n') + '\n';
 }
 

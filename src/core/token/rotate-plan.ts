@@ -56,6 +56,13 @@ export interface TokenRotationPlan extends OperationPlan {
   dependants: Dependant[];
   /** Registered nodes that could not be read (their configs were not checked). */
   unchecked: Array<{ nodeId: string; reason: string }>;
+  /** `warnings` as codes and values, for the faces' translations (same order). */
+  notices: RotationNotice[];
+}
+
+export interface RotationNotice {
+  code: 'unitEmbedsToken' | 'ownRemoteOther' | 'remoteNoToken' | 'remoteFromEnv' | 'remoteNotLocated' | 'dependantStale' | 'gatewayNotRunning' | 'unchecked';
+  params: Record<string, string>;
 }
 
 /** Secrets and file texts of a plan, kept beside it (never serialised with it). */
@@ -135,6 +142,11 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
   const texts = new Map<TokenPlace, { before: string; after: string }>();
   const places: TokenPlace[] = [];
   const warnings: string[] = [];
+  const notices: RotationNotice[] = [];
+  const warn = (code: RotationNotice['code'], params: Record<string, string>, english: string): void => {
+    warnings.push(english);
+    notices.push({ code, params });
+  };
   const add = (place: Omit<TokenPlace, 'before' | 'after'>, before: { text: string; mode: number }, after: string): void => {
     if (after === before.text) return;
     const full: TokenPlace = { ...place, before: content(before.text, before.mode), after: content(after, before.mode) };
@@ -145,7 +157,7 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
   // The gateway node: service unit, .env, then its config files (the config last: it triggers the reload).
   if (unit && unitPath && unitTokens.length > 0) {
     add({ nodeId, role: 'gateway', kind: 'systemd', path: unitPath, keys: [`Environment=${TOKEN_ENV}`], beforeToken: maskToken(unitTokens[0]), stale: unitTokens.some((t) => t !== oldToken) }, unit, replaceUnitToken(unit.text, newToken));
-    warnings.push(`The service unit ${unitPath} embeds the token (OpenClaw #19410); it is updated too. "openclaw gateway install --force" would write a unit without it.`);
+    warn('unitEmbedsToken', { unit: unitPath }, `The service unit ${unitPath} embeds the token (OpenClaw #19410); it is updated too. "openclaw gateway install --force" would write a unit without it.`);
   }
   if (env && envToken !== undefined) {
     add({ nodeId, role: 'gateway', kind: 'env', path: envPath, keys: [TOKEN_ENV], beforeToken: maskToken(envToken), stale: envToken !== oldToken }, env, replaceEnvFileToken(env.text, newToken));
@@ -158,7 +170,7 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
     }
   }
   if (tokens.remoteToken && tokens.remoteToken !== oldToken && pointsAt(tokens.remoteUrl, gw, gw)) {
-    warnings.push(`${nodeId}'s own gateway.remote.token points at this gateway but holds another token; it is left as it is.`);
+    warn('ownRemoteOther', { node: nodeId }, `${nodeId}'s own gateway.remote.token points at this gateway but holds another token; it is left as it is.`);
   }
 
   const dependants: Dependant[] = [];
@@ -172,11 +184,11 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
     const stale = current !== oldToken;
     dependants.push({ nodeId: other.node.id, ...(t.remoteUrl ? { remoteUrl: t.remoteUrl } : {}), why: byToken && byUrl ? 'token+url' : byToken ? 'token' : 'url', stale });
     if (!current) {
-      warnings.push(`${other.node.id}'s gateway.remote.url points at ${nodeId}, but it has no gateway.remote.token: it is not changed.`);
+      warn('remoteNoToken', { dependant: other.node.id, node: nodeId }, `${other.node.id}'s gateway.remote.url points at ${nodeId}, but it has no gateway.remote.token: it is not changed.`);
       continue;
     }
     if (envReference(current)) {
-      warnings.push(`${other.node.id}'s gateway.remote.token is ${current} (from its environment): set it there by hand after the rotation.`);
+      warn('remoteFromEnv', { dependant: other.node.id, ref: current }, `${other.node.id}'s gateway.remote.token is ${current} (from its environment): set it there by hand after the rotation.`);
       continue;
     }
     let found = false;
@@ -186,7 +198,7 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
       found = true;
       add({ nodeId: other.node.id, role: 'dependant', kind: 'config', path: file.path, keys: literals.map((l) => l.key), beforeToken: maskToken(current), stale }, { text: file.text, mode: await modeOf(other.transport, file.path) }, replaceLiterals(file.text, literals, newToken));
     }
-    if (!found) warnings.push(`${other.node.id}'s gateway.remote.token could not be located in its config files; set it by hand.`);
+    if (!found) warn('remoteNotLocated', { dependant: other.node.id }, `${other.node.id}'s gateway.remote.token could not be located in its config files; set it by hand.`);
     const depEnvPath = posix.join(other.location.stateDir, '.env');
     const depEnv = await readText(other.transport, depEnvPath, signal);
     const depEnvToken = depEnv ? envFileToken(depEnv.text) : undefined;
@@ -194,9 +206,9 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
       add({ nodeId: other.node.id, role: 'dependant', kind: 'env', path: depEnvPath, keys: [TOKEN_ENV], beforeToken: maskToken(depEnvToken), stale: false }, depEnv, replaceEnvFileToken(depEnv.text, newToken));
     }
   }
-  for (const d of dependants) if (d.stale) warnings.push(`${d.nodeId} pointed at ${nodeId} with a token the gateway no longer has (it was offline); the rotation gives it the new one.`);
-  if (!p.gatewayRunning) warnings.push(`The gateway of ${nodeId} is not running: the files are updated, and it takes the new token when it starts. Dependants are checked once it runs.`);
-  for (const u of p.unchecked ?? []) warnings.push(`${u.nodeId} could not be checked (${u.reason}); if it uses ${nodeId}'s gateway, update its gateway.remote.token by hand.`);
+  for (const d of dependants) if (d.stale) warn('dependantStale', { dependant: d.nodeId, node: nodeId }, `${d.nodeId} pointed at ${nodeId} with a token the gateway no longer has (it was offline); the rotation gives it the new one.`);
+  if (!p.gatewayRunning) warn('gatewayNotRunning', { node: nodeId }, `The gateway of ${nodeId} is not running: the files are updated and it takes the new token when it starts; the dependants cannot be checked now (run ocm doctor once it runs).`);
+  for (const u of p.unchecked ?? []) warn('unchecked', { dependant: u.nodeId, reason: u.reason, node: nodeId }, `${u.nodeId} could not be checked (${u.reason}); if it uses ${nodeId}'s gateway, update its gateway.remote.token by hand.`);
 
   const steps = [
     ...places.filter((pl) => pl.role === 'gateway').map((pl) => ({ id: `write:${pl.nodeId}:${pl.path}`, description: `${pl.nodeId}: write the new token into ${pl.path} (${pl.keys.join(', ')})` })),
@@ -219,6 +231,7 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
     places,
     dependants,
     unchecked: [...(p.unchecked ?? [])],
+    notices,
   };
   secretsOf.set(plan, { oldToken, newToken, texts });
   return plan;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { applyTokenRotation, maskedDiff, prepareTokenRotation, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
+import { applyTokenRotation, maskedDiff, prepareTokenRotation, rotationNoticeText, rotationStepText, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
 import { confirmPlan } from '../operations/preview';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
@@ -31,8 +31,8 @@ export function registerRotateToken(context: vscode.ExtensionContext, deps: Comm
         const action = vscode.l10n.t('Rotate Token');
         const detail = [
           plan.summary,
-          ...plan.steps.map((s) => `• ${s.description}`),
-          ...plan.warnings.map((w) => `⚠ ${w}`),
+          ...plan.steps.map((s) => `• ${rotationStepText(plan, s, vscode.l10n)}`),
+          ...plan.notices.map((n) => `⚠ ${rotationNoticeText(n, vscode.l10n)}`),
           vscode.l10n.t('Each file is saved with the safe save (its old content kept in the history); if any step fails, every node is put back on the old token.'),
         ].join('\n');
         // Tests answer through deps.operations.confirm (as for restore and migrate); people get this modal.
@@ -82,8 +82,8 @@ export function rotationPlanMarkdown(plan: TokenRotationPlan): string {
     lines.push(`### ${place.nodeId}: \`${place.path}\``, '', '```diff', ...maskedDiff(plan, place), '```', '');
   }
   lines.push(`## ${vscode.l10n.t('Steps')}`, '');
-  plan.steps.forEach((s, i) => lines.push(`${i + 1}. ${s.description}`));
-  if (plan.warnings.length) lines.push('', `## ${vscode.l10n.t('Warnings')}`, '', ...plan.warnings.map((w) => `- ${w}`));
+  plan.steps.forEach((s, i) => lines.push(`${i + 1}. ${rotationStepText(plan, s, vscode.l10n)}`));
+  if (plan.notices.length) lines.push('', `## ${vscode.l10n.t('Warnings')}`, '', ...plan.notices.map((n) => `- ${rotationNoticeText(n, vscode.l10n)}`));
   return lines.join('\n') + '\n';
 }
 
