@@ -83,7 +83,7 @@ describe('ocm doctor / ocm token rotate (in-process CLI, local nodes)', () => {
     const dry = await runCli(['token', 'rotate', 'gw', '--dry-run'], env);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /cli-…\(38 chars\)/);
-    assert.ok(!dry.stdout.includes(OLD));
+    assert.ok(!dry.stdout.includes(OLD) && !dry.stdout.includes('stale-token-0000'), 'no token (nor the stale one) in the plan');
     const ja = await runCli(['token', 'rotate', 'gw', '--dry-run'], { ...env, OCM_LANG: 'ja' });
     assert.match(ja.stdout, /計画: gw のゲートウェイトークンを入れ替える/);
     assert.match(ja.stdout, /新しいトークンを書き込む/);
