@@ -18,10 +18,9 @@ import { askHostKey } from './host-key-prompt';
 import { log } from './log';
 import { sshTransportFactory } from './ssh-factory';
 import { createStatusBar } from './status/status-bar';
-import { STATUS_SCHEME, StatusDocumentProvider } from './status/status-document';
 import { StatusMonitor } from './status/status-monitor';
-import { registerSessionsUi } from './sessions';
 import { NodesTreeProvider } from './tree/nodes-tree';
+import { registerSessionsUi } from './sessions';
 
 /**
  * Activation is cheap by design: no network I/O. Objects are created, providers registered; the
@@ -80,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const backupStore = configuredBackupStore(home);
   guardService = new GuardService(home, backupStore, registry, model);
   context.subscriptions.push(guardService, ...refreshGuardWhileVisible(view, guardService));
+  monitor.setBackupStore(backupStore);
   const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor, guard: guardService };
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
@@ -106,7 +106,6 @@ function watchHealth(view: vscode.TreeView<unknown>, monitor: StatusMonitor, tre
     }
   };
   update();
-  const statusDocs = new StatusDocumentProvider(monitor);
   return [
     view.onDidChangeVisibility(update),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -115,8 +114,6 @@ function watchHealth(view: vscode.TreeView<unknown>, monitor: StatusMonitor, tre
     }),
     monitor.onDidChange(() => tree.redraw()),
     createStatusBar(monitor),
-    statusDocs,
-    vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocs),
     { dispose: () => watching?.dispose() },
   ];
 }

@@ -12,6 +12,7 @@
 //             in that language (test/support/vscode/code-server.mjs installDisplayLanguage).
 import { readFileSync } from 'node:fs';
 import { backupScenes } from './backups-screenshots.mjs';
+import { dashboardScenes } from './dashboard-screenshots.mjs';
 import { readmeScenes } from './readme-screenshots.mjs';
 
 const demo = JSON.parse(readFileSync(new URL('../../scripts/demo/nodes.json', import.meta.url), 'utf8'));
@@ -46,5 +47,6 @@ export const scenes = [
     },
   },
   ...backupScenes,
+  ...dashboardScenes,
   ...readmeScenes,
 ];

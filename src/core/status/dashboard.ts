@@ -73,8 +73,10 @@ export interface DashboardCard {
   /** Machine uptime (`12d 3h`). */
   hostUptime?: string;
   agents: DashboardAgent[];
-  /** Why agents or their context use are missing (config error, sessions not read). */
+  /** Why agents or their context use are missing (config error, sessions not read while the gateway answers). */
   agentsNote?: string;
+  /** Session rows were read (so an agent without a bar has no sessions, rather than unknown ones). */
+  sessionsRead: boolean;
   gauges: DashboardGauge[];
   lastBackup?: { id: string; createdAt: string; ageMs: number; age: string; stale: boolean };
   problems: Anomaly[];
@@ -127,7 +129,7 @@ export function dashboardData(input: DashboardInput): DashboardData {
 function cardOf(node: DashboardNode, status: NodeStatus | undefined, input: DashboardInput): DashboardCard {
   const target = `${node.user ? node.user + '@' : ''}${node.host}${node.port ? ':' + node.port : ''}`;
   const { health, reason } = nodeHealth(status);
-  const card: DashboardCard = { nodeId: node.id, target, health, checked: Boolean(status), reachability: status ? reachabilityLabel(status) : '-', gateway: status ? gatewayLabel(status) : '-', agents: [], gauges: [], problems: status?.anomalies ?? [] };
+  const card: DashboardCard = { nodeId: node.id, target, health, checked: Boolean(status), reachability: status ? reachabilityLabel(status) : '-', gateway: status ? gatewayLabel(status) : '-', agents: [], sessionsRead: false, gauges: [], problems: status?.anomalies ?? [] };
   if (reason) card.reason = reason;
   if (!status) return card;
   card.checkedAt = status.checkedAt;
@@ -138,7 +140,10 @@ function cardOf(node: DashboardNode, status: NodeStatus | undefined, input: Dash
   if (gw?.live && gw.uptimeMs !== undefined) card.gatewayUptime = formatDuration(gw.uptimeMs);
   if (status.hostFacts?.uptimeSec !== undefined) card.hostUptime = formatDuration(status.hostFacts.uptimeSec * 1000);
   card.agents = agentsOf(status);
-  const note = status.agents?.configError?.message ?? status.sessions?.note;
+  const source = status.sessions?.source;
+  card.sessionsRead = source === 'sessions.json' || source === 'gateway-rpc' || source === 'openclaw-cli';
+  // With the gateway down the problems say it; "sessions not read" would only repeat it.
+  const note = status.agents?.configError?.message ?? (health === 'ready' || health === 'notReady' ? status.sessions?.note : undefined);
   if (note) card.agentsNote = note;
   card.gauges = gaugesOf(status);
   if (status.lastBackup) {

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { StatusMonitor } from './status-monitor';
 
-/** `$(server) 3/4` plus a warning count: nodes up out of active nodes, at a glance. */
+/** `$(server) 3/4` plus a warning count: nodes up out of active nodes, at a glance; a click opens the dashboard. */
 export function createStatusBar(monitor: StatusMonitor): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('openclaw.status', vscode.StatusBarAlignment.Left, 50);
   item.name = vscode.l10n.t('OpenClaw nodes');
-  item.command = 'openclaw.showStatus';
+  item.command = 'openclaw.openDashboard';
   const render = () => {
     const all = monitor.all();
     if (all.length === 0) {

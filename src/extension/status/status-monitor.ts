@@ -2,13 +2,14 @@ import * as vscode from 'vscode';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeRegistry } from '../../core/registry';
 import type { DiscoveryCache } from '../../core/openclaw/discovery-cache';
-import { statusOfNodes, type NodeStatus } from '../../core/status';
+import { statusOfNodes, withLastBackups, type BackupLister, type NodeStatus } from '../../core/status';
 
 /**
  * Health of every active node, checked in parallel (bounded) without asking the user anything:
  * it uses a non-interactive NodeAccess (strict host keys, no prompts) sharing the SSH pool, so a
  * node the user already connected to is checked over that connection. Checks run when asked and
- * on a timer only while someone is looking (the Nodes view or the status document is visible).
+ * on a timer only while someone is looking (the Nodes view or the dashboard is visible). Each
+ * status carries the node's last backup from the local repository (as `ocm status --json`).
  */
 export class StatusMonitor implements vscode.Disposable {
   private readonly statuses = new Map<string, NodeStatus>();
@@ -17,6 +18,7 @@ export class StatusMonitor implements vscode.Disposable {
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private watchers = 0;
+  private backups: BackupLister | undefined;
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -24,6 +26,18 @@ export class StatusMonitor implements vscode.Disposable {
     /** Shared with the tree's NodeModel: a periodic check does not start Node.js on every node. */
     private readonly discoveryCache?: DiscoveryCache,
   ) {}
+
+  /** Where `lastBackup` comes from (the backup store every face uses). */
+  setBackupStore(store: BackupLister): void {
+    this.backups = store;
+  }
+
+  /** Re-reads the last backups (no node is contacted): after a backup, its age shows at once. */
+  async refreshBackups(): Promise<void> {
+    if (!this.backups || this.statuses.size === 0) return;
+    for (const status of await withLastBackups([...this.statuses.values()], this.backups)) this.statuses.set(status.nodeId, status);
+    this.emitter.fire();
+  }
 
   get(nodeId: string): NodeStatus | undefined {
     return this.statuses.get(nodeId);
@@ -78,7 +92,8 @@ export class StatusMonitor implements vscode.Disposable {
       return; // the tree shows the registry problem
     }
     const threshold = vscode.workspace.getConfiguration('openclaw').get<number>('contextThreshold', 80);
-    const results = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) });
+    const checked = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) });
+    const results = this.backups ? await withLastBackups(checked, this.backups) : checked;
     const ids = new Set(nodes.map((n) => n.id));
     for (const id of [...this.statuses.keys()]) if (!ids.has(id)) this.statuses.delete(id);
     for (const status of results) this.statuses.set(status.nodeId, status);

@@ -4,7 +4,7 @@ import type { NodeModel } from '../../core/node-model';
 import { agentOfPath, MEMORY_FILE_NAMES, type AgentInfo, type MemoryNote } from '../../core/openclaw';
 import type { NodeEntry, NodeRegistry } from '../../core/registry';
 import { liveUri } from '../fs/uris';
-import { formatBytes, formatDuration, gatewayLabel, pctLabel, versionLabel, type NodeStatus } from '../../core/status';
+import { formatBytes, formatDuration, gatewayLabel, nodeHealth, pctLabel, versionLabel, type NodeHealth, type NodeStatus } from '../../core/status';
 import { isBackupTreeNode, type BackupTreeNode, type BackupsTreeContributor } from '../backups/tree';
 import { isSessionsTreeNode, type SessionsTreeContributor, type SessionsTreeNode } from '../sessions/tree';
 import { isDeletedTreeNode, type DeletedTreeContributor, type DeletedTreeNode } from '../deleted/tree';
@@ -150,10 +150,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   async resolveTreeItem(item: vscode.TreeItem, element: TreeNode): Promise<vscode.TreeItem> {
     if (isBackupTreeNode(element) && this.backups) return this.backups.resolveTreeItem(item, element);
-    if (element.kind === 'node') {
-      const status = this.statusOf?.(element.node.id);
-      if (status) item.tooltip = statusTooltip(element.node, status, item.tooltip);
-    }
+    // Node items get their health tooltip in getTreeItem (VS Code resolves only items without one).
     return item;
   }
 
@@ -298,6 +295,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         .join('\n\n'),
       true,
     );
+    if (status) item.tooltip = statusTooltip(node, status, item.tooltip);
     return item;
   }
 
@@ -387,14 +385,42 @@ function healthWord(status: NodeStatus): string {
   return vscode.l10n.t('gateway not ready');
 }
 
+/** Ready (green; yellow with warnings), not ready or gateway down (red), unreachable (red, disconnected), no OpenClaw (yellow). */
 function healthIcon(status: NodeStatus): vscode.ThemeIcon {
-  if (status.anomalies.some((a) => a.severity === 'error')) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-  if (status.anomalies.length) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
-  return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+  switch (nodeHealth(status).health) {
+    case 'ready':
+      return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor(status.anomalies.length ? 'editorWarning.foreground' : 'testing.iconPassed'));
+    case 'unreachable':
+      return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
+    case 'notReady':
+    case 'gatewayDown':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    default:
+      return status.anomalies.some((a) => a.severity === 'error') ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
+  }
+}
+
+function healthTitle(health: NodeHealth): string {
+  switch (health) {
+    case 'ready':
+      return vscode.l10n.t('Ready');
+    case 'notReady':
+      return vscode.l10n.t('Not ready');
+    case 'gatewayDown':
+      return vscode.l10n.t('Gateway down');
+    case 'unreachable':
+      return vscode.l10n.t('Unreachable');
+    case 'notInstalled':
+      return vscode.l10n.t('OpenClaw not found');
+    default:
+      return vscode.l10n.t('Not checked yet');
+  }
 }
 
 function statusTooltip(node: NodeEntry, status: NodeStatus, base: string | vscode.MarkdownString | undefined): vscode.MarkdownString {
   const md = new vscode.MarkdownString(typeof base === 'string' ? base : (base?.value ?? `**${node.id}**`), true);
+  const { health, reason } = nodeHealth(status);
+  md.appendMarkdown(`\n\n$(${health === 'ready' ? 'pass-filled' : health === 'unreachable' ? 'debug-disconnect' : 'error'}) **${healthTitle(health)}**${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
   const facts = [
     `${vscode.l10n.t('OpenClaw')}: ${versionLabel(status)}`,
     `${vscode.l10n.t('Gateway')}: ${gatewayLabel(status)}${status.gateway?.uptimeMs !== undefined ? ` (${vscode.l10n.t('up {0}', formatDuration(status.gateway.uptimeMs))})` : ''}`,
@@ -406,4 +432,8 @@ function statusTooltip(node: NodeEntry, status: NodeStatus, base: string | vscod
   md.appendMarkdown('\n\n---\n\n' + facts.join('  \n'));
   if (status.anomalies.length) md.appendMarkdown('\n\n' + status.anomalies.map((a) => `$(${a.severity === 'error' ? 'error' : 'warning'}) ${a.message}`).join('  \n'));
   return md;
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>$-]/g, '\\$&');
 }

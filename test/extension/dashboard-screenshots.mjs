@@ -1,0 +1,76 @@
+// Screenshot scene of the dashboard (listed in test/extension/screenshots.mjs), on three nodes on
+// this machine: "studio" runs a real OpenClaw 2026.9.6 gateway on loopback (ready), "lab" is
+// onboarded but its gateway is not running (gateway down), "edge" is a port nothing listens on
+// (unreachable). The scene clicks "Back Up" on studio's card in the real webview page and waits
+// until the card shows the new backup's age. `node scripts/vscode-tests.mjs --screenshot-only
+// dashboard` takes it; copy test-output/screenshots/dashboard.png to docs/screenshots/.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayNode } from '../support/vscode/gateway-node.mjs';
+
+let fleet;
+
+/** A loopback port free a moment ago, found synchronously (scene registries are computed synchronously). */
+function freePortSync() {
+  const r = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"], { encoding: 'utf8' });
+  const port = Number(r.stdout);
+  if (!port) throw new Error(`no free port: ${r.stderr}`);
+  return port;
+}
+
+function dashboardFleet() {
+  if (fleet) return fleet;
+  const root = mkdtempSync(join(tmpdir(), 'ocm-dashboard-scene-'));
+  const studio = gatewayNode(root, { id: 'studio', port: freePortSync(), labels: ['demo'] });
+  const lab = gatewayNode(root, { id: 'lab', port: freePortSync(), labels: ['demo'] });
+  process.once('exit', () => {
+    studio.killNow();
+    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
+  fleet = { studio, lab, registry: { version: 1, nodes: [studio.entry, lab.entry, { id: 'edge', host: '127.0.0.1', port: 9, user: 'nobody', labels: ['offline'] }] } };
+  return fleet;
+}
+
+/** The dashboard's page: a frame inside the webview's iframes. */
+async function dashboardFrame(page, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('#cards').count().catch(() => 0)) return frame;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the dashboard webview did not appear');
+}
+
+export const dashboardScenes = [
+  {
+    name: 'dashboard',
+    get registry() {
+      return dashboardFleet().registry;
+    },
+    async show(page, ui) {
+      await dashboardFleet().studio.start();
+      await ui.runCommand(page, 'OpenClaw: Open Dashboard');
+      const frame = await dashboardFrame(page);
+      const card = (id) => frame.locator(`.card[data-node="${id}"]`);
+      // The health checks run while the dashboard (and the Nodes view) are visible.
+      await card('studio').locator('.state', { hasText: 'Ready' }).waitFor({ timeout: 90_000 });
+      await card('lab').locator('.state', { hasText: 'Gateway down' }).waitFor({ timeout: 60_000 });
+      await card('edge').locator('.state', { hasText: 'Unreachable' }).waitFor({ timeout: 60_000 });
+      // A real click in the page: the message goes to the extension, which runs "Back Up".
+      await card('studio').getByRole('button', { name: /^Back Up/ }).click();
+      await card('studio').locator('.backup', { hasText: 'Last backup' }).waitFor({ timeout: 90_000 });
+      // The keyboard reaches the card buttons (focus order: Refresh, then each card's buttons).
+      await frame.locator('#refresh').focus();
+      await page.keyboard.press('Tab');
+      const focused = await frame.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+      if (!/main|Back Up/.test(focused)) throw new Error(`Tab from Refresh focused "${focused}", not the first card's first control`);
+      await page.keyboard.press('Shift+Tab');
+      // Let the notifications of the backup fade from the picture's centre.
+      await page.waitForTimeout(500);
+    },
+  },
+];
