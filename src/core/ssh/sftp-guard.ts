@@ -1,6 +1,17 @@
 import { cancelledError, connectionLostError, mapSftpError, timeoutError, type OpDescription } from './error-map';
-import type { NodeConnection } from './connection';
+import type { CloseReason } from './error-map';
 import type { OcmError } from '../errors';
+
+/**
+ * What the guard needs of a connection (its close events), and no more: connection.ts uses the
+ * guard, so naming NodeConnection here would make an import circle.
+ */
+export interface GuardedConnection {
+  readonly closed: boolean;
+  readonly closeReason: CloseReason | undefined;
+  onClose(listener: (reason: CloseReason) => void): () => void;
+  onSftpClose(listener: () => void): () => void;
+}
 
 export interface GuardContext extends OpDescription {
   /** 0 = no timeout. */
@@ -17,7 +28,7 @@ export interface GuardContext extends OpDescription {
  * (close the channel / handle it may still open); `isAbandoned` lets late callbacks clean up.
  */
 export function guard<T>(
-  connection: NodeConnection,
+  connection: GuardedConnection,
   ctx: GuardContext,
   start: (done: (err: unknown, value?: T) => void, isAbandoned: () => boolean) => void,
   options: { abandon?: () => void; mapError?: (err: unknown, d: OpDescription) => OcmError } = {},

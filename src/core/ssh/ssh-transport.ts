@@ -10,15 +10,25 @@ import { shellQuote } from '../transport/shell-quote';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, ExecStreamOptions, FileStat, OpOptions, Transport, WriteOptions } from '../transport/types';
 import { isTempNameOf, writeAtomically } from './atomic-write';
 import type { ConnectTarget } from './connect-target';
-import type { NodeConnection } from './connection';
+import type { ConnectionSettings, NodeConnection } from './connection';
 import { channelError, connectionLostError } from './error-map';
-import type { SshPool } from './pool';
 import { remoteCommand } from './remote-command';
 import { fileType, sftpCall, statExists, toFileStat, withHandle } from './sftp-files';
 import { guard, type GuardContext } from './sftp-guard';
 import { readToEnd, writeAll } from './sftp-io';
 import { execOnce, isChannelOpenFailure, loggable, openExecChannel, streamChannel } from './ssh-exec';
 import { endWritable, writeWithBackpressure } from './transfer-streams';
+
+/**
+ * Where a transport gets its connections (the SshPool): named here, narrowly, because pool.ts
+ * creates SshTransports and importing SshPool back would make an import circle.
+ */
+export interface ConnectionSource {
+  readonly settings: ConnectionSettings & { execTimeoutMs: number; staleTempMs: number };
+  acquire(target: ConnectTarget, signal?: AbortSignal): Promise<NodeConnection>;
+  release(target: ConnectTarget, connection: NodeConnection): void;
+  closeNode(target: ConnectTarget): Promise<void>;
+}
 
 /**
  * Transport over one pooled SSH connection per node: commands over exec channels (at most
@@ -34,13 +44,13 @@ export class SshTransport implements Transport {
   readonly nodeId: string;
 
   constructor(
-    private readonly pool: SshPool,
+    private readonly pool: ConnectionSource,
     readonly target: ConnectTarget,
   ) {
     this.nodeId = target.nodeId;
   }
 
-  private get settings(): SshPool['settings'] {
+  private get settings(): ConnectionSource['settings'] {
     return this.pool.settings;
   }
 

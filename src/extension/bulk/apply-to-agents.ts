@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { applyBulkPlan, findHeadings, planBulkApply, planCounts, resolveTargets, type ApplyOutcome, type BulkChange, type BulkPlan, type PlannedFile } from '../../core/bulk';
 import { toOcmError } from '../../core/errors';
-import type { CommandDeps } from '../commands';
+import type { CommandDeps } from '../commands/deps';
 import type { PlanContentProvider } from '../fs/plan-content';
 import { liveUri } from '../fs/uris';
 import type { TreeNode } from '../tree/nodes-tree';

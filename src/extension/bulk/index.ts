@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { CommandDeps } from '../commands';
+import type { CommandDeps } from '../commands/deps';
 import type { PlanContentProvider } from '../fs/plan-content';
 import { registerApplyToAgents } from './apply-to-agents';
 import { registerUndoBulk } from './undo-bulk';

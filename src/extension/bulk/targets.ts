@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import type { NodeReach } from '../../core/bulk';
 import { WORKSPACE_FILES } from '../../core/openclaw';
-import type { CommandDeps } from '../commands';
+import type { CommandDeps } from '../commands/deps';
 import type { TreeNode } from '../tree/nodes-tree';
 
 /**

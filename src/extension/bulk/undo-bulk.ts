@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { inspectUndo, undoBatch, type UndoOutcome } from '../../core/bulk';
 import { toOcmError } from '../../core/errors';
-import type { CommandDeps } from '../commands';
+import type { CommandDeps } from '../commands/deps';
 
 /**
  * "Undo Last Bulk Apply": shows which files of the last batch changed since (an agent, a person)

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { NODE_ID_PATTERN, type NodeInput } from '../../core/registry';
 import { parseTarget } from '../../core/registry/target';
 import { describeSshHost, findNodeCandidates, suggestNodeId, type CandidateSources } from '../walkthrough/node-candidates';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /** The questions "Add node…" asks; the command uses VS Code's quick input, tests script the answers. */

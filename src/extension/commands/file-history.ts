@@ -4,7 +4,7 @@ import { restoreHistoryEntry } from '../../core/safe-write';
 import { historyUri } from '../fs/history-fs';
 import { LIVE_SCHEME, liveUri, parseLiveUri } from '../fs/uris';
 import type { FileItem } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /**

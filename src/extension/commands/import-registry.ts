@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readImportFile } from '../../core/registry';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 export function registerImportRegistry(context: vscode.ExtensionContext, { registry, tree }: CommandDeps): void {

@@ -1,20 +1,13 @@
 import * as vscode from 'vscode';
-import type { BackupStore } from '../../core/backup';
-import type { NodeAccess } from '../../core/node-access';
-import type { NodeModel } from '../../core/node-model';
-import type { NodeRegistry } from '../../core/registry';
-import type { OpenclawFileSystemProvider } from '../fs/openclaw-fs';
 import { PLAN_SCHEME, PlanContentProvider } from '../fs/plan-content';
 import { confirmPlan } from '../operations/preview';
-import type { StatusMonitor } from '../status/status-monitor';
-import type { NodesTreeProvider, TreeNode } from '../tree/nodes-tree';
+import type { CommandDeps } from './deps';
+import { registerDashboard } from '../dashboard';
 import { registerBulkUi } from '../bulk';
 import { registerDeletedUi } from '../deleted';
-import { registerDashboard } from '../dashboard';
 import { registerAddNode } from './add-node';
 import { registerFileHistory } from './file-history';
 import { registerShowTimeline } from './show-timeline';
-import type { GuardService } from '../guard/guard-service';
 import { registerImportRegistry } from './import-registry';
 import { registerMigrateNode } from './migrate-node';
 import { registerRestartGateway } from './restart-gateway';
@@ -28,22 +21,7 @@ import { registerTryDemo } from './try-demo';
 import { registerWalkthroughCommands } from '../walkthrough';
 import { registerViewCommands } from './view-commands';
 
-export interface CommandDeps {
-  registry: NodeRegistry;
-  tree: NodesTreeProvider;
-  access: NodeAccess;
-  model: NodeModel;
-  home: string;
-  /** The backup store every backup, restore and migrate uses. */
-  backupStore: BackupStore;
-  liveFs: OpenclawFileSystemProvider;
-  view: vscode.TreeView<TreeNode>;
-  monitor: StatusMonitor;
-  /** The mix-up guard (fingerprints of every agent's memory), checked before saves and restores. */
-  guard?: GuardService;
-  /** How operations ask for confirmation (replaceable: tests answer without a modal dialog). */
-  operations?: { confirm: typeof confirmPlan };
-}
+export type { CommandDeps } from './deps';
 
 /** One file per command (or small family); this only wires them up. */
 export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): void {

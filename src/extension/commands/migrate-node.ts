@@ -4,7 +4,7 @@ import type { PlanContentProvider } from '../fs/plan-content';
 import { confirmPlan } from '../operations/preview';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { reportResult } from './restore-backup';
 import { showError } from './show-error';
 

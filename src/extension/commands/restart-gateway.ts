@@ -3,7 +3,7 @@ import { restartGateway } from '../../core/operations';
 import { locateOpenclaw } from '../../core/openclaw';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /**

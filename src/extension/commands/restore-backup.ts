@@ -5,7 +5,7 @@ import type { PlanContentProvider } from '../fs/plan-content';
 import { confirmPlan, previewPlanFiles } from '../operations/preview';
 import { withCancellableProgress } from '../progress';
 import type { BackupEntryItem, BackupItem } from '../backups/tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /**

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { NodeItem } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 export function registerRetireNode(context: vscode.ExtensionContext, { registry, tree }: CommandDeps): void {

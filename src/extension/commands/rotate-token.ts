@@ -3,7 +3,7 @@ import { applyTokenRotation, maskedDiff, prepareTokenRotation, rotationNoticeTex
 import { confirmPlan } from '../operations/preview';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { pickNode } from './restart-gateway';
 import { showError } from './show-error';
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { doctorMarkdown, runDoctor, type DoctorReport } from '../../core/doctor';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /**

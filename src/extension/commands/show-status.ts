@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../progress';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /** "Check Nodes Now". ("Show Status", the old Markdown table, is now the dashboard: src/extension/dashboard.) */

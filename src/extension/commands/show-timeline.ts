@@ -7,7 +7,7 @@ import { LIVE_SCHEME, liveUri, parseLiveUri } from '../fs/uris';
 import { askMixup } from '../guard/mixup-prompt';
 import type { GuardService } from '../guard/guard-service';
 import type { FileItem } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /**

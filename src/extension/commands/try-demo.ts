@@ -5,7 +5,7 @@ import { DEMO_DOWNLOAD, DEMO_OPENCLAW_VERSION, defaultToolsDir, demoLayout, star
 import { stopRecordedNow } from '../../core/demo/processes';
 import { log } from '../log';
 import { withCancellableProgress } from '../progress';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 import { showError } from './show-error';
 
 /**

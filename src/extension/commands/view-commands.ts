@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { TreeNode } from '../tree/nodes-tree';
-import type { CommandDeps } from './index';
+import type { CommandDeps } from './deps';
 
 export function registerViewCommands(context: vscode.ExtensionContext, { registry, tree }: CommandDeps): void {
   context.subscriptions.push(

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from '../commands/index';
+import type { CommandDeps } from '../commands/deps';
 import { showError } from '../commands/show-error';
 import { DashboardPanel } from './dashboard-panel';
 import { registerOpenAgentFile } from './open-agent-file';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { findDeleted, restoreDeleted, type DeletedEntry } from '../../core/deletes';
 import { isOcmError, toOcmError } from '../../core/errors';
-import type { CommandDeps } from '../commands';
+import type { CommandDeps } from '../commands/deps';
 import { historyUri } from '../fs/history-fs';
 import { liveUri } from '../fs/uris';
 import type { DeletedEntryItem, DeletedTreeContributor } from './tree';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { layoutOf } from '../../core/deletes';
-import type { CommandDeps } from '../commands';
+import type { CommandDeps } from '../commands/deps';
 import { registerDeletedCommands } from './commands';
 import { DeletedTreeContributor } from './tree';
 

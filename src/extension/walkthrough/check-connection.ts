@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { log } from '../log';
 import { withCancellableProgress } from '../progress';
-import type { CommandDeps } from '../commands/index';
+import type { CommandDeps } from '../commands/deps';
 import { showError } from '../commands/show-error';
 import { resolveNodeArg } from './pick-node';
 

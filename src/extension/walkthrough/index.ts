@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { CommandDeps } from '../commands/index';
+import type { CommandDeps } from '../commands/deps';
 import { registerCheckConnection } from './check-connection';
 import { registerOpenSoul } from './open-soul';
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import * as vscode from 'vscode';
-import type { CommandDeps } from '../commands/index';
+import type { CommandDeps } from '../commands/deps';
 import { showError } from '../commands/show-error';
 import { liveUri } from '../fs/uris';
 import { resolveNodeArg } from './pick-node';
