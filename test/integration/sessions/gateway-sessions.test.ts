@@ -152,6 +152,50 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
     assert.ok(!list.json().rows.some((r: { key: string }) => r.key === 'agent:main:side'));
   });
 
+  it('auto-compaction (ocm status --auto-compact): postponed mid-turn, then once, and not again within the cooldown', async () => {
+    node.model.promptTokens = 14_000;
+    await createSession('agent:main:auto');
+    const rpc = await connectGatewayRpc(transport, { port: node.openclaw.port, token: TEST_GATEWAY_TOKEN });
+    const autoOf = async (): Promise<Array<{ key: string; status: string; backupId?: string }>> => {
+      const r = await runCli(['status', 'gw', '--json', '--no-fail', '--auto-compact', '80'], env());
+      assert.equal(r.code, 0, r.stderr);
+      return (r.json().autoCompacted as Array<{ key: string; status: string; backupId?: string }>).filter((a) => a.key === 'agent:main:auto');
+    };
+    const activeIs = (want: boolean) => async () => {
+      const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
+      return list.sessions.find((s) => s.key === 'agent:main:auto')?.hasActiveRun === want ? true : undefined;
+    };
+    /** One more real turn in the session; resolves when its count is fresh and the gateway is idle again. */
+    const turn = async (message: string): Promise<void> => {
+      await rpc.call('sessions.send', { key: 'agent:main:auto', message }, { timeoutMs: 60_000 });
+      await waitFor('a fresh count after the turn', async () => {
+        const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
+        const row = list.sessions.find((s) => s.key === 'agent:main:auto');
+        return row?.totalTokensFresh === true && row.hasActiveRun === false && row.totalTokens === 14_000 ? true : undefined;
+      });
+    };
+    try {
+      // A turn held by the model: the gateway says hasActiveRun, so nothing is compacted.
+      node.model.hang = true;
+      await rpc.call('sessions.send', { key: 'agent:main:auto', message: 'a long turn' }, { timeoutMs: 60_000 });
+      await waitFor('the turn to be running', activeIs(true));
+      assert.deepEqual((await autoOf()).map((a) => a.status), ['skipped-active']);
+      await rpc.call('sessions.abort', { key: 'agent:main:auto' }, { timeoutMs: 60_000 });
+      node.model.hang = false;
+      await waitFor('the turn to end', activeIs(false));
+      await turn('after the abort');
+      const first = await autoOf();
+      assert.deepEqual(first.map((a) => a.status), ['compacted'], JSON.stringify(first));
+      assert.ok(first[0]!.backupId);
+      // Over the percentage again (another turn at 87.5 %), within the cooldown: not compacted again.
+      await turn('again');
+      assert.deepEqual(await autoOf(), [], 'not twice within the cooldown');
+    } finally {
+      node.model.hang = false;
+      rpc.close();
+    }
+  });
+
   it('fault: the gateway killed mid-compact → the captured transcript is intact and the error says what happened', async () => {
     node.model.promptTokens = 13_000;
     await createSession('agent:main:fault');
