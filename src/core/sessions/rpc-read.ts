@@ -1,5 +1,5 @@
 import { isRecord } from '../openclaw/version';
-import type { RawSessionRow } from '../status/sessions';
+import type { RawSessionRow } from '../status/session-row';
 import type { GatewayRpc } from './gateway-rpc';
 
 /**

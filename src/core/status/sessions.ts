@@ -7,7 +7,10 @@ import { envPrefix, shellQuote } from '../transport/shell-quote';
 import type { OpOptions, Transport } from '../transport/types';
 import { openNodeGateway, hasSessionRpc } from '../sessions/gateway-access';
 import { listSessionsRpc } from '../sessions/rpc-read';
+import type { RawSessionRow } from './session-row';
 import type { SessionsStatus, SessionUsage } from './types';
+
+export type { RawSessionRow } from './session-row';
 
 /**
  * Context-window usage per session. OpenClaw's own rule: usage = totalTokens / contextTokens, and
@@ -25,12 +28,6 @@ export const DEFAULT_CONTEXT_THRESHOLD_PCT = 80;
 /** An agent's sessions.json is read whole; larger ones are reported in the note, not read. */
 const MAX_SESSIONS_JSON_BYTES = 64 * 1024 * 1024;
 
-/** A session row as OpenClaw stores or prints it (fields we use). */
-export interface RawSessionRow {
-  agentId: string;
-  key: string;
-  row: Record<string, unknown>;
-}
 
 /** `sessions.json`: `{ "<session key>": { sessionId, updatedAt, totalTokens, totalTokensFresh, contextTokens, model } }`. */
 export function parseSessionsJson(text: string, agentId: string): RawSessionRow[] {
