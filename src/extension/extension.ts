@@ -77,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(watcher);
 
   const backupStore = configuredBackupStore(home);
-  guardService = new GuardService(home, backupStore, registry, model);
+  guardService = new GuardService(home, backupStore, registry, model, access);
   context.subscriptions.push(guardService, ...refreshGuardWhileVisible(view, guardService));
   monitor.setBackupStore(backupStore);
   const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor, guard: guardService };

@@ -3,6 +3,7 @@ import { backupStoreFor } from '../../core/backup/store';
 import { guardIndexPath, MixupGuard, type GuardRoster } from '../../core/guard';
 import { ocmHome } from '../../core/home';
 import { agentsFromLocation, locateOpenclaw } from '../../core/openclaw';
+import { readFileBounded } from '../../core/transport/read-bounded';
 import { registryFor } from './registry';
 import { printJson, type CliContext } from '../context';
 import { l10n } from '../l10n';
@@ -10,8 +11,8 @@ import { withNodeAccess } from '../node-connection';
 
 /**
  * `ocm guard refresh [ids...]`: rebuilds the mix-up guard's fingerprints of every agent's memory
- * (from local backups and history; each node is asked only for its agent list) — e.g. from cron
- * after the nightly backup. `ocm guard status`: what the index knows.
+ * from local backups and history — each node is asked for its agent list, and for the guarded
+ * files (MEMORY/SOUL/IDENTITY/USER.md) that neither holds yet — e.g. from cron after the nightly backup. `ocm guard status`: what the index knows.
  */
 export function registerGuardCommands(program: Command, ctx: CliContext): void {
   const guard = program.command('guard').description(l10n.t("the mix-up guard: fingerprints of every agent's memory, kept locally, checked before each save"));
@@ -26,6 +27,8 @@ export function registerGuardCommands(program: Command, ctx: CliContext): void {
       const nodes = (await registryFor(ctx).list()).filter((n) => (ids.length ? ids.includes(n.id) : n.status === 'active'));
       const rosters: GuardRoster[] = [];
       const report: { id: string; ok: boolean; error?: string }[] = [];
+      const guard = new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env));
+      let index: Awaited<ReturnType<MixupGuard['refresh']>> | undefined;
       await withNodeAccess(ctx, opts, async (access) => {
         await Promise.all(
           nodes.map(async (n) => {
@@ -37,8 +40,10 @@ export function registerGuardCommands(program: Command, ctx: CliContext): void {
             }
           }),
         );
+        // Guarded files that no backup or history holds yet are read from the node once.
+        index = await guard.refresh(rosters, { readLive: async (nodeId, path) => readFileBounded(await access.transport(nodeId), path, 4 * 1024 * 1024).catch(() => undefined) });
       });
-      const index = await new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env)).refresh(rosters);
+      if (!index) return;
       if (report.some((r) => !r.ok)) ctx.exitCode = 1;
       if (opts.json) return printJson(ctx, { agents: index.agents.length, files: index.files.length, phrases: index.hashes.length, nodes: report });
       for (const r of report) if (!r.ok) ctx.err(l10n.t('{0}: {1} (its fingerprints were kept as they were)', r.id, r.error ?? '') + '\n');

@@ -1,6 +1,7 @@
 import type { BackupStore } from '../backup/store';
-import { listHistoryFiles, readHistoryEntry } from '../history/store';
-import { agentOfPath, isMemoryFile, type AgentInfo } from '../openclaw';
+import { posix } from 'node:path';
+import { listHistoryFiles, readHistoryEntry, sha256Hex } from '../history/store';
+import { agentOfPath, GUARDED_FILE_NAMES, isMemoryFile, type AgentInfo } from '../openclaw';
 import type { SnapshotEntry } from '../repository/format';
 import { buildPostings, type FingerprintIndex, type IndexedAgent, type IndexedFile } from './fingerprint-index';
 import { identityName, usableName } from './identity';
@@ -24,6 +25,11 @@ export interface BuildParams {
   store?: BackupStore;
   rosters: readonly GuardRoster[];
   previous?: FingerprintIndex;
+  /**
+   * Reads a file on the node, for guarded files (MEMORY/SOUL/IDENTITY/USER.md) that no snapshot or
+   * history entry holds yet — background refreshes only, never on the save path.
+   */
+  readLive?: (nodeId: string, remotePath: string) => Promise<Buffer | undefined>;
   /** Daily notes per agent fingerprinted (newest first). Default 60. */
   maxDailyNotes?: number;
   now?: () => number;
@@ -123,6 +129,15 @@ async function candidatesOf(p: BuildParams, roster: GuardRoster): Promise<Map<st
     const newest = h.newest;
     if ((newest.reason as string) === 'pre-delete') continue;
     consider(h.remotePath, { sha256: newest.sha256, timeMs: newest.timeMs, from: { historyId: newest.id }, read: async () => (await readHistoryEntry(p.home, newest.id)).content });
+  }
+  if (p.readLive) {
+    const missing = roster.agents.flatMap((a) => GUARDED_FILE_NAMES.map((name) => posix.join(a.workspace, name))).filter((path) => !out.has(path));
+    await Promise.all(
+      missing.map(async (path) => {
+        const content = await p.readLive!(roster.nodeId, path).catch(() => undefined);
+        if (content) consider(path, { sha256: sha256Hex(content), timeMs: (p.now ?? Date.now)(), from: { live: true }, read: async () => content });
+      }),
+    );
   }
   return out;
 }

@@ -27,8 +27,8 @@ export interface IndexedFile {
   remotePath: string;
   relativePath: string;
   sha256: string;
-  /** Where this version was read: a snapshot id or a history entry id. */
-  from: { snapshotId?: string; historyId?: string };
+  /** Where this version was read: a snapshot id, a history entry id, or the node itself (`live`, a background read). */
+  from: { snapshotId?: string; historyId?: string; live?: boolean };
   timeMs: number;
 }
 

@@ -32,12 +32,12 @@ export class MixupGuard {
   }
 
   /** Rebuilds from snapshots and history for these nodes (others are kept) and saves it; one at a time. */
-  async refresh(rosters: readonly GuardRoster[]): Promise<FingerprintIndex> {
+  async refresh(rosters: readonly GuardRoster[], options: { readLive?: (nodeId: string, remotePath: string) => Promise<Buffer | undefined> } = {}): Promise<FingerprintIndex> {
     const previous = this.refreshing ?? Promise.resolve(undefined);
     const run = previous
       .catch(() => undefined)
       .then(async () => {
-        const built = await buildFingerprintIndex({ home: this.home, ...(this.store ? { store: this.store } : {}), rosters, previous: await this.ready() });
+        const built = await buildFingerprintIndex({ home: this.home, ...(this.store ? { store: this.store } : {}), rosters, previous: await this.ready(), ...(options.readLive ? { readLive: options.readLive } : {}) });
         await saveIndex(this.home, built);
         this.index = built;
         return built;

@@ -1,12 +1,16 @@
 import type { BackupStore } from '../../core/backup/store';
 import { MixupGuard, type GuardRoster } from '../../core/guard';
+import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
+import { readFileBounded } from '../../core/transport/read-bounded';
 import type { NodeRegistry } from '../../core/registry';
 import { log } from '../log';
 
 /** Rebuilt in the background when older than this, or soon after a save of a memory file. */
 const MAX_AGE_MS = 10 * 60_000;
 const AFTER_SAVE_MS = 20_000;
+/** Guarded files read from a node in the background are memories, not logs: 4 MiB is plenty. */
+const LIVE_READ_MAX = 4 * 1024 * 1024;
 
 /**
  * The extension's mix-up guard: one index in memory, refreshed in the background from the local
@@ -24,6 +28,8 @@ export class GuardService {
     store: BackupStore,
     private readonly registry: NodeRegistry,
     private readonly model: NodeModel,
+    /** For background reads of guarded files no backup or history holds yet. */
+    private readonly access?: NodeAccess,
   ) {
     this.guard = new MixupGuard(home, store);
   }
@@ -31,8 +37,11 @@ export class GuardService {
   async hookFor(nodeId: string, remotePath: string): Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined> {
     const agents = (await this.model.describe(nodeId)).agents;
     const index = await this.guard.ready();
-    if (!index.agents.some((a) => a.nodeId === nodeId)) await this.guard.refresh([{ nodeId, agents }]);
-    else if (this.guard.ageMs() > MAX_AGE_MS) void this.refreshAll();
+    if (!index.agents.some((a) => a.nodeId === nodeId)) {
+      // Local snapshots and history now (no round trip); the node's files not held there, in the background.
+      await this.guard.refresh([{ nodeId, agents }]);
+      void this.refreshAll();
+    } else if (this.guard.ageMs() > MAX_AGE_MS) void this.refreshAll();
     return this.guard.hookFor(nodeId, agents, remotePath);
   }
 
@@ -57,7 +66,9 @@ export class GuardService {
           }
         }),
       );
-      const index = await this.guard.refresh(rosters);
+      const access = this.access;
+      const readLive = access ? async (nodeId: string, path: string) => readFileBounded(await access.transport(nodeId), path, LIVE_READ_MAX, { timeoutMs: 10_000 }).catch(() => undefined) : undefined;
+      const index = await this.guard.refresh(rosters, readLive ? { readLive } : {});
       log().info(`mix-up guard: fingerprints of ${index.agents.length} agents, ${index.files.length} files`);
     } catch (e) {
       log().warn(`mix-up guard refresh failed: ${(e as Error).message}`);

@@ -3,7 +3,7 @@ import type { OcmError } from '../../core/errors';
 import { lineRanges, type MixupFinding } from '../../core/guard';
 import { backupCompareUri } from '../backups/uris';
 import { historyUri } from '../fs/history-fs';
-import { parseLiveUri } from '../fs/uris';
+import { liveUri, parseLiveUri } from '../fs/uris';
 
 /**
  * A save the mix-up guard stopped: what matched and where, then Compare (the other agent's file
@@ -46,5 +46,5 @@ function otherUri(f: MixupFinding): vscode.Uri | undefined {
   if (!f.file) return undefined;
   if (f.file.from.historyId) return historyUri(f.file.from.historyId, f.file.remotePath);
   if (f.file.from.snapshotId) return backupCompareUri(f.other.nodeId, f.file.from.snapshotId, f.file.remotePath);
-  return undefined;
+  return liveUri(f.other.nodeId, f.file.remotePath);
 }

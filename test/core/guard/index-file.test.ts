@@ -60,6 +60,27 @@ describe('fingerprint index', () => {
     assert.equal(guard.hookFor('n1', agents, '/elsewhere/MEMORY.md'), undefined);
   });
 
+  it('guarded files no backup or history holds are read from the node in a background refresh (from: live)', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'ocm-guard-live-'));
+    try {
+      const reads: string[] = [];
+      const live: Record<string, string> = { '/w/ops/research/SOUL.md': nova.files['SOUL.md'], '/w/ops/MEMORY.md': atlas.files['MEMORY.md'] };
+      const guard = new MixupGuard(fresh);
+      const index = await guard.refresh([{ nodeId: 'n1', agents }], {
+        readLive: async (_node, path) => {
+          reads.push(path);
+          return live[path] ? Buffer.from(live[path]) : undefined;
+        },
+      });
+      assert.deepEqual(reads.sort(), ['/w/ops/IDENTITY.md', '/w/ops/MEMORY.md', '/w/ops/SOUL.md', '/w/ops/USER.md', '/w/ops/research/IDENTITY.md', '/w/ops/research/MEMORY.md', '/w/ops/research/SOUL.md', '/w/ops/research/USER.md']);
+      assert.deepEqual(index.files.map((f) => [f.remotePath, f.from]).sort(), [['/w/ops/MEMORY.md', { live: true }], ['/w/ops/research/SOUL.md', { live: true }]]);
+      const hook = guard.hookFor('n1', agents, '/w/ops/SOUL.md')!;
+      assert.throws(() => hook(Buffer.from(nova.files['SOUL.md']), Buffer.from(atlas.files['SOUL.md'])), (e) => isMixupError(e));
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('a missing or damaged index file is an empty index (rebuilt), never an error', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'ocm-guard-empty-'));
     try {
