@@ -4,9 +4,11 @@ import { relativeWithin } from './manifest';
 /**
  * What a backup leaves out, following OpenClaw's own `backup create` rules (docs/cli/backup.md):
  * volatile files everywhere, transcripts/logs/queues/rebuildable roots inside the state dir, and
- * SQLite sidecars (databases are captured as consistent snapshots instead). The own engine uses
- * `tarExcludePatterns` on the node to avoid sending these bytes, and `excludedReason` on the client
- * as the authoritative filter; "compare with live" applies the same filter to the live side.
+ * SQLite sidecars (databases are captured as consistent snapshots instead) and OpenClaw's
+ * transient SQLite files (memory reindex and generation locks, temporary copies — held locked
+ * while an agent works, so a backup that waited for them failed during agent turns). The client
+ * applies `excludedReason` to the node's listing; "compare with live" applies the same filter to
+ * the live side.
  */
 
 export interface ExclusionContext {
@@ -19,11 +21,14 @@ export interface ExclusionContext {
 export const STATE_REBUILDABLE_ROOTS = new Set(['dev', 'git', 'npm', 'npm-runtime', 'tmp', 'tools', 'plugin-skills']);
 const VOLATILE_NAME = /(\.sock|\.pid|\.tmp|\.tmp\..*)$/;
 const SQLITE_SIDECAR = /\.sqlite-(wal|shm|journal)$/;
+/** OpenClaw 2026.9's SQLITE_MEMORY_TRANSIENT_PATH_PATTERN (backup-shared), on the file name. */
+const SQLITE_TRANSIENT = /^[^/]+\.sqlite\.(?:(?:generation-(?:lock|writer)|reindex-lock)\.sqlite|(?:backup|memory-reindex|tmp)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-wal|-shm|-journal)?$/i;
 
 /** Why `path` (absolute, on the node) is left out of a backup, or undefined if it is kept. */
 export function excludedReason(path: string, ctx: ExclusionContext): string | undefined {
   if (ctx.protectedPaths?.has(path)) return undefined;
   const name = posix.basename(path);
+  if (SQLITE_TRANSIENT.test(name)) return 'volatile';
   if (SQLITE_SIDECAR.test(name)) return 'sqlite-sidecar';
   if (VOLATILE_NAME.test(name)) return 'volatile';
   const segments = path.split('/');
@@ -47,26 +52,4 @@ export function excludedReason(path: string, ctx: ExclusionContext): string | un
   if (first === 'agents' && parts[2] === 'agent' && parts.slice(3, -1).some((p) => p === 'tmp' || p === '.tmp')) return 'rebuildable';
   if (first === 'agents' && parts[2] === 'agent' && parts.length > 3 && (parts[parts.length - 1] === 'tmp' || parts[parts.length - 1] === '.tmp')) return 'rebuildable';
   return undefined;
-}
-
-/** Escapes glob characters for a GNU/BSD tar `--exclude` pattern. */
-function globEscape(s: string): string {
-  return s.replace(/[\\*?[\]]/g, (c) => '\\' + c);
-}
-
-/**
- * `--exclude` patterns for `tar -C / ...` (member names have no leading slash). GNU tar lets `*`
- * match `/` in exclusions and matches patterns against any trailing part of a name.
- */
-export function tarExcludePatterns(ctx: { stateDir: string; includeTranscripts: boolean; snapshotSqlite: boolean }): string[] {
-  const s = globEscape(ctx.stateDir.replace(/^\/+/, ''));
-  const patterns = ['*.sock', '*.pid', '*.tmp', '*.tmp.*', '*.sqlite-wal', '*.sqlite-shm', '*.sqlite-journal', 'node_modules'];
-  if (ctx.snapshotSqlite) patterns.push('*.sqlite');
-  for (const root of STATE_REBUILDABLE_ROOTS) patterns.push(`${s}/${root}`);
-  patterns.push(`${s}/sandbox/skills-workspaces`, `${s}/logs/*.jsonl`, `${s}/logs/*.log`, `${s}/cron/runs/*.jsonl`, `${s}/cron/runs/*.log`);
-  patterns.push(`${s}/sessions/*.log`, `${s}/agents/*/sessions/*.log`);
-  if (!ctx.includeTranscripts) patterns.push(`${s}/sessions/*.jsonl`, `${s}/agents/*/sessions/*.jsonl`);
-  for (const q of ['delivery-queue', 'session-delivery-queue']) for (const ext of ['json', 'delivered']) patterns.push(`${s}/${q}/*.${ext}`);
-  patterns.push(`${s}/agents/*/agent/tmp`, `${s}/agents/*/agent/.tmp`, `${s}/agents/*/agent/*/tmp`, `${s}/agents/*/agent/*/.tmp`);
-  return patterns;
 }

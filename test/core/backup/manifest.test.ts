@@ -21,3 +21,16 @@ describe('relativeWithin / isWithin', () => {
     }
   });
 });
+
+describe('excludedReason: OpenClaw transient SQLite files', () => {
+  it("leaves out the memory reindex/generation locks and temporary copies, keeps the databases", async () => {
+    const { excludedReason } = await import('../../../src/core/backup/exclusions');
+    const ctx = { stateDir: '/h/.openclaw', includeTranscripts: false };
+    const agent = '/h/.openclaw/agents/main/agent';
+    for (const name of ['openclaw-agent.sqlite.reindex-lock.sqlite', 'openclaw-agent.sqlite.reindex-lock.sqlite-wal', 'x.sqlite.generation-lock.sqlite', 'x.sqlite.generation-writer.sqlite-journal', 'x.sqlite.memory-reindex-0f8fad5b-d9cb-469f-a165-70867728950e', 'x.sqlite.tmp-0f8fad5b-d9cb-469f-a165-70867728950e-shm']) {
+      assert.equal(excludedReason(`${agent}/${name}`, ctx), 'volatile', name);
+    }
+    assert.equal(excludedReason(`${agent}/openclaw-agent.sqlite`, ctx), undefined);
+    assert.equal(excludedReason('/h/.openclaw/state/openclaw.sqlite', ctx), undefined);
+  });
+});
