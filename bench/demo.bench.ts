@@ -57,7 +57,7 @@ async function main(): Promise<void> {
           const dir = join(scratch, `bare-${n}-${i}`);
           cpSync(template.stateDir, join(dir, 'state'), { recursive: true });
           const config = join(dir, 'state', 'openclaw.json');
-          writeFileSync(config, readFileSync(config, 'utf8').split(template.stateDir).join(join(dir, 'state')));
+          writeFileSync(config, readFileSync(config, 'utf8').split(template.writtenAs).join(join(dir, 'state')));
           const env = { ...process.env, ...OPENCLAW_OFFLINE_ENV, HOME: dir, OPENCLAW_STATE_DIR: join(dir, 'state') };
           children.push(spawn(install.nodeBin, [install.bin, 'gateway', 'run', '--port', String(port), '--bind', 'loopback'], { env, stdio: 'ignore', detached: true }));
         });

@@ -87,14 +87,18 @@ export async function readBuildMarker(layout: DemoLayout): Promise<BuildMarker |
 }
 
 /** What the first build installs and how long it takes, said before it starts. */
-export function firstRunNotice(layout: DemoLayout, haveOpenclaw: boolean): string {
+export function firstRunNotice(layout: DemoLayout, have: { openclaw: boolean; template: boolean }): string {
+  const minutes = (have.openclaw ? 0 : DEMO_DOWNLOAD.minutes) + (have.template ? 1 : 2);
   return [
     `First run: building the demo fleet in ${layout.root}.`,
-    haveOpenclaw
+    have.openclaw
       ? `  OpenClaw ${DEMO_OPENCLAW_VERSION} is already in the tools cache (${layout.toolsDir}).`
       : `  It installs Node.js 24 and OpenClaw ${DEMO_OPENCLAW_VERSION} from the npm registry into ${layout.toolsDir} (about ${DEMO_DOWNLOAD.downloadMb} MB download, ${DEMO_DOWNLOAD.diskMb} MB on disk, 1-2 minutes).`,
-    `  Then it onboards two demo nodes (demo-a, demo-b) with agents main, research and support, starts their gateways on 127.0.0.1 (about 1 GB of memory each) and takes one backup of each.`,
-    `  About ${haveOpenclaw ? 2 : 2 + DEMO_DOWNLOAD.minutes} minutes the first time (the onboarded node is kept), under a minute afterwards. Nothing leaves this machine.`,
+    have.template
+      ? `  Then it makes two demo nodes (demo-a, demo-b) from the onboarded node kept in ${layout.templateDir}, with agents main, research and support,`
+      : `  Then it onboards a demo node for real (openclaw onboard + agents add research, support; about a minute, kept for the next build) and makes demo-a and demo-b from it,`,
+    `  starts their gateways on 127.0.0.1 (about 1 GB of memory each; they take 20 s to 2 minutes to get ready, depending on the load) and takes one backup of each.`,
+    `  About ${minutes} minute${minutes === 1 ? '' : 's'} in all. Nothing leaves this machine.`,
   ].join('\n');
 }
 
@@ -279,7 +283,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoStartResult> 
   if (!marker || marker.version !== DEMO_OPENCLAW_VERSION || !(await exists(layout.node('demo-a').stateDir))) {
     if (marker) await removeDemo(layout);
     const haveOpenclaw = Boolean(options.install) || (await exists(join(layout.toolsDir, `openclaw-${DEMO_OPENCLAW_VERSION}`, '.installed')));
-    say(firstRunNotice(layout, haveOpenclaw));
+    say(firstRunNotice(layout, { openclaw: haveOpenclaw, template: await exists(join(layout.templateDir, 'template.json')) }));
     const install = options.install ?? (await ensureDemoOpenclaw({ toolsDir: layout.toolsDir, version: DEMO_OPENCLAW_VERSION, onProgress: say, ...(options.signal ? { signal: options.signal } : {}) }));
     marker = await build(options, install, say);
     built = true;

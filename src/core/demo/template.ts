@@ -23,8 +23,10 @@ const TEMPLATE_PORT = 18800;
 const TEMPLATE_TOKEN = 'demo-template-token';
 
 export interface TemplateInfo {
-  /** The template's state dir (its path is written inside its files). */
+  /** The template's state dir (where to copy from). */
   stateDir: string;
+  /** The path its files name (as it was made: the same, unless the cache was moved or is reached through a link). */
+  writtenAs: string;
   version: string;
 }
 
@@ -57,10 +59,13 @@ export function runOpenclawFor(install: OpenclawInstall, state: { home: string; 
 /** The cached template for the install's version, made now when missing. */
 export async function ensureTemplate(install: OpenclawInstall, templateDir: string, options: { toolsDir: string; onProgress?: (m: string) => void; signal?: AbortSignal }): Promise<TemplateInfo> {
   const marker = join(templateDir, 'template.json');
-  const info: TemplateInfo = { stateDir: join(templateDir, 'state'), version: install.version };
+  const info: TemplateInfo = { stateDir: join(templateDir, 'state'), writtenAs: join(templateDir, 'state'), version: install.version };
   const done = async (): Promise<boolean> => {
     const text = await fs.readFile(marker, 'utf8').catch(() => undefined);
-    return text !== undefined && (JSON.parse(text) as { version?: string }).version === install.version;
+    if (text === undefined) return false;
+    const m = JSON.parse(text) as { version?: string; stateDir?: string };
+    if (m.stateDir) info.writtenAs = m.stateDir;
+    return m.version === install.version;
   };
   if (await done()) return info;
   await withToolsLock(options, `demo-template-${install.version}`, async () => {
@@ -93,7 +98,7 @@ export async function ensureTemplate(install: OpenclawInstall, templateDir: stri
  */
 export async function instantiateTemplate(template: TemplateInfo, stateDir: string, gateway: { port: number }): Promise<void> {
   await fs.cp(template.stateDir, stateDir, { recursive: true, errorOnExist: true, force: false });
-  await rewritePaths(stateDir, template.stateDir, stateDir);
+  await rewritePaths(stateDir, template.writtenAs, stateDir);
   const configPath = join(stateDir, 'openclaw.json');
   const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { gateway?: { port?: number; auth?: { token?: string } } };
   config.gateway = { ...config.gateway, port: gateway.port, auth: { ...config.gateway?.auth, token: randomBytes(24).toString('hex') } };

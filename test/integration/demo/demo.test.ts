@@ -156,6 +156,18 @@ describe('demo fleet (real OpenClaw 2026.9.6, local transport)', { timeout: 2_40
     for (const a of agents.agents) assert.ok(a.workspace.startsWith(started.nodes[1]!.stateDir), a.workspace);
   });
 
+  it('a second start after a crash (nothing was stopped) first stops what the earlier run left, then starts afresh', async () => {
+    const before = await readPidFile(layout.pidFile);
+    assert.ok(before.length >= 3, JSON.stringify(before));
+    const again = await startDemo({ layout, memoryAgent: { minSeconds: 2, maxSeconds: 4 } });
+    assert.equal(again.built, false);
+    assert.ok(again.cleaned >= 3, `cleaned ${again.cleaned}`);
+    for (const p of before) assert.equal(processesUnder(root).includes(p.pid), false, `old pid ${p.pid} (${p.kind}) is gone`);
+    assert.deepEqual(again.nodes.map((n) => [n.id, n.ready]), [['demo-a', true], ['demo-b', true]]);
+    const after = await readPidFile(layout.pidFile);
+    assert.equal(after.filter((p) => before.some((b) => b.pid === p.pid && b.startTime === p.startTime)).length, 0);
+  });
+
   it('stopping the demo leaves none of its processes (also the gateway ocm started during the migration)', async () => {
     assert.ok(processesUnder(root).length > 0, 'demo processes run before the stop');
     const report = await stopDemo(layout);
