@@ -15,6 +15,22 @@ import { activateExtension, runCli, writeRegistry } from '../support/vscode/exte
  * the same validated handler the page's clicks use (a click in the page itself: the screenshot
  * scene test/extension/dashboard-screenshots.mjs).
  */
+/** Resolves when no child process of this extension host runs openclaw any more (or after timeoutMs). */
+async function openclawChildrenGone(timeoutMs: number): Promise<void> {
+  const { execFileSync } = await import('node:child_process');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let out = '';
+    try {
+      out = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    } catch {
+      return; // no children at all (ps exits 1)
+    }
+    if (!/openclaw/.test(out)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const READY = 'dash-ready';
 const NOWHERE = 'dash-nowhere';
 
@@ -40,11 +56,16 @@ suite('Dashboard', () => {
     api.tree.refresh();
   });
 
-  suiteTeardown(async () => {
+  suiteTeardown(async function () {
+    this.timeout(60_000);
     panel?.dispose();
     await node?.stop();
+    // No more checks of these nodes; the openclaw commands already running (a status check, the
+    // tree's background `agents list`) finish before the runner removes their temp folder.
+    await writeRegistry([]);
+    await openclawChildrenGone(45_000);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    if (root) await fs.rm(root, { recursive: true, force: true });
+    if (root) await fs.rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   /** Resolves with the first report (the last one, or one still to come) that satisfies `want`. */
