@@ -33,7 +33,8 @@ export function commonOptions(production) {
     ...(production ? { legalComments: 'none', define: { 'process.env.NODE_ENV': '"production"' } } : {}),
     logLevel: 'warning',
     external: ['vscode', 'cpu-features', '*.node'],
-    loader: { '.node': 'empty' },
+    // Shell scripts run on nodes (src/core/openclaw/locate.sh) are real .sh files, inlined as text.
+    loader: { '.node': 'empty', '.sh': 'text' },
   };
 }
 

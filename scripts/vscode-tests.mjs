@@ -95,7 +95,7 @@ async function compileTests(testsOut) {
     sourcemap: 'inline',
     logLevel: 'warning',
     external: ['vscode', 'mocha', 'cpu-features', '*.node'],
-    loader: { '.node': 'empty' },
+    loader: { '.node': 'empty', '.sh': 'text' },
   });
   return sources.length;
 }
