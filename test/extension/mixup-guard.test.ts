@@ -58,6 +58,37 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
     assert.ok((await vscode.commands.getCommands(true)).includes('openclaw.showTimeline'));
   });
 
+  test('the editor’s own Save goes through the guard too (USER.md pasted from another agent)', async () => {
+    const api = await activateExtension();
+    const asked: OcmError[] = [];
+    const previous = api.liveFs.mixupHandler;
+    api.liveFs.mixupHandler = async (_uri, e) => {
+      asked.push(e);
+      return 'cancel';
+    };
+    try {
+      const userMd = join(opsMemory, '..', 'USER.md');
+      await writeFile(userMd, atlas.files['USER.md']);
+      await storePreEditBackup(api.home, { nodeId: 'mix', remotePath: join(researchMemory, '..', 'USER.md'), content: Buffer.from(nova.files['USER.md']), reason: 'saved' });
+      await api.guard?.refreshAll();
+      const doc = await vscode.workspace.openTextDocument(liveUri('mix', userMd));
+      const editor = await vscode.window.showTextDocument(doc);
+      await editor.edit((e) => e.insert(new vscode.Position(doc.lineCount, 0), nova.files['USER.md'].split('\n').slice(2).join('\n')));
+      // VS Code's save may report before the provider has answered: wait for the guard's question.
+      const saved = await doc.save();
+      const deadline = Date.now() + 15_000;
+      while (asked.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(asked.length, 1, "the guard's question was asked");
+      assert.equal(saved, false, 'the save is stopped');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(doc.isDirty, true, 'the edit is still in the editor');
+      assert.equal(await readFile(userMd, 'utf8'), atlas.files['USER.md'], 'nothing written');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      api.liveFs.mixupHandler = previous;
+    }
+  });
+
   test('a save that brings in another agent’s memory asks first: Cancel keeps the node’s file, Save Anyway writes it', async () => {
     const api = await activateExtension();
     const asked: OcmError[] = [];
