@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
  * tests) Node has no loader for `.sh`, so one that reads the file as text is registered first.
  */
 const extensions = require.extensions as Record<string, ((module: { exports: unknown }, filename: string) => void) | undefined> | undefined;
-if (extensions && !extensions['.sh']) {
+// Only from sources (this file is still .ts): a bundle (the extension host, the CLI) changes no global.
+if (__filename.endsWith('.ts') && extensions && !extensions['.sh']) {
   extensions['.sh'] = (module, filename) => {
     module.exports = readFileSync(filename, 'utf8');
   };
