@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { posix } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OcmError } from '../errors';
 import { envPrefix, shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
+import { byteTap } from './byte-tap';
 import type { BackupProgress } from './types';
 
 /**
@@ -97,16 +96,8 @@ export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngi
     const { size: totalBytes } = await transport.stat(archivePath, { signal });
 
     p.onProgress?.({ phase: 'transferring', bytes: 0, totalBytes });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        p.onProgress?.({ phase: 'transferring', bytes, totalBytes });
-        cb(null, chunk);
-      },
-    });
+    const counted = byteTap({ hash: true, onBytes: (bytes) => p.onProgress?.({ phase: 'transferring', bytes, totalBytes }) });
+    const tap = counted.stream;
     const written = pipeline(tap, createWriteStream(p.partialPath, { flags: 'w', mode: 0o600 }));
     written.catch(() => undefined);
     try {
@@ -117,7 +108,8 @@ export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngi
       if (signal?.aborted) throw cancelled();
       throw e;
     }
-    const localSha = hash.digest('hex');
+    const localSha = counted.sha256();
+    const bytes = counted.bytes;
     if (localSha !== remoteSha || bytes !== totalBytes) {
       throw new OcmError('failed', `The archive from ${transport.nodeId} arrived damaged (sha256 or size differs from the node's copy: ${bytes} of ${totalBytes} bytes). Retry the backup.`, {
         nodeId: transport.nodeId,

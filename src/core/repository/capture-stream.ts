@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Transform } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import { OcmError } from '../errors';
 import { checkArchivePath } from '../backup/archive-scan';
+import { byteTap } from '../backup/byte-tap';
 import { decompressor, localZstd, NODE_SQLITE_BACKUP } from '../backup/node-stream';
 import { shellQuote } from '../transport/shell-quote';
 import type { ExecStream, Transport } from '../transport/types';
@@ -152,13 +152,8 @@ export async function streamChanged(
       parser.on('end', () => chain.then(resolve, reject));
     });
     parsed.catch(() => undefined);
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        transferred += chunk.length;
-        options.onBytes?.(transferred);
-        cb(null, chunk);
-      },
-    });
+    const tap = byteTap({ onBytes: (n) => ((transferred = n), options.onBytes?.(n)) });
+    const counter = tap.stream;
     const failed = new Promise<never>((_, reject) => {
       const onErr = (e: Error): void => reject(e instanceof OcmError ? e : new OcmError('disconnected', `The backup stream from ${transport.nodeId} broke: ${e.message}`, { nodeId: transport.nodeId }));
       remote.stdout.on('error', onErr);

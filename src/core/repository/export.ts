@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { posix } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OcmError } from '../errors';
 import { archivePathFor, archiveRootName, isWithin, type OpenClawManifest } from '../backup/manifest';
+import { byteTap } from '../backup/byte-tap';
 import { ParallelGzip } from '../backup/parallel-gzip';
 import { TarWriter } from '../backup/tar-writer';
 import { BACKUP_INDEX_FORMAT, type BackupIndex, type IndexEntry } from '../backup/types';
@@ -32,17 +32,9 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
   const archiveRoot = archiveRootName(createdAt);
   const temp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(6).toString('hex')}.partial`);
   const gzip = new ParallelGzip(options.gzipLevel ?? 1);
-  const hash = createHash('sha256');
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const counter = byteTap({ hash: true });
   const file = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
-  const done = pipeline(gzip, counter, file);
+  const done = pipeline(gzip, counter.stream, file);
   done.catch(() => undefined);
   const writer = new TarWriter(gzip);
   const payload = `${archiveRoot}/payload/posix`;
@@ -79,7 +71,7 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
     gzip.end();
     await done;
     await fs.rename(temp, outFile);
-    const archiveSha256 = hash.digest('hex');
+    const archiveSha256 = counter.sha256();
     const index: BackupIndex = {
       formatVersion: BACKUP_INDEX_FORMAT,
       id: snapshot.id,
@@ -89,7 +81,7 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
       openclawVersion: snapshot.openclawVersion,
       archiveFile: basename(outFile),
       archiveSha256,
-      archiveSize: size,
+      archiveSize: counter.bytes,
       archiveRoot,
       manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
       options: snapshot.options,
@@ -98,7 +90,7 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
       externalSymbolicLinks: links,
       entries: indexEntries,
     };
-    return { archivePath: outFile, archiveSha256, archiveSize: size, index };
+    return { archivePath: outFile, archiveSha256, archiveSize: counter.bytes, index };
   } catch (e) {
     gzip.destroy();
     file.destroy();
