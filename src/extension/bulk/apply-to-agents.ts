@@ -141,7 +141,8 @@ async function planPreviewApply(deps: CommandDeps, contents: PlanContentProvider
     const after = contents.put(`${key}a`, label, f.after!.toString('utf8'));
     return [liveUri(f.nodeId, f.path), before, after] as const;
   });
-  const title = vscode.l10n.t('Apply to Agents: {0} ({1} files)', plan.fileName, writes.length);
+  // VS Code adds the file count to a multi-diff editor's title.
+  const title = vscode.l10n.t('Apply to Agents: {0}', plan.fileName);
   await vscode.commands.executeCommand('vscode.changes', title, resources);
 
   const go = vscode.l10n.t('Apply');
