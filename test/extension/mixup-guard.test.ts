@@ -125,4 +125,30 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
       api.liveFs.mixupHandler = previous;
     }
   });
+
+  test('Show Timeline lists the file’s versions and opens the newest one beside the previous one', async function () {
+    this.timeout(60_000);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const running = vscode.commands.executeCommand('openclaw.showTimeline', liveUri('mix', opsMemory));
+    await sleep(5000); // the quick pick of versions (no API tells when a quick pick is shown: generous waits)
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // newest version
+    await sleep(3000); // the quick pick of actions: Open, Compare with the previous version, ...
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await running;
+    const deadline = Date.now() + 10_000;
+    let tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    while (!(tab?.input instanceof vscode.TabInputTextDiff) && Date.now() < deadline) {
+      await sleep(100);
+      tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    }
+    assert.ok(tab?.input instanceof vscode.TabInputTextDiff, `a diff editor opened (active tab: ${tab?.label})`);
+    const input = tab.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.scheme, 'openclaw-history');
+    assert.equal(input.modified.scheme, 'openclaw-history');
+    assert.match(tab.label, /MEMORY\.md #\d+ ↔ #\d+/);
+    const newer = await vscode.workspace.openTextDocument(input.modified);
+    assert.match(newer.getText(), /Lena approved/);
+  });
 });
