@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { toOcmError } from '../../core/errors';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
-import { autoCompactNode, DEFAULT_WARN_HOURS, hasSessionRpc, listNodeSessions, recordAndPredict, runSessionAction, takeDueNotifications, type SessionAction } from '../../core/sessions';
+import { autoCompactNode, DEFAULT_WARN_HOURS, hasSessionRpc, listNodeSessions, recordAndPredict, runSessionAction, takeDueNotifications, type SessionAction, type SessionActionResult } from '../../core/sessions';
 import { roundHours } from '../../core/sessions/predict';
 import { pctLabel, type SessionUsage } from '../../core/status';
 import { log } from '../log';
@@ -40,23 +40,26 @@ export function registerSessionsUi(context: vscode.ExtensionContext, deps: Sessi
   });
   context.subscriptions.push(contributor, deps.tree.setSessions(contributor));
 
-  const act = async (action: SessionAction, item: SessionItem | undefined): Promise<void> => {
-    if (!item || !isSessionsTreeNode(item) || item.kind !== 'session') return;
+  /** `options.yes`: already confirmed (programmatic callers and tests; like the CLI's --yes). Resolves with the result when it ran. */
+  const act = async (action: SessionAction, item: SessionItem | undefined, options: { yes?: boolean } = {}): Promise<SessionActionResult | undefined> => {
+    if (!item || !isSessionsTreeNode(item) || item.kind !== 'session') return undefined;
     const { location } = await deps.model.describe(item.nodeId);
     if (!hasSessionRpc(location.version)) {
       void vscode.window.showWarningMessage(
         vscode.l10n.t('OpenClaw {0} on {1} cannot {2} a session from outside (it needs 2026.9.0 or later). Manual step: send "{3}" in the session\'s chat, or upgrade OpenClaw.', location.version ?? '?', item.nodeId, actionWord(action), action === 'compact' ? '/compact' : '/new'),
       );
-      return;
+      return undefined;
     }
     const verb = actionWord(action);
     const yes = vscode.l10n.t('{0} session', verb);
-    const answer = await vscode.window.showWarningMessage(
-      vscode.l10n.t('{0} session {1} on {2}?', verb, item.row.key, item.nodeId),
-      { modal: true, detail: vscode.l10n.t('Context now: {0}. The transcript is saved into the local history first, so nothing is lost.', pctLabel(item.row.usedPct)) },
-      yes,
-    );
-    if (answer !== yes) return;
+    if (!options.yes) {
+      const answer = await vscode.window.showWarningMessage(
+        vscode.l10n.t('{0} session {1} on {2}?', verb, item.row.key, item.nodeId),
+        { modal: true, detail: vscode.l10n.t('Context now: {0}. The transcript is saved into the local history first, so nothing is lost.', pctLabel(item.row.usedPct)) },
+        yes,
+      );
+      if (answer !== yes) return undefined;
+    }
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('{0}: {1}…', verb, item.row.key) }, async () =>
         runSessionAction(await deps.access.transport(item.nodeId), location, { nodeId: item.nodeId, agentId: item.agentId, key: item.row.key, action, home: deps.home, thresholdPct: threshold() }),
@@ -64,16 +67,18 @@ export function registerSessionsUi(context: vscode.ExtensionContext, deps: Sessi
       log().info(`session ${action} ${item.nodeId} ${item.agentId} ${item.row.key}: backup ${result.backup.id}, gateway ${JSON.stringify(result.gateway)}`);
       const after = !result.after ? vscode.l10n.t('not listed any more') : result.after.usedPct === undefined ? vscode.l10n.t('unknown until its next turn') : pctLabel(result.after.usedPct);
       void vscode.window.showInformationMessage(vscode.l10n.t('Session {0}: {1} done. Context before {2}, now {3}. Transcript saved as {4}.', result.key, verb, pctLabel(result.before.usedPct), after, result.backup.id));
+      return result;
     } catch (e) {
       void vscode.window.showErrorMessage(toOcmError(e).message);
+      return undefined;
     } finally {
       void deps.monitor.refresh().then(() => contributor.refresh());
     }
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand('openclaw.sessions.compact', (item?: SessionItem) => act('compact', item)),
-    vscode.commands.registerCommand('openclaw.sessions.reset', (item?: SessionItem) => act('reset', item)),
-    vscode.commands.registerCommand('openclaw.sessions.archive', (item?: SessionItem) => act('archive', item)),
+    vscode.commands.registerCommand('openclaw.sessions.compact', (item?: SessionItem, options?: { yes?: boolean }) => act('compact', item, options)),
+    vscode.commands.registerCommand('openclaw.sessions.reset', (item?: SessionItem, options?: { yes?: boolean }) => act('reset', item, options)),
+    vscode.commands.registerCommand('openclaw.sessions.archive', (item?: SessionItem, options?: { yes?: boolean }) => act('archive', item, options)),
     deps.monitor.onDidChange(() => void afterCheck(deps, threshold()).then(() => contributor.refresh())),
   );
   return contributor;
