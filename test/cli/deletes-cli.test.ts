@@ -97,4 +97,30 @@ describe('ocm rm / deleted / undelete (local node)', () => {
     assert.equal(await readFile(join(dir, '2026-12-02.md'), 'utf8'), 'day two\n');
     assert.equal((await readFile(join(dir, '2026-12-01.md'), 'utf8')).length, 200_000);
   });
+
+  it('ocm mv keeps the old content, sends a replaced file to Recently Deleted, and asks before renaming openclaw.json away', async () => {
+    const a = join(ws('n1', 'main'), 'A.md');
+    const b = join(ws('n1', 'main'), 'B.md');
+    await writeFile(a, 'aaa\n');
+    await writeFile(b, 'bbb\n');
+    const refused = await runCli(['mv', 'n1', a, b], env);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /already exists on n1\. Add --force/);
+    const noYes = await runCli(['mv', 'n1', a, b, '--force'], env);
+    assert.equal(noYes.code, 2, 'replacing a file is destructive: --yes or a terminal');
+    const done = await runCli(['mv', 'n1', a, b, '--force', '--yes'], env);
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(await readFile(b, 'utf8'), 'aaa\n');
+    assert.match(done.stdout, /The replaced .*B\.md is in Recently Deleted: ocm undelete n1 \d{8}T/);
+    const hist = await runCli(['history', 'n1', a, '--json'], env);
+    assert.equal(hist.json().entries[0].reason, 'pre-rename');
+    const cfg = join(state('n1'), 'openclaw.json');
+    const away = await runCli(['mv', 'n1', cfg, cfg + '.old'], env);
+    assert.equal(away.code, 2);
+    assert.match(away.stdout, /the gateway will not start/);
+    assert.ok((await stat(cfg)).isFile());
+    const plain = await runCli(['mv', 'n1', b, a], env);
+    assert.equal(plain.code, 0, 'a plain rename that breaks nothing needs no --yes');
+    assert.equal(await readFile(a, 'utf8'), 'aaa\n');
+  });
 });

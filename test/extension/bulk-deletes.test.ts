@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { listDeleted, type Consequence } from '../../src/core/deletes';
 import type { ApplyToAgentsResult } from '../../src/extension/bulk';
+import { fromSelection } from '../../src/extension/bulk/targets';
 import { liveUri } from '../../src/extension/fs/uris';
 import type { TreeNode } from '../../src/extension/tree/nodes-tree';
 import { activateExtension, writeRegistry } from '../support/vscode/extension-host';
@@ -78,8 +79,7 @@ suite('Apply to Agents and Recently Deleted', () => {
     const files: TreeNode[] = [];
     for (const agent of agents) files.push(...(await api.tree.getChildren(agent)).filter((f) => f.kind === 'file'));
     assert.equal(files.length, 2);
-    // the command's tree form: (clicked, selection); content and answer come from the args form, so check the selection mapping via a dry plan
-    const { fromSelection } = await import('../../src/extension/bulk/targets');
+    // the command's tree form gets (clicked, selection): the same mapping as here
     const picked = await fromSelection(api, files[0], files);
     assert.equal(picked.fileName, 'SOUL.md');
     assert.deepEqual(picked.selector?.split(',').sort(), ['b1/main', 'b1/research']);

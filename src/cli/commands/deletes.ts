@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteWithHistory, findDeleted, layoutOf, listDeleted, restoreDeleted, whatBreaks, DEFAULT_MAX_FOLDER_BYTES, type Consequence, type DeletedEntry } from '../../core/deletes';
+import { deleteWithHistory, findDeleted, layoutOf, listDeleted, renameWithHistory, restoreDeleted, whatBreaks, DEFAULT_MAX_FOLDER_BYTES, type Consequence, type DeletedEntry } from '../../core/deletes';
 import { isOcmError } from '../../core/errors';
 import { formatBytes } from '../../core/format-bytes';
 import { ocmHome } from '../../core/home';
@@ -11,8 +11,9 @@ import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
 
 /**
- * `ocm rm` (keeps the content in the history first and says what breaks), `ocm deleted` (the
- * node's Recently Deleted) and `ocm undelete` (restore through the safe save).
+ * `ocm rm` (keeps the content in the history first and says what breaks), `ocm mv` (a rename
+ * that keeps the old content and whatever it replaces), `ocm deleted` (the node's Recently
+ * Deleted) and `ocm undelete` (restore through the safe save).
  */
 
 const MiB = 1024 * 1024;
@@ -106,6 +107,48 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
         if (opts.json) return printJson(ctx, { ok: true, node: id, path, consequences, deleted: entry });
         ctx.out(l10n.t('Deleted {0} on {1}; {2} file(s) ({3}) kept. Restore with: ocm undelete {1} {4}', path, id, entry.files.length, formatBytes(entry.totalBytes), entry.id) + '\n');
         if (entry.skipped.length) ctx.err(l10n.t('warning: not kept (symlinks and special files): {0}', entry.skipped.join(', ')) + '\n');
+      });
+    });
+
+  program
+    .command('mv')
+    .description(l10n.t('rename or move a file or folder on a node: the old content is kept in the history first, a file it replaces goes to Recently Deleted; says what breaks'))
+    .argument('<id>', l10n.t('node id'))
+    .argument('<from>', l10n.t('absolute path on the node'))
+    .argument('<to>', l10n.t('new absolute path on the node'))
+    .option('--force', l10n.t('replace <to> when it exists (it is kept in Recently Deleted first)'))
+    .option('--dry-run', l10n.t('say what would happen and what breaks, and change nothing'))
+    .option('--yes', l10n.t('do it without asking when something breaks or is replaced (required when not on a terminal)'))
+    .option('--json', l10n.t('print {"from","to","consequences":[...],"replaced":{entry}|null}'))
+    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .action(async (id: string, from: string, to: string, opts: { force?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
+      ctx.json = Boolean(opts.json);
+      requireAbsolute(from);
+      requireAbsolute(to);
+      await withNodeTransport(ctx, id, opts, async (t, node) => {
+        if (!(await t.statOrUndefined(from))) throw cliError('notFound', l10n.both('{0} does not exist on {1}: nothing to rename.', from, id), { nodeId: id, path: from });
+        const target = await t.statOrUndefined(to);
+        if (target && !opts.force) throw cliError('invalidInput', l10n.both('{0} already exists on {1}. Add --force to replace it (it is kept in Recently Deleted first).', to, id), { usage: true });
+        let consequences: Consequence[] = [];
+        try {
+          const { location, agents } = await listNodeAgents(t, node);
+          consequences = whatBreaks(from, layoutOf(location, agents));
+        } catch {
+          // config unreadable: nothing to name
+        }
+        if (!opts.json) for (const c of consequences) ctx.out(l10n.t('warning: {0}', consequenceText(c)) + '\n');
+        if (consequences.length || target || opts.dryRun) {
+          const decision = await decideDestructive(ctx, opts, l10n.t('Rename {0} to {1} anyway? [y/N] ', from, to), l10n.both('Renaming {0} breaks things or replaces {1}. Look with --dry-run, then add --yes.', from, to));
+          if (decision !== 'apply') {
+            if (opts.json) printJson(ctx, { node: id, from, to, dryRun: true, consequences });
+            else ctx.out(l10n.t('Nothing was changed.') + '\n');
+            return;
+          }
+        }
+        const { replaced } = await renameWithHistory(t, from, to, { home: ocmHome(ctx.env), overwrite: Boolean(opts.force) });
+        if (opts.json) return printJson(ctx, { ok: true, node: id, from, to, consequences, replaced: replaced ?? null });
+        ctx.out(l10n.t('Renamed {0} to {1} on {2}; the old content is in the history.', from, to, id) + '\n');
+        if (replaced) ctx.out(l10n.t('The replaced {0} is in Recently Deleted: ocm undelete {1} {2}', to, id, replaced.id) + '\n');
       });
     });
 
