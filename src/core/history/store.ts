@@ -234,17 +234,22 @@ async function ensureOwnerOnlyDirs(home: string, nodeId: string, key: string): P
 }
 
 async function readEntries(dir: string): Promise<HistoryEntry[]> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const out: HistoryEntry[] = [];
-  for (const name of names) {
-    if (!name.endsWith('.json') || name.startsWith('.')) continue;
-    try {
-      out.push(parseEntry(await fs.readFile(join(dir, name), 'utf8'), name));
-    } catch {
-      // A damaged metadata file hides only that entry; the rest of the history stays usable.
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+  // Read a few at a time (a file with 500 versions: the timeline lists them all).
+  const out: (HistoryEntry | undefined)[] = new Array(names.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < names.length) {
+      const i = next++;
+      try {
+        out[i] = parseEntry(await fs.readFile(join(dir, names[i]!), 'utf8'), names[i]!);
+      } catch {
+        // A damaged metadata file hides only that entry; the rest of the history stays usable.
+      }
     }
-  }
-  return out;
+  };
+  await Promise.all(Array.from({ length: Math.min(16, names.length) }, worker));
+  return out.filter((e): e is HistoryEntry => e !== undefined);
 }
 
 /** The newest entry in a folder, reading only its metadata file (stamps sort by time). */
