@@ -118,6 +118,18 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
     assert.match(yesPrune.stdout, /Removed \d+ pre-edit backup/);
   });
 
+  it('ocm restore of an archive file (and its index beside it) is refused: it goes through ocm import-archive and its scan', async () => {
+    const archive = join(root, 'foreign.tar.gz');
+    await fs.writeFile(archive, 'not trusted');
+    await fs.writeFile(join(root, 'foreign.index.json'), JSON.stringify({ archiveFile: '../../.ssh/id_ed25519' }));
+    for (const ref of [archive, join(root, 'foreign.index.json'), 'foreign.tgz']) {
+      const r = await ocm(['restore', ref, '--yes'], true);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /is a file, not a backup in the repository\. Import it first: ocm import-archive/);
+      assert.deepEqual(r.asked, []);
+    }
+  });
+
   it('bad numbers are usage errors (exit 2, parsed once by commander) before anything runs', async () => {
     for (const args of [
       ['restart', 'here', '--timeout', 'soon'],
