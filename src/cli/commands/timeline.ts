@@ -6,8 +6,8 @@ import { agentOfPath } from '../../core/openclaw';
 import { snapshotRemote } from '../../core/safe-write';
 import { buildTimeline, findVersion, restoreTimelineVersion, type Timeline, type TimelineVersion } from '../../core/timeline';
 import { diff } from '../../core/vendor';
-import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
-import { EXIT_USAGE, printJson, type CliContext } from '../context';
+import { decideDestructive } from '../confirm';
+import { printJson, type CliContext } from '../context';
 import { cliError, knownWord, l10n } from '../l10n';
 import { cliGuardHook, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
@@ -118,17 +118,15 @@ async function restore(ctx: CliContext, timeline: Timeline & { read(v: TimelineV
     const when = new Date(v.timeMs).toISOString();
     const liveText = live ? l10n.t('the live file ({0} bytes, sha256 {1})', live.content.length, live.sha256.slice(0, 12)) : l10n.t('nothing (the file does not exist now)');
     const plan = l10n.t('Restore {0} on {1} to version #{2} of {3} ({4} bytes, sha256 {5}), replacing {6}, which is kept in the history first.', timeline.remotePath, timeline.nodeId, v.n, when, v.size, v.sha256.slice(0, 12), liveText);
-    if (opts.dryRun || !opts.yes) {
-      if (opts.dryRun || ctx.json || !canConfirmOnTerminal()) {
-        if (opts.json) printJson(ctx, { ok: opts.dryRun === true, dryRun: true, version: jsonOf(v), live: live ? { sha256: live.sha256, size: live.content.length } : null });
-        else ctx.out(plan + '\n' + (opts.dryRun ? '' : l10n.t('Run again with --yes to do it.') + '\n'));
-        if (!opts.dryRun) ctx.exitCode = EXIT_USAGE;
-        return;
-      }
-      if (!(await confirmOnTerminal(plan + ' ' + l10n.t('Restore? [y/N] ')))) {
-        ctx.out(l10n.t('Nothing restored.') + '\n');
-        return;
-      }
+    const decision = await decideDestructive(ctx, opts, plan + ' ' + l10n.t('Restore? [y/N] '), l10n.both('Restoring replaces {0} on {1}. Look first with --dry-run, then add --yes to restore.', timeline.remotePath, timeline.nodeId));
+    if (decision === 'show') {
+      if (opts.json) return printJson(ctx, { ok: true, dryRun: true, version: jsonOf(v), live: live ? { sha256: live.sha256, size: live.content.length } : null });
+      ctx.out(plan + '\n');
+      return;
+    }
+    if (decision === 'declined') {
+      ctx.out(l10n.t('Nothing restored.') + '\n');
+      return;
     }
     // Restoring the agent's own older memory passes the guard; another agent's text does not.
     const guard = opts.force ? undefined : await cliGuardHook(ctx, t, node, timeline.remotePath);

@@ -8,6 +8,8 @@ import { listHistory, sha256Hex } from '../../../src/core/history/store';
 import { buildTimeline, findVersion, restoreTimelineVersion } from '../../../src/core/timeline';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import type { Transport } from '../../../src/core/transport/types';
+import { main } from '../../../src/cli/main';
+import type { CliContext } from '../../../src/cli/context';
 import { runCli, tempOcmHome } from '../../support/cli';
 import { atlas, nova } from '../../core/guard/corpus-agents';
 
@@ -91,6 +93,14 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
     const dry = await runCli(['timeline', 'box', memory, '--restore', '1', '--dry-run'], env);
     assert.equal(dry.code, 0);
     assert.match(dry.stdout, /version #1/);
+    assert.equal(await readFile(memory, 'utf8'), before);
+    // A terminal asks (the question goes through the context, as on a TTY): "no" restores nothing.
+    let asked = '';
+    let out = '';
+    const no = await main(['timeline', 'box', memory, '--restore', '1'], { out: (t) => (out += t), err: () => undefined, env, json: false, confirm: async (q: string) => ((asked = q), false) } as CliContext);
+    assert.equal(no, 0);
+    assert.match(asked, /version #1/);
+    assert.match(out, /Nothing restored/);
     assert.equal(await readFile(memory, 'utf8'), before);
     const yes = await runCli(['timeline', 'box', memory, '--restore', '1', '--yes', '--json'], env);
     assert.equal(yes.code, 0, yes.stdout + yes.stderr);
