@@ -147,6 +147,24 @@ describe('bulk apply: plan, apply, rollback on failure, undo', () => {
     await writeFile(join(root, 'n2', 'workspace-research', 'SOUL.md'), soul('n2', 'research'));
   });
 
+  it('a cancel in the middle of the batch stops it and puts back what was written (the rollback ignores the aborted signal)', async () => {
+    const plan = await planBulkApply(reach, targets, 'SOUL.md', { mode: 'append', content: Buffer.from('cancelled line\n') });
+    const ac = new AbortController();
+    const outcome = await applyBulkPlan(plan, {
+      home,
+      transport: reach.transport,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'write' && p.done === 2) ac.abort();
+      },
+    });
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.failure!.error.kind, 'cancelled');
+    assert.equal(outcome.written.length, 2);
+    assert.deepEqual(outcome.rollbackErrors, []);
+    for (const t of targets) assert.equal(await read(t.nodeId, t.agentId), soul(t.nodeId, t.agentId));
+  });
+
   it('a template creates missing files; undo removes the files it created', async () => {
     const plan = await planBulkApply(reach, targets.slice(0, 2), 'memory/team.md', { mode: 'template', content: Buffer.from('team\n') });
     assert.deepEqual(plan.files.map((f) => f.action), ['create', 'create']);
