@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { demoLayout, stopDemo, type DemoStartResult } from '../../src/core/demo';
@@ -11,6 +12,20 @@ import { activateExtension, extension, treeLabels, writeRegistry } from '../supp
  * demo-b to the registry, and the tree expands them into their agents through the same model as a
  * remote node. The demo is stopped (by pid) at the end.
  */
+/** Pids whose environment has HOME inside `root` (every OpenClaw process of a demo node). */
+function processesUnder(root: string): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        return readFileSync(`/proc/${n}/environ`).toString('utf8').split('\0').some((e) => e.startsWith(`HOME=${root}/`));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 suite('Try a Demo Node', () => {
   test('the welcome view links the command; the command builds two ready demo nodes whose agents the tree shows', async function () {
     this.timeout(900_000);
@@ -34,7 +49,13 @@ suite('Try a Demo Node', () => {
       for (const agent of ['main', 'research', 'support']) assert.ok(labels.includes(agent), `demo-a shows ${agent}: ${labels.join(', ')}`);
     } finally {
       const stateDir = result?.nodes[0]?.stateDir;
-      if (stateDir) await stopDemo(demoLayout({ root: dirname(dirname(dirname(stateDir))) }), { registry: api.registry.file });
+      if (stateDir) {
+        const root = dirname(dirname(dirname(stateDir)));
+        await stopDemo(demoLayout({ root }), { registry: api.registry.file });
+        // The tree's own `openclaw agents list` runs (not the demo's) may still be finishing.
+        for (let i = 0; i < 120 && processesUnder(root).length > 0; i++) await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(processesUnder(root), [], 'no demo process is left');
+      }
     }
   });
 });

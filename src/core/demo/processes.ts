@@ -18,6 +18,11 @@ export interface DemoProcess {
   kind: 'gateway' | 'memory-agent';
   nodeId?: string;
   startedAt: string;
+  /**
+   * The process group it runs in when it does not lead it (a gateway under the `setsid sh -c` of
+   * ocm's start command, with its workers), and the group leader's start time: stopped with it.
+   */
+  group?: { pgid: number; startTime: string };
 }
 
 export async function readPidFile(file: string): Promise<DemoProcess[]> {
@@ -42,10 +47,13 @@ async function updatePidFile(file: string, change: (list: DemoProcess[]) => Demo
 }
 
 /** Adds a running process to the pid file (its start time is read now). */
-export async function recordProcess(file: string, entry: Omit<DemoProcess, 'startTime' | 'startedAt'>): Promise<DemoProcess | undefined> {
+export async function recordProcess(file: string, entry: Omit<DemoProcess, 'startTime' | 'startedAt' | 'group'>): Promise<DemoProcess | undefined> {
   const startTime = await processStartTime(entry.pid);
   if (!startTime) return undefined; // already gone
   const full: DemoProcess = { ...entry, startTime, startedAt: new Date().toISOString() };
+  const pgid = await processGroup(entry.pid);
+  const groupStart = pgid && pgid !== entry.pid ? await processStartTime(pgid) : undefined;
+  if (pgid && groupStart) full.group = { pgid, startTime: groupStart };
   await updatePidFile(file, (list) => [...list.filter((p) => p.pid !== entry.pid), full]);
   return full;
 }
@@ -63,6 +71,23 @@ export async function processStartTime(pid: number): Promise<string | undefined>
   return new Promise((resolve) => {
     execFile('ps', ['-o', 'lstart=', '-p', String(pid)], (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined));
   });
+}
+
+/** The process group of a process (Linux /proc; undefined elsewhere or when gone). */
+async function processGroup(pid: number): Promise<number | undefined> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  return pgid > 1 ? pgid : undefined;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True when the pid still runs the process that was recorded (same start time). */
@@ -113,6 +138,25 @@ export async function stopRecorded(file: string, options: { graceMs?: number; fi
   for (const p of alive) signal(p.pid, 'SIGKILL');
   for (const p of alive) {
     for (let i = 0; i < 50 && (await stillOurs(p)); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  // What remains of their process groups (workers of a gateway), when the group is still the recorded one.
+  // (A group outlives its leader, and Linux reuses no pid while its group exists: a live group whose
+  // leader is gone is still the recorded one.)
+  const groups: number[] = [];
+  for (const p of ours) {
+    if (!p.group || !groupAlive(p.group.pgid)) continue;
+    const leader = await processStartTime(p.group.pgid);
+    if (leader === undefined || leader === p.group.startTime) groups.push(p.group.pgid);
+  }
+  for (const g of groups) signal(g, 'SIGTERM');
+  const groupDeadline = Date.now() + 10_000;
+  while (groups.some(groupAlive) && Date.now() < groupDeadline) await new Promise((r) => setTimeout(r, 200));
+  for (const g of groups.filter(groupAlive)) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   report.killed = alive;
   report.stopped = ours.filter((p) => !alive.includes(p));

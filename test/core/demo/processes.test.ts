@@ -75,3 +75,25 @@ test('stopRecordedNow signals ours at once, without waiting', async () => {
   for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(alive(pid), false);
 });
+
+test('a process that does not lead its group is stopped with the rest of its (recorded) group', async () => {
+  const file = join(dir, 'e.json');
+  // A group leader (like the `setsid sh -c` of ocm's start command) whose child is the recorded process.
+  const leader = spawn('sh', ['-c', 'sleep 120 & echo $!; sleep 120 & wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const childPid = await new Promise<number>((resolve) => leader.stdout!.once('data', (c: Buffer) => resolve(Number(c.toString().trim()))));
+  leader.unref();
+  const entry = await recordProcess(file, { pid: childPid, kind: 'gateway' });
+  assert.equal(entry?.group?.pgid, leader.pid);
+  await stopRecorded(file, { graceMs: 5_000 });
+  assert.equal(alive(childPid), false);
+  let groupGone = false;
+  for (let i = 0; i < 50 && !groupGone; i++) {
+    try {
+      process.kill(-leader.pid!, 0);
+      await new Promise((r) => setTimeout(r, 100));
+    } catch {
+      groupGone = true;
+    }
+  }
+  assert.equal(groupGone, true, 'the whole group is gone');
+});
