@@ -130,6 +130,20 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
     }
   });
 
+  it('ocm agents remove: no terminal → 2; --dry-run says what goes; a "no" changes nothing (decided before connecting)', async () => {
+    const refused = await ocm(['agents', 'remove', 'here', 'main']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Look first with --dry-run, then add --yes/);
+    const dry = await ocm(['agents', 'remove', 'here', 'main', '--dry-run'], true);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(dry.asked, []);
+    assert.match(dry.stdout, /Removing agent main deletes its workspace/);
+    const no = await ocm(['agents', 'remove', 'here', 'main'], false);
+    assert.equal(no.code, 0, no.stderr);
+    assert.match(no.asked[0] ?? '', /Remove agent main from node here\?/);
+    assert.ok((await fs.stat(memory)).isFile(), 'the workspace is still there');
+  });
+
   it('bad numbers are usage errors (exit 2, parsed once by commander) before anything runs', async () => {
     for (const args of [
       ['restart', 'here', '--timeout', 'soon'],

@@ -9,6 +9,7 @@ import { printJson, type CliContext } from '../context';
 import { withNodeTransport } from '../node-connection';
 import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, l10n } from '../l10n';
+import { decideDestructive } from '../confirm';
 import { jsonOption, acceptNewOption } from '../options';
 import { formatTable } from '../table';
 
@@ -78,14 +79,23 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .description(l10n.t('remove an agent (OpenClaw deletes its workspace and state): archives both locally first'))
     .argument('<id>', l10n.t('node id'))
     .argument('<agent>', l10n.t('agent id'))
-    .option('--yes', l10n.t('really remove (required: the CLI does not prompt)'))
+    .option('--dry-run', l10n.t('say what would be removed and change nothing'))
+    .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
     .addOption(jsonOption())
     .addOption(acceptNewOption())
     .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{ yes?: boolean; json?: boolean; acceptNew?: boolean }>();
+      const opts = cmd.optsWithGlobals<{ yes?: boolean; dryRun?: boolean; json?: boolean; acceptNew?: boolean }>();
       ctx.json = Boolean(opts.json);
-      if (!opts.yes) {
-        throw cliError('invalidInput', l10n.both('Removing agent {0} deletes its workspace and state on node {1} (an archive is kept locally). Add --yes to do it.', agentId, id), { usage: true });
+      const what = l10n.both('Removing agent {0} deletes its workspace and state on node {1} (an archive is kept locally). Look first with --dry-run, then add --yes to do it.', agentId, id);
+      const decision = await decideDestructive(ctx, opts, l10n.t('Remove agent {0} from node {1}? [y/N] ', agentId, id), what);
+      if (decision === 'show') {
+        if (opts.json) return printJson(ctx, { ok: true, dryRun: true, node: id, agent: agentId });
+        ctx.out(what.text + '\n');
+        return;
+      }
+      if (decision === 'declined') {
+        ctx.out(l10n.t('Nothing was changed.') + '\n');
+        return;
       }
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const located = await locateOpenclaw(transport, node);
