@@ -6,7 +6,7 @@ import { hasSessionRpc, listNodeSessions, runSessionAction, SESSION_ACTIONS, uns
 import { DEFAULT_CONTEXT_THRESHOLD_PCT, pctLabel, type SessionUsage } from '../../core/status';
 import { agentsStatus } from '../../core/status/node-status';
 import type { Transport } from '../../core/transport/types';
-import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
+import { decideDestructive } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { cliError, l10n } from '../l10n';
 import { withNodeTransport } from '../node-connection';
@@ -134,12 +134,16 @@ async function actionCommand(ctx: CliContext, action: SessionAction, id: string,
       ctx.out(l10n.t('Would {0} session {1} (agent {2}, context {3}) on {4}, after saving its transcript into the local history.', verb, key, agentId, pctLabel(row.usedPct), id) + '\n');
       return;
     }
-    if (!opts.yes) {
-      if (!canConfirmOnTerminal() || ctx.json) throw cliError('invalidInput', l10n.both('This would {0} session {1} on {2}. Look first with --dry-run, then add --yes to apply.', verb, key, id), { usage: true });
-      if (!(await confirmOnTerminal(l10n.t('{0} session {1} on {2}? Its transcript is saved into the local history first. [y/N] ', verb, key, id)))) {
-        ctx.out(l10n.t('Nothing was changed.') + '\n');
-        return;
-      }
+    // The shared destructive-verb convention (the dry run was answered above).
+    const decision = await decideDestructive(
+      ctx,
+      { ...(opts.yes ? { yes: true } : {}), ...(opts.json ? { json: true } : {}) },
+      l10n.t('{0} session {1} on {2}? Its transcript is saved into the local history first. [y/N] ', verb, key, id),
+      l10n.both('This would {0} session {1} on {2}. Look first with --dry-run, then add --yes to apply.', verb, key, id),
+    );
+    if (decision === 'declined') {
+      ctx.out(l10n.t('Nothing was changed.') + '\n');
+      return;
     }
     const result: SessionActionResult = await runSessionAction(transport, location, { nodeId: id, agentId, key, action, home: ocmHome(ctx.env), thresholdPct: opts.thresholdPct, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (opts.json) return printJson(ctx, { ok: true, ...result });
