@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
@@ -25,8 +25,8 @@ import { newSnapshotId } from '../src/core/repository/snapshots';
 import { LocalTransport } from '../src/core/transport/local-transport';
 import { shellQuote } from '../src/core/transport/shell-quote';
 import type { Transport } from '../src/core/transport/types';
+import { duBytes, generateTree, MB, mdName, median, sh, text, time } from './backup-tree';
 
-const MB = 1024 * 1024;
 const targetMb = Number(process.env.BENCH_MB ?? 161);
 const dbMb = Number(process.env.BENCH_DB_MB ?? 50);
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
@@ -34,63 +34,6 @@ const useSsh = process.env.BENCH_SSH !== '0';
 const big = process.env.BENCH_BIG === '1';
 const DAYS = 30;
 const NODE = 'bench';
-
-const WORDS = 'agent memory gateway node backup tool session channel model token workspace user soul identity dream note today task plan config state'.split(' ');
-
-function text(bytes: number): string {
-  const parts: string[] = [];
-  let n = 0;
-  while (n < bytes) {
-    const w = WORDS[(Math.random() * WORDS.length) | 0] + (Math.random() < 0.1 ? '\n' : ' ');
-    parts.push(w);
-    n += w.length;
-  }
-  return parts.join('');
-}
-
-const mdName = (i: number): string => `2026-${String((i % 12) + 1).padStart(2, '0')}-${String(i).padStart(4, '0')}.md`;
-
-/** 2,000 markdown files (1–20 KB) + 20 JSONL files sized so the total is about `mb` MB. */
-async function generateTree(stateDir: string, mb: number, fast = false): Promise<number> {
-  const ws = join(stateDir, 'workspace');
-  await fs.mkdir(join(ws, 'memory'), { recursive: true });
-  await fs.writeFile(join(stateDir, 'openclaw.json'), '{ gateway: { port: 18789 } }\n');
-  let total = 0;
-  for (let i = 0; i < 2000; i++) {
-    const body = text(1024 + ((i * 7919) % (19 * 1024)));
-    await fs.writeFile(join(ws, 'memory', mdName(i)), body);
-    total += body.length;
-  }
-  const remaining = Math.max(mb * MB - total, 20 * 64 * 1024);
-  const logs = join(ws, 'logs');
-  await fs.mkdir(logs, { recursive: true });
-  // The 1 GB tree: lines drawn from a pool of texts (each with its own id and time), 10× faster to make.
-  const pool = fast ? Array.from({ length: 4096 }, () => text(300)) : [];
-  for (let i = 0; i < 20; i++) {
-    const size = Math.round(remaining / 20);
-    const out = createWriteStream(join(logs, `run-${i}.jsonl`));
-    let written = 0;
-    while (written < size) {
-      const body = fast ? pool[(Math.random() * pool.length) | 0]! : text(300);
-      const line = JSON.stringify({ ts: Date.now(), role: i % 2 ? 'user' : 'assistant', text: body, id: randomBytes(8).toString('hex') }) + '\n';
-      if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
-      written += line.length;
-    }
-    await new Promise<void>((r) => out.end(r));
-    total += written;
-  }
-  return total;
-}
-
-function sh(command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command.slice(0, 200)} exited ${code}`))));
-  });
-}
 
 /** The database: one table of notes rows (an id, a time, a kind, ~300 bytes of hex), ~`mb` MB. */
 const DB_ROW_BYTES = 340;
@@ -126,19 +69,6 @@ async function changeDay(stateDir: string, fileCount: number, dbRows: number, da
   await updateDatabase(join(stateDir, 'memory', 'main.sqlite'), dbRows, day);
   return count;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = process.hrtime.bigint();
-  const value = await fn();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
-}
-
-const duBytes = async (dir: string): Promise<number> => Number((await sh(`du -sb ${shellQuote(dir)}`)).split(/\s+/)[0]);
 
 function vmHwmMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
