@@ -91,6 +91,14 @@ function startDemo(reset) {
   });
 }
 
+/**
+ * Your own OPENCLAW_* settings (a config path, profile, state dir) blanked for VS Code: ocm's
+ * discovery of the local demo nodes would otherwise follow them to your real OpenClaw.
+ */
+function noOwnOpenclaw() {
+  return Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OPENCLAW_')).map((k) => [k, '']));
+}
+
 /** Stops what the demo started (by pid); waits for it. */
 function stopDemo() {
   say('stopping the demo gateways and processes ...');
@@ -135,7 +143,7 @@ async function startBrowserVsCode(options, home) {
     stateDir,
     extensionsDir,
     userSettings: { 'remote.extensionKind': { [extensionId]: ['workspace'] } },
-    env: { OCM_HOME: home },
+    env: { ...noOwnOpenclaw(), OCM_HOME: home },
   });
   const url = `${server.base}/`;
   let stopping = false;
@@ -182,7 +190,7 @@ async function main() {
   if (code) {
     say(`opening desktop VS Code (${code}) with the extension from ${root}`);
     const child = spawn(code, ['--new-window', `--extensionDevelopmentPath=${root}`, home], {
-      env: { ...process.env, OCM_HOME: home },
+      env: { ...process.env, ...noOwnOpenclaw(), OCM_HOME: home },
       stdio: 'inherit',
     });
     child.on('error', (e) => say(`could not start ${code}: ${e.message}`));
