@@ -1,11 +1,11 @@
 // Screenshot scene of the dashboard (listed in test/extension/screenshots.mjs), on three nodes on
-// this machine: "studio" runs a real OpenClaw 2026.9.6 gateway on loopback (ready), "lab" is
-// onboarded but its gateway is not running (gateway down), "edge" is a port nothing listens on
+// this machine: "studio" runs a real OpenClaw 2026.9.6 gateway on loopback (ready), "lab" has a
+// copy of its state on another port and no gateway running (gateway down), "edge" is a port nothing listens on
 // (unreachable). The scene clicks "Back Up" on studio's card in the real webview page and waits
 // until the card shows the new backup's age. `node scripts/vscode-tests.mjs --screenshot-only
 // dashboard` takes it; copy test-output/screenshots/dashboard.png to docs/screenshots/.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayNode } from '../support/vscode/gateway-node.mjs';
@@ -24,7 +24,15 @@ function dashboardFleet() {
   if (fleet) return fleet;
   const root = mkdtempSync(join(tmpdir(), 'ocm-dashboard-scene-'));
   const studio = gatewayNode(root, { id: 'studio', port: freePortSync(), labels: ['demo'] });
-  const lab = gatewayNode(root, { id: 'lab', port: freePortSync(), labels: ['demo'] });
+  // "lab": a copy of studio's state on another port, whose gateway is never started (one onboarding
+  // only: the scene's time budget is 90 s on a loaded machine).
+  const labState = join(root, 'lab', 'state');
+  cpSync(studio.stateDir, labState, { recursive: true });
+  const config = join(labState, 'openclaw.json');
+  const parsed = JSON.parse(readFileSync(config, 'utf8'));
+  parsed.gateway.port = freePortSync();
+  writeFileSync(config, JSON.stringify(parsed, null, 2) + '\n');
+  const lab = { entry: { ...studio.entry, id: 'lab', stateDir: labState } };
   process.once('exit', () => {
     studio.killNow();
     rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
