@@ -160,6 +160,24 @@ suite('Dashboard', () => {
     assert.match((item.tooltip as vscode.MarkdownString).value, /\*\*(Gateway down|ゲートウェイ停止)\*\*: /);
   });
 
+  test('hidden, it stops asking for checks; shown again, the page is drawn anew from the latest data', async function () {
+    this.timeout(60_000);
+    assert.equal(panel.refreshing, true, 'visible: the monitor keeps checking for it');
+    const hidden = new Promise<void>((resolve) => {
+      const sub = panel.panel.onDidChangeViewState((e) => e.webviewPanel.visible || (sub.dispose(), resolve()));
+    });
+    // Another editor in the dashboard's group covers it.
+    const doc = await vscode.workspace.openTextDocument({ content: 'cover' });
+    await vscode.window.showTextDocument(doc, { viewColumn: panel.panel.viewColumn, preview: false });
+    await hidden;
+    assert.equal(panel.refreshing, false, 'hidden: no more checks for the dashboard');
+    const before = panel.lastRendered;
+    const redrawn = rendered((r) => r !== before && r.cards.length === 2, 'a redraw after being shown again');
+    panel.panel.reveal();
+    await redrawn;
+    assert.equal(panel.refreshing, true);
+  });
+
   test('the old "Show Status" command opens the same dashboard', async () => {
     const again = await vscode.commands.executeCommand<DashboardPanel>('openclaw.showStatus');
     assert.equal(again, panel);

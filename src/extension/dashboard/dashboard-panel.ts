@@ -91,6 +91,11 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /** True while the panel keeps the status monitor checking (it is visible). */
+  get refreshing(): boolean {
+    return this.watching !== undefined;
+  }
+
   /** The view-model the page is given (also what tests compare with `ocm status --json`). */
   async data(): Promise<DashboardData> {
     let nodes: Awaited<ReturnType<NodeRegistry['list']>> = [];
