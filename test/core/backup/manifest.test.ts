@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { posix } from 'node:path';
 import { describe, it } from 'node:test';
+import { excludedReason } from '../../../src/core/backup/exclusions';
 import { isWithin, relativeWithin } from '../../../src/core/backup/manifest';
 
 /** The prefix fast path of "is this path inside that folder" agrees with posix.relative everywhere. */
@@ -23,8 +24,7 @@ describe('relativeWithin / isWithin', () => {
 });
 
 describe('excludedReason: OpenClaw transient SQLite files', () => {
-  it("leaves out the memory reindex/generation locks and temporary copies, keeps the databases", async () => {
-    const { excludedReason } = await import('../../../src/core/backup/exclusions');
+  it('leaves out the memory reindex/generation locks and temporary copies, keeps the databases', () => {
     const ctx = { stateDir: '/h/.openclaw', includeTranscripts: false };
     const agent = '/h/.openclaw/agents/main/agent';
     for (const name of ['openclaw-agent.sqlite.reindex-lock.sqlite', 'openclaw-agent.sqlite.reindex-lock.sqlite-wal', 'x.sqlite.generation-lock.sqlite', 'x.sqlite.generation-writer.sqlite-journal', 'x.sqlite.memory-reindex-0f8fad5b-d9cb-469f-a165-70867728950e', 'x.sqlite.tmp-0f8fad5b-d9cb-469f-a165-70867728950e-shm']) {
