@@ -1,31 +1,46 @@
 import { backupStoreFor } from '../core/backup/store';
 import { isMixupError, lineRanges, MixupGuard, type MixupFinding } from '../core/guard';
 import { ocmHome } from '../core/home';
-import { agentsFromLocation, GUARDED_FILE_NAMES, locateOpenclaw } from '../core/openclaw';
+import { agentsFromLocation, GUARDED_FILE_NAMES, locateOpenclaw, type AgentInfo } from '../core/openclaw';
 import type { NodeEntry } from '../core/registry';
 import type { Transport } from '../core/transport/types';
 import type { CliContext } from './context';
 import { cliError, l10n } from './l10n';
 
 /**
- * The mix-up guard for CLI saves (`ocm put`, `ocm timeline --restore`): the fingerprint index from
- * the ocm home; the node's agents from the index when it knows them (no round trip), else located
- * once and the index refreshed for that node from local snapshots and history.
+ * The mix-up guard for CLI saves (`ocm put`, `ocm timeline --restore`, `ocm history restore`,
+ * `ocm undelete`): the fingerprint index from the ocm home; the node's agents from the index when
+ * it knows them (no round trip), else located once and the index refreshed for that node from
+ * local snapshots and history.
  */
-export async function cliGuardHook(ctx: CliContext, t: Transport, node: NodeEntry, remotePath: string): Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined> {
-  const name = remotePath.split('/').pop() ?? '';
-  if (!(GUARDED_FILE_NAMES as readonly string[]).includes(name)) return undefined;
-  const guard = new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env));
-  let agents = await guard.knownAgents(node.id);
-  if (!agents) {
-    try {
-      agents = agentsFromLocation(await locateOpenclaw(t, node));
-      await guard.refresh([{ nodeId: node.id, agents }]);
-    } catch {
-      return undefined; // no agents known: nothing to guard against yet
+export async function cliGuardHook(ctx: CliContext, t: Transport, node: NodeEntry, remotePath: string): Promise<GuardHook | undefined> {
+  return cliGuardFor(ctx, t, node)(remotePath);
+}
+
+export type GuardHook = (content: Uint8Array, current: Buffer | undefined) => void;
+
+/** One guard for several paths of a node (a folder undelete): the index and the agents are looked up once. */
+export function cliGuardFor(ctx: CliContext, t: Transport, node: NodeEntry): (remotePath: string) => Promise<GuardHook | undefined> {
+  let ready: Promise<{ guard: MixupGuard; agents: AgentInfo[] } | undefined> | undefined;
+  const load = async () => {
+    const guard = new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env));
+    let agents = await guard.knownAgents(node.id);
+    if (!agents) {
+      try {
+        agents = agentsFromLocation(await locateOpenclaw(t, node));
+        await guard.refresh([{ nodeId: node.id, agents }]);
+      } catch {
+        return undefined; // no agents known: nothing to guard against yet
+      }
     }
-  }
-  return guard.hookFor(node.id, agents, remotePath);
+    return { guard, agents };
+  };
+  return async (remotePath) => {
+    const name = remotePath.split('/').pop() ?? '';
+    if (!(GUARDED_FILE_NAMES as readonly string[]).includes(name)) return undefined;
+    const g = await (ready ??= load());
+    return g?.guard.hookFor(node.id, g.agents, remotePath);
+  };
 }
 
 /** A core mix-up refusal as a localized CLI error (the English message stays in --json). */
@@ -43,7 +58,7 @@ export function localizeMixup(e: unknown): unknown {
   return cliError('conflict', { en: e.message, text: message.text }, e.details);
 }
 
-function findingText(f: MixupFinding): string {
+export function findingText(f: MixupFinding): string {
   const who = f.other.name ? `${f.other.agentId} (${f.other.name})` : f.other.agentId;
   const where = lineRanges(f.lines);
   if (f.kind === 'overlap') return l10n.t('{0} phrases match {1} of agent {2} on node {3} (lines {4})', f.matched ?? 0, f.file?.relativePath ?? '?', who, f.other.nodeId, where);

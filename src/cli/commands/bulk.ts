@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { countLines, unifiedDiff } from '../../core/backup/diff';
-import { applyBulkPlan, inspectUndo, planBulkApply, planCounts, resolveTargets, undoBatch, type BulkChange, type BulkPlan, type NodeReach, type PlannedFile, type UndoCheck } from '../../core/bulk';
+import { applyBulkPlan, flaggedFiles, guardPlan, inspectUndo, planBulkApply, planCounts, resolveTargets, undoBatch, type BulkChange, type BulkPlan, type NodeReach, type PlannedFile, type UndoCheck } from '../../core/bulk';
+import { backupStoreFor } from '../../core/backup/store';
+import { MixupGuard } from '../../core/guard';
 import { ocmHome } from '../../core/home';
 import type { NodeAccess } from '../../core/node-access';
 import { listNodeAgents } from '../../core/openclaw';
@@ -9,6 +11,7 @@ import type { AgentInfo } from '../../core/openclaw';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
 import { decideDestructive } from '../destructive';
 import { interruptSignal } from '../interrupt';
+import { findingText } from '../mixup-guard';
 import { cliError, l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
 
@@ -93,10 +96,13 @@ function renderPlan(plan: BulkPlan, withDiff: boolean): string {
       const counts = countLines(f.before?.toString('utf8') ?? '', f.after!.toString('utf8'));
       const detail = counts ? `+${counts.linesAdded} −${counts.linesRemoved}` : '';
       lines.push(`  ${f.action === 'create' ? 'A' : 'M'}  ${who}  ${f.path}  ${detail}${f.action === 'create' ? ' ' + l10n.t('(new file)') : ''}`);
+      for (const m of f.mixup ?? []) lines.push(`     ${l10n.t('MIX-UP GUARD: {0}', findingText(m))}`);
     }
   }
   const c = planCounts(plan);
   lines.push(l10n.t('{0} to change, {1} to create, {2} already like this, {3} left out.', c.update, c.create, c.unchanged, c.blocked));
+  const flagged = flaggedFiles(plan).length;
+  if (flagged) lines.push(l10n.t("{0} file(s) would bring another agent's text into a guarded file (MEMORY/SOUL/IDENTITY/USER.md): the whole batch is refused unless --force.", flagged));
   let out = lines.join('\n') + '\n';
   if (withDiff) for (const f of plan.files) if (f.action === 'update' || f.action === 'create') out += unifiedDiff(f.path, `${f.nodeId}:`, `${f.nodeId}:`, f.before, f.after);
   return out;
@@ -106,8 +112,9 @@ function planJson(plan: BulkPlan): unknown {
   return {
     fileName: plan.fileName,
     mode: plan.change.mode,
-    files: plan.files.map((f) => ({ node: f.nodeId, agent: f.agentId, path: f.path, action: f.action, ...(f.reason ? { reason: f.reason, message: f.message } : {}), beforeSha256: f.beforeSha256 ?? null, afterSha256: f.afterSha256 ?? null })),
+    files: plan.files.map((f) => ({ node: f.nodeId, agent: f.agentId, path: f.path, action: f.action, ...(f.reason ? { reason: f.reason, message: f.message } : {}), beforeSha256: f.beforeSha256 ?? null, afterSha256: f.afterSha256 ?? null, ...(f.mixup?.length ? { mixup: f.mixup } : {}) })),
     counts: planCounts(plan),
+    guard: plan.guard ?? null,
   };
 }
 
@@ -122,7 +129,7 @@ export function registerBulkCommands(program: Command, ctx: CliContext): void {
     .option('--file <name>', l10n.t("which file of each agent's workspace (SOUL.md, AGENTS.md, memory/team.md)"))
     .option('--agents <selector>', l10n.t('node/agent pairs (n1/main,n2/research), whole nodes (n1) or labels (label:prod), comma-separated'))
     .option('--undo', l10n.t('undo the last bulk apply (files changed since are refused unless --force)'))
-    .option('--force', l10n.t('with --undo: also put back files that changed since the batch (their current content is kept in the history)'))
+    .option('--force', l10n.t("apply files the mix-up guard flags as bringing in another agent's text (this batch only); with --undo: also put back files that changed since the batch (their current content is kept in the history)"))
     .option('--dry-run', l10n.t('show every resulting change (a diff per file) and change nothing'))
     .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
     .option('--json', l10n.t('print {"plan":{files:[{node,agent,path,action,reason}]},"result":{ok,batch,failure,rollbackErrors}}'))
@@ -136,7 +143,8 @@ export function registerBulkCommands(program: Command, ctx: CliContext): void {
         await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew) }, async (access) => {
           const reach = reachFor(access);
           const targets = await resolveTargets(opts.agents!, await access.registry.list(), reach);
-          const plan = await planBulkApply(reach, targets, opts.file!, change, signal);
+          // The mix-up guard on every planned write (the bytes the plan read; no round trip).
+          const plan = await guardPlan(await planBulkApply(reach, targets, opts.file!, change, signal), new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env)), reach.agents);
           const c = planCounts(plan);
           if (c.blocked) ctx.exitCode = EXIT_FAILURE;
           if (!opts.json) ctx.out(renderPlan(plan, Boolean(opts.dryRun)));
@@ -145,14 +153,26 @@ export function registerBulkCommands(program: Command, ctx: CliContext): void {
             else ctx.out(l10n.t('Nothing to apply.') + '\n');
             return;
           }
+          const flagged = flaggedFiles(plan);
+          if (flagged.length && !opts.force) {
+            // Refused up front, before asking: the preview already knows (see core/bulk/guard-plan.ts).
+            ctx.exitCode = EXIT_FAILURE;
+            if (opts.dryRun) {
+              if (opts.json) printJson(ctx, { plan: planJson(plan), dryRun: true });
+              return;
+            }
+            throw refusedBatch(flagged);
+          }
           const decision = await decideDestructive(ctx, opts, l10n.t('Change {0} file(s) on {1} node(s)? [y/N] ', c.update + c.create, new Set(plan.files.map((f) => f.nodeId)).size), l10n.both('This changes {0} file(s). Look first with --dry-run, then add --yes to apply.', c.update + c.create));
           if (decision !== 'apply') {
             if (opts.json) printJson(ctx, { plan: planJson(plan), dryRun: true });
             else if (decision === 'declined') ctx.out(l10n.t('Nothing was changed.') + '\n');
             return;
           }
+          if (flagged.length && !opts.json) ctx.out(l10n.t('Applying anyway (--force): {0} file(s) the mix-up guard flagged.', flagged.length) + '\n');
           const result = await applyBulkPlan(plan, {
             home: ocmHome(ctx.env),
+            allowMixups: Boolean(opts.force),
             transport: reach.transport,
             signal,
             onProgress: (p) => {
@@ -176,6 +196,13 @@ export function registerBulkCommands(program: Command, ctx: CliContext): void {
         dispose();
       }
     });
+}
+
+/** The batch refused by the mix-up guard, every flagged file with what matched (the English text stays in --json). */
+function refusedBatch(flagged: PlannedFile[]): Error {
+  const list = flagged.map((f) => `  - ${f.nodeId}/${f.agentId} ${f.path}:\n${f.mixup!.map((m) => `      ${findingText(m)}`).join('\n')}`).join('\n');
+  const message = l10n.both("The bulk apply was refused before anything was written: {0} file(s) would bring another agent's text into a guarded file.\n{1}\nCheck the template and the agents chosen; to apply it anyway on purpose, add --force.", flagged.length, list);
+  return cliError('conflict', message, { bulkMixup: true, files: flagged.map((f) => ({ node: f.nodeId, agent: f.agentId, path: f.path, findings: f.mixup })) });
 }
 
 function undoState(c: UndoCheck): string {

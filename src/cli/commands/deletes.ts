@@ -7,6 +7,7 @@ import { listNodeAgents } from '../../core/openclaw';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
 import { decideDestructive } from '../destructive';
 import { cliError, l10n } from '../l10n';
+import { cliGuardFor, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
 
@@ -179,23 +180,24 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .description(l10n.t('restore a deleted file or folder (through the safe save); refuses to overwrite a file that exists again unless --force'))
     .argument('<id>', l10n.t('node id'))
     .argument('<pathOrEntry>', l10n.t('the deleted path, or an entry id from "ocm deleted"'))
-    .option('--force', l10n.t('replace files that exist again (their current content is kept in the history)'))
+    .option('--force', l10n.t("replace files that exist again (their current content is kept in the history), and restore even when the mix-up guard finds another agent's text"))
     .option('--json', l10n.t('print {"ok","entry","restored":[paths]}'))
     .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
     .action(async (id: string, ref: string, opts: { force?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const home = ocmHome(ctx.env);
       const entry = await findDeleted(home, id, ref);
-      await withNodeTransport(ctx, id, opts, async (t) => {
+      await withNodeTransport(ctx, id, opts, async (t, node) => {
         let result;
         try {
-          result = await restoreDeleted(t, entry, { home, overwrite: Boolean(opts.force) });
+          // The mix-up guard checks every guarded file of the entry before the first write (--force skips it).
+          result = await restoreDeleted(t, entry, { home, overwrite: Boolean(opts.force), ...(opts.force ? {} : { guardFor: cliGuardFor(ctx, t, node) }) });
         } catch (e) {
           if (isOcmError(e, 'exists') && Array.isArray(e.details.existing)) {
             ctx.exitCode = EXIT_USAGE;
             throw cliError('exists', l10n.both('{0} exists again on {1}; nothing was restored. Compare first, then add --force to replace it (the current version is kept in the history).', (e.details.existing as string[]).join(', '), id), e.details);
           }
-          throw e;
+          throw localizeMixup(e);
         }
         if (opts.json) return printJson(ctx, { ok: true, node: id, entry, restored: result.restored });
         ctx.out(l10n.t('Restored {0} on {1} ({2} file(s)).', entry.path, id, result.restored.length) + '\n');

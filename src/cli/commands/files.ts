@@ -175,18 +175,25 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<backupId>', l10n.t('id printed by "ocm history <id> <path>"'))
     .option('--dry-run', l10n.t('show what would happen and change nothing'))
     .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
+    .option('--force', l10n.t("restore even when the mix-up guard finds another agent's text in this version"))
     .addOption(jsonOption())
     .addOption(acceptNewOption())
-    .action(async (backupId: string, opts: { yes?: boolean; dryRun?: boolean; json?: boolean; acceptNew?: boolean }) => {
+    .action(async (backupId: string, opts: { yes?: boolean; dryRun?: boolean; json?: boolean; acceptNew?: boolean; force?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const home = ocmHome(ctx.env);
       const entry = await getHistoryEntry(home, backupId);
       await withTransport(ctx, entry.nodeId, opts, async (t, node) => {
+        // The mix-up guard (MEMORY/SOUL/IDENTITY/USER.md): a version holding another agent's text
+        // (a pasted-in copy that was saved once) is refused unless --force, as a save would be.
+        const guard = opts.force ? undefined : await cliGuardHook(ctx, t, node, entry.remotePath);
         if (!opts.yes) {
           const now = await snapshotRemote(t, entry.remotePath);
           const live = now
             ? l10n.t('the live file ({0} bytes, sha256 {1}, modified {2})', now.content.length, now.sha256.slice(0, 12), new Date(now.stat.mtimeMs).toISOString())
             : l10n.t('nothing (the file does not exist now)');
+          // The guard's verdict before asking (the bytes are local, the live ones just read): a
+          // restore it would refuse is not offered.
+          if (guard) guard((await readHistoryEntry(home, backupId)).content, now?.content);
           if (opts.dryRun && opts.json) return printJson(ctx, { ok: true, dryRun: true, entry, live: now ? { sha256: now.sha256, size: now.content.length, mtimeMs: now.stat.mtimeMs } : null });
           if (!opts.json) ctx.out(l10n.t('Would restore {0} on {1} to the version of {2} ({3} bytes, sha256 {4}), replacing {5}, which is backed up first.', entry.remotePath, entry.nodeId, entry.createdAt, entry.size, entry.sha256.slice(0, 12), live) + '\n');
           const decision = await decideDestructive(ctx, opts, l10n.t('Restore this version? [y/N] '), l10n.both('Restoring replaces {0} on {1}. Look first with --dry-run, then add --yes to restore.', entry.remotePath, entry.nodeId));
@@ -196,10 +203,12 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           }
         }
         const validator = await configValidator(t, node, entry.remotePath);
-        const result = await restoreHistoryEntry(t, { home, id: backupId, ...(validator ? { validator } : {}) });
+        const result = await restoreHistoryEntry(t, { home, id: backupId, ...(validator ? { validator } : {}), ...(guard ? { beforeWrite: guard } : {}) });
         if (opts.json) return printJson(ctx, { ok: true, node: entry.nodeId, path: entry.remotePath, ...result, restored: result.restored });
         ctx.out(l10n.t('Restored the version of {0}.', entry.createdAt) + '\n');
         printSaved(ctx, entry.nodeId, entry.remotePath, result);
+      }).catch((e: unknown) => {
+        throw localizeMixup(e);
       });
     });
 

@@ -5,6 +5,7 @@ import { safeWrite } from '../safe-write/safe-write';
 import { snapshotRemote } from '../safe-write/remote-snapshot';
 import type { Transport } from '../transport/types';
 import { newBatchId, saveBatch } from './batch-store';
+import { flaggedFiles, refuseFlagged } from './guard-plan';
 import type { BatchFile, BatchRecord, BulkPlan, PlannedFile } from './types';
 
 /**
@@ -28,6 +29,11 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   onProgress?(p: ApplyProgress): void;
   now?: () => Date;
+  /**
+   * The operator's override for this batch: write the files the mix-up guard flagged (guardPlan)
+   * too. Without it a plan with flagged files is refused before anything is written.
+   */
+  allowMixups?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -42,6 +48,10 @@ export interface ApplyOutcome {
 export async function applyBulkPlan(plan: BulkPlan, options: ApplyOptions): Promise<ApplyOutcome> {
   const home = options.home ?? ocmHome();
   const todo = plan.files.filter((f) => f.action === 'update' || f.action === 'create');
+  // Flagged files are known from the preview: the batch is refused whole, before the first write
+  // (nothing to roll back), rather than skipping them or stopping half way (see guard-plan.ts).
+  if (!options.allowMixups) refuseFlagged(plan);
+  const overridden = flaggedFiles(plan).map((f) => ({ nodeId: f.nodeId, agentId: f.agentId, path: f.path }));
   const batch: BatchRecord = {
     id: newBatchId((options.now ?? (() => new Date()))()),
     createdAt: (options.now ?? (() => new Date()))().toISOString(),
@@ -51,6 +61,7 @@ export async function applyBulkPlan(plan: BulkPlan, options: ApplyOptions): Prom
     status: 'applying',
     files: [],
     skipped: plan.files.filter((f) => f.action === 'blocked' || f.action === 'unchanged').map((f) => ({ nodeId: f.nodeId, agentId: f.agentId, path: f.path, reason: f.reason ?? f.action })),
+    ...(overridden.length ? { mixupOverride: overridden } : {}),
   };
   await saveBatch(home, batch);
   let failure: ApplyOutcome['failure'];
@@ -109,7 +120,8 @@ export async function applyBulkPlan(plan: BulkPlan, options: ApplyOptions): Prom
 /**
  * Puts one batch file back: its pre-edit bytes through the safe save, or — for a file the batch
  * created — removes it (its bytes stay in the history as the `saved` entry). Refuses when the
- * file is no longer what the batch wrote, unless `force`.
+ * file is no longer what the batch wrote, unless `force`. Not passed through the mix-up guard:
+ * it puts back the file's own bytes from before the batch, which is what the guard protects.
  */
 export async function putBack(home: string, transport: Transport, f: BatchFile, force: boolean, signal?: AbortSignal): Promise<void> {
   const now = await snapshotRemote(transport, f.path, signal);

@@ -1,3 +1,5 @@
+import type { MixupFinding } from '../guard/check';
+
 /** Shapes of a bulk apply: what to change, the computed plan, and the recorded batch. */
 
 export type BulkChange =
@@ -32,6 +34,8 @@ export interface PlannedFile {
   /** The resulting bytes (for update / create / unchanged). */
   after?: Buffer;
   afterSha256?: string;
+  /** Set by guardPlan when the mix-up guard flags this write: what matched, of which agent, where. */
+  mixup?: MixupFinding[];
 }
 
 export interface BulkPlan {
@@ -39,6 +43,8 @@ export interface BulkPlan {
   fileName: string;
   change: BulkChange;
   files: PlannedFile[];
+  /** Set once the mix-up guard looked at the plan (guardPlan): guarded writes checked, flagged. */
+  guard?: { checked: number; flagged: number };
 }
 
 export interface BatchFile {
@@ -68,5 +74,7 @@ export interface BatchRecord {
   files: BatchFile[];
   /** Targets planned but not written (blocked or unchanged), for the record. */
   skipped: { nodeId: string; agentId: string; path: string; reason: string }[];
+  /** Files the mix-up guard flagged and the operator applied anyway (the batch's override). */
+  mixupOverride?: { nodeId: string; agentId: string; path: string }[];
   error?: { nodeId: string; path: string; kind: string; message: string };
 }

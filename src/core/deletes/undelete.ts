@@ -12,19 +12,26 @@ import { saveDeleted, type DeletedEntry } from './trash-store';
  * from the history, checked against their sha256). A file that exists again on the node is not
  * overwritten unless `overwrite` (then its current bytes are kept in the history first); with
  * any such file and no overwrite, nothing is written and the error lists them.
+ *
+ * `guardFor` gives the mix-up guard's hook for a path it protects (an agent's MEMORY/SOUL/
+ * IDENTITY/USER.md): every such file is checked before the first write, so a folder restore that
+ * would bring one agent's memory into another's workspace (a workspace path since given to a
+ * different agent) restores nothing. The check uses bytes read anyway: no extra round trip.
  */
-export async function restoreDeleted(transport: Transport, entry: DeletedEntry, options: { home?: string; overwrite?: boolean; signal?: AbortSignal } = {}): Promise<{ restored: string[] }> {
+export type UndeleteGuard = (remotePath: string) => ((content: Uint8Array, current: Buffer | undefined) => void) | undefined | Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined>;
+
+export async function restoreDeleted(transport: Transport, entry: DeletedEntry, options: { home?: string; overwrite?: boolean; guardFor?: UndeleteGuard; signal?: AbortSignal } = {}): Promise<{ restored: string[] }> {
   const home = options.home ?? ocmHome();
   if (entry.nodeId !== transport.nodeId) throw new OcmError('invalidInput', `${entry.path} was deleted on ${entry.nodeId}, not ${transport.nodeId}.`, { nodeId: entry.nodeId });
   const op = options.signal ? { signal: options.signal } : {};
   const targets = entry.files.map((f) => ({ f, path: f.rel ? posix.join(entry.path, f.rel) : entry.path }));
-  const existing: { path: string; sha256: string }[] = [];
+  const existing: { path: string; sha256: string; content?: Buffer }[] = [];
   for (const t of targets) {
     const now = await snapshotRemote(transport, t.path, options.signal).catch((e: unknown) => {
       if (e instanceof OcmError && e.kind === 'invalidInput') return { sha256: 'folder' } as const; // a folder where a file was
       throw e;
     });
-    if (now) existing.push({ path: t.path, sha256: now.sha256 });
+    if (now) existing.push({ path: t.path, sha256: now.sha256, ...('content' in now ? { content: now.content } : {}) });
   }
   if (existing.length && !options.overwrite) {
     throw new OcmError(
@@ -32,6 +39,12 @@ export async function restoreDeleted(transport: Transport, entry: DeletedEntry, 
       `${existing.map((e) => e.path).join(', ')} exist${existing.length === 1 ? 's' : ''} again on ${entry.nodeId}; nothing was restored. Compare first, then restore with the override (ocm undelete --force) to replace ${existing.length === 1 ? 'it' : 'them'} — the current version is kept in the history.`,
       { nodeId: entry.nodeId, existing: existing.map((e) => e.path), code: 'existsAgain' },
     );
+  }
+  if (options.guardFor) {
+    for (const t of targets) {
+      const hook = await options.guardFor(t.path);
+      if (hook) hook((await readHistoryEntry(home, t.f.historyId)).content, existing.find((e) => e.path === t.path)?.content);
+    }
   }
   if (entry.kind === 'folder') {
     await transport.mkdir(entry.path, { ...op, recursive: true });

@@ -4,7 +4,7 @@ import { readHistoryEntry, type HistoryEntry } from '../history/store';
 import type { Transport } from '../transport/types';
 import { safeWrite } from './safe-write';
 import { snapshotRemote } from './remote-snapshot';
-import type { ExpectedRemote, OpenclawValidator, SafeWriteResult } from './types';
+import type { ExpectedRemote, OpenclawValidator, SafeWriteOptions, SafeWriteResult } from './types';
 
 export interface RestoreOptions {
   home?: string;
@@ -16,6 +16,11 @@ export interface RestoreOptions {
    */
   expected?: ExpectedRemote;
   validator?: OpenclawValidator;
+  /**
+   * The mix-up guard's hook when the file is one it protects: a version that holds another agent's
+   * text (a pasted-in copy that was saved, then cleaned up) is stopped like a save would be.
+   */
+  beforeWrite?: SafeWriteOptions['beforeWrite'];
   signal?: AbortSignal;
 }
 
@@ -39,6 +44,7 @@ export async function restoreHistoryEntry(transport: Transport, options: Restore
     expected,
     ...(entry.mode !== undefined ? { newFileMode: entry.mode } : {}),
     ...(options.validator ? { validator: options.validator } : {}),
+    ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     backupReason: 'pre-restore',
   });

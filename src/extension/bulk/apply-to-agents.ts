@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { applyBulkPlan, findHeadings, planBulkApply, planCounts, resolveTargets, type ApplyOutcome, type BulkChange, type BulkPlan, type PlannedFile } from '../../core/bulk';
+import { applyBulkPlan, findHeadings, flaggedFiles, guardPlan, planBulkApply, planCounts, resolveTargets, type ApplyOutcome, type BulkChange, type BulkPlan, type PlannedFile } from '../../core/bulk';
 import { toOcmError } from '../../core/errors';
 import type { CommandDeps } from '../commands/deps';
 import type { PlanContentProvider } from '../fs/plan-content';
+import { describeMixupFinding } from '../guard/mixup-prompt';
 import { liveUri } from '../fs/uris';
 import type { TreeNode } from '../tree/nodes-tree';
 import { fromSelection, pickFileName, pickSelector, reachOf } from './targets';
@@ -21,14 +22,19 @@ export interface ApplyToAgentsArgs {
   heading?: string;
   /** The source text (instead of a file or editor). */
   content?: string;
-  /** Test hook: the answer to the confirmation (users get the modal dialog). */
-  answer?: 'apply' | 'cancel';
+  /**
+   * Test hook: the answer to the confirmation (users get the modal dialog). `apply` on a batch
+   * the mix-up guard flagged is refused (users are offered only Apply Anyway or Cancel there).
+   */
+  answer?: 'apply' | 'applyAnyway' | 'cancel';
 }
 
 export interface ApplyToAgentsResult {
   plan: BulkPlan;
   preview: 'changes' | 'none';
   outcome?: ApplyOutcome;
+  /** The files the mix-up guard flagged, when the batch was not applied because of them. */
+  refused?: PlannedFile[];
 }
 
 let previewCount = 0;
@@ -120,7 +126,9 @@ async function planPreviewApply(deps: CommandDeps, contents: PlanContentProvider
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
     const targets = await resolveTargets(selector, await deps.registry.list(), reach);
-    return planBulkApply(reach, targets, fileName, change, ac.signal);
+    const planned = await planBulkApply(reach, targets, fileName, change, ac.signal);
+    // The mix-up guard on every planned write, on the bytes the plan read (no round trip).
+    return deps.guard ? guardPlan(planned, deps.guard.guard, reach.agents) : planned;
   });
   const c = planCounts(plan);
   const writes = plan.files.filter((f) => f.action === 'update' || f.action === 'create');
@@ -145,23 +153,17 @@ async function planPreviewApply(deps: CommandDeps, contents: PlanContentProvider
   const title = vscode.l10n.t('Apply to Agents: {0}', plan.fileName);
   await vscode.commands.executeCommand('vscode.changes', title, resources);
 
-  const go = vscode.l10n.t('Apply');
   const nodes = new Set(writes.map((f) => f.nodeId)).size;
-  const confirmed =
-    answer !== undefined
-      ? answer === 'apply'
-      : (await vscode.window.showWarningMessage(
-          vscode.l10n.t('Change {0} file(s) on {1} node(s)?', writes.length, nodes),
-          { modal: true, detail: [summary, ...left, '', vscode.l10n.t('Each file goes through the safe save. A failure puts back the files already changed; "Undo Last Bulk Apply" undoes the whole batch.')].join('\n') },
-          go,
-        )) === go;
-  if (!confirmed) return { plan, preview: 'changes' };
+  const flagged = flaggedFiles(plan);
+  const confirmed = flagged.length ? await confirmFlagged(plan, flagged, summary, answer) : await confirmPlain(writes.length, nodes, summary, left, answer);
+  if (!confirmed) return { plan, preview: 'changes', ...(flagged.length ? { refused: flagged } : {}) };
 
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying to agents'), cancellable: true }, async (progress, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
     return applyBulkPlan(plan, {
       home: deps.home,
+      allowMixups: flagged.length > 0, // reached only through Apply Anyway
       transport: reach.transport,
       signal: ac.signal,
       onProgress: (p) => progress.report({ increment: p.phase === 'write' ? 100 / p.total : 0, message: `${p.phase === 'write' ? '' : vscode.l10n.t('putting back') + ' '}${p.file.nodeId}/${p.file.agentId}` }),
@@ -177,4 +179,33 @@ async function planPreviewApply(deps: CommandDeps, contents: PlanContentProvider
     void vscode.window.showErrorMessage(vscode.l10n.t('Apply to Agents stopped at {0} on {1}: {2}', f.file.path, f.file.nodeId, f.error.message) + ' ' + back);
   }
   return { plan, preview: 'changes', outcome };
+}
+
+async function confirmPlain(files: number, nodes: number, summary: string, left: string[], answer: ApplyToAgentsArgs['answer']): Promise<boolean> {
+  if (answer !== undefined) return answer === 'apply';
+  const go = vscode.l10n.t('Apply');
+  const picked = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Change {0} file(s) on {1} node(s)?', files, nodes),
+    { modal: true, detail: [summary, ...left, '', vscode.l10n.t('Each file goes through the safe save. A failure puts back the files already changed; "Undo Last Bulk Apply" undoes the whole batch.')].join('\n') },
+    go,
+  );
+  return picked === go;
+}
+
+/**
+ * The mix-up guard flagged files of the batch: each with what matched, of which agent, where.
+ * Only Apply Anyway (the whole batch, this once) or Cancel: the batch is refused whole rather
+ * than applied without the flagged files, because a template that brings one agent's memory into
+ * another is the wrong template for every target (see core/bulk/guard-plan.ts).
+ */
+async function confirmFlagged(plan: BulkPlan, flagged: PlannedFile[], summary: string, answer: ApplyToAgentsArgs['answer']): Promise<boolean> {
+  if (answer !== undefined) return answer === 'applyAnyway';
+  const anyway = vscode.l10n.t('Apply Anyway');
+  const lines = flagged.map((f) => [`⚠ ${f.nodeId}/${f.agentId} ${plan.fileName}`, ...f.mixup!.map((m) => describeMixupFinding(m).replace(/^/gm, '    '))].join('\n'));
+  const picked = await vscode.window.showWarningMessage(
+    vscode.l10n.t("{0} file(s) would bring another agent's text into a guarded file. Nothing has been written.", flagged.length),
+    { modal: true, detail: [...lines, '', summary, vscode.l10n.t('Check the template and the agents chosen. Apply Anyway writes every file of the batch, these too (this batch only).')].join('\n') },
+    anyway,
+  );
+  return picked === anyway;
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import { listHistory, type HistoryEntry } from '../../core/history';
+import { isMixupError } from '../../core/guard';
+import { getHistoryEntry, listHistory, type HistoryEntry } from '../../core/history';
 import { restoreHistoryEntry } from '../../core/safe-write';
 import { historyUri } from '../fs/history-fs';
+import { askMixup } from '../guard/mixup-prompt';
 import { LIVE_SCHEME, liveUri, parseLiveUri } from '../fs/uris';
 import type { FileItem } from '../tree/nodes-tree';
 import type { CommandDeps } from './deps';
@@ -69,8 +71,21 @@ async function restore(deps: CommandDeps, historyId: string): Promise<void> {
   if (answer !== confirm) return;
   const transport = await deps.access.transport(nodeId);
   const validator = await deps.model.validatorFor(nodeId).catch(() => undefined);
-  const result = await restoreHistoryEntry(transport, { home: deps.home, id: historyId, ...(validator ? { validator } : {}) });
+  const entry = await getHistoryEntry(deps.home, historyId);
+  // The mix-up guard: a version holding another agent's text (a pasted-in copy saved once) asks
+  // first — Compare / Save Anyway / Cancel — like a save would.
+  const guard = await deps.guard?.hookFor(nodeId, entry.remotePath).catch(() => undefined);
+  const run = (beforeWrite?: typeof guard) => restoreHistoryEntry(transport, { home: deps.home, id: historyId, ...(validator ? { validator } : {}), ...(beforeWrite ? { beforeWrite } : {}) });
+  let result;
+  try {
+    result = await run(guard);
+  } catch (e) {
+    if (!isMixupError(e)) throw e;
+    if ((await askMixup(liveUri(nodeId, entry.remotePath), e, historyUri(historyId, entry.remotePath))) !== 'save') return;
+    result = await run(undefined);
+  }
   void vscode.window.showInformationMessage(vscode.l10n.t('Restored {0} on {1}.', result.restored.remotePath, nodeId));
+  deps.guard?.noteSaved();
   await deps.liveFs.pollWatched();
 }
 

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { findDeleted, restoreDeleted, type DeletedEntry } from '../../core/deletes';
 import { isOcmError, toOcmError } from '../../core/errors';
+import { isMixupError } from '../../core/guard';
+import { askMixup } from '../guard/mixup-prompt';
 import type { CommandDeps } from '../commands/deps';
 import { historyUri } from '../fs/history-fs';
 import { liveUri } from '../fs/uris';
@@ -43,8 +45,25 @@ export function registerDeletedCommands(context: vscode.ExtensionContext, deps: 
 
 async function restore(deps: CommandDeps, tree: DeletedTreeContributor, entry: DeletedEntry, overwrite: boolean | undefined): Promise<string[] | undefined> {
   const transport = await deps.access.transport(entry.nodeId);
+  // The mix-up guard checks every MEMORY/SOUL/IDENTITY/USER.md of the entry before the first
+  // write; when it finds another agent's text it asks (Compare / Save Anyway / Cancel).
+  const guardFor = deps.guard ? (path: string) => deps.guard!.hookFor(entry.nodeId, path).catch(() => undefined) : undefined;
+  const put = async (replace: boolean): Promise<{ restored: string[] } | undefined> => {
+    try {
+      return await restoreDeleted(transport, entry, { home: deps.home, ...(replace ? { overwrite: true } : {}), ...(guardFor ? { guardFor } : {}) });
+    } catch (e) {
+      if (!isMixupError(e)) throw e;
+      const path = String(e.details.remotePath);
+      const file = entry.files.find((f) => (f.rel ? `${entry.path}/${f.rel}` : entry.path) === path);
+      if ((await askMixup(liveUri(entry.nodeId, path), e, file ? historyUri(file.historyId, path) : undefined)) !== 'save') return undefined;
+      return restoreDeleted(transport, entry, { home: deps.home, ...(replace ? { overwrite: true } : {}) });
+    }
+  };
   try {
-    const { restored } = await restoreDeleted(transport, entry, { home: deps.home, ...(overwrite ? { overwrite } : {}) });
+    const result = await put(Boolean(overwrite));
+    if (!result) return undefined;
+    const { restored } = result;
+    deps.guard?.noteSaved();
     done(deps, tree, entry, restored);
     return restored;
   } catch (e) {
@@ -66,9 +85,11 @@ async function restore(deps: CommandDeps, tree: DeletedTreeContributor, entry: D
       return undefined;
     }
     if (answer !== replace) return undefined;
-    const { restored } = await restoreDeleted(transport, entry, { home: deps.home, overwrite: true });
-    done(deps, tree, entry, restored);
-    return restored;
+    const result = await put(true);
+    if (!result) return undefined;
+    deps.guard?.noteSaved();
+    done(deps, tree, entry, result.restored);
+    return result.restored;
   }
 }
 

@@ -9,7 +9,7 @@ import { liveUri, parseLiveUri } from '../fs/uris';
  * A save the mix-up guard stopped: what matched and where, then Compare (the other agent's file
  * beside this editor), Save Anyway, or Cancel. Nothing is written unless the user says so.
  */
-export async function askMixup(uri: vscode.Uri, error: OcmError): Promise<'save' | 'compare' | 'cancel'> {
+export async function askMixup(uri: vscode.Uri, error: OcmError, incoming?: vscode.Uri): Promise<'save' | 'compare' | 'cancel'> {
   const { nodeId } = parseLiveUri(uri);
   const findings = (error.details.findings ?? []) as MixupFinding[];
   const file = String(error.details.relativePath ?? '');
@@ -18,7 +18,7 @@ export async function askMixup(uri: vscode.Uri, error: OcmError): Promise<'save'
   const save = vscode.l10n.t('Save Anyway');
   const answer = await vscode.window.showWarningMessage(
     vscode.l10n.t("{0} of agent {1} on {2}: this text looks like another agent's memory. Not saved yet.", file, agent, nodeId),
-    { modal: true, detail: findings.map(describe).join('\n\n') },
+    { modal: true, detail: findings.map(describeMixupFinding).join('\n\n') },
     compare,
     save,
   );
@@ -26,13 +26,15 @@ export async function askMixup(uri: vscode.Uri, error: OcmError): Promise<'save'
   if (answer === compare) {
     const f = findings.find((x) => x.file) ?? findings[0];
     const other = f ? otherUri(f) : undefined;
-    if (other && f) await vscode.commands.executeCommand('vscode.diff', other, uri, vscode.l10n.t('{0} of {1} ({2}) ↔ yours', f.file?.relativePath ?? '', f.other.agentId, f.other.nodeId));
+    // `incoming`: the text about to be written when it is not the editor's (a version being restored).
+    if (other && f) await vscode.commands.executeCommand('vscode.diff', other, incoming ?? uri, vscode.l10n.t('{0} of {1} ({2}) ↔ yours', f.file?.relativePath ?? '', f.other.agentId, f.other.nodeId));
     return 'compare';
   }
   return 'cancel';
 }
 
-function describe(f: MixupFinding): string {
+/** One finding with a few of the matching lines (also used by Apply to Agents' confirmation). */
+export function describeMixupFinding(f: MixupFinding): string {
   const who = f.other.name ? `${f.other.agentId} (${f.other.name})` : f.other.agentId;
   const head =
     f.kind === 'overlap'
