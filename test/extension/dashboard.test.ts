@@ -160,6 +160,17 @@ suite('Dashboard', () => {
     assert.match((item.tooltip as vscode.MarkdownString).value, /\*\*(Gateway down|ゲートウェイ停止)\*\*: /);
   });
 
+  test('Open Agent File… opens the agent’s file from the node (live, through the openclaw:// file system)', async function () {
+    this.timeout(60_000);
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('openclaw.openAgentFile', READY, 'main', 'SOUL.md');
+    assert.ok(uri, 'a file was opened');
+    assert.equal(uri.scheme, 'openclaw');
+    assert.match(uri.path, /\/SOUL\.md$/);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString());
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    panel.panel.reveal();
+  });
+
   test('hidden, it stops asking for checks; shown again, the page is drawn anew from the latest data', async function () {
     this.timeout(60_000);
     assert.equal(panel.refreshing, true, 'visible: the monitor keeps checking for it');
