@@ -6,6 +6,7 @@
  *   BENCH_MB=120   size of the workspace added to the state (1,000 daily notes in memory/*.md,
  *                  MEMORY.md, four large JSONL journals; generator in bench/backup-tree.ts)
  *   BENCH_RUNS=3   interleaved runs per timed method (median reported)
+ *   BENCH_TRACE=1  print every exec on the node with its wall time (where a backup's time goes)
  *
  * The state: OpenClaw's own, made once and kept in the tools cache
  * (`<tools>/openclaw-2026.9.6-backup-bench-state`): the demo's onboarded template (three agents:
@@ -23,6 +24,11 @@
  * same tree). The "1 % change" writes rows into the agent's real SQLite with the sqlite3 CLI (an
  * `openclaw agent --local` turn takes 40–120 s on the loaded 2-core machine, too slow to repeat),
  * appends to 8 daily notes and grows one journal by ~100 KB.
+ *
+ * Seen here: with no gateway holding the databases open, the first snapshot's `sqlite3 .backup`
+ * is their last connection and checkpoints their WAL into the main file on close, so the snapshot
+ * right after a node's first one re-captures those databases (as deltas, ~1.5 KB on the wire).
+ * The first-snapshot runs come first, so the repeats below measure a settled node.
  */
 import { promises as fs } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -45,6 +51,7 @@ import { duBytes, jsonlLine, MB, mdName, median, sh, text, time, writeJsonl, wri
 const VERSION = '2026.9.6';
 const wsMb = Number(process.env.BENCH_MB ?? 120);
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const trace = process.env.BENCH_TRACE === '1';
 const NODE = 'oc-bench';
 const NOTES = 1000;
 const JOURNALS = 4;
@@ -88,13 +95,28 @@ async function ensureBenchState(install: OpenclawInstall): Promise<TemplateInfo>
   return (await read())!;
 }
 
-/** HOME-redirecting LocalTransport: the node is this machine, seen with the node's HOME (as test/integration/status/sessions.test.ts). */
+/** HOME-redirecting LocalTransport: the node is this machine, seen with the node's HOME (as test/integration/status/sessions.test.ts; here exec and execStream). */
 function transportFor(home: string): Transport {
   const env = { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ENV: '', OPENCLAW_OFFLINE: '1', OPENCLAW_NO_AUTO_UPDATE: '1', OPENCLAW_DISABLE_BONJOUR: '1' };
   const local = new LocalTransport({ nodeId: NODE });
   return new Proxy(local, {
     get(target, prop, receiver) {
-      if (prop === 'exec') return (cmd: string, opts: Record<string, unknown> = {}) => target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+      if (prop === 'exec') {
+        return async (cmd: string, opts: Record<string, unknown> = {}) => {
+          const t0 = Date.now();
+          const r = await target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+          if (trace) console.log(`  [exec ${Date.now() - t0} ms] ${cmd.replace(/\s+/g, ' ').slice(0, 110)}`);
+          return r;
+        };
+      }
+      if (prop === 'execStream') {
+        return async (cmd: string, opts: Record<string, unknown> = {}) => {
+          const t0 = Date.now();
+          const stream = await target.execStream(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+          if (trace) void stream.done.then(() => console.log(`  [stream ${Date.now() - t0} ms] ${cmd.replace(/\s+/g, ' ').slice(0, 110)}`), () => undefined);
+          return stream;
+        };
+      }
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },
