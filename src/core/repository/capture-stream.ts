@@ -58,7 +58,7 @@ export async function streamChanged(
   plan.databases.forEach((d, i) => {
     const snap =
       plan.sqliteTool === 'sqlite3'
-        ? `sqlite3 -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '${dbFile(i)}'" >/dev/null`
+        ? `sqlite3 -readonly -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '${dbFile(i)}'" >/dev/null`
         : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} "${dbFile(i)}"`;
     lines.push(`${snap} || { echo ${shellQuote(`SQLite snapshot (${plan.sqliteTool}) of ${d.listed.path} failed`)} >&2; exit 91; }`);
   });

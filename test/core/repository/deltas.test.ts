@@ -134,6 +134,22 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.ok(third.stats.transferredBytes > changed.length / 2, 'the whole file crossed');
   });
 
+  it('leaves the node\'s databases untouched: no checkpoint of a WAL nobody else holds open', async () => {
+    const quiet = join(state, 'memory/quiet.sqlite');
+    // A WAL with committed pages and no connection left (the process exits without closing: no checkpoint).
+    execFileSync(process.execPath, ['-e', `const {execFileSync}=require('child_process');execFileSync('sqlite3',[${JSON.stringify(quiet)},'PRAGMA journal_mode=WAL; CREATE TABLE q(x);']);`]);
+    execFileSync('python3', ['-c', `import sqlite3,os\nc=sqlite3.connect(${JSON.stringify(quiet)})\nc.execute('pragma wal_autocheckpoint=0')\nc.executemany('insert into q values (?)',[(i,) for i in range(500)])\nc.commit()\nos._exit(0)`]);
+    const before = await fs.stat(quiet);
+    const walBefore = await fs.stat(`${quiet}-wal`);
+    assert.ok(walBefore.size > 0, 'the WAL holds the rows');
+    const r = await captureSnapshot({ repo, nodeId: 'q1', transport, sources });
+    const after = await fs.stat(quiet);
+    assert.equal(after.mtimeMs, before.mtimeMs, 'the database file was not written');
+    assert.equal((await fs.stat(`${quiet}-wal`)).size, walBefore.size, 'the WAL was not checkpointed');
+    const copy = await restored(quiet, r.snapshot);
+    assert.equal(sqlite(copy, 'SELECT count(*) FROM q;'), '500', 'the copy holds the WAL\'s rows');
+  });
+
   it('refuses a delta whose block does not match its id, or that names a block the repository lacks', async () => {
     const block = Buffer.alloc(DELTA_BLOCK * 2, 7);
     const a = block.subarray(0, DELTA_BLOCK);
