@@ -54,6 +54,18 @@ describe('dashboard HTML', () => {
     assert.throws(() => dashboardHtml({ nonce: 'abc', cspSource: CSP_SOURCE, strings: testStrings(), lang: 'en' }));
   });
 
+  it('the first page may carry its cards: inert JSON with the nonce, escaped', () => {
+    const data = { generatedAt: 'x', thresholdPct: 80, summary: { nodes: 1, reachable: 1, unreachable: 0, withAnomalies: 1, ready: 0, notChecked: 0 }, cards: [{ nodeId: 'n1', problems: [{ kind: 'checkIncomplete', severity: 'warning', message: '</script><script>alert(1)</script>' }] }] };
+    const page = dashboardHtml({ nonce, cspSource: CSP_SOURCE, strings: testStrings(), lang: 'en', initialData: data as never });
+    const tags = [...page.matchAll(/<script\b([^>]*)>/g)];
+    assert.equal(tags.length, 3);
+    for (const tag of tags) assert.ok(tag[1]!.includes(`nonce="${nonce}"`), `${tag[0]} has the nonce`);
+    assert.match(page, /<script type="application\/json" id="ocm-data" nonce="[^"]+">\{/);
+    assert.doesNotMatch(page, /<\/script><script>alert/);
+    const json = /<script type="application\/json" id="ocm-data"[^>]*>([^<]*)<\/script>/.exec(page)?.[1];
+    assert.deepEqual(JSON.parse(json!), data, 'the data reads back whole');
+  });
+
   it('words cannot end the script element or inject markup; the language is set', () => {
     const evil = dashboardHtml({ nonce, cspSource: CSP_SOURCE, strings: testStrings({ title: '</title><script>alert(1)</script>', refresh: '</script><img src=x>' }), lang: 'en" onload="x' });
     assert.equal([...evil.matchAll(/<script\b/g)].length, 2);

@@ -195,6 +195,11 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     }
   });
   document.getElementById('refresh').addEventListener('click', function () { vscode.postMessage({ type: 'refresh' }); });
+  var initial = document.getElementById('ocm-data');
+  if (initial) {
+    receivedAt = performance.now();
+    render(JSON.parse(initial.textContent || '{}'));
+  }
   vscode.postMessage({ type: 'ready' });
 })();
 `;
