@@ -9,8 +9,8 @@ import { atlas, nova } from '../core/guard/corpus-agents';
 /**
  * The mix-up guard on the paths that put old bytes back: `ocm history restore` of a version that
  * held another agent's memory (a pasted-in copy saved once with --force, then cleaned up) and
- * `ocm undelete` of such a file are refused, naming the agent, unless --force; restoring the
- * agent's own memory passes. A local node (`host: local`, the LocalTransport twin of SSH).
+ * `ocm undelete` of such a file, and `ocm mv` of one agent's MEMORY.md into another's place, are
+ * refused, naming the agent, unless --force; restoring or moving the agent's own memory passes. A local node (`host: local`, the LocalTransport twin of SSH).
  */
 describe('history restore and undelete through the mix-up guard (local node)', () => {
   let home: string;
@@ -94,5 +94,19 @@ describe('history restore and undelete through the mix-up guard (local node)', (
     const anyway = await runCli(['undelete', 'box', memory, '--force'], env);
     assert.equal(anyway.code, 0, anyway.stderr);
     assert.equal(await readFile(memory, 'utf8'), pasted);
+  });
+
+  it("ocm mv of research's MEMORY.md into ops's place is refused unless --force; moves within research pass", async () => {
+    assert.equal((await runCli(['rm', 'box', memory, '--yes'], env)).code, 0);
+    const refused = await runCli(['mv', 'box', novaMemory, memory, '--yes'], env);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /MEMORY\.md of agent ops on box was NOT saved.*\n.*\d+ phrases match MEMORY\.md of agent research \(Nova\) on node box/);
+    await assert.rejects(stat(memory), 'nothing moved');
+    assert.equal(await readFile(novaMemory, 'utf8'), nova.files['MEMORY.md']);
+    const aside = join(novaMemory, '..', 'memory-old.md');
+    assert.equal((await runCli(['mv', 'box', novaMemory, aside, '--yes'], env)).code, 0);
+    const back = await runCli(['mv', 'box', aside, novaMemory, '--yes'], env);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(await readFile(novaMemory, 'utf8'), nova.files['MEMORY.md']);
   });
 });

@@ -2,10 +2,11 @@ import { posix } from 'node:path';
 import { OcmError } from '../errors';
 import { formatBytes } from '../format-bytes';
 import { ocmHome } from '../home';
-import { storePreEditBackup, type HistoryReason } from '../history/store';
+import { readHistoryEntry, storePreEditBackup, type HistoryReason } from '../history/store';
 import { snapshotRemote } from '../safe-write/remote-snapshot';
 import type { FileStat, Transport } from '../transport/types';
 import { dropDeleted, newDeletedId, saveDeleted, type DeletedEntry, type DeletedFile } from './trash-store';
+import type { PathGuard } from './undelete';
 
 /**
  * Deletes that never destroy: before a file or folder on a node is removed (or replaced by a
@@ -65,10 +66,15 @@ function tooLarge(nodeId: string, path: string, w: Walked, maxBytes: number, max
 
 /** Reads one file and keeps it in the history; undefined when it vanished meanwhile. */
 async function keepFile(transport: Transport, home: string, path: string, reason: HistoryReason, signal?: AbortSignal): Promise<Omit<DeletedFile, 'rel'> | undefined> {
+  return (await keepFileBytes(transport, home, path, reason, signal))?.kept;
+}
+
+/** keepFile, also handing back the bytes it kept (for the mix-up guard of a rename). */
+async function keepFileBytes(transport: Transport, home: string, path: string, reason: HistoryReason, signal?: AbortSignal): Promise<{ kept: Omit<DeletedFile, 'rel'>; content: Buffer } | undefined> {
   const snap = await snapshotRemote(transport, path, signal);
   if (!snap) return undefined;
   const entry = await storePreEditBackup(home, { nodeId: transport.nodeId, remotePath: path, content: snap.content, mode: snap.stat.mode, remoteMtimeMs: snap.stat.mtimeMs, reason });
-  return { historyId: entry.id, size: snap.content.length, sha256: snap.sha256, mode: snap.stat.mode };
+  return { kept: { historyId: entry.id, size: snap.content.length, sha256: snap.sha256, mode: snap.stat.mode }, content: snap.content };
 }
 
 /**
@@ -133,13 +139,17 @@ export async function deleteWithHistory(transport: Transport, path: string, opti
  * A rename that destroys nothing: the source file's bytes are kept under its old path (reason
  * pre-rename), and a file the rename replaces goes to Recently Deleted first. A folder rename
  * moves everything and destroys nothing, so only a replaced target is captured.
+ *
+ * `guardFor` gives the mix-up guard's hook for `to` when it is a guarded file of an agent: moving
+ * research's MEMORY.md over (or into the place of) another agent's is stopped before the rename,
+ * on the bytes kept anyway (the replaced file's from the local history): no extra round trip.
  */
-export async function renameWithHistory(transport: Transport, from: string, to: string, options: DeleteOptions & { overwrite?: boolean } = {}): Promise<{ replaced?: DeletedEntry }> {
+export async function renameWithHistory(transport: Transport, from: string, to: string, options: DeleteOptions & { overwrite?: boolean; guardFor?: PathGuard } = {}): Promise<{ replaced?: DeletedEntry }> {
   const home = options.home ?? ocmHome();
   const op = options.signal ? { signal: options.signal } : {};
   const src = await transport.statOrUndefined(from, op);
   if (!src) throw new OcmError('notFound', `${from} does not exist on ${transport.nodeId}: nothing to rename.`, { nodeId: transport.nodeId, path: from });
-  if (src.type !== 'directory') await keepFile(transport, home, from, 'pre-rename', options.signal);
+  const moving = src.type !== 'directory' ? await keepFileBytes(transport, home, from, 'pre-rename', options.signal) : undefined;
   let replaced: DeletedEntry | undefined;
   const target = await transport.statOrUndefined(to, op);
   if (target) {
@@ -147,6 +157,9 @@ export async function renameWithHistory(transport: Transport, from: string, to: 
     replaced = await captureForDelete(transport, to, 'overwrite', { ...options, recursive: true });
   }
   try {
+    const hook = moving && options.guardFor ? await options.guardFor(to) : undefined;
+    const current = replaced?.kind === 'file' && replaced.files[0] ? (await readHistoryEntry(home, replaced.files[0].historyId)).content : undefined;
+    if (hook && moving) hook(moving.content, current);
     await transport.rename(from, to, { ...op, overwrite: Boolean(options.overwrite) });
   } catch (e) {
     if (replaced) await dropDeleted(home, replaced.nodeId, replaced.id);

@@ -200,8 +200,21 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     const to = parseLiveUri(newUri);
     if (from.nodeId !== to.nodeId) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('Moving files between nodes is not supported.'));
     await this.confirmBreaking('rename', from.nodeId, from.remotePath);
-    // The old name's bytes (and a file the rename replaces) are kept in the history first.
-    const { replaced } = await this.run(oldUri, async () => renameWithHistory(await this.deps.access.transport(from.nodeId), from.remotePath, to.remotePath, { home: this.deps.home, overwrite: options.overwrite }));
+    // The old name's bytes (and a file the rename replaces) are kept in the history first. The
+    // mix-up guard on the new name (another agent's MEMORY.md moved over this agent's) asks first.
+    const guardFor = this.deps.guardFor ? (path: string) => this.deps.guardFor!(to.nodeId, path).catch(() => undefined) : undefined;
+    const move = async (guarded: boolean) =>
+      renameWithHistory(await this.deps.access.transport(from.nodeId), from.remotePath, to.remotePath, { home: this.deps.home, overwrite: options.overwrite, ...(guarded && guardFor ? { guardFor } : {}) });
+    const { replaced } = await this.run(oldUri, async () => {
+      try {
+        return await move(true);
+      } catch (e) {
+        if (!isMixupError(e)) throw e;
+        const choice = this.mixupHandler ? await this.mixupHandler(oldUri, e) : 'cancel'; // Compare shows the bytes being moved
+        if (choice !== 'save') throw vscode.FileSystemError.NoPermissions(vscode.l10n.t("Not renamed: the file looks like another agent's memory."));
+        return move(false);
+      }
+    });
     if (replaced) this.onDeleted?.(from.nodeId);
     this.readStates.delete(oldUri.toString());
     this.fire({ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri });
