@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { backupNode, backupSourcesFromLocation, hasNativeBackup, openclawCommandFromLocation, type BackupStore } from '../backup';
 import { OcmError, toOcmError } from '../errors';
@@ -8,6 +7,7 @@ import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { assertTargetVersion, dirUse, type MigrationPlan, type MigrationSide } from './migrate-plan';
 import { gatewayListening, gatewayLogTail, runOpenclaw, startGateway, stopGateway, stopStartedGateway, waitForReady, type GatewayTarget } from './gateway';
+import { checkedUploadSteps, describeExtract, type ExtractDescription } from './archive-check';
 import { takeSafetyBackup } from './operation';
 import { runSteps, type Step } from './steps';
 import type { ApplyProgress, ApplyResult, SafetyBackupRef } from './types';
@@ -117,6 +117,7 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
   // Fresh backup of the source (read-only there), then the target's safety backup when it is replaced.
   let archivePath: string;
   let archiveRoot: string;
+  let expected: ExtractDescription[];
   try {
     p.onProgress?.({ phase: 'sourceBackup' });
     const fromRunning = await gatewayListening({ transport: p.from.transport, location: fromLoc, node: p.from.node });
@@ -131,6 +132,7 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
     exported.push(archive.release);
     archivePath = archive.archivePath;
     archiveRoot = archive.index.archiveRoot;
+    expected = plan.roots.map((r) => describeExtract(backup.index.entries, r.from));
     result.sourceBackup = { backupId: backup.index.id, repositoryRoot: p.store.repositoryRoot, engine: backup.engine };
     result.notes.push(...backup.warnings);
     for (const l of backup.index.externalSymbolicLinks) if (!plan.symlinks.some((s) => s.entryPath === l.entryPath)) result.notes.push(`Absolute symlink ${l.entryPath} -> ${l.linkpath} was copied unchanged.`);
@@ -177,24 +179,22 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
   let agentsSeen: CliAgent[] | undefined;
   const prevRegistry = { stateDir: p.to.node.stateDir, gatewayPort: p.to.node.gatewayPort };
 
+  // Scanned and checked against the fresh backup's index before upload, its sha256 checked on the
+  // target before anything extracts it (the same two steps as a whole-node restore).
+  const upload = checkedUploadSteps({
+    transport: t,
+    nodeId: ids.to,
+    archivePath,
+    remotePath: remoteArchive,
+    expected,
+    uploadTimeoutMs: 30 * 60_000,
+    prepare: async (signal) => void (await sh(t, `mkdir -p ${shellQuote(posix.dirname(staging))} && mkdir -m 700 ${shellQuote(staging)}`, 'Creating the staging folder', signal)),
+    // Keeps `previous/` when something is still in it (an undo that could not put it back).
+    undo: async () =>
+      void (await sh(t, `cd ${shellQuote(staging)} 2>/dev/null || exit 0; rm -rf extract roots failed archive.tar.gz; rmdir previous 2>/dev/null; cd / && rmdir ${shellQuote(staging)} 2>/dev/null; exit 0`, 'Removing the staging folder')),
+  });
   const steps: Step[] = [
-    {
-      id: 'upload',
-      description: `upload the archive to ${ids.to}:${staging}`,
-      run: async (signal) => {
-        await sh(t, `mkdir -p ${shellQuote(posix.dirname(staging))} && mkdir -m 700 ${shellQuote(staging)}`, 'Creating the staging folder', signal);
-        // Keeps `previous/` when something is still in it (an undo that could not put it back).
-        const undo = async (): Promise<void> => {
-          await sh(t, `cd ${shellQuote(staging)} 2>/dev/null || exit 0; rm -rf extract roots failed archive.tar.gz; rmdir previous 2>/dev/null; cd / && rmdir ${shellQuote(staging)} 2>/dev/null; exit 0`, 'Removing the staging folder');
-        };
-        try {
-          await t.upload(createReadStream(archivePath), remoteArchive, { mode: 0o600, timeoutMs: 30 * 60_000, ...(signal ? { signal } : {}) });
-        } catch (e) {
-          throw new OcmError(toOcmError(e).kind, toOcmError(e).message, { undo });
-        }
-        return { undo };
-      },
-    },
+    ...upload.steps,
     {
       id: 'extract',
       description: plan.extractWith === 'tar' ? 'extract into staging (tar)' : 'extract into staging (openclaw backup restore --target)',
@@ -203,7 +203,7 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
           const r = await runOpenclaw(currentTarget, ['backup', 'restore', remoteArchive, '--target', extractDir, '--json'], { timeoutMs: 10 * 60_000, ...(signal ? { signal } : {}) });
           if (r.exitCode !== 0) throw new OcmError('failed', `"openclaw backup restore" failed on ${ids.to} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: ids.to });
         } else {
-          // The archive was fully scanned (paths, links, sizes) when it was made: plain tar is safe here.
+          // The archive was scanned (paths, links, sizes) in `check` and is the same bytes here (`upload`).
           await sh(t, `mkdir -m 700 ${shellQuote(extractDir)} && tar -xzpf ${shellQuote(remoteArchive)} -C ${shellQuote(extractDir)} --no-same-owner`, 'Extracting the archive', signal, 10 * 60_000);
         }
       },

@@ -261,7 +261,8 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   const steps: PlannedStep[] = [
     { id: 'sourceBackup', description: `fresh backup of ${ids.from} (the source is not changed)` },
     ...(usedRoots.length > 0 ? [{ id: 'safetyBackup', description: `safety backup of ${usedRoots.map((r) => r.to).join(', ')} on ${ids.to}` }] : []),
-    { id: 'upload', description: `upload the archive to ${ids.to}` },
+    { id: 'check', description: 'build the archive from the fresh backup, scan it and check it holds exactly what the backup lists' },
+    { id: 'upload', description: `upload the archive to ${ids.to} and check its sha256 there` },
     { id: 'extract', description: extractWith === 'tar' ? 'extract it into a staging folder (tar)' : 'extract it into a staging folder (openclaw backup restore --target)' },
     { id: 'stage', description: `arrange ${roots.length} folder(s) for ${ids.to} and write the adapted config` },
     ...stopSteps,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { excludedReason, hashLiveFiles, type ArchiveScan } from '../backup';
+import { excludedReason, hashLiveFiles } from '../backup';
 import { OcmError } from '../errors';
 import type { OpenclawLocation } from '../openclaw/locate';
 import type { NodeEntry } from '../registry';
@@ -10,7 +9,7 @@ import { validatorFromLocation } from '../safe-write/validator-for-node';
 import { shellQuote } from '../transport/shell-quote';
 import type { Transport } from '../transport/types';
 import { gatewayLogTail, runOpenclaw, startGateway, stopGateway, stopStartedGateway, waitForReady, type GatewayTarget } from './gateway';
-import { checkArchiveAgainstPlan, checkRemoteArchive, extractSummary, stateMember, type ExtractDescription } from './archive-check';
+import { checkedUploadSteps, stateMember, type ExtractDescription } from './archive-check';
 import { withPartialUndo } from './operation';
 import type { Step } from './steps';
 
@@ -97,7 +96,7 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
   let wasRunning = false;
   let hadLive = true;
   let stagedTree = '';
-  let scan: ArchiveScan | undefined;
+  const upload = checkedUploadSteps({ transport: t, nodeId: p.node.id, archivePath: p.archivePath, remotePath: remoteArchive, expected: p.expected, prepare: async () => void (await t.mkdir(parent, { recursive: true })) });
   const exec = async (command: string, what: string, timeoutMs = 300_000): Promise<string> => {
     const r = await t.exec(command, { timeoutMs });
     if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: p.node.id });
@@ -113,28 +112,7 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
   };
 
   const steps: Step[] = [
-    {
-      id: 'check',
-      description: `scan the archive and check it extracts exactly ${extractSummary(p.expected)}`,
-      run: async (signal) => {
-        scan = await checkArchiveAgainstPlan(p.archivePath, p.expected, signal ? { signal } : {});
-      },
-    },
-    {
-      id: 'upload',
-      description: `upload the backup archive to ${remoteArchive} and check its sha256 there`,
-      run: async (signal) => {
-        const undo = async (): Promise<void> => t.remove(remoteArchive).catch(() => undefined);
-        try {
-          await t.mkdir(parent, { recursive: true });
-          await t.upload(createReadStream(p.archivePath), remoteArchive, { mode: 0o600, ...(signal ? { signal } : {}) });
-          await checkRemoteArchive(t, remoteArchive, scan!.archiveSha256, p.node.id, signal);
-        } catch (e) {
-          throw withPartialUndo(e, undo);
-        }
-        return { undo };
-      },
-    },
+    ...upload.steps,
     {
       id: 'stage',
       description: `extract the state dir into ${staging}`,
@@ -144,7 +122,7 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
         };
         try {
           // The scanned archive's single root folder holds payload/posix/<absolute source path>.
-          const member = stateMember(scan!, archiveStateDir);
+          const member = stateMember(upload.scanned(), archiveStateDir);
           await exec(`mkdir -m 700 ${q(staging)} && tar -xzpf ${q(remoteArchive)} -C ${q(staging)} ${q(member)}`, 'Extracting the backup on the node', 600_000);
           stagedTree = posix.join(staging, member);
         } catch (e) {
