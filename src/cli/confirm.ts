@@ -27,7 +27,8 @@ export function canConfirmOnTerminal(): boolean {
 export type DestructiveDecision = 'show' | 'apply' | 'declined';
 
 /**
- * The destructive-verb convention in one place (restore, migrate, prune, history prune/restore):
+ * The destructive-verb convention in one place (every destructive verb: restore, migrate, prune,
+ * history prune/restore, sessions, timeline --restore, token rotate, apply, rm, mv, agents remove):
  * `--dry-run` shows, `--yes` applies, a terminal is asked, and without a terminal (or with --json)
  * and without `--yes` the verb exits 2 with `hint`. Tests answer through `ctx.confirm`.
  */
@@ -39,7 +40,18 @@ export async function decideDestructive(
 ): Promise<DestructiveDecision> {
   if (opts.dryRun) return 'show';
   if (opts.yes) return 'apply';
-  const ask = opts.json ? undefined : (ctx.confirm ?? (canConfirmOnTerminal() ? confirmOnTerminal : undefined));
+  const ask = asker(ctx, opts);
   if (!ask) throw cliError('invalidInput', hint, { usage: true });
   return (await ask(question)) ? 'apply' : 'declined';
+}
+
+type Asker = (question: string) => Promise<boolean>;
+
+function asker(ctx: CliContext & { confirm?: Asker }, opts: { json?: boolean }): Asker | undefined {
+  return opts.json ? undefined : (ctx.confirm ?? (canConfirmOnTerminal() ? confirmOnTerminal : undefined));
+}
+
+/** Whether decideDestructive (without --dry-run or --yes) would ask rather than exit 2: a verb shows its plan first then. */
+export function willAsk(ctx: CliContext & { confirm?: Asker }, opts: { json?: boolean }): boolean {
+  return asker(ctx, opts) !== undefined;
 }

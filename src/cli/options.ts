@@ -25,6 +25,9 @@ const REASONS = {
   atLeastInt: 'Give a whole number of at least {0}.',
   intRange: 'Give a whole number from {0} to {1}.',
   atLeast: 'Give a number of at least {0}.',
+  range: 'Give a number from {0} to {1}.',
+  above0: 'Give a number above 0.',
+  above0AtMost: 'Give a number above 0 and at most {0}.',
   seconds: 'Give a positive number of seconds.',
 };
 
@@ -38,6 +41,9 @@ export function localizedReason(reason: string): string {
   if ((m = /^Give a whole number of at least (-?\d+)\.$/.exec(reason))) return l10n.t('Give a whole number of at least {0}.', m[1]!);
   if ((m = /^Give a whole number from (-?\d+) to (-?\d+)\.$/.exec(reason))) return l10n.t('Give a whole number from {0} to {1}.', m[1]!, m[2]!);
   if ((m = /^Give a number of at least (-?[\d.]+)\.$/.exec(reason))) return l10n.t('Give a number of at least {0}.', m[1]!);
+  if ((m = /^Give a number from (-?[\d.]+) to (-?[\d.]+)\.$/.exec(reason))) return l10n.t('Give a number from {0} to {1}.', m[1]!, m[2]!);
+  if (reason === REASONS.above0) return l10n.t('Give a number above 0.');
+  if ((m = /^Give a number above 0 and at most ([\d.]+)\.$/.exec(reason))) return l10n.t('Give a number above 0 and at most {0}.', m[1]!);
   if (reason === REASONS.seconds) return l10n.t('Give a positive number of seconds.');
   return reason;
 }
@@ -53,11 +59,20 @@ export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: stri
   };
 }
 
-/** A number of at least `min` (days, MiB), fractions allowed. */
-export function numberArg(min: number): (value: string) => number {
+/** A number of at least `min` (and at most `max`: days, MiB, percents), fractions allowed. */
+export function numberArg(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(fill(REASONS.atLeast, [min]));
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? fill(REASONS.atLeast, [min]) : fill(REASONS.range, [min, max]));
+    return n;
+  };
+}
+
+/** A number above 0 (and at most `max`): sizes in MiB, days. */
+export function positiveArg(max = Number.POSITIVE_INFINITY): (value: string) => number {
+  return (value) => {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? REASONS.above0 : fill(REASONS.above0AtMost, [max]));
     return n;
   };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,89 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
     assert.ok((await fs.stat(memory)).isFile(), 'the workspace is still there');
   });
 
+  /** Every file under the test root (nodes and ocm home) with its bytes' hash and mode, except caches. */
+  async function everything(): Promise<string> {
+    const lines: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        // Caches and indexes ocm rebuilds from what it reads (the mix-up guard's fingerprints) say nothing about what a verb changed.
+        if (/^(cache|run|discovery|logs|guard)$/.test(e.name) && dir === env.OCM_HOME) continue;
+        if (e.isDirectory()) await walk(p);
+        else {
+          const st = await fs.lstat(p);
+          lines.push(`${p} ${(st.mode & 0o7777).toString(8)} ${e.isFile() ? createHash('sha256').update(await fs.readFile(p)).digest('hex') : 'other'}`);
+        }
+      }
+    };
+    await walk(root);
+    return lines.sort().join('\n');
+  }
+
+  it('every destructive verb: no terminal and no --yes → exit 2 with the hint, nothing changed; --dry-run changes nothing and never asks', async () => {
+    // A node with a gateway token (token rotate), and two nodes with a stand-in openclaw that only
+    // answers --version (2026.9.6), enough to plan a migration and to reach a session action's decision.
+    const fake = join(root, 'fake-openclaw');
+    await fs.writeFile(fake, '#!/bin/sh\n[ "$1" = --version ] && echo "OpenClaw 2026.9.6 (eb377ac)"\nexit 0\n', { mode: 0o755 });
+    const mkNode = async (id: string, config: object, openclaw: string): Promise<string> => {
+      const dir = join(root, 'nodes', id, '.openclaw');
+      await fs.mkdir(join(dir, 'workspace'), { recursive: true });
+      await fs.writeFile(join(dir, 'openclaw.json'), JSON.stringify(config), { mode: 0o600 });
+      await fs.writeFile(join(dir, 'workspace', 'SOUL.md'), `soul of ${id}\n`);
+      const add = await ocm(['add', id, 'local', '--state-dir', dir, '--openclaw', openclaw]);
+      assert.equal(add.code, 0, add.stderr);
+      return dir;
+    };
+    const tokState = await mkNode('tok', { agents: { defaults: { workspace: join(root, 'nodes', 'tok', '.openclaw', 'workspace') } }, gateway: { port: await freePort(), auth: { mode: 'token', token: 'tok-old-token-0000000000000000' } } }, join(root, 'no-openclaw'));
+    for (const id of ['oca', 'ocb']) await mkNode(id, { agents: { defaults: { workspace: join(root, 'nodes', id, '.openclaw', 'workspace') } }, gateway: { port: await freePort() } }, fake);
+    const lines = join(root, 'lines.md');
+    await fs.writeFile(lines, '- one more line\n');
+    // Backups to prune (the tests before may have pruned), a batch to undo, history entries old enough to prune.
+    for (let i = 0; i < 2; i++) assert.equal((await ocm(['backup', 'here', '--engine', 'ocm'])).code, 0);
+    const batch = await ocm(['apply', '--append', lines, '--file', 'SOUL.md', '--agents', 'tok/main', '--yes']);
+    assert.equal(batch.code, 0, batch.stdout + batch.stderr);
+    const old = Date.parse('2026-01-01T00:00:00Z');
+    const entry = await storePreEditBackup(env.OCM_HOME!, { nodeId: 'here', remotePath: memory, content: Buffer.from('an old version\n'), now: () => new Date(old) });
+    await storePreEditBackup(env.OCM_HOME!, { nodeId: 'here', remotePath: memory, content: Buffer.from('an older version\n'), now: () => new Date(old - 1000) });
+    await fs.writeFile(memory, 'live now\n');
+    const config = join(tokState, 'openclaw.json');
+
+    // Each destructive verb, as an operator would type it (without --yes / --dry-run).
+    const verbs: Array<{ verb: string; args: string[]; dryRunExit?: number }> = [
+      { verb: 'restore', args: ['restore', 'here/latest'] },
+      { verb: 'prune', args: ['prune', '--keep-last', '1'] },
+      { verb: 'history restore', args: ['history', 'restore', entry.id] },
+      { verb: 'history prune', args: ['history', 'prune', '--keep', '1', '--older-than-days', '1'] },
+      { verb: 'timeline --restore', args: ['timeline', 'here', memory, '--restore', '2'] },
+      { verb: 'agents remove', args: ['agents', 'remove', 'here', 'main'] },
+      { verb: 'migrate', args: ['migrate', 'oca', 'ocb', '--state-dir', join(root, 'nodes', 'ocb', 'migrated')] },
+      // The dry run reads the session from the running gateway, and there is none: it fails (exit 1), changing nothing.
+      { verb: 'sessions compact', args: ['sessions', 'compact', 'oca', 'agent:main:main'], dryRunExit: 1 },
+      { verb: 'token rotate', args: ['token', 'rotate', 'tok'] },
+      { verb: 'apply', args: ['apply', '--append', lines, '--file', 'SOUL.md', '--agents', 'tok/main'] },
+      { verb: 'apply --undo', args: ['apply', '--undo'] },
+      { verb: 'rm', args: ['rm', 'here', memory] },
+      { verb: 'mv', args: ['mv', 'tok', config, `${config}.moved`] },
+    ];
+    const same = async (before: string, what: string): Promise<void> => {
+      const now = await everything();
+      const was = new Set(before.split('\n'));
+      const is = new Set(now.split('\n'));
+      assert.deepEqual({ added: [...is].filter((l) => !was.has(l)), removed: [...was].filter((l) => !is.has(l)) }, { added: [], removed: [] }, what);
+    };
+    for (const v of verbs) {
+      const before = await everything();
+      const refused = await ocm(v.args);
+      assert.equal(refused.code, 2, `${v.verb}: ${refused.stdout}${refused.stderr}`);
+      assert.match(refused.stderr, /--yes/, `${v.verb}: the hint names --yes`);
+      await same(before, `${v.verb}: nothing changed without --yes`);
+      const dry = await ocm([...v.args, '--dry-run'], true);
+      assert.equal(dry.code, v.dryRunExit ?? 0, `${v.verb} --dry-run: ${dry.stdout}${dry.stderr}`);
+      assert.deepEqual(dry.asked, [], `${v.verb} --dry-run never asks`);
+      await same(before, `${v.verb} --dry-run changed nothing`);
+    }
+  });
+
   it('bad numbers are usage errors (exit 2, parsed once by commander) before anything runs', async () => {
     for (const args of [
       ['restart', 'here', '--timeout', 'soon'],
@@ -153,6 +237,16 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
       ['prune', '--keep-last', 'many'],
       ['history', 'prune', '--keep', '0'],
       ['history', 'prune', '--older-than-days', 'x'],
+      ['status', '--threshold', '150'],
+      ['status', '--concurrency', '2.5'],
+      ['status', '--warn-hours', '-1'],
+      ['doctor', '--timeout', '0'],
+      ['doctor', '--backup-age', 'old'],
+      ['doctor', '--concurrency', '0'],
+      ['sessions', 'here', '--threshold', '0'],
+      ['token', 'rotate', 'here', '--reload-timeout', 'soon'],
+      ['rm', 'here', '/nothing', '--max-size', '0'],
+      ['cat', 'here', '/nothing', '--max-size', '5000'],
     ]) {
       const r = await ocm(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);

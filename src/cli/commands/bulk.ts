@@ -9,11 +9,12 @@ import type { NodeAccess } from '../../core/node-access';
 import { listNodeAgents } from '../../core/openclaw';
 import type { AgentInfo } from '../../core/openclaw';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
-import { decideDestructive } from '../destructive';
+import { decideDestructive } from '../confirm';
 import { interruptSignal } from '../interrupt';
 import { findingText } from '../mixup-guard';
 import { cliError, l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
+import { acceptNewOption, jsonOption } from '../options';
 
 /**
  * `ocm apply`: one change to many agents' files — a template (whole file), a section replaced by
@@ -132,8 +133,8 @@ export function registerBulkCommands(program: Command, ctx: CliContext): void {
     .option('--force', l10n.t("apply files the mix-up guard flags as bringing in another agent's text (this batch only); with --undo: also put back files that changed since the batch (their current content is kept in the history)"))
     .option('--dry-run', l10n.t('show every resulting change (a diff per file) and change nothing'))
     .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
-    .option('--json', l10n.t('print {"plan":{files:[{node,agent,path,action,reason}]},"result":{ok,batch,failure,rollbackErrors}}'))
-    .option('--accept-new', l10n.t('trust an unknown SSH host key on first contact'))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (opts: ApplyOpts) => {
       ctx.json = Boolean(opts.json);
       const { signal, dispose } = interruptSignal();

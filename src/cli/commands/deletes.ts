@@ -1,13 +1,14 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { deleteWithHistory, findDeleted, layoutOf, listDeleted, renameWithHistory, restoreDeleted, whatBreaks, DEFAULT_MAX_FOLDER_BYTES, type Consequence, type DeletedEntry } from '../../core/deletes';
 import { isOcmError } from '../../core/errors';
 import { formatBytes } from '../../core/format-bytes';
 import { ocmHome } from '../../core/home';
 import { listNodeAgents } from '../../core/openclaw';
 import { EXIT_USAGE, printJson, type CliContext } from '../context';
-import { decideDestructive } from '../destructive';
+import { decideDestructive } from '../confirm';
 import { cliError, l10n } from '../l10n';
 import { cliGuardFor, localizeMixup } from '../mixup-guard';
+import { acceptNewOption, jsonOption, positiveArg } from '../options';
 import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
 
@@ -42,11 +43,9 @@ function requireAbsolute(p: string): void {
   if (!p.startsWith('/') || p.replace(/\/+$/, '') === '') throw cliError('invalidInput', l10n.both('"{0}" is not an absolute path on the node below /.', p), { usage: true });
 }
 
-function maxSize(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_FOLDER_BYTES;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw cliError('invalidInput', l10n.both('--max-size must be a number of MiB above 0 (got "{0}").', value), { usage: true });
-  return Math.floor(n * MiB);
+/** `--max-size <MiB>` (parsed by positiveArg) in bytes. */
+function maxSize(mib: number | undefined): number {
+  return mib === undefined ? DEFAULT_MAX_FOLDER_BYTES : Math.floor(mib * MiB);
 }
 
 interface RmOpts {
@@ -54,7 +53,7 @@ interface RmOpts {
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
-  maxSize?: string;
+  maxSize?: number;
   acceptNew?: boolean;
 }
 
@@ -65,11 +64,11 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .argument('<id>', l10n.t('node id'))
     .argument('<path>', l10n.t('absolute path on the node'))
     .option('-r, --recursive', l10n.t('delete a folder and everything in it'))
-    .option('--max-size <MiB>', l10n.t('largest folder kept in the history before it is deleted (default {0} MiB)', DEFAULT_MAX_FOLDER_BYTES / MiB))
+    .addOption(new Option('--max-size <MiB>', l10n.t('largest folder kept in the history before it is deleted (default {0} MiB)', DEFAULT_MAX_FOLDER_BYTES / MiB)).argParser(positiveArg()))
     .option('--dry-run', l10n.t('say what would be deleted and what breaks, and delete nothing'))
     .option('--yes', l10n.t('delete without asking (required when not on a terminal)'))
-    .option('--json', l10n.t('print {"path","consequences":[{code,agentId,message}],"deleted":{id,files,...}}'))
-    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, path: string, opts: RmOpts) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(path);
@@ -120,8 +119,8 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .option('--force', l10n.t("replace <to> when it exists (it is kept in Recently Deleted first), also when the mix-up guard finds another agent's text"))
     .option('--dry-run', l10n.t('say what would happen and what breaks, and change nothing'))
     .option('--yes', l10n.t('do it without asking when something breaks or is replaced (required when not on a terminal)'))
-    .option('--json', l10n.t('print {"from","to","consequences":[...],"replaced":{entry}|null}'))
-    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, from: string, to: string, opts: { force?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(from);
@@ -162,7 +161,7 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .description(l10n.t("a node's Recently Deleted: files and folders deleted through ocm, newest first"))
     .argument('<id>', l10n.t('node id'))
     .option('--all', l10n.t('include entries already restored'))
-    .option('--json', l10n.t('print {"entries":[{id,path,kind,deletedAt,files,totalBytes,restoredAt}]}'))
+    .addOption(jsonOption())
     .action(async (id: string, opts: { all?: boolean; json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const entries = await listDeleted(ocmHome(ctx.env), id, { includeRestored: Boolean(opts.all) });
@@ -185,8 +184,8 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .argument('<id>', l10n.t('node id'))
     .argument('<pathOrEntry>', l10n.t('the deleted path, or an entry id from "ocm deleted"'))
     .option('--force', l10n.t("replace files that exist again (their current content is kept in the history), and restore even when the mix-up guard finds another agent's text"))
-    .option('--json', l10n.t('print {"ok","entry","restored":[paths]}'))
-    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, ref: string, opts: { force?: boolean; json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const home = ocmHome(ctx.env);

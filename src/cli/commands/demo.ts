@@ -3,6 +3,7 @@ import { demoLayout, startDemo, stopDemo, type DemoStartResult } from '../../cor
 import { printJson, type CliContext } from '../context';
 import { withInterrupt } from '../interrupt';
 import { l10n } from '../l10n';
+import { jsonOption } from '../options';
 
 /**
  * `ocm demo start|stop`: the demo fleet (two OpenClaw nodes on this machine, src/core/demo) for
@@ -45,7 +46,7 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
     .option('--dir <dir>', l10n.t('demo folder (default: <tools cache>/demo)'))
     .option('--tools-dir <dir>', l10n.t('tools cache (default: $OCM_TOOLS_DIR or ~/.cache/openclaw-manager-tools)'))
     .option('--no-memory-agent', l10n.t('do not start the demo agent that appends to MEMORY.md'))
-    .option('--json', l10n.t('print the result as JSON'))
+    .addOption(jsonOption())
     .action(async (opts: DirOption & { reset?: boolean; memoryAgent?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const layout = layoutOf(opts, ctx);
@@ -69,7 +70,7 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
     .description(l10n.t('stop the gateways and processes the demo started (by pid)'))
     .option('--dir <dir>', l10n.t('demo folder (default: <tools cache>/demo)'))
     .option('--tools-dir <dir>', l10n.t('tools cache (default: $OCM_TOOLS_DIR or ~/.cache/openclaw-manager-tools)'))
-    .option('--json', l10n.t('print the result as JSON'))
+    .addOption(jsonOption())
     .action(async (opts: DirOption) => {
       ctx.json = Boolean(opts.json);
       const r = await stopDemo(layoutOf(opts, ctx));

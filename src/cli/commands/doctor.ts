@@ -1,11 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { backupStoreFor } from '../../core/backup/store';
 import { DEFAULT_BACKUP_MAX_AGE_MS, doctorMarkdown, findingText, runDoctor, severityText, type DoctorReport } from '../../core/doctor';
 import { ocmHome } from '../../core/home';
 import { EXIT_FAILURE, EXIT_OK, printJson, type CliContext } from '../context';
 import { withDiscoveryCache } from '../discovery-cache';
-import { cliError, l10n } from '../l10n';
+import { l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
+import { acceptNewOption, intArg, jsonOption, positiveArg, secondsArg } from '../options';
 import { registryFor } from './registry';
 
 /**
@@ -21,9 +22,11 @@ interface DoctorCliOptions {
   json?: boolean;
   markdown?: boolean;
   acceptNew?: boolean;
-  backupAge?: string;
-  timeout?: string;
-  concurrency?: string;
+  /** Days. */
+  backupAge?: number;
+  /** Milliseconds (secondsArg). */
+  timeout?: number;
+  concurrency?: number;
 }
 
 export function registerDoctorCommands(program: Command, ctx: CliContext): void {
@@ -31,20 +34,20 @@ export function registerDoctorCommands(program: Command, ctx: CliContext): void 
     .command('doctor')
     .description(l10n.t('one report for the fleet: what is wrong on which node, how bad, and the command that fixes it (exit 1 on any error)'))
     .argument('[id...]', l10n.t('node ids (default: every active node)'))
-    .option('--json', l10n.t('print the report as JSON {"ok","summary","findings":[{code,severity,nodeId,message,fix}],...}'))
+    .addOption(jsonOption())
     .option('--markdown', l10n.t('print the report as a Markdown table'))
-    .option('--backup-age <days>', l10n.t('report nodes whose newest backup is older than this (default 7)'))
-    .option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15)'))
-    .option('--concurrency <n>', l10n.t('nodes checked at once (default 8)'))
-    .option('--accept-new', l10n.t('trust host keys of nodes never seen before (changed keys are always refused)'))
+    .addOption(new Option('--backup-age <days>', l10n.t('report nodes whose newest backup is older than this (default 7)')).argParser(positiveArg()))
+    .addOption(new Option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15)')).argParser(secondsArg))
+    .addOption(new Option('--concurrency <n>', l10n.t('nodes checked at once (default 8)')).argParser(intArg(1)))
+    .addOption(acceptNewOption())
     .action(async (ids: string[], opts: DoctorCliOptions) => {
       ctx.json = Boolean(opts.json);
-      const days = positive(opts.backupAge, '--backup-age');
-      const timeoutS = positive(opts.timeout, '--timeout');
-      const concurrency = positive(opts.concurrency, '--concurrency');
+      const days = opts.backupAge;
+      const timeoutMs = opts.timeout;
+      const concurrency = opts.concurrency;
       const registry = registryFor(ctx);
       const nodes = ids.length ? await Promise.all([...new Set(ids)].map((id) => registry.get(id))) : await registry.list();
-      const report = await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew), pool: { readyTimeoutMs: Math.min(20_000, (timeoutS ?? 15) * 1000), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 } }, (access) =>
+      const report = await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew), pool: { readyTimeoutMs: Math.min(20_000, timeoutMs ?? 15_000), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 } }, (access) =>
         withDiscoveryCache(ctx, nodes, (discoveryCache) =>
           runDoctor({
             nodes,
@@ -52,8 +55,8 @@ export function registerDoctorCommands(program: Command, ctx: CliContext): void 
             store: backupStoreFor(ctx.env),
             discoveryCache,
             backupMaxAgeMs: days !== undefined ? days * 24 * 3600_000 : DEFAULT_BACKUP_MAX_AGE_MS,
-            ...(timeoutS !== undefined ? { perNodeTimeoutMs: timeoutS * 1000 } : {}),
-            ...(concurrency !== undefined ? { concurrency: Math.round(concurrency) } : {}),
+            ...(timeoutMs !== undefined ? { perNodeTimeoutMs: timeoutMs } : {}),
+            ...(concurrency !== undefined ? { concurrency } : {}),
             ...(ctx.signal ? { signal: ctx.signal } : {}),
             // Session growth samples and the overflow prediction (src/core/sessions), when the status check has them.
             ...({ predict: { home: ocmHome(ctx.env), warnHours: 6 } } as Record<string, unknown>),
@@ -64,13 +67,6 @@ export function registerDoctorCommands(program: Command, ctx: CliContext): void 
       if (opts.json) return printJson(ctx, report);
       ctx.out(opts.markdown ? doctorMarkdown(report, l10n) : renderDoctor(report));
     });
-}
-
-function positive(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw cliError('invalidInput', l10n.both('{0} must be a positive number (got "{1}").', flag, value), { usage: true });
-  return n;
 }
 
 export function renderDoctor(r: DoctorReport): string {

@@ -9,7 +9,7 @@ import { DEFAULT_MAX_READ_BYTES, formatLimit, isTooLarge } from '../../core/tran
 import type { Transport } from '../../core/transport/types';
 import { decideDestructive } from '../confirm';
 import { printJson, type CliContext } from '../context';
-import { acceptNewOption, intArg, jsonOption, numberArg } from '../options';
+import { acceptNewOption, intArg, jsonOption, numberArg, positiveArg } from '../options';
 import { cliGuardHook, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { cliError, l10n } from '../l10n';
@@ -34,14 +34,9 @@ async function configValidator(t: Transport, node: NodeEntry, remotePath: string
 const MiB = 1024 * 1024;
 const MAX_CAT_MIB = 4096;
 
-/** `--max-size <MiB>` of `ocm cat`, in bytes (default DEFAULT_MAX_READ_BYTES). */
-function maxSizeOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_READ_BYTES;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_CAT_MIB) {
-    throw cliError('invalidInput', l10n.both('--max-size must be a number of MiB above 0 and at most {0} (got "{1}").', MAX_CAT_MIB, value), { usage: true });
-  }
-  return Math.floor(n * MiB);
+/** `--max-size <MiB>` of `ocm cat` (parsed by positiveArg), in bytes (default DEFAULT_MAX_READ_BYTES). */
+function maxSizeOption(mib: number | undefined): number {
+  return mib === undefined ? DEFAULT_MAX_READ_BYTES : Math.floor(mib * MiB);
 }
 
 function withTransport<T>(ctx: CliContext, nodeId: string, options: { acceptNew?: boolean }, work: (t: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
@@ -56,9 +51,9 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', l10n.t('node id'))
     .argument('<path>', l10n.t('absolute path on the node'))
     .addOption(jsonOption())
-    .option('--max-size <MiB>', l10n.t('read files up to this size (default {0}); larger ones are refused', DEFAULT_MAX_READ_BYTES / MiB))
+    .addOption(new Option('--max-size <MiB>', l10n.t('read files up to this size (default {0}); larger ones are refused', DEFAULT_MAX_READ_BYTES / MiB)).argParser(positiveArg(MAX_CAT_MIB)))
     .addOption(acceptNewOption())
-    .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean; maxSize?: string }) => {
+    .action(async (id: string, remotePath: string, opts: { json?: boolean; acceptNew?: boolean; maxSize?: number }) => {
       ctx.json = Boolean(opts.json);
       requireAbsolute(remotePath);
       const maxBytes = maxSizeOption(opts.maxSize);

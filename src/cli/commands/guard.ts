@@ -8,6 +8,7 @@ import { registryFor } from './registry';
 import { printJson, type CliContext } from '../context';
 import { l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
+import { acceptNewOption, jsonOption } from '../options';
 
 /**
  * `ocm guard refresh [ids...]`: rebuilds the mix-up guard's fingerprints of every agent's memory
@@ -20,8 +21,8 @@ export function registerGuardCommands(program: Command, ctx: CliContext): void {
     .command('refresh')
     .description(l10n.t('rebuild the fingerprints from backups and history (asks each node for its agents)'))
     .argument('[ids...]', l10n.t('node ids (default: every active node)'))
-    .option('--json', l10n.t('print {"agents":N,"files":N,"phrases":N,"nodes":[{id,ok,error?}]}'))
-    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (ids: string[], opts: { json?: boolean; acceptNew?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const nodes = (await registryFor(ctx).list()).filter((n) => (ids.length ? ids.includes(n.id) : n.status === 'active'));
@@ -52,7 +53,7 @@ export function registerGuardCommands(program: Command, ctx: CliContext): void {
   guard
     .command('status')
     .description(l10n.t('show what the mix-up guard knows'))
-    .option('--json', l10n.t('print {"builtAt","agents":[{nodeId,agentId,names,files}]}'))
+    .addOption(jsonOption())
     .action(async (opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const index = await new MixupGuard(ocmHome(ctx.env)).ready();

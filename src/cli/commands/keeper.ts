@@ -3,6 +3,7 @@ import { askKeeper } from '../keeper/client';
 import { keeperSocketPath, keepMinutes } from '../keeper/protocol';
 import { printJson, type CliContext } from '../context';
 import { l10n } from '../l10n';
+import { jsonOption } from '../options';
 
 /**
  * `ocm keeper [status|stop]`: whether the connection keeper (keeper/protocol.ts) of this ocm home
@@ -15,7 +16,7 @@ export function registerKeeperCommands(program: Command, ctx: CliContext): void 
   keeper
     .command('status', { isDefault: true })
     .description(l10n.t('show whether it runs and which nodes it is connected to'))
-    .option('--json', l10n.t('print {"running":true|false,"pid","startedAt","keepMinutes","connections":[id],"commandsRunning"}'))
+    .addOption(jsonOption())
     .action(async (opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const info = await askThisKeeper(ctx, 'info');
@@ -35,7 +36,7 @@ export function registerKeeperCommands(program: Command, ctx: CliContext): void 
   keeper
     .command('stop')
     .description(l10n.t('stop it now (its SSH connections close)'))
-    .option('--json', l10n.t('print {"ok":true,"stopped":true|false}'))
+    .addOption(jsonOption())
     .action(async (opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const stopped = (await askThisKeeper(ctx, 'stop')) !== undefined;

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatBytes } from '../../core/format-bytes';
 import { locateOpenclaw, type OpenclawLocation } from '../../core/openclaw';
 import { ocmHome } from '../../core/home';
@@ -11,6 +11,7 @@ import { printJson, type CliContext } from '../context';
 import { cliError, l10n } from '../l10n';
 import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
+import { acceptNewOption, jsonOption, numberArg } from '../options';
 
 /**
  * `ocm sessions <id> [--agent A] [--json]`: a node's sessions (key, last activity, context use —
@@ -28,7 +29,7 @@ interface SessionsCliOptions {
   yes?: boolean;
   dryRun?: boolean;
   acceptNew?: boolean;
-  threshold?: string;
+  threshold?: number;
 }
 
 export function registerSessionsCommands(program: Command, ctx: CliContext): void {
@@ -39,15 +40,14 @@ export function registerSessionsCommands(program: Command, ctx: CliContext): voi
     .argument('[id]', l10n.t('node id (after an action)'))
     .argument('[key]', l10n.t('session key (after an action), e.g. agent:main:main'))
     .option('--agent <id>', l10n.t('only this agent (default for actions: the agent named in the key, else main)'))
-    .option('--json', l10n.t('print JSON'))
+    .addOption(jsonOption())
     .option('--dry-run', l10n.t('show what the action would do, change nothing'))
     .option('--yes', l10n.t('apply without asking'))
-    .option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT))
-    .option('--accept-new', l10n.t('trust host keys of nodes never seen before (changed keys are always refused)'))
+    .addOption(new Option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT)).argParser(numberArg(1, 100)))
+    .addOption(acceptNewOption())
     .action(async (first: string, id: string | undefined, key: string | undefined, opts: SessionsCliOptions) => {
       ctx.json = Boolean(opts.json);
-      const thresholdPct = opts.threshold !== undefined ? Number(opts.threshold) : DEFAULT_CONTEXT_THRESHOLD_PCT;
-      if (!Number.isFinite(thresholdPct) || thresholdPct < 1 || thresholdPct > 100) throw cliError('invalidInput', l10n.both('{0} must be a number from {1} to {2} (got "{3}").', '--threshold', 1, 100, String(opts.threshold)), { usage: true });
+      const thresholdPct = opts.threshold ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
       if ((SESSION_ACTIONS as readonly string[]).includes(first)) {
         if (!id || !key) throw cliError('invalidInput', l10n.both('Usage: ocm sessions {0} <id> <key> [--agent A] [--yes]', first), { usage: true });
         return actionCommand(ctx, first as SessionAction, id, key, { ...opts, thresholdPct });

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { homedir } from 'node:os';
 import { backupStoreFor } from '../../core/backup/store';
 import type { NodeEntry } from '../../core/registry';
@@ -30,6 +30,7 @@ import { EXIT_FAILURE, EXIT_OK, printJson, stderrIsTty, stdoutIsTty, type CliCon
 import { withDiscoveryCache } from '../discovery-cache';
 import { cliError, knownWord, l10n } from '../l10n';
 import { formatTable } from '../table';
+import { acceptNewOption, intArg, jsonOption, numberArg } from '../options';
 import { registryFor } from './registry';
 import { sshDepsFor } from './trust';
 
@@ -54,13 +55,14 @@ interface StatusCliOptions {
   all?: boolean;
   json?: boolean;
   acceptNew?: boolean;
-  threshold?: string;
+  threshold?: number;
   /** `--sessions` true, `--no-sessions` false, neither: undefined (read where cheap). */
   sessions?: boolean;
-  autoCompact?: string;
-  warnHours?: string;
-  timeout?: string;
-  concurrency?: string;
+  autoCompact?: number;
+  warnHours?: number;
+  /** Seconds. */
+  timeout?: number;
+  concurrency?: number;
   /** `--no-fail` sets it to false. */
   fail?: boolean;
 }
@@ -71,23 +73,23 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
     .description(l10n.t('check nodes: reachable, OpenClaw version, gateway ready, uptime, agents, load, memory, disk, context usage'))
     .argument('[id...]', l10n.t('node ids (default: every active node)'))
     .option('--all', l10n.t('include retired nodes'))
-    .option('--json', l10n.t('print {"ok":true,"summary":{...},"nodes":[NodeStatus...]}'))
-    .option('--accept-new', l10n.t('trust host keys of nodes never seen before (changed keys are always refused)'))
-    .option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
+    .addOption(new Option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT)).argParser(numberArg(1, 100)))
     .option('--sessions', l10n.t('also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)'))
     .option('--no-sessions', l10n.t('do not read sessions (by default they are read from sessions.json or the running gateway)'))
-    .option('--warn-hours <hours>', l10n.t('warn about sessions predicted to reach their context window within this many hours (default {0})', DEFAULT_WARN_HOURS))
-    .option('--auto-compact <pct>', l10n.t('compact sessions at or over this percent of their window (once per session per 6 h, never mid-turn; for cron)'))
-    .option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15, 45 with --sessions)'))
-    .option('--concurrency <n>', l10n.t('nodes checked at once (default 8)'))
+    .addOption(new Option('--warn-hours <hours>', l10n.t('warn about sessions predicted to reach their context window within this many hours (default {0})', DEFAULT_WARN_HOURS)).argParser(numberArg(0, 10_000)))
+    .addOption(new Option('--auto-compact <pct>', l10n.t('compact sessions at or over this percent of their window (once per session per 6 h, never mid-turn; for cron)')).argParser(numberArg(1, 100)))
+    .addOption(new Option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15, 45 with --sessions)')).argParser(numberArg(1, 600)))
+    .addOption(new Option('--concurrency <n>', l10n.t('nodes checked at once (default 8)')).argParser(intArg(1, 64)))
     .option('--no-fail', l10n.t('exit 0 even when a node is unreachable, not ready or has an error (default: exit 1 then)'))
     .action(async (ids: string[], opts: StatusCliOptions) => {
       ctx.json = Boolean(opts.json);
-      const thresholdPct = numberOption(opts.threshold, '--threshold', 1, 100) ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
-      const timeoutSec = numberOption(opts.timeout, '--timeout', 1, 600);
-      const concurrency = numberOption(opts.concurrency, '--concurrency', 1, 64) ?? 8;
-      const warnHours = numberOption(opts.warnHours, '--warn-hours', 0, 10_000) ?? DEFAULT_WARN_HOURS;
-      const autoCompactPct = numberOption(opts.autoCompact, '--auto-compact', 1, 100);
+      const thresholdPct = opts.threshold ?? DEFAULT_CONTEXT_THRESHOLD_PCT;
+      const timeoutSec = opts.timeout;
+      const concurrency = opts.concurrency ?? 8;
+      const warnHours = opts.warnHours ?? DEFAULT_WARN_HOURS;
+      const autoCompactPct = opts.autoCompact;
       if (autoCompactPct !== undefined && opts.sessions === false) throw cliError('invalidInput', l10n.both('--auto-compact needs sessions: drop --no-sessions.'), { usage: true });
       if (ids.length > 0 && opts.all) {
         throw cliError('invalidInput', l10n.both('Give node ids or --all, not both.'), { usage: true });
@@ -235,15 +237,6 @@ function notesOf(s: NodeStatus): string {
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 function useColor(ctx: CliContext): boolean {
   return ctx.env.NO_COLOR === undefined && stdoutIsTty(ctx);
-}
-
-function numberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw cliError('invalidInput', l10n.both('{0} must be a number from {1} to {2} (got "{3}").', name, min, max, value), { usage: true });
-  }
-  return n;
 }
 
 function unique(ids: string[]): string[] {

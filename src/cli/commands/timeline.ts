@@ -12,6 +12,7 @@ import { cliError, knownWord, l10n } from '../l10n';
 import { cliGuardHook, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { formatTable } from '../table';
+import { acceptNewOption, jsonOption } from '../options';
 
 /**
  * `ocm timeline <id> <path>`: every version of an agent file ocm knows (snapshots + history),
@@ -44,8 +45,8 @@ export function registerTimelineCommands(program: Command, ctx: CliContext): voi
     .option('--dry-run', l10n.t('with --restore: only show what would change'))
     .option('--yes', l10n.t('with --restore: do it without asking'))
     .option('--force', l10n.t("with --restore: also when the mix-up guard finds another agent's text in that version"))
-    .option('--json', l10n.t('print {"versions":[{n,sha256,size,time,origin,via,diff:{added,removed},sources:[...]}]}'))
-    .option('--accept-new', l10n.t("trust an SSH node's host key on first contact (recorded in the ocm trust store)"))
+    .addOption(jsonOption())
+    .addOption(acceptNewOption())
     .action(async (id: string, remotePath: string, opts: TimelineOptions) => {
       ctx.json = Boolean(opts.json);
       if (!remotePath.startsWith('/')) {

@@ -1,11 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ocmHome } from '../../core/home';
 import { applyTokenRotation, maskedDiff, prepareTokenRotation, rotationNoticeText, rotationStepText, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
-import { canConfirmOnTerminal, confirmOnTerminal } from '../confirm';
+import { decideDestructive, willAsk } from '../confirm';
 import { EXIT_FAILURE, printJson, type CliContext } from '../context';
 import { interruptSignal } from '../interrupt';
-import { cliError, l10n } from '../l10n';
+import { l10n } from '../l10n';
 import { withNodeAccess } from '../node-connection';
+import { acceptNewOption, jsonOption, secondsArg } from '../options';
 import { registryFor } from './registry';
 
 /**
@@ -22,7 +23,8 @@ interface RotateOptions {
   yes?: boolean;
   json?: boolean;
   acceptNew?: boolean;
-  reloadTimeout?: string;
+  /** Milliseconds (secondsArg). */
+  reloadTimeout?: number;
 }
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
@@ -33,13 +35,12 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', l10n.t('node id of the gateway'))
     .option('--dry-run', l10n.t('show the plan; change nothing'))
     .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
-    .option('--json', l10n.t('print {"ok","applied","plan",...,"result"} (tokens masked)'))
-    .option('--reload-timeout <seconds>', l10n.t('how long the gateway may take to accept the new token before it is restarted (default 20)'))
-    .option('--accept-new', l10n.t('trust unknown SSH host keys on first contact (default: refuse; see "ocm trust")'))
+    .addOption(jsonOption())
+    .addOption(new Option('--reload-timeout <seconds>', l10n.t('how long the gateway may take to accept the new token before it is restarted (default 20)')).argParser(secondsArg))
+    .addOption(acceptNewOption())
     .action(async (id: string, opts: RotateOptions) => {
       ctx.json = Boolean(opts.json);
-      const reload = opts.reloadTimeout !== undefined ? Number(opts.reloadTimeout) : undefined;
-      if (reload !== undefined && !(reload > 0)) throw cliError('invalidInput', l10n.both('--reload-timeout must be a positive number of seconds (got "{0}").', String(opts.reloadTimeout)), { usage: true });
+      const reload = opts.reloadTimeout;
       const registry = registryFor(ctx);
       await registry.get(id);
       const nodes = await registry.list();
@@ -58,21 +59,18 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
             ctx.out(renderRotationPlan(plan) + l10n.t('Nothing to change.') + '\n');
             return;
           }
-          if (!opts.yes) {
-            if (opts.json || !canConfirmOnTerminal()) {
-              throw cliError('invalidInput', l10n.both('Rotating the token of {0} changes {1} file(s) on {2} node(s). Review the plan with --dry-run, then add --yes to apply it.', id, plan.places.length, new Set(plan.places.map((p) => p.nodeId)).size), { usage: true });
-            }
-            ctx.out(renderRotationPlan(plan));
-            if (!(await confirmOnTerminal(l10n.t('Rotate the gateway token of {0} now? [y/N] ', id)))) {
-              ctx.out(l10n.t('Nothing was changed.') + '\n');
-              return;
-            }
-          } else if (!opts.json) ctx.out(renderRotationPlan(plan));
+          // The one destructive-verb decision (--dry-run was answered above with the plan).
+          const hint = l10n.both('Rotating the token of {0} changes {1} file(s) on {2} node(s). Review the plan with --dry-run, then add --yes to apply it.', id, plan.places.length, new Set(plan.places.map((p) => p.nodeId)).size);
+          if (!opts.json && (opts.yes || willAsk(ctx, opts))) ctx.out(renderRotationPlan(plan));
+          if ((await decideDestructive(ctx, { ...opts, dryRun: false }, l10n.t('Rotate the gateway token of {0} now? [y/N] ', id), hint)) === 'declined') {
+            ctx.out(l10n.t('Nothing was changed.') + '\n');
+            return;
+          }
           const result = await applyTokenRotation({
             plan,
             nodes: prepared.nodes,
             home: ocmHome(ctx.env),
-            ...(reload !== undefined ? { reloadTimeoutMs: reload * 1000 } : {}),
+            ...(reload !== undefined ? { reloadTimeoutMs: reload } : {}),
             signal,
             onProgress: (p) => {
               if (ctx.json) return;
