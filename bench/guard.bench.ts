@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { guardPlan, type BulkPlan } from '../src/core/bulk';
 import { buildFingerprintIndex, MixupGuard } from '../src/core/guard';
 import { listHistory, storePreEditBackup } from '../src/core/history/store';
 import type { AgentInfo } from '../src/core/openclaw';
@@ -80,6 +81,25 @@ export async function run(): Promise<void> {
       target: { maxMs: 20 },
     });
     console.log(`mix-up guard check per save: ${result.oursMs.toFixed(3)} ms vs budget 20 ms → ratio ${(result.oursMs / 20).toFixed(4)}`);
+
+    // The guard over a bulk apply's plan: 20 MEMORY.md writes (a paragraph appended to each), the
+    // same 100 agents registered; baseline: the 20 single-save checks one after another.
+    const agents1 = rosters[0]!.agents;
+    const files = agents1.slice(0, 20).map((a, k) => {
+      const b = Buffer.from(memory(1000 + k, 60));
+      return { nodeId: 'node1', agentId: a.id, path: `${a.workspace}/MEMORY.md`, action: 'update' as const, before: b, after: Buffer.concat([b, Buffer.from('- the on-call rota moves to the new calendar on Monday.\n')]) };
+    });
+    const plan: BulkPlan = { fileName: 'MEMORY.md', change: { mode: 'append', content: Buffer.from('') }, files };
+    const hooks = files.map((f) => guard.hookFor('node1', agents1, f.path)!);
+    const bulk = await compare({
+      name: 'mix-up guard over a bulk plan of 20 MEMORY.md writes (100 agents)',
+      baselineLabel: '20 single-save guard checks',
+      ours: async () => guardPlan(plan, guard, async () => agents1),
+      baseline: async () => files.forEach((f, k) => hooks[k]!(f.after, f.before)),
+      runs: 15,
+      target: { maxMs: 20 * 20 },
+    });
+    console.log(`mix-up guard per bulk-planned file: ${(bulk.oursMs / 20).toFixed(3)} ms vs budget 20 ms → ratio ${(bulk.oursMs / 20 / 20).toFixed(4)}`);
 
     // Timeline of a file with 500 versions (saves alternating with pre-edit copies).
     const tl = '/home/claw/.openclaw/workspace-main/MEMORY.md';
