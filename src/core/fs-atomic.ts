@@ -27,6 +27,19 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   if (options.durable) await fsyncDir(dir);
 }
 
+/**
+ * Puts a file's bytes on the disk (a file written through a stream, before its name or an index
+ * that points at it is published).
+ */
+export async function fsyncFile(path: string): Promise<void> {
+  const handle = await fs.open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes a rename or create in `dir` survive a crash (the folder's entry list reaches the disk). */
 export async function fsyncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { OcmError } from '../errors';
-import { writeFileAtomic } from '../fs-atomic';
+import { fsyncDir, fsyncFile, writeFileAtomic } from '../fs-atomic';
 import { ocmHome } from '../home';
 import { lazyObject } from '../vendor';
 import { BackupIndexSchema, type BackupIndex } from './types';
@@ -87,6 +87,8 @@ export class LegacyStore {
     const dir = await this.ensureNodeDir(index.nodeId);
     if (dirname(resolve(partialPath)) !== resolve(dir)) throw new OcmError('invalidInput', `Partial archive ${partialPath} is not in ${dir}.`);
     const safeBase = baseName.replace(/[^A-Za-z0-9._+-]/g, '_');
+    // The archive's bytes are on the disk before any name or index points at them.
+    await fsyncFile(partialPath);
     for (let n = 1; n < 1000; n++) {
       const id = n === 1 ? safeBase : `${safeBase}-${n}`;
       const archiveFile = id + ARCHIVE_SUFFIX;
@@ -101,7 +103,8 @@ export class LegacyStore {
       const stored: BackupIndex = { ...index, id, archiveFile } as BackupIndex;
       try {
         await fs.chmod(finalPath, 0o600);
-        await writeFileAtomic(join(dir, id + INDEX_SUFFIX), serializeIndex(stored), 0o600);
+        await fsyncDir(dir);
+        await writeFileAtomic(join(dir, id + INDEX_SUFFIX), serializeIndex(stored), 0o600, { durable: true });
       } catch (e) {
         await fs.rm(finalPath, { force: true });
         throw e;

@@ -98,6 +98,8 @@ export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngi
     p.onProgress?.({ phase: 'transferring', bytes: 0, totalBytes });
     const counted = byteTap({ hash: true, onBytes: (bytes) => p.onProgress?.({ phase: 'transferring', bytes, totalBytes }) });
     const tap = counted.stream;
+    // Not fsynced on purpose: a temp input that importArchive reads once and removes; what is kept
+    // is the repository's packs, fsynced (packs.ts) before the snapshot that names them is written.
     const written = pipeline(tap, createWriteStream(p.partialPath, { flags: 'w', mode: 0o600 }));
     written.catch(() => undefined);
     try {

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OcmError } from '../errors';
+import { fsyncDir, fsyncFile } from '../fs-atomic';
 import { archivePathFor, archiveRootName, isWithin, type OpenClawManifest } from '../backup/manifest';
 import { byteTap } from '../backup/byte-tap';
 import { ParallelGzip } from '../backup/parallel-gzip';
@@ -15,7 +16,8 @@ import type { Repository } from './repository';
 /**
  * A snapshot as an OpenClaw archive (`<root>/manifest.json` + `<root>/payload/posix/...`, gzip),
  * which `openclaw backup verify` and `openclaw backup restore` accept, and which today's restore
- * and migrate upload. Written to a temp name and renamed: a failed export leaves no file.
+ * and migrate upload. Written to a temp name, fsynced and renamed: a failed export leaves no file,
+ * and a returned one is on the disk.
  */
 
 export interface ExportResult {
@@ -70,7 +72,11 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
     await writer.finish();
     gzip.end();
     await done;
+    // The bytes reach the disk before the name (and the index the caller records) exists, and the
+    // name survives a crash once returned.
+    await fsyncFile(temp);
     await fs.rename(temp, outFile);
+    await fsyncDir(dirname(outFile));
     const archiveSha256 = counter.sha256();
     const index: BackupIndex = {
       formatVersion: BACKUP_INDEX_FORMAT,

@@ -7,6 +7,7 @@ import { isOcmError } from '../../../src/core/errors';
 /** The old .tar.gz store, now only read to import its backups into the repository. */
 import { LegacyStore as BackupStore, readIndexFile, serializeIndex } from '../../../src/core/backup/legacy-store';
 import { BACKUP_INDEX_FORMAT, type BackupIndex } from '../../../src/core/backup/types';
+import { recordSyncs } from '../../support/sync-recorder';
 
 let home: string;
 let store: BackupStore;
@@ -55,6 +56,20 @@ describe('BackupStore', () => {
     for (const name of await fs.readdir(dir)) assert.equal((await fs.stat(join(dir, name))).mode & 0o777, 0o600, name);
     assert.deepEqual((await fs.readdir(dir)).sort(), ['same-2.index.json', 'same-2.tar.gz', 'same.index.json', 'same.tar.gz'], 'no partial files left');
     assert.equal(await fs.readFile(store.archivePath(a), 'utf8'), 'archive bytes');
+  });
+
+  it('the archive bytes are fsynced before its name and index are published, and the folder after', async () => {
+    const partial = await store.createPartial('n1');
+    await fs.writeFile(partial, 'archive bytes');
+    const { result: stored, events } = await recordSyncs(() => store.publish(partial, 'durable', indexBody('n1', '2026-01-03T00:00:00.000Z')));
+    const dir = store.nodeDir('n1');
+    const linked = events.findIndex((e) => e.op === 'link' && e.to === store.archivePath(stored));
+    const indexed = events.findIndex((e) => e.op === 'rename' && e.to === join(dir, 'durable.index.json'));
+    assert.ok(linked >= 0 && indexed > linked, JSON.stringify(events));
+    const synced = events.findIndex((e) => e.op === 'sync' && e.path === partial);
+    assert.ok(synced >= 0 && synced < linked, `the partial is synced before it gets its name: ${JSON.stringify(events)}`);
+    assert.ok(events.slice(linked, indexed).some((e) => e.op === 'sync' && e.path === dir), `the folder is synced before the index is written: ${JSON.stringify(events)}`);
+    assert.ok(events.slice(indexed).some((e) => e.op === 'sync' && e.path === dir), `and after: ${JSON.stringify(events)}`);
   });
 
   it('lists summaries newest first from index heads, per node or all', async () => {
