@@ -46,6 +46,11 @@ describe('ocm apply and the mix-up guard (two local nodes)', () => {
     assert.match(dry.stdout, /M {2}n1\/research {2}\S+SOUL\.md {2}\+\d+ −\d+\n {2}M {2}n2\/main/, 'research has no guard line');
     assert.match(dry.stdout, /M {2}n2\/main {2}\S+SOUL\.md .*\n {5}MIX-UP GUARD: \d+ phrases match SOUL\.md of agent research on node n1 \(lines /);
     assert.match(dry.stdout, /1 file\(s\) would bring another agent's text into a guarded file .*refused unless --force\./);
+    const json = await runCli(['apply', '--template', template, '--file', 'SOUL.md', '--agents', 'n1/research,n2/main', '--dry-run', '--json'], env);
+    assert.equal(json.code, 1);
+    const plan = json.json().plan;
+    assert.deepEqual(plan.guard, { checked: 2, flagged: 1 });
+    assert.deepEqual(plan.files.map((f: { agent: string; mixup?: { other: { nodeId: string; agentId: string } }[] }) => f.mixup?.map((m) => `${m.other.nodeId}/${m.other.agentId}`) ?? null), [null, ['n1/research']]);
     await unchanged();
   });
 
