@@ -119,8 +119,14 @@ export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngi
     }
     return { baseName: posix.basename(archivePath, '.tar.gz'), archiveSha256: localSha, archiveSize: bytes, createResult };
   } finally {
-    // Always remove the node's temp copy, also after failure or cancel (no signal: must run).
-    await transport.exec(`rm -rf -- ${shellQuote(remoteDir)}`, { timeoutMs: 60_000 }).catch(() => undefined);
+    // Always remove the node's temp copy, also after failure or cancel (no signal: must run). A
+    // connection that just broke may take a reconnect or two (the first try can land on a session
+    // the node is still tearing down): three tries, a second apart.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rm = await transport.exec(`rm -rf -- ${shellQuote(remoteDir)}`, { timeoutMs: 60_000 }).catch(() => undefined);
+      if (rm?.exitCode === 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 }
 
