@@ -148,7 +148,13 @@ async function main() {
     }
     await server?.stop();
     await localeServer?.stop();
-    rmSync(work, { recursive: true, force: true });
+    // An OpenClaw the extension started may still be writing its compile cache into code-server's
+    // TMPDIR for a moment: retry, and never let a leftover folder turn a passing run into a failure.
+    try {
+      rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+    } catch (e) {
+      say(`could not remove ${work}: ${e.message}`);
+    }
     rmSync(testsOut, { recursive: true, force: true });
   };
   // On timeout the browser and server are torn down; the main flow then fails with this message.

@@ -1,29 +1,12 @@
-// Screenshot scene for backups (listed in test/extension/screenshots.mjs): a node with host "local"
-// whose OpenClaw-like state dir (workspace files of the 2026.9.6 fixture) lives in a temp folder;
-// two backups are made through the UI ("Back Up All Nodes" twice, with edits in between), then the
-// Backups group's "Compare Backups…" action is driven through its quick picks with the keyboard →
-// multi-file diff editor.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Screenshot scene for backups (listed in test/extension/screenshots.mjs), on the live demo fleet
+// (test/support/vscode/demo-fleet.mjs: real OpenClaw 2026.9.6 nodes demo-a and demo-b, host
+// "local", shared with the README scenes): two backups are made through the UI ("Back Up All
+// Nodes" twice, with the agents' edits in between), then demo-a's Backups group's "Compare
+// Backups…" action is driven through its quick picks with the keyboard → multi-file diff editor.
+// (The demo's own first backups live in the demo's ocm home, not in the workbench's store.)
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const fixtureWorkspace = new URL('../fixtures/openclaw/v2026.9.6/home/.openclaw/workspace', import.meta.url).pathname;
-let state;
-
-/** Created on first use (when the runner writes the scene's registry) and removed when it exits. */
-function stateDirs() {
-  if (state) return state;
-  const root = mkdtempSync(join(tmpdir(), 'ocm-backup-scene-'));
-  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-  const stateDir = join(root, '.openclaw');
-  const workspace = join(stateDir, 'workspace');
-  mkdirSync(stateDir, { recursive: true });
-  cpSync(fixtureWorkspace, workspace, { recursive: true });
-  writeFileSync(join(stateDir, 'openclaw.json'), JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace }] } }, null, 2) + '\n');
-  writeFileSync(join(workspace, 'MEMORY.md'), '# Memory\n\n- The operator prefers short answers.\n- Staging gateway runs on port 18789.\n');
-  state = { root, stateDir, workspace };
-  return state;
-}
+import { bothReady, demoFleet } from '../support/vscode/demo-fleet.mjs';
 
 /** Runs "Back Up All Nodes" and waits until the expanded Backups group shows `expected` backups. */
 async function backUpAll(page, ui, expected) {
@@ -45,17 +28,19 @@ export const backupScenes = [
   {
     name: 'backup-compare',
     get registry() {
-      return { version: 1, nodes: [{ id: 'lab-local', host: 'local', stateDir: stateDirs().stateDir, labels: ['demo'] }] };
+      return demoFleet().registry;
     },
     async show(page, ui) {
-      const { workspace } = stateDirs();
-      await ui.treeRow(page, 'lab-local').click();
+      const fleet = demoFleet();
+      await bothReady(page, ui, { ids: ['demo-a'] });
+      await ui.treeRow(page, 'demo-a').click();
       await ui.treeRow(page, 'Backups').click();
       await ui.treeRow(page, 'No backups yet').waitFor({ timeout: 30_000 });
       await backUpAll(page, ui, 1);
-      writeFileSync(join(workspace, 'MEMORY.md'), '# Memory\n\n- The operator prefers short answers.\n- Staging gateway moved to port 18790.\n- Nightly backups run at 02:00.\n');
-      writeFileSync(join(workspace, 'HEARTBEAT.md'), '# Heartbeat\n\nCheck the inbox every 30 minutes.\n');
-      rmSync(join(workspace, 'BOOTSTRAP.md'), { force: true });
+      // The agents work between the two backups: a memory note, a new daily note, a support macro.
+      fleet.agentAppends('demo-a', 'Customer "Northwind" moved to the EU region; update the routing note when confirmed.');
+      writeFileSync(join(fleet.workspace('demo-a'), 'memory', '2026-12-03.md'), '# 2026-12-03\n\n- 08:30 UTC summary sent to Dana: 212 orders overnight, 0 failed exports.\n- Stock sync lagged 40 min at 06:00; back in step by 06:45.\n');
+      writeFileSync(join(fleet.workspace('demo-a', 'support'), 'HEARTBEAT.md'), '# Heartbeat\n\nCheck the support inbox every 30 minutes; escalate refunds over 50 EUR to Sam.\n');
       await backUpAll(page, ui, 2);
       // The Backups group's inline "Compare Backups…" action: both picks come from this node.
       // An inline-action click that lands while the tree re-renders after the backup is lost (seen

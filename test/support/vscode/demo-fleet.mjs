@@ -28,7 +28,9 @@ export function demoFleet() {
   if (fleet) return fleet;
   const root = mkdtempSync(join(tmpdir(), 'ocm-readme-demo-'));
   process.once('exit', () => {
-    spawnSync(process.execPath, [cli, 'demo', 'stop', '--dir', root], { timeout: 60_000 });
+    // The stop waits up to 20 s per gateway for a clean exit, then kills; a loaded machine needs the margin.
+    const stop = spawnSync(process.execPath, [cli, 'demo', 'stop', '--dir', root], { encoding: 'utf8', timeout: 150_000 });
+    if (stop.status !== 0) console.error(`[demo-fleet] ocm demo stop --dir ${root} failed (${stop.status ?? stop.signal}): ${stop.stderr}`);
     rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
   // No memory agent: the conflict scene appends its note itself, at the moment the picture needs.
