@@ -22,12 +22,13 @@ suite('commands', () => {
   });
 
   test('"Open nodes.json" opens the registry file of the ocm home in an editor', async () => {
-    await writeRegistry([{ id: 'alpha', host: 'alpha.example.net' }]);
+    // Loopback on a closed port: never contacted here (only the file is opened).
+    await writeRegistry([{ id: 'alpha', host: '127.0.0.1', port: 9 }]);
     const api = await activateExtension();
     await vscode.commands.executeCommand('openclaw.openRegistry');
     try {
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, api.registry.file);
-      assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /"alpha\.example\.net"/);
+      assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /"host": "127\.0\.0\.1"/);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }

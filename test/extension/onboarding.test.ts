@@ -89,15 +89,15 @@ suite('First run (Add Node, walkthrough, logs)', () => {
 
   test('Add Node with a typed target; a taken id is refused; cancelling adds nothing', async () => {
     const api = await activateExtension();
-    const typed = scriptedUi((items) => items.find((i) => i.action === 'enter'), ['ops@db.example.org:2200', 'db', '/srv/openclaw']);
+    const typed = scriptedUi((items) => items.find((i) => i.action === 'enter'), ['ops@127.0.0.1:2200', 'db', '/srv/openclaw']);
     assert.deepEqual(await runAddNode(api, typed.ui, { home, systemConfigPath: null }), { outcome: 'added', nodeId: 'db' });
     const db = await api.registry.get('db');
-    assert.deepEqual([db?.host, db?.user, db?.port, db?.stateDir], ['db.example.org', 'ops', 2200, '/srv/openclaw']);
+    assert.deepEqual([db?.host, db?.user, db?.port, db?.stateDir], ['127.0.0.1', 'ops', 2200, '/srv/openclaw']);
 
-    const again = scriptedUi((items) => items.find((i) => i.action === 'enter'), ['db.example.org', undefined]);
+    const again = scriptedUi((items) => items.find((i) => i.action === 'enter'), ['127.0.0.1', undefined]);
     let idValidation: string | undefined;
     again.ui.input = async (options) => {
-      if (options.title.includes('SSH')) return 'db.example.org';
+      if (options.title.includes('SSH')) return '127.0.0.1';
       idValidation = options.validate('db');
       return undefined;
     };

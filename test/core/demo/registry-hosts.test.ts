@@ -62,29 +62,28 @@ test('every registry JSON file in the checkout (demo, fixtures, tests) names onl
 
 /**
  * Registries written inline by tests that start a real workbench or connect (test/extension,
- * test/integration, bench): `host: '...'` literals that are a dotted name or an address. Files still to be moved to loopback by their
- * owners are listed in PENDING (reported as a todo, so the list is visible and cannot grow).
+ * test/integration, bench): `host: '...'` literals and `user@host[:port]` targets that are a dotted
+ * name or an address. No
+ * exceptions: an unreachable node is 127.0.0.1 on a closed port.
  */
-const PENDING = new Set(['test/extension/commands.test.ts', 'test/extension/nodes-tree.test.ts', 'test/extension/readme-screenshots.mjs']);
-
 function inlineOffenders(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const sources = walk(root).filter((f) => /\/(test\/(extension|integration|e2e)|bench)\//.test(f) && /\.(ts|mjs|js)$/.test(f));
   for (const file of sources) {
     const text = readFileSync(file, 'utf8');
     // Names with a dot or an address: a bare word is an ssh_config alias (the harness points those at 127.0.0.1).
-    const bad = [...text.matchAll(/["']?host["']?\s*:\s*["'`]([A-Za-z0-9._:-]+)["'`]/g)].map((m) => m[1]!).filter((h) => /[.:]/.test(h) && !isLoopbackHost(h));
+    const hosts = [
+      ...[...text.matchAll(/["']?host["']?\s*:\s*["'`]([A-Za-z0-9._:-]+)["'`]/g)].map((m) => m[1]!),
+      // Targets typed as user@host[:port] (ocm add, Add Node…).
+      ...[...text.matchAll(/["'`][A-Za-z0-9_.-]+@([A-Za-z0-9.-]+)(?::\d+)?["'`]/g)].map((m) => m[1]!),
+    ];
+    const bad = hosts.filter((h) => /[.:]/.test(h) && !isLoopbackHost(h));
     if (bad.length) out.set(relative(root, file), [...new Set(bad)]);
   }
   return out;
 }
 
-test('registries written by workbench, integration and bench code name only loopback hosts (except the pending list)', () => {
-  const unexpected = [...inlineOffenders()].filter(([file]) => !PENDING.has(file)).map(([file, hosts]) => `${file}: ${hosts.join(', ')}`);
-  assert.deepEqual(unexpected, [], `new registries naming hosts outside loopback:\n${unexpected.join('\n')}`);
-});
-
-test('pending: registries in extension tests still naming made-up hosts', { todo: [...PENDING].join(', ') }, () => {
-  const left = [...inlineOffenders()].filter(([file]) => PENDING.has(file));
-  assert.deepEqual(left, []);
+test('registries written by workbench, integration and bench code name only loopback hosts', () => {
+  const offenders = [...inlineOffenders()].map(([file, hosts]) => `${file}: ${hosts.join(', ')}`);
+  assert.deepEqual(offenders, [], `registries naming hosts outside loopback:\n${offenders.join('\n')}`);
 });
