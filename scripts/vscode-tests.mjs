@@ -282,8 +282,12 @@ if (!existsSync(join(root, 'node_modules'))) {
   console.error('[vscode-tests] node_modules is missing: run "npm ci" (or "npm install") in the checkout first.');
   process.exit(1);
 }
-process.exitCode = await main().catch((e) => {
+const exitCode = await main().catch((e) => {
   console.error(`[vscode-tests] ${e.stack ?? e.message}`);
   console.log('extension: 0 passed, 1 failed');
   return 1;
 });
+// Exit explicitly (once stdout is flushed): a scene's child with open pipes (the dashboard scene's
+// gateway) would keep this process alive, and the scenes' 'exit' hooks that stop their gateways
+// and the demo fleet (test/support/vscode/demo-fleet.mjs) would never run.
+process.stdout.write('', () => process.exit(exitCode));
