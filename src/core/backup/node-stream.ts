@@ -12,13 +12,11 @@ import * as zlib from 'node:zlib';
 
 export const NODE_SQLITE_CHECK = `node -e "process.exit(typeof require('node:sqlite').backup === 'function' ? 0 : 1)" >/dev/null 2>&1`;
 /**
- * `node <this> SRC DEST`: SQLite's online backup API through Node's built-in node:sqlite. The
- * source is opened read-only (as sqlite3 -readonly is): when no gateway holds the database open,
- * the backup's connection is its last one, and a read-write last connection checkpoints the WAL
- * into the database file on close — a backup must not write to the node's databases.
+ * `node <this> SRC DEST [ro]`: SQLite's online backup API through Node's built-in node:sqlite;
+ * `ro` opens the source read-only (when it has a -wal: see capture-stream.ts).
  */
 export const NODE_SQLITE_BACKUP =
-  "const s=require('node:sqlite');const db=new s.DatabaseSync(process.argv[1],{readOnly:true});s.backup(db,process.argv[2]).then(()=>db.close(),(e)=>{console.error(e.message);process.exit(1)})";
+  "const s=require('node:sqlite');const db=new s.DatabaseSync(process.argv[1],{readOnly:process.argv[3]==='ro'});s.backup(db,process.argv[2]).then(()=>db.close(),(e)=>{console.error(e.message);process.exit(1)})";
 
 /** Can this client decompress zstd (Node ≥ 22.15 zlib, or a local `zstd` binary)? */
 export function localZstd(): 'zlib' | 'binary' | undefined {

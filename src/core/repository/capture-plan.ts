@@ -21,8 +21,11 @@ export interface CapturePlan {
   wanted: Map<string, ListedEntry>;
   /** Wanted files that grew: the parent's chunks but the last, as [length, id] (the node may send only the rest). */
   grown: Map<string, Array<[number, string]>>;
-  /** Databases to snapshot with the online backup API; `known`: the parent copy's 64 KiB block ids. */
-  databases: Array<{ listed: ListedEntry; stamp: string; known?: string[] }>;
+  /**
+   * Databases to snapshot with the online backup API; `known`: the parent copy's 64 KiB block ids;
+   * `wal`: a -wal file exists (then the copy opens the database read-only, see capture-stream).
+   */
+  databases: Array<{ listed: ListedEntry; stamp: string; known?: string[]; wal: boolean }>;
   sqliteMode: 'none' | 'snapshot' | 'copy';
   sqliteTool?: 'sqlite3' | 'node';
   warnings: string[];
@@ -118,7 +121,7 @@ function planDatabases(plan: CapturePlan, dbs: ListedEntry[], byPath: Map<string
       plan.ready.push({ ...base, type: 'file', size: prev.size, sha256: prev.sha256, ...(prev.chunks ? { chunks: prev.chunks } : {}), ...(prev.captured ? { captured: prev.captured } : {}) });
     } else if (plan.sqliteMode === 'snapshot') {
       const known = !o.fullRescan && prev?.type === 'file' && prev.captured?.startsWith('sqlite-backup') ? prev.chunks : undefined;
-      plan.databases.push({ listed: db, stamp, ...(known ? { known } : {}) });
+      plan.databases.push({ listed: db, stamp, wal: walOf(db) !== undefined, ...(known ? { known } : {}) });
     }
     else plan.wanted.set(db.path, db);
   }

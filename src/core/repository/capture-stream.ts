@@ -56,10 +56,14 @@ export async function streamChanged(
   ];
   const dbFile = (i: number): string => `$T/db${i}${token}`;
   plan.databases.forEach((d, i) => {
+    // A backup must not write to the node's databases. With a -wal file, the copy's connection may
+    // be the last one, and a read-write last connection checkpoints the WAL into the database on
+    // close: open read-only then. Without one, read-write: a read-only connection would create and
+    // leave behind -wal/-shm files, where a read-write one removes those it made when it closes.
     const snap =
       plan.sqliteTool === 'sqlite3'
-        ? `sqlite3 -readonly -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '${dbFile(i)}'" >/dev/null`
-        : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} "${dbFile(i)}"`;
+        ? `sqlite3${d.wal ? ' -readonly' : ''} -cmd '.timeout 10000' ${shellQuote(d.listed.path)} ".backup '${dbFile(i)}'" >/dev/null`
+        : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} "${dbFile(i)}"${d.wal ? ' ro' : ''}`;
     lines.push(`${snap} || { echo ${shellQuote(`SQLite snapshot (${plan.sqliteTool}) of ${d.listed.path} failed`)} >&2; exit 91; }`);
   });
   if (deltas.length || tails.length) {

@@ -148,6 +148,15 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.equal((await fs.stat(`${quiet}-wal`)).size, walBefore.size, 'the WAL was not checkpointed');
     const copy = await restored(quiet, r.snapshot);
     assert.equal(sqlite(copy, 'SELECT count(*) FROM q;'), '500', 'the copy holds the WAL\'s rows');
+    // A WAL-mode database closed cleanly (no -wal, no -shm) gets none left behind by the copy.
+    const clean = join(state, 'memory/clean.sqlite');
+    sqlite(clean, 'PRAGMA journal_mode=WAL; CREATE TABLE c(x); INSERT INTO c VALUES (1);');
+    await assert.rejects(fs.stat(`${clean}-wal`));
+    const cleanBefore = await fs.stat(clean);
+    await captureSnapshot({ repo, nodeId: 'q1', transport, sources });
+    await assert.rejects(fs.stat(`${clean}-wal`), 'no -wal left behind');
+    await assert.rejects(fs.stat(`${clean}-shm`), 'no -shm left behind');
+    assert.equal((await fs.stat(clean)).mtimeMs, cleanBefore.mtimeMs);
   });
 
   it('refuses a delta whose block does not match its id, or that names a block the repository lacks', async () => {
