@@ -80,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   guardService = new GuardService(home, backupStore, registry, model, access);
   context.subscriptions.push(guardService, ...refreshGuardWhileVisible(view, guardService));
   monitor.setBackupStore(backupStore);
+  monitor.setPredictionHome(home);
   const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor, guard: guardService };
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).

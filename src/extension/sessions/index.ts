@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { toOcmError } from '../../core/errors';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
-import { autoCompactNode, DEFAULT_WARN_HOURS, hasSessionRpc, listNodeSessions, recordAndPredict, runSessionAction, takeDueNotifications, type SessionAction, type SessionActionResult } from '../../core/sessions';
+import { autoCompactNode, hasSessionRpc, listNodeSessions, runSessionAction, takeDueNotifications, type SessionAction, type SessionActionResult } from '../../core/sessions';
 import { roundHours } from '../../core/sessions/predict';
 import { pctLabel, type SessionUsage } from '../../core/status';
 import { log } from '../log';
@@ -98,25 +98,20 @@ function actionWord(action: SessionAction): string {
 }
 
 let busy = false;
-/** checkedAt of the status last recorded per node (a redraw without a new check records nothing). */
-const lastRecorded = new Map<string, string>();
 
-/** Notifications (once per session and reason) and auto-compaction after a health check. */
+/**
+ * Notifications (once per session and reason) and auto-compaction after a health check. The
+ * check itself recorded the session samples and predicted overflow (StatusMonitor passes
+ * `predict`), so the rows already carry the prediction.
+ */
 async function afterCheck(deps: SessionsUiDeps, thresholdPct: number): Promise<void> {
   if (busy) return;
   busy = true;
   try {
     const autoAt = vscode.workspace.getConfiguration('openclaw').get<number | null>('sessions.autoCompactAt', null);
-    const warnHours = vscode.workspace.getConfiguration('openclaw').get<number>('sessions.warnHours', DEFAULT_WARN_HOURS);
     for (const status of deps.monitor.all()) {
       const rows = status.sessions?.rows ?? [];
       if (rows.length === 0) continue;
-      // Each check is one sample per session (shared with the CLI's records); the rows are annotated
-      // in place, so the tree, the dashboard and the tooltip all see the prediction.
-      if (status.checkedAt !== lastRecorded.get(status.nodeId)) {
-        lastRecorded.set(status.nodeId, status.checkedAt);
-        await recordAndPredict(deps.home, status.nodeId, rows, { warnHours });
-      }
       for (const due of await takeDueNotifications(deps.home, status.nodeId, rows)) {
         const message =
           due.reason === 'threshold'

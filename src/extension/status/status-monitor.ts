@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeRegistry } from '../../core/registry';
 import type { DiscoveryCache } from '../../core/openclaw/discovery-cache';
+import { DEFAULT_WARN_HOURS } from '../../core/sessions/samples';
 import { statusOfNodes, withLastBackups, type BackupLister, type NodeStatus } from '../../core/status';
 
 /**
@@ -19,6 +20,7 @@ export class StatusMonitor implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private watchers = 0;
   private backups: BackupLister | undefined;
+  private predictionHome: string | undefined;
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -30,6 +32,14 @@ export class StatusMonitor implements vscode.Disposable {
   /** Where `lastBackup` comes from (the backup store every face uses). */
   setBackupStore(store: BackupLister): void {
     this.backups = store;
+  }
+
+  /**
+   * Where each check records its session samples (the ocm home, shared with the CLI): the check
+   * then predicts overflow, so the problems, the tree and the dashboard have it on first draw.
+   */
+  setPredictionHome(home: string): void {
+    this.predictionHome = home;
   }
 
   /** Re-reads the last backups (no node is contacted): after a backup, its age shows at once. */
@@ -91,8 +101,10 @@ export class StatusMonitor implements vscode.Disposable {
     } catch {
       return; // the tree shows the registry problem
     }
-    const threshold = vscode.workspace.getConfiguration('openclaw').get<number>('contextThreshold', 80);
-    const checked = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) });
+    const config = vscode.workspace.getConfiguration('openclaw');
+    const threshold = config.get<number>('contextThreshold', 80);
+    const predict = this.predictionHome ? { predict: { home: this.predictionHome, warnHours: config.get<number>('sessions.warnHours', DEFAULT_WARN_HOURS) } } : {};
+    const checked = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...predict, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) });
     const results = this.backups ? await withLastBackups(checked, this.backups) : checked;
     const ids = new Set(nodes.map((n) => n.id));
     for (const id of [...this.statuses.keys()]) if (!ids.has(id)) this.statuses.delete(id);
