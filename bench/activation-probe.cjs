@@ -27,7 +27,10 @@ const processes = [];
 const record = (list, what) => list.push(what);
 const origConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (...args) {
-  record(network, `socket connect ${JSON.stringify(args[0] && typeof args[0] === 'object' ? { host: args[0].host, port: args[0].port, path: args[0].path } : args[0])}`);
+  record(
+    network,
+    `socket connect ${JSON.stringify(args[0] && typeof args[0] === 'object' ? { host: args[0].host, port: args[0].port, path: args[0].path } : args[0])}`,
+  );
   return origConnect.apply(this, args);
 };
 for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6']) {
@@ -37,7 +40,10 @@ for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6']) {
     return orig.call(this, host, ...rest);
   };
 }
-for (const [label, mod] of [['http', http], ['https', https]]) {
+for (const [label, mod] of [
+  ['http', http],
+  ['https', https],
+]) {
   for (const name of ['request', 'get']) {
     const orig = mod[name];
     mod[name] = function (...args) {
@@ -147,7 +153,11 @@ const vscode = {
   ),
   window: new Proxy(
     {
-      createTreeView: () => new Proxy({ visible: false, selection: [] }, { get: (t, p) => (p in t ? t[p] : typeof p === 'string' && p.startsWith('onDid') ? event : anything(`treeView.${String(p)}`)) }),
+      createTreeView: () =>
+        new Proxy(
+          { visible: false, selection: [] },
+          { get: (t, p) => (p in t ? t[p] : typeof p === 'string' && p.startsWith('onDid') ? event : anything(`treeView.${String(p)}`)) },
+        ),
       createOutputChannel: () => anything('outputChannel'),
       state: { focused: false },
       visibleTextEditors: [],
@@ -169,9 +179,30 @@ const vscode = {
 // esbuild's ESM interop copies the module's OWN properties, so every API name the bundle uses
 // must exist on the object itself (enums and classes as generic stubs).
 for (const name of [
-  'CancellationTokenSource', 'ConfigurationTarget', 'FileChangeType', 'FileDecoration', 'FilePermission', 'FileSystemError', 'FileType',
-  'LogLevel', 'MarkdownString', 'Position', 'ProgressLocation', 'QuickPickItemKind', 'Range', 'RelativePattern', 'Selection',
-  'StatusBarAlignment', 'TabInputText', 'ThemeColor', 'ThemeIcon', 'TreeItem', 'TreeItemCollapsibleState', 'ViewColumn', 'extensions', 'languages',
+  'CancellationTokenSource',
+  'ConfigurationTarget',
+  'FileChangeType',
+  'FileDecoration',
+  'FilePermission',
+  'FileSystemError',
+  'FileType',
+  'LogLevel',
+  'MarkdownString',
+  'Position',
+  'ProgressLocation',
+  'QuickPickItemKind',
+  'Range',
+  'RelativePattern',
+  'Selection',
+  'StatusBarAlignment',
+  'TabInputText',
+  'ThemeColor',
+  'ThemeIcon',
+  'TreeItem',
+  'TreeItemCollapsibleState',
+  'ViewColumn',
+  'extensions',
+  'languages',
 ]) {
   if (!(name in vscode)) vscode[name] = anything(name);
 }
@@ -216,7 +247,9 @@ setTimeout(() => {
     network,
     processes,
     commands,
-    lazyLoaded: Object.keys(require.cache).filter((f) => f !== bundlePath && f.startsWith(bundleDir + require('node:path').sep)).map((f) => require('node:path').relative(bundleDir, f)),
+    lazyLoaded: Object.keys(require.cache)
+      .filter((f) => f !== bundlePath && f.startsWith(bundleDir + require('node:path').sep))
+      .map((f) => require('node:path').relative(bundleDir, f)),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);

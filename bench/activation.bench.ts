@@ -28,7 +28,10 @@ function probe(bundle: string, ocmHome: string): Promise<Probe> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const child = spawn(process.execPath, [join(__dirname, 'activation-probe.cjs'), bundle], { env: { ...process.env, OCM_HOME: ocmHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, 'activation-probe.cjs'), bundle], {
+      env: { ...process.env, OCM_HOME: ocmHome },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
@@ -54,11 +57,14 @@ async function buildBundles(dir: string): Promise<{ production: string; developm
   // extension.js plus vendor/*.js, the libraries it requires on first use.
   const production = join(dir, 'production');
   const development = join(dir, 'development');
-  await Promise.all([...extensionBuilds({ outdir: production, production: true }), ...extensionBuilds({ outdir: development, production: false })].map((b) => esbuild.build(b)));
+  await Promise.all(
+    [...extensionBuilds({ outdir: production, production: true }), ...extensionBuilds({ outdir: development, production: false })].map((b) => esbuild.build(b)),
+  );
   return { production: join(production, 'extension.js'), development: join(development, 'extension.js'), vendor: VENDOR };
 }
 
-const vendorBytes = (bundle: string, vendor: string[]): number => vendor.reduce((sum, name) => sum + statSync(join(dirname(bundle), 'vendor', `${name}.js`)).size, 0);
+const vendorBytes = (bundle: string, vendor: string[]): number =>
+  vendor.reduce((sum, name) => sum + statSync(join(dirname(bundle), 'vendor', `${name}.js`)).size, 0);
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ocm-activation-bench-'));
@@ -66,12 +72,19 @@ async function main(): Promise<void> {
   try {
     const bundles = await buildBundles(work);
     const ocmHome = join(work, 'ocm-home');
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (wall times inflate under load; CPU time less so)`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (wall times inflate under load; CPU time less so)`,
+    );
     console.log(
       `bundle size: production ${kib(statSync(bundles.production).size)} (minified, what the .vsix ships; + ${kib(vendorBytes(bundles.production, bundles.vendor))} in vendor/*.js, loaded on first use), development ${kib(statSync(bundles.development).size)} (+ ${kib(vendorBytes(bundles.development, bundles.vendor))})`,
     );
     const summary: Record<string, unknown> = { bench: 'activation', runs: RUNS, targetMs: TARGET_MS, productionBytes: statSync(bundles.production).size };
-    for (const [label, bundle] of [['production', bundles.production], ['development', bundles.development]] as const) {
+    for (const [label, bundle] of [
+      ['production', bundles.production],
+      ['development', bundles.development],
+    ] as const) {
       await probe(bundle, ocmHome); // warm the OS file cache, not the module cache (each probe is a new process)
       const runs: Probe[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await probe(bundle, ocmHome));

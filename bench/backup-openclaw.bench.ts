@@ -63,7 +63,10 @@ async function ensureBenchState(install: OpenclawInstall): Promise<TemplateInfo>
   const marker = join(dir, 'state.json');
   const stateDir = join(dir, 'home', '.openclaw');
   const read = async (): Promise<TemplateInfo | undefined> => {
-    const m = await fs.readFile(marker, 'utf8').then((t) => JSON.parse(t) as { version: string; stateDir: string }, () => undefined);
+    const m = await fs.readFile(marker, 'utf8').then(
+      (t) => JSON.parse(t) as { version: string; stateDir: string },
+      () => undefined,
+    );
     return m?.version === VERSION ? { stateDir, writtenAs: m.stateDir, version: VERSION } : undefined;
   };
   const ready = await read();
@@ -89,7 +92,10 @@ async function ensureBenchState(install: OpenclawInstall): Promise<TemplateInfo>
     } finally {
       await model.close();
     }
-    await fs.writeFile(marker, JSON.stringify({ version: VERSION, stateDir, createdAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 }, null, 2) + '\n');
+    await fs.writeFile(
+      marker,
+      JSON.stringify({ version: VERSION, stateDir, createdAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 }, null, 2) + '\n',
+    );
     console.log(`bench state ready in ${((Date.now() - started) / 1000).toFixed(0)} s (kept in ${dir})`);
   });
   return (await read())!;
@@ -97,7 +103,15 @@ async function ensureBenchState(install: OpenclawInstall): Promise<TemplateInfo>
 
 /** HOME-redirecting LocalTransport: the node is this machine, seen with the node's HOME (as test/integration/status/sessions.test.ts; here exec and execStream). */
 function transportFor(home: string): Transport {
-  const env = { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ENV: '', OPENCLAW_OFFLINE: '1', OPENCLAW_NO_AUTO_UPDATE: '1', OPENCLAW_DISABLE_BONJOUR: '1' };
+  const env = {
+    HOME: home,
+    PATH: '/usr/bin:/bin',
+    SHELL: '/bin/sh',
+    ENV: '',
+    OPENCLAW_OFFLINE: '1',
+    OPENCLAW_NO_AUTO_UPDATE: '1',
+    OPENCLAW_DISABLE_BONJOUR: '1',
+  };
   const local = new LocalTransport({ nodeId: NODE });
   return new Proxy(local, {
     get(target, prop, receiver) {
@@ -113,7 +127,11 @@ function transportFor(home: string): Transport {
         return async (cmd: string, opts: Record<string, unknown> = {}) => {
           const t0 = Date.now();
           const stream = await target.execStream(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
-          if (trace) void stream.done.then(() => console.log(`  [stream ${Date.now() - t0} ms] ${cmd.replace(/\s+/g, ' ').slice(0, 110)}`), () => undefined);
+          if (trace)
+            void stream.done.then(
+              () => console.log(`  [stream ${Date.now() - t0} ms] ${cmd.replace(/\s+/g, ' ').slice(0, 110)}`),
+              () => undefined,
+            );
           return stream;
         };
       }
@@ -134,7 +152,8 @@ async function addWorkspace(workspace: string, mb: number): Promise<{ bytes: num
   // than zstd's window, so it compresses like fresh text, and ~5× faster to make than fresh text.
   const pool = Array.from({ length: 32_768 }, () => text(300));
   const each = Math.max(64 * 1024, Math.round((mb * MB - bytes) / JOURNALS));
-  for (let i = 0; i < JOURNALS; i++) bytes += await writeJsonl(join(workspace, 'journal', `transcript-${i}.jsonl`), each, (l) => (l % 2 ? 'user' : 'assistant'), pool);
+  for (let i = 0; i < JOURNALS; i++)
+    bytes += await writeJsonl(join(workspace, 'journal', `transcript-${i}.jsonl`), each, (l) => (l % 2 ? 'user' : 'assistant'), pool);
   return { bytes, files: NOTES + 1 + JOURNALS };
 }
 
@@ -166,7 +185,14 @@ async function main(): Promise<void> {
   const fmtS = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const addRatio = (name: string, ours: number[], base: number[], max: number | undefined, key: string): void => {
     const ratio = median(ours) / median(base);
-    rows.push({ name, ours: fmtS(median(ours)), baseline: `${fmtS(median(base))} tar --zstd`, ratio: `${ratio.toFixed(3)}×`, target: max === undefined ? '(reference)' : `≤ ${max}×`, met: max === undefined || ratio <= max });
+    rows.push({
+      name,
+      ours: fmtS(median(ours)),
+      baseline: `${fmtS(median(base))} tar --zstd`,
+      ratio: `${ratio.toFixed(3)}×`,
+      target: max === undefined ? '(reference)' : `≤ ${max}×`,
+      met: max === undefined || ratio <= max,
+    });
     Object.assign(json, { [`${key}S`]: +(median(ours) / 1000).toFixed(3), [`${key}VsZstd`]: +ratio.toFixed(3) });
   };
   try {
@@ -184,10 +210,13 @@ async function main(): Promise<void> {
     const location = located.value;
     const openclaw = openclawCommandFromLocation(location);
     const sources: BackupSources = backupSourcesFromLocation(location);
-    if (openclaw?.version !== VERSION || sources.stateDir !== stateDir) throw new Error(`located ${openclaw?.version ?? 'no OpenClaw'} with state ${sources.stateDir}; expected ${VERSION} at ${stateDir}`);
+    if (openclaw?.version !== VERSION || sources.stateDir !== stateDir)
+      throw new Error(`located ${openclaw?.version ?? 'no OpenClaw'} with state ${sources.stateDir}; expected ${VERSION} at ${stateDir}`);
     const stateBytes = await duBytes(stateDir);
     const fileCount = Number((await sh(`find ${shellQuote(stateDir)} -type f | wc -l`)).trim());
-    console.log(`state: ${(stateBytes / MB).toFixed(1)} MB in ${fileCount} files (workspace added: ${(ws.bytes / MB).toFixed(1)} MB in ${ws.files} files; ${sources.workspaceDirs.length} workspaces, ${sources.agentDirs.length} agents), made in ${((Date.now() - started) / 1000).toFixed(1)} s; located in ${located.ms.toFixed(0)} ms`);
+    console.log(
+      `state: ${(stateBytes / MB).toFixed(1)} MB in ${fileCount} files (workspace added: ${(ws.bytes / MB).toFixed(1)} MB in ${ws.files} files; ${sources.workspaceDirs.length} workspaces, ${sources.agentDirs.length} agents), made in ${((Date.now() - started) / 1000).toFixed(1)} s; located in ${located.ms.toFixed(0)} ms`,
+    );
     Object.assign(json, { stateMB: +(stateBytes / MB).toFixed(1), files: fileCount, locateMs: Math.round(located.ms) });
 
     const baselineOut = join(root, 'baseline.tar.zst');
@@ -214,7 +243,9 @@ async function main(): Promise<void> {
     const firstRepo = await duBytes(store.repositoryRoot);
     addRatio('ocm first snapshot', first, firstBase, 1.3, 'ocmFirst');
     const f = firstResult.stats!;
-    console.log(`ocm first: ${f.listedFiles} files listed, ${f.changedFiles} read, ${(f.transferredBytes / MB).toFixed(1)} MB on the wire (tar --zstd: ${(zstdSize / MB).toFixed(1)} MB), repository ${(firstRepo / MB).toFixed(1)} MB`);
+    console.log(
+      `ocm first: ${f.listedFiles} files listed, ${f.changedFiles} read, ${(f.transferredBytes / MB).toFixed(1)} MB on the wire (tar --zstd: ${(zstdSize / MB).toFixed(1)} MB), repository ${(firstRepo / MB).toFixed(1)} MB`,
+    );
 
     // 2. ocm repeat, nothing changed.
     const same: number[] = [];
@@ -227,7 +258,9 @@ async function main(): Promise<void> {
       sameBase.push(await zstd());
     }
     addRatio('ocm repeat, nothing changed', same, sameBase, 0.1, 'ocmUnchanged');
-    console.log(`ocm unchanged repeat: ${sameResult.stats!.changedFiles} files read, ${sameResult.stats!.transferredBytes} bytes on the wire, ${sameResult.stats!.objectsWritten} objects written`);
+    console.log(
+      `ocm unchanged repeat: ${sameResult.stats!.changedFiles} files read, ${sameResult.stats!.transferredBytes} bytes on the wire, ${sameResult.stats!.objectsWritten} objects written`,
+    );
 
     // 3. ocm repeat after a 1 % change.
     const changed: number[] = [];
@@ -244,7 +277,9 @@ async function main(): Promise<void> {
     const repoGrowth = ((await duBytes(store.repositoryRoot)) - repoBefore) / runs;
     addRatio('ocm repeat after a 1 % change (8 notes, 1 journal, SQLite rows)', changed, changedBase, 0.2, 'ocmChanged');
     const c = changedResult.stats!;
-    console.log(`ocm 1 % repeat: ${c.changedFiles} files read, ${(c.transferredBytes / 1024).toFixed(0)} KB on the wire, ${c.objectsWritten} objects written; repository grows ${(repoGrowth / MB).toFixed(2)} MB per snapshot`);
+    console.log(
+      `ocm 1 % repeat: ${c.changedFiles} files read, ${(c.transferredBytes / 1024).toFixed(0)} KB on the wire, ${c.objectsWritten} objects written; repository grows ${(repoGrowth / MB).toFixed(2)} MB per snapshot`,
+    );
     await fs.rm(store.root, { recursive: true, force: true });
 
     // 4. Today's native path: `openclaw backup create --verify` imported (engine 'openclaw'), first and repeat.
@@ -267,14 +302,39 @@ async function main(): Promise<void> {
     addRatio("native first (engine 'openclaw': openclaw backup create)", nat, natBase, undefined, 'nativeFirst');
     addRatio('native repeat, nothing changed', natRepeat, natRepeatBase, undefined, 'nativeRepeat');
     console.log(`native: repository ${(natFirstRepo / MB).toFixed(1)} MB after the first, the repeat adds ${(natRepeatAdds / MB).toFixed(2)} MB`);
-    Object.assign(json, { tarZstdS: +(median(firstBase) / 1000).toFixed(3), ocmFirstRepoMB: +(firstRepo / MB).toFixed(1), ocmChangedRepoGrowthMB: +(repoGrowth / MB).toFixed(2), nativeRepoMB: +(natFirstRepo / MB).toFixed(1), nativeRepeatAddsMB: +(natRepeatAdds / MB).toFixed(2) });
-    rows.push({ name: '  ocm first vs native first', ours: fmtS(median(first)), baseline: `${fmtS(median(nat))} native`, ratio: `${(median(first) / median(nat)).toFixed(3)}×`, target: '', met: true });
-    rows.push({ name: '  ocm 1 % repeat vs native repeat', ours: fmtS(median(changed)), baseline: `${fmtS(median(natRepeat))} native`, ratio: `${(median(changed) / median(natRepeat)).toFixed(3)}×`, target: '', met: true });
+    Object.assign(json, {
+      tarZstdS: +(median(firstBase) / 1000).toFixed(3),
+      ocmFirstRepoMB: +(firstRepo / MB).toFixed(1),
+      ocmChangedRepoGrowthMB: +(repoGrowth / MB).toFixed(2),
+      nativeRepoMB: +(natFirstRepo / MB).toFixed(1),
+      nativeRepeatAddsMB: +(natRepeatAdds / MB).toFixed(2),
+    });
+    rows.push({
+      name: '  ocm first vs native first',
+      ours: fmtS(median(first)),
+      baseline: `${fmtS(median(nat))} native`,
+      ratio: `${(median(first) / median(nat)).toFixed(3)}×`,
+      target: '',
+      met: true,
+    });
+    rows.push({
+      name: '  ocm 1 % repeat vs native repeat',
+      ours: fmtS(median(changed)),
+      baseline: `${fmtS(median(natRepeat))} native`,
+      ratio: `${(median(changed) / median(natRepeat)).toFixed(3)}×`,
+      target: '',
+      met: true,
+    });
 
     const load = loadavg();
-    console.log(`\nreal OpenClaw ${VERSION} state, ${(stateBytes / MB).toFixed(0)} MB in ${fileCount} files, LocalTransport with the node's HOME; median of ${runs} interleaved runs; load ${load.map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores:`);
+    console.log(
+      `\nreal OpenClaw ${VERSION} state, ${(stateBytes / MB).toFixed(0)} MB in ${fileCount} files, LocalTransport with the node's HOME; median of ${runs} interleaved runs; load ${load.map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores:`,
+    );
     console.log(`  ${'measure'.padEnd(64)} ${'ours'.padStart(9)}  ${'baseline'.padEnd(22)} ${'ratio'.padStart(8)}  target`);
-    for (const r of rows) console.log(`  ${r.name.padEnd(64)} ${r.ours.padStart(9)}  ${r.baseline.padEnd(22)} ${r.ratio.padStart(8)}  ${r.target}${r.target && !r.target.startsWith('(') ? (r.met ? ' met' : ' MISSED') : ''}`);
+    for (const r of rows)
+      console.log(
+        `  ${r.name.padEnd(64)} ${r.ours.padStart(9)}  ${r.baseline.padEnd(22)} ${r.ratio.padStart(8)}  ${r.target}${r.target && !r.target.startsWith('(') ? (r.met ? ' met' : ' MISSED') : ''}`,
+      );
     Object.assign(json, { met: rows.every((r) => r.met), loadAvg1: +load[0]!.toFixed(1) });
     console.log(JSON.stringify(json));
   } finally {

@@ -11,7 +11,9 @@ import { shellQuote } from '../src/core/transport/shell-quote';
 
 export const MB = 1024 * 1024;
 
-const WORDS = 'agent memory gateway node backup tool session channel model token workspace user soul identity dream note today task plan config state'.split(' ');
+const WORDS = 'agent memory gateway node backup tool session channel model token workspace user soul identity dream note today task plan config state'.split(
+  ' ',
+);
 
 /** About `bytes` characters of random words with a line break every ~10 words. */
 export function text(bytes: number): string {
@@ -28,7 +30,8 @@ export function text(bytes: number): string {
 export const mdName = (i: number): string => `2026-${String((i % 12) + 1).padStart(2, '0')}-${String(i).padStart(4, '0')}.md`;
 
 /** One transcript line: time, role, ~300 characters of text, a random id. */
-export const jsonlLine = (role: string, body: string = text(300)): string => JSON.stringify({ ts: Date.now(), role, text: body, id: randomBytes(8).toString('hex') }) + '\n';
+export const jsonlLine = (role: string, body: string = text(300)): string =>
+  JSON.stringify({ ts: Date.now(), role, text: body, id: randomBytes(8).toString('hex') }) + '\n';
 
 /** Writes a JSONL file of about `size` bytes; `pool` (texts to draw lines from) makes it ~10× faster. Returns the bytes written. */
 export async function writeJsonl(path: string, size: number, role: (line: number) => string, pool?: string[]): Promise<number> {

@@ -52,7 +52,9 @@ async function makeDatabase(path: string, mb: number): Promise<number> {
 async function updateDatabase(path: string, rows: number, day: number): Promise<void> {
   const n = Math.round(rows * 0.02);
   const start = 1 + ((day * 7919 * 13) % Math.max(1, rows - n));
-  await sh(`sqlite3 ${shellQuote(path)} ${shellQuote(`UPDATE notes SET body = 'edit ' || hex(randomblob(150)), ts = ts + 1 WHERE id BETWEEN ${start} AND ${start + n - 1};`)}`);
+  await sh(
+    `sqlite3 ${shellQuote(path)} ${shellQuote(`UPDATE notes SET body = 'edit ' || hex(randomblob(150)), ts = ts + 1 WHERE id BETWEEN ${start} AND ${start + n - 1};`)}`,
+  );
 }
 
 /** A "day": 1 % of the files change (markdown notes get a line, one transcript grows) and ~2 % of the database's pages. */
@@ -64,7 +66,10 @@ async function changeDay(stateDir: string, fileCount: number, dbRows: number, da
     await fs.appendFile(join(ws, 'memory', mdName(i)), `\n- day ${day}: ${text(200)}\n`);
   }
   const log = join(ws, 'logs', `run-${day % 20}.jsonl`);
-  const lines = Array.from({ length: 300 }, () => JSON.stringify({ ts: Date.now(), role: 'user', text: text(300), id: randomBytes(8).toString('hex') }) + '\n').join('');
+  const lines = Array.from(
+    { length: 300 },
+    () => JSON.stringify({ ts: Date.now(), role: 'user', text: text(300), id: randomBytes(8).toString('hex') }) + '\n',
+  ).join('');
   await fs.appendFile(log, lines);
   await updateDatabase(join(stateDir, 'memory', 'main.sqlite'), dbRows, day);
   return count;
@@ -90,7 +95,14 @@ interface Channel {
 async function localChannel(root: string): Promise<Channel> {
   const stateDir = join(root, 'node', '.openclaw');
   await fs.mkdir(stateDir, { recursive: true });
-  return { transport: new LocalTransport({ nodeId: NODE }), shell: (remote) => `sh -c ${shellQuote(remote)}`, stateDir, label: 'local (LocalTransport)', childInfo: '{}', stop: async () => undefined };
+  return {
+    transport: new LocalTransport({ nodeId: NODE }),
+    shell: (remote) => `sh -c ${shellQuote(remote)}`,
+    stateDir,
+    label: 'local (LocalTransport)',
+    childInfo: '{}',
+    stop: async () => undefined,
+  };
 }
 
 type Sshd = typeof import('../test/support/sshd/index.js');
@@ -139,7 +151,15 @@ async function bigChild(): Promise<void> {
   const before = vmHwmMb();
   const { ms, value } = await time(() => snap(new BackupStore(storeRoot!), transport, stateDir!));
   await transport.close?.();
-  console.log(JSON.stringify({ hwmBeforeMB: +before.toFixed(0), peakMB: +vmHwmMb().toFixed(0), ms: Math.round(ms), transferred: value.stats?.transferredBytes, files: value.stats?.listedFiles }));
+  console.log(
+    JSON.stringify({
+      hwmBeforeMB: +before.toFixed(0),
+      peakMB: +vmHwmMb().toFixed(0),
+      ms: Math.round(ms),
+      transferred: value.stats?.transferredBytes,
+      files: value.stats?.listedFiles,
+    }),
+  );
 }
 
 interface Row {
@@ -177,7 +197,9 @@ async function main(): Promise<void> {
     if (channel.owner) await sh(`chown -R ${shellQuote(channel.owner)}: ${shellQuote(join(stateDir, '..'))}`);
     const fileCount = 2000 + 20 + 1;
     const totalMb = (treeBytes + dbBytes) / MB;
-    console.log(`tree: ${(treeBytes / MB).toFixed(1)} MB in ${fileCount} files + SQLite ${(dbBytes / MB).toFixed(1)} MB (${dbRows} rows), made in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stateDir} — ${channel.label}`);
+    console.log(
+      `tree: ${(treeBytes / MB).toFixed(1)} MB in ${fileCount} files + SQLite ${(dbBytes / MB).toFixed(1)} MB (${dbRows} rows), made in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stateDir} — ${channel.label}`,
+    );
     Object.assign(json, { channel: channel.label, treeMB: +(treeBytes / MB).toFixed(1), dbMB: +(dbBytes / MB).toFixed(1), runs });
 
     const rel = stateDir.replace(/^\//, '');
@@ -206,7 +228,9 @@ async function main(): Promise<void> {
     const firstRepoBytes = await duBytes(store.repositoryRoot);
     addRatio('first snapshot vs ssh tar --zstd', median(first), median(firstBase), 1.3, 'tar --zstd');
     const fs1 = firstResult.stats!;
-    console.log(`first snapshot: ${fs1.listedFiles} files listed, ${fs1.changedFiles} read, ${(fs1.transferredBytes / MB).toFixed(1)} MB on the wire (tar --zstd: ${(zstdSize / MB).toFixed(1)} MB), ${fs1.objectsWritten} objects written, ${(fs1.storedBytes / MB).toFixed(1)} MB stored; repository ${(firstRepoBytes / MB).toFixed(1)} MB`);
+    console.log(
+      `first snapshot: ${fs1.listedFiles} files listed, ${fs1.changedFiles} read, ${(fs1.transferredBytes / MB).toFixed(1)} MB on the wire (tar --zstd: ${(zstdSize / MB).toFixed(1)} MB), ${fs1.objectsWritten} objects written, ${(fs1.storedBytes / MB).toFixed(1)} MB stored; repository ${(firstRepoBytes / MB).toFixed(1)} MB`,
+    );
 
     // 2. Repeat with nothing changed.
     const same: number[] = [];
@@ -219,7 +243,9 @@ async function main(): Promise<void> {
       sameBase.push(await zstdBaseline());
     }
     addRatio('repeat, nothing changed', median(same), median(sameBase), 0.1, 'tar --zstd');
-    console.log(`unchanged repeat: ${sameResult.stats!.changedFiles} files read, ${sameResult.stats!.transferredBytes} bytes on the wire, ${sameResult.stats!.objectsWritten} objects written`);
+    console.log(
+      `unchanged repeat: ${sameResult.stats!.changedFiles} files read, ${sameResult.stats!.transferredBytes} bytes on the wire, ${sameResult.stats!.objectsWritten} objects written`,
+    );
 
     // 3. 30 "days": 1 % of the files and ~2 % of the database's pages change before each snapshot.
     const daily: number[] = [];
@@ -245,7 +271,14 @@ async function main(): Promise<void> {
       floor.push((await time(() => sh(channel!.shell(`sqlite3 ${shellQuote(dbPath)} ".backup ${copy}" && ${hash}; rc=$?; rm -f ${copy}; exit $rc`)))).ms);
       floorBase.push(await zstdBaseline());
     }
-    rows.push({ name: '  its floor: consistent DB copy + block hashes on the node', ours: fmtS(median(floor)), baseline: `${fmtS(median(floorBase))} tar --zstd`, ratio: `${(median(floor) / median(floorBase)).toFixed(3)}×`, target: '(floor)', met: true });
+    rows.push({
+      name: '  its floor: consistent DB copy + block hashes on the node',
+      ours: fmtS(median(floor)),
+      baseline: `${fmtS(median(floorBase))} tar --zstd`,
+      ratio: `${(median(floor) / median(floorBase)).toFixed(3)}×`,
+      target: '(floor)',
+      met: true,
+    });
     json.dailyFloorVsZstd = +(median(floor) / median(floorBase)).toFixed(3);
     const repoAfter = await duBytes(store.repositoryRoot);
     rows.push({
@@ -257,7 +290,9 @@ async function main(): Promise<void> {
       met: repoAfter / firstRepoBytes <= 1.5,
     });
     const ds = (k: keyof (typeof dayStats)[0]): number => median(dayStats.map((s) => s[k]));
-    console.log(`daily snapshot (median): ${ds('changedFiles')} files read, ${(ds('transferredBytes') / MB).toFixed(2)} MB on the wire, ${ds('objectsWritten')} objects written (${ds('objectsReused')} reused), ${(ds('storedBytes') / MB).toFixed(2)} MB stored; repository grows ${((repoAfter - firstRepoBytes) / DAYS / MB).toFixed(2)} MB a day`);
+    console.log(
+      `daily snapshot (median): ${ds('changedFiles')} files read, ${(ds('transferredBytes') / MB).toFixed(2)} MB on the wire, ${ds('objectsWritten')} objects written (${ds('objectsReused')} reused), ${(ds('storedBytes') / MB).toFixed(2)} MB stored; repository grows ${((repoAfter - firstRepoBytes) / DAYS / MB).toFixed(2)} MB a day`,
+    );
 
     // 4. Export of a snapshot to an OpenClaw archive vs tar czf of the same tree locally.
     const exp: number[] = [];
@@ -304,14 +339,26 @@ async function main(): Promise<void> {
       changed = t.value.changed.length;
       compares.push(t.ms);
     }
-    addAbs(`compare two snapshots (2 × resolve + diff, ${entryCount} entries)`, median(compares), 50, `diff alone ${median(diffsOnly).toFixed(1)} ms; ${changed} changed; ${snapshotsNow} snapshots`);
+    addAbs(
+      `compare two snapshots (2 × resolve + diff, ${entryCount} entries)`,
+      median(compares),
+      50,
+      `diff alone ${median(diffsOnly).toFixed(1)} ms; ${changed} changed; ${snapshotsNow} snapshots`,
+    );
 
-    const doc = JSON.parse(await fs.readFile(join(store.repositoryRoot, 'snapshots', NODE, `${lastDay.snapshot.id}.json`), 'utf8')) as { id: string; createdAt: string };
+    const doc = JSON.parse(await fs.readFile(join(store.repositoryRoot, 'snapshots', NODE, `${lastDay.snapshot.id}.json`), 'utf8')) as {
+      id: string;
+      createdAt: string;
+    };
     const have = snapshotsNow;
     for (let i = 0; i < 1000 - have; i++) {
       const at = new Date(Date.UTC(2025, 0, 1) + i * 15 * 60_000);
       const id = newSnapshotId(at);
-      await fs.writeFile(join(store.repositoryRoot, 'snapshots', NODE, `${id}.json`), JSON.stringify({ ...doc, id, createdAt: at.toISOString() }, null, 1) + '\n', { mode: 0o600 });
+      await fs.writeFile(
+        join(store.repositoryRoot, 'snapshots', NODE, `${id}.json`),
+        JSON.stringify({ ...doc, id, createdAt: at.toISOString() }, null, 1) + '\n',
+        { mode: 0o600 },
+      );
     }
     const lists: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -341,16 +388,28 @@ async function main(): Promise<void> {
         child.on('close', (code) => (code === 0 ? resolve(s) : reject(new Error(`big child exited ${code}: ${s}`))));
       });
       const r = JSON.parse(out.trim().split('\n').pop()!) as { peakMB: number; hwmBeforeMB: number; ms: number; transferred: number };
-      rows.push({ name: `client peak memory, first snapshot of a ${(bigBytes / MB).toFixed(0)} MB tree`, ours: `${r.peakMB} MB`, baseline: `${r.hwmBeforeMB} MB at start; ${(r.ms / 1000).toFixed(1)} s`, ratio: '', target: '≤ 200 MB', met: r.peakMB <= 200 });
+      rows.push({
+        name: `client peak memory, first snapshot of a ${(bigBytes / MB).toFixed(0)} MB tree`,
+        ours: `${r.peakMB} MB`,
+        baseline: `${r.hwmBeforeMB} MB at start; ${(r.ms / 1000).toFixed(1)} s`,
+        ratio: '',
+        target: '≤ 200 MB',
+        met: r.peakMB <= 200,
+      });
       json.bigPeakMB = r.peakMB;
       json.bigSnapshotS = +(r.ms / 1000).toFixed(2);
       await fs.rm(join(root, 'store-big'), { recursive: true, force: true });
       await fs.rm(join(stateDir, '..', 'big'), { recursive: true, force: true });
     }
 
-    console.log(`\n${(totalMb).toFixed(0)} MB node (${fileCount} files + SQLite), median of ${runs} interleaved runs; load ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores:`);
+    console.log(
+      `\n${totalMb.toFixed(0)} MB node (${fileCount} files + SQLite), median of ${runs} interleaved runs; load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${availableParallelism()} cores:`,
+    );
     console.log(`  ${'measure'.padEnd(62)} ${'ours'.padStart(10)}  ${'baseline'.padEnd(40)} ${'ratio'.padStart(8)}  target`);
-    for (const r of rows) console.log(`  ${r.name.padEnd(62)} ${r.ours.padStart(10)}  ${r.baseline.padEnd(40)} ${r.ratio.padStart(8)}  ${r.target} ${r.met ? 'met' : 'MISSED'}`);
+    for (const r of rows)
+      console.log(`  ${r.name.padEnd(62)} ${r.ours.padStart(10)}  ${r.baseline.padEnd(40)} ${r.ratio.padStart(8)}  ${r.target} ${r.met ? 'met' : 'MISSED'}`);
     console.log(`  client peak RSS of this process (VmHWM): ${Math.round(peak)} MB`);
     Object.assign(json, {
       firstS: +(median(first) / 1000).toFixed(3),

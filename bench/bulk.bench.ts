@@ -28,7 +28,10 @@ export async function run(): Promise<void> {
       const list: AgentInfo[] = [];
       for (let a = 0; a < 5; a++) {
         const ws = `${n.home}/.openclaw/workspace-a${a}`;
-        await runAsNodeUser(n, `mkdir -p ${shellQuote(ws)} && printf '# SOUL\\n\\n## Tools\\n- old\\n\\n## Rules\\nbe kind\\n' > ${shellQuote(ws + '/SOUL.md')}`);
+        await runAsNodeUser(
+          n,
+          `mkdir -p ${shellQuote(ws)} && printf '# SOUL\\n\\n## Tools\\n- old\\n\\n## Rules\\nbe kind\\n' > ${shellQuote(ws + '/SOUL.md')}`,
+        );
         list.push({ id: `a${a}`, workspace: ws, agentDir: `${n.home}/.openclaw/agents/a${a}/agent`, isDefault: a === 0, source: 'entries' });
       }
       agents.set(n.id, list);
@@ -39,7 +42,11 @@ export async function run(): Promise<void> {
     await compare({
       name: 'bulk apply, 20 agents on 4 nodes (plan + apply)',
       ours: async () => {
-        const plan = await planBulkApply(reach, targets, 'SOUL.md', { mode: 'replaceSection', heading: '## Tools', content: Buffer.from(`- tool ${round++}\n`) });
+        const plan = await planBulkApply(reach, targets, 'SOUL.md', {
+          mode: 'replaceSection',
+          heading: '## Tools',
+          content: Buffer.from(`- tool ${round++}\n`),
+        });
         const outcome = await applyBulkPlan(plan, { home, transport: reach.transport });
         if (!outcome.ok) throw new Error(outcome.failure?.error.message);
       },
@@ -48,7 +55,13 @@ export async function run(): Promise<void> {
           const tr = transports.get(t.nodeId)!;
           const path = `${agents.get(t.nodeId)!.find((a) => a.id === t.agentId)!.workspace}/SOUL.md`;
           const opened = await readForEdit(tr, path);
-          await safeWrite(tr, { home, nodeId: t.nodeId, remotePath: path, content: Buffer.from(`# SOUL\n\n## Tools\n- single ${round++}\n\n## Rules\nbe kind\n`), expected: opened });
+          await safeWrite(tr, {
+            home,
+            nodeId: t.nodeId,
+            remotePath: path,
+            content: Buffer.from(`# SOUL\n\n## Tools\n- single ${round++}\n\n## Rules\nbe kind\n`),
+            expected: opened,
+          });
         }
       },
       baselineLabel: '20 single safe saves one after another',

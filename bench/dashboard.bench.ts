@@ -23,32 +23,125 @@ const TARGET_MS = 300;
 const NODES = Number(process.env.BENCH_NODES ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 const STRINGS: DashboardStrings = {
-  title: 'OpenClaw Dashboard', refresh: 'Refresh', checking: 'Checking nodes…', noNodes: 'No nodes yet.', summary: '{0} nodes · {1} ready · {2} unreachable · {3} with problems', checkedAt: 'checked at {0}',
-  'health.ready': 'Ready', 'health.notReady': 'Not ready', 'health.gatewayDown': 'Gateway down', 'health.unreachable': 'Unreachable', 'health.notInstalled': 'OpenClaw not found', 'health.unknown': 'Not checked yet',
-  version: 'OpenClaw {0}', gatewayPort: 'gateway :{0}', gatewayUp: 'up {0}', hostUp: 'host up {0}', agents: 'Agents', noAgents: 'No agents configured', contextUnknown: 'context use not known', noSessions: 'no sessions yet', contextUsed: '{0} of the context window used', sessions: '{0} sessions',
-  load: 'Load', memory: 'Memory', disk: 'Disk', loadDetail: '{0} on {1} CPUs', memoryDetail: '{0} of {1} used', diskDetail: '{0} free on {1}', lastBackup: 'Last backup {0} ago', staleBackup: 'Last backup {0} ago — take a new one', noBackup: 'No backup yet',
-  problems: 'Problems', noProblems: 'No problems', backUp: 'Back Up', restart: 'Restart', openAgentFile: 'Open Agent File…', showLogs: 'Show Logs', actionsFor: 'Actions for {0}', openAgent: 'Open a file of agent {0}', working: 'Working…',
+  title: 'OpenClaw Dashboard',
+  refresh: 'Refresh',
+  checking: 'Checking nodes…',
+  noNodes: 'No nodes yet.',
+  summary: '{0} nodes · {1} ready · {2} unreachable · {3} with problems',
+  checkedAt: 'checked at {0}',
+  'health.ready': 'Ready',
+  'health.notReady': 'Not ready',
+  'health.gatewayDown': 'Gateway down',
+  'health.unreachable': 'Unreachable',
+  'health.notInstalled': 'OpenClaw not found',
+  'health.unknown': 'Not checked yet',
+  version: 'OpenClaw {0}',
+  gatewayPort: 'gateway :{0}',
+  gatewayUp: 'up {0}',
+  hostUp: 'host up {0}',
+  agents: 'Agents',
+  noAgents: 'No agents configured',
+  contextUnknown: 'context use not known',
+  noSessions: 'no sessions yet',
+  contextUsed: '{0} of the context window used',
+  sessions: '{0} sessions',
+  load: 'Load',
+  memory: 'Memory',
+  disk: 'Disk',
+  loadDetail: '{0} on {1} CPUs',
+  memoryDetail: '{0} of {1} used',
+  diskDetail: '{0} free on {1}',
+  lastBackup: 'Last backup {0} ago',
+  staleBackup: 'Last backup {0} ago — take a new one',
+  noBackup: 'No backup yet',
+  problems: 'Problems',
+  noProblems: 'No problems',
+  backUp: 'Back Up',
+  restart: 'Restart',
+  openAgentFile: 'Open Agent File…',
+  showLogs: 'Show Logs',
+  actionsFor: 'Actions for {0}',
+  openAgent: 'Open a file of agent {0}',
+  working: 'Working…',
 };
 
 /** 20 nodes as a fleet looks: most ready with 3 agents and sessions, one gateway down, one unreachable, one disk almost full. */
 function syntheticStatuses(n: number, now: number): NodeStatus[] {
   return Array.from({ length: n }, (_, i) => {
     const nodeId = `node-${String(i + 1).padStart(2, '0')}`;
-    const base: Omit<NodeStatus, 'anomalies'> = { nodeId, host: `10.0.0.${i}`, checkedAt: new Date(now - 1000).toISOString(), durationMs: 120, reachable: i !== 7 };
-    if (i === 7) return { ...base, error: { kind: 'unreachable', message: `Connection to ${nodeId} refused. Check that sshd runs.` }, anomalies: anomaliesOf({ ...base, error: { kind: 'unreachable', message: 'refused' } }) };
+    const base: Omit<NodeStatus, 'anomalies'> = {
+      nodeId,
+      host: `10.0.0.${i}`,
+      checkedAt: new Date(now - 1000).toISOString(),
+      durationMs: 120,
+      reachable: i !== 7,
+    };
+    if (i === 7)
+      return {
+        ...base,
+        error: { kind: 'unreachable', message: `Connection to ${nodeId} refused. Check that sshd runs.` },
+        anomalies: anomaliesOf({ ...base, error: { kind: 'unreachable', message: 'refused' } }),
+      };
     const s: Omit<NodeStatus, 'anomalies'> = {
       ...base,
-      openclaw: { installed: true, version: '2026.9.6', stateDir: '/home/claw/.openclaw', stateDirExists: true, configPath: '/home/claw/.openclaw/openclaw.json', configExists: true, gatewayPort: 18789, gatewayPortSource: 'config', supervisor: 'systemd' },
-      gateway: i === 3 ? { port: 18789, live: false, ready: false, failing: [], error: 'nothing listens on 127.0.0.1:18789' } : { port: 18789, live: true, ready: true, failing: [], startup: 'started', version: '2026.9.6', uptimeMs: 3_600_000 * (i + 1) },
+      openclaw: {
+        installed: true,
+        version: '2026.9.6',
+        stateDir: '/home/claw/.openclaw',
+        stateDirExists: true,
+        configPath: '/home/claw/.openclaw/openclaw.json',
+        configExists: true,
+        gatewayPort: 18789,
+        gatewayPortSource: 'config',
+        supervisor: 'systemd',
+      },
+      gateway:
+        i === 3
+          ? { port: 18789, live: false, ready: false, failing: [], error: 'nothing listens on 127.0.0.1:18789' }
+          : { port: 18789, live: true, ready: true, failing: [], startup: 'started', version: '2026.9.6', uptimeMs: 3_600_000 * (i + 1) },
       agents: { count: 3, ids: ['main', 'research', 'support'] },
-      hostFacts: { os: 'Linux', cpus: 4, load1: 0.3 * i, uptimeSec: 86_400 * i, memTotalBytes: 8 * 1024 ** 3, memAvailableBytes: (2 + (i % 5)) * 1024 ** 3, memUsedPct: 100 - (2 + (i % 5)) * 12.5, disk: { mountPoint: '/', filesystem: '/dev/sda1', totalBytes: 100 * 1024 ** 3, usedBytes: (40 + i * 2.8) * 1024 ** 3, availableBytes: (60 - i * 2.8) * 1024 ** 3, usedPct: Math.round(40 + i * 2.8) } },
+      hostFacts: {
+        os: 'Linux',
+        cpus: 4,
+        load1: 0.3 * i,
+        uptimeSec: 86_400 * i,
+        memTotalBytes: 8 * 1024 ** 3,
+        memAvailableBytes: (2 + (i % 5)) * 1024 ** 3,
+        memUsedPct: 100 - (2 + (i % 5)) * 12.5,
+        disk: {
+          mountPoint: '/',
+          filesystem: '/dev/sda1',
+          totalBytes: 100 * 1024 ** 3,
+          usedBytes: (40 + i * 2.8) * 1024 ** 3,
+          availableBytes: (60 - i * 2.8) * 1024 ** 3,
+          usedPct: Math.round(40 + i * 2.8),
+        },
+      },
       sessions: {
-        source: 'gateway-rpc', thresholdPct: 80,
+        source: 'gateway-rpc',
+        thresholdPct: 80,
         rows: ['main', 'research', 'support'].flatMap((agentId, a) => [
-          { agentId, key: `agent:${agentId}:main`, totalTokens: 20_000 * (a + 1) + i * 4000, contextTokens: 200_000, usedPct: Math.round(((20_000 * (a + 1) + i * 4000) / 200_000) * 1000) / 10, fresh: true, overThreshold: false },
+          {
+            agentId,
+            key: `agent:${agentId}:main`,
+            totalTokens: 20_000 * (a + 1) + i * 4000,
+            contextTokens: 200_000,
+            usedPct: Math.round(((20_000 * (a + 1) + i * 4000) / 200_000) * 1000) / 10,
+            fresh: true,
+            overThreshold: false,
+          },
           { agentId, key: `agent:${agentId}:cron`, fresh: false, overThreshold: false },
         ]),
       },
@@ -68,14 +161,20 @@ const median = (xs: number[]): number => {
 
 async function main(): Promise<void> {
   // By URL: scripts/tools.mjs has no type declarations.
-  const tools = (await import(pathToFileURL(join(__dirname, '..', 'scripts', 'tools.mjs')).href)) as { ensurePlaywrightCore(): Promise<{ chromium: import('playwright-core').BrowserType }>; chromiumPath(): string };
+  const tools = (await import(pathToFileURL(join(__dirname, '..', 'scripts', 'tools.mjs')).href)) as {
+    ensurePlaywrightCore(): Promise<{ chromium: import('playwright-core').BrowserType }>;
+    chromiumPath(): string;
+  };
   const { chromium } = await tools.ensurePlaywrightCore();
   const browser = await chromium.launch({ executablePath: tools.chromiumPath(), headless: true, args: CHROMIUM_ARGS });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     // The VS Code webview API, as the page sees it: postMessage to the host; the host's messages arrive as window messages.
     // (A string, not a function: tsx's transform would add helpers the page does not have.)
-    await context.addInitScript({ content: 'window.__posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.__posted.push(m); }, getState: function () {}, setState: function () {} }; };' });
+    await context.addInitScript({
+      content:
+        'window.__posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.__posted.push(m); }, getState: function () {}, setState: function () {} }; };',
+    });
     const nodes = Array.from({ length: NODES }, (_, i) => ({ id: `node-${String(i + 1).padStart(2, '0')}`, host: `10.0.0.${i}`, user: 'claw' }));
     const dataPainted: number[] = [];
     const inPage: number[] = [];
@@ -103,11 +202,15 @@ async function main(): Promise<void> {
       const report = await postAndWaitPainted(page, again);
       const dataMs = performance.now() - dataStarted;
       const cards = await page.locator('#cards .card').count();
-      if (cards !== NODES || report.cards.length !== NODES) throw new Error(`expected ${NODES} cards, the page drew ${cards} (reported ${report.cards.length})`);
+      if (cards !== NODES || report.cards.length !== NODES)
+        throw new Error(`expected ${NODES} cards, the page drew ${cards} (reported ${report.cards.length})`);
       // Baseline, same run: a blank page with a script that only answers the data message after the paint.
       const blank = await context.newPage();
       const blankStarted = performance.now();
-      await blank.setContent(BLANK_PAGE.replace('__DATA__', () => JSON.stringify(data).replace(/</g, '\\u003c')), { waitUntil: 'domcontentloaded' });
+      await blank.setContent(
+        BLANK_PAGE.replace('__DATA__', () => JSON.stringify(data).replace(/</g, '\\u003c')),
+        { waitUntil: 'domcontentloaded' },
+      );
       await blank.waitForFunction("window.__posted.some((m) => m.type === 'rendered')", undefined, { polling: 1 });
       const blankMs = performance.now() - blankStarted;
       await blank.close();
@@ -121,12 +224,27 @@ async function main(): Promise<void> {
       await page.close();
     }
     if (errors.length) throw new Error(`the page reported errors (a CSP violation?): ${errors.join('; ')}`);
-    const line = (name: string, ms: number): void => console.log(`dashboard ${name}, ${NODES} nodes: ours ${ms.toFixed(1)} ms vs target ${TARGET_MS} ms → ratio ${(ms / TARGET_MS).toFixed(3)} (${ms <= TARGET_MS ? 'met' : 'MISSED'})`);
+    const line = (name: string, ms: number): void =>
+      console.log(
+        `dashboard ${name}, ${NODES} nodes: ours ${ms.toFixed(1)} ms vs target ${TARGET_MS} ms → ratio ${(ms / TARGET_MS).toFixed(3)} (${ms <= TARGET_MS ? 'met' : 'MISSED'})`,
+      );
     line('first paint after the data (view-model + message + draw + paint)', median(dataPainted));
     line('first paint of a new panel (view-model + HTML + page load + paint)', median(openPainted));
-    console.log(`  baseline, same run: a blank page's load + inline data + one paint ${median(blankPainted).toFixed(1)} ms (new panel vs blank → ratio ${(median(openPainted) / median(blankPainted)).toFixed(3)}; on a loaded machine both grow)`);
+    console.log(
+      `  baseline, same run: a blank page's load + inline data + one paint ${median(blankPainted).toFixed(1)} ms (new panel vs blank → ratio ${(median(openPainted) / median(blankPainted)).toFixed(3)}; on a loaded machine both grow)`,
+    );
     console.log(`  in the page alone (message received → frame painted): median ${median(inPage).toFixed(1)} ms; runs: ${RUNS}`);
-    console.log(JSON.stringify({ bench: 'dashboard', nodes: NODES, runs: RUNS, dataToPaintMs: median(dataPainted), openToPaintMs: median(openPainted), inPageMs: median(inPage), targetMs: TARGET_MS }));
+    console.log(
+      JSON.stringify({
+        bench: 'dashboard',
+        nodes: NODES,
+        runs: RUNS,
+        dataToPaintMs: median(dataPainted),
+        openToPaintMs: median(openPainted),
+        inPageMs: median(inPage),
+        targetMs: TARGET_MS,
+      }),
+    );
   } finally {
     await browser.close();
   }

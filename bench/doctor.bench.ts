@@ -31,7 +31,10 @@ async function main(): Promise<void> {
       const fx = await materialiseFixture('v2026.9.6');
       // The fixture's paths are written for its temp HOME; this node's home replaces it.
       cpSync(fx.home, node.home, { recursive: true });
-      execFileSync('sh', ['-c', `grep -rl ${JSON.stringify(fx.home)} ${JSON.stringify(join(node.home, '.openclaw'))} | xargs -r sed -i "s#${fx.home}#${node.home}#g"`]);
+      execFileSync('sh', [
+        '-c',
+        `grep -rl ${JSON.stringify(fx.home)} ${JSON.stringify(join(node.home, '.openclaw'))} | xargs -r sed -i "s#${fx.home}#${node.home}#g"`,
+      ]);
       execFileSync('chown', ['-R', `${node.user}:`, node.home]);
       await fx.cleanup();
     }
@@ -48,7 +51,16 @@ async function main(): Promise<void> {
       target: { maxRatio: 1.5 },
     });
     const report = await runDoctor({ nodes: entries, deps, discoveryCache: cache });
-    console.log(JSON.stringify({ bench: 'doctor', nodes: nodeCount, oursMs: result.oursMs, statusMs: result.baselineMs, ratio: result.ratio, findings: report.findings.length }));
+    console.log(
+      JSON.stringify({
+        bench: 'doctor',
+        nodes: nodeCount,
+        oursMs: result.oursMs,
+        statusMs: result.baselineMs,
+        ratio: result.ratio,
+        findings: report.findings.length,
+      }),
+    );
   } finally {
     await pool.close();
     await set?.stop();

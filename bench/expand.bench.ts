@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     await transport.exec('true');
 
     const check = (agents: { agents: unknown[]; location: { installed: boolean; reason?: string } }): void => {
-      if (!agents.location.installed || agents.agents.length !== 3) throw new Error(`expected 3 agents on an installed node, got ${agents.agents.length} (${agents.location.reason ?? 'installed'})`);
+      if (!agents.location.installed || agents.agents.length !== 3)
+        throw new Error(`expected 3 agents on an installed node, got ${agents.agents.length} (${agents.location.reason ?? 'installed'})`);
     };
     const cli = async (): Promise<void> => {
       const r = await transport.exec(`${wrapper} agents list --json`, { timeoutMs: 120_000 });

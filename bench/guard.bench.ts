@@ -24,12 +24,12 @@ const VERBS = ['asked about', 'approved', 'postponed', 'reviewed', 'rejected', '
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function sentence(r: () => number, i: number): string {
   const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
-  return `- ${pick(PEOPLE)} ${pick(VERBS)} the ${pick(TOPICS)} #${Math.floor(r() * 10000)} on day ${i % 28 + 1}; follow up with ${pick(PEOPLE)} about the ${pick(TOPICS)} numbers ${Math.floor(r() * 1000)}.`;
+  return `- ${pick(PEOPLE)} ${pick(VERBS)} the ${pick(TOPICS)} #${Math.floor(r() * 10000)} on day ${(i % 28) + 1}; follow up with ${pick(PEOPLE)} about the ${pick(TOPICS)} numbers ${Math.floor(r() * 1000)}.`;
 }
 
 function memory(seed: number, lines: number): string {
@@ -48,7 +48,14 @@ export async function run(): Promise<void> {
       for (let a = 0; a < 25; a++) {
         const id = `agent${a + 1}`;
         const ws = `/home/claw/.openclaw/workspace-${id}`;
-        agents.push({ id, name: `Agent ${nodeId}-${id}`, workspace: ws, agentDir: `/home/claw/.openclaw/agents/${id}/agent`, isDefault: a === 0, source: 'entries' });
+        agents.push({
+          id,
+          name: `Agent ${nodeId}-${id}`,
+          workspace: ws,
+          agentDir: `/home/claw/.openclaw/agents/${id}/agent`,
+          isDefault: a === 0,
+          source: 'entries',
+        });
         const files: Record<string, string> = {
           'MEMORY.md': memory(seed++, 60),
           'SOUL.md': `# SOUL.md\n\nYou are Agent ${nodeId}-${id}.\n\nBe genuinely helpful, not performatively helpful.\n` + memory(seed++, 10),
@@ -57,13 +64,16 @@ export async function run(): Promise<void> {
           'AGENTS.md': memory(seed++, 20),
         };
         for (let d = 1; d <= 20; d++) files[`memory/2026-11-${String(d).padStart(2, '0')}.md`] = memory(seed++, 8);
-        for (const [name, text] of Object.entries(files)) await storePreEditBackup(home, { nodeId, remotePath: `${ws}/${name}`, content: Buffer.from(text), reason: 'saved' });
+        for (const [name, text] of Object.entries(files))
+          await storePreEditBackup(home, { nodeId, remotePath: `${ws}/${name}`, content: Buffer.from(text), reason: 'saved' });
       }
       rosters.push({ nodeId, agents });
     }
     const builtStart = performance.now();
     await buildFingerprintIndex({ home, rosters });
-    console.log(`guard: building the index of 100 agents (2,500 files) from the history took ${(performance.now() - builtStart).toFixed(0)} ms (background work, not per save)`);
+    console.log(
+      `guard: building the index of 100 agents (2,500 files) from the history took ${(performance.now() - builtStart).toFixed(0)} ms (background work, not per save)`,
+    );
     const guard = new MixupGuard(home);
     await guard.refresh(rosters);
     const target = rosters[0]!.agents[3]!;
@@ -87,7 +97,14 @@ export async function run(): Promise<void> {
     const agents1 = rosters[0]!.agents;
     const files = agents1.slice(0, 20).map((a, k) => {
       const b = Buffer.from(memory(1000 + k, 60));
-      return { nodeId: 'node1', agentId: a.id, path: `${a.workspace}/MEMORY.md`, action: 'update' as const, before: b, after: Buffer.concat([b, Buffer.from('- the on-call rota moves to the new calendar on Monday.\n')]) };
+      return {
+        nodeId: 'node1',
+        agentId: a.id,
+        path: `${a.workspace}/MEMORY.md`,
+        action: 'update' as const,
+        before: b,
+        after: Buffer.concat([b, Buffer.from('- the on-call rota moves to the new calendar on Monday.\n')]),
+      };
     });
     const plan: BulkPlan = { fileName: 'MEMORY.md', change: { mode: 'append', content: Buffer.from('') }, files };
     const hooks = files.map((f) => guard.hookFor('node1', agents1, f.path)!);
@@ -107,7 +124,13 @@ export async function run(): Promise<void> {
     const t0 = Date.parse('2026-01-01T00:00:00Z');
     for (let v = 0; v < 500; v++) {
       text += `- version ${v}: a fact learned in session ${v}.\n`;
-      await storePreEditBackup(home, { nodeId: 'node9', remotePath: tl, content: Buffer.from(text), reason: v % 2 ? 'saved' : 'pre-edit', now: () => new Date(t0 + v * 60_000) });
+      await storePreEditBackup(home, {
+        nodeId: 'node9',
+        remotePath: tl,
+        content: Buffer.from(text),
+        reason: v % 2 ? 'saved' : 'pre-edit',
+        now: () => new Date(t0 + v * 60_000),
+      });
     }
     const tlResult = await compare({
       name: 'timeline of MEMORY.md with 500 versions',

@@ -55,7 +55,23 @@ export async function run(): Promise<void> {
         expected = { sha256: result.savedSha256, mtimeMs: result.mtimeMs, size: result.size };
       },
       baseline: () =>
-        runProcess('scp', ['-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${set.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', '/dev/null', '-i', node.clientKeyPath, '-P', String(node.port), localCopy, `${node.user}@${node.host}:scp-copy.md`]),
+        runProcess('scp', [
+          '-q',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          `UserKnownHostsFile=${set.knownHostsPath}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-F',
+          '/dev/null',
+          '-i',
+          node.clientKeyPath,
+          '-P',
+          String(node.port),
+          localCopy,
+          `${node.user}@${node.host}:scp-copy.md`,
+        ]),
       oursPerRun: 3,
       target: { maxMs: 60 },
     });

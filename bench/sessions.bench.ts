@@ -53,7 +53,10 @@ async function main(): Promise<void> {
     for (const key of ['agent:main:a', 'agent:main:b', 'agent:work:c']) {
       await rpc.call('sessions.create', { key, agentId: key.split(':')[1], message: 'hello' }, { timeoutMs: 60_000 });
     }
-    const location = await locateOpenclaw(transport, nodeSchema.parse({ id: 'bench', host: 'local', openclawPath: node.wrapper, stateDir: node.fixture.stateDir }));
+    const location = await locateOpenclaw(
+      transport,
+      nodeSchema.parse({ id: 'bench', host: 'local', openclawPath: node.wrapper, stateDir: node.fixture.stateDir }),
+    );
     const agentIds = agentsStatus(location)?.ids ?? ['main'];
     const baseline = await time(runs, async () => {
       const r = await transport.exec(`${shellQuote(node.wrapper)} sessions --all-agents --limit all --json </dev/null`, { timeoutMs: 120_000 });
@@ -71,7 +74,18 @@ async function main(): Promise<void> {
       ['sessions.list on an open RPC connection (warm)', warm],
     ] as const;
     for (const [name, ms] of rows) console.log(`${name.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms  ${(ms / baseline).toFixed(4)}×`);
-    console.log(JSON.stringify({ bench: 'sessions', runs, baselineMs: Math.round(baseline), rpcMs: Math.round(viaStatus * 10) / 10, warmMs: Math.round(warm * 10) / 10, rpcRatio: viaStatus / baseline, warmRatio: warm / baseline, target: 0.1 }));
+    console.log(
+      JSON.stringify({
+        bench: 'sessions',
+        runs,
+        baselineMs: Math.round(baseline),
+        rpcMs: Math.round(viaStatus * 10) / 10,
+        warmMs: Math.round(warm * 10) / 10,
+        rpcRatio: viaStatus / baseline,
+        warmRatio: warm / baseline,
+        target: 0.1,
+      }),
+    );
   } finally {
     await node.cleanup();
   }

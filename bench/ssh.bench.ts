@@ -33,7 +33,11 @@ export async function run(): Promise<void> {
     await runAsNodeUser(node, 'head -c 2048 /dev/urandom > small.bin && head -c 104857600 /dev/urandom > big.bin');
     const small = Buffer.alloc(2048, 'x');
     // Absolute times mean little on a busy machine; say how busy it was.
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}`,
+    );
 
     await compare({
       name: 'ssh connect+exec true',
@@ -80,7 +84,23 @@ export async function run(): Promise<void> {
         if (statSync(join(local, 'ours.bin')).size !== 104857600) throw new Error('short download');
       },
       baseline: () =>
-        runProcess('scp', ['-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${set.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', '/dev/null', '-i', node.clientKeyPath, '-P', String(node.port), `${node.user}@${node.host}:big.bin`, join(local, 'scp.bin')]),
+        runProcess('scp', [
+          '-q',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          `UserKnownHostsFile=${set.knownHostsPath}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-F',
+          '/dev/null',
+          '-i',
+          node.clientKeyPath,
+          '-P',
+          String(node.port),
+          `${node.user}@${node.host}:big.bin`,
+          join(local, 'scp.bin'),
+        ]),
       target: { maxRatio: 1.2 },
     });
   } finally {

@@ -73,7 +73,14 @@ async function main(): Promise<void> {
     mkdirSync(join(userHome, '.ssh'), { recursive: true, mode: 0o700 });
     writeFileSync(join(userHome, '.ssh', 'known_hosts'), set.nodes.map((n) => `${n.knownHostsLine}\n`).join(''));
     // The keeper a run starts leaves a minute after its last command (the sshd nodes stop anyway).
-    const cliEnvFor = (ocmHome: string, keep = '1'): NodeJS.ProcessEnv => ({ HOME: userHome, OCM_HOME: ocmHome, PATH: process.env.PATH, NO_COLOR: '1', OCM_LANG: 'en', OCM_KEEP_CONNECTIONS: keep });
+    const cliEnvFor = (ocmHome: string, keep = '1'): NodeJS.ProcessEnv => ({
+      HOME: userHome,
+      OCM_HOME: ocmHome,
+      PATH: process.env.PATH,
+      NO_COLOR: '1',
+      OCM_LANG: 'en',
+      OCM_KEEP_CONNECTIONS: keep,
+    });
     const cli: number[] = [];
     const cliFirst: number[] = [];
     const cliNoKeeper: number[] = [];
@@ -113,12 +120,14 @@ async function main(): Promise<void> {
       const floorPool = new SshPool();
       const [f] = await timed(async () => {
         let next = 0;
-        await Promise.all(Array.from({ length: 8 }, async () => {
-          while (next < nodes.length) {
-            const node = nodes[next++]!;
-            await (await floorPool.transportFor(targetFor(byId.get(node.id)!))).exec('true');
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            while (next < nodes.length) {
+              const node = nodes[next++]!;
+              await (await floorPool.transportFor(targetFor(byId.get(node.id)!))).exec('true');
+            }
+          }),
+        );
       });
       await floorPool.close();
       floor.push(f);
@@ -149,12 +158,32 @@ async function main(): Promise<void> {
     line(`floor: new ssh2 connection + exec \`true\` on each node, 8 at once`, floorMs);
     line(`baseline: \`ssh node true\` x${nodeCount}, one after another`, baseMs);
     console.log(`  per-node check duration (warm, median): ${perNode} ms`);
-    console.log(`  cold / floor = ${(coldMs / floorMs).toFixed(2)}   ocm status / baseline = ${(cliMs / baseMs).toFixed(2)}   cold / baseline = ${(coldMs / baseMs).toFixed(2)}   warm / baseline = ${(warmMs / baseMs).toFixed(2)}`);
+    console.log(
+      `  cold / floor = ${(coldMs / floorMs).toFixed(2)}   ocm status / baseline = ${(cliMs / baseMs).toFixed(2)}   cold / baseline = ${(coldMs / baseMs).toFixed(2)}   warm / baseline = ${(warmMs / baseMs).toFixed(2)}`,
+    );
     // The shared `npm run bench` line format (bench/measure.ts).
-    console.log(`ocm status, ${nodeCount} nodes: ours ${cliMs.toFixed(0)} ms vs baseline ${baseMs.toFixed(0)} ms (ssh node true, serial) → ratio ${(cliMs / baseMs).toFixed(2)} (target ≤ 2000 ms: ${cliMs <= 2000 ? 'met' : 'MISSED'})`);
-    console.log(`ocm status, ${nodeCount} nodes, first contact: ours ${cliFirstMs.toFixed(0)} ms vs baseline ${baseMs.toFixed(0)} ms → ratio ${(cliFirstMs / baseMs).toFixed(2)} (target ≤ 2000 ms: ${cliFirstMs <= 2000 ? 'met' : 'MISSED'})`);
-    console.log(`ocm status, ${nodeCount} nodes, without the keeper: ours ${cliNoKeeperMs.toFixed(0)} ms vs baseline ${baseMs.toFixed(0)} ms → ratio ${(cliNoKeeperMs / baseMs).toFixed(2)} (target ≤ 2000 ms: ${cliNoKeeperMs <= 2000 ? 'met' : 'MISSED'})`);
-    const result: Record<string, unknown> = { bench: 'status', nodes: nodeCount, runs, cliMs: Math.round(cliMs), cliFirstMs: Math.round(cliFirstMs), cliNoKeeperMs: Math.round(cliNoKeeperMs), coldMs: Math.round(coldMs), warmMs: Math.round(warmMs), sshTrueSerialMs: Math.round(baseMs), floorMs: Math.round(floorMs), perNodeWarmMs: perNode };
+    console.log(
+      `ocm status, ${nodeCount} nodes: ours ${cliMs.toFixed(0)} ms vs baseline ${baseMs.toFixed(0)} ms (ssh node true, serial) → ratio ${(cliMs / baseMs).toFixed(2)} (target ≤ 2000 ms: ${cliMs <= 2000 ? 'met' : 'MISSED'})`,
+    );
+    console.log(
+      `ocm status, ${nodeCount} nodes, first contact: ours ${cliFirstMs.toFixed(0)} ms vs baseline ${baseMs.toFixed(0)} ms → ratio ${(cliFirstMs / baseMs).toFixed(2)} (target ≤ 2000 ms: ${cliFirstMs <= 2000 ? 'met' : 'MISSED'})`,
+    );
+    console.log(
+      `ocm status, ${nodeCount} nodes, without the keeper: ours ${cliNoKeeperMs.toFixed(0)} ms vs baseline ${baseMs.toFixed(0)} ms → ratio ${(cliNoKeeperMs / baseMs).toFixed(2)} (target ≤ 2000 ms: ${cliNoKeeperMs <= 2000 ? 'met' : 'MISSED'})`,
+    );
+    const result: Record<string, unknown> = {
+      bench: 'status',
+      nodes: nodeCount,
+      runs,
+      cliMs: Math.round(cliMs),
+      cliFirstMs: Math.round(cliFirstMs),
+      cliNoKeeperMs: Math.round(cliNoKeeperMs),
+      coldMs: Math.round(coldMs),
+      warmMs: Math.round(warmMs),
+      sshTrueSerialMs: Math.round(baseMs),
+      floorMs: Math.round(floorMs),
+      perNodeWarmMs: perNode,
+    };
 
     if (withOpenclaw) {
       const node = set.nodes[0]!;

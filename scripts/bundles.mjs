@@ -68,7 +68,9 @@ const lazyVendor = {
 const vscodeOnce = {
   name: 'vscode-once',
   setup(build) {
-    build.onResolve({ filter: /^vscode$/ }, (args) => (args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' }));
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' },
+    );
     build.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js', resolveDir: root }));
   },
 };
@@ -98,7 +100,12 @@ export function extensionBuilds({ outdir, production }) {
     { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(outdir, 'extension.js'), plugins: [lazyVendor, vscodeOnce] },
     ...VENDOR.map((name) => ({
       ...common,
-      stdin: { contents: VENDOR_KIND[name] === 'module' ? `export * from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, sourcefile: `vendor-${name}.js`, loader: 'js' },
+      stdin: {
+        contents: VENDOR_KIND[name] === 'module' ? `export * from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`,
+        resolveDir: root,
+        sourcefile: `vendor-${name}.js`,
+        loader: 'js',
+      },
       outfile: join(outdir, 'vendor', `${name}.js`),
     })),
   ];
@@ -106,5 +113,11 @@ export function extensionBuilds({ outdir, production }) {
 
 /** The `ocm` CLI: `outdir`/cli.js (make it executable after building). */
 export function cliBuild({ outdir, production }) {
-  return { ...commonOptions(production), entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [vendorAsModule] };
+  return {
+    ...commonOptions(production),
+    entryPoints: [join(root, 'src/cli/main.ts')],
+    outfile: join(outdir, 'cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [vendorAsModule],
+  };
 }

@@ -90,7 +90,10 @@ async function makeModern(scratch: string): Promise<void> {
         delete c.agents;
         const entries = agents.entries;
         delete agents.entries;
-        const main = JSON5.stringify(c, null, 2).replace(/^\{/, `{\n  // agents live in their own file\n  agents: { $include: './config/agents.json5', defaults: ${JSON5.stringify(agents.defaults)} },`);
+        const main = JSON5.stringify(c, null, 2).replace(
+          /^\{/,
+          `{\n  // agents live in their own file\n  agents: { $include: './config/agents.json5', defaults: ${JSON5.stringify(agents.defaults)} },`,
+        );
         return {
           '.openclaw/openclaw.json': main,
           '.openclaw/config/agents.json5': `// included from openclaw.json\n{\n  entries: { $include: ['./entries-a.json5', './entries-b.json5'] },\n  ownership: ${JSON5.stringify(agents.ownership)},\n}\n`,
@@ -106,7 +109,12 @@ async function makeModern(scratch: string): Promise<void> {
       files: (config) => ({ 'oc-state/openclaw.json': JSON.stringify(stripAgentPaths(config, { dropDefaultsWorkspace: true }), null, 2) }),
     },
   ];
-  await writeTree('v2026.9.6', node, modernVariants, 'onboard + agents add work (<state>/workspace-work) + agents add research (~/projects/research) with openclaw 2026.9.6; MEMORY.md, memory/*.md and .env added by the script');
+  await writeTree(
+    'v2026.9.6',
+    node,
+    modernVariants,
+    'onboard + agents add work (<state>/workspace-work) + agents add research (~/projects/research) with openclaw 2026.9.6; MEMORY.md, memory/*.md and .env added by the script',
+  );
 }
 
 async function makeListEra(scratch: string, only: string | undefined): Promise<void> {
@@ -145,11 +153,21 @@ async function makeListEra(scratch: string, only: string | undefined): Promise<v
     },
   ];
   if (!only || only === 'v2026.7.1') {
-    await writeTree('v2026.7.1', node, listVariants, 'onboard + agents add work + agents add research (~/projects/research) with openclaw 2026.7.1; MEMORY.md, memory/*.md and .env added by the script');
+    await writeTree(
+      'v2026.7.1',
+      node,
+      listVariants,
+      'onboard + agents add work + agents add research (~/projects/research) with openclaw 2026.7.1; MEMORY.md, memory/*.md and .env added by the script',
+    );
   }
   if (!only || only === 'legacy-list') {
     await makeLegacyShape(node);
-    await writeTree('legacy-list', node, [], 'the 2026.7.1 tree turned into the pre-2026.5 shape: no SQLite, TOOLS.md + HEARTBEAT.md in each workspace, sessions.json + <sessionId>.jsonl per agent (agents-list.json answered by openclaw 2026.7.1 on this tree)');
+    await writeTree(
+      'legacy-list',
+      node,
+      [],
+      'the 2026.7.1 tree turned into the pre-2026.5 shape: no SQLite, TOOLS.md + HEARTBEAT.md in each workspace, sessions.json + <sessionId>.jsonl per agent (agents-list.json answered by openclaw 2026.7.1 on this tree)',
+    );
   }
 }
 
@@ -173,14 +191,22 @@ async function makeLegacyShape(node: OpenclawTestNode): Promise<void> {
     // onboard leaves the default agent without a workspace of its own: it uses agents.defaults.workspace.
     const ws = agent.workspace ?? config.agents.defaults.workspace;
     if (!(await exists(join(ws, 'TOOLS.md')))) await writeFile(join(ws, 'TOOLS.md'), '# TOOLS.md - Local notes\n\nCamera names, SSH hosts, voices.\n');
-    if (!(await exists(join(ws, 'HEARTBEAT.md')))) await writeFile(join(ws, 'HEARTBEAT.md'), '# HEARTBEAT.md\n\n# Keep this file empty to skip heartbeat API calls.\n');
+    if (!(await exists(join(ws, 'HEARTBEAT.md'))))
+      await writeFile(join(ws, 'HEARTBEAT.md'), '# HEARTBEAT.md\n\n# Keep this file empty to skip heartbeat API calls.\n');
     const sessions = join(node.stateDir, 'agents', agent.id, 'sessions');
     await mkdir(sessions, { recursive: true });
-    const sessionId = `0a1b2c3d-0000-4000-8000-${agent.id.padEnd(12, '0').slice(0, 12).replace(/[^0-9a-f]/g, '0')}`;
+    const sessionId = `0a1b2c3d-0000-4000-8000-${agent.id
+      .padEnd(12, '0')
+      .slice(0, 12)
+      .replace(/[^0-9a-f]/g, '0')}`;
     const now = Date.parse('2026-11-21T10:00:00Z');
     await writeFile(
       join(sessions, 'sessions.json'),
-      JSON.stringify({ [`agent:${agent.id}:main`]: { sessionId, updatedAt: now, totalTokens: 51234, totalTokensFresh: true, contextTokens: 200000, model: 'gpt-test' } }, null, 2) + '\n',
+      JSON.stringify(
+        { [`agent:${agent.id}:main`]: { sessionId, updatedAt: now, totalTokens: 51234, totalTokensFresh: true, contextTokens: 200000, model: 'gpt-test' } },
+        null,
+        2,
+      ) + '\n',
     );
     await writeFile(
       join(sessions, `${sessionId}.jsonl`),
@@ -215,7 +241,10 @@ async function writeTree(name: string, node: OpenclawTestNode, variants: Variant
       await writeFile(join(vdir, 'files', rel), normalise(text, node.home));
     }
     await writeFile(join(vdir, 'agents-list.json'), JSON.stringify(answer, null, 2) + '\n');
-    await writeFile(join(vdir, 'variant.json'), JSON.stringify({ description: variant.description, ...(variant.stateDir ? { stateDir: variant.stateDir } : {}) }, null, 2) + '\n');
+    await writeFile(
+      join(vdir, 'variant.json'),
+      JSON.stringify({ description: variant.description, ...(variant.stateDir ? { stateDir: variant.stateDir } : {}) }, null, 2) + '\n',
+    );
   }
   const manifest = {
     name,
@@ -250,7 +279,12 @@ async function agentsListOnCopy(node: OpenclawTestNode, variant: Variant | undef
       await mkdir(dirname(join(home, rel)), { recursive: true });
       await writeFile(join(home, rel), text.split(node.home).join(home));
     }
-    const copy = new OpenclawTestNode(node.install, { version: node.version, home, port: node.port, ...(variant?.stateDir ? { stateDir: join(home, variant.stateDir) } : {}) });
+    const copy = new OpenclawTestNode(node.install, {
+      version: node.version,
+      home,
+      port: node.port,
+      ...(variant?.stateDir ? { stateDir: join(home, variant.stateDir) } : {}),
+    });
     const answer = await copy.agentsList();
     return JSON.parse(normalise(JSON.stringify(answer), home));
   } finally {

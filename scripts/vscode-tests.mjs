@@ -271,7 +271,8 @@ async function main() {
 
   if (timedOut) problems.splice(0, problems.length, timedOut);
   for (const problem of problems) console.error(`[vscode-tests] FAILED: ${problem}`);
-  if (failed > 0 || problems.length > 0) say(`logs: ${relative(root, workbenchLogFile)} (workbench, extension host), ${relative(root, serverLogFile)} (code-server's last output)`);
+  if (failed > 0 || problems.length > 0)
+    say(`logs: ${relative(root, workbenchLogFile)} (workbench, extension host), ${relative(root, serverLogFile)} (code-server's last output)`);
   if (problems.length > 0 && failed === 0) failed = problems.length;
   say(`done in ${seconds(started)}`);
   console.log(`extension: ${passed} passed, ${failed} failed`);

@@ -62,10 +62,13 @@ function localizeErrorLine(line: string): string {
   if ((m = /^error: unknown option '(.*)'$/.exec(line))) return l10n.t("error: unknown option '{0}'", m[1]!);
   if ((m = /^error: missing required argument '(.*)'$/.exec(line))) return l10n.t("error: missing required argument '{0}'", m[1]!);
   if ((m = /^error: option '(.*)' argument missing$/.exec(line))) return l10n.t("error: option '{0}' argument missing", m[1]!);
-  if ((m = /^error: option '(.*)' argument '(.*)' is invalid\. (.*)$/.exec(line))) return l10n.t("error: option '{0}' argument '{1}' is invalid. {2}", m[1]!, m[2]!, localizedReason(m[3]!));
+  if ((m = /^error: option '(.*)' argument '(.*)' is invalid\. (.*)$/.exec(line)))
+    return l10n.t("error: option '{0}' argument '{1}' is invalid. {2}", m[1]!, m[2]!, localizedReason(m[3]!));
   if ((m = /^error: required option '(.*)' not specified$/.exec(line))) return l10n.t("error: required option '{0}' not specified", m[1]!);
   if ((m = /^error: too many arguments(?: for '(.*)')?\. Expected (\d+) arguments? but got (\d+)\.$/.exec(line))) {
-    return m[1] ? l10n.t("error: too many arguments for '{0}'. Expected {1} argument(s) but got {2}.", m[1], m[2]!, m[3]!) : l10n.t('error: too many arguments. Expected {0} argument(s) but got {1}.', m[2]!, m[3]!);
+    return m[1]
+      ? l10n.t("error: too many arguments for '{0}'. Expected {1} argument(s) but got {2}.", m[1], m[2]!, m[3]!)
+      : l10n.t('error: too many arguments. Expected {0} argument(s) but got {1}.', m[2]!, m[3]!);
   }
   return line;
 }
@@ -73,7 +76,8 @@ function localizeErrorLine(line: string): string {
 /** Word wrap that may also break between wide (CJK) characters, never before closing punctuation. */
 function wrapWide(text: string, width: number): string {
   if (width < 40) return text;
-  const chunkPattern = /\s*(?:[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef][、。，．）」』：！？ーッャュョァィゥェォっゃゅょ]*|[^\s\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+)/g;
+  const chunkPattern =
+    /\s*(?:[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef][、。，．）」』：！？ーッャュョァィゥェォっゃゅょ]*|[^\s\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+)/g;
   return text
     .split(/\r\n|\n/)
     .map((line) => {

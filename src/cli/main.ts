@@ -72,7 +72,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       // `ocm --help` and `--version` succeed; `ocm` alone shows help as a usage error.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       // A bad option value under --json: the error as JSON too (English, like every --json error).
-      if (e.code === 'commander.invalidArgument' && argv.includes('--json')) ctx.out(JSON.stringify({ ok: false, error: { kind: 'invalidInput', message: e.message.replace(/^error: /, ''), details: { usage: true } } }, null, 2) + '\n');
+      if (e.code === 'commander.invalidArgument' && argv.includes('--json'))
+        ctx.out(
+          JSON.stringify({ ok: false, error: { kind: 'invalidInput', message: e.message.replace(/^error: /, ''), details: { usage: true } } }, null, 2) + '\n',
+        );
       return EXIT_USAGE;
     }
     const err = toOcmError(e);

@@ -49,7 +49,7 @@ export function localizeMixup(e: unknown): unknown {
   const findings = (e.details.findings ?? []) as MixupFinding[];
   const lines = findings.map((f) => '  - ' + findingText(f) + (f.excerpt.length ? `\n      ${f.excerpt.slice(0, 3).join('\n      ')}` : ''));
   const message = l10n.both(
-    '{0} of agent {1} on {2} was NOT saved: the new text looks like another agent\'s memory.\n{3}\nCompare and remove that text, or save anyway on purpose with --force.',
+    "{0} of agent {1} on {2} was NOT saved: the new text looks like another agent's memory.\n{3}\nCompare and remove that text, or save anyway on purpose with --force.",
     String(e.details.relativePath),
     String(e.details.agentId),
     String(e.details.nodeId),
@@ -61,6 +61,7 @@ export function localizeMixup(e: unknown): unknown {
 export function findingText(f: MixupFinding): string {
   const who = f.other.name ? `${f.other.agentId} (${f.other.name})` : f.other.agentId;
   const where = lineRanges(f.lines);
-  if (f.kind === 'overlap') return l10n.t('{0} phrases match {1} of agent {2} on node {3} (lines {4})', f.matched ?? 0, f.file?.relativePath ?? '?', who, f.other.nodeId, where);
+  if (f.kind === 'overlap')
+    return l10n.t('{0} phrases match {1} of agent {2} on node {3} (lines {4})', f.matched ?? 0, f.file?.relativePath ?? '?', who, f.other.nodeId, where);
   return l10n.t('the name "{0}" of agent {1} on node {2} appears where this agent\'s own name does not (lines {3})', f.name ?? '', who, f.other.nodeId, where);
 }

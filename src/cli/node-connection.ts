@@ -37,6 +37,11 @@ export async function withNodeAccess<T>(ctx: CliContext, options: CliConnectOpti
 }
 
 /** One node's transport for one command. */
-export async function withNodeTransport<T>(ctx: CliContext, nodeId: string, options: CliConnectOptions, work: (transport: Transport, node: NodeEntry) => Promise<T>): Promise<T> {
+export async function withNodeTransport<T>(
+  ctx: CliContext,
+  nodeId: string,
+  options: CliConnectOptions,
+  work: (transport: Transport, node: NodeEntry) => Promise<T>,
+): Promise<T> {
   return withNodeAccess(ctx, options, async (access) => work(await access.transport(nodeId), await access.node(nodeId)));
 }

@@ -63,7 +63,8 @@ export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: stri
 export function numberArg(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? fill(REASONS.atLeast, [min]) : fill(REASONS.range, [min, max]));
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? fill(REASONS.atLeast, [min]) : fill(REASONS.range, [min, max]));
     return n;
   };
 }
@@ -72,7 +73,8 @@ export function numberArg(min: number, max = Number.POSITIVE_INFINITY): (value: 
 export function positiveArg(max = Number.POSITIVE_INFINITY): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? REASONS.above0 : fill(REASONS.above0AtMost, [max]));
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max)
+      throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? REASONS.above0 : fill(REASONS.above0AtMost, [max]));
     return n;
   };
 }

@@ -10,14 +10,18 @@ import { l10n } from './l10n';
  * "cancelled" at once instead of hanging. Answers go straight to ssh2; nothing is stored.
  */
 export function terminalAuthPrompt(options: { ttyPath?: string; timeoutMs?: number } = {}): AuthPrompt {
-  const ask = (question: string, echo: boolean): Promise<string | undefined> => readFromTty(options.ttyPath ?? '/dev/tty', question, echo, options.timeoutMs ?? 120_000);
+  const ask = (question: string, echo: boolean): Promise<string | undefined> =>
+    readFromTty(options.ttyPath ?? '/dev/tty', question, echo, options.timeoutMs ?? 120_000);
   return {
     password: (r) => ask(l10n.t('Password for {0}@{1} (node {2}): ', r.username, r.host, r.nodeId), false),
     passphrase: (r) => ask(l10n.t('Passphrase for key {0} (node {1}): ', r.keyPath, r.nodeId), false),
     async keyboardInteractive(r) {
       const answers: string[] = [];
       // The server chose these texts: shown without their escape sequences.
-      const header = [r.name, r.instructions].map((s) => printableText(s ?? '')).filter((s) => s.trim() !== '').join('\n');
+      const header = [r.name, r.instructions]
+        .map((s) => printableText(s ?? ''))
+        .filter((s) => s.trim() !== '')
+        .join('\n');
       for (const [index, p] of r.prompts.entries()) {
         const answer = await ask(`${index === 0 && header ? `${header}\n` : ''}[${r.nodeId}] ${printableText(p.prompt)}`, p.echo);
         if (answer === undefined) return undefined;

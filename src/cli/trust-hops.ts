@@ -50,7 +50,13 @@ export function jumpHostApprover(options: JumpApprovalOptions): JumpApprover {
       if (expected.includes(q.fingerprint)) return approve(q);
       throw cliError(
         'hostKeyChanged',
-        l10n.both('Jump host {0} ({1}) on the way to node {2} offers {3}, which is not one of the --expect fingerprints. Nothing was trusted. Check the fingerprint on the jump host itself.', hop, q.hostKeyName, options.nodeId, offered),
+        l10n.both(
+          'Jump host {0} ({1}) on the way to node {2} offers {3}, which is not one of the --expect fingerprints. Nothing was trusted. Check the fingerprint on the jump host itself.',
+          hop,
+          q.hostKeyName,
+          options.nodeId,
+          offered,
+        ),
         { nodeId: q.nodeId, hostKeyName: q.hostKeyName, offered: q.fingerprint, expected },
       );
     }
@@ -59,7 +65,12 @@ export function jumpHostApprover(options: JumpApprovalOptions): JumpApprover {
     if (options.confirm) {
       options.show(l10n.t('Jump host {0} ({1}) offers {2}, which is not trusted yet.', hop, q.hostKeyName, offered));
       if (await options.confirm(l10n.t('Trust this key of jump host {0}? [y/N] ', hop))) return approve(q);
-      throw cliError('hostKeyUnknown', l10n.both('The key of jump host {0} ({1}) was not trusted. Nothing was trusted.', hop, offered), { nodeId: q.nodeId, hostKeyName: q.hostKeyName, fingerprint: q.fingerprint, declined: true });
+      throw cliError('hostKeyUnknown', l10n.both('The key of jump host {0} ({1}) was not trusted. Nothing was trusted.', hop, offered), {
+        nodeId: q.nodeId,
+        hostKeyName: q.hostKeyName,
+        fingerprint: q.fingerprint,
+        declined: true,
+      });
     }
     throw cliError(
       'hostKeyUnknown',

@@ -80,10 +80,13 @@ async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Pr
     delay = Math.min(delay * 2, 100);
   }
   // Keep the lock fresh while fn runs, so a long holder is not mistaken for a hung one.
-  const heartbeat = setInterval(() => {
-    const now = new Date();
-    void fs.utimes(lockPath, now, now).catch(() => undefined);
-  }, Math.max(50, Math.floor(staleMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      const now = new Date();
+      void fs.utimes(lockPath, now, now).catch(() => undefined);
+    },
+    Math.max(50, Math.floor(staleMs / 3)),
+  );
   heartbeat.unref();
   return async () => {
     clearInterval(heartbeat);
@@ -98,7 +101,12 @@ async function tryCreate(lockPath: string, text: string): Promise<boolean> {
     handle = await fs.open(lockPath, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new OcmError('failed', `Cannot create the lock file ${lockPath}: ${(e as Error).message}. Check the permissions of its folder.`, { lockPath }, { cause: e });
+    throw new OcmError(
+      'failed',
+      `Cannot create the lock file ${lockPath}: ${(e as Error).message}. Check the permissions of its folder.`,
+      { lockPath },
+      { cause: e },
+    );
   }
   try {
     await handle.writeFile(text);
@@ -106,7 +114,12 @@ async function tryCreate(lockPath: string, text: string): Promise<boolean> {
     // An empty lock file would hold everyone off until it is stale: take it back.
     await handle.close().catch(() => undefined);
     await fs.rm(lockPath, { force: true });
-    throw new OcmError('failed', `Cannot write the lock file ${lockPath}: ${(e as Error).message}. Check the free space and permissions of its folder.`, { lockPath }, { cause: e });
+    throw new OcmError(
+      'failed',
+      `Cannot write the lock file ${lockPath}: ${(e as Error).message}. Check the free space and permissions of its folder.`,
+      { lockPath },
+      { cause: e },
+    );
   }
   await handle.close();
   return true;

@@ -20,7 +20,8 @@ const PATTERNS: { pattern: RegExp; replace: (match: string, ...groups: string[])
   { pattern: /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: (_m, scheme: string) => `${scheme} ${MASK}` },
   // JSON / JSON5 / YAML-ish "key": "value" where the key names a secret.
   {
-    pattern: /(["']?)([A-Za-z0-9_.-]*(?:token|secret|password|passwd|passphrase|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential|auth)[A-Za-z0-9_.-]*)\1(\s*[:=]\s*)(["'])((?:\\.|(?!\4)[^\\])*)\4/gi,
+    pattern:
+      /(["']?)([A-Za-z0-9_.-]*(?:token|secret|password|passwd|passphrase|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential|auth)[A-Za-z0-9_.-]*)\1(\s*[:=]\s*)(["'])((?:\\.|(?!\4)[^\\])*)\4/gi,
     replace: (_m, q: string, key: string, sep: string, vq: string) => `${q}${key}${q}${sep}${vq}${MASK}${vq}`,
   },
   // key=value / key: value without quotes (query strings, env lines, YAML).

@@ -8,7 +8,8 @@
 
 // ESC-introduced sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC (ended by BEL or ST),
 // and two-character escapes (ESC + one char). Then 8-bit C1 controls and the rest of C0 and DEL.
-const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][\s\S]*?(?:\x07|\x1b\\|$)|\x1b[\s\S]?|\x9b[0-?]*[ -/]*[@-~]|[\x9d\x90\x98\x9e\x9f][\s\S]*?(?:\x07|\x9c|$)/g;
+const ESCAPES =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][\s\S]*?(?:\x07|\x1b\\|$)|\x1b[\s\S]?|\x9b[0-?]*[ -/]*[@-~]|[\x9d\x90\x98\x9e\x9f][\s\S]*?(?:\x07|\x9c|$)/g;
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /** `text` without terminal escape sequences or control characters (newline and tab kept; CRLF → LF). */

@@ -37,7 +37,12 @@ export class VscodeAuthPrompt implements AuthPrompt {
     return value;
   }
 
-  async keyboardInteractive(request: { nodeId: string; name: string; instructions: string; prompts: { prompt: string; echo: boolean }[] }): Promise<string[] | undefined> {
+  async keyboardInteractive(request: {
+    nodeId: string;
+    name: string;
+    instructions: string;
+    prompts: { prompt: string; echo: boolean }[];
+  }): Promise<string[] | undefined> {
     const answers: string[] = [];
     for (const p of request.prompts) {
       const value = await vscode.window.showInputBox({

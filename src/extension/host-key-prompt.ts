@@ -11,7 +11,9 @@ export async function askHostKey(question: HostKeyQuestion): Promise<boolean> {
   const detail = [
     vscode.l10n.t('{0} key fingerprint: {1}', question.keyType, question.fingerprint),
     question.knownKeyTypes.length ? vscode.l10n.t('Keys of other types are already known for this host: {0}.', question.knownKeyTypes.join(', ')) : '',
-    vscode.l10n.t('Compare it with the fingerprint on the machine itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before you trust it. It is stored in the OpenClaw Manager trust store, not in your known_hosts.'),
+    vscode.l10n.t(
+      'Compare it with the fingerprint on the machine itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before you trust it. It is stored in the OpenClaw Manager trust store, not in your known_hosts.',
+    ),
   ]
     .filter(Boolean)
     .join('\n\n');

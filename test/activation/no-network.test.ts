@@ -40,14 +40,27 @@ describe('extension activation', () => {
       "exports.activate = () => { require('node:net').connect(9, '127.0.0.1').on('error', () => {}); require('node:dns').lookup('example.invalid', () => {}); require('node:child_process').spawn('true'); };",
     );
     const result = runProbe(bad, work);
-    assert.ok(result.network.some((n) => n.startsWith('socket connect')), result.network.join('; '));
-    assert.ok(result.network.some((n) => n.startsWith('dns lookup')), result.network.join('; '));
-    assert.ok(result.processes.some((p) => p.startsWith('spawn')), result.processes.join('; '));
+    assert.ok(
+      result.network.some((n) => n.startsWith('socket connect')),
+      result.network.join('; '),
+    );
+    assert.ok(
+      result.network.some((n) => n.startsWith('dns lookup')),
+      result.network.join('; '),
+    );
+    assert.ok(
+      result.processes.some((p) => p.startsWith('spawn')),
+      result.processes.join('; '),
+    );
   });
 });
 
 function runProbe(bundle: string, home: string): { network: string[]; processes: string[]; commands: number; lazyLoaded: string[] } {
-  const probe = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bench', 'activation-probe.cjs'), bundle], { env: { ...process.env, OCM_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+  const probe = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bench', 'activation-probe.cjs'), bundle], {
+    env: { ...process.env, OCM_HOME: home },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(probe.status, 0, probe.stderr);
   return JSON.parse(probe.stdout.trim().split('\n').pop()!) as { network: string[]; processes: string[]; commands: number; lazyLoaded: string[] };
 }

@@ -81,7 +81,12 @@ describe('import circles', () => {
     ]);
     assert.deepEqual(circles(g), [['a', 'b', 'c']]);
     const files = [join(src, 'core', 'ssh', 'connection.ts')];
-    assert.ok(importGraph(files).get(files[0]!)!.some((d) => d.endsWith('connect-target.ts')), 'import type lines are edges');
+    assert.ok(
+      importGraph(files)
+        .get(files[0]!)!
+        .some((d) => d.endsWith('connect-target.ts')),
+      'import type lines are edges',
+    );
   });
 
   it('src/ has none', () => {

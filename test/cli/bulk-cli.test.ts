@@ -10,7 +10,13 @@ import { twoLocalNodes } from '../support/local-nodes';
 async function runWithAnswer(args: string[], env: NodeJS.ProcessEnv, answer: boolean): Promise<{ code: number; stdout: string; asked: string[] }> {
   let stdout = '';
   const asked: string[] = [];
-  const ctx: CliContext & { confirm: (q: string) => Promise<boolean> } = { out: (s) => (stdout += s), err: () => undefined, env, json: false, confirm: async (q) => (asked.push(q), answer) };
+  const ctx: CliContext & { confirm: (q: string) => Promise<boolean> } = {
+    out: (s) => (stdout += s),
+    err: () => undefined,
+    env,
+    json: false,
+    confirm: async (q) => (asked.push(q), answer),
+  };
   const code = await main(args, ctx);
   return { code, stdout, asked };
 }
@@ -70,7 +76,10 @@ describe('ocm apply (two local nodes)', () => {
     const j = r.json();
     assert.equal(j.result.ok, true);
     assert.equal(j.result.batch.files.length, 3);
-    assert.deepEqual(j.plan.files.map((f: { node: string; agent: string }) => `${f.node}/${f.agent}`), ['n1/main', 'n1/research', 'n2/main']);
+    assert.deepEqual(
+      j.plan.files.map((f: { node: string; agent: string }) => `${f.node}/${f.agent}`),
+      ['n1/main', 'n1/research', 'n2/main'],
+    );
     assert.match(await readFile(join(ws('n2', 'main'), 'SOUL.md'), 'utf8'), /## Tools\n- shared tool\n\n## Rules/);
     assert.equal(await readFile(join(ws('n2', 'research'), 'SOUL.md'), 'utf8'), soul('n2', 'research'));
 

@@ -50,7 +50,12 @@ describe('ocm apply and the mix-up guard (two local nodes)', () => {
     assert.equal(json.code, 1);
     const plan = json.json().plan;
     assert.deepEqual(plan.guard, { checked: 2, flagged: 1 });
-    assert.deepEqual(plan.files.map((f: { agent: string; mixup?: { other: { nodeId: string; agentId: string } }[] }) => f.mixup?.map((m) => `${m.other.nodeId}/${m.other.agentId}`) ?? null), [null, ['n1/research']]);
+    assert.deepEqual(
+      plan.files.map(
+        (f: { agent: string; mixup?: { other: { nodeId: string; agentId: string } }[] }) => f.mixup?.map((m) => `${m.other.nodeId}/${m.other.agentId}`) ?? null,
+      ),
+      [null, ['n1/research']],
+    );
     await unchanged();
   });
 
@@ -69,7 +74,12 @@ describe('ocm apply and the mix-up guard (two local nodes)', () => {
     assert.equal(j.code, 1);
     const err = j.json().error;
     assert.equal(err.kind, 'conflict');
-    assert.deepEqual(err.details.files.map((f: { node: string; agent: string; findings: { other: { agentId: string } }[] }) => `${f.node}/${f.agent}:${f.findings[0]!.other.agentId}`), ['n1/main:research', 'n2/main:research']);
+    assert.deepEqual(
+      err.details.files.map(
+        (f: { node: string; agent: string; findings: { other: { agentId: string } }[] }) => `${f.node}/${f.agent}:${f.findings[0]!.other.agentId}`,
+      ),
+      ['n1/main:research', 'n2/main:research'],
+    );
     await unchanged();
   });
 
@@ -91,7 +101,10 @@ describe('ocm apply and the mix-up guard (two local nodes)', () => {
     assert.equal(await soulOf('n1/main'), nova.files['SOUL.md'] + '\nAlways give the DOI of a paper you cite.\n');
     assert.equal(await soulOf('n2/main'), nova.files['SOUL.md'] + '\nAlways give the DOI of a paper you cite.\n');
     const [batch] = await listBatches(home);
-    assert.deepEqual(batch!.mixupOverride?.map((f) => `${f.nodeId}/${f.agentId}`), ['n1/main', 'n2/main']);
+    assert.deepEqual(
+      batch!.mixupOverride?.map((f) => `${f.nodeId}/${f.agentId}`),
+      ['n1/main', 'n2/main'],
+    );
     assert.equal((await runCli(['apply', '--undo', '--yes'], env)).code, 0);
     await unchanged();
   });
@@ -104,4 +117,3 @@ describe('ocm apply and the mix-up guard (two local nodes)', () => {
     await unchanged();
   });
 });
-

@@ -38,7 +38,10 @@ describe('ocm rm / deleted / undelete (local node)', () => {
     assert.match(noR.stderr, /is a folder\. Add -r/);
     const dry = await runCli(['rm', 'n1', dir, '-r', '--dry-run', '--json'], env);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.deepEqual(dry.json().consequences.map((c: { code: string; agentId?: string }) => `${c.code}:${c.agentId}`), ['agentLosesWorkspace:research']);
+    assert.deepEqual(
+      dry.json().consequences.map((c: { code: string; agentId?: string }) => `${c.code}:${c.agentId}`),
+      ['agentLosesWorkspace:research'],
+    );
     const text = await runCli(['rm', 'n1', dir, '-r', '--dry-run'], env);
     assert.match(text.stdout, /agent research loses its workspace: its memory, persona and rules/);
   });

@@ -48,11 +48,21 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
     const state = join(root, 'home', '.openclaw');
     memory = join(state, 'workspace', 'MEMORY.md');
     await fs.mkdir(join(state, 'workspace'), { recursive: true });
-    await fs.writeFile(join(state, 'openclaw.json'), JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace: join(state, 'workspace') }] } }), { mode: 0o600 });
+    await fs.writeFile(
+      join(state, 'openclaw.json'),
+      JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace: join(state, 'workspace') }] } }),
+      { mode: 0o600 },
+    );
     await fs.writeFile(memory, 'good\n');
     const ocmHome = join(root, 'ocm');
     await fs.mkdir(ocmHome, { mode: 0o700 });
-    await fs.writeFile(join(ocmHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: [{ id: 'here', host: 'local', stateDir: state, gatewayPort: await freePort(), openclawPath: '/nonexistent/openclaw' }] }));
+    await fs.writeFile(
+      join(ocmHome, 'nodes.json'),
+      JSON.stringify({
+        version: 1,
+        nodes: [{ id: 'here', host: 'local', stateDir: state, gatewayPort: await freePort(), openclawPath: '/nonexistent/openclaw' }],
+      }),
+    );
     env = { HOME: join(root, 'home'), OCM_HOME: ocmHome, PATH: process.env.PATH, OCM_LANG: 'en' };
     for (let i = 0; i < 2; i++) {
       const b = await ocm(['backup', 'here', '--engine', 'ocm']);
@@ -102,7 +112,10 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
     const home = env.OCM_HOME!;
     const old = Date.parse('2026-01-01T00:00:00Z');
     const entries = [];
-    for (let i = 0; i < 3; i++) entries.push(await storePreEditBackup(home, { nodeId: 'here', remotePath: memory, content: Buffer.from(`v${i}\n`), now: () => new Date(old + i * 1000) }));
+    for (let i = 0; i < 3; i++)
+      entries.push(
+        await storePreEditBackup(home, { nodeId: 'here', remotePath: memory, content: Buffer.from(`v${i}\n`), now: () => new Date(old + i * 1000) }),
+      );
     const noRestore = await ocm(['history', 'restore', entries[0]!.id], false);
     assert.equal(noRestore.code, 0, noRestore.stderr);
     assert.equal(noRestore.asked.length, 1);
@@ -156,7 +169,15 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
         if (e.isDirectory()) await walk(p);
         else {
           const st = await fs.lstat(p);
-          lines.push(`${p} ${(st.mode & 0o7777).toString(8)} ${e.isFile() ? createHash('sha256').update(await fs.readFile(p)).digest('hex') : 'other'}`);
+          lines.push(
+            `${p} ${(st.mode & 0o7777).toString(8)} ${
+              e.isFile()
+                ? createHash('sha256')
+                    .update(await fs.readFile(p))
+                    .digest('hex')
+                : 'other'
+            }`,
+          );
         }
       }
     };
@@ -178,8 +199,16 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
       assert.equal(add.code, 0, add.stderr);
       return dir;
     };
-    const tokState = await mkNode('tok', { agents: { defaults: { workspace: join(root, 'nodes', 'tok', '.openclaw', 'workspace') } }, gateway: { port: await freePort(), auth: { mode: 'token', token: 'tok-old-token-0000000000000000' } } }, join(root, 'no-openclaw'));
-    for (const id of ['oca', 'ocb']) await mkNode(id, { agents: { defaults: { workspace: join(root, 'nodes', id, '.openclaw', 'workspace') } }, gateway: { port: await freePort() } }, fake);
+    const tokState = await mkNode(
+      'tok',
+      {
+        agents: { defaults: { workspace: join(root, 'nodes', 'tok', '.openclaw', 'workspace') } },
+        gateway: { port: await freePort(), auth: { mode: 'token', token: 'tok-old-token-0000000000000000' } },
+      },
+      join(root, 'no-openclaw'),
+    );
+    for (const id of ['oca', 'ocb'])
+      await mkNode(id, { agents: { defaults: { workspace: join(root, 'nodes', id, '.openclaw', 'workspace') } }, gateway: { port: await freePort() } }, fake);
     const lines = join(root, 'lines.md');
     await fs.writeFile(lines, '- one more line\n');
     // Backups to prune (the tests before may have pruned), a batch to undo, history entries old enough to prune.
@@ -187,8 +216,18 @@ describe('destructive verbs: --dry-run shows, --yes applies, a terminal asks, el
     const batch = await ocm(['apply', '--append', lines, '--file', 'SOUL.md', '--agents', 'tok/main', '--yes']);
     assert.equal(batch.code, 0, batch.stdout + batch.stderr);
     const old = Date.parse('2026-01-01T00:00:00Z');
-    const entry = await storePreEditBackup(env.OCM_HOME!, { nodeId: 'here', remotePath: memory, content: Buffer.from('an old version\n'), now: () => new Date(old) });
-    await storePreEditBackup(env.OCM_HOME!, { nodeId: 'here', remotePath: memory, content: Buffer.from('an older version\n'), now: () => new Date(old - 1000) });
+    const entry = await storePreEditBackup(env.OCM_HOME!, {
+      nodeId: 'here',
+      remotePath: memory,
+      content: Buffer.from('an old version\n'),
+      now: () => new Date(old),
+    });
+    await storePreEditBackup(env.OCM_HOME!, {
+      nodeId: 'here',
+      remotePath: memory,
+      content: Buffer.from('an older version\n'),
+      now: () => new Date(old - 1000),
+    });
     await fs.writeFile(memory, 'live now\n');
     const config = join(tokState, 'openclaw.json');
 

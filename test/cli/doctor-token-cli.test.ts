@@ -43,12 +43,34 @@ describe('ocm doctor / ocm token rotate (in-process CLI, local nodes)', () => {
     mkdirSync(join(dep, 'workspace'), { recursive: true });
     gwConfig = join(gw, 'openclaw.json');
     depConfig = join(dep, 'openclaw.json');
-    writeFileSync(gwConfig, JSON.stringify({ agents: { defaults: { workspace: join(gw, 'workspace') } }, gateway: { port, auth: { mode: 'token', token: OLD } } }, null, 2), { mode: 0o600 });
-    writeFileSync(depConfig, JSON.stringify({ agents: { defaults: { workspace: join(dep, 'workspace') } }, gateway: { port: 9, auth: { token: 'dep-own-token-00000000000000' }, remote: { url: `ws://127.0.0.1:${port}`, token: 'stale-token-00000000000000000000' } } }, null, 2), { mode: 0o600 });
+    writeFileSync(
+      gwConfig,
+      JSON.stringify({ agents: { defaults: { workspace: join(gw, 'workspace') } }, gateway: { port, auth: { mode: 'token', token: OLD } } }, null, 2),
+      { mode: 0o600 },
+    );
+    writeFileSync(
+      depConfig,
+      JSON.stringify(
+        {
+          agents: { defaults: { workspace: join(dep, 'workspace') } },
+          gateway: {
+            port: 9,
+            auth: { token: 'dep-own-token-00000000000000' },
+            remote: { url: `ws://127.0.0.1:${port}`, token: 'stale-token-00000000000000000000' },
+          },
+        },
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
     const home = join(root, 'ocm');
     mkdirSync(home);
     env = { ...process.env, OCM_HOME: home, OCM_LANG: 'en', NO_COLOR: '1' };
-    for (const [id, dir] of [['gw', gw], ['dep', dep]] as const) {
+    for (const [id, dir] of [
+      ['gw', gw],
+      ['dep', dep],
+    ] as const) {
       const add = await runCli(['add', id, 'local', '--state-dir', dir, '--openclaw', join(root, 'no-openclaw')], env);
       assert.equal(add.code, 0, add.stderr);
     }
@@ -76,7 +98,10 @@ describe('ocm doctor / ocm token rotate (in-process CLI, local nodes)', () => {
   it('doctor on the gateway alone: warnings only (no backup) → exit 0', async () => {
     const r = await runCli(['doctor', 'gw', '--json'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(r.json().findings.map((f: { code: string }) => f.code), ['noBackup']);
+    assert.deepEqual(
+      r.json().findings.map((f: { code: string }) => f.code),
+      ['noBackup'],
+    );
   });
 
   it('token rotate: --dry-run shows a masked plan; no --yes without a terminal exits 2; --yes rotates and the stale dependant follows', async () => {
@@ -99,7 +124,10 @@ describe('ocm doctor / ocm token rotate (in-process CLI, local nodes)', () => {
     assert.notEqual(now, OLD);
     assert.equal(JSON.parse(readFileSync(depConfig, 'utf8')).gateway.remote.token, now);
     for (const out of [yes.stdout, yes.stderr, dry.stderr, no.stderr]) assert.ok(!out.includes(now) && !out.includes(OLD), 'a token appears in the output');
-    assert.deepEqual(yes.json().plan.dependants.map((d: { nodeId: string; stale: boolean }) => [d.nodeId, d.stale]), [['dep', true]]);
+    assert.deepEqual(
+      yes.json().plan.dependants.map((d: { nodeId: string; stale: boolean }) => [d.nodeId, d.stale]),
+      [['dep', true]],
+    );
     const after = await runCli(['doctor', '--json'], env);
     assert.ok(!after.json().findings.some((f: { code: string }) => f.code === 'tokenStale'), 'the rotation fixed the stale token');
   });

@@ -106,7 +106,10 @@ describe('ocm cat / put / history (local node)', () => {
     const after = (await runCli(['history', 'list', 'box', file, '--json'], env)).json().entries as { reason: string; sha256: string }[];
     assert.equal(after[0]!.reason, 'saved');
     assert.equal(after[0]!.sha256, sha256Hex(Buffer.from('first\n')));
-    assert.ok(after.some((e) => e.sha256 === sha256Hex(Buffer.from('forced\n'))), 'the version the restore replaced is kept');
+    assert.ok(
+      after.some((e) => e.sha256 === sha256Hex(Buffer.from('forced\n'))),
+      'the version the restore replaced is kept',
+    );
 
     const bogus = await runCli(['history', 'show', 'nope'], env);
     assert.equal(bogus.code, 1);
@@ -120,7 +123,8 @@ describe('ocm history prune', () => {
     try {
       const env = { OCM_HOME: home };
       const old = Date.parse('2026-01-01T00:00:00Z');
-      for (let i = 0; i < 3; i++) await storePreEditBackup(home, { nodeId: 'box', remotePath: '/m.md', content: Buffer.from(`v${i}`), now: () => new Date(old + i * 1000) });
+      for (let i = 0; i < 3; i++)
+        await storePreEditBackup(home, { nodeId: 'box', remotePath: '/m.md', content: Buffer.from(`v${i}`), now: () => new Date(old + i * 1000) });
       const dry = await runCli(['history', 'prune', '--keep', '1', '--older-than-days', '1', '--dry-run'], env);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /WOULD REMOVE/);

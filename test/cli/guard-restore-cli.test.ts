@@ -34,7 +34,10 @@ describe('history restore and undelete through the mix-up guard (local node)', (
     const wsResearch = join(state, 'workspace-research');
     await mkdir(wsOps, { recursive: true });
     await mkdir(wsResearch, { recursive: true });
-    await writeFile(join(state, 'openclaw.json'), JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: wsOps }, research: { name: 'Nova', workspace: wsResearch } } } }));
+    await writeFile(
+      join(state, 'openclaw.json'),
+      JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: wsOps }, research: { name: 'Nova', workspace: wsResearch } } } }),
+    );
     for (const [name, text] of Object.entries(atlas.files)) await writeFile(join(wsOps, name), text);
     for (const [name, text] of Object.entries(nova.files)) await writeFile(join(wsResearch, name), text);
     memory = join(wsOps, 'MEMORY.md');

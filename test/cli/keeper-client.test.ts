@@ -69,14 +69,24 @@ async function run(planted: Planted): Promise<{ code: number | undefined; stderr
 
 describe('keeper client: whose socket it talks to, and what it sends', () => {
   it('the user’s own keeper gets the command and only the environment variables it reads', async () => {
-    const planted = await plantKeeper({ AWS_SECRET_ACCESS_KEY: 'do-not-send', GITHUB_TOKEN: 'nor-this', SSH_AUTH_SOCK: '/tmp/agent.sock', LANG: 'C', KEYS_DIR: '/keys' });
+    const planted = await plantKeeper({
+      AWS_SECRET_ACCESS_KEY: 'do-not-send',
+      GITHUB_TOKEN: 'nor-this',
+      SSH_AUTH_SOCK: '/tmp/agent.sock',
+      LANG: 'C',
+      KEYS_DIR: '/keys',
+    });
     mkdirSync(join(planted.env.HOME!, '.ssh'), { mode: 0o700 });
     writeFileSync(join(planted.env.HOME!, '.ssh', 'config'), 'Host *\n  IdentityFile ${KEYS_DIR}/id_ed25519\n');
     const result = await run(planted);
     assert.equal(result.code, 7, result.stderr);
     const request = planted.received.find((m) => m.type === 'run') as Extract<ClientMessage, { type: 'run' }>;
     assert.deepEqual(request.argv, ['status', '--json']);
-    assert.deepEqual(Object.keys(request.env).sort(), ['HOME', 'KEYS_DIR', 'LANG', 'OCM_HOME', 'SSH_AUTH_SOCK'], 'the secrets stay here; ${KEYS_DIR} of ssh_config is sent');
+    assert.deepEqual(
+      Object.keys(request.env).sort(),
+      ['HOME', 'KEYS_DIR', 'LANG', 'OCM_HOME', 'SSH_AUTH_SOCK'],
+      'the secrets stay here; ${KEYS_DIR} of ssh_config is sent',
+    );
   });
 
   it('a run folder others can write: refused with a clear message, nothing sent, the command runs here', async () => {

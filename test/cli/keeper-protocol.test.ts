@@ -37,6 +37,9 @@ describe('connection keeper protocol', () => {
     const feed = lineReader((m) => seen.push(m));
     feed(Buffer.from('{"type":"out","te'));
     feed(Buffer.from('xt":"a\\n"}\n{broken\n\n{"type":"exit","code":0}\n'));
-    assert.deepEqual(seen, [{ type: 'out', text: 'a\n' }, { type: 'exit', code: 0 }]);
+    assert.deepEqual(seen, [
+      { type: 'out', text: 'a\n' },
+      { type: 'exit', code: 0 },
+    ]);
   });
 });

@@ -78,7 +78,13 @@ describe('ocm in Japanese and English (issue 8)', () => {
   it('--json output is byte-for-byte the same in both languages, errors included', async () => {
     const env = { OCM_HOME: await tempOcmHome() };
     await runCli(['add', 'gw1', 'claw@gw1.example:2222', '--state-dir', '/srv/claw'], env);
-    for (const args of [['list', '--json'], ['backups', '--json'], ['retire', 'nope', '--json'], ['status', 'gw1', '--all', '--json'], ['prune', '--keep', 'x', '--json']]) {
+    for (const args of [
+      ['list', '--json'],
+      ['backups', '--json'],
+      ['retire', 'nope', '--json'],
+      ['status', 'gw1', '--all', '--json'],
+      ['prune', '--keep', 'x', '--json'],
+    ]) {
       const ja = await runCli(args, { ...env, ...JA });
       const en = await runCli(args, { ...env, ...C });
       assert.ok(ja.stdout.length > 0, args.join(' '));

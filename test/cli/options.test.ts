@@ -20,7 +20,8 @@ async function everyVerb(): Promise<Command> {
   const ctx: CliContext = { out: () => undefined, err: () => undefined, env: {}, json: false };
   for (const file of readdirSync(COMMANDS).filter((f) => f.endsWith('.ts'))) {
     const mod = (await import(join(COMMANDS, file))) as Record<string, unknown>;
-    for (const [name, fn] of Object.entries(mod)) if (/^register\w*Commands$/.test(name) && typeof fn === 'function') (fn as (p: Command, c: CliContext) => void)(program, ctx);
+    for (const [name, fn] of Object.entries(mod))
+      if (/^register\w*Commands$/.test(name) && typeof fn === 'function') (fn as (p: Command, c: CliContext) => void)(program, ctx);
   }
   return program;
 }

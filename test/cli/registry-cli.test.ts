@@ -34,7 +34,10 @@ describe('ocm list/add/retire/import', () => {
       ],
     });
     const active = await runCli(['list', '--active', '--json'], env);
-    assert.deepEqual(active.json().nodes.map((n: { id: string }) => n.id), ['gw1']);
+    assert.deepEqual(
+      active.json().nodes.map((n: { id: string }) => n.id),
+      ['gw1'],
+    );
   });
 
   it('rejects bad input clearly and leaves the registry unchanged', async () => {
@@ -74,7 +77,15 @@ describe('ocm list/add/retire/import', () => {
     const env = { OCM_HOME: home };
     await runCli(['add', 'n1', 'n1.lan'], env);
     const file = join(home, 'nodes-registry.json');
-    await writeFile(file, JSON.stringify({ nodes: [{ id: 'n1', host: 'x', port: 18789, agents: [] }, { id: 'n2', host: '10.1.2.3', port: 18790, agents: ['main'], status: 'active' }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        nodes: [
+          { id: 'n1', host: 'x', port: 18789, agents: [] },
+          { id: 'n2', host: '10.1.2.3', port: 18790, agents: ['main'], status: 'active' },
+        ],
+      }),
+    );
     const result = await runCli(['import', file, '--json'], env);
     assert.equal(result.code, 0);
     assert.deepEqual(result.json(), { added: [{ id: 'n2', host: '10.1.2.3', gatewayPort: 18790, status: 'active', labels: [] }], skipped: ['n1'] });

@@ -6,7 +6,14 @@ import type { Anomaly, NodeStatus } from '../../src/core/status';
 /** Which node results make `ocm status` exit 1 (without --no-fail). Over real sshd: test/integration/status/status-ssh.test.ts. */
 
 function status(reachable: boolean, anomalies: Array<Pick<Anomaly, 'kind' | 'severity'>>): NodeStatus {
-  return { nodeId: 'n1', host: 'h', checkedAt: '2026-01-01T00:00:00.000Z', durationMs: 1, reachable, anomalies: anomalies.map((a) => ({ ...a, message: a.kind })) };
+  return {
+    nodeId: 'n1',
+    host: 'h',
+    checkedAt: '2026-01-01T00:00:00.000Z',
+    durationMs: 1,
+    reachable,
+    anomalies: anomalies.map((a) => ({ ...a, message: a.kind })),
+  };
 }
 
 describe('ocm status exit code', () => {
@@ -20,6 +27,15 @@ describe('ocm status exit code', () => {
 
   it('passes for a healthy node and for warnings only (not installed, disk almost full, context use)', () => {
     assert.equal(isFailing(status(true, [])), false);
-    assert.equal(isFailing(status(true, [{ kind: 'notInstalled', severity: 'warning' }, { kind: 'diskAlmostFull', severity: 'warning' }, { kind: 'contextOverThreshold', severity: 'warning' }])), false);
+    assert.equal(
+      isFailing(
+        status(true, [
+          { kind: 'notInstalled', severity: 'warning' },
+          { kind: 'diskAlmostFull', severity: 'warning' },
+          { kind: 'contextOverThreshold', severity: 'warning' },
+        ]),
+      ),
+      false,
+    );
   });
 });

@@ -33,11 +33,17 @@ describe('jump-host approval for ocm trust', () => {
     assert.ok(a.shown[0]!.includes('SHA256:bastionKey') && a.shown[0]!.includes('bastion'), a.shown[0]);
     assert.match(asked[0]!, /jump host bastion\? \[y\/N\]/);
     await assert.rejects(a.ask(question({ fingerprint: 'SHA256:other' })), (e) => isOcmError(e, 'hostKeyUnknown') && /not trusted/.test(e.message));
-    assert.deepEqual(a.approved.map((q) => q.fingerprint), ['SHA256:bastionKey']);
+    assert.deepEqual(
+      a.approved.map((q) => q.fingerprint),
+      ['SHA256:bastionKey'],
+    );
   });
 
   it('without a terminal: refused with the fingerprint and the flags that trust it', async () => {
-    await assert.rejects(approver().ask(question()), (e) => isOcmError(e, 'hostKeyUnknown') && e.message.includes('--expect SHA256:bastionKey') && e.message.includes('--yes'));
+    await assert.rejects(
+      approver().ask(question()),
+      (e) => isOcmError(e, 'hostKeyUnknown') && e.message.includes('--expect SHA256:bastionKey') && e.message.includes('--yes'),
+    );
   });
 
   it('--expect decides before --yes and the terminal: a listed key is trusted, another refused', async () => {

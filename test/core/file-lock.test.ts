@@ -38,13 +38,19 @@ describe('withFileLock', () => {
       ),
     );
     assert.equal(most, 1);
-    assert.deepEqual(order, [...order].sort((a, b) => a - b));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+    );
     assert.equal(existsSync(lockPathFor(file)), false);
   });
 
   it('releases the lock when fn throws', async () => {
     const file = await tempFile();
-    await assert.rejects(withFileLock(file, async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withFileLock(file, async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await withFileLock(file, async () => 'next', { timeoutMs: 200 }), 'next');
     assert.equal(existsSync(lockPathFor(file)), false);
   });
@@ -61,7 +67,10 @@ describe('withFileLock', () => {
   it('takes over a lock of another host only once it is older than staleMs', async () => {
     const file = await tempFile();
     await writeFile(lockPathFor(file), JSON.stringify({ pid: 1, hostname: 'elsewhere.example', createdAt: new Date().toISOString(), token: 'x' }));
-    await assert.rejects(withFileLock(file, async () => 'early', { timeoutMs: 150, staleMs: 60_000 }), (e) => isOcmError(e, 'timeout'));
+    await assert.rejects(
+      withFileLock(file, async () => 'early', { timeoutMs: 150, staleMs: 60_000 }),
+      (e) => isOcmError(e, 'timeout'),
+    );
     const old = new Date(Date.now() - 120_000);
     await utimes(lockPathFor(file), old, old);
     assert.equal(await withFileLock(file, async () => 'late', { timeoutMs: 500, staleMs: 60_000 }), 'late');
@@ -72,13 +81,16 @@ describe('withFileLock', () => {
     // This process's own pid: alive, on this host, and not in the in-process queue.
     await writeFile(lockPathFor(file), JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: '2026-01-01T00:00:00.000Z', token: 'x' }));
     const started = Date.now();
-    await assert.rejects(withFileLock(file, async () => 'never', { timeoutMs: 300 }), (e) => {
-      assert.ok(isOcmError(e, 'timeout'));
-      assert.ok(e.message.includes(lockPathFor(file)), e.message);
-      assert.ok(e.message.includes(`process ${process.pid} on ${hostname()}`), e.message);
-      assert.match(e.message, /delete /);
-      return true;
-    });
+    await assert.rejects(
+      withFileLock(file, async () => 'never', { timeoutMs: 300 }),
+      (e) => {
+        assert.ok(isOcmError(e, 'timeout'));
+        assert.ok(e.message.includes(lockPathFor(file)), e.message);
+        assert.ok(e.message.includes(`process ${process.pid} on ${hostname()}`), e.message);
+        assert.match(e.message, /delete /);
+        return true;
+      },
+    );
     const waited = Date.now() - started;
     assert.ok(waited >= 280 && waited < 1500, `waited ${waited} ms`);
     assert.ok(existsSync(lockPathFor(file)), "a live holder's lock is left alone");

@@ -24,7 +24,10 @@ describe('node registry', () => {
     await Promise.all(Array.from({ length: 12 }, (_, i) => reg.patch(`n${i}`, { port: 2200 + i })));
     const nodes = await reg.list();
     assert.deepEqual(nodes.map((n) => n.id).sort(), Array.from({ length: 12 }, (_, i) => `n${i}`).sort());
-    assert.ok(nodes.every((n) => n.port === 2200 + Number(n.id.slice(1))), JSON.stringify(nodes));
+    assert.ok(
+      nodes.every((n) => n.port === 2200 + Number(n.id.slice(1))),
+      JSON.stringify(nodes),
+    );
   });
 
   it('adds, lists and retires nodes; the file is owner-only', async () => {
@@ -33,8 +36,17 @@ describe('node registry', () => {
     await reg.add({ id: 'beta', host: 'beta' });
     await reg.setStatus('beta', 'retired');
     const all = await reg.list();
-    assert.deepEqual(all.map((n) => [n.id, n.status]), [['alpha', 'active'], ['beta', 'retired']]);
-    assert.deepEqual((await reg.list({ includeRetired: false })).map((n) => n.id), ['alpha']);
+    assert.deepEqual(
+      all.map((n) => [n.id, n.status]),
+      [
+        ['alpha', 'active'],
+        ['beta', 'retired'],
+      ],
+    );
+    assert.deepEqual(
+      (await reg.list({ includeRetired: false })).map((n) => n.id),
+      ['alpha'],
+    );
     assert.equal((await stat(reg.file)).mode & 0o777, 0o600);
   });
 
@@ -48,7 +60,13 @@ describe('node registry', () => {
 
   it('reports a malformed file with file, field and problem, and never overwrites it', async () => {
     const reg = await tempRegistry();
-    const broken = JSON.stringify({ version: 1, nodes: [{ id: 'ok', host: 'h' }, { id: 'x', host: 'h', port: 'twenty-two' }] });
+    const broken = JSON.stringify({
+      version: 1,
+      nodes: [
+        { id: 'ok', host: 'h' },
+        { id: 'x', host: 'h', port: 'twenty-two' },
+      ],
+    });
     await writeFile(reg.file, broken);
     await assert.rejects(reg.load(), (e) => isOcmError(e, 'invalidInput') && e.message.includes(reg.file) && /nodes\[1\]\.port/.test(e.message));
     await assert.rejects(reg.add({ id: 'new', host: 'n' }));
@@ -60,14 +78,29 @@ describe('node registry', () => {
 
   it('reports duplicate ids in the file', () => {
     assert.throws(
-      () => parseRegistryText(JSON.stringify({ version: 1, nodes: [{ id: 'a', host: 'h' }, { id: 'a', host: 'h2' }] }), 'nodes.json'),
+      () =>
+        parseRegistryText(
+          JSON.stringify({
+            version: 1,
+            nodes: [
+              { id: 'a', host: 'h' },
+              { id: 'a', host: 'h2' },
+            ],
+          }),
+          'nodes.json',
+        ),
       /nodes\[1\]\.id: duplicate id "a"/,
     );
   });
 
   it('imports the older nodes-registry.json shape, where port is the gateway port', () => {
     const nodes = convertImport(
-      { nodes: [{ id: 'n1', host: '10.0.0.5', port: 18789, agents: ['main', 'work'], status: 'active' }, { id: 'n2', host: 'n2.lan', status: 'retired' }] },
+      {
+        nodes: [
+          { id: 'n1', host: '10.0.0.5', port: 18789, agents: ['main', 'work'], status: 'active' },
+          { id: 'n2', host: 'n2.lan', status: 'retired' },
+        ],
+      },
       'nodes-registry.json',
     );
     assert.deepEqual(nodes, [

@@ -10,9 +10,46 @@ import { DASHBOARD_SCRIPT } from '../../src/extension/dashboard/script';
  */
 export function testStrings(extra: Partial<DashboardStrings> = {}): DashboardStrings {
   const keys: Array<keyof DashboardStrings> = [
-    'title', 'refresh', 'checking', 'noNodes', 'summary', 'checkedAt', 'health.ready', 'health.notReady', 'health.gatewayDown', 'health.unreachable', 'health.notInstalled', 'health.unknown',
-    'version', 'gatewayPort', 'gatewayUp', 'hostUp', 'agents', 'noAgents', 'contextUnknown', 'noSessions', 'contextUsed', 'sessions', 'load', 'memory', 'disk', 'loadDetail', 'memoryDetail', 'diskDetail',
-    'lastBackup', 'staleBackup', 'noBackup', 'problems', 'noProblems', 'backUp', 'restart', 'openAgentFile', 'showLogs', 'actionsFor', 'openAgent', 'working',
+    'title',
+    'refresh',
+    'checking',
+    'noNodes',
+    'summary',
+    'checkedAt',
+    'health.ready',
+    'health.notReady',
+    'health.gatewayDown',
+    'health.unreachable',
+    'health.notInstalled',
+    'health.unknown',
+    'version',
+    'gatewayPort',
+    'gatewayUp',
+    'hostUp',
+    'agents',
+    'noAgents',
+    'contextUnknown',
+    'noSessions',
+    'contextUsed',
+    'sessions',
+    'load',
+    'memory',
+    'disk',
+    'loadDetail',
+    'memoryDetail',
+    'diskDetail',
+    'lastBackup',
+    'staleBackup',
+    'noBackup',
+    'problems',
+    'noProblems',
+    'backUp',
+    'restart',
+    'openAgentFile',
+    'showLogs',
+    'actionsFor',
+    'openAgent',
+    'working',
   ];
   return { ...(Object.fromEntries(keys.map((k) => [k, k])) as unknown as DashboardStrings), ...extra };
 }
@@ -55,7 +92,12 @@ describe('dashboard HTML', () => {
   });
 
   it('the first page may carry its cards: inert JSON with the nonce, escaped', () => {
-    const data = { generatedAt: 'x', thresholdPct: 80, summary: { nodes: 1, reachable: 1, unreachable: 0, withAnomalies: 1, ready: 0, notChecked: 0 }, cards: [{ nodeId: 'n1', problems: [{ kind: 'checkIncomplete', severity: 'warning', message: '</script><script>alert(1)</script>' }] }] };
+    const data = {
+      generatedAt: 'x',
+      thresholdPct: 80,
+      summary: { nodes: 1, reachable: 1, unreachable: 0, withAnomalies: 1, ready: 0, notChecked: 0 },
+      cards: [{ nodeId: 'n1', problems: [{ kind: 'checkIncomplete', severity: 'warning', message: '</script><script>alert(1)</script>' }] }],
+    };
     const page = dashboardHtml({ nonce, cspSource: CSP_SOURCE, strings: testStrings(), lang: 'en', initialData: data as never });
     const tags = [...page.matchAll(/<script\b([^>]*)>/g)];
     assert.equal(tags.length, 3);
@@ -67,7 +109,12 @@ describe('dashboard HTML', () => {
   });
 
   it('words cannot end the script element or inject markup; the language is set', () => {
-    const evil = dashboardHtml({ nonce, cspSource: CSP_SOURCE, strings: testStrings({ title: '</title><script>alert(1)</script>', refresh: '</script><img src=x>' }), lang: 'en" onload="x' });
+    const evil = dashboardHtml({
+      nonce,
+      cspSource: CSP_SOURCE,
+      strings: testStrings({ title: '</title><script>alert(1)</script>', refresh: '</script><img src=x>' }),
+      lang: 'en" onload="x',
+    });
     assert.equal([...evil.matchAll(/<script\b/g)].length, 2);
     assert.doesNotMatch(evil, /<img/);
     assert.match(evil, /<html lang="en&quot; onload=&quot;x">/);

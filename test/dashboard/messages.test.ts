@@ -7,9 +7,22 @@ describe('dashboard messages from the webview', () => {
   it('accepts the known shapes and drops unknown keys', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready', extra: 1 }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'refresh' }), { type: 'refresh' });
-    assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'backup', nodeId: 'demo-a', command: 'rm -rf /' }), { type: 'action', action: 'backup', nodeId: 'demo-a' });
-    assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'openAgentFile', nodeId: 'n1', agentId: 'research' }), { type: 'action', action: 'openAgentFile', nodeId: 'n1', agentId: 'research' });
-    assert.deepEqual(parseWebviewMessage({ type: 'rendered', cards: [{ nodeId: 'n1', health: 'ready', text: 'Ready', x: 1 }], ms: 12.5 }), { type: 'rendered', cards: [{ nodeId: 'n1', health: 'ready', text: 'Ready' }], ms: 12.5 });
+    assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'backup', nodeId: 'demo-a', command: 'rm -rf /' }), {
+      type: 'action',
+      action: 'backup',
+      nodeId: 'demo-a',
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'openAgentFile', nodeId: 'n1', agentId: 'research' }), {
+      type: 'action',
+      action: 'openAgentFile',
+      nodeId: 'n1',
+      agentId: 'research',
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'rendered', cards: [{ nodeId: 'n1', health: 'ready', text: 'Ready', x: 1 }], ms: 12.5 }), {
+      type: 'rendered',
+      cards: [{ nodeId: 'n1', health: 'ready', text: 'Ready' }],
+      ms: 12.5,
+    });
   });
 
   it('refuses unknown types and actions, odd ids and wrong types', () => {

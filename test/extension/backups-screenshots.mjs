@@ -39,8 +39,14 @@ export const backupScenes = [
       await backUpAll(page, ui, 1);
       // The agents work between the two backups: a memory note, a new daily note, a support macro.
       fleet.agentAppends('demo-a', 'Customer "Northwind" moved to the EU region; update the routing note when confirmed.');
-      writeFileSync(join(fleet.workspace('demo-a'), 'memory', '2026-12-03.md'), '# 2026-12-03\n\n- 08:30 UTC summary sent to Dana: 212 orders overnight, 0 failed exports.\n- Stock sync lagged 40 min at 06:00; back in step by 06:45.\n');
-      writeFileSync(join(fleet.workspace('demo-a', 'support'), 'HEARTBEAT.md'), '# Heartbeat\n\nCheck the support inbox every 30 minutes; escalate refunds over 50 EUR to Sam.\n');
+      writeFileSync(
+        join(fleet.workspace('demo-a'), 'memory', '2026-12-03.md'),
+        '# 2026-12-03\n\n- 08:30 UTC summary sent to Dana: 212 orders overnight, 0 failed exports.\n- Stock sync lagged 40 min at 06:00; back in step by 06:45.\n',
+      );
+      writeFileSync(
+        join(fleet.workspace('demo-a', 'support'), 'HEARTBEAT.md'),
+        '# Heartbeat\n\nCheck the support inbox every 30 minutes; escalate refunds over 50 EUR to Sam.\n',
+      );
       await backUpAll(page, ui, 2);
       // The Backups group's inline "Compare Backups…" action: both picks come from this node.
       // An inline-action click that lands while the tree re-renders after the backup is lost (seen

@@ -57,7 +57,12 @@ async function coreBackup(): Promise<BackupIndex> {
       nodeId: NODE_ID,
       transport,
       engine: 'ocm',
-      sources: { stateDir, configPath: join(stateDir, 'openclaw.json'), workspaceDirs: [workspace], agentDirs: [{ agentId: 'main', path: join(stateDir, 'agents', 'main', 'agent') }] },
+      sources: {
+        stateDir,
+        configPath: join(stateDir, 'openclaw.json'),
+        workspaceDirs: [workspace],
+        agentDirs: [{ agentId: 'main', path: join(stateDir, 'agents', 'main', 'agent') }],
+      },
     });
     return result.index;
   } finally {
@@ -162,7 +167,10 @@ suite('Backups', () => {
     assert.equal(memoryItem.id, `backup:${NODE_ID}:${newer.id}:${join(workspace, 'MEMORY.md')}`);
     assert.equal(memoryItem.contextValue, 'backupFile');
     assert.equal(memoryItem.command?.command, 'openclaw.openBackupFile');
-    assert.equal(memoryItem.resourceUri?.toString(), vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: `/${newer.id}${join(workspace, 'MEMORY.md')}` }).toString());
+    assert.equal(
+      memoryItem.resourceUri?.toString(),
+      vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: `/${newer.id}${join(workspace, 'MEMORY.md')}` }).toString(),
+    );
   });
 
   test('openclaw-backup:// serves the archived bytes and refuses writes', async () => {
@@ -170,7 +178,10 @@ suite('Backups', () => {
     const uri = (id: string, path: string) => vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: `/${id}${path}` });
     const memoryPath = join(workspace, 'MEMORY.md');
     assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(older.id, memoryPath))).toString(), '# Memory\n\n- first fact\n');
-    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath))).toString(), '# Memory\n\n- first fact\n- second fact\n- third fact\n');
+    assert.equal(
+      Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath))).toString(),
+      '# Memory\n\n- first fact\n- second fact\n- third fact\n',
+    );
     // The form comparisons use (backup id in the query, so both sides share a path) reads the same bytes.
     const queryForm = vscode.Uri.from({ scheme: 'openclaw-backup', authority: NODE_ID, path: memoryPath, query: `backup=${encodeURIComponent(older.id)}` });
     assert.equal(Buffer.from(await vscode.workspace.fs.readFile(queryForm)).toString(), '# Memory\n\n- first fact\n');
@@ -178,13 +189,21 @@ suite('Backups', () => {
     assert.equal(stat.type, vscode.FileType.File);
     assert.equal(stat.permissions, vscode.FilePermission.Readonly);
     const listing = await vscode.workspace.fs.readDirectory(uri(newer.id, workspace));
-    assert.ok(listing.some(([name]) => name === 'NOTES.md'), `listing: ${listing.map(([n]) => n).join(', ')}`);
+    assert.ok(
+      listing.some(([name]) => name === 'NOTES.md'),
+      `listing: ${listing.map(([n]) => n).join(', ')}`,
+    );
     assert.equal(vscode.workspace.fs.isWritableFileSystem('openclaw-backup'), false);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri(newer.id, memoryPath), Buffer.from('changed'))));
     await assert.rejects(Promise.resolve(vscode.workspace.fs.delete(uri(newer.id, memoryPath))));
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri(newer.id, join(workspace, 'missing.md')))), /FileNotFound|EntryNotFound|not found/i);
     // The archive still holds the original bytes.
-    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath))).toString().includes('changed'), false);
+    assert.equal(
+      Buffer.from(await vscode.workspace.fs.readFile(uri(newer.id, memoryPath)))
+        .toString()
+        .includes('changed'),
+      false,
+    );
     // Opened in an editor, the document is read-only with the reason.
     const doc = await vscode.workspace.openTextDocument(uri(older.id, memoryPath));
     assert.equal(doc.getText(), '# Memory\n\n- first fact\n');
@@ -274,7 +293,10 @@ suite('Backups', () => {
       // code-server 1.139 has the multi-diff editor: the comparison must open there (not a single diff).
       const MultiDiff = (vscode as unknown as { TabInputTextMultiDiff?: new (...args: never[]) => unknown }).TabInputTextMultiDiff;
       assert.ok(MultiDiff, 'this VS Code has no multi-diff editor');
-      assert.ok(tab.input instanceof MultiDiff, `the comparison tab is not the multi-diff editor (input: ${(tab.input as object | undefined)?.constructor?.name ?? String(tab.input)})`);
+      assert.ok(
+        tab.input instanceof MultiDiff,
+        `the comparison tab is not the multi-diff editor (input: ${(tab.input as object | undefined)?.constructor?.name ?? String(tab.input)})`,
+      );
       const textDiffs = (tab.input as { textDiffs: vscode.TabInputTextDiff[] }).textDiffs;
       const memoryDiff = textDiffs.find((d) => d.modified.path === memoryPath);
       assert.ok(memoryDiff, `MEMORY.md is not among the diffs: ${textDiffs.map((d) => d.modified.path).join(', ')}`);
@@ -355,7 +377,10 @@ suite('Backups', () => {
     assert.equal(result.snapshot, `${NODE_ID}/${newer.id}`);
     const files = newer.entries.filter((e) => e.type === 'file');
     assert.equal(result.fileCount, files.length);
-    assert.equal(result.totalBytes, files.reduce((sum, e) => sum + e.size, 0));
+    assert.equal(
+      result.totalBytes,
+      files.reduce((sum, e) => sum + e.size, 0),
+    );
 
     // A fresh backup (made outside the extension, as the CLI would) with a file no other backup
     // holds; then one byte of that file's stored object flipped in its pack.
@@ -381,7 +406,10 @@ suite('Backups', () => {
       const damaged = await verify(victim.id);
       assert.ok(damaged, 'verify failed instead of reporting the damage');
       assert.equal(damaged.ok, false);
-      assert.deepEqual(damaged.damaged.map((d) => d.path), [victimFile]);
+      assert.deepEqual(
+        damaged.damaged.map((d) => d.path),
+        [victimFile],
+      );
       assert.match(damaged.damaged[0]!.reason, /damaged/);
       assert.equal((await verify(newer.id))?.ok, true, 'a backup that does not use the damaged object is still intact');
     } finally {
@@ -411,7 +439,14 @@ suite('Backups', () => {
     assert.equal(byPath.get(join(workspace, 'NOTES.md'))?.status, 'added');
     assert.equal(comparison.diff.changed.find((c) => c.path === join(workspace, 'MEMORY.md'))?.linesAdded, 1);
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => /live/.test(t.label));
-    assert.equal(tabs.length, 1, `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
+    assert.equal(
+      tabs.length,
+      1,
+      `tabs: ${vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .map((t) => t.label)
+        .join(', ')}`,
+    );
   });
 
   test('scheduled backups: activation only arms a timer, one interval after the last run', async () => {
@@ -447,7 +482,10 @@ suite('Backups', () => {
       assert.deepEqual(outcome.failed, []);
       const left = await store.list(NODE_ID);
       assert.equal(left.filter((b) => !b.pinned).length, 2);
-      assert.ok(left.some((b) => b.id === older.id && b.pinned), 'the pinned backup was pruned');
+      assert.ok(
+        left.some((b) => b.id === older.id && b.pinned),
+        'the pinned backup was pruned',
+      );
       assert.ok(typeof memento.get('openclaw.backup.lastScheduledRun') === 'number', 'the run time was not remembered');
     } finally {
       scheduler.dispose();

@@ -35,7 +35,9 @@ suite('Apply to Agents and Recently Deleted', () => {
         await mkdir(ws(n, a), { recursive: true });
         await writeFile(join(ws(n, a), 'SOUL.md'), soul(n, a));
       }
-      const agents = ['main', 'research'].map((a) => `{ id: "${a}", ${a === 'main' ? 'default: true, ' : ''}workspace: ${JSON.stringify(ws(n, a))} }`).join(', ');
+      const agents = ['main', 'research']
+        .map((a) => `{ id: "${a}", ${a === 'main' ? 'default: true, ' : ''}workspace: ${JSON.stringify(ws(n, a))} }`)
+        .join(', ');
       await writeFile(join(state(n), 'openclaw.json'), `{ agents: { list: [${agents}] } }\n`);
     }
     await writeRegistry([
@@ -101,7 +103,11 @@ suite('Apply to Agents and Recently Deleted', () => {
     } finally {
       api.liveFs.breakingHandler = original;
     }
-    assert.deepEqual(asked.map((c) => `${c.code}:${c.agentId}`), ['agentLosesMemory:research'], 'it asked, naming the agent that loses its memory');
+    assert.deepEqual(
+      asked.map((c) => `${c.code}:${c.agentId}`),
+      ['agentLosesMemory:research'],
+      'it asked, naming the agent that loses its memory',
+    );
     await assert.rejects(stat(file), /ENOENT/);
     const [entry] = await listDeleted(api.home, 'b1');
     assert.equal(entry?.path, file);
@@ -133,7 +139,10 @@ suite('Apply to Agents and Recently Deleted', () => {
     } finally {
       api.liveFs.breakingHandler = original;
     }
-    assert.deepEqual(asked.map((c) => c.code), ['gatewayWontStart']);
+    assert.deepEqual(
+      asked.map((c) => c.code),
+      ['gatewayWontStart'],
+    );
     assert.ok((await stat(cfg)).isFile());
   });
 });

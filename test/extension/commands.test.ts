@@ -13,7 +13,9 @@ suite('commands', () => {
     const contributes = extension().packageJSON.contributes as ManifestContributions;
     const declared = (contributes.commands ?? []).map((c) => c.command).sort();
     // VS Code generates "<viewId>.focus" and similar for each view: those are not ours to declare.
-    const viewIds = Object.values(contributes.views ?? {}).flat().map((v) => v.id);
+    const viewIds = Object.values(contributes.views ?? {})
+      .flat()
+      .map((v) => v.id);
     const registered = (await vscode.commands.getCommands(true))
       .filter((id) => id.startsWith('openclaw.'))
       .filter((id) => !viewIds.some((view) => id.startsWith(`${view}.`)))

@@ -14,7 +14,11 @@ let fleet;
 
 /** A loopback port free a moment ago, found synchronously (scene registries are computed synchronously). */
 function freePortSync() {
-  const r = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"],
+    { encoding: 'utf8' },
+  );
   const port = Number(r.stdout);
   if (!port) throw new Error(`no free port: ${r.stderr}`);
   return port;
@@ -37,7 +41,11 @@ function dashboardFleet() {
     studio.killNow();
     rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
-  fleet = { studio, lab, registry: { version: 1, nodes: [studio.entry, lab.entry, { id: 'edge', host: '127.0.0.1', port: 9, user: 'nobody', labels: ['offline'] }] } };
+  fleet = {
+    studio,
+    lab,
+    registry: { version: 1, nodes: [studio.entry, lab.entry, { id: 'edge', host: '127.0.0.1', port: 9, user: 'nobody', labels: ['offline'] }] },
+  };
   return fleet;
 }
 
@@ -46,7 +54,13 @@ async function dashboardFrame(page, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      if (await frame.locator('#cards').count().catch(() => 0)) return frame;
+      if (
+        await frame
+          .locator('#cards')
+          .count()
+          .catch(() => 0)
+      )
+        return frame;
     }
     await page.waitForTimeout(250);
   }
@@ -69,7 +83,9 @@ export const dashboardScenes = [
       await card('lab').locator('.state', { hasText: 'Gateway down' }).waitFor({ timeout: 60_000 });
       await card('edge').locator('.state', { hasText: 'Unreachable' }).waitFor({ timeout: 60_000 });
       // A real click in the page: the message goes to the extension, which runs "Back Up".
-      await card('studio').getByRole('button', { name: /^Back Up/ }).click();
+      await card('studio')
+        .getByRole('button', { name: /^Back Up/ })
+        .click();
       await card('studio').locator('.backup', { hasText: 'Last backup' }).waitFor({ timeout: 90_000 });
       // The keyboard reaches the card buttons (focus order: Refresh, then each card's buttons).
       await frame.locator('#refresh').focus();

@@ -101,24 +101,55 @@ suite('Dashboard', () => {
     assert.ok(panel, 'the command returns the panel');
     await api.monitor.refresh();
     const report = await rendered((r) => healthOf(r, READY) === 'ready' && healthOf(r, NOWHERE) === 'unreachable', `${READY} ready and ${NOWHERE} unreachable`);
-    assert.deepEqual(report.cards.map((c) => c.nodeId), [READY, NOWHERE], 'one card per node, in registry order');
+    assert.deepEqual(
+      report.cards.map((c) => c.nodeId),
+      [READY, NOWHERE],
+      'one card per node, in registry order',
+    );
     assert.match(report.cards[0]!.text, /^(Ready|準備完了)$/, 'the card says "ready" in words');
 
     // The same view-model from `ocm status --json` (another process, the same core) has the same facts.
     // No connection keeper: it would outlive the test run (and keep writing into its temp folder).
     const keep = process.env.OCM_KEEP_CONNECTIONS;
     process.env.OCM_KEEP_CONNECTIONS = '0';
-    const cli = await runCli(['status', '--json', '--no-fail']).finally(() => (keep === undefined ? delete process.env.OCM_KEEP_CONNECTIONS : (process.env.OCM_KEEP_CONNECTIONS = keep)));
+    const cli = await runCli(['status', '--json', '--no-fail']).finally(() =>
+      keep === undefined ? delete process.env.OCM_KEEP_CONNECTIONS : (process.env.OCM_KEEP_CONNECTIONS = keep),
+    );
     assert.equal(cli.code, 0, cli.stderr);
     const json = JSON.parse(cli.stdout) as { nodes: NodeStatus[] };
-    const fromCli = dashboardData({ nodes: [{ id: READY, host: 'local' }, { id: NOWHERE, host: '127.0.0.1', user: 'nobody', port: 9 }], statuses: json.nodes, now: Date.now(), thresholdPct: 80 }).cards;
+    const fromCli = dashboardData({
+      nodes: [
+        { id: READY, host: 'local' },
+        { id: NOWHERE, host: '127.0.0.1', user: 'nobody', port: 9 },
+      ],
+      statuses: json.nodes,
+      now: Date.now(),
+      thresholdPct: 80,
+    }).cards;
     const fromPanel = (await panel.data()).cards;
-    const facts = (c: DashboardCard) => ({ nodeId: c.nodeId, target: c.target, health: c.health, reachability: c.reachability, version: c.version, gateway: c.gateway, gatewayPort: c.gatewayPort, agents: c.agents.map((a) => a.id), backup: c.lastBackup?.id, problems: c.problems.map((p) => p.kind) });
+    const facts = (c: DashboardCard) => ({
+      nodeId: c.nodeId,
+      target: c.target,
+      health: c.health,
+      reachability: c.reachability,
+      version: c.version,
+      gateway: c.gateway,
+      gatewayPort: c.gatewayPort,
+      agents: c.agents.map((a) => a.id),
+      backup: c.lastBackup?.id,
+      problems: c.problems.map((p) => p.kind),
+    });
     assert.deepEqual(fromPanel.map(facts), fromCli.map(facts));
     assert.equal(fromPanel[0]!.version, '2026.9.6');
-    assert.deepEqual(fromPanel[0]!.agents.map((a) => a.id), ['main']);
+    assert.deepEqual(
+      fromPanel[0]!.agents.map((a) => a.id),
+      ['main'],
+    );
     assert.ok(fromPanel[0]!.gatewayUptime, 'the gateway uptime is shown');
-    assert.ok(fromPanel[0]!.gauges.some((g) => g.kind === 'disk'), 'disk gauge');
+    assert.ok(
+      fromPanel[0]!.gauges.some((g) => g.kind === 'disk'),
+      'disk gauge',
+    );
 
     // The tree's node icons say the same: ready, and unreachable with the reason in the tooltip.
     const readyItem = api.tree.getTreeItem(await nodeItem(READY));
@@ -153,7 +184,10 @@ suite('Dashboard', () => {
     await rendered((r) => healthOf(r, READY) === 'gatewayDown', `${READY} with its gateway down`);
     const card = (await panel.data()).cards.find((c) => c.nodeId === READY)!;
     assert.equal(card.health, 'gatewayDown');
-    assert.ok(card.problems.some((p) => p.kind === 'gatewayDown' && p.severity === 'error'), JSON.stringify(card.problems));
+    assert.ok(
+      card.problems.some((p) => p.kind === 'gatewayDown' && p.severity === 'error'),
+      JSON.stringify(card.problems),
+    );
     assert.ok(card.reason, 'the card says why');
     const item = api.tree.getTreeItem(await nodeItem(READY));
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error');

@@ -108,14 +108,20 @@ suite('Live files (openclaw://)', () => {
     assert.equal(await doc.save(), true);
     assert.ok((await readFile(memoryPath, 'utf8')).startsWith('MINE '));
     const history = await listHistory(api.home, 'here', memoryPath);
-    assert.ok(history.some((h) => h.size === Buffer.byteLength(agentVersion)), "the agent's version is kept in history");
+    assert.ok(
+      history.some((h) => h.size === Buffer.byteLength(agentVersion)),
+      "the agent's version is kept in history",
+    );
     api.liveFs.conflictHandler = undefined;
   });
 
   test('an invalid openclaw.json is refused and the live file is untouched', async () => {
     const configPath = join(fixture.stateDir, 'openclaw.json');
     const before = await readFile(configPath, 'utf8');
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(liveUri('here', configPath), Buffer.from('{ gateway: { port: 18789, '))), /JSON5|invalid|line/i);
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.writeFile(liveUri('here', configPath), Buffer.from('{ gateway: { port: 18789, '))),
+      /JSON5|invalid|line/i,
+    );
     assert.equal(await readFile(configPath, 'utf8'), before);
   });
 

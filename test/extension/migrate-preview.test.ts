@@ -14,7 +14,11 @@ import { activateExtension, extension, writeRegistry } from '../support/vscode/e
  */
 suite('Operations: migrate preview', () => {
   let root: string;
-  let nodes: { sourceStateDir: string; targetStateDir: string; nodes: Array<{ id: string; host: string; stateDir: string; openclawPath: string; labels: string[] }> };
+  let nodes: {
+    sourceStateDir: string;
+    targetStateDir: string;
+    nodes: Array<{ id: string; host: string; stateDir: string; openclawPath: string; labels: string[] }>;
+  };
   let sourceConfig: string;
 
   suiteSetup(async () => {
@@ -60,7 +64,8 @@ suite('Operations: migrate preview', () => {
     assert.equal(seen.to.stateDir, nodes.targetStateDir);
     assert.equal(seen.to.gatewayPort, 18999);
     assert.deepEqual(seen.agents.map((a) => a.id).sort(), ['main', 'research', 'work']);
-    for (const agent of seen.agents) assert.ok(agent.to.workspace.startsWith(nodes.targetStateDir), `${agent.id}'s workspace is rewritten: ${agent.to.workspace}`);
+    for (const agent of seen.agents)
+      assert.ok(agent.to.workspace.startsWith(nodes.targetStateDir), `${agent.id}'s workspace is rewritten: ${agent.to.workspace}`);
     const adapted = seen.config.files.find((f) => f.targetPath === join(nodes.targetStateDir, 'openclaw.json'));
     assert.ok(adapted, 'the adapted openclaw.json is in the plan');
     assert.ok(!adapted.after.includes(nodes.sourceStateDir), 'no source path is left in the adapted config');

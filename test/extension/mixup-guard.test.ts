@@ -28,7 +28,10 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
     const research = join(state, 'workspace-research');
     await mkdir(ops, { recursive: true });
     await mkdir(research, { recursive: true });
-    await writeFile(join(state, 'openclaw.json'), JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: ops, default: true }, research: { name: 'Nova', workspace: research } } } }));
+    await writeFile(
+      join(state, 'openclaw.json'),
+      JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: ops, default: true }, research: { name: 'Nova', workspace: research } } } }),
+    );
     opsMemory = join(ops, 'MEMORY.md');
     researchMemory = join(research, 'MEMORY.md');
     await writeFile(opsMemory, atlas.files['MEMORY.md']);
@@ -69,7 +72,12 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
     try {
       const userMd = join(opsMemory, '..', 'USER.md');
       await writeFile(userMd, atlas.files['USER.md']);
-      await storePreEditBackup(api.home, { nodeId: 'mix', remotePath: join(researchMemory, '..', 'USER.md'), content: Buffer.from(nova.files['USER.md']), reason: 'saved' });
+      await storePreEditBackup(api.home, {
+        nodeId: 'mix',
+        remotePath: join(researchMemory, '..', 'USER.md'),
+        content: Buffer.from(nova.files['USER.md']),
+        reason: 'saved',
+      });
       await api.guard?.refreshAll();
       const doc = await vscode.workspace.openTextDocument(liveUri('mix', userMd));
       const editor = await vscode.window.showTextDocument(doc);

@@ -43,7 +43,9 @@ suite('First run (Add Node, walkthrough, logs)', () => {
     await mkdir(join(home, '.openclaw'), { recursive: true });
     await writeFile(
       join(home, '.ssh', 'config'),
-      ['Host gateway-1', '  HostName 10.1.2.3', '  User claw', '  Port 2222', 'Host lab-mini', '  User ops', 'Host *.internal', '  User x', 'Host known'].join('\n') + '\n',
+      ['Host gateway-1', '  HostName 10.1.2.3', '  User claw', '  Port 2222', 'Host lab-mini', '  User ops', 'Host *.internal', '  User x', 'Host known'].join(
+        '\n',
+      ) + '\n',
     );
   });
 
@@ -77,7 +79,10 @@ suite('First run (Add Node, walkthrough, logs)', () => {
     assert.deepEqual(result, { outcome: 'added', nodeId: 'gateway-1' });
     const offeredLabels = offered.pick[0]!.map((i) => `${i.label}${i.description ? ` — ${i.description}` : ''}`);
     assert.ok(offeredLabels.includes('$(remote) gateway-1 — claw@10.1.2.3:2222'), offeredLabels.join('\n'));
-    assert.ok(offeredLabels.some((l) => l.includes('This machine')), 'this machine is offered');
+    assert.ok(
+      offeredLabels.some((l) => l.includes('This machine')),
+      'this machine is offered',
+    );
     assert.ok(offeredLabels.some((l) => l.includes('Import nodes-registry.json')));
     assert.ok(offeredLabels.some((l) => l.includes('Enter [user@]host[:port]')));
     assert.equal(offered.inputs[0]!.value, 'gateway-1', 'id prefilled');

@@ -90,7 +90,10 @@ suite('Operations: restore preview', () => {
     api.operations = { confirm: async (plan) => ((seen = plan), false) };
     await vscode.commands.executeCommand('openclaw.restoreBackup', await entryItem(memory));
     assert.ok(seen, 'the plan was put to the user');
-    assert.deepEqual(seen.files.map((f) => [f.path, f.action]), [[memory, 'update']]);
+    assert.deepEqual(
+      seen.files.map((f) => [f.path, f.action]),
+      [[memory, 'update']],
+    );
     assert.equal(await fs.readFile(memory, 'utf8'), '# Memory\n\n(corrupted)\n');
   });
 

@@ -71,7 +71,8 @@ export const readmeScenes = [
       await ui.treeRow(page, 'demo-b').click();
       await page.locator('.sidebar .monaco-list-row[aria-level="2"][aria-label^="support"]').nth(1).waitFor({ timeout: 60_000 });
       for (const agent of ['main', 'research', 'support']) {
-        if ((await page.locator(`.sidebar .monaco-list-row[aria-level="2"][aria-label^="${agent}"]`).count()) < 2) throw new Error(`the tree does not show ${agent} on both nodes`);
+        if ((await page.locator(`.sidebar .monaco-list-row[aria-level="2"][aria-label^="${agent}"]`).count()) < 2)
+          throw new Error(`the tree does not show ${agent} on both nodes`);
       }
       await page.locator('.editor-group-container .view-lines').first().click();
     },

@@ -23,7 +23,20 @@ suite('Sessions tree', () => {
     const contributor = new SessionsTreeContributor({
       sessions: async () => ({
         rows: [
-          { agentId: 'main', key: 'agent:main:main', fresh: true, overThreshold: true, usedPct: 87.5, totalTokens: 14_000, contextTokens: 16_000, transcriptBytes: 2048, lastActivityAt: now - 60_000, growthTokensPerHour: 6000, hoursToWindow: 0.3, predictedOverflow: true },
+          {
+            agentId: 'main',
+            key: 'agent:main:main',
+            fresh: true,
+            overThreshold: true,
+            usedPct: 87.5,
+            totalTokens: 14_000,
+            contextTokens: 16_000,
+            transcriptBytes: 2048,
+            lastActivityAt: now - 60_000,
+            growthTokensPerHour: 6000,
+            hoursToWindow: 0.3,
+            predictedOverflow: true,
+          },
           { agentId: 'main', key: 'agent:main:old', fresh: false, overThreshold: false, totalTokens: 100, contextTokens: 16_000 },
         ],
       }),
@@ -116,7 +129,9 @@ suite('Sessions under an agent (real gateway)', () => {
     const item = sessions.find((n) => n.kind === 'session' && n.row.key === 'agent:main:ext');
     assert.ok(item, `the session is listed: ${JSON.stringify(sessions.map((s) => api.tree.getTreeItem(s).label))}`);
     assert.match(String(api.tree.getTreeItem(item).contextValue), /^session/, 'the context menu applies');
-    const result = await vscode.commands.executeCommand<{ backup: { id: string; remotePath: string } } | undefined>('openclaw.sessions.compact', item, { yes: true });
+    const result = await vscode.commands.executeCommand<{ backup: { id: string; remotePath: string } } | undefined>('openclaw.sessions.compact', item, {
+      yes: true,
+    });
     assert.ok(result, 'compact ran');
     assert.equal(result.backup.remotePath, 'openclaw-session:main/agent:main:ext');
     const { content } = await readHistoryEntry(testHome(), result.backup.id);

@@ -45,8 +45,21 @@ suite('Token rotation and doctor', () => {
     await fs.mkdir(join(dep, 'workspace'), { recursive: true });
     gwConfig = join(gw, 'openclaw.json');
     depConfig = join(dep, 'openclaw.json');
-    await fs.writeFile(gwConfig, JSON.stringify({ agents: { defaults: { workspace: join(gw, 'workspace') } }, gateway: { port, auth: { mode: 'token', token: OLD } } }, null, 2));
-    await fs.writeFile(depConfig, JSON.stringify({ agents: { defaults: { workspace: join(dep, 'workspace') } }, gateway: { port: port + 1, auth: { token: 'ext-dep-own-token-000000000000' }, remote: { url: `ws://127.0.0.1:${port}`, token: OLD } } }, null, 2));
+    await fs.writeFile(
+      gwConfig,
+      JSON.stringify({ agents: { defaults: { workspace: join(gw, 'workspace') } }, gateway: { port, auth: { mode: 'token', token: OLD } } }, null, 2),
+    );
+    await fs.writeFile(
+      depConfig,
+      JSON.stringify(
+        {
+          agents: { defaults: { workspace: join(dep, 'workspace') } },
+          gateway: { port: port + 1, auth: { token: 'ext-dep-own-token-000000000000' }, remote: { url: `ws://127.0.0.1:${port}`, token: OLD } },
+        },
+        null,
+        2,
+      ),
+    );
     await writeRegistry([
       { id: 'tokgw', host: 'local', stateDir: gw, openclawPath: join(root, 'no-openclaw'), labels: [] },
       { id: 'tokdep', host: 'local', stateDir: dep, openclawPath: join(root, 'no-openclaw'), labels: [] },
@@ -71,14 +84,20 @@ suite('Token rotation and doctor', () => {
     api.operations = {
       confirm: async (plan) => {
         seen = plan as TokenRotationPlan;
-        previewText = vscode.workspace.textDocuments.filter((d) => d.languageId === 'markdown').map((d) => d.getText()).join('\n');
+        previewText = vscode.workspace.textDocuments
+          .filter((d) => d.languageId === 'markdown')
+          .map((d) => d.getText())
+          .join('\n');
         return false;
       },
     };
     const declined = await vscode.commands.executeCommand<TokenRotationResult | undefined>('openclaw.rotateToken', 'tokgw');
     assert.equal(declined, undefined);
     assert.ok(seen, 'the plan was put to the user');
-    assert.deepEqual(seen.dependants.map((d) => d.nodeId), ['tokdep']);
+    assert.deepEqual(
+      seen.dependants.map((d) => d.nodeId),
+      ['tokdep'],
+    );
     assert.match(previewText, /# Rotate the gateway token of tokgw/);
     assert.match(previewText, /ext-…\(38 chars\)/);
     assert.ok(!previewText.includes(OLD), 'no token in the preview');
@@ -105,7 +124,10 @@ suite('Token rotation and doctor', () => {
     assert.equal(stale?.nodeId, 'tokdep');
     assert.equal(stale?.fix, 'ocm token rotate tokgw');
     assert.equal(report.ok, false);
-    const md = vscode.workspace.textDocuments.filter((d) => d.languageId === 'markdown').map((d) => d.getText()).join('\n');
+    const md = vscode.workspace.textDocuments
+      .filter((d) => d.languageId === 'markdown')
+      .map((d) => d.getText())
+      .join('\n');
     assert.match(md, /# OpenClaw fleet doctor/);
     assert.match(md, /ocm token rotate tokgw/);
   });

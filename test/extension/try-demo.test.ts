@@ -18,7 +18,10 @@ function processesUnder(root: string): number[] {
     .filter((n) => /^\d+$/.test(n))
     .filter((n) => {
       try {
-        return readFileSync(`/proc/${n}/environ`).toString('utf8').split('\0').some((e) => e.startsWith(`HOME=${root}/`));
+        return readFileSync(`/proc/${n}/environ`)
+          .toString('utf8')
+          .split('\0')
+          .some((e) => e.startsWith(`HOME=${root}/`));
       } catch {
         return false;
       }
@@ -37,8 +40,20 @@ suite('Try a Demo Node', () => {
     try {
       result = (await vscode.commands.executeCommand('openclaw.tryDemo', { confirmed: true, memoryAgent: false })) as DemoStartResult | undefined;
       assert.ok(result, 'the command returned a result (see the OpenClaw Manager log for errors)');
-      assert.deepEqual(result.nodes.map((n) => [n.id, n.ready, n.error]), [['demo-a', true, undefined], ['demo-b', true, undefined]]);
-      assert.deepEqual((await api.registry.list()).map((n) => [n.id, n.host]), [['demo-a', 'local'], ['demo-b', 'local']]);
+      assert.deepEqual(
+        result.nodes.map((n) => [n.id, n.ready, n.error]),
+        [
+          ['demo-a', true, undefined],
+          ['demo-b', true, undefined],
+        ],
+      );
+      assert.deepEqual(
+        (await api.registry.list()).map((n) => [n.id, n.host]),
+        [
+          ['demo-a', 'local'],
+          ['demo-b', 'local'],
+        ],
+      );
       assert.deepEqual(await treeLabels(api), ['demo-a', 'demo-b']);
       const [a] = await api.tree.getChildren();
       const children: TreeNode[] = await api.tree.getChildren(a);

@@ -24,7 +24,12 @@ function ssh2Exec(options: { port: number; username: string; privateKey?: Buffer
     });
     client.on('error', reject);
     client.on('close', () => reject(new Error('connection closed')));
-    const config: Record<string, unknown> = { host: '127.0.0.1', port: options.port, username: options.username, hostVerifier: (key: Buffer) => key.equals(expected) };
+    const config: Record<string, unknown> = {
+      host: '127.0.0.1',
+      port: options.port,
+      username: options.username,
+      hostVerifier: (key: Buffer) => key.equals(expected),
+    };
     if (options.privateKey) config.privateKey = options.privateKey;
     if (options.password) config.password = options.password;
     client.connect(config);
@@ -59,20 +64,38 @@ describe('sshd harness', { timeout: 120_000 }, () => {
 
   it('accepts a key login with ssh2', async () => {
     for (const node of set.nodes) {
-      const out = await ssh2Exec({ port: node.port, username: node.user, privateKey: readFileSync(node.clientKeyPath), hostKey: node.hostPublicKey }, 'whoami; echo "$HOME"');
+      const out = await ssh2Exec(
+        { port: node.port, username: node.user, privateKey: readFileSync(node.clientKeyPath), hostKey: node.hostPublicKey },
+        'whoami; echo "$HOME"',
+      );
       assert.equal(out, `${node.user}\n${node.home}\n`);
     }
   });
 
   it('accepts a password only on the password node', async () => {
     const [withPassword, withoutPassword] = set.nodes;
-    assert.equal(await ssh2Exec({ port: withPassword!.port, username: withPassword!.user, password: withPassword!.password!, hostKey: withPassword!.hostPublicKey }, 'echo ok'), 'ok\n');
-    await assert.rejects(ssh2Exec({ port: withoutPassword!.port, username: withoutPassword!.user, password: withPassword!.password!, hostKey: withoutPassword!.hostPublicKey }, 'echo ok'), /authentication methods failed/);
+    assert.equal(
+      await ssh2Exec(
+        { port: withPassword!.port, username: withPassword!.user, password: withPassword!.password!, hostKey: withPassword!.hostPublicKey },
+        'echo ok',
+      ),
+      'ok\n',
+    );
+    await assert.rejects(
+      ssh2Exec(
+        { port: withoutPassword!.port, username: withoutPassword!.user, password: withPassword!.password!, hostKey: withoutPassword!.hostPublicKey },
+        'echo ok',
+      ),
+      /authentication methods failed/,
+    );
   });
 
   it("rejects another node's client key", async () => {
     const [a, b] = set.nodes;
-    await assert.rejects(ssh2Exec({ port: b!.port, username: b!.user, privateKey: readFileSync(a!.clientKeyPath), hostKey: b!.hostPublicKey }, 'true'), /authentication methods failed/);
+    await assert.rejects(
+      ssh2Exec({ port: b!.port, username: b!.user, privateKey: readFileSync(a!.clientKeyPath), hostKey: b!.hostPublicKey }, 'true'),
+      /authentication methods failed/,
+    );
   });
 
   it('works with the OpenSSH client through the written known_hosts', () => {
@@ -85,7 +108,10 @@ describe('sshd harness', { timeout: 120_000 }, () => {
   it('writes an ocm home with a registry, known_hosts and ssh_config for the nodes', () => {
     const ocm = writeOcmHome(set);
     const registry = JSON.parse(readFileSync(ocm.registryPath, 'utf8'));
-    assert.deepEqual(registry.nodes.map((n: { id: string }) => n.id), ['node1', 'node2', 'node3']);
+    assert.deepEqual(
+      registry.nodes.map((n: { id: string }) => n.id),
+      ['node1', 'node2', 'node3'],
+    );
     assert.equal(registry.nodes[1].port, set.nodes[1]!.port);
     assert.equal(readFileSync(ocm.knownHostsPath, 'utf8').trim().split('\n').length, 3);
     const result = spawnSync('ssh', ['-F', ocm.sshConfigPath, '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', 'node2', 'whoami'], { encoding: 'utf8' });

@@ -98,9 +98,7 @@ describe('l10n coverage', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string }[] } };
     for (const file of ['package.nls.json', 'package.nls.ja.json']) {
       const nls = JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, string>;
-      const untitled = manifest.contributes.commands
-        .filter((c) => !/^%.+%$/.test(c.title) || !nls[c.title.slice(1, -1)])
-        .map((c) => c.command);
+      const untitled = manifest.contributes.commands.filter((c) => !/^%.+%$/.test(c.title) || !nls[c.title.slice(1, -1)]).map((c) => c.command);
       assert.deepEqual(untitled, [], `commands without a title in ${file}`);
     }
   });
@@ -136,7 +134,9 @@ describe('l10n coverage', () => {
   });
 
   it('finds literal strings and flags non-literal calls', () => {
-    const found = runtimeStrings(`vscode.l10n.t('a {0}', x); l10n.t("b"); vscode.l10n.t(\`c\`); vscode.l10n.t(name); vscode.l10n.t(\`d \${x}\`); l10n.t('it\\'s')`);
+    const found = runtimeStrings(
+      `vscode.l10n.t('a {0}', x); l10n.t("b"); vscode.l10n.t(\`c\`); vscode.l10n.t(name); vscode.l10n.t(\`d \${x}\`); l10n.t('it\\'s')`,
+    );
     assert.deepEqual(found, { strings: ['a {0}', 'b', 'c', "it's"], nonLiteral: 2 });
   });
 });

@@ -16,4 +16,3 @@ export async function twoLocalNodes(home: string, env: NodeJS.ProcessEnv): Promi
   }
   return { ws, state };
 }
-

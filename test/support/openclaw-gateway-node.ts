@@ -43,13 +43,22 @@ export async function startStubModel(promptTokens: number): Promise<StubModel> {
         const base = { id: 'c1', created: 1, model: 'fake-model' };
         if (request.stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
-          res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }] })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }] })}\n\n`,
+          );
           res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
           res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
           res.end('data: [DONE]\n\n');
         } else {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage }));
+          res.end(
+            JSON.stringify({
+              ...base,
+              object: 'chat.completion',
+              choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+              usage,
+            }),
+          );
         }
       };
       if (state.hang) held.push(() => res.destroy());
@@ -95,7 +104,17 @@ export async function prepareGatewayNode(options: { contextWindow: number; promp
           baseUrl: `http://127.0.0.1:${model.port}/v1`,
           apiKey: 'not-a-secret',
           api: 'openai-completions',
-          models: [{ id: 'fake-model', name: 'Fake', reasoning: false, input: ['text'], cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: options.contextWindow, maxTokens: 1000 }],
+          models: [
+            {
+              id: 'fake-model',
+              name: 'Fake',
+              reasoning: false,
+              input: ['text'],
+              cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+              contextWindow: options.contextWindow,
+              maxTokens: 1000,
+            },
+          ],
         },
       },
     },
@@ -104,7 +123,10 @@ export async function prepareGatewayNode(options: { contextWindow: number; promp
   await writeFile(openclaw.configPath, JSON.stringify(deepMerge(config, patch), null, 2));
   const wrapper = join(fixture.home, 'bin', 'openclaw');
   await mkdir(join(fixture.home, 'bin'), { recursive: true });
-  const env = Object.entries({ ...install.env, HOME: fixture.home }).filter(([k]) => k === 'HOME' || k.startsWith('OPENCLAW_')).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+  const env = Object.entries({ ...install.env, HOME: fixture.home })
+    .filter(([k]) => k === 'HOME' || k.startsWith('OPENCLAW_'))
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
+    .join(' ');
   await writeFile(wrapper, `#!/bin/sh\nexport ${env}\nexec ${shellQuote(install.nodeBin)} ${shellQuote(install.bin)} "$@"\n`);
   await chmod(wrapper, 0o755);
   const node: GatewayNode = {

@@ -127,9 +127,29 @@ export class OpenclawTestNode {
   /** `openclaw onboard --non-interactive ...` without any API key (~5–9 s). */
   async onboard(): Promise<unknown> {
     return this.runJson([
-      'onboard', '--non-interactive', '--accept-risk', '--mode', 'local', '--auth-choice', 'skip',
-      '--gateway-auth', 'token', '--gateway-token', this.token, '--gateway-bind', 'loopback', '--gateway-port', String(this.port),
-      '--skip-channels', '--skip-daemon', '--skip-health', '--skip-skills', '--skip-search', '--skip-ui', '--skip-hooks', '--json',
+      'onboard',
+      '--non-interactive',
+      '--accept-risk',
+      '--mode',
+      'local',
+      '--auth-choice',
+      'skip',
+      '--gateway-auth',
+      'token',
+      '--gateway-token',
+      this.token,
+      '--gateway-bind',
+      'loopback',
+      '--gateway-port',
+      String(this.port),
+      '--skip-channels',
+      '--skip-daemon',
+      '--skip-health',
+      '--skip-skills',
+      '--skip-search',
+      '--skip-ui',
+      '--skip-hooks',
+      '--json',
     ]);
   }
 
@@ -207,9 +227,7 @@ export class OpenclawTestNode {
  * Creates a node: onboard (main agent) and then each of `agents` (`{id, workspace?}`).
  * Measured here: onboard ~5 s (2026.9.6), agents add ~12–14 s each.
  */
-export async function createOpenclawNode(
-  spec: OpenclawNodeSpec & { agents?: Array<{ id: string; workspace?: string }> },
-): Promise<OpenclawTestNode> {
+export async function createOpenclawNode(spec: OpenclawNodeSpec & { agents?: Array<{ id: string; workspace?: string }> }): Promise<OpenclawTestNode> {
   const install = await ensureOpenclaw(spec.version);
   const node = new OpenclawTestNode(install, { ...spec, port: spec.port ?? (await freePort()) });
   await node.onboard();

@@ -57,20 +57,26 @@ export function sharedWrapper(shared: SharedInstall): string {
 }
 
 function writeWrapper(path: string, shared: SharedInstall): string {
-  const exports = Object.entries(shared.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+  const exports = Object.entries(shared.env)
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
+    .join(' ');
   writeFileSync(path, `#!/bin/sh\n${exports ? `export ${exports}\n` : ''}exec ${shellQuote(shared.nodeBin)} ${shellQuote(shared.bin)} "$@"\n`, { mode: 0o755 });
   chmodSync(path, 0o755);
   return path;
 }
 
 /** A user home for the CLI (known_hosts for the nodes) and an ocm home whose registry lists `entries`. */
-export function cliEnvFor(set: SshNodeSet, entries: Array<Record<string, unknown>>): { env: NodeJS.ProcessEnv; ocmHome: string; writeRegistry(entries: Array<Record<string, unknown>>): void } {
+export function cliEnvFor(
+  set: SshNodeSet,
+  entries: Array<Record<string, unknown>>,
+): { env: NodeJS.ProcessEnv; ocmHome: string; writeRegistry(entries: Array<Record<string, unknown>>): void } {
   const home = mkdtempSync(join(set.dir, 'ops-user-'));
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh', 'known_hosts'), set.nodes.map((n) => `${n.knownHostsLine}\n`).join(''));
   const ocmHome = join(home, 'ocm');
   mkdirSync(ocmHome, { mode: 0o700 });
-  const writeRegistry = (list: Array<Record<string, unknown>>): void => writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: list }, null, 2));
+  const writeRegistry = (list: Array<Record<string, unknown>>): void =>
+    writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: list }, null, 2));
   writeRegistry(entries);
   return { env: { HOME: home, OCM_HOME: ocmHome, PATH: process.env.PATH, NO_COLOR: '1' }, ocmHome, writeRegistry };
 }

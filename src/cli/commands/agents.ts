@@ -45,7 +45,9 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
         const result = await withDiscoveryCache(ctx, [node], (discoveryCache) => listNodeAgents(transport, node, { confirm: !opts.fast, discoveryCache }));
         const { location } = result;
         if (!location.installed && !location.stateDirExists && !location.configExists) {
-          throw location.reason ? new OcmError('notFound', location.reason, { nodeId: id, installed: false }) : cliError('notFound', l10n.both('OpenClaw was not found on node {0}.', id), { nodeId: id, installed: false });
+          throw location.reason
+            ? new OcmError('notFound', location.reason, { nodeId: id, installed: false })
+            : cliError('notFound', l10n.both('OpenClaw was not found on node {0}.', id), { nodeId: id, installed: false });
         }
         const files = opts.files ? await Promise.all(result.agents.map((a) => listAgentFiles(transport, a.workspace))) : undefined;
         if (opts.json) return printJson(ctx, toJson(id, result, files));
@@ -58,7 +60,10 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .description(l10n.t("add an agent to a node with the node's `openclaw agents add --non-interactive`"))
     .argument('<id>', l10n.t('node id'))
     .argument('<agent>', l10n.t('new agent id (lower-case letters, digits, "-", "_")'))
-    .option('--workspace <dir>', l10n.t('workspace on the node (default: where OpenClaw puts it: <state>/workspace-<agent> or <agents.defaults.workspace>/<agent>)'))
+    .option(
+      '--workspace <dir>',
+      l10n.t('workspace on the node (default: where OpenClaw puts it: <state>/workspace-<agent> or <agents.defaults.workspace>/<agent>)'),
+    )
     .option('--model <id>', l10n.t('model id for the agent'))
     .addOption(jsonOption())
     .addOption(acceptNewOption())
@@ -68,8 +73,13 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
       ctx.json = Boolean(opts.json);
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const located = await locateOpenclaw(transport, node);
-        const r = await addAgent(transport, located, { id: agentId, ...(opts.workspace ? { workspace: opts.workspace } : {}), ...(opts.model ? { model: opts.model } : {}) });
-        if (opts.json) return printJson(ctx, { ok: true, node: id, agent: { id: r.agentId, workspace: r.workspace, agentDir: r.agentDir }, durationMs: r.durationMs });
+        const r = await addAgent(transport, located, {
+          id: agentId,
+          ...(opts.workspace ? { workspace: opts.workspace } : {}),
+          ...(opts.model ? { model: opts.model } : {}),
+        });
+        if (opts.json)
+          return printJson(ctx, { ok: true, node: id, agent: { id: r.agentId, workspace: r.workspace, agentDir: r.agentDir }, durationMs: r.durationMs });
         ctx.out(l10n.t('Added agent {0} to node {1} (workspace {2}).', r.agentId, id, r.workspace) + '\n');
       });
     });
@@ -86,7 +96,11 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
     .action(async (id: string, agentId: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ yes?: boolean; dryRun?: boolean; json?: boolean; acceptNew?: boolean }>();
       ctx.json = Boolean(opts.json);
-      const what = l10n.both('Removing agent {0} deletes its workspace and state on node {1} (an archive is kept locally). Look first with --dry-run, then add --yes to do it.', agentId, id);
+      const what = l10n.both(
+        'Removing agent {0} deletes its workspace and state on node {1} (an archive is kept locally). Look first with --dry-run, then add --yes to do it.',
+        agentId,
+        id,
+      );
       const decision = await decideDestructive(ctx, opts, l10n.t('Remove agent {0} from node {1}? [y/N] ', agentId, id), what);
       if (decision === 'show') {
         if (opts.json) return printJson(ctx, { ok: true, dryRun: true, node: id, agent: agentId });
@@ -100,7 +114,8 @@ export function registerAgentsCommands(program: Command, ctx: CliContext): void 
       await withNode(ctx, id, Boolean(opts.acceptNew), async (transport, node) => {
         const located = await locateOpenclaw(transport, node);
         const r = await removeAgent(transport, located, { id: agentId, backupDir: join(ocmHome(ctx.env), 'agent-backups') });
-        if (opts.json) return printJson(ctx, { ok: true, node: id, agent: r.agentId, backupPath: r.backupPath, backupBytes: r.backupBytes, durationMs: r.durationMs });
+        if (opts.json)
+          return printJson(ctx, { ok: true, node: id, agent: r.agentId, backupPath: r.backupPath, backupBytes: r.backupBytes, durationMs: r.durationMs });
         ctx.out(l10n.t('Removed agent {0} from node {1}. Its workspace and state were archived in {2}.', r.agentId, id, r.backupPath) + '\n');
       });
     });
@@ -137,7 +152,9 @@ function agentJson(a: AgentInfo): Record<string, unknown> {
 function renderText(nodeId: string, r: NodeAgents, files: AgentFiles[] | undefined): string {
   const l = r.location;
   const lines: string[] = [];
-  lines.push(l10n.t('Node {0}: OpenClaw {1}, state {2}, gateway port {3} ({4})', nodeId, l.version ?? l10n.t('(not found)'), l.stateDir, l.gatewayPort, l.supervisor));
+  lines.push(
+    l10n.t('Node {0}: OpenClaw {1}, state {2}, gateway port {3} ({4})', nodeId, l.version ?? l10n.t('(not found)'), l.stateDir, l.gatewayPort, l.supervisor),
+  );
   if (!l.installed && l.reason) lines.push(l10n.t('Note: {0}', l.reason));
   if (r.cliError) lines.push(l10n.t("Note: not confirmed by the node's openclaw: {0}", r.cliError.message));
   else if (r.source === 'config' && l.installed) lines.push(l10n.t("(from openclaw.json; run without --fast to confirm with the node's openclaw)"));

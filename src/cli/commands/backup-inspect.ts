@@ -35,7 +35,11 @@ function printDiff(ctx: CliContext, labelA: string, labelB: string, d: BackupDif
 export function registerBackupInspectCommands(program: Command, ctx: CliContext): void {
   program
     .command('verify')
-    .description(l10n.t("verify a backup: every file read back from the repository and checked against its hash (or an archive file's structure and safety; nothing is extracted)"))
+    .description(
+      l10n.t(
+        "verify a backup: every file read back from the repository and checked against its hash (or an archive file's structure and safety; nothing is extracted)",
+      ),
+    )
     .argument('<backup>', l10n.t('<nodeId>/<id>, an id, or the path of an archive file'))
     .addOption(jsonOption())
     .action(async (ref: string, opts: { json?: boolean }) => {
@@ -43,7 +47,18 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
       if (/\.(tar\.gz|tgz)$/.test(ref) && existsSync(ref)) {
         const result = await verifyArchive(ref);
         if (opts.json) return printJson(ctx, result);
-        ctx.out(l10n.t('Archive OK: {0}', ref) + '\n  ' + l10n.t('{0} entries, {1} files, {2} unpacked, OpenClaw {3}', result.entryCount, result.fileCount, formatBytes(result.totalBytes), String(result.runtimeVersion)) + '\n');
+        ctx.out(
+          l10n.t('Archive OK: {0}', ref) +
+            '\n  ' +
+            l10n.t(
+              '{0} entries, {1} files, {2} unpacked, OpenClaw {3}',
+              result.entryCount,
+              result.fileCount,
+              formatBytes(result.totalBytes),
+              String(result.runtimeVersion),
+            ) +
+            '\n',
+        );
         return;
       }
       const store = backupStoreFor(ctx.env);
@@ -53,7 +68,8 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
         const result = await verifySnapshot(repo, snap, { signal });
         if (!result.ok) ctx.exitCode = 1;
         if (opts.json) return printJson(ctx, result);
-        if (result.ok) ctx.out(l10n.t('Backup OK: {0} ({1} files, {2}, every byte checked)', result.snapshot, result.fileCount, formatBytes(result.totalBytes)) + '\n');
+        if (result.ok)
+          ctx.out(l10n.t('Backup OK: {0} ({1} files, {2}, every byte checked)', result.snapshot, result.fileCount, formatBytes(result.totalBytes)) + '\n');
         else {
           ctx.out(l10n.t('Backup {0} is damaged: {1} file(s) cannot be restored.', result.snapshot, result.damaged.length) + '\n');
           for (const d of result.damaged) ctx.out(`  ${d.path}: ${d.reason}\n`);
@@ -63,7 +79,7 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
 
   program
     .command('check')
-    .description(l10n.t('check the backup repository: structure, index against packs, every snapshot\'s references (with --read-data every byte)'))
+    .description(l10n.t("check the backup repository: structure, index against packs, every snapshot's references (with --read-data every byte)"))
     .option('--read-data', l10n.t('also read every object and check it against its hash'))
     .addOption(jsonOption())
     .action(async (opts: { readData?: boolean; json?: boolean }) => {
@@ -73,9 +89,18 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
         const result = await checkRepository(repo, { readData: Boolean(opts.readData), signal });
         if (!result.ok) ctx.exitCode = 1;
         if (opts.json) return printJson(ctx, result);
-        ctx.out(l10n.t('{0} snapshots, {1} packs, {2} objects checked{3}.', result.snapshots, result.packs, result.objects, result.readData ? l10n.t(' (every byte read)') : '') + '\n');
+        ctx.out(
+          l10n.t(
+            '{0} snapshots, {1} packs, {2} objects checked{3}.',
+            result.snapshots,
+            result.packs,
+            result.objects,
+            result.readData ? l10n.t(' (every byte read)') : '',
+          ) + '\n',
+        );
         for (const p of result.problems) ctx.out(`  ${p.message}\n`);
-        for (const d of result.damaged) ctx.out(l10n.t('Damaged snapshot {0}: {1}', d.snapshot, d.files.slice(0, 20).join(', ') + (d.files.length > 20 ? ', ...' : '')) + '\n');
+        for (const d of result.damaged)
+          ctx.out(l10n.t('Damaged snapshot {0}: {1}', d.snapshot, d.files.slice(0, 20).join(', ') + (d.files.length > 20 ? ', ...' : '')) + '\n');
         ctx.out((result.ok ? l10n.t('Repository OK.') : l10n.t('The repository has problems (see above). Snapshots not named are intact.')) + '\n');
       });
     });
@@ -113,7 +138,8 @@ export function registerBackupInspectCommands(program: Command, ctx: CliContext)
         if (opts.file) {
           if (!opts.file.startsWith('/')) throw usage(l10n.both('--file needs the absolute path on the node (as listed by "ocm diff"), got "{0}".', opts.file));
           const [sideA, sideB] = await Promise.all([readA([opts.file]), readB([opts.file])]);
-          if (!sideA.has(opts.file) && !sideB.has(opts.file)) throw cliError('notFound', l10n.both('{0} is in neither {1} nor {2}.', opts.file, labelA, labelB), { path: opts.file });
+          if (!sideA.has(opts.file) && !sideB.has(opts.file))
+            throw cliError('notFound', l10n.both('{0} is in neither {1} nor {2}.', opts.file, labelA, labelB), { path: opts.file });
           const patch = unifiedDiff(opts.file, 'a', 'b', sideA.get(opts.file), sideB.get(opts.file));
           if (opts.json) return printJson(ctx, { a: labelA, b: labelB, path: opts.file, patch });
           ctx.out(patch);

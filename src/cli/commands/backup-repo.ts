@@ -56,14 +56,20 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
         ...(opts.keepWeekly !== undefined ? { weekly: opts.keepWeekly } : {}),
         ...(opts.keepMonthly !== undefined ? { monthly: opts.keepMonthly } : {}),
       };
-      if (Object.keys(policy).length === 0) throw usage(l10n.both('Say what to keep: --keep-last, --keep-hourly, --keep-daily, --keep-weekly or --keep-monthly (pinned backups are always kept).'));
+      if (Object.keys(policy).length === 0)
+        throw usage(l10n.both('Say what to keep: --keep-last, --keep-hourly, --keep-daily, --keep-weekly or --keep-monthly (pinned backups are always kept).'));
       const store = backupStoreFor(ctx.env);
       const scope = opts.node ? { nodeId: opts.node } : {};
       const preview = await store.prune({ policy, ...scope, dryRun: true });
       let result = preview;
       if (!opts.dryRun && preview.removed.length > 0) {
         if (!opts.yes && !ctx.json) for (const r of preview.removed) ctx.err(l10n.t('Would delete {0}', `${r.nodeId}/${r.id}`) + '\n');
-        const decision = await decideDestructive(ctx, opts, l10n.t('Delete {0} backup(s) and free {1}? [y/N] ', preview.removed.length, formatBytes(preview.bytesFreed)), l10n.both('Pruning deletes {0} backup(s). Look first with --dry-run, then add --yes to delete.', preview.removed.length));
+        const decision = await decideDestructive(
+          ctx,
+          opts,
+          l10n.t('Delete {0} backup(s) and free {1}? [y/N] ', preview.removed.length, formatBytes(preview.bytesFreed)),
+          l10n.both('Pruning deletes {0} backup(s). Look first with --dry-run, then add --yes to delete.', preview.removed.length),
+        );
         if (decision === 'declined') {
           ctx.out(l10n.t('Nothing was deleted.') + '\n');
           return;
@@ -71,7 +77,8 @@ export function registerBackupRepoCommands(program: Command, ctx: CliContext): v
         result = await store.prune({ policy, ...scope, dryRun: false });
       }
       if (opts.json) return printJson(ctx, result);
-      for (const r of result.removed) ctx.out((result.dryRun ? l10n.t('Would delete {0}', `${r.nodeId}/${r.id}`) : l10n.t('Deleted {0}', `${r.nodeId}/${r.id}`)) + '\n');
+      for (const r of result.removed)
+        ctx.out((result.dryRun ? l10n.t('Would delete {0}', `${r.nodeId}/${r.id}`) : l10n.t('Deleted {0}', `${r.nodeId}/${r.id}`)) + '\n');
       ctx.out(
         (result.dryRun
           ? l10n.t('Would delete {0} backup(s) and free {1}; kept {2}.', result.removed.length, formatBytes(result.bytesFreed), result.kept.length)

@@ -1,5 +1,16 @@
 import { Option, type Command } from 'commander';
-import { deleteWithHistory, findDeleted, layoutOf, listDeleted, renameWithHistory, restoreDeleted, whatBreaks, DEFAULT_MAX_FOLDER_BYTES, type Consequence, type DeletedEntry } from '../../core/deletes';
+import {
+  deleteWithHistory,
+  findDeleted,
+  layoutOf,
+  listDeleted,
+  renameWithHistory,
+  restoreDeleted,
+  whatBreaks,
+  DEFAULT_MAX_FOLDER_BYTES,
+  type Consequence,
+  type DeletedEntry,
+} from '../../core/deletes';
 import { isOcmError } from '../../core/errors';
 import { formatBytes } from '../../core/format-bytes';
 import { ocmHome } from '../../core/home';
@@ -40,7 +51,8 @@ export function consequenceText(c: Consequence): string {
 }
 
 function requireAbsolute(p: string): void {
-  if (!p.startsWith('/') || p.replace(/\/+$/, '') === '') throw cliError('invalidInput', l10n.both('"{0}" is not an absolute path on the node below /.', p), { usage: true });
+  if (!p.startsWith('/') || p.replace(/\/+$/, '') === '')
+    throw cliError('invalidInput', l10n.both('"{0}" is not an absolute path on the node below /.', p), { usage: true });
 }
 
 /** `--max-size <MiB>` (parsed by positiveArg) in bytes. */
@@ -64,7 +76,12 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .argument('<id>', l10n.t('node id'))
     .argument('<path>', l10n.t('absolute path on the node'))
     .option('-r, --recursive', l10n.t('delete a folder and everything in it'))
-    .addOption(new Option('--max-size <MiB>', l10n.t('largest folder kept in the history before it is deleted (default {0} MiB)', DEFAULT_MAX_FOLDER_BYTES / MiB)).argParser(positiveArg()))
+    .addOption(
+      new Option(
+        '--max-size <MiB>',
+        l10n.t('largest folder kept in the history before it is deleted (default {0} MiB)', DEFAULT_MAX_FOLDER_BYTES / MiB),
+      ).argParser(positiveArg()),
+    )
     .option('--dry-run', l10n.t('say what would be deleted and what breaks, and delete nothing'))
     .option('--yes', l10n.t('delete without asking (required when not on a terminal)'))
     .addOption(jsonOption())
@@ -75,7 +92,17 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
       await withNodeTransport(ctx, id, opts, async (t, node) => {
         const st = await t.statOrUndefined(path);
         if (!st) throw cliError('notFound', l10n.both('{0} does not exist on {1}: nothing to delete.', path, id), { nodeId: id, path });
-        if (st.type === 'directory' && !opts.recursive) throw cliError('invalidInput', l10n.both('{0} on {1} is a folder. Add -r to delete it and everything in it (it is kept in the history first, up to {2}).', path, id, formatBytes(maxSize(opts.maxSize))), { usage: true });
+        if (st.type === 'directory' && !opts.recursive)
+          throw cliError(
+            'invalidInput',
+            l10n.both(
+              '{0} on {1} is a folder. Add -r to delete it and everything in it (it is kept in the history first, up to {2}).',
+              path,
+              id,
+              formatBytes(maxSize(opts.maxSize)),
+            ),
+            { usage: true },
+          );
         let consequences: Consequence[] = [];
         try {
           const { location, agents } = await listNodeAgents(t, node);
@@ -87,8 +114,17 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
           ctx.out(l10n.t('Delete {0} on {1} ({2}).', path, id, st.type === 'directory' ? l10n.t('folder') : formatBytes(st.size)) + '\n');
           for (const c of consequences) ctx.out(l10n.t('warning: {0}', consequenceText(c)) + '\n');
         }
-        const question = consequences.length ? l10n.t('Delete it anyway? Its content is kept in the history. [y/N] ') : l10n.t('Delete it? Its content is kept in the history. [y/N] ');
-        const decision = await decideDestructive(ctx, opts, question, consequences.length ? l10n.both('Deleting {0} breaks things ({1}). Add --yes to delete it anyway.', path, consequences.map((c) => c.code).join(', ')) : l10n.both('Add --yes to delete {0} (its content is kept in the history).', path));
+        const question = consequences.length
+          ? l10n.t('Delete it anyway? Its content is kept in the history. [y/N] ')
+          : l10n.t('Delete it? Its content is kept in the history. [y/N] ');
+        const decision = await decideDestructive(
+          ctx,
+          opts,
+          question,
+          consequences.length
+            ? l10n.both('Deleting {0} breaks things ({1}). Add --yes to delete it anyway.', path, consequences.map((c) => c.code).join(', '))
+            : l10n.both('Add --yes to delete {0} (its content is kept in the history).', path),
+        );
         if (decision !== 'apply') {
           if (opts.json) printJson(ctx, { node: id, path, dryRun: true, consequences });
           else if (decision === 'declined') ctx.out(l10n.t('Nothing was deleted.') + '\n');
@@ -100,19 +136,41 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
           entry = await deleteWithHistory(t, path, { home: ocmHome(ctx.env), recursive: Boolean(opts.recursive), maxBytes: maxSize(opts.maxSize) });
         } catch (e) {
           if (isOcmError(e) && e.details.code === 'folderTooLarge') {
-            throw cliError('invalidInput', l10n.both('{0} on {1} is larger than {2}, the most ocm keeps in its history before a delete; nothing was deleted. Take a backup first (ocm backup {1}) and delete it on the node yourself, or raise the limit with --max-size <MiB>.', path, id, formatBytes(maxSize(opts.maxSize))), { ...e.details });
+            throw cliError(
+              'invalidInput',
+              l10n.both(
+                '{0} on {1} is larger than {2}, the most ocm keeps in its history before a delete; nothing was deleted. Take a backup first (ocm backup {1}) and delete it on the node yourself, or raise the limit with --max-size <MiB>.',
+                path,
+                id,
+                formatBytes(maxSize(opts.maxSize)),
+              ),
+              { ...e.details },
+            );
           }
           throw e;
         }
         if (opts.json) return printJson(ctx, { ok: true, node: id, path, consequences, deleted: entry });
-        ctx.out(l10n.t('Deleted {0} on {1}; {2} file(s) ({3}) kept. Restore with: ocm undelete {1} {4}', path, id, entry.files.length, formatBytes(entry.totalBytes), entry.id) + '\n');
+        ctx.out(
+          l10n.t(
+            'Deleted {0} on {1}; {2} file(s) ({3}) kept. Restore with: ocm undelete {1} {4}',
+            path,
+            id,
+            entry.files.length,
+            formatBytes(entry.totalBytes),
+            entry.id,
+          ) + '\n',
+        );
         if (entry.skipped.length) ctx.err(l10n.t('warning: not kept (symlinks and special files): {0}', entry.skipped.join(', ')) + '\n');
       });
     });
 
   program
     .command('mv')
-    .description(l10n.t('rename or move a file or folder on a node: the old content is kept in the history first, a file it replaces goes to Recently Deleted; says what breaks'))
+    .description(
+      l10n.t(
+        'rename or move a file or folder on a node: the old content is kept in the history first, a file it replaces goes to Recently Deleted; says what breaks',
+      ),
+    )
     .argument('<id>', l10n.t('node id'))
     .argument('<from>', l10n.t('absolute path on the node'))
     .argument('<to>', l10n.t('new absolute path on the node'))
@@ -126,9 +184,13 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
       requireAbsolute(from);
       requireAbsolute(to);
       await withNodeTransport(ctx, id, opts, async (t, node) => {
-        if (!(await t.statOrUndefined(from))) throw cliError('notFound', l10n.both('{0} does not exist on {1}: nothing to rename.', from, id), { nodeId: id, path: from });
+        if (!(await t.statOrUndefined(from)))
+          throw cliError('notFound', l10n.both('{0} does not exist on {1}: nothing to rename.', from, id), { nodeId: id, path: from });
         const target = await t.statOrUndefined(to);
-        if (target && !opts.force) throw cliError('invalidInput', l10n.both('{0} already exists on {1}. Add --force to replace it (it is kept in Recently Deleted first).', to, id), { usage: true });
+        if (target && !opts.force)
+          throw cliError('invalidInput', l10n.both('{0} already exists on {1}. Add --force to replace it (it is kept in Recently Deleted first).', to, id), {
+            usage: true,
+          });
         let consequences: Consequence[] = [];
         try {
           const { location, agents } = await listNodeAgents(t, node);
@@ -138,7 +200,12 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
         }
         if (!opts.json) for (const c of consequences) ctx.out(l10n.t('warning: {0}', consequenceText(c)) + '\n');
         if (consequences.length || target || opts.dryRun) {
-          const decision = await decideDestructive(ctx, opts, l10n.t('Rename {0} to {1} anyway? [y/N] ', from, to), l10n.both('Renaming {0} breaks things or replaces {1}. Look with --dry-run, then add --yes.', from, to));
+          const decision = await decideDestructive(
+            ctx,
+            opts,
+            l10n.t('Rename {0} to {1} anyway? [y/N] ', from, to),
+            l10n.both('Renaming {0} breaks things or replaces {1}. Look with --dry-run, then add --yes.', from, to),
+          );
           if (decision !== 'apply') {
             if (opts.json) printJson(ctx, { node: id, from, to, dryRun: true, consequences });
             else ctx.out(l10n.t('Nothing was changed.') + '\n');
@@ -147,7 +214,11 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
         }
         // The mix-up guard on <to> (an agent's MEMORY/SOUL/IDENTITY/USER.md): refuses moving another
         // agent's file there unless --force.
-        const { replaced } = await renameWithHistory(t, from, to, { home: ocmHome(ctx.env), overwrite: Boolean(opts.force), ...(opts.force ? {} : { guardFor: cliGuardFor(ctx, t, node) }) }).catch((e: unknown) => {
+        const { replaced } = await renameWithHistory(t, from, to, {
+          home: ocmHome(ctx.env),
+          overwrite: Boolean(opts.force),
+          ...(opts.force ? {} : { guardFor: cliGuardFor(ctx, t, node) }),
+        }).catch((e: unknown) => {
           throw localizeMixup(e);
         });
         if (opts.json) return printJson(ctx, { ok: true, node: id, from, to, consequences, replaced: replaced ?? null });
@@ -173,7 +244,13 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
       ctx.out(
         formatTable(
           [l10n.t('ENTRY'), l10n.t('DELETED (UTC)'), l10n.t('PATH'), l10n.t('FILES'), l10n.t('SIZE')],
-          entries.map((e) => [e.id, e.deletedAt.replace('T', ' ').replace(/\.\d+Z$/, ''), e.path + (e.kind === 'folder' ? '/' : '') + (e.restoredAt ? ' ' + l10n.t('(restored)') : ''), String(e.files.length), formatBytes(e.totalBytes)]),
+          entries.map((e) => [
+            e.id,
+            e.deletedAt.replace('T', ' ').replace(/\.\d+Z$/, ''),
+            e.path + (e.kind === 'folder' ? '/' : '') + (e.restoredAt ? ' ' + l10n.t('(restored)') : ''),
+            String(e.files.length),
+            formatBytes(e.totalBytes),
+          ]),
         ),
       );
     });
@@ -183,7 +260,12 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
     .description(l10n.t('restore a deleted file or folder (through the safe save); refuses to overwrite a file that exists again unless --force'))
     .argument('<id>', l10n.t('node id'))
     .argument('<pathOrEntry>', l10n.t('the deleted path, or an entry id from "ocm deleted"'))
-    .option('--force', l10n.t("replace files that exist again (their current content is kept in the history), and restore even when the mix-up guard finds another agent's text"))
+    .option(
+      '--force',
+      l10n.t(
+        "replace files that exist again (their current content is kept in the history), and restore even when the mix-up guard finds another agent's text",
+      ),
+    )
     .addOption(jsonOption())
     .addOption(acceptNewOption())
     .action(async (id: string, ref: string, opts: { force?: boolean; json?: boolean; acceptNew?: boolean }) => {
@@ -198,7 +280,15 @@ export function registerDeleteCommands(program: Command, ctx: CliContext): void 
         } catch (e) {
           if (isOcmError(e, 'exists') && Array.isArray(e.details.existing)) {
             ctx.exitCode = EXIT_USAGE;
-            throw cliError('exists', l10n.both('{0} exists again on {1}; nothing was restored. Compare first, then add --force to replace it (the current version is kept in the history).', (e.details.existing as string[]).join(', '), id), e.details);
+            throw cliError(
+              'exists',
+              l10n.both(
+                '{0} exists again on {1}; nothing was restored. Compare first, then add --force to replace it (the current version is kept in the history).',
+                (e.details.existing as string[]).join(', '),
+                id,
+              ),
+              e.details,
+            );
           }
           throw localizeMixup(e);
         }

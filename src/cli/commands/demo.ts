@@ -38,7 +38,9 @@ function printStarted(ctx: CliContext, r: DemoStartResult): void {
 }
 
 export function registerDemoCommands(program: Command, ctx: CliContext): void {
-  const demo = program.command('demo').description(l10n.t('a demo fleet of two OpenClaw nodes on this machine, to try everything without a machine of your own'));
+  const demo = program
+    .command('demo')
+    .description(l10n.t('a demo fleet of two OpenClaw nodes on this machine, to try everything without a machine of your own'));
   demo
     .command('start')
     .description(l10n.t('build the demo on first use (installs OpenClaw into the tools cache), start its gateways and the demo agent'))

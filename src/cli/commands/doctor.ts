@@ -47,21 +47,27 @@ export function registerDoctorCommands(program: Command, ctx: CliContext): void 
       const concurrency = opts.concurrency;
       const registry = registryFor(ctx);
       const nodes = ids.length ? await Promise.all([...new Set(ids)].map((id) => registry.get(id))) : await registry.list();
-      const report = await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew), pool: { readyTimeoutMs: Math.min(20_000, timeoutMs ?? 15_000), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 } }, (access) =>
-        withDiscoveryCache(ctx, nodes, (discoveryCache) =>
-          runDoctor({
-            nodes,
-            deps: { transportFor: (n) => access.transport(n.id) },
-            store: backupStoreFor(ctx.env),
-            discoveryCache,
-            backupMaxAgeMs: days !== undefined ? days * 24 * 3600_000 : DEFAULT_BACKUP_MAX_AGE_MS,
-            ...(timeoutMs !== undefined ? { perNodeTimeoutMs: timeoutMs } : {}),
-            ...(concurrency !== undefined ? { concurrency } : {}),
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-            // Session growth samples and the overflow prediction (src/core/sessions), when the status check has them.
-            ...({ predict: { home: ocmHome(ctx.env), warnHours: 6 } } as Record<string, unknown>),
-          }),
-        ),
+      const report = await withNodeAccess(
+        ctx,
+        {
+          acceptNew: Boolean(opts.acceptNew),
+          pool: { readyTimeoutMs: Math.min(20_000, timeoutMs ?? 15_000), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 },
+        },
+        (access) =>
+          withDiscoveryCache(ctx, nodes, (discoveryCache) =>
+            runDoctor({
+              nodes,
+              deps: { transportFor: (n) => access.transport(n.id) },
+              store: backupStoreFor(ctx.env),
+              discoveryCache,
+              backupMaxAgeMs: days !== undefined ? days * 24 * 3600_000 : DEFAULT_BACKUP_MAX_AGE_MS,
+              ...(timeoutMs !== undefined ? { perNodeTimeoutMs: timeoutMs } : {}),
+              ...(concurrency !== undefined ? { concurrency } : {}),
+              ...(ctx.signal ? { signal: ctx.signal } : {}),
+              // Session growth samples and the overflow prediction (src/core/sessions), when the status check has them.
+              ...({ predict: { home: ocmHome(ctx.env), warnHours: 6 } } as Record<string, unknown>),
+            }),
+          ),
       );
       ctx.exitCode = report.ok ? EXIT_OK : EXIT_FAILURE;
       if (opts.json) return printJson(ctx, report);

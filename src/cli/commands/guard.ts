@@ -42,13 +42,17 @@ export function registerGuardCommands(program: Command, ctx: CliContext): void {
           }),
         );
         // Guarded files that no backup or history holds yet are read from the node once.
-        index = await guard.refresh(rosters, { readLive: async (nodeId, path) => readFileBounded(await access.transport(nodeId), path, 4 * 1024 * 1024).catch(() => undefined) });
+        index = await guard.refresh(rosters, {
+          readLive: async (nodeId, path) => readFileBounded(await access.transport(nodeId), path, 4 * 1024 * 1024).catch(() => undefined),
+        });
       });
       if (!index) return;
       if (report.some((r) => !r.ok)) ctx.exitCode = 1;
       if (opts.json) return printJson(ctx, { agents: index.agents.length, files: index.files.length, phrases: index.hashes.length, nodes: report });
       for (const r of report) if (!r.ok) ctx.err(l10n.t('{0}: {1} (its fingerprints were kept as they were)', r.id, r.error ?? '') + '\n');
-      ctx.out(l10n.t('Fingerprints of {0} agent(s), {1} file(s) are ready in {2}.', index.agents.length, index.files.length, guardIndexPath(ocmHome(ctx.env))) + '\n');
+      ctx.out(
+        l10n.t('Fingerprints of {0} agent(s), {1} file(s) are ready in {2}.', index.agents.length, index.files.length, guardIndexPath(ocmHome(ctx.env))) + '\n',
+      );
     });
   guard
     .command('status')
@@ -57,7 +61,12 @@ export function registerGuardCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       ctx.json = Boolean(opts.json);
       const index = await new MixupGuard(ocmHome(ctx.env)).ready();
-      const agents = index.agents.map((a, i) => ({ nodeId: a.nodeId, agentId: a.agentId, names: a.names, files: index.files.filter((f) => f.agent === i).length }));
+      const agents = index.agents.map((a, i) => ({
+        nodeId: a.nodeId,
+        agentId: a.agentId,
+        names: a.names,
+        files: index.files.filter((f) => f.agent === i).length,
+      }));
       if (opts.json) return printJson(ctx, { builtAt: index.builtAt ? new Date(index.builtAt).toISOString() : null, agents });
       if (!index.builtAt) {
         ctx.out(l10n.t('No fingerprints yet: run "ocm guard refresh" (saves build them for the node they go to).') + '\n');

@@ -30,7 +30,10 @@ export function registerKeeperCommands(program: Command, ctx: CliContext): void 
         );
         return;
       }
-      ctx.out(l10n.t('Connection keeper running (pid {0}, since {1}); it leaves {2} minutes after its last command.', info.pid, info.startedAt, info.keepMinutes) + '\n');
+      ctx.out(
+        l10n.t('Connection keeper running (pid {0}, since {1}); it leaves {2} minutes after its last command.', info.pid, info.startedAt, info.keepMinutes) +
+          '\n',
+      );
       ctx.out(l10n.t('Open connections: {0}', info.connections.length ? info.connections.join(', ') : '-') + '\n');
     });
   keeper

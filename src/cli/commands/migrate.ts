@@ -31,7 +31,11 @@ interface MigrateOptions {
 export function registerMigrateCommands(program: Command, ctx: CliContext): void {
   program
     .command('migrate')
-    .description(l10n.t("move a node's OpenClaw to another registered node: fresh backup, staged copy, paths/port/token adapted, gateway started and checked; the target is rolled back on failure"))
+    .description(
+      l10n.t(
+        "move a node's OpenClaw to another registered node: fresh backup, staged copy, paths/port/token adapted, gateway started and checked; the target is rolled back on failure",
+      ),
+    )
     .argument('<from>', l10n.t('source node id (only read)'))
     .argument('<to>', l10n.t('target node id'))
     .option('--state-dir <dir>', l10n.t("target state dir (default: the target's current one; ~/x is the target user's home)"))
@@ -70,7 +74,12 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
             return;
           }
           if (!opts.json) ctx.out(renderPlan(plan));
-          const decision = await decideDestructive(ctx, opts, l10n.t('Migrate {0} to {1} now? [y/N] ', fromId, toId), l10n.both('Migrating changes {0}. Review the plan with --dry-run, then add --yes to apply it.', toId));
+          const decision = await decideDestructive(
+            ctx,
+            opts,
+            l10n.t('Migrate {0} to {1} now? [y/N] ', fromId, toId),
+            l10n.both('Migrating changes {0}. Review the plan with --dry-run, then add --yes to apply it.', toId),
+          );
           if (decision === 'declined') {
             ctx.out(l10n.t('Nothing was changed.') + '\n');
             return;
@@ -131,7 +140,9 @@ function renderResult(r: MigrationResult): string {
   const width = Math.max(10, ...r.steps.map((s) => displayWidth(stepStatus(s.status))));
   for (const s of r.steps) {
     const status = stepStatus(s.status);
-    lines.push(`  ${status}${' '.repeat(width - displayWidth(status))} ${s.description} (${l10n.t('{0} s', (s.durationMs / 1000).toFixed(1))})${s.error ? `: ${s.error}` : ''}`);
+    lines.push(
+      `  ${status}${' '.repeat(width - displayWidth(status))} ${s.description} (${l10n.t('{0} s', (s.durationMs / 1000).toFixed(1))})${s.error ? `: ${s.error}` : ''}`,
+    );
   }
   if (r.sourceBackup) lines.push(l10n.t('Source backup: {0}', r.sourceBackup.backupId));
   if (r.safetyBackup) lines.push(l10n.t('Safety backup of {0}: {1}', r.safetyBackup.nodeId, `${r.safetyBackup.nodeId}/${r.safetyBackup.backupId}`));
@@ -141,8 +152,23 @@ function renderResult(r: MigrationResult): string {
     const seconds = (r.durationMs / 1000).toFixed(0);
     lines.push(
       r.readyAfterMs !== undefined
-        ? l10n.t('Migrated {0} → {1} in {2} s: gateway ready on port {3} after {4} s; agents {5}.', r.plan.from.nodeId, r.plan.to.nodeId, seconds, r.plan.to.gatewayPort, (r.readyAfterMs / 1000).toFixed(1), agents)
-        : l10n.t('Migrated {0} → {1} in {2} s: gateway ready on port {3}; agents {4}.', r.plan.from.nodeId, r.plan.to.nodeId, seconds, r.plan.to.gatewayPort, agents),
+        ? l10n.t(
+            'Migrated {0} → {1} in {2} s: gateway ready on port {3} after {4} s; agents {5}.',
+            r.plan.from.nodeId,
+            r.plan.to.nodeId,
+            seconds,
+            r.plan.to.gatewayPort,
+            (r.readyAfterMs / 1000).toFixed(1),
+            agents,
+          )
+        : l10n.t(
+            'Migrated {0} → {1} in {2} s: gateway ready on port {3}; agents {4}.',
+            r.plan.from.nodeId,
+            r.plan.to.nodeId,
+            seconds,
+            r.plan.to.gatewayPort,
+            agents,
+          ),
     );
     if (r.plan.newToken) lines.push(l10n.t('The target has a NEW gateway token (in {0}); clients need it.', r.plan.config.mainPath));
   } else {

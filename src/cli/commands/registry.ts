@@ -44,22 +44,28 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .addOption(new Option('--gateway-port <port>', l10n.t('gateway port on the node (default: discovered)')).argParser(intArg(1, 65535)))
     .option('--label <label...>', l10n.t('labels for grouping'))
     .addOption(jsonOption())
-    .action(async (id: string, target: string, opts: { identity?: string; stateDir?: string; openclaw?: string; gatewayPort?: number; label?: string[]; json?: boolean }) => {
-      ctx.json = Boolean(opts.json);
-      const parsed = parseTarget(target);
-      const gatewayPort = opts.gatewayPort;
-      const node = await registryFor(ctx).add({
-        id,
-        ...parsed,
-        ...(opts.identity ? { identityFile: opts.identity } : {}),
-        ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
-        ...(opts.openclaw ? { openclawPath: opts.openclaw } : {}),
-        ...(gatewayPort !== undefined ? { gatewayPort } : {}),
-        ...(opts.label ? { labels: opts.label } : {}),
-      });
-      if (opts.json) return printJson(ctx, { node });
-      ctx.out(l10n.t('Added node {0} ({1}).', node.id, targetOf(node)) + '\n');
-    });
+    .action(
+      async (
+        id: string,
+        target: string,
+        opts: { identity?: string; stateDir?: string; openclaw?: string; gatewayPort?: number; label?: string[]; json?: boolean },
+      ) => {
+        ctx.json = Boolean(opts.json);
+        const parsed = parseTarget(target);
+        const gatewayPort = opts.gatewayPort;
+        const node = await registryFor(ctx).add({
+          id,
+          ...parsed,
+          ...(opts.identity ? { identityFile: opts.identity } : {}),
+          ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+          ...(opts.openclaw ? { openclawPath: opts.openclaw } : {}),
+          ...(gatewayPort !== undefined ? { gatewayPort } : {}),
+          ...(opts.label ? { labels: opts.label } : {}),
+        });
+        if (opts.json) return printJson(ctx, { node });
+        ctx.out(l10n.t('Added node {0} ({1}).', node.id, targetOf(node)) + '\n');
+      },
+    );
 
   program
     .command('retire')

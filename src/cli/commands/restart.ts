@@ -44,7 +44,6 @@ export async function withLocatedNode<T>(
   }
 }
 
-
 /** `ocm restart <id> [--force] [--timeout S] [--json]`: restart the gateway and wait until /readyz says ready. */
 export function registerRestartCommands(program: Command, ctx: CliContext): void {
   program
@@ -61,7 +60,15 @@ export function registerRestartCommands(program: Command, ctx: CliContext): void
       const { signal, dispose } = interruptSignal();
       try {
         const result = await withLocatedNode(ctx, id, Boolean(opts.acceptNew), (transport, node, location) =>
-          restartGateway({ transport, location, node, force: Boolean(opts.force), timeoutMs, signal, onProgress: (m) => (ctx.json ? undefined : ctx.err(`${id}: ${m}\n`)) }),
+          restartGateway({
+            transport,
+            location,
+            node,
+            force: Boolean(opts.force),
+            timeoutMs,
+            signal,
+            onProgress: (m) => (ctx.json ? undefined : ctx.err(`${id}: ${m}\n`)),
+          }),
         );
         if (!result.ok) ctx.exitCode = 1;
         if (opts.json) return printJson(ctx, result);

@@ -37,7 +37,9 @@ interface RestoreOptions {
  */
 export async function resolveBackupRef(ctx: CliContext, ref: string): Promise<{ index: BackupIndex; repositoryRoot: string }> {
   if (/\.tar\.gz$|\.tgz$|\.index\.json$/.test(ref) || isAbsolute(ref)) {
-    throw cliError('invalidInput', l10n.both('{0} is a file, not a backup in the repository. Import it first: ocm import-archive {0} --node <id>', ref), { usage: true });
+    throw cliError('invalidInput', l10n.both('{0} is a file, not a backup in the repository. Import it first: ocm import-archive {0} --node <id>', ref), {
+      usage: true,
+    });
   }
   const store = backupStoreFor(ctx.env);
   return { index: await store.resolve(ref), repositoryRoot: store.repositoryRoot };
@@ -46,7 +48,9 @@ export async function resolveBackupRef(ctx: CliContext, ref: string): Promise<{ 
 export function registerRestoreCommands(program: Command, ctx: CliContext): void {
   program
     .command('restore')
-    .description(l10n.t("restore a backup to a node: one file, one agent's workspace, or the whole node (previewed; safety backup first; rolled back on failure)"))
+    .description(
+      l10n.t("restore a backup to a node: one file, one agent's workspace, or the whole node (previewed; safety backup first; rolled back on failure)"),
+    )
     .argument('<backup>', l10n.t('<nodeId>/<id>, an id, or <nodeId>/latest'))
     .option('--to <id>', l10n.t('node to restore to (default: the node the backup was taken of)'))
     .option('--agent <agent>', l10n.t("only this agent's workspace"))
@@ -78,7 +82,12 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
             return;
           }
           if (!opts.json) ctx.out(renderPlan(plan));
-          const decision = await decideDestructive(ctx, opts, l10n.t('Apply this restore to {0}? [y/N] ', nodeId), l10n.both('Restoring changes {0} file(s) on {1}. Review the plan with --dry-run, then add --yes to apply it.', plan.files.length, nodeId));
+          const decision = await decideDestructive(
+            ctx,
+            opts,
+            l10n.t('Apply this restore to {0}? [y/N] ', nodeId),
+            l10n.both('Restoring changes {0} file(s) on {1}. Review the plan with --dry-run, then add --yes to apply it.', plan.files.length, nodeId),
+          );
           if (decision === 'declined') {
             ctx.out(l10n.t('Nothing was changed.') + '\n');
             return;
@@ -119,7 +128,14 @@ export function renderPlan(plan: RestorePlan): string {
   for (const w of plan.warnings) lines.push(l10n.t('warning: {0}', w));
   for (const f of plan.files) {
     const tag = f.action === 'create' ? 'A' : f.action === 'delete' ? 'D' : 'M';
-    const detail = f.action === 'create' ? size(f.after?.size) : f.action === 'delete' ? size(f.before?.size) : f.modeOnly ? l10n.t('mode {0} → {1}', f.before?.mode.toString(8) ?? '', f.after?.mode.toString(8) ?? '') : `${size(f.before?.size)} → ${size(f.after?.size)}`;
+    const detail =
+      f.action === 'create'
+        ? size(f.after?.size)
+        : f.action === 'delete'
+          ? size(f.before?.size)
+          : f.modeOnly
+            ? l10n.t('mode {0} → {1}', f.before?.mode.toString(8) ?? '', f.after?.mode.toString(8) ?? '')
+            : `${size(f.before?.size)} → ${size(f.after?.size)}`;
     lines.push(`  ${tag}  ${f.path} (${detail})`);
   }
   lines.push(l10n.t('Steps:'), ...plan.steps.map((s, i) => `  ${i + 1}. ${s.description}`));

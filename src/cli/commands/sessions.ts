@@ -2,7 +2,15 @@ import { Option, type Command } from 'commander';
 import { formatBytes } from '../../core/format-bytes';
 import { locateOpenclaw, type OpenclawLocation } from '../../core/openclaw';
 import { ocmHome } from '../../core/home';
-import { hasSessionRpc, listNodeSessions, runSessionAction, SESSION_ACTIONS, unsupportedActionError, type SessionAction, type SessionActionResult } from '../../core/sessions';
+import {
+  hasSessionRpc,
+  listNodeSessions,
+  runSessionAction,
+  SESSION_ACTIONS,
+  unsupportedActionError,
+  type SessionAction,
+  type SessionActionResult,
+} from '../../core/sessions';
 import { DEFAULT_CONTEXT_THRESHOLD_PCT, pctLabel, type SessionUsage } from '../../core/status';
 import { agentsStatus } from '../../core/status/node-status';
 import type { Transport } from '../../core/transport/types';
@@ -35,7 +43,7 @@ interface SessionsCliOptions {
 export function registerSessionsCommands(program: Command, ctx: CliContext): void {
   program
     .command('sessions')
-    .description(l10n.t('list a node\'s sessions, or compact, reset or archive one (ocm sessions compact|reset|archive <id> <key>)'))
+    .description(l10n.t("list a node's sessions, or compact, reset or archive one (ocm sessions compact|reset|archive <id> <key>)"))
     .argument('<id-or-action>', l10n.t('node id, or compact | reset | archive'))
     .argument('[id]', l10n.t('node id (after an action)'))
     .argument('[key]', l10n.t('session key (after an action), e.g. agent:main:main'))
@@ -43,7 +51,12 @@ export function registerSessionsCommands(program: Command, ctx: CliContext): voi
     .addOption(jsonOption())
     .option('--dry-run', l10n.t('show what the action would do, change nothing'))
     .option('--yes', l10n.t('apply without asking'))
-    .addOption(new Option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT)).argParser(numberArg(1, 100)))
+    .addOption(
+      new Option(
+        '--threshold <pct>',
+        l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT),
+      ).argParser(numberArg(1, 100)),
+    )
     .addOption(acceptNewOption())
     .action(async (first: string, id: string | undefined, key: string | undefined, opts: SessionsCliOptions) => {
       ctx.json = Boolean(opts.json);
@@ -57,7 +70,12 @@ export function registerSessionsCommands(program: Command, ctx: CliContext): voi
     });
 }
 
-async function withLocatedNode<T>(ctx: CliContext, id: string, opts: SessionsCliOptions, work: (transport: Transport, location: OpenclawLocation, agentIds: string[]) => Promise<T>): Promise<T> {
+async function withLocatedNode<T>(
+  ctx: CliContext,
+  id: string,
+  opts: SessionsCliOptions,
+  work: (transport: Transport, location: OpenclawLocation, agentIds: string[]) => Promise<T>,
+): Promise<T> {
   return withNodeTransport(ctx, id, { ...(opts.acceptNew ? { acceptNew: true } : {}) }, async (transport, node) => {
     const location = await locateOpenclaw(transport, node, ctx.signal ? { signal: ctx.signal } : {});
     return work(transport, location, agentsStatus(location)?.ids ?? []);
@@ -66,7 +84,11 @@ async function withLocatedNode<T>(ctx: CliContext, id: string, opts: SessionsCli
 
 async function listCommand(ctx: CliContext, id: string, opts: SessionsCliOptions & { thresholdPct: number }): Promise<void> {
   await withLocatedNode(ctx, id, opts, async (transport, location, agentIds) => {
-    const status = await listNodeSessions(transport, location, agentIds, { thresholdPct: opts.thresholdPct, ...(opts.agent ? { agentId: opts.agent } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const status = await listNodeSessions(transport, location, agentIds, {
+      thresholdPct: opts.thresholdPct,
+      ...(opts.agent ? { agentId: opts.agent } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     if (opts.json) return printJson(ctx, { ok: true, nodeId: id, version: location.version, ...status });
     if (status.rows.length === 0) {
       ctx.out((status.note ? `${status.note}\n` : '') + l10n.t('No sessions.') + '\n');
@@ -101,7 +123,8 @@ function contextCell(r: SessionUsage): string {
 export function sessionNote(r: SessionUsage): string {
   const notes: string[] = [];
   if (r.active) notes.push(l10n.t('mid-turn'));
-  if (r.hoursToWindow !== undefined) notes.push(l10n.t('reaches its window in about {0} hours at the current rate', r.hoursToWindow < 1 ? r.hoursToWindow : Math.round(r.hoursToWindow)));
+  if (r.hoursToWindow !== undefined)
+    notes.push(l10n.t('reaches its window in about {0} hours at the current rate', r.hoursToWindow < 1 ? r.hoursToWindow : Math.round(r.hoursToWindow)));
   return notes.join('; ') || '-';
 }
 
@@ -114,7 +137,13 @@ function ago(t: number | undefined, now: number): string {
   return l10n.t('{0} d ago', Math.round(s / 86_400));
 }
 
-async function actionCommand(ctx: CliContext, action: SessionAction, id: string, key: string, opts: SessionsCliOptions & { thresholdPct: number }): Promise<void> {
+async function actionCommand(
+  ctx: CliContext,
+  action: SessionAction,
+  id: string,
+  key: string,
+  opts: SessionsCliOptions & { thresholdPct: number },
+): Promise<void> {
   const agentId = opts.agent ?? /^agent:([^:]+):/.exec(key)?.[1] ?? 'main';
   await withLocatedNode(ctx, id, opts, async (transport, location) => {
     const verb = actionWord(action);
@@ -122,16 +151,36 @@ async function actionCommand(ctx: CliContext, action: SessionAction, id: string,
       const core = unsupportedActionError(location, action, key);
       throw cliError(
         'unsupported',
-        l10n.both('OpenClaw {0} on node {1} cannot {2} a session from outside (that needs OpenClaw 2026.9.0 or later). Manual step: in the session\'s chat send "{3}", or upgrade OpenClaw on the node.', location.version ?? '?', id, verb, action === 'compact' ? '/compact' : '/new'),
+        l10n.both(
+          'OpenClaw {0} on node {1} cannot {2} a session from outside (that needs OpenClaw 2026.9.0 or later). Manual step: in the session\'s chat send "{3}", or upgrade OpenClaw on the node.',
+          location.version ?? '?',
+          id,
+          verb,
+          action === 'compact' ? '/compact' : '/new',
+        ),
         core.details,
       );
     }
     if (opts.dryRun) {
-      const status = await listNodeSessions(transport, location, [agentId], { thresholdPct: opts.thresholdPct, agentId, transcriptSizes: false, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const status = await listNodeSessions(transport, location, [agentId], {
+        thresholdPct: opts.thresholdPct,
+        agentId,
+        transcriptSizes: false,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       const row = status.rows.find((r) => r.key === key);
       if (!row) throw cliError('notFound', l10n.both('Session {0} of agent {1} is not on node {2}.', key, agentId, id));
       if (opts.json) return printJson(ctx, { ok: true, dryRun: true, action, nodeId: id, agentId, key, session: row });
-      ctx.out(l10n.t('Would {0} session {1} (agent {2}, context {3}) on {4}, after saving its transcript into the local history.', verb, key, agentId, pctLabel(row.usedPct), id) + '\n');
+      ctx.out(
+        l10n.t(
+          'Would {0} session {1} (agent {2}, context {3}) on {4}, after saving its transcript into the local history.',
+          verb,
+          key,
+          agentId,
+          pctLabel(row.usedPct),
+          id,
+        ) + '\n',
+      );
       return;
     }
     // The shared destructive-verb convention (the dry run was answered above).
@@ -145,11 +194,26 @@ async function actionCommand(ctx: CliContext, action: SessionAction, id: string,
       ctx.out(l10n.t('Nothing was changed.') + '\n');
       return;
     }
-    const result: SessionActionResult = await runSessionAction(transport, location, { nodeId: id, agentId, key, action, home: ocmHome(ctx.env), thresholdPct: opts.thresholdPct, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const result: SessionActionResult = await runSessionAction(transport, location, {
+      nodeId: id,
+      agentId,
+      key,
+      action,
+      home: ocmHome(ctx.env),
+      thresholdPct: opts.thresholdPct,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     if (opts.json) return printJson(ctx, { ok: true, ...result });
-    ctx.out(l10n.t('Saved the transcript ({0} messages, {1}) as history entry {2}.', result.capturedMessages, formatBytes(result.backup.size), result.backup.id) + '\n');
+    ctx.out(
+      l10n.t('Saved the transcript ({0} messages, {1}) as history entry {2}.', result.capturedMessages, formatBytes(result.backup.size), result.backup.id) +
+        '\n',
+    );
     if (result.gateway.compacted === false) ctx.out(l10n.t('The gateway did not compact it: {0}', String(result.gateway.reason ?? '?')) + '\n');
-    const afterText = !result.after ? l10n.t('(not listed any more)') : result.after.usedPct === undefined ? l10n.t('unknown until its next turn') : pctLabel(result.after.usedPct);
+    const afterText = !result.after
+      ? l10n.t('(not listed any more)')
+      : result.after.usedPct === undefined
+        ? l10n.t('unknown until its next turn')
+        : pctLabel(result.after.usedPct);
     ctx.out(l10n.t('Done: {0} session {1}. Context before {2}, after {3}.', verb, key, pctLabel(result.before.usedPct), afterText) + '\n');
   });
 }

@@ -18,7 +18,12 @@ export interface AutoCompactReport extends Omit<AutoCompactOutcome, 'result'> {
   afterPct?: number;
 }
 
-export async function autoCompactAll(nodes: readonly NodeEntry[], results: readonly NodeStatus[], deps: StatusDeps, options: { home: string; pct: number; thresholdPct: number; signal?: AbortSignal }): Promise<AutoCompactReport[]> {
+export async function autoCompactAll(
+  nodes: readonly NodeEntry[],
+  results: readonly NodeStatus[],
+  deps: StatusDeps,
+  options: { home: string; pct: number; thresholdPct: number; signal?: AbortSignal },
+): Promise<AutoCompactReport[]> {
   const reports: AutoCompactReport[] = [];
   for (const [i, status] of results.entries()) {
     const rows = status.sessions?.rows.filter((r) => r.usedPct !== undefined && r.usedPct >= options.pct) ?? [];
@@ -27,19 +32,32 @@ export async function autoCompactAll(nodes: readonly NodeEntry[], results: reado
     try {
       const transport = await deps.transportFor(node);
       const location = await locateOpenclaw(transport, node, options.signal ? { signal: options.signal } : {});
-      const outcomes = await autoCompactNode(transport, location, rows, { home: options.home, nodeId: node.id, pct: options.pct, thresholdPct: options.thresholdPct, ...(options.signal ? { signal: options.signal } : {}) });
+      const outcomes = await autoCompactNode(transport, location, rows, {
+        home: options.home,
+        nodeId: node.id,
+        pct: options.pct,
+        thresholdPct: options.thresholdPct,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       for (const { result, ...o } of outcomes) {
-        reports.push({ nodeId: node.id, ...o, ...(result ? { backupId: result.backup.id } : {}), ...(result?.after?.usedPct !== undefined ? { afterPct: result.after.usedPct } : {}) });
+        reports.push({
+          nodeId: node.id,
+          ...o,
+          ...(result ? { backupId: result.backup.id } : {}),
+          ...(result?.after?.usedPct !== undefined ? { afterPct: result.after.usedPct } : {}),
+        });
       }
     } catch (e) {
-      for (const r of rows) reports.push({ nodeId: node.id, agentId: r.agentId, key: r.key, usedPct: r.usedPct!, status: 'failed', error: toOcmError(e).message });
+      for (const r of rows)
+        reports.push({ nodeId: node.id, agentId: r.agentId, key: r.key, usedPct: r.usedPct!, status: 'failed', error: toOcmError(e).message });
     }
   }
   return reports;
 }
 
 export function autoCompactLine(a: AutoCompactReport): string {
-  if (a.status === 'compacted') return l10n.t('auto-compacted {0} {1}: {2} → {3} (transcript saved as {4})', a.nodeId, a.key, pctLabel(a.usedPct), pctLabel(a.afterPct), a.backupId ?? '-');
+  if (a.status === 'compacted')
+    return l10n.t('auto-compacted {0} {1}: {2} → {3} (transcript saved as {4})', a.nodeId, a.key, pctLabel(a.usedPct), pctLabel(a.afterPct), a.backupId ?? '-');
   if (a.status === 'skipped-active') return l10n.t('auto-compact of {0} {1} postponed: a turn is running', a.nodeId, a.key);
   return l10n.t('auto-compact of {0} {1} failed: {2}', a.nodeId, a.key, a.error ?? '');
 }

@@ -75,11 +75,26 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
     .option('--all', l10n.t('include retired nodes'))
     .addOption(jsonOption())
     .addOption(acceptNewOption())
-    .addOption(new Option('--threshold <pct>', l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT)).argParser(numberArg(1, 100)))
+    .addOption(
+      new Option(
+        '--threshold <pct>',
+        l10n.t('flag sessions using more than this percent of their context window (default {0})', DEFAULT_CONTEXT_THRESHOLD_PCT),
+      ).argParser(numberArg(1, 100)),
+    )
     .option('--sessions', l10n.t('also read sessions on nodes that keep them in SQLite (runs "openclaw sessions" there, 1.5–8 s per node)'))
     .option('--no-sessions', l10n.t('do not read sessions (by default they are read from sessions.json or the running gateway)'))
-    .addOption(new Option('--warn-hours <hours>', l10n.t('warn about sessions predicted to reach their context window within this many hours (default {0})', DEFAULT_WARN_HOURS)).argParser(numberArg(0, 10_000)))
-    .addOption(new Option('--auto-compact <pct>', l10n.t('compact sessions at or over this percent of their window (once per session per 6 h, never mid-turn; for cron)')).argParser(numberArg(1, 100)))
+    .addOption(
+      new Option(
+        '--warn-hours <hours>',
+        l10n.t('warn about sessions predicted to reach their context window within this many hours (default {0})', DEFAULT_WARN_HOURS),
+      ).argParser(numberArg(0, 10_000)),
+    )
+    .addOption(
+      new Option(
+        '--auto-compact <pct>',
+        l10n.t('compact sessions at or over this percent of their window (once per session per 6 h, never mid-turn; for cron)'),
+      ).argParser(numberArg(1, 100)),
+    )
     .addOption(new Option('--timeout <seconds>', l10n.t('give up on a node after this long (default 15, 45 with --sessions)')).argParser(numberArg(1, 600)))
     .addOption(new Option('--concurrency <n>', l10n.t('nodes checked at once (default 8)')).argParser(intArg(1, 64)))
     .option('--no-fail', l10n.t('exit 0 even when a node is unreachable, not ready or has an error (default: exit 1 then)'))
@@ -90,7 +105,8 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       const concurrency = opts.concurrency ?? 8;
       const warnHours = opts.warnHours ?? DEFAULT_WARN_HOURS;
       const autoCompactPct = opts.autoCompact;
-      if (autoCompactPct !== undefined && opts.sessions === false) throw cliError('invalidInput', l10n.both('--auto-compact needs sessions: drop --no-sessions.'), { usage: true });
+      if (autoCompactPct !== undefined && opts.sessions === false)
+        throw cliError('invalidInput', l10n.both('--auto-compact needs sessions: drop --no-sessions.'), { usage: true });
       if (ids.length > 0 && opts.all) {
         throw cliError('invalidInput', l10n.both('Give node ids or --all, not both.'), { usage: true });
       }
@@ -101,9 +117,14 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
         ctx.out(l10n.t('No nodes to check. Add one with: ocm add <id> <[user@]host[:port]>') + '\n');
         return;
       }
-      const perNodeTimeoutMs = defaultTimeoutFor({ ...(timeoutSec !== undefined ? { timeoutMs: timeoutSec * 1000 } : {}), ...(opts.sessions ? { includeSessions: true } : {}) });
+      const perNodeTimeoutMs = defaultTimeoutFor({
+        ...(timeoutSec !== undefined ? { timeoutMs: timeoutSec * 1000 } : {}),
+        ...(opts.sessions ? { includeSessions: true } : {}),
+      });
       // A handshake never needs longer than the node's whole budget.
-      const ownPool = ctx.sshPool ? undefined : new SshPool({ readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 });
+      const ownPool = ctx.sshPool
+        ? undefined
+        : new SshPool({ readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 });
       const pool = ctx.sshPool ?? ownPool!;
       const deps = statusDeps(ctx, pool, Boolean(opts.acceptNew));
       const showProgress = !opts.json && stderrIsTty(ctx) && nodes.length > 1;
@@ -111,18 +132,28 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       let results: NodeStatus[];
       let autoCompacted: AutoCompactReport[] = [];
       try {
-        results = await withDiscoveryCache(ctx, nodes, (discoveryCache) => statusOfNodes(nodes, deps, {
-          discoveryCache,
-          concurrency,
-          perNodeTimeoutMs,
-          thresholdPct,
-          includeSessions: opts.sessions === true,
-          ...(opts.sessions === false ? { readSessions: false } : {}),
-          predict: { home: ocmHome(ctx.env), warnHours },
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-          ...(showProgress ? { onProgress: (p) => ctx.err(`\r${l10n.t('checking nodes: {0}/{1}', p.done, p.total)}${p.done === p.total ? '\r\x1b[K' : ''}`) } : {}),
-        }));
-        if (autoCompactPct !== undefined) autoCompacted = await autoCompactAll(nodes, results, deps, { home: ocmHome(ctx.env), pct: autoCompactPct, thresholdPct, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        results = await withDiscoveryCache(ctx, nodes, (discoveryCache) =>
+          statusOfNodes(nodes, deps, {
+            discoveryCache,
+            concurrency,
+            perNodeTimeoutMs,
+            thresholdPct,
+            includeSessions: opts.sessions === true,
+            ...(opts.sessions === false ? { readSessions: false } : {}),
+            predict: { home: ocmHome(ctx.env), warnHours },
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+            ...(showProgress
+              ? { onProgress: (p) => ctx.err(`\r${l10n.t('checking nodes: {0}/{1}', p.done, p.total)}${p.done === p.total ? '\r\x1b[K' : ''}`) }
+              : {}),
+          }),
+        );
+        if (autoCompactPct !== undefined)
+          autoCompacted = await autoCompactAll(nodes, results, deps, {
+            home: ocmHome(ctx.env),
+            pct: autoCompactPct,
+            thresholdPct,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          });
       } finally {
         // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
         // (The keeper's pool stays open: keeping connections is what it is for.)
@@ -130,7 +161,14 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       }
       results = await withLastBackups(results, backupStoreFor(ctx.env));
       if (opts.json) {
-        printJson(ctx, { ok: true, checkedAt, thresholdPct, summary: fleetSummary(results), nodes: results, ...(autoCompactPct !== undefined ? { autoCompacted } : {}) });
+        printJson(ctx, {
+          ok: true,
+          checkedAt,
+          thresholdPct,
+          summary: fleetSummary(results),
+          nodes: results,
+          ...(autoCompactPct !== undefined ? { autoCompacted } : {}),
+        });
       } else {
         ctx.out(renderStatusTable(results, { color: useColor(ctx) }));
         for (const a of autoCompacted) ctx.out(autoCompactLine(a) + '\n');
@@ -172,7 +210,19 @@ const RESET = '\x1b[0m';
 
 /** The table plus one line per anomaly below it. Rows with errors are red, with warnings yellow (colour only when asked). */
 export function renderStatusTable(results: NodeStatus[], options: { color: boolean }): string {
-  const headers = [l10n.t('NODE'), l10n.t('REACHABLE'), l10n.t('VERSION'), l10n.t('GATEWAY'), l10n.t('UPTIME'), l10n.t('AGENTS'), l10n.t('LOAD'), l10n.t('MEM'), l10n.t('DISK'), l10n.t('BACKUP'), l10n.t('NOTES')];
+  const headers = [
+    l10n.t('NODE'),
+    l10n.t('REACHABLE'),
+    l10n.t('VERSION'),
+    l10n.t('GATEWAY'),
+    l10n.t('UPTIME'),
+    l10n.t('AGENTS'),
+    l10n.t('LOAD'),
+    l10n.t('MEM'),
+    l10n.t('DISK'),
+    l10n.t('BACKUP'),
+    l10n.t('NOTES'),
+  ];
   const rows = results.map((s) => [
     s.nodeId,
     statusWord(reachabilityLabel(s)),
@@ -230,7 +280,12 @@ function notesOf(s: NodeStatus): string {
   const soon = s.sessions?.rows.filter((r) => r.predictedOverflow && r.hoursToWindow !== undefined && !r.overThreshold) ?? [];
   if (soon.length) notes.push(l10n.t('{0} full in ~{1} h', soon[0]!.key, roundHours(soon[0]!.hoursToWindow!)));
   const over = s.sessions?.rows.filter((r) => r.overThreshold) ?? [];
-  if (over.length) notes.push(over.length > 1 ? l10n.t('context {0} {1} (+{2})', pctLabel(over[0]!.usedPct), over[0]!.key, over.length - 1) : l10n.t('context {0} {1}', pctLabel(over[0]!.usedPct), over[0]!.key));
+  if (over.length)
+    notes.push(
+      over.length > 1
+        ? l10n.t('context {0} {1} (+{2})', pctLabel(over[0]!.usedPct), over[0]!.key, over.length - 1)
+        : l10n.t('context {0} {1}', pctLabel(over[0]!.usedPct), over[0]!.key),
+    );
   return notes.join('; ');
 }
 

@@ -50,7 +50,11 @@ export function registerTimelineCommands(program: Command, ctx: CliContext): voi
     .action(async (id: string, remotePath: string, opts: TimelineOptions) => {
       ctx.json = Boolean(opts.json);
       if (!remotePath.startsWith('/')) {
-        throw cliError('invalidInput', l10n.both('"{0}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.', remotePath), { usage: true });
+        throw cliError(
+          'invalidInput',
+          l10n.both('"{0}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.', remotePath),
+          { usage: true },
+        );
       }
       const home = ocmHome(ctx.env);
       const timeline = await buildTimeline({ home, store: backupStoreFor(ctx.env), nodeId: id, remotePath });
@@ -67,7 +71,15 @@ export function registerTimelineCommands(program: Command, ctx: CliContext): voi
       ctx.out(
         formatTable(
           [l10n.t('VERSION'), l10n.t('TIME (UTC)'), l10n.t('ORIGIN'), l10n.t('LINES'), l10n.t('SIZE'), 'SHA256', l10n.t('SEEN IN')],
-          timeline.versions.map((v) => [`#${v.n}`, new Date(v.timeMs).toISOString().replace('T', ' ').slice(0, 19), originLabel(v), v.diff ? `+${v.diff.added} -${v.diff.removed}` : '', String(v.size), v.sha256.slice(0, 12), seenIn(v)]),
+          timeline.versions.map((v) => [
+            `#${v.n}`,
+            new Date(v.timeMs).toISOString().replace('T', ' ').slice(0, 19),
+            originLabel(v),
+            v.diff ? `+${v.diff.added} -${v.diff.removed}` : '',
+            String(v.size),
+            v.sha256.slice(0, 12),
+            seenIn(v),
+          ]),
         ),
       );
     });
@@ -78,7 +90,12 @@ function jsonOf(v: TimelineVersion) {
 }
 
 function originLabel(v: TimelineVersion): string {
-  const word = knownWord(v.origin, { saved: l10n.t('saved'), agent: l10n.t('changed by the agent'), 'pre-edit': l10n.t('found before a save'), snapshot: l10n.t('backup') });
+  const word = knownWord(v.origin, {
+    saved: l10n.t('saved'),
+    agent: l10n.t('changed by the agent'),
+    'pre-edit': l10n.t('found before a save'),
+    snapshot: l10n.t('backup'),
+  });
   const via = v.via ? ` (${v.via === 'vscode' ? 'VS Code' : 'CLI'})` : '';
   return `${word}${via}${v.sameAs ? ' ' + l10n.t('= #{0}', v.sameAs) : ''}`;
 }
@@ -106,7 +123,14 @@ async function compare(ctx: CliContext, timeline: Timeline & { read(v: TimelineV
   const [a, b] = refs.map((r) => findVersion(timeline, r)) as [TimelineVersion, TimelineVersion];
   const [ta, tb] = await Promise.all([timeline.read(a), timeline.read(b)]);
   const name = timeline.remotePath.split('/').pop() ?? timeline.remotePath;
-  const patch = diff().createTwoFilesPatch(`${name} #${a.n}`, `${name} #${b.n}`, ta.toString('utf8'), tb.toString('utf8'), new Date(a.timeMs).toISOString(), new Date(b.timeMs).toISOString());
+  const patch = diff().createTwoFilesPatch(
+    `${name} #${a.n}`,
+    `${name} #${b.n}`,
+    ta.toString('utf8'),
+    tb.toString('utf8'),
+    new Date(a.timeMs).toISOString(),
+    new Date(b.timeMs).toISOString(),
+  );
   if (json) return printJson(ctx, { node: timeline.nodeId, path: timeline.remotePath, from: jsonOf(a), to: jsonOf(b), patch });
   ctx.out(patch);
 }
@@ -117,11 +141,28 @@ async function restore(ctx: CliContext, timeline: Timeline & { read(v: TimelineV
   await withNodeTransport(ctx, timeline.nodeId, opts, async (t, node) => {
     const live = await snapshotRemote(t, timeline.remotePath);
     const when = new Date(v.timeMs).toISOString();
-    const liveText = live ? l10n.t('the live file ({0} bytes, sha256 {1})', live.content.length, live.sha256.slice(0, 12)) : l10n.t('nothing (the file does not exist now)');
-    const plan = l10n.t('Restore {0} on {1} to version #{2} of {3} ({4} bytes, sha256 {5}), replacing {6}, which is kept in the history first.', timeline.remotePath, timeline.nodeId, v.n, when, v.size, v.sha256.slice(0, 12), liveText);
-    const decision = await decideDestructive(ctx, opts, plan + ' ' + l10n.t('Restore? [y/N] '), l10n.both('Restoring replaces {0} on {1}. Look first with --dry-run, then add --yes to restore.', timeline.remotePath, timeline.nodeId));
+    const liveText = live
+      ? l10n.t('the live file ({0} bytes, sha256 {1})', live.content.length, live.sha256.slice(0, 12))
+      : l10n.t('nothing (the file does not exist now)');
+    const plan = l10n.t(
+      'Restore {0} on {1} to version #{2} of {3} ({4} bytes, sha256 {5}), replacing {6}, which is kept in the history first.',
+      timeline.remotePath,
+      timeline.nodeId,
+      v.n,
+      when,
+      v.size,
+      v.sha256.slice(0, 12),
+      liveText,
+    );
+    const decision = await decideDestructive(
+      ctx,
+      opts,
+      plan + ' ' + l10n.t('Restore? [y/N] '),
+      l10n.both('Restoring replaces {0} on {1}. Look first with --dry-run, then add --yes to restore.', timeline.remotePath, timeline.nodeId),
+    );
     if (decision === 'show') {
-      if (opts.json) return printJson(ctx, { ok: true, dryRun: true, version: jsonOf(v), live: live ? { sha256: live.sha256, size: live.content.length } : null });
+      if (opts.json)
+        return printJson(ctx, { ok: true, dryRun: true, version: jsonOf(v), live: live ? { sha256: live.sha256, size: live.content.length } : null });
       ctx.out(plan + '\n');
       return;
     }

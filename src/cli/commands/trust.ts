@@ -46,8 +46,18 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
     .description(l10n.t("fetch a node's SSH host key, show its fingerprint and trust it (stored in the ocm home, never in ~/.ssh/known_hosts)"))
     .argument('<id>', l10n.t('node id'))
     .option('--replace', l10n.t('replace a different key already recorded for this host (after checking the new fingerprint out of band)'))
-    .option('--replace-jump <host>', l10n.t('replace a different key recorded for this ProxyJump host (repeatable; after checking it out of band)'), collect, [])
-    .option('--expect <fingerprint>', l10n.t("only trust keys with these SHA256:... fingerprints: the node's and each new jump host's (repeatable)"), collect, [])
+    .option(
+      '--replace-jump <host>',
+      l10n.t('replace a different key recorded for this ProxyJump host (repeatable; after checking it out of band)'),
+      collect,
+      [],
+    )
+    .option(
+      '--expect <fingerprint>',
+      l10n.t("only trust keys with these SHA256:... fingerprints: the node's and each new jump host's (repeatable)"),
+      collect,
+      [],
+    )
     .option('--yes', l10n.t('also trust new jump-host keys as shown, without asking'))
     .addOption(jsonOption())
     .action(async (id: string, opts: { replace?: boolean; replaceJump: string[]; expect: string[]; yes?: boolean; json?: boolean }) => {
@@ -64,8 +74,15 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
         show: (line) => ctx.err(line + '\n'),
       });
       const deps = sshDepsFor(ctx, { ask: approver.ask });
-      const target = await resolveConnectTarget(node, { ...deps, trustStore: staged, ...(opts.replaceJump.length > 0 ? { replaceChangedHostKeys: true } : {}) });
-      const result = await trustHostKey(target, staged, { ...(opts.replace ? { replace: true } : {}), ...(opts.expect.length > 0 ? { expectFingerprints: opts.expect } : {}) });
+      const target = await resolveConnectTarget(node, {
+        ...deps,
+        trustStore: staged,
+        ...(opts.replaceJump.length > 0 ? { replaceChangedHostKeys: true } : {}),
+      });
+      const result = await trustHostKey(target, staged, {
+        ...(opts.replace ? { replace: true } : {}),
+        ...(opts.expect.length > 0 ? { expectFingerprints: opts.expect } : {}),
+      });
       const jumpsTrusted = staged.pending().filter((e) => e.nodeId?.startsWith('jump:'));
       await staged.commit();
       const replacedOf = (hostKeyName: string): string[] | undefined => approver.approved.find((q) => q.hostKeyName === hostKeyName && q.replaces)?.replaces;
@@ -90,11 +107,21 @@ export function registerTrustCommands(program: Command, ctx: CliContext): void {
       }
       ctx.out(l10n.t('Node {0} ({1}) offers {2} key {3}', result.nodeId, result.hostKeyName, keyTypeLabel(result.keyType), result.fingerprint) + '\n');
       if (result.outcome === 'alreadyTrusted') {
-        ctx.out((result.source === 'known_hosts' ? l10n.t('Already trusted (in your known_hosts). Nothing changed.') : l10n.t('Already trusted (in {0}). Nothing changed.', trustStore.path)) + '\n');
+        ctx.out(
+          (result.source === 'known_hosts'
+            ? l10n.t('Already trusted (in your known_hosts). Nothing changed.')
+            : l10n.t('Already trusted (in {0}). Nothing changed.', trustStore.path)) + '\n',
+        );
       } else {
-        ctx.out((result.outcome === 'replaced' ? l10n.t('Replaced the old key with it in {0}.', trustStore.path) : l10n.t('Trusted it in {0}.', trustStore.path)) + '\n');
+        ctx.out(
+          (result.outcome === 'replaced' ? l10n.t('Replaced the old key with it in {0}.', trustStore.path) : l10n.t('Trusted it in {0}.', trustStore.path)) +
+            '\n',
+        );
         for (const stale of result.staleKnownHostsLines) {
-          ctx.out(l10n.t("Your {0} line {1} still holds the old key: remove it with ssh-keygen -R '{2}' -f '{0}'.", stale.file, stale.line, result.hostKeyName) + '\n');
+          ctx.out(
+            l10n.t("Your {0} line {1} still holds the old key: remove it with ssh-keygen -R '{2}' -f '{0}'.", stale.file, stale.line, result.hostKeyName) +
+              '\n',
+          );
         }
       }
     });

@@ -15,7 +15,20 @@ import { l10n } from '../l10n';
  */
 
 /** What `ocm status` / `ocm agents <id>` read from their environment (home, ocm home, locale, colour, SSH agent, ssh_config's %u). */
-const KEEPER_ENV = ['HOME', 'USER', 'LOGNAME', 'USERNAME', 'OCM_HOME', 'XDG_CONFIG_HOME', 'OCM_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG', 'NO_COLOR', 'SSH_AUTH_SOCK'] as const;
+const KEEPER_ENV = [
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'USERNAME',
+  'OCM_HOME',
+  'XDG_CONFIG_HOME',
+  'OCM_LANG',
+  'LC_ALL',
+  'LC_MESSAGES',
+  'LANG',
+  'NO_COLOR',
+  'SSH_AUTH_SOCK',
+] as const;
 
 /** A localized reason not to use the keeper at `socketPath`, or undefined when its place is ours. */
 export async function keeperPlaceProblem(socketPath: string, uid: number = process.getuid?.() ?? -1): Promise<string | undefined> {
@@ -23,17 +36,41 @@ export async function keeperPlaceProblem(socketPath: string, uid: number = proce
   const parent = dirname(dir);
   const parentStat = await lstatOrUndefined(parent);
   if (parentStat && ((parentStat.uid !== uid && parentStat.uid !== 0) || ((parentStat.mode & 0o022) !== 0 && (parentStat.mode & 0o1000) === 0))) {
-    return l10n.t('ocm: the connection keeper was not used: {0} can be changed by other users (owner uid {1}, mode {2}). Make it yours and run chmod go-w on it; this command runs without the keeper.', parent, parentStat.uid, octal(parentStat.mode));
+    return l10n.t(
+      'ocm: the connection keeper was not used: {0} can be changed by other users (owner uid {1}, mode {2}). Make it yours and run chmod go-w on it; this command runs without the keeper.',
+      parent,
+      parentStat.uid,
+      octal(parentStat.mode),
+    );
   }
   const dirStat = await lstatOrUndefined(dir);
   if (!dirStat) return undefined; // the keeper creates it (mode 700)
-  if (!dirStat.isDirectory()) return l10n.t('ocm: the connection keeper was not used: {0} is not a folder. Remove it; this command runs without the keeper.', dir);
-  if (dirStat.uid !== uid) return l10n.t('ocm: the connection keeper was not used: {0} belongs to uid {1}, not to you (uid {2}). Remove it; this command runs without the keeper.', dir, dirStat.uid, uid);
-  if ((dirStat.mode & 0o022) !== 0) return l10n.t("ocm: the connection keeper was not used: other users can write to {0} (mode {1}). Run chmod 700 '{0}'; this command runs without the keeper.", dir, octal(dirStat.mode));
+  if (!dirStat.isDirectory())
+    return l10n.t('ocm: the connection keeper was not used: {0} is not a folder. Remove it; this command runs without the keeper.', dir);
+  if (dirStat.uid !== uid)
+    return l10n.t(
+      'ocm: the connection keeper was not used: {0} belongs to uid {1}, not to you (uid {2}). Remove it; this command runs without the keeper.',
+      dir,
+      dirStat.uid,
+      uid,
+    );
+  if ((dirStat.mode & 0o022) !== 0)
+    return l10n.t(
+      "ocm: the connection keeper was not used: other users can write to {0} (mode {1}). Run chmod 700 '{0}'; this command runs without the keeper.",
+      dir,
+      octal(dirStat.mode),
+    );
   const socketStat = await lstatOrUndefined(socketPath);
   if (!socketStat) return undefined;
-  if (!socketStat.isSocket()) return l10n.t('ocm: the connection keeper was not used: {0} is not a socket. Remove it; this command runs without the keeper.', socketPath);
-  if (socketStat.uid !== uid) return l10n.t('ocm: the connection keeper was not used: the socket {0} belongs to uid {1}, not to you (uid {2}). Remove it; this command runs without the keeper.', socketPath, socketStat.uid, uid);
+  if (!socketStat.isSocket())
+    return l10n.t('ocm: the connection keeper was not used: {0} is not a socket. Remove it; this command runs without the keeper.', socketPath);
+  if (socketStat.uid !== uid)
+    return l10n.t(
+      'ocm: the connection keeper was not used: the socket {0} belongs to uid {1}, not to you (uid {2}). Remove it; this command runs without the keeper.',
+      socketPath,
+      socketStat.uid,
+      uid,
+    );
   return undefined;
 }
 

@@ -4,7 +4,18 @@ import type { Socket } from 'node:net';
 import { l10n } from '../l10n';
 import { terminalAuthPrompt } from '../terminal-auth-prompt';
 import { keeperEnvironment, keeperPlaceProblem } from './client-checks';
-import { connectToKeeper, failedMarkerFor, keeperServes, keeperSocketPath, keepMinutes, lineReader, RETRY_FAILED_START_MS, type ClientMessage, type KeeperInfo, type KeeperMessage } from './protocol';
+import {
+  connectToKeeper,
+  failedMarkerFor,
+  keeperServes,
+  keeperSocketPath,
+  keepMinutes,
+  lineReader,
+  RETRY_FAILED_START_MS,
+  type ClientMessage,
+  type KeeperInfo,
+  type KeeperMessage,
+} from './protocol';
 
 /**
  * Runs `argv` in the connection keeper (protocol.ts), starting it when it is not running.

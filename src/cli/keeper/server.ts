@@ -32,7 +32,12 @@ export interface KeeperStartHooks {
  * to try again for a while). Only a real failure leaves the marker: one written by the keeper
  * that lost a start race kept every later command from a keeper for an hour.
  */
-export async function startKeeper(socketPath: string, keepMs: number, run: RunCommand, hooks: KeeperStartHooks = {}): Promise<'serving' | 'another' | 'failed'> {
+export async function startKeeper(
+  socketPath: string,
+  keepMs: number,
+  run: RunCommand,
+  hooks: KeeperStartHooks = {},
+): Promise<'serving' | 'another' | 'failed'> {
   try {
     return (await listenAndServe(socketPath, keepMs, run, hooks)) ? 'serving' : 'another';
   } catch (e) {
@@ -181,7 +186,13 @@ async function serve(socket: Socket, pool: SshPool, run: RunCommand, control: Co
   // The client went away before the answer (Ctrl-C, a timeout, a closed terminal): stop its work,
   // which would otherwise go on — reading, holding channels — with nobody to answer.
   const gone = new AbortController();
-  const onGone = (): void => gone.abort(cliError('cancelled', l10n.both('The ocm command that asked for this stopped waiting (interrupted or timed out); its work in the connection keeper was cancelled.')));
+  const onGone = (): void =>
+    gone.abort(
+      cliError(
+        'cancelled',
+        l10n.both('The ocm command that asked for this stopped waiting (interrupted or timed out); its work in the connection keeper was cancelled.'),
+      ),
+    );
   if (socket.destroyed) onGone();
   else socket.once('close', onGone);
   const ctx: CliContext = {

@@ -150,7 +150,8 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
     signal?.addEventListener('abort', onAbort, { once: true });
 
     input.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') fail(new OcmError('notFound', `Backup archive ${archivePath} does not exist. Check the path or list backups with "ocm backups".`, { archivePath }));
+      if (e.code === 'ENOENT')
+        fail(new OcmError('notFound', `Backup archive ${archivePath} does not exist. Check the path or list backups with "ocm backups".`, { archivePath }));
       else fail(archiveRejected(archivePath, undefined, `It could not be read: ${e.message}.`, 'read'));
     });
     input.on('data', (chunk) => {
@@ -159,7 +160,14 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
     });
 
     parser.on('warn', (code: string, message: string | Error) => {
-      fail(archiveRejected(archivePath, undefined, `It is corrupt or not a tar.gz archive (${code}: ${message instanceof Error ? message.message : message}).`, 'format'));
+      fail(
+        archiveRejected(
+          archivePath,
+          undefined,
+          `It is corrupt or not a tar.gz archive (${code}: ${message instanceof Error ? message.message : message}).`,
+          'format',
+        ),
+      );
     });
     parser.on('error', (e: Error) => {
       fail(archiveRejected(archivePath, undefined, `It is corrupt or not a tar.gz archive (${e.message}).`, 'format'));
@@ -197,7 +205,8 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
 
       if (relative === 'manifest.json') {
         if (!FILE_TYPES.has(entry.type)) return fail(archiveRejected(archivePath, raw, 'the manifest is not a regular file.', 'manifest'));
-        if (size > limits.maxManifestBytes) return fail(archiveRejected(archivePath, raw, `the manifest is larger than ${limits.maxManifestBytes} bytes.`, 'limit'));
+        if (size > limits.maxManifestBytes)
+          return fail(archiveRejected(archivePath, raw, `the manifest is larger than ${limits.maxManifestBytes} bytes.`, 'limit'));
         const parts: Buffer[] = [];
         entry.on('data', (c: Buffer) => parts.push(c));
         entry.on('end', () => manifests.push(Buffer.concat(parts)));
@@ -244,7 +253,8 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
           return fail(archiveRejected(archivePath, raw, `the hard link target "${linkpath}" is not an earlier file in the archive's payload.`, 'link'));
         }
         const target = entries.find((e) => e.path === '/' + targetRelative.slice(PAYLOAD_PREFIX.length + 1));
-        if (!target || target.type !== 'file') return fail(archiveRejected(archivePath, raw, `the hard link target "${linkpath}" is not a regular file.`, 'link'));
+        if (!target || target.type !== 'file')
+          return fail(archiveRejected(archivePath, raw, `the hard link target "${linkpath}" is not a regular file.`, 'link'));
         entries.push({ path: sourcePath, type: 'hardlink', size: target.size, mode, sha256: target.sha256!, linkTarget: target.path });
         return entry.resume();
       }
@@ -277,14 +287,24 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
           inflated += chunk.length;
           const ratio = inflated / Math.max(1, archiveSize);
           if (ratio > limits.maxDecompressionRatio) {
-            fail(archiveRejected(archivePath, undefined, `It is corrupt, truncated or a decompression bomb (max decompression ratio exceeded: ${ratio.toFixed(2)} > ${limits.maxDecompressionRatio}).`, 'format'));
+            fail(
+              archiveRejected(
+                archivePath,
+                undefined,
+                `It is corrupt, truncated or a decompression bomb (max decompression ratio exceeded: ${ratio.toFixed(2)} > ${limits.maxDecompressionRatio}).`,
+                'format',
+              ),
+            );
             return cb();
           }
           cb(null, chunk);
         },
       });
       gunzip.on('error', (e: Error) => fail(archiveRejected(archivePath, undefined, `It is corrupt or not a tar.gz archive (${e.message}).`, 'format')));
-      input.pipe(gunzip).pipe(ratioCheck).pipe(parser as unknown as NodeJS.WritableStream);
+      input
+        .pipe(gunzip)
+        .pipe(ratioCheck)
+        .pipe(parser as unknown as NodeJS.WritableStream);
     } else {
       input.pipe(parser as unknown as NodeJS.WritableStream);
     }
@@ -295,7 +315,9 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
         throw archiveRejected(
           archivePath,
           `${root}/manifest.json`,
-          manifests.length === 0 ? 'the archive has no manifest.json at its top level.' : `the archive has ${manifests.length} manifests; exactly one is allowed.`,
+          manifests.length === 0
+            ? 'the archive has no manifest.json at its top level.'
+            : `the archive has ${manifests.length} manifests; exactly one is allowed.`,
           'manifest',
         );
       }
@@ -310,8 +332,10 @@ export async function scanArchiveStream(input: Readable, archivePath: string, op
         throw archiveRejected(archivePath, `${root}/manifest.json`, 'the manifest is not a JSON object.', 'manifest');
       }
       const m = manifest as Record<string, unknown>;
-      if (m.schemaVersion !== 1) throw archiveRejected(archivePath, `${root}/manifest.json`, `unsupported manifest schemaVersion ${String(m.schemaVersion)} (expected 1).`, 'manifest');
-      if (m.archiveRoot !== root) throw archiveRejected(archivePath, `${root}/manifest.json`, `the manifest names archiveRoot "${String(m.archiveRoot)}", not "${root}".`, 'manifest');
+      if (m.schemaVersion !== 1)
+        throw archiveRejected(archivePath, `${root}/manifest.json`, `unsupported manifest schemaVersion ${String(m.schemaVersion)} (expected 1).`, 'manifest');
+      if (m.archiveRoot !== root)
+        throw archiveRejected(archivePath, `${root}/manifest.json`, `the manifest names archiveRoot "${String(m.archiveRoot)}", not "${root}".`, 'manifest');
       // No entry may live beneath a symbolic link: extracting it would write through the link.
       for (const key of seen) {
         for (let parent = posix.dirname(key); parent !== '.' && parent !== root; parent = posix.dirname(parent)) {

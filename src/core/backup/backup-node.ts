@@ -60,7 +60,10 @@ export function chooseEngine(choice: EngineChoice, openclaw: BackupNodeParams['o
       { version: openclaw?.version ?? null },
     );
   }
-  if (includeTranscripts) throw new OcmError('invalidInput', "OpenClaw's own backup leaves session transcripts out; use --engine ocm (or auto) with --include-transcripts.", { usage: true });
+  if (includeTranscripts)
+    throw new OcmError('invalidInput', "OpenClaw's own backup leaves session transcripts out; use --engine ocm (or auto) with --include-transcripts.", {
+      usage: true,
+    });
   return 'openclaw';
 }
 
@@ -84,7 +87,14 @@ export async function backupNode(p: BackupNodeParams): Promise<BackupNodeResult>
     try {
       await runNativeEngine({ transport: p.transport, openclaw: p.openclaw!, partialPath: partial, configOnly, onProgress: p.onProgress, signal: p.signal });
       p.onProgress?.({ phase: 'verifying', bytes: 0 });
-      snapshot = await importArchive(repo, partial, { nodeId: p.nodeId, method: 'import', engine: 'openclaw', openclawVersion: p.openclaw?.version ?? null, limits: p.limits, signal: p.signal });
+      snapshot = await importArchive(repo, partial, {
+        nodeId: p.nodeId,
+        method: 'import',
+        engine: 'openclaw',
+        openclawVersion: p.openclaw?.version ?? null,
+        limits: p.limits,
+        signal: p.signal,
+      });
     } finally {
       await fs.rm(partial, { force: true });
     }

@@ -136,5 +136,7 @@ export async function addLineCounts(
 /** A unified diff of one file (empty string for a missing side). */
 export function unifiedDiff(path: string, labelA: string, labelB: string, a: Buffer | undefined, b: Buffer | undefined): string {
   if ((a && !looksLikeText(a)) || (b && !looksLikeText(b))) return `Binary files ${labelA}:${path} and ${labelB}:${path} differ\n`;
-  return diffLib().createTwoFilesPatch(`${labelA}${path}`, `${labelB}${path}`, a?.toString('utf8') ?? '', b?.toString('utf8') ?? '', undefined, undefined, { context: 3 });
+  return diffLib().createTwoFilesPatch(`${labelA}${path}`, `${labelB}${path}`, a?.toString('utf8') ?? '', b?.toString('utf8') ?? '', undefined, undefined, {
+    context: 3,
+  });
 }

@@ -22,7 +22,8 @@ export const STATE_REBUILDABLE_ROOTS = new Set(['dev', 'git', 'npm', 'npm-runtim
 const VOLATILE_NAME = /(\.sock|\.pid|\.tmp|\.tmp\..*)$/;
 const SQLITE_SIDECAR = /\.sqlite-(wal|shm|journal)$/;
 /** OpenClaw 2026.9's SQLITE_MEMORY_TRANSIENT_PATH_PATTERN (backup-shared), on the file name. */
-const SQLITE_TRANSIENT = /^[^/]+\.sqlite\.(?:(?:generation-(?:lock|writer)|reindex-lock)\.sqlite|(?:backup|memory-reindex|tmp)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-wal|-shm|-journal)?$/i;
+const SQLITE_TRANSIENT =
+  /^[^/]+\.sqlite\.(?:(?:generation-(?:lock|writer)|reindex-lock)\.sqlite|(?:backup|memory-reindex|tmp)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-wal|-shm|-journal)?$/i;
 
 /** Why `path` (absolute, on the node) is left out of a backup, or undefined if it is kept. */
 export function excludedReason(path: string, ctx: ExclusionContext): string | undefined {
@@ -50,6 +51,7 @@ export function excludedReason(path: string, ctx: ExclusionContext): string | un
   if (first === 'browser' && parts[2] === 'user-data' && /^Singleton(Cookie|Lock|Socket)$/.test(name)) return 'volatile';
   if (first === 'sandbox' && parts[1] === 'skills-workspaces') return 'rebuildable';
   if (first === 'agents' && parts[2] === 'agent' && parts.slice(3, -1).some((p) => p === 'tmp' || p === '.tmp')) return 'rebuildable';
-  if (first === 'agents' && parts[2] === 'agent' && parts.length > 3 && (parts[parts.length - 1] === 'tmp' || parts[parts.length - 1] === '.tmp')) return 'rebuildable';
+  if (first === 'agents' && parts[2] === 'agent' && parts.length > 3 && (parts[parts.length - 1] === 'tmp' || parts[parts.length - 1] === '.tmp'))
+    return 'rebuildable';
   return undefined;
 }

@@ -40,7 +40,6 @@ const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class LegacyStore {
   constructor(readonly root: string) {}
 
-
   nodeDir(nodeId: string): string {
     if (!NODE_ID.test(nodeId) || nodeId.includes('..')) {
       throw new OcmError('invalidInput', `"${nodeId}" is not a valid node id for the backup store (letters, digits, ".", "_", "-").`, { nodeId });
@@ -138,7 +137,10 @@ export class LegacyStore {
   async nodeIds(): Promise<string[]> {
     try {
       const dirents = await fs.readdir(this.root, { withFileTypes: true });
-      return dirents.filter((d) => d.isDirectory() && NODE_ID.test(d.name)).map((d) => d.name).sort();
+      return dirents
+        .filter((d) => d.isDirectory() && NODE_ID.test(d.name))
+        .map((d) => d.name)
+        .sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -161,7 +163,11 @@ export class LegacyStore {
       const indexFile = path.endsWith(INDEX_SUFFIX) ? path : path.slice(0, -ARCHIVE_SUFFIX.length) + INDEX_SUFFIX;
       if (await exists(indexFile)) return readIndexFile(indexFile);
       if (isAbsolute(trimmed) || trimmed.includes('/')) {
-        throw new OcmError('notFound', `No index beside ${basename(path)}: it is not a backup from this store. Check it with "ocm verify <archive>" or list backups with "ocm backups".`, { ref });
+        throw new OcmError(
+          'notFound',
+          `No index beside ${basename(path)}: it is not a backup from this store. Check it with "ocm verify <archive>" or list backups with "ocm backups".`,
+          { ref },
+        );
       }
     }
     const slash = trimmed.indexOf('/');
@@ -174,7 +180,14 @@ export class LegacyStore {
       throw new OcmError('notFound', `No backup matches "${ref}". List them with "ocm backups${nodeId ? ' ' + nodeId : ''}".`, { ref });
     }
     if (matches.length > 1) {
-      throw new OcmError('invalidInput', `"${ref}" matches ${matches.length} backups (${matches.slice(0, 3).map((m) => `${m.nodeId}/${m.id}`).join(', ')}${matches.length > 3 ? ', ...' : ''}). Use <nodeId>/<id>.`, { ref });
+      throw new OcmError(
+        'invalidInput',
+        `"${ref}" matches ${matches.length} backups (${matches
+          .slice(0, 3)
+          .map((m) => `${m.nodeId}/${m.id}`)
+          .join(', ')}${matches.length > 3 ? ', ...' : ''}). Use <nodeId>/<id>.`,
+        { ref },
+      );
     }
     return this.readIndex(matches[0]);
   }
@@ -229,7 +242,11 @@ export async function readIndexFile(path: string): Promise<BackupIndex> {
   }
   const parsed = BackupIndexSchema.safeParse(safeJson(text));
   if (!parsed.success) {
-    throw new OcmError('invalidConfig', `Backup index ${path} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}). Run "ocm verify" on its archive or delete both files.`, { path });
+    throw new OcmError(
+      'invalidConfig',
+      `Backup index ${path} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}). Run "ocm verify" on its archive or delete both files.`,
+      { path },
+    );
   }
   return parsed.data;
 }

@@ -18,7 +18,11 @@ export function backupRoots(index: Pick<BackupIndex, 'sourcePaths' | 'options'>)
  * Hashes every regular file under `roots` on the node in ONE exec (sha256sum, else `shasum -a 256`,
  * else `openssl dgst -sha256 -r`), plus size and mode (GNU or BSD stat). Missing roots are skipped.
  */
-export async function hashLiveFiles(transport: Transport, roots: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<IndexEntry[]> {
+export async function hashLiveFiles(
+  transport: Transport,
+  roots: readonly string[],
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<IndexEntry[]> {
   if (roots.length === 0) return [];
   const findArgs = `"$@" -name node_modules -prune -o -type f`;
   const script = [
@@ -34,14 +38,24 @@ export async function hashLiveFiles(transport: Transport, roots: readonly string
   ].join('\n');
   const result = await transport.exec(script, { signal: options.signal, timeoutMs: options.timeoutMs ?? 600_000, maxOutputBytes: 512 * 1024 * 1024 });
   if (result.exitCode === 42) {
-    throw new OcmError('unsupported', `Node ${transport.nodeId} has no sha256 tool (sha256sum, shasum or openssl); install coreutils to compare with the live node.`, { nodeId: transport.nodeId });
+    throw new OcmError(
+      'unsupported',
+      `Node ${transport.nodeId} has no sha256 tool (sha256sum, shasum or openssl); install coreutils to compare with the live node.`,
+      { nodeId: transport.nodeId },
+    );
   }
   if (!result.stdout.includes(SIZES_MARKER)) {
-    throw new OcmError('failed', `Hashing files on ${transport.nodeId} failed (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 400)}`, { nodeId: transport.nodeId });
+    throw new OcmError('failed', `Hashing files on ${transport.nodeId} failed (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 400)}`, {
+      nodeId: transport.nodeId,
+    });
   }
   // A cut-off list would make files look deleted or new: refuse it rather than compare half a tree.
   if (result.truncated) {
-    throw new OcmError('failed', `The list of files under ${roots.join(', ')} on ${transport.nodeId} was too long to read (over 512 MiB of output); nothing was compared. Compare a smaller part (one agent or one file).`, { nodeId: transport.nodeId });
+    throw new OcmError(
+      'failed',
+      `The list of files under ${roots.join(', ')} on ${transport.nodeId} was too long to read (over 512 MiB of output); nothing was compared. Compare a smaller part (one agent or one file).`,
+      { nodeId: transport.nodeId },
+    );
   }
   return parseHashListing(result.stdout, transport.nodeId);
 }
@@ -55,7 +69,11 @@ export async function hashLiveFiles(transport: Transport, roots: readonly string
 export function parseHashListing(stdout: string, nodeId: string): IndexEntry[] {
   const [hashPart = '', sizePart = ''] = stdout.split(SIZES_MARKER + '\n');
   const odd = (what: string, line: string): OcmError =>
-    new OcmError('failed', `Unexpected ${what} from ${nodeId}: ${JSON.stringify(line.slice(0, 200))}. A file name with a newline? Rename it, or install GNU coreutils on the node; nothing was compared.`, { nodeId });
+    new OcmError(
+      'failed',
+      `Unexpected ${what} from ${nodeId}: ${JSON.stringify(line.slice(0, 200))}. A file name with a newline? Rename it, or install GNU coreutils on the node; nothing was compared.`,
+      { nodeId },
+    );
   const sizes = new Map<string, { size: number; mode: number }>();
   const records = sizePart.includes('\0') ? sizePart.split('\0') : sizePart.split('\n');
   for (const record of records) {
@@ -81,7 +99,11 @@ export function parseHashListing(stdout: string, nodeId: string): IndexEntry[] {
  * Compares a backup with the node as it is now: files only (links and folders are not compared),
  * with the backup's own exclusions applied to the live side. A = backup, B = live.
  */
-export async function diffBackupWithLive(index: BackupIndex, transport: Transport, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<BackupDiff> {
+export async function diffBackupWithLive(
+  index: BackupIndex,
+  transport: Transport,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<BackupDiff> {
   const live = await hashLiveFiles(transport, backupRoots(index), options);
   const stateDir = index.sourcePaths.stateDir ?? '/nonexistent-state-dir';
   const ctx = {

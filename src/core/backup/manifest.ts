@@ -80,8 +80,8 @@ export function planAssets(
       skipped.push({ kind: c.kind, sourcePath, reason: 'missing' });
       continue;
     }
-    const cover = [...assets, ...candidates.filter((o) => o !== c && options.exists(o.sourcePath) && o.sourcePath !== sourcePath)].find((a) =>
-      isWithin(sourcePath, posix.normalize(a.sourcePath)) && posix.normalize(a.sourcePath) !== sourcePath,
+    const cover = [...assets, ...candidates.filter((o) => o !== c && options.exists(o.sourcePath) && o.sourcePath !== sourcePath)].find(
+      (a) => isWithin(sourcePath, posix.normalize(a.sourcePath)) && posix.normalize(a.sourcePath) !== sourcePath,
     );
     if (cover) {
       skipped.push({ kind: c.kind, sourcePath, reason: 'covered', coveredBy: cover.sourcePath });

@@ -66,12 +66,17 @@ export const SHA256_COMMAND = (path: string): string =>
 
 export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngineResult> {
   const { transport, signal } = p;
-  const cancelled = (): OcmError => new OcmError('cancelled', `Backup of ${transport.nodeId} was cancelled; no archive was kept.`, { nodeId: transport.nodeId });
+  const cancelled = (): OcmError =>
+    new OcmError('cancelled', `Backup of ${transport.nodeId} was cancelled; no archive was kept.`, { nodeId: transport.nodeId });
   p.onProgress?.({ phase: 'preparing', bytes: 0 });
   const mk = await transport.exec('umask 077; mktemp -d /tmp/ocm-native-backup.XXXXXX', { signal, timeoutMs: 30_000 });
   const remoteDir = mk.stdout.trim();
   if (mk.exitCode !== 0 || !remoteDir.startsWith('/tmp/ocm-native-backup.')) {
-    throw new OcmError('failed', `Could not create a temp folder on ${transport.nodeId} (${mk.stderr.trim() || 'mktemp failed'}); check that /tmp is writable there.`, { nodeId: transport.nodeId });
+    throw new OcmError(
+      'failed',
+      `Could not create a temp folder on ${transport.nodeId} (${mk.stderr.trim() || 'mktemp failed'}); check that /tmp is writable there.`,
+      { nodeId: transport.nodeId },
+    );
   }
   try {
     const args = ['backup', 'create', '--verify', '--json', '--output', remoteDir, ...(p.configOnly ? ['--only-config'] : [])];
@@ -81,18 +86,27 @@ export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngi
     const createResult = parseJsonObject(created.stdout);
     if (created.exitCode !== 0 || !createResult) {
       const why = (created.stderr.trim() || created.stdout.trim()).split('\n').slice(-3).join(' ').slice(0, 600);
-      throw new OcmError('failed', `"openclaw backup create" failed on ${transport.nodeId} (exit ${created.exitCode}): ${why || 'no output'}. Fix the reported problem or use --engine ocm.`, {
-        nodeId: transport.nodeId,
-        exitCode: created.exitCode,
-      });
+      throw new OcmError(
+        'failed',
+        `"openclaw backup create" failed on ${transport.nodeId} (exit ${created.exitCode}): ${why || 'no output'}. Fix the reported problem or use --engine ocm.`,
+        {
+          nodeId: transport.nodeId,
+          exitCode: created.exitCode,
+        },
+      );
     }
     const archivePath = createResult.archivePath;
     if (typeof archivePath !== 'string' || posix.dirname(archivePath) !== remoteDir || !archivePath.endsWith('.tar.gz')) {
-      throw new OcmError('failed', `"openclaw backup create" on ${transport.nodeId} reported an unexpected archive path (${String(archivePath)}).`, { nodeId: transport.nodeId });
+      throw new OcmError('failed', `"openclaw backup create" on ${transport.nodeId} reported an unexpected archive path (${String(archivePath)}).`, {
+        nodeId: transport.nodeId,
+      });
     }
     const sum = await transport.exec(SHA256_COMMAND(archivePath), { signal, timeoutMs: 10 * 60_000 });
     const remoteSha = /^([0-9a-f]{64})/.exec(sum.stdout.trim())?.[1];
-    if (!remoteSha) throw new OcmError('failed', `Could not compute the archive's sha256 on ${transport.nodeId} (${sum.stderr.trim() || 'no sha256 tool'}).`, { nodeId: transport.nodeId });
+    if (!remoteSha)
+      throw new OcmError('failed', `Could not compute the archive's sha256 on ${transport.nodeId} (${sum.stderr.trim() || 'no sha256 tool'}).`, {
+        nodeId: transport.nodeId,
+      });
     const { size: totalBytes } = await transport.stat(archivePath, { signal });
 
     p.onProgress?.({ phase: 'transferring', bytes: 0, totalBytes });
@@ -113,9 +127,13 @@ export async function runNativeEngine(p: NativeEngineParams): Promise<NativeEngi
     const localSha = counted.sha256();
     const bytes = counted.bytes;
     if (localSha !== remoteSha || bytes !== totalBytes) {
-      throw new OcmError('failed', `The archive from ${transport.nodeId} arrived damaged (sha256 or size differs from the node's copy: ${bytes} of ${totalBytes} bytes). Retry the backup.`, {
-        nodeId: transport.nodeId,
-      });
+      throw new OcmError(
+        'failed',
+        `The archive from ${transport.nodeId} arrived damaged (sha256 or size differs from the node's copy: ${bytes} of ${totalBytes} bytes). Retry the backup.`,
+        {
+          nodeId: transport.nodeId,
+        },
+      );
     }
     return { baseName: posix.basename(archivePath, '.tar.gz'), archiveSha256: localSha, archiveSize: bytes, createResult };
   } finally {

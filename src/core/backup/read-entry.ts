@@ -18,7 +18,11 @@ export interface ReadArchiveOptions {
 export async function readArchiveFile(archivePath: string, entryPath: string, options: ReadArchiveOptions = {}): Promise<Buffer> {
   const found = await readArchiveFiles(archivePath, [entryPath], options);
   const data = found.get(entryPath);
-  if (!data) throw new OcmError('notFound', `${entryPath} is not a file in backup archive ${archivePath}. Open the backup's file list to see what it contains.`, { archivePath, entryPath });
+  if (!data)
+    throw new OcmError('notFound', `${entryPath} is not a file in backup archive ${archivePath}. Open the backup's file list to see what it contains.`, {
+      archivePath,
+      entryPath,
+    });
   return data;
 }
 
@@ -91,11 +95,22 @@ function readPass(
         entry.resume();
       } else if (entry.type === 'SymbolicLink') {
         entry.resume();
-        return done(new OcmError('unsupported', `${key} is a symbolic link to ${entry.linkpath ?? '?'} in this backup; open its target instead.`, { archivePath, entryPath: key, linkTarget: entry.linkpath }));
+        return done(
+          new OcmError('unsupported', `${key} is a symbolic link to ${entry.linkpath ?? '?'} in this backup; open its target instead.`, {
+            archivePath,
+            entryPath: key,
+            linkTarget: entry.linkpath,
+          }),
+        );
       } else if (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile') {
         if ((entry.size ?? 0) > maxBytes) {
           entry.resume();
-          return done(new OcmError('unsupported', `${key} is ${entry.size} bytes, too large to open from the backup (limit ${maxBytes}).`, { archivePath, entryPath: key }));
+          return done(
+            new OcmError('unsupported', `${key} is ${entry.size} bytes, too large to open from the backup (limit ${maxBytes}).`, {
+              archivePath,
+              entryPath: key,
+            }),
+          );
         }
         const parts: Buffer[] = [];
         entry.on('data', (c: Buffer) => parts.push(c));

@@ -95,7 +95,10 @@ export class BackupStore {
 
   async readFile(backup: Pick<BackupSummary, 'nodeId' | 'id'>, path: string): Promise<Buffer> {
     const data = (await this.readFiles(backup, [path])).get(path);
-    if (!data) throw new OcmError('notFound', `${path} is not a file in backup ${backup.nodeId}/${backup.id}. Open the backup's file list to see what it contains.`, { path });
+    if (!data)
+      throw new OcmError('notFound', `${path} is not a file in backup ${backup.nodeId}/${backup.id}. Open the backup's file list to see what it contains.`, {
+        path,
+      });
     return data;
   }
 
@@ -103,7 +106,10 @@ export class BackupStore {
    * The backup as an OpenClaw archive on disk (restore and migrate upload it): exported into
    * `<repository>/exports/` and reused while it exists; `release` deletes it.
    */
-  async materialize(backup: Pick<BackupSummary, 'nodeId' | 'id'>, options: { signal?: AbortSignal } = {}): Promise<ExportResult & { release(): Promise<void> }> {
+  async materialize(
+    backup: Pick<BackupSummary, 'nodeId' | 'id'>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ExportResult & { release(): Promise<void> }> {
     const repo = await this.repository();
     const snap = await repo.readSnapshot(backup.nodeId, backup.id);
     const dir = join(repo.root, 'exports', snap.nodeId);
@@ -144,7 +150,12 @@ export function summaryOf(snap: Snapshot): BackupSummary {
     archiveRoot: archiveRootName(new Date(snap.createdAt)),
     manifestSha256: digest,
     options: snap.options,
-    sourcePaths: { ...(snap.sourcePaths.stateDir ? { stateDir: snap.sourcePaths.stateDir } : {}), ...(snap.sourcePaths.configPath ? { configPath: snap.sourcePaths.configPath } : {}), workspaceDirs: snap.sourcePaths.workspaceDirs, agentDirs: snap.sourcePaths.agentDirs },
+    sourcePaths: {
+      ...(snap.sourcePaths.stateDir ? { stateDir: snap.sourcePaths.stateDir } : {}),
+      ...(snap.sourcePaths.configPath ? { configPath: snap.sourcePaths.configPath } : {}),
+      workspaceDirs: snap.sourcePaths.workspaceDirs,
+      agentDirs: snap.sourcePaths.agentDirs,
+    },
     pinned: snap.pinned,
     externalSymbolicLinks: snap.externalSymbolicLinks,
     entryCount: snap.entryCount,

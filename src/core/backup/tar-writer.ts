@@ -37,7 +37,9 @@ export class TarWriter {
     };
     const header = new (tar().Header)(data);
     if (header.encode()) {
-      await this.write(new (tar().Pax)({ path: fields.path, ...(fields.linkpath !== undefined ? { linkpath: fields.linkpath } : {}), size, mtime: data.mtime }).encode());
+      await this.write(
+        new (tar().Pax)({ path: fields.path, ...(fields.linkpath !== undefined ? { linkpath: fields.linkpath } : {}), size, mtime: data.mtime }).encode(),
+      );
     }
     await this.write(header.block!);
     this.pendingPad = (BLOCK - (size % BLOCK)) % BLOCK;

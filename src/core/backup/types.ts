@@ -21,7 +21,10 @@ function buildSchemas() {
     /** Permission bits (e.g. 0o600). */
     mode: z.number().int().nonnegative(),
     /** sha256 (hex) of the content; files and hard links only. */
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** Symlink target as stored (may be absolute), or the source path a hard link points to. */
     linkTarget: z.string().optional(),
   });

@@ -53,8 +53,10 @@ export function compareWithIndex(scan: ArchiveScan, index: BackupIndex): void {
       'checksum',
     );
   }
-  if (scan.archiveRoot !== index.archiveRoot) throw archiveRejected(p, undefined, `Its top-level folder is "${scan.archiveRoot}", the index says "${index.archiveRoot}".`, 'index');
-  if (scan.manifestSha256 !== index.manifestSha256) throw archiveRejected(p, `${scan.archiveRoot}/manifest.json`, 'the manifest differs from the one recorded in the index.', 'index');
+  if (scan.archiveRoot !== index.archiveRoot)
+    throw archiveRejected(p, undefined, `Its top-level folder is "${scan.archiveRoot}", the index says "${index.archiveRoot}".`, 'index');
+  if (scan.manifestSha256 !== index.manifestSha256)
+    throw archiveRejected(p, `${scan.archiveRoot}/manifest.json`, 'the manifest differs from the one recorded in the index.', 'index');
   const expected = new Map(index.entries.map((e) => [e.path, e]));
   for (const actual of scan.entries) {
     const want = expected.get(actual.path);

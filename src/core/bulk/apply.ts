@@ -60,7 +60,9 @@ export async function applyBulkPlan(plan: BulkPlan, options: ApplyOptions): Prom
     ...(plan.change.mode === 'replaceSection' ? { heading: plan.change.heading } : {}),
     status: 'applying',
     files: [],
-    skipped: plan.files.filter((f) => f.action === 'blocked' || f.action === 'unchanged').map((f) => ({ nodeId: f.nodeId, agentId: f.agentId, path: f.path, reason: f.reason ?? f.action })),
+    skipped: plan.files
+      .filter((f) => f.action === 'blocked' || f.action === 'unchanged')
+      .map((f) => ({ nodeId: f.nodeId, agentId: f.agentId, path: f.path, reason: f.reason ?? f.action })),
     ...(overridden.length ? { mixupOverride: overridden } : {}),
   };
   await saveBatch(home, batch);
@@ -68,7 +70,8 @@ export async function applyBulkPlan(plan: BulkPlan, options: ApplyOptions): Prom
   for (const [i, file] of todo.entries()) {
     options.onProgress?.({ done: i, total: todo.length, file, phase: 'write' });
     try {
-      if (options.signal?.aborted) throw new OcmError('cancelled', `The bulk apply was cancelled before ${file.path} on ${file.nodeId}.`, { nodeId: file.nodeId });
+      if (options.signal?.aborted)
+        throw new OcmError('cancelled', `The bulk apply was cancelled before ${file.path} on ${file.nodeId}.`, { nodeId: file.nodeId });
       const transport = await options.transport(file.nodeId);
       const result = await safeWrite(transport, {
         home,
@@ -126,13 +129,21 @@ export async function applyBulkPlan(plan: BulkPlan, options: ApplyOptions): Prom
 export async function putBack(home: string, transport: Transport, f: BatchFile, force: boolean, signal?: AbortSignal): Promise<void> {
   const now = await snapshotRemote(transport, f.path, signal);
   if (!force && now?.sha256 !== f.savedSha256) {
-    throw new OcmError('conflict', `${f.path} on ${f.nodeId} changed since the bulk apply wrote it (${now ? 'new content' : 'it was deleted'}); it was not put back. Look at it, then undo with the override if the batch's version should still go.`, { nodeId: f.nodeId, path: f.path, changedSince: true });
+    throw new OcmError(
+      'conflict',
+      `${f.path} on ${f.nodeId} changed since the bulk apply wrote it (${now ? 'new content' : 'it was deleted'}); it was not put back. Look at it, then undo with the override if the batch's version should still go.`,
+      { nodeId: f.nodeId, path: f.path, changedSince: true },
+    );
   }
   if (f.created) {
     if (now) await transport.remove(f.path, signal ? { signal } : {});
     return;
   }
-  if (!f.backupId) throw new OcmError('failed', `No pre-edit copy of ${f.path} on ${f.nodeId} was recorded; put it back from the file history.`, { nodeId: f.nodeId, path: f.path });
+  if (!f.backupId)
+    throw new OcmError('failed', `No pre-edit copy of ${f.path} on ${f.nodeId} was recorded; put it back from the file history.`, {
+      nodeId: f.nodeId,
+      path: f.path,
+    });
   const { content, entry } = await readHistoryEntry(home, f.backupId);
   await safeWrite(transport, {
     home,

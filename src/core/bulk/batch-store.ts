@@ -33,7 +33,10 @@ export async function saveBatch(home: string, record: BatchRecord): Promise<void
 export async function listBatches(home: string): Promise<BatchRecord[]> {
   const names = await fs.readdir(bulkRoot(home)).catch(() => [] as string[]);
   const out: BatchRecord[] = [];
-  for (const name of names.filter((n) => n.endsWith('.json') && ID.test(n.slice(0, -5))).sort().reverse()) {
+  for (const name of names
+    .filter((n) => n.endsWith('.json') && ID.test(n.slice(0, -5)))
+    .sort()
+    .reverse()) {
     try {
       out.push(JSON.parse(await fs.readFile(join(bulkRoot(home), name), 'utf8')) as BatchRecord);
     } catch {
@@ -45,5 +48,7 @@ export async function listBatches(home: string): Promise<BatchRecord[]> {
 
 /** The newest batch that still has files to undo (applied, partly undone, or killed while applying). */
 export async function lastUndoableBatch(home: string): Promise<BatchRecord | undefined> {
-  return (await listBatches(home)).find((b) => ['applied', 'partlyUndone', 'applying', 'rollbackIncomplete'].includes(b.status) && b.files.some((f) => !f.undoneAt));
+  return (await listBatches(home)).find(
+    (b) => ['applied', 'partlyUndone', 'applying', 'rollbackIncomplete'].includes(b.status) && b.files.some((f) => !f.undoneAt),
+  );
 }

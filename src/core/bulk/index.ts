@@ -1,6 +1,16 @@
 /** Bulk apply with preview and one undo (issue 15): see each module. */
 export { parseSelector, nodesForSelector, targetsOnNode, type SelectorItem, type AgentTarget } from './selector';
-export { replaceSection, appendLines, findHeadings, parseHeadingQuery, splitLines, dominantEol, type HeadingMatch, type HeadingQuery, type SectionResult } from './markdown-section';
+export {
+  replaceSection,
+  appendLines,
+  findHeadings,
+  parseHeadingQuery,
+  splitLines,
+  dominantEol,
+  type HeadingMatch,
+  type HeadingQuery,
+  type SectionResult,
+} from './markdown-section';
 export { planBulkApply, computeResult, checkFileName, planCounts, type NodeReach } from './plan';
 export { guardPlan, flaggedFiles, refuseFlagged, isBulkMixupError, BULK_MIXUP_DETAIL } from './guard-plan';
 export { applyBulkPlan, putBack, type ApplyOptions, type ApplyOutcome, type ApplyProgress } from './apply';

@@ -16,8 +16,7 @@ export interface HeadingMatch {
 }
 
 export type SectionResult =
-  | { ok: true; text: string; section: HeadingMatch }
-  | { ok: false; reason: 'headingMissing' | 'headingAmbiguous'; matches: HeadingMatch[] };
+  { ok: true; text: string; section: HeadingMatch } | { ok: false; reason: 'headingMissing' | 'headingAmbiguous'; matches: HeadingMatch[] };
 
 /** A heading as the user gives it: `## Tools` (that level only) or `Tools` (any level). */
 export interface HeadingQuery {
@@ -128,8 +127,14 @@ export function replaceSection(text: string, heading: HeadingQuery, replacement:
   const ownHeading = replHeads[0]?.line === 0 && replHeads[0].text === section.text;
   const keepHeadLines = ownHeading ? 0 : lines[section.line + 1] && isSetextUnderline(lines, section.line) ? 2 : 1;
   const start = section.line + keepHeadLines;
-  const before = lines.slice(0, start).map((l) => l.body + l.eol).join('');
-  const after = lines.slice(section.end).map((l) => l.body + l.eol).join('');
+  const before = lines
+    .slice(0, start)
+    .map((l) => l.body + l.eol)
+    .join('');
+  const after = lines
+    .slice(section.end)
+    .map((l) => l.body + l.eol)
+    .join('');
   // A heading line kept without a line end (last line of the file) needs one before the body.
   const joint = keepHeadLines > 0 && lines[start - 1]!.eol === '' && repl.length > 0 ? eol : '';
   let newBody = repl.map((l) => l.body + eol).join('');
@@ -153,7 +158,9 @@ function isSetextUnderline(lines: { body: string }[], headingLine: number): bool
  */
 export function appendLines(text: string, addition: string): string {
   const eol = text === '' ? dominantEol(addition) : dominantEol(text);
-  const body = splitLines(addition.replace(/\r\n/g, '\n')).map((l) => l.body + eol).join('');
+  const body = splitLines(addition.replace(/\r\n/g, '\n'))
+    .map((l) => l.body + eol)
+    .join('');
   if (body === '') return text;
   const sep = text !== '' && !text.endsWith('\n') ? eol : '';
   return text + sep + body;

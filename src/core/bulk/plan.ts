@@ -24,7 +24,11 @@ export function checkFileName(fileName: string): string {
   const name = fileName.trim().replace(/^\.\/+/, '');
   const parts = name.split('/');
   if (name === '' || name.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..') || name.includes('\0')) {
-    throw new OcmError('invalidInput', `--file "${fileName}" must be a file name inside each agent's workspace, e.g. SOUL.md or memory/team.md (no absolute path, no "..").`, { fileName, usage: true });
+    throw new OcmError(
+      'invalidInput',
+      `--file "${fileName}" must be a file name inside each agent's workspace, e.g. SOUL.md or memory/team.md (no absolute path, no "..").`,
+      { fileName, usage: true },
+    );
   }
   return name;
 }
@@ -49,7 +53,14 @@ export async function planBulkApply(reach: NodeReach, targets: AgentTarget[], fi
         signal?.throwIfAborted();
         const agent = agents.find((a) => a.id === t.agentId);
         if (!agent) {
-          out.push({ nodeId, agentId: t.agentId, path: name, action: 'blocked', reason: 'unreachable', message: `Agent ${t.agentId} is not configured on ${nodeId}.` });
+          out.push({
+            nodeId,
+            agentId: t.agentId,
+            path: name,
+            action: 'blocked',
+            reason: 'unreachable',
+            message: `Agent ${t.agentId} is not configured on ${nodeId}.`,
+          });
           continue;
         }
         out.push(await planOne(transport, nodeId, agent, name, change, signal));
@@ -66,7 +77,8 @@ async function planOne(transport: Transport, nodeId: string, agent: AgentInfo, n
   let snap;
   try {
     const ws = await transport.statOrUndefined(agent.workspace, signal ? { signal } : {});
-    if (!ws || ws.type !== 'directory') return { ...base, reason: 'noWorkspace', message: `The workspace ${agent.workspace} of agent ${agent.id} does not exist.` };
+    if (!ws || ws.type !== 'directory')
+      return { ...base, reason: 'noWorkspace', message: `The workspace ${agent.workspace} of agent ${agent.id} does not exist.` };
     snap = await snapshotRemote(transport, path, signal);
   } catch (e) {
     return { ...base, reason: 'unreachable', message: toOcmError(e).message };
@@ -82,7 +94,11 @@ async function planOne(transport: Transport, nodeId: string, agent: AgentInfo, n
 /** The new bytes of one file (pure): the heart of the three modes. */
 export function computeResult(before: Buffer | undefined, change: BulkChange): { after: Buffer } | { reason: PlannedFile['reason'] & string; message: string } {
   if (change.mode === 'template') return { after: Buffer.from(change.content) };
-  if (!before) return { reason: 'fileMissing', message: change.mode === 'append' ? 'The file does not exist: nothing to append to.' : 'The file does not exist: no section to replace.' };
+  if (!before)
+    return {
+      reason: 'fileMissing',
+      message: change.mode === 'append' ? 'The file does not exist: nothing to append to.' : 'The file does not exist: no section to replace.',
+    };
   const text = decodeText(before);
   if (text === undefined) return { reason: 'notText', message: 'The file is not UTF-8 text.' };
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
@@ -93,7 +109,10 @@ export function computeResult(before: Buffer | undefined, change: BulkChange): {
   if (!replaced.ok) {
     return replaced.reason === 'headingMissing'
       ? { reason: 'headingMissing', message: `No heading "${change.heading}" in the file: nothing was replaced (and nothing appended).` }
-      : { reason: 'headingAmbiguous', message: `The heading "${change.heading}" is there ${replaced.matches.length} times (lines ${replaced.matches.map((m) => m.line + 1).join(', ')}): name it with its level (e.g. "## Tools") or make it unique.` };
+      : {
+          reason: 'headingAmbiguous',
+          message: `The heading "${change.heading}" is there ${replaced.matches.length} times (lines ${replaced.matches.map((m) => m.line + 1).join(', ')}): name it with its level (e.g. "## Tools") or make it unique.`,
+        };
   }
   return { after: Buffer.from(bom + replaced.text, 'utf8') };
 }

@@ -21,7 +21,10 @@ export function parseSelector(raw: string): SelectorItem[] {
     .map((p) => p.trim())
     .filter((p) => p !== '');
   if (parts.length === 0) {
-    throw new OcmError('invalidInput', 'The agent selector is empty. Name node/agent pairs (n1/main,n2/research), whole nodes (n1) or labels (label:prod).', { selector: raw, usage: true });
+    throw new OcmError('invalidInput', 'The agent selector is empty. Name node/agent pairs (n1/main,n2/research), whole nodes (n1) or labels (label:prod).', {
+      selector: raw,
+      usage: true,
+    });
   }
   const items: SelectorItem[] = [];
   for (const part of parts) {
@@ -46,7 +49,11 @@ export function parseSelector(raw: string): SelectorItem[] {
 }
 
 function bad(raw: string, part: string, expected: string): OcmError {
-  return new OcmError('invalidInput', `"${part}" in the agent selector "${raw}" is not ${expected}. Use node/agent pairs (n1/main), node ids (n1) or label:NAME, separated by commas.`, { selector: raw, part, usage: true });
+  return new OcmError(
+    'invalidInput',
+    `"${part}" in the agent selector "${raw}" is not ${expected}. Use node/agent pairs (n1/main), node ids (n1) or label:NAME, separated by commas.`,
+    { selector: raw, part, usage: true },
+  );
 }
 
 /**
@@ -54,7 +61,10 @@ function bad(raw: string, part: string, expected: string): OcmError {
  * them. Unknown nodes, retired nodes named explicitly and labels no active node has are errors
  * (a typo must not shrink the batch silently).
  */
-export function nodesForSelector(items: SelectorItem[], nodes: NodeEntry[]): { nodeIds: string[]; wantsAll: Set<string>; wantsAgents: Map<string, Set<string>> } {
+export function nodesForSelector(
+  items: SelectorItem[],
+  nodes: NodeEntry[],
+): { nodeIds: string[]; wantsAll: Set<string>; wantsAgents: Map<string, Set<string>> } {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const wantsAll = new Set<string>();
   const wantsAgents = new Map<string, Set<string>>();
@@ -66,7 +76,11 @@ export function nodesForSelector(items: SelectorItem[], nodes: NodeEntry[]): { n
     if (item.kind === 'label') {
       const labelled = nodes.filter((n) => n.status === 'active' && n.labels.includes(item.label));
       if (labelled.length === 0) {
-        throw new OcmError('invalidInput', `No active node has the label "${item.label}". See the nodes and their labels with "ocm list" and fix the selector.`, { label: item.label, usage: true });
+        throw new OcmError(
+          'invalidInput',
+          `No active node has the label "${item.label}". See the nodes and their labels with "ocm list" and fix the selector.`,
+          { label: item.label, usage: true },
+        );
       }
       for (const n of labelled) {
         wantsAll.add(n.id);
@@ -75,8 +89,10 @@ export function nodesForSelector(items: SelectorItem[], nodes: NodeEntry[]): { n
       continue;
     }
     const node = byId.get(item.nodeId);
-    if (!node) throw new OcmError('notFound', `Node "${item.nodeId}" is not in the registry. See "ocm list" for the node ids.`, { nodeId: item.nodeId, usage: true });
-    if (node.status !== 'active') throw new OcmError('invalidInput', `Node "${item.nodeId}" is retired: bulk apply does not change retired nodes.`, { nodeId: item.nodeId, usage: true });
+    if (!node)
+      throw new OcmError('notFound', `Node "${item.nodeId}" is not in the registry. See "ocm list" for the node ids.`, { nodeId: item.nodeId, usage: true });
+    if (node.status !== 'active')
+      throw new OcmError('invalidInput', `Node "${item.nodeId}" is retired: bulk apply does not change retired nodes.`, { nodeId: item.nodeId, usage: true });
     add(node.id);
     if (item.kind === 'node') wantsAll.add(node.id);
     else {
@@ -93,7 +109,11 @@ export function targetsOnNode(nodeId: string, agentIds: string[], wants: ReturnT
   const named = wants.wantsAgents.get(nodeId) ?? new Set<string>();
   for (const a of named) {
     if (!agentIds.includes(a)) {
-      throw new OcmError('notFound', `Agent "${a}" is not configured on node ${nodeId} (its agents: ${agentIds.join(', ') || 'none'}). Fix the selector.`, { nodeId, agentId: a, usage: true });
+      throw new OcmError('notFound', `Agent "${a}" is not configured on node ${nodeId} (its agents: ${agentIds.join(', ') || 'none'}). Fix the selector.`, {
+        nodeId,
+        agentId: a,
+        usage: true,
+      });
     }
   }
   const ids = wants.wantsAll.has(nodeId) ? agentIds : agentIds.filter((a) => named.has(a));

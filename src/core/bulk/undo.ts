@@ -20,7 +20,11 @@ export interface UndoCheck {
   message?: string;
 }
 
-export async function inspectUndo(home: string | undefined, transport: (nodeId: string) => Promise<Transport>, signal?: AbortSignal): Promise<{ batch: BatchRecord; checks: UndoCheck[] } | undefined> {
+export async function inspectUndo(
+  home: string | undefined,
+  transport: (nodeId: string) => Promise<Transport>,
+  signal?: AbortSignal,
+): Promise<{ batch: BatchRecord; checks: UndoCheck[] } | undefined> {
   const batch = await lastUndoableBatch(home ?? ocmHome());
   if (!batch) return undefined;
   const checks: UndoCheck[] = [];
@@ -42,7 +46,10 @@ export interface UndoOutcome {
 }
 
 /** Undoes the batch; `force` also puts back files that changed since (their current bytes go to the history first). */
-export async function undoBatch(batch: BatchRecord, options: { home?: string; transport(nodeId: string): Promise<Transport>; force?: boolean; signal?: AbortSignal }): Promise<UndoOutcome> {
+export async function undoBatch(
+  batch: BatchRecord,
+  options: { home?: string; transport(nodeId: string): Promise<Transport>; force?: boolean; signal?: AbortSignal },
+): Promise<UndoOutcome> {
   const home = options.home ?? ocmHome();
   const undone: BatchFile[] = [];
   const refused: UndoOutcome['refused'] = [];

@@ -10,7 +10,8 @@ import type { AgentInfo } from '../openclaw/agents';
  * for both when the outer one goes.
  */
 
-export type ConsequenceCode = 'gatewayWontStart' | 'nodeLosesState' | 'agentLosesWorkspace' | 'agentLosesState' | 'agentLosesMemory' | 'agentLosesIdentity' | 'gatewayLosesSecrets';
+export type ConsequenceCode =
+  'gatewayWontStart' | 'nodeLosesState' | 'agentLosesWorkspace' | 'agentLosesState' | 'agentLosesMemory' | 'agentLosesIdentity' | 'gatewayLosesSecrets';
 
 export interface Consequence {
   code: ConsequenceCode;
@@ -44,15 +45,26 @@ export function workspaceAgentOf(path: string, layout: NodeLayout): string | und
 export function whatBreaks(path: string, layout: NodeLayout): Consequence[] {
   const out: Consequence[] = [];
   if (covers(path, layout.stateDir)) {
-    out.push({ code: 'nodeLosesState', message: 'The whole OpenClaw state of this node goes: its config, every agent\'s sessions, memory index and credentials.' });
+    out.push({
+      code: 'nodeLosesState',
+      message: "The whole OpenClaw state of this node goes: its config, every agent's sessions, memory index and credentials.",
+    });
   }
   if (covers(path, layout.configPath)) {
-    out.push({ code: 'gatewayWontStart', message: 'The gateway will not start: openclaw.json is its configuration (a running gateway keeps going until its next restart).' });
+    out.push({
+      code: 'gatewayWontStart',
+      message: 'The gateway will not start: openclaw.json is its configuration (a running gateway keeps going until its next restart).',
+    });
   }
-  if (trim(path) === posix.join(layout.stateDir, '.env')) out.push({ code: 'gatewayLosesSecrets', message: 'The gateway loses the API keys and tokens kept in .env.' });
+  if (trim(path) === posix.join(layout.stateDir, '.env'))
+    out.push({ code: 'gatewayLosesSecrets', message: 'The gateway loses the API keys and tokens kept in .env.' });
   for (const a of layout.agents) {
     if (covers(path, a.workspace)) {
-      out.push({ code: 'agentLosesWorkspace', agentId: a.id, message: `Agent ${a.id} loses its workspace: its memory (MEMORY.md, daily notes), persona (SOUL.md) and rules.` });
+      out.push({
+        code: 'agentLosesWorkspace',
+        agentId: a.id,
+        message: `Agent ${a.id} loses its workspace: its memory (MEMORY.md, daily notes), persona (SOUL.md) and rules.`,
+      });
       continue;
     }
     const stateRoot = posix.dirname(a.agentDir); // <state>/agents/<id>
@@ -63,8 +75,10 @@ export function whatBreaks(path: string, layout: NodeLayout): Consequence[] {
   const owner = workspaceAgentOf(path, layout);
   if (owner && !out.some((c) => c.agentId === owner)) {
     const rel = agentOfPath(layout.agents as AgentInfo[], trim(path))?.relativePath ?? '';
-    if (rel === 'MEMORY.md' || rel === 'memory' || rel === 'DREAMS.md') out.push({ code: 'agentLosesMemory', agentId: owner, message: `Agent ${owner} loses its memory (${rel}).` });
-    else if (rel === 'SOUL.md' || rel === 'IDENTITY.md' || rel === 'USER.md') out.push({ code: 'agentLosesIdentity', agentId: owner, message: `Agent ${owner} loses who it is (${rel}).` });
+    if (rel === 'MEMORY.md' || rel === 'memory' || rel === 'DREAMS.md')
+      out.push({ code: 'agentLosesMemory', agentId: owner, message: `Agent ${owner} loses its memory (${rel}).` });
+    else if (rel === 'SOUL.md' || rel === 'IDENTITY.md' || rel === 'USER.md')
+      out.push({ code: 'agentLosesIdentity', agentId: owner, message: `Agent ${owner} loses who it is (${rel}).` });
   }
   return out;
 }

@@ -65,15 +65,34 @@ function tooLarge(nodeId: string, path: string, w: Walked, maxBytes: number, max
 }
 
 /** Reads one file and keeps it in the history; undefined when it vanished meanwhile. */
-async function keepFile(transport: Transport, home: string, path: string, reason: HistoryReason, signal?: AbortSignal): Promise<Omit<DeletedFile, 'rel'> | undefined> {
+async function keepFile(
+  transport: Transport,
+  home: string,
+  path: string,
+  reason: HistoryReason,
+  signal?: AbortSignal,
+): Promise<Omit<DeletedFile, 'rel'> | undefined> {
   return (await keepFileBytes(transport, home, path, reason, signal))?.kept;
 }
 
 /** keepFile, also handing back the bytes it kept (for the mix-up guard of a rename). */
-async function keepFileBytes(transport: Transport, home: string, path: string, reason: HistoryReason, signal?: AbortSignal): Promise<{ kept: Omit<DeletedFile, 'rel'>; content: Buffer } | undefined> {
+async function keepFileBytes(
+  transport: Transport,
+  home: string,
+  path: string,
+  reason: HistoryReason,
+  signal?: AbortSignal,
+): Promise<{ kept: Omit<DeletedFile, 'rel'>; content: Buffer } | undefined> {
   const snap = await snapshotRemote(transport, path, signal);
   if (!snap) return undefined;
-  const entry = await storePreEditBackup(home, { nodeId: transport.nodeId, remotePath: path, content: snap.content, mode: snap.stat.mode, remoteMtimeMs: snap.stat.mtimeMs, reason });
+  const entry = await storePreEditBackup(home, {
+    nodeId: transport.nodeId,
+    remotePath: path,
+    content: snap.content,
+    mode: snap.stat.mode,
+    remoteMtimeMs: snap.stat.mtimeMs,
+    reason,
+  });
   return { kept: { historyId: entry.id, size: snap.content.length, sha256: snap.sha256, mode: snap.stat.mode }, content: snap.content };
 }
 
@@ -85,16 +104,34 @@ export async function captureForDelete(transport: Transport, path: string, via: 
   const home = options.home ?? ocmHome();
   const nodeId = transport.nodeId;
   const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  if (!clean.startsWith('/') || clean === '/') throw new OcmError('invalidInput', `"${path}" is not an absolute path below / on ${nodeId}.`, { nodeId, path, usage: true });
+  if (!clean.startsWith('/') || clean === '/')
+    throw new OcmError('invalidInput', `"${path}" is not an absolute path below / on ${nodeId}.`, { nodeId, path, usage: true });
   const st = await transport.statOrUndefined(clean, options.signal ? { signal: options.signal } : {});
   if (!st) throw new OcmError('notFound', `${clean} does not exist on ${nodeId}: nothing to delete.`, { nodeId, path: clean });
-  const entry: DeletedEntry = { id: newDeletedId((options.now ?? (() => new Date()))()), nodeId, path: clean, kind: st.type === 'directory' ? 'folder' : 'file', via, deletedAt: new Date().toISOString(), files: [], dirs: [], skipped: [], totalBytes: 0 };
+  const entry: DeletedEntry = {
+    id: newDeletedId((options.now ?? (() => new Date()))()),
+    nodeId,
+    path: clean,
+    kind: st.type === 'directory' ? 'folder' : 'file',
+    via,
+    deletedAt: new Date().toISOString(),
+    files: [],
+    dirs: [],
+    skipped: [],
+    totalBytes: 0,
+  };
   const reason: HistoryReason = via === 'delete' ? 'pre-delete' : 'pre-rename';
   if (st.type !== 'directory') {
     const kept = await keepFile(transport, home, clean, reason, options.signal);
     if (kept) entry.files.push({ rel: '', ...kept });
   } else {
-    if (!options.recursive) throw new OcmError('invalidInput', `${clean} on ${nodeId} is a folder. Say that the folder and everything in it should go (ocm rm -r).`, { nodeId, path: clean, code: 'isFolder', usage: true });
+    if (!options.recursive)
+      throw new OcmError('invalidInput', `${clean} on ${nodeId} is a folder. Say that the folder and everything in it should go (ocm rm -r).`, {
+        nodeId,
+        path: clean,
+        code: 'isFolder',
+        usage: true,
+      });
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_FOLDER_BYTES;
     const maxFiles = options.maxFiles ?? DEFAULT_MAX_FOLDER_FILES;
     const w = await walk(transport, clean, { maxBytes, maxFiles }, options.signal);
@@ -144,7 +181,12 @@ export async function deleteWithHistory(transport: Transport, path: string, opti
  * research's MEMORY.md over (or into the place of) another agent's is stopped before the rename,
  * on the bytes kept anyway (the replaced file's from the local history): no extra round trip.
  */
-export async function renameWithHistory(transport: Transport, from: string, to: string, options: DeleteOptions & { overwrite?: boolean; guardFor?: PathGuard } = {}): Promise<{ replaced?: DeletedEntry }> {
+export async function renameWithHistory(
+  transport: Transport,
+  from: string,
+  to: string,
+  options: DeleteOptions & { overwrite?: boolean; guardFor?: PathGuard } = {},
+): Promise<{ replaced?: DeletedEntry }> {
   const home = options.home ?? ocmHome();
   const op = options.signal ? { signal: options.signal } : {};
   const src = await transport.statOrUndefined(from, op);
@@ -153,7 +195,8 @@ export async function renameWithHistory(transport: Transport, from: string, to: 
   let replaced: DeletedEntry | undefined;
   const target = await transport.statOrUndefined(to, op);
   if (target) {
-    if (!options.overwrite) throw new OcmError('exists', `${to} already exists on ${transport.nodeId}; nothing was renamed.`, { nodeId: transport.nodeId, path: to });
+    if (!options.overwrite)
+      throw new OcmError('exists', `${to} already exists on ${transport.nodeId}; nothing was renamed.`, { nodeId: transport.nodeId, path: to });
     replaced = await captureForDelete(transport, to, 'overwrite', { ...options, recursive: true });
   }
   try {

@@ -63,7 +63,10 @@ export async function dropDeleted(home: string, nodeId: string, id: string): Pro
 /** A node's deleted entries, newest first; restored ones only with `includeRestored`. */
 export async function listDeleted(home: string, nodeId: string, options: { includeRestored?: boolean } = {}): Promise<DeletedEntry[]> {
   const dir = nodeDir(home, nodeId);
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && ID.test(n.slice(0, -5))).sort().reverse();
+  const names = (await fs.readdir(dir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.json') && ID.test(n.slice(0, -5)))
+    .sort()
+    .reverse();
   const out: DeletedEntry[] = [];
   for (const name of names) {
     try {

@@ -18,11 +18,19 @@ import { saveDeleted, type DeletedEntry } from './trash-store';
  * would bring one agent's memory into another's workspace (a workspace path since given to a
  * different agent) restores nothing. The check uses bytes read anyway: no extra round trip.
  */
-export type PathGuard = (remotePath: string) => ((content: Uint8Array, current: Buffer | undefined) => void) | undefined | Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined>;
+export type PathGuard = (
+  remotePath: string,
+) =>
+  ((content: Uint8Array, current: Buffer | undefined) => void) | undefined | Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined>;
 
-export async function restoreDeleted(transport: Transport, entry: DeletedEntry, options: { home?: string; overwrite?: boolean; guardFor?: PathGuard; signal?: AbortSignal } = {}): Promise<{ restored: string[] }> {
+export async function restoreDeleted(
+  transport: Transport,
+  entry: DeletedEntry,
+  options: { home?: string; overwrite?: boolean; guardFor?: PathGuard; signal?: AbortSignal } = {},
+): Promise<{ restored: string[] }> {
   const home = options.home ?? ocmHome();
-  if (entry.nodeId !== transport.nodeId) throw new OcmError('invalidInput', `${entry.path} was deleted on ${entry.nodeId}, not ${transport.nodeId}.`, { nodeId: entry.nodeId });
+  if (entry.nodeId !== transport.nodeId)
+    throw new OcmError('invalidInput', `${entry.path} was deleted on ${entry.nodeId}, not ${transport.nodeId}.`, { nodeId: entry.nodeId });
   const op = options.signal ? { signal: options.signal } : {};
   const targets = entry.files.map((f) => ({ f, path: f.rel ? posix.join(entry.path, f.rel) : entry.path }));
   const existing: { path: string; sha256: string; content?: Buffer }[] = [];

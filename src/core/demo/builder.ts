@@ -5,7 +5,15 @@ import { backupNode, backupSourcesFromLocation, backupStoreFor, openclawCommandF
 import { OcmError, toOcmError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { locateOpenclaw } from '../openclaw/locate';
-import { gatewayIsRunning, gatewayListenerPids, gatewayListening, startGateway, stopStartedGateway, waitForReady, type GatewayTarget } from '../operations/gateway';
+import {
+  gatewayIsRunning,
+  gatewayListenerPids,
+  gatewayListening,
+  startGateway,
+  stopStartedGateway,
+  waitForReady,
+  type GatewayTarget,
+} from '../operations/gateway';
 import { NodeRegistry, type NodeEntry } from '../registry';
 import { LocalTransport } from '../transport/local-transport';
 import { shellQuote } from '../transport/shell-quote';
@@ -133,11 +141,13 @@ async function freePort(avoid: Set<number>): Promise<number> {
 
 /** The node's `openclaw`: Node 24 + the cached install, with this node's own HOME and no foreign OPENCLAW_* settings. */
 function wrapperScript(install: OpenclawInstall, home: string): string {
-  const offline = Object.entries(OPENCLAW_OFFLINE_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+  const offline = Object.entries(OPENCLAW_OFFLINE_ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return [
     '#!/bin/sh',
     '# openclaw for an OpenClaw Manager demo node (written by the demo builder; `npm start -- --reset-demo` rewrites it).',
-    '# OPENCLAW_STATE_DIR comes from ocm (the registry\'s stateDir); a config path, profile or home of',
+    "# OPENCLAW_STATE_DIR comes from ocm (the registry's stateDir); a config path, profile or home of",
     '# your own OpenClaw must not leak in.',
     'unset OPENCLAW_CONFIG_PATH OPENCLAW_HOME OPENCLAW_PROFILE OPENCLAW_GATEWAY_PORT',
     `export HOME=${shellQuote(home)} ${offline}`,
@@ -160,7 +170,11 @@ async function writeAgentContent(stateDir: string, node: DemoNodeId): Promise<vo
 
 async function build(options: DemoOptions, install: OpenclawInstall, say: (m: string) => void): Promise<BuildMarker> {
   const { layout } = options;
-  const template = await ensureTemplate(install, layout.templateDir, { toolsDir: layout.toolsDir, onProgress: say, ...(options.signal ? { signal: options.signal } : {}) });
+  const template = await ensureTemplate(install, layout.templateDir, {
+    toolsDir: layout.toolsDir,
+    onProgress: say,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const used = new Set<number>();
   const marker: BuildMarker = { version: install.version, builtAt: new Date().toISOString(), nodes: [] };
   for (const id of DEMO_NODE_IDS) {
@@ -216,7 +230,10 @@ async function demoEntries(options: DemoOptions): Promise<NodeEntry[]> {
 async function targetFor(node: NodeEntry, signal?: AbortSignal): Promise<GatewayTarget> {
   const transport = new LocalTransport({ nodeId: node.id });
   const location = await locateOpenclaw(transport, node, { loginShell: false, ...(signal ? { signal } : {}) });
-  if (!location.installed) throw new OcmError('notFound', `${node.id}: ${location.reason ?? 'OpenClaw was not found'} Rebuild the demo (npm start -- --reset-demo).`, { nodeId: node.id });
+  if (!location.installed)
+    throw new OcmError('notFound', `${node.id}: ${location.reason ?? 'OpenClaw was not found'} Rebuild the demo (npm start -- --reset-demo).`, {
+      nodeId: node.id,
+    });
   return { transport, location, node };
 }
 
@@ -226,7 +243,11 @@ async function startNodeGateway(options: DemoOptions, node: NodeEntry, say: (m: 
   const t = await targetFor(node, options.signal);
   report.gatewayPort = t.location.gatewayPort;
   if (await gatewayListening(t)) {
-    throw new OcmError('exists', `Port ${t.location.gatewayPort} of ${node.id} is already in use by another program. Stop it, or rebuild the demo with new ports (npm start -- --reset-demo).`, { nodeId: node.id });
+    throw new OcmError(
+      'exists',
+      `Port ${t.location.gatewayPort} of ${node.id} is already in use by another program. Stop it, or rebuild the demo with new ports (npm start -- --reset-demo).`,
+      { nodeId: node.id },
+    );
   }
   const started = Date.now();
   say(`${node.id}: starting the gateway on 127.0.0.1:${t.location.gatewayPort} ...`);
@@ -284,7 +305,14 @@ export async function startDemo(options: DemoOptions): Promise<DemoStartResult> 
     if (marker) await removeDemo(layout);
     const haveOpenclaw = Boolean(options.install) || (await exists(join(layout.toolsDir, `openclaw-${DEMO_OPENCLAW_VERSION}`, '.installed')));
     say(firstRunNotice(layout, { openclaw: haveOpenclaw, template: await exists(join(layout.templateDir, 'template.json')) }));
-    const install = options.install ?? (await ensureDemoOpenclaw({ toolsDir: layout.toolsDir, version: DEMO_OPENCLAW_VERSION, onProgress: say, ...(options.signal ? { signal: options.signal } : {}) }));
+    const install =
+      options.install ??
+      (await ensureDemoOpenclaw({
+        toolsDir: layout.toolsDir,
+        version: DEMO_OPENCLAW_VERSION,
+        onProgress: say,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }));
     marker = await build(options, install, say);
     built = true;
   }
@@ -305,7 +333,11 @@ export async function startDemo(options: DemoOptions): Promise<DemoStartResult> 
     const store = options.backupStore ?? backupStoreFor({ ...process.env, OCM_HOME: layout.ocmHome, OCM_BACKUP_DIR: '' });
     for (const r of reports.filter((x) => x.ready)) {
       say(`${r.id}: taking the first backup ...`);
-      r.backupId = await backupDemoNode(store, nodes.find((n) => n.id === r.id)!, options.signal);
+      r.backupId = await backupDemoNode(
+        store,
+        nodes.find((n) => n.id === r.id)!,
+        options.signal,
+      );
     }
     if (reports.every((r) => r.backupId)) await writeFileAtomic(layout.buildMarker, JSON.stringify({ ...marker, backedUp: true }, null, 2) + '\n', 0o600);
   }
@@ -319,7 +351,15 @@ export async function startDemo(options: DemoOptions): Promise<DemoStartResult> 
     const pid = startMemoryAgent(install.nodeBin, memoryFile, timing);
     await recordProcess(layout.pidFile, { pid, kind: 'memory-agent', nodeId: 'demo-a' });
   }
-  return { built, ocmHome: layout.ocmHome, registryPath: registryOf(options).path, nodes: reports, ...(memoryFile ? { memoryFile } : {}), cleaned, durationMs: Date.now() - started };
+  return {
+    built,
+    ocmHome: layout.ocmHome,
+    registryPath: registryOf(options).path,
+    nodes: reports,
+    ...(memoryFile ? { memoryFile } : {}),
+    cleaned,
+    durationMs: Date.now() - started,
+  };
 }
 
 /**
@@ -333,7 +373,11 @@ export async function stopDemo(layout: DemoLayout, options: { registry?: string;
   const nodes = await registry.list({ includeRetired: true }).catch(() => [] as NodeEntry[]);
   for (const node of nodes) {
     if (!(DEMO_NODE_IDS as readonly string[]).includes(node.id) || node.host !== 'local' || !node.gatewayPort) continue;
-    const t: GatewayTarget = { transport: new LocalTransport({ nodeId: node.id }), location: { gatewayPort: node.gatewayPort } as GatewayTarget['location'], node };
+    const t: GatewayTarget = {
+      transport: new LocalTransport({ nodeId: node.id }),
+      location: { gatewayPort: node.gatewayPort } as GatewayTarget['location'],
+      node,
+    };
     const { pids } = await gatewayListenerPids(t).catch(() => ({ pids: [] as number[] }));
     const home = layout.node(node.id as DemoNodeId).home;
     for (const pid of pids) {

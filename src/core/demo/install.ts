@@ -36,7 +36,10 @@ function nodePackage(): string {
   const platform = process.platform === 'darwin' ? 'darwin' : process.platform === 'linux' ? 'linux' : undefined;
   const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
   if (!platform || !arch) {
-    throw new OcmError('unsupported', `The demo needs Node.js 24 from the npm registry, which has builds for Linux and macOS on x64 and arm64 only (this is ${process.platform}/${process.arch}).`);
+    throw new OcmError(
+      'unsupported',
+      `The demo needs Node.js 24 from the npm registry, which has builds for Linux and macOS on x64 and arm64 only (this is ${process.platform}/${process.arch}).`,
+    );
   }
   return `node-${platform}-${arch}`;
 }
@@ -63,14 +66,17 @@ export async function ensureDemoOpenclaw(options: InstallOptions): Promise<Openc
       say(`Installing Node.js 24 into ${join(options.toolsDir, 'node24')} (about 30 MB, a few seconds) ...`);
       await npm(['install', '--no-audit', '--no-fund', '--prefix', join(options.toolsDir, 'node24'), `${nodePackage()}@24`], options, undefined);
     });
-    if (!(await exists(nodeBin))) throw new OcmError('failed', `Node.js 24 was installed but ${nodeBin} is missing. Remove ${join(options.toolsDir, 'node24')} and try again.`);
+    if (!(await exists(nodeBin)))
+      throw new OcmError('failed', `Node.js 24 was installed but ${nodeBin} is missing. Remove ${join(options.toolsDir, 'node24')} and try again.`);
   }
   if ((await exists(marker)) && (await exists(bin))) return result;
   await withToolsLock(options, `openclaw-${options.version}`, async () => {
     if ((await exists(marker)) && (await exists(bin))) return;
     await fs.mkdir(dir, { recursive: true });
     const started = Date.now();
-    say(`Installing OpenClaw ${options.version} into ${dir} (about ${DEMO_DOWNLOAD.downloadMb} MB download, ${DEMO_DOWNLOAD.diskMb} MB on disk, 1-2 minutes) ...`);
+    say(
+      `Installing OpenClaw ${options.version} into ${dir} (about ${DEMO_DOWNLOAD.downloadMb} MB download, ${DEMO_DOWNLOAD.diskMb} MB on disk, 1-2 minutes) ...`,
+    );
     await npm(['install', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', dir, `openclaw@${options.version}`], options, join(nodeDir, 'bin'));
     if (!(await exists(bin))) throw new OcmError('failed', `openclaw@${options.version} was installed but ${bin} is missing. Remove ${dir} and try again.`);
     const seconds = (Date.now() - started) / 1000;
@@ -82,7 +88,8 @@ export async function ensureDemoOpenclaw(options: InstallOptions): Promise<Openc
 
 /** The environment minus what an outer npm (`npm start`) exported for its own script. */
 function npmEnv(env: NodeJS.ProcessEnv, nodeBinDir: string | undefined): NodeJS.ProcessEnv {
-  const outerNpmOnly = /^(npm_config_(user_agent|local_prefix|prefix)|npm_lifecycle_.*|npm_package_.*|npm_command|npm_execpath|npm_node_execpath|NODE|INIT_CWD)$/i;
+  const outerNpmOnly =
+    /^(npm_config_(user_agent|local_prefix|prefix)|npm_lifecycle_.*|npm_package_.*|npm_command|npm_execpath|npm_node_execpath|NODE|INIT_CWD)$/i;
   const clean = Object.fromEntries(Object.entries(env).filter(([key]) => !outerNpmOnly.test(key)));
   return { ...clean, ...(nodeBinDir ? { PATH: `${nodeBinDir}${delimiter}${env.PATH ?? ''}` } : {}), npm_config_update_notifier: 'false' };
 }
@@ -106,7 +113,13 @@ function npm(args: string[], options: InstallOptions, nodeBinDir: string | undef
       options.signal?.removeEventListener('abort', onAbort);
       if (options.signal?.aborted) reject(new OcmError('cancelled', `npm ${args.slice(-1)[0]} was cancelled.`));
       else if (code === 0) resolve();
-      else reject(new OcmError('failed', `npm ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-800)} Check the network connection to the npm registry and try again.`));
+      else
+        reject(
+          new OcmError(
+            'failed',
+            `npm ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-800)} Check the network connection to the npm registry and try again.`,
+          ),
+        );
     });
   });
 }
@@ -115,7 +128,12 @@ function npm(args: string[], options: InstallOptions, nodeBinDir: string | undef
  * The tools cache's lock (scripts/tools.mjs withLock): a folder `<tools>/.locks/<name>` holding the
  * owner's pid; a lock whose owner is gone is taken over.
  */
-export async function withToolsLock<T>(options: Pick<InstallOptions, 'toolsDir' | 'onProgress' | 'signal'>, name: string, body: () => Promise<T>, waitMs = 20 * 60_000): Promise<T> {
+export async function withToolsLock<T>(
+  options: Pick<InstallOptions, 'toolsDir' | 'onProgress' | 'signal'>,
+  name: string,
+  body: () => Promise<T>,
+  waitMs = 20 * 60_000,
+): Promise<T> {
   const locks = join(options.toolsDir, '.locks');
   await fs.mkdir(locks, { recursive: true });
   const lock = join(locks, name);

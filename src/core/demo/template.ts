@@ -31,7 +31,12 @@ export interface TemplateInfo {
 }
 
 /** Runs the install's `openclaw` for one state dir; rejects with its output on a non-zero exit. */
-export function runOpenclawFor(install: OpenclawInstall, state: { home: string; stateDir: string }, args: string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+export function runOpenclawFor(
+  install: OpenclawInstall,
+  state: { home: string; stateDir: string },
+  args: string[],
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...OPENCLAW_OFFLINE_ENV, HOME: state.home, OPENCLAW_STATE_DIR: state.stateDir };
     delete env.OPENCLAW_CONFIG_PATH;
@@ -57,7 +62,11 @@ export function runOpenclawFor(install: OpenclawInstall, state: { home: string; 
 }
 
 /** The cached template for the install's version, made now when missing. */
-export async function ensureTemplate(install: OpenclawInstall, templateDir: string, options: { toolsDir: string; onProgress?: (m: string) => void; signal?: AbortSignal }): Promise<TemplateInfo> {
+export async function ensureTemplate(
+  install: OpenclawInstall,
+  templateDir: string,
+  options: { toolsDir: string; onProgress?: (m: string) => void; signal?: AbortSignal },
+): Promise<TemplateInfo> {
   const marker = join(templateDir, 'template.json');
   const info: TemplateInfo = { stateDir: join(templateDir, 'state'), writtenAs: join(templateDir, 'state'), version: install.version };
   const done = async (): Promise<boolean> => {
@@ -76,16 +85,53 @@ export async function ensureTemplate(install: OpenclawInstall, templateDir: stri
     await fs.mkdir(home, { recursive: true, mode: 0o700 });
     const state = { home, stateDir: info.stateDir };
     options.onProgress?.(`Onboarding a demo OpenClaw node (openclaw onboard, no API key needed; about 10 s) ...`);
-    await runOpenclawFor(install, state, [
-      'onboard', '--non-interactive', '--accept-risk', '--mode', 'local', '--auth-choice', 'skip',
-      '--gateway-auth', 'token', '--gateway-token', TEMPLATE_TOKEN, '--gateway-bind', 'loopback', '--gateway-port', String(TEMPLATE_PORT),
-      '--skip-channels', '--skip-daemon', '--skip-health', '--skip-skills', '--skip-search', '--skip-ui', '--skip-hooks', '--json',
-    ], options.signal ? { signal: options.signal } : {});
+    await runOpenclawFor(
+      install,
+      state,
+      [
+        'onboard',
+        '--non-interactive',
+        '--accept-risk',
+        '--mode',
+        'local',
+        '--auth-choice',
+        'skip',
+        '--gateway-auth',
+        'token',
+        '--gateway-token',
+        TEMPLATE_TOKEN,
+        '--gateway-bind',
+        'loopback',
+        '--gateway-port',
+        String(TEMPLATE_PORT),
+        '--skip-channels',
+        '--skip-daemon',
+        '--skip-health',
+        '--skip-skills',
+        '--skip-search',
+        '--skip-ui',
+        '--skip-hooks',
+        '--json',
+      ],
+      options.signal ? { signal: options.signal } : {},
+    );
     for (const agent of DEMO_AGENT_IDS.filter((a) => a !== 'main')) {
       options.onProgress?.(`Adding agent "${agent}" (openclaw agents add; about 20 s) ...`);
-      await runOpenclawFor(install, state, ['agents', 'add', agent, '--non-interactive', '--workspace', join(info.stateDir, `workspace-${agent}`), '--json'], options.signal ? { signal: options.signal } : {});
+      await runOpenclawFor(
+        install,
+        state,
+        ['agents', 'add', agent, '--non-interactive', '--workspace', join(info.stateDir, `workspace-${agent}`), '--json'],
+        options.signal ? { signal: options.signal } : {},
+      );
     }
-    await fs.writeFile(marker, JSON.stringify({ version: install.version, stateDir: info.stateDir, createdAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 }, null, 2) + '\n');
+    await fs.writeFile(
+      marker,
+      JSON.stringify(
+        { version: install.version, stateDir: info.stateDir, createdAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 },
+        null,
+        2,
+      ) + '\n',
+    );
     options.onProgress?.(`Demo node template ready in ${((Date.now() - started) / 1000).toFixed(0)} s (kept in ${templateDir} for the next build).`);
   });
   return info;

@@ -34,7 +34,10 @@ export async function gatherFleet(nodes: readonly NodeEntry[], deps: StatusDeps,
   const statuses = await statusOfNodes(nodes, deps, {
     ...statusOptions,
     onLocated: (location, transport) => {
-      extras.set(location.nodeId, readExtras(transport, location, options.signal).catch(() => undefined));
+      extras.set(
+        location.nodeId,
+        readExtras(transport, location, options.signal).catch(() => undefined),
+      );
     },
   });
   const last = await backups;
@@ -45,7 +48,9 @@ export async function gatherFleet(nodes: readonly NodeEntry[], deps: StatusDeps,
         nodeId: node.id,
         host: node.host,
         status: statuses[i]!,
-        ...(extra ? { gatewayPort: extra.gatewayPort, agents: extra.agents, workspaceExists: extra.workspaceExists, memory: extra.memory, tokens: extra.tokens } : { agents: [], workspaceExists: {}, memory: [] }),
+        ...(extra
+          ? { gatewayPort: extra.gatewayPort, agents: extra.agents, workspaceExists: extra.workspaceExists, memory: extra.memory, tokens: extra.tokens }
+          : { agents: [], workspaceExists: {}, memory: [] }),
         ...(last.get(node.id) ? { lastBackupAt: last.get(node.id)! } : {}),
       };
     }),
@@ -77,14 +82,23 @@ export function bootstrapLimit(resolved: Record<string, unknown> | undefined, ag
 }
 
 /** The one extra exec: workspaces, MEMORY.md sizes, token lines of the unit and `.env`. */
-export function buildExtrasScript(workspaces: ReadonlyArray<{ index: number; workspace: string; limit: number }>, unitPath: string | undefined, envPath: string): string {
+export function buildExtrasScript(
+  workspaces: ReadonlyArray<{ index: number; workspace: string; limit: number }>,
+  unitPath: string | undefined,
+  envPath: string,
+): string {
   const lines = ['exec 2>/dev/null'];
   for (const w of workspaces) {
     const d = shellQuote(w.workspace);
     lines.push(`if [ -d ${d} ]; then echo "ws ${w.index} 1"; else echo "ws ${w.index} 0"; fi`);
-    lines.push(`f=${shellQuote(posix.join(w.workspace, 'MEMORY.md'))}; if [ -f "$f" ]; then s=$(wc -c < "$f"); s=$((s+0)); if [ "$s" -gt ${w.limit} ]; then c=$(LC_ALL=C.UTF-8 wc -m < "$f"); echo "mem ${w.index} $s $((\${c:-$s}+0))"; fi; fi`);
+    lines.push(
+      `f=${shellQuote(posix.join(w.workspace, 'MEMORY.md'))}; if [ -f "$f" ]; then s=$(wc -c < "$f"); s=$((s+0)); if [ "$s" -gt ${w.limit} ]; then c=$(LC_ALL=C.UTF-8 wc -m < "$f"); echo "mem ${w.index} $s $((\${c:-$s}+0))"; fi; fi`,
+    );
   }
-  if (unitPath) lines.push(`if [ -f ${shellQuote(unitPath)} ]; then echo __UNIT__; grep -E '^[[:space:]]*Environment[[:space:]]*=' ${shellQuote(unitPath)} | grep ${TOKEN_ENV}; echo __END__; fi`);
+  if (unitPath)
+    lines.push(
+      `if [ -f ${shellQuote(unitPath)} ]; then echo __UNIT__; grep -E '^[[:space:]]*Environment[[:space:]]*=' ${shellQuote(unitPath)} | grep ${TOKEN_ENV}; echo __END__; fi`,
+    );
   lines.push(`if [ -f ${shellQuote(envPath)} ]; then echo __ENV__; grep ${TOKEN_ENV} ${shellQuote(envPath)}; echo __END__; fi`);
   lines.push('exit 0');
   return lines.join('\n');
@@ -134,7 +148,7 @@ export function parseExtras(
   const t = configTokens(resolved);
   const envToken = envLines.length ? envFileToken(envLines.join('\n')) : undefined;
   const ref = envReference(t.authToken);
-  const auth = ref ? (ref === TOKEN_ENV ? envToken : undefined) : t.authToken ?? envToken;
+  const auth = ref ? (ref === TOKEN_ENV ? envToken : undefined) : (t.authToken ?? envToken);
   const remote = t.remoteToken && !envReference(t.remoteToken) ? t.remoteToken : undefined;
   const parsedRemote = parseGatewayUrl(t.remoteUrl);
   const tokens: TokenFacts = {

@@ -128,7 +128,12 @@ async function candidatesOf(p: BuildParams, roster: GuardRoster): Promise<Map<st
   for (const h of await listHistoryFiles(p.home, roster.nodeId)) {
     const newest = h.newest;
     if ((newest.reason as string) === 'pre-delete') continue;
-    consider(h.remotePath, { sha256: newest.sha256, timeMs: newest.timeMs, from: { historyId: newest.id }, read: async () => (await readHistoryEntry(p.home, newest.id)).content });
+    consider(h.remotePath, {
+      sha256: newest.sha256,
+      timeMs: newest.timeMs,
+      from: { historyId: newest.id },
+      read: async () => (await readHistoryEntry(p.home, newest.id)).content,
+    });
   }
   if (p.readLive) {
     const missing = roster.agents.flatMap((a) => GUARDED_FILE_NAMES.map((name) => posix.join(a.workspace, name))).filter((path) => !out.has(path));

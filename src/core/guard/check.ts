@@ -105,7 +105,10 @@ export function checkMixup(index: FingerprintIndex, target: MixupTarget, content
       file: { remotePath: f.remotePath, relativePath: f.relativePath, sha256: f.sha256, from: f.from },
       matched,
       considered,
-      ...excerptOf(content, [...lines].sort((x, y) => x - y)),
+      ...excerptOf(
+        content,
+        [...lines].sort((x, y) => x - y),
+      ),
     });
   }
 
@@ -118,7 +121,10 @@ function identityFindings(index: FingerprintIndex, selfIndex: number, target: Mi
   const selfNames = [...(selfIndex >= 0 ? index.agents[selfIndex]!.names : []), ...(target.names ?? [])].filter(usableName);
   if (selfNames.some((n) => namePattern(n).test(content))) return [];
   const oldLines = new Set((previous ?? '').split('\n'));
-  const added = content.split('\n').map((text, i) => ({ text, n: i + 1 })).filter((l) => !oldLines.has(l.text));
+  const added = content
+    .split('\n')
+    .map((text, i) => ({ text, n: i + 1 }))
+    .filter((l) => !oldLines.has(l.text));
   if (added.length === 0) return [];
   const lower = new Set(selfNames.map((n) => n.toLowerCase()));
   const out: MixupFinding[] = [];
@@ -131,7 +137,13 @@ function identityFindings(index: FingerprintIndex, selfIndex: number, target: Mi
       const hits = added.filter((l) => re.test(l.text));
       if (hits.length === 0) continue;
       reported.add(name.toLowerCase());
-      out.push({ kind: 'identity', other: { nodeId: a.nodeId, agentId: a.agentId, name }, name, lines: hits.map((h) => h.n), excerpt: hits.slice(0, 3).map((h) => h.text.trim().slice(0, 160)) });
+      out.push({
+        kind: 'identity',
+        other: { nodeId: a.nodeId, agentId: a.agentId, name },
+        name,
+        lines: hits.map((h) => h.n),
+        excerpt: hits.slice(0, 3).map((h) => h.text.trim().slice(0, 160)),
+      });
     }
   });
   return out;

@@ -104,7 +104,14 @@ export async function saveIndex(home: string, index: FingerprintIndex): Promise<
 /** The index on disk; an empty one when it is missing, unreadable or of another format (it is rebuilt). */
 export async function loadIndex(home: string): Promise<FingerprintIndex> {
   try {
-    const doc = JSON.parse(await fs.readFile(guardIndexPath(home), 'utf8')) as { format?: number; builtAt: number; agents: IndexedAgent[]; files: IndexedFile[]; hashes: string; postings: string };
+    const doc = JSON.parse(await fs.readFile(guardIndexPath(home), 'utf8')) as {
+      format?: number;
+      builtAt: number;
+      agents: IndexedAgent[];
+      files: IndexedFile[];
+      hashes: string;
+      postings: string;
+    };
     if (doc.format !== INDEX_FORMAT || !Array.isArray(doc.agents) || !Array.isArray(doc.files)) return emptyIndex();
     const u32 = (b64: string) => {
       const buf = Buffer.from(b64, 'base64');

@@ -32,12 +32,21 @@ export class MixupGuard {
   }
 
   /** Rebuilds from snapshots and history for these nodes (others are kept) and saves it; one at a time. */
-  async refresh(rosters: readonly GuardRoster[], options: { readLive?: (nodeId: string, remotePath: string) => Promise<Buffer | undefined> } = {}): Promise<FingerprintIndex> {
+  async refresh(
+    rosters: readonly GuardRoster[],
+    options: { readLive?: (nodeId: string, remotePath: string) => Promise<Buffer | undefined> } = {},
+  ): Promise<FingerprintIndex> {
     const previous = this.refreshing ?? Promise.resolve(undefined);
     const run = previous
       .catch(() => undefined)
       .then(async () => {
-        const built = await buildFingerprintIndex({ home: this.home, ...(this.store ? { store: this.store } : {}), rosters, previous: await this.ready(), ...(options.readLive ? { readLive: options.readLive } : {}) });
+        const built = await buildFingerprintIndex({
+          home: this.home,
+          ...(this.store ? { store: this.store } : {}),
+          rosters,
+          previous: await this.ready(),
+          ...(options.readLive ? { readLive: options.readLive } : {}),
+        });
         await saveIndex(this.home, built);
         this.index = built;
         return built;
@@ -51,7 +60,14 @@ export class MixupGuard {
     const index = await this.ready();
     const mine = index.agents.filter((a) => a.nodeId === nodeId);
     if (mine.length === 0) return undefined;
-    return mine.map((a) => ({ id: a.agentId, ...(a.names[0] ? { name: a.names[0] } : {}), workspace: a.workspace, agentDir: '', isDefault: a.isDefault === true, source: 'entries' as const }));
+    return mine.map((a) => ({
+      id: a.agentId,
+      ...(a.names[0] ? { name: a.names[0] } : {}),
+      workspace: a.workspace,
+      agentDir: '',
+      isDefault: a.isDefault === true,
+      source: 'entries' as const,
+    }));
   }
 
   /** Seconds since the index was built (Infinity when never). */
@@ -86,7 +102,9 @@ export function guardedTarget(nodeId: string, agents: readonly AgentInfo[], remo
 export function describeFinding(f: MixupFinding): string {
   const who = `agent ${f.other.agentId}${f.other.name ? ` (${f.other.name})` : ''} on node ${f.other.nodeId}`;
   const where = f.lines.length ? ` (line${f.lines.length > 1 ? 's' : ''} ${lineRanges(f.lines)})` : '';
-  return f.kind === 'overlap' ? `${f.matched} phrases match ${f.file?.relativePath ?? 'a file'} of ${who}${where}` : `the name "${f.name}" of ${who} appears where this agent's own name does not${where}`;
+  return f.kind === 'overlap'
+    ? `${f.matched} phrases match ${f.file?.relativePath ?? 'a file'} of ${who}${where}`
+    : `the name "${f.name}" of ${who} appears where this agent's own name does not${where}`;
 }
 
 export function lineRanges(lines: readonly number[]): string {

@@ -31,11 +31,16 @@ function escape(s: string): string {
 /** The name as a whole word (CJK names: as a substring). */
 export function namePattern(name: string): RegExp {
   const n = escape(name.trim());
-  return /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(name) ? new RegExp(n, 'u') : new RegExp(`(?<![\\p{L}\\p{N}_])${n}(?![\\p{L}\\p{N}_])`, 'iu');
+  return /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(name)
+    ? new RegExp(n, 'u')
+    : new RegExp(`(?<![\\p{L}\\p{N}_])${n}(?![\\p{L}\\p{N}_])`, 'iu');
 }
 
 /** A line where the file says who it is: "I am Y", "my name is Y", "Name: Y", "You are Y", "私はY"... */
 export function identityStatement(name: string): RegExp {
   const n = escape(name.trim());
-  return new RegExp(`(?:\\bi am|\\bi'm|\\bmy name is|\\bcall me|\\byou are|\\byou're|\\bname\\s*\\**\\s*[:：]|私は|僕は|名前は|名前\\s*[:：]|あなたは)\\s*\\**\\s*${n}`, 'iu');
+  return new RegExp(
+    `(?:\\bi am|\\bi'm|\\bmy name is|\\bcall me|\\byou are|\\byou're|\\bname\\s*\\**\\s*[:：]|私は|僕は|名前は|名前\\s*[:：]|あなたは)\\s*\\**\\s*${n}`,
+    'iu',
+  );
 }

@@ -108,7 +108,12 @@ export async function storePreEditBackup(home: string, input: StoreBackupInput):
     await writeFileAtomic(join(dir, `${stamp}.data`), input.content, FILE_MODE);
     await writeFileAtomic(join(dir, `${stamp}.json`), JSON.stringify(entry, null, 2) + '\n', FILE_MODE);
   } catch (e) {
-    throw new OcmError('failed', `Cannot store the pre-edit backup of ${input.remotePath} under ${dir}: ${(e as Error).message}. Nothing was written to the node; free space or fix permissions of the ocm home and retry.`, { nodeId: input.nodeId, remotePath: input.remotePath }, { cause: e });
+    throw new OcmError(
+      'failed',
+      `Cannot store the pre-edit backup of ${input.remotePath} under ${dir}: ${(e as Error).message}. Nothing was written to the node; free space or fix permissions of the ocm home and retry.`,
+      { nodeId: input.nodeId, remotePath: input.remotePath },
+      { cause: e },
+    );
   }
   return entry;
 }
@@ -153,7 +158,11 @@ export async function readHistoryEntry(home: string, id: string): Promise<{ entr
   const { dir, stamp } = locate(home, id);
   const content = await fs.readFile(join(dir, `${stamp}.data`));
   if (sha256Hex(content) !== entry.sha256) {
-    throw new OcmError('failed', `Pre-edit backup "${id}" is damaged (its bytes do not match the recorded sha256). Do not restore it; other entries of the same file may be intact.`, { id });
+    throw new OcmError(
+      'failed',
+      `Pre-edit backup "${id}" is damaged (its bytes do not match the recorded sha256). Do not restore it; other entries of the same file may be intact.`,
+      { id },
+    );
   }
   return { entry, content };
 }
@@ -254,7 +263,10 @@ async function readEntries(dir: string): Promise<HistoryEntry[]> {
 
 /** The newest entry in a folder, reading only its metadata file (stamps sort by time). */
 async function newestEntry(dir: string, remotePath: string): Promise<HistoryEntry | undefined> {
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort().reverse();
+  const names = (await fs.readdir(dir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+    .sort()
+    .reverse();
   for (const name of names) {
     try {
       const entry = parseEntry(await fs.readFile(join(dir, name), 'utf8'), name);
@@ -268,7 +280,13 @@ async function newestEntry(dir: string, remotePath: string): Promise<HistoryEntr
 
 function parseEntry(text: string, what: string): HistoryEntry {
   const value = JSON.parse(text) as Partial<HistoryEntry>;
-  if (typeof value.id !== 'string' || typeof value.remotePath !== 'string' || typeof value.sha256 !== 'string' || typeof value.size !== 'number' || typeof value.timeMs !== 'number') {
+  if (
+    typeof value.id !== 'string' ||
+    typeof value.remotePath !== 'string' ||
+    typeof value.sha256 !== 'string' ||
+    typeof value.size !== 'number' ||
+    typeof value.timeMs !== 'number'
+  ) {
     throw new OcmError('failed', `History metadata ${what} is malformed.`);
   }
   return value as HistoryEntry;

@@ -32,11 +32,20 @@ export interface AddAgentResult {
   durationMs: number;
 }
 
-export async function addAgent(transport: Transport, located: OpenclawLocation, params: AddAgentParams, options: OpOptions & { cache?: AgentsCliCache } = {}): Promise<AddAgentResult> {
+export async function addAgent(
+  transport: Transport,
+  located: OpenclawLocation,
+  params: AddAgentParams,
+  options: OpOptions & { cache?: AgentsCliCache } = {},
+): Promise<AddAgentResult> {
   const bin = requireCli(located);
   const id = params.id.trim();
   if (!id || normalizeAgentId(id) !== id) {
-    throw new OcmError('invalidInput', `"${params.id}" is not a valid agent id: use lower-case letters, digits, "-" and "_" (at most 64, starting with a letter or digit).`, { id: params.id, usage: true });
+    throw new OcmError(
+      'invalidInput',
+      `"${params.id}" is not a valid agent id: use lower-case letters, digits, "-" and "_" (at most 64, starting with a letter or digit).`,
+      { id: params.id, usage: true },
+    );
   }
   const existing = agentsFromLocation(located);
   if (existing.some((a) => a.id === id)) throw new OcmError('exists', `Node ${located.nodeId} already has an agent "${id}". Pick another id.`, { agentId: id });
@@ -74,18 +83,28 @@ export async function removeAgent(
 ): Promise<RemoveAgentResult> {
   const bin = requireCli(located);
   const agent = agentsFromLocation(located).find((a) => a.id === params.id);
-  if (!agent) throw new OcmError('notFound', `Node ${located.nodeId} has no agent "${params.id}". Run "ocm agents ${located.nodeId}" to see its agents.`, { agentId: params.id });
+  if (!agent)
+    throw new OcmError('notFound', `Node ${located.nodeId} has no agent "${params.id}". Run "ocm agents ${located.nodeId}" to see its agents.`, {
+      agentId: params.id,
+    });
   const started = Date.now();
   const { path: backupPath, bytes } = await archiveAgent(transport, located, agent, params.backupDir, options);
   const result = await run(transport, located, [bin, 'agents', 'delete', agent.id, '--force', '--json'], options, 120_000);
   const json = parseJsonObject(result.stdout);
-  if (result.exitCode !== 0 || (json && json.ok === false)) throw cliFailure(located, 'agents delete', result, json, `The agent's files were archived in ${backupPath}.`);
+  if (result.exitCode !== 0 || (json && json.ok === false))
+    throw cliFailure(located, 'agents delete', result, json, `The agent's files were archived in ${backupPath}.`);
   (options.cache ?? defaultAgentsCliCache).delete(located.nodeId);
   return { agentId: agent.id, backupPath, backupBytes: bytes, durationMs: Date.now() - started };
 }
 
 /** Streams `tar czf -` of the agent's workspace and state folder into a local file (atomic rename). */
-export async function archiveAgent(transport: Transport, located: OpenclawLocation, agent: AgentInfo, backupDir: string, options: OpOptions = {}): Promise<{ path: string; bytes: number }> {
+export async function archiveAgent(
+  transport: Transport,
+  located: OpenclawLocation,
+  agent: AgentInfo,
+  backupDir: string,
+  options: OpOptions = {},
+): Promise<{ path: string; bytes: number }> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join(backupDir, `${located.nodeId}-${agent.id}-${stamp}.tar.gz`);
   const partial = `${file}.partial`;
@@ -100,7 +119,11 @@ export async function archiveAgent(transport: Transport, located: OpenclawLocati
     await pipeline(stream.stdout, createWriteStream(partial, { mode: 0o600 }));
     const done = await stream.done;
     if (done.exitCode !== 0) {
-      throw new OcmError('failed', `Could not archive agent ${agent.id} on node ${located.nodeId} before removing it (tar exit ${done.exitCode}): ${done.stderr.trim().slice(0, 300)}. Nothing was removed.`, { agentId: agent.id });
+      throw new OcmError(
+        'failed',
+        `Could not archive agent ${agent.id} on node ${located.nodeId} before removing it (tar exit ${done.exitCode}): ${done.stderr.trim().slice(0, 300)}. Nothing was removed.`,
+        { agentId: agent.id },
+      );
     }
     await rename(partial, file);
   } catch (e) {
@@ -116,12 +139,14 @@ function defaultWorkspaceFor(located: OpenclawLocation, id: string): string {
   const defaults = isRecord(agents.defaults) ? agents.defaults : {};
   const fallback = typeof defaults.workspace === 'string' && defaults.workspace.trim() ? defaults.workspace.trim() : undefined;
   if (!fallback) return posix.join(located.stateDir, `workspace-${id}`);
-  const base = fallback === '~' ? located.home : fallback.startsWith('~/') ? posix.join(located.home, fallback.slice(2)) : posix.resolve(located.home, fallback);
+  const base =
+    fallback === '~' ? located.home : fallback.startsWith('~/') ? posix.join(located.home, fallback.slice(2)) : posix.resolve(located.home, fallback);
   return posix.join(base, id);
 }
 
 function requireCli(located: OpenclawLocation): string {
-  if (!located.installed || !located.bin) throw new OcmError('unsupported', located.reason ?? `openclaw was not found on node ${located.nodeId}.`, { nodeId: located.nodeId });
+  if (!located.installed || !located.bin)
+    throw new OcmError('unsupported', located.reason ?? `openclaw was not found on node ${located.nodeId}.`, { nodeId: located.nodeId });
   return located.bin;
 }
 
@@ -143,8 +168,17 @@ function parseJsonObject(stdout: string): Record<string, unknown> | undefined {
   }
 }
 
-function cliFailure(located: OpenclawLocation, what: string, result: { exitCode: number | null; stderr: string; stdout: string }, json: Record<string, unknown> | undefined, extra = ''): OcmError {
-  const message = json && isRecord(json.error) && typeof json.error.message === 'string' ? json.error.message : (result.stderr.trim() || result.stdout.trim()).slice(0, 400);
-  return new OcmError('failed', `openclaw ${what} failed on node ${located.nodeId} (exit ${result.exitCode}): ${message}. ${extra}`.trim(), { nodeId: located.nodeId, exitCode: result.exitCode });
+function cliFailure(
+  located: OpenclawLocation,
+  what: string,
+  result: { exitCode: number | null; stderr: string; stdout: string },
+  json: Record<string, unknown> | undefined,
+  extra = '',
+): OcmError {
+  const message =
+    json && isRecord(json.error) && typeof json.error.message === 'string' ? json.error.message : (result.stderr.trim() || result.stdout.trim()).slice(0, 400);
+  return new OcmError('failed', `openclaw ${what} failed on node ${located.nodeId} (exit ${result.exitCode}): ${message}. ${extra}`.trim(), {
+    nodeId: located.nodeId,
+    exitCode: result.exitCode,
+  });
 }
-

@@ -53,7 +53,11 @@ export function normalizeAgentId(value: unknown): string {
   const trimmed = typeof value === 'string' ? value.trim() : '';
   const lower = trimmed.toLowerCase();
   if (VALID_ID.test(trimmed)) return lower;
-  const id = lower.replace(/[^a-z0-9_-]+/g, '-').replace(/^-+/, '').replace(/-+$/, '').slice(0, 64);
+  const id = lower
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 64);
   return id || DEFAULT_AGENT_ID;
 }
 
@@ -112,7 +116,11 @@ export function resolveAgents(config: Record<string, unknown>, ctx: AgentResolve
 function readRoster(agents: Record<string, unknown>, rules: AgentRules): { roster: RosterEntry[]; source: 'entries' | 'list'; hasRoster: boolean } {
   if (rules === 'entries' && Object.hasOwn(agents, 'entries') && agents.entries !== undefined) {
     const entries = agents.entries;
-    const roster = isRecord(entries) ? Object.entries(entries).filter(([, v]) => isRecord(v)).map(([id, v]) => ({ id, entry: v as Record<string, unknown> })) : [];
+    const roster = isRecord(entries)
+      ? Object.entries(entries)
+          .filter(([, v]) => isRecord(v))
+          .map(([id, v]) => ({ id, entry: v as Record<string, unknown> }))
+      : [];
     return { roster, source: 'entries', hasRoster: true };
   }
   const list = agents.list;
@@ -121,7 +129,13 @@ function readRoster(agents: Record<string, unknown>, rules: AgentRules): { roste
   return { roster, source: 'list', hasRoster };
 }
 
-function modernDefaultId(agents: Record<string, unknown>, defaults: Record<string, unknown>, roster: RosterEntry[], ids: string[], hasRoster: boolean): string | undefined {
+function modernDefaultId(
+  agents: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  roster: RosterEntry[],
+  ids: string[],
+  hasRoster: boolean,
+): string | undefined {
   if (agents.ownership === 'explicit') {
     const system = isRecord(defaults.systemAgent) ? str(defaults.systemAgent.agentId) : undefined;
     const id = system ? normalizeAgentId(system) : undefined;

@@ -82,8 +82,15 @@ export async function confirmAgentsWithCli(transport: Transport, located: Opencl
 export function parseAgentsListJson(stdout: string, stderr: string, exitCode: number | null, nodeId: string): CliAgent[] {
   const parsed = extractJson(stdout);
   if (exitCode !== 0 || !Array.isArray(parsed)) {
-    const message = isRecord(parsed) && isRecord(parsed.error) && typeof parsed.error.message === 'string' ? parsed.error.message : (stderr.trim() || stdout.trim()).slice(0, 500);
-    throw new OcmError('failed', `openclaw agents list failed on node ${nodeId} (exit ${exitCode}): ${message || 'no output'}. Run "openclaw doctor" on the node.`, { nodeId, exitCode });
+    const message =
+      isRecord(parsed) && isRecord(parsed.error) && typeof parsed.error.message === 'string'
+        ? parsed.error.message
+        : (stderr.trim() || stdout.trim()).slice(0, 500);
+    throw new OcmError(
+      'failed',
+      `openclaw agents list failed on node ${nodeId} (exit ${exitCode}): ${message || 'no output'}. Run "openclaw doctor" on the node.`,
+      { nodeId, exitCode },
+    );
   }
   return parsed.filter(isRecord).map((a) => {
     const { id, name, identityName, workspace, agentDir, model, bindings, isDefault, ...extra } = a;

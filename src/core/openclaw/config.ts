@@ -85,7 +85,12 @@ export async function readOpenclawConfig(transport: Transport, configPath: strin
       try {
         return (await readFileBounded(transport, path, MAX_CONFIG_BYTES, op)).toString('utf8');
       } catch (e) {
-        if (isTooLarge(e)) throw new OcmError('invalidConfig', `${path} is larger than ${formatLimit(MAX_CONFIG_BYTES)}; OpenClaw refuses configs that large. Move parts of it into $include files.`, { path, maxBytes: MAX_CONFIG_BYTES });
+        if (isTooLarge(e))
+          throw new OcmError(
+            'invalidConfig',
+            `${path} is larger than ${formatLimit(MAX_CONFIG_BYTES)}; OpenClaw refuses configs that large. Move parts of it into $include files.`,
+            { path, maxBytes: MAX_CONFIG_BYTES },
+          );
         throw e;
       }
     }
@@ -109,7 +114,8 @@ export async function resolveOpenclawConfig(configPath: string, readText: (path:
   const mainText = await load(configPath);
   files.set(configPath, { path: configPath, role: 'main', text: mainText });
   const raw = parseJson5(mainText, configPath);
-  if (!isRecord(raw)) throw new OcmError('invalidConfig', `${configPath}: the top level must be an object ({ ... }). Fix the file, then refresh.`, { path: configPath });
+  if (!isRecord(raw))
+    throw new OcmError('invalidConfig', `${configPath}: the top level must be an object ({ ... }). Fix the file, then refresh.`, { path: configPath });
   const root = posix.dirname(configPath);
 
   const parsed = new Map<string, unknown>([[configPath, raw]]);
@@ -130,42 +136,75 @@ export async function resolveOpenclawConfig(configPath: string, readText: (path:
     const merged = typeof spec === 'string' ? included[0] : included.reduce((acc, v) => deepMerge(acc, v), {} as unknown);
     const siblings = Object.entries(value).filter(([k]) => k !== INCLUDE_KEY);
     if (siblings.length === 0) return merged;
-    if (!isRecord(merged)) throw new OcmError('invalidConfig', `${from}: keys next to "$include" need the included file to hold an object. Fix the file, then refresh.`, { path: from });
+    if (!isRecord(merged))
+      throw new OcmError('invalidConfig', `${from}: keys next to "$include" need the included file to hold an object. Fix the file, then refresh.`, {
+        path: from,
+      });
     const rest = Object.fromEntries(await Promise.all(siblings.map(async ([k, v]) => [k, await processValue(v, from, chain)] as const)));
     return deepMerge(merged, rest);
   };
   const loadInclude = async (target: string, from: string, chain: string[]): Promise<unknown> => {
     if (target.includes('\0') || target.length >= MAX_INCLUDE_PATH_LENGTH) {
-      throw new OcmError('invalidConfig', `${from}: $include "${target.slice(0, 80)}${target.length > 80 ? '…' : ''}" is not a usable path (a NUL byte, or ${MAX_INCLUDE_PATH_LENGTH} characters or more); OpenClaw refuses it. Fix the include.`, { path: from });
+      throw new OcmError(
+        'invalidConfig',
+        `${from}: $include "${target.slice(0, 80)}${target.length > 80 ? '…' : ''}" is not a usable path (a NUL byte, or ${MAX_INCLUDE_PATH_LENGTH} characters or more); OpenClaw refuses it. Fix the include.`,
+        { path: from },
+      );
     }
     if (++includes > MAX_INCLUDES) {
-      throw new OcmError('invalidConfig', `${configPath}: more than ${MAX_INCLUDES} $include references (repeats counted; at "${target}" in ${from}). A file included many times in nested arrays multiplies; include fewer files.`, { path: from, include: target, maxIncludes: MAX_INCLUDES });
+      throw new OcmError(
+        'invalidConfig',
+        `${configPath}: more than ${MAX_INCLUDES} $include references (repeats counted; at "${target}" in ${from}). A file included many times in nested arrays multiplies; include fewer files.`,
+        { path: from, include: target, maxIncludes: MAX_INCLUDES },
+      );
     }
     const path = posix.normalize(posix.isAbsolute(target) ? target : posix.resolve(posix.dirname(from), target));
     if (path !== root && !path.startsWith(root.endsWith('/') ? root : root + '/')) {
-      throw new OcmError('invalidConfig', `${from}: $include "${target}" points outside the config folder ${root}; OpenClaw refuses that. Move the file into ${root}.`, { path: from, include: target });
+      throw new OcmError(
+        'invalidConfig',
+        `${from}: $include "${target}" points outside the config folder ${root}; OpenClaw refuses that. Move the file into ${root}.`,
+        { path: from, include: target },
+      );
     }
     if (chain.includes(path)) {
-      throw new OcmError('invalidConfig', `Circular $include: ${[...chain, path].join(' -> ')}. Remove one of these includes.`, { path: from, chain: [...chain, path] });
+      throw new OcmError('invalidConfig', `Circular $include: ${[...chain, path].join(' -> ')}. Remove one of these includes.`, {
+        path: from,
+        chain: [...chain, path],
+      });
     }
     if (chain.length > MAX_INCLUDE_DEPTH) {
-      throw new OcmError('invalidConfig', `${from}: $include nested deeper than ${MAX_INCLUDE_DEPTH} levels at "${target}". Flatten the includes.`, { path: from });
+      throw new OcmError('invalidConfig', `${from}: $include nested deeper than ${MAX_INCLUDE_DEPTH} levels at "${target}". Flatten the includes.`, {
+        path: from,
+      });
     }
     let text: string;
     try {
       text = await load(path);
     } catch (e) {
-      if (isOcmError(e, 'notFound')) throw new OcmError('invalidConfig', `${from}: $include "${target}" not found (${path}). Create it or remove the include.`, { path: from, include: path });
-      if (isOcmError(e, 'invalidConfig') && !String(e.message).startsWith(from)) throw new OcmError('invalidConfig', `${from}: ${e.message}`, { ...e.details, path: from, include: path }, { cause: e });
+      if (isOcmError(e, 'notFound'))
+        throw new OcmError('invalidConfig', `${from}: $include "${target}" not found (${path}). Create it or remove the include.`, {
+          path: from,
+          include: path,
+        });
+      if (isOcmError(e, 'invalidConfig') && !String(e.message).startsWith(from))
+        throw new OcmError('invalidConfig', `${from}: ${e.message}`, { ...e.details, path: from, include: path }, { cause: e });
       throw e;
     }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_INCLUDE_FILE_BYTES) {
-      throw new OcmError('invalidConfig', `${from}: $include "${target}" (${path}) is larger than ${formatLimit(MAX_INCLUDE_FILE_BYTES)}, the most OpenClaw reads for one include. Split it into smaller files.`, { path: from, include: path, maxBytes: MAX_INCLUDE_FILE_BYTES });
+      throw new OcmError(
+        'invalidConfig',
+        `${from}: $include "${target}" (${path}) is larger than ${formatLimit(MAX_INCLUDE_FILE_BYTES)}, the most OpenClaw reads for one include. Split it into smaller files.`,
+        { path: from, include: path, maxBytes: MAX_INCLUDE_FILE_BYTES },
+      );
     }
     includedBytes += bytes;
     if (includedBytes > MAX_INCLUDE_TOTAL_BYTES) {
-      throw new OcmError('invalidConfig', `${configPath}: the $include files add up to more than ${formatLimit(MAX_INCLUDE_TOTAL_BYTES)} (each counted every time it is included; at "${target}" in ${from}). Include fewer or smaller files.`, { path: from, include: path, maxBytes: MAX_INCLUDE_TOTAL_BYTES });
+      throw new OcmError(
+        'invalidConfig',
+        `${configPath}: the $include files add up to more than ${formatLimit(MAX_INCLUDE_TOTAL_BYTES)} (each counted every time it is included; at "${target}" in ${from}). Include fewer or smaller files.`,
+        { path: from, include: path, maxBytes: MAX_INCLUDE_TOTAL_BYTES },
+      );
     }
     if (!files.has(path)) files.set(path, { path, role: 'include', text });
     if (!parsed.has(path)) parsed.set(path, parseJson5(text, path));

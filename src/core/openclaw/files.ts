@@ -9,7 +9,18 @@ import type { OpenclawLocation } from './locate';
  */
 
 /** Workspace files in the order they are shown. TOOLS.md / HEARTBEAT.md exist on older nodes only. */
-export const WORKSPACE_FILES = ['SOUL.md', 'MEMORY.md', 'USER.md', 'AGENTS.md', 'IDENTITY.md', 'TOOLS.md', 'HEARTBEAT.md', 'BOOTSTRAP.md', 'BOOT.md', 'DREAMS.md'] as const;
+export const WORKSPACE_FILES = [
+  'SOUL.md',
+  'MEMORY.md',
+  'USER.md',
+  'AGENTS.md',
+  'IDENTITY.md',
+  'TOOLS.md',
+  'HEARTBEAT.md',
+  'BOOTSTRAP.md',
+  'BOOT.md',
+  'DREAMS.md',
+] as const;
 
 export interface AgentFile {
   name: string;

@@ -47,7 +47,11 @@ export interface IncludeRead {
  * `root` or is not a regular file, permission when it cannot be read.
  */
 export async function readIncludeOnNode(transport: Transport, path: string, root: string, maxBytes: number, options: OpOptions = {}): Promise<IncludeRead> {
-  const r = await transport.exec(includeReadScript(path, root, maxBytes), { ...options, timeoutMs: options.timeoutMs ?? 20_000, maxOutputBytes: maxBytes + 64 * 1024 });
+  const r = await transport.exec(includeReadScript(path, root, maxBytes), {
+    ...options,
+    timeoutMs: options.timeoutMs ?? 20_000,
+    maxOutputBytes: maxBytes + 64 * 1024,
+  });
   const nl = r.stdout.indexOf('\n');
   const word = nl >= 0 ? r.stdout.slice(0, nl) : r.stdout.trim();
   const rest = nl >= 0 ? r.stdout.slice(nl + 1) : '';
@@ -59,16 +63,37 @@ export async function readIncludeOnNode(transport: Transport, path: string, root
   if (r.exitCode === 0) {
     if (word === 'missing') throw new OcmError('notFound', `${path} does not exist on ${transport.nodeId}.`, details);
     if (word === 'outside') {
-      throw new OcmError('invalidConfig', `$include ${path} resolves (through a symlink) to ${rest}, outside the config folder ${root}; OpenClaw refuses that. Put the file itself into ${root}.`, { ...details, realPath: rest });
+      throw new OcmError(
+        'invalidConfig',
+        `$include ${path} resolves (through a symlink) to ${rest}, outside the config folder ${root}; OpenClaw refuses that. Put the file itself into ${root}.`,
+        { ...details, realPath: rest },
+      );
     }
     if (word === 'notfile') {
-      throw new OcmError('invalidConfig', `$include ${path} is not a regular file (it resolves to ${rest}: a folder, device, FIFO or socket); OpenClaw refuses that. Point the include at a JSON5 file.`, { ...details, realPath: rest });
+      throw new OcmError(
+        'invalidConfig',
+        `$include ${path} is not a regular file (it resolves to ${rest}: a folder, device, FIFO or socket); OpenClaw refuses that. Point the include at a JSON5 file.`,
+        { ...details, realPath: rest },
+      );
     }
-    if (word === 'unreadable') throw new OcmError('permission', `$include ${path} on ${transport.nodeId} exists but this SSH user cannot read it. Connect as the user that runs OpenClaw.`, details);
+    if (word === 'unreadable')
+      throw new OcmError(
+        'permission',
+        `$include ${path} on ${transport.nodeId} exists but this SSH user cannot read it. Connect as the user that runs OpenClaw.`,
+        details,
+      );
     if (word === 'norealpath') {
-      throw new OcmError('unsupported', `Could not resolve the real path of $include ${path} on ${transport.nodeId}: it has neither realpath nor readlink -f. Install coreutils there.`, details);
+      throw new OcmError(
+        'unsupported',
+        `Could not resolve the real path of $include ${path} on ${transport.nodeId}: it has neither realpath nor readlink -f. Install coreutils there.`,
+        details,
+      );
     }
   }
   const said = `${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`.trim();
-  throw new OcmError('failed', `Reading $include ${path} (at most ${formatLimit(maxBytes)}) on ${transport.nodeId} failed (exit ${r.exitCode ?? r.signal})${said ? `: ${said}` : ''}. Check that the node has a POSIX sh and head.`, details);
+  throw new OcmError(
+    'failed',
+    `Reading $include ${path} (at most ${formatLimit(maxBytes)}) on ${transport.nodeId} failed (exit ${r.exitCode ?? r.signal})${said ? `: ${said}` : ''}. Check that the node has a POSIX sh and head.`,
+    details,
+  );
 }

@@ -1,8 +1,24 @@
 /** What a node is: OpenClaw's location, config, agents and files on it (see each module). */
-export { locateOpenclaw, buildLocateScript, parseLocateOutput, DEFAULT_GATEWAY_PORT, type OpenclawLocation, type LocateOptions, type Supervisor } from './locate';
+export {
+  locateOpenclaw,
+  buildLocateScript,
+  parseLocateOutput,
+  DEFAULT_GATEWAY_PORT,
+  type OpenclawLocation,
+  type LocateOptions,
+  type Supervisor,
+} from './locate';
 export { readOpenclawConfig, resolveOpenclawConfig, parseJson5, deepMerge, type OpenclawConfig, type ConfigFile } from './config';
 export { resolveAgents, normalizeAgentId, userPath, type AgentInfo, type AgentResolveContext } from './agents';
-export { confirmAgentsWithCli, parseAgentsListJson, AgentsCliCache, defaultAgentsCliCache, type CliAgent, type CliAgentsResult, type ConfirmOptions } from './cli-agents';
+export {
+  confirmAgentsWithCli,
+  parseAgentsListJson,
+  AgentsCliCache,
+  defaultAgentsCliCache,
+  type CliAgent,
+  type CliAgentsResult,
+  type ConfirmOptions,
+} from './cli-agents';
 export { listNodeAgents, agentsFromLocation, agentResolveContext, mergeCliAgents, type NodeAgents, type ListNodeAgentsOptions } from './node-agents';
 export { listAgentFiles, listConfigFiles, WORKSPACE_FILES, type AgentFile, type AgentFiles, type MemoryNote, type NodeConfigFile } from './files';
 export { parseOpenclawVersion, compareOpenclawVersions, agentRulesFor, usesJsonlSessions, type OpenclawVersion, type AgentRules } from './version';

@@ -66,7 +66,16 @@ export const CONFIG_MARKER = '__OCM_CONFIG_BEGIN__';
 export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 
 /** Variables read from the login shell's environment (each becomes `login.<NAME>` and shell variable `l_<NAME>`). */
-export const OPENCLAW_VARS = ['OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_HOME', 'OPENCLAW_PROFILE', 'OPENCLAW_GATEWAY_PORT', 'OPENCLAW_WORKSPACE_DIR', 'OPENCLAW_SYSTEMD_UNIT', 'OPENCLAW_LAUNCHD_LABEL'] as const;
+export const OPENCLAW_VARS = [
+  'OPENCLAW_STATE_DIR',
+  'OPENCLAW_CONFIG_PATH',
+  'OPENCLAW_HOME',
+  'OPENCLAW_PROFILE',
+  'OPENCLAW_GATEWAY_PORT',
+  'OPENCLAW_WORKSPACE_DIR',
+  'OPENCLAW_SYSTEMD_UNIT',
+  'OPENCLAW_LAUNCHD_LABEL',
+] as const;
 export const LOGIN_VARS = [...OPENCLAW_VARS, 'PATH'] as const;
 
 /**
@@ -114,7 +123,11 @@ export interface LocateOptions extends OpOptions {
 }
 
 /** Locates OpenClaw on a node. A node without OpenClaw gives `installed: false`, never an error. */
-export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry, 'id' | 'openclawPath' | 'stateDir' | 'gatewayPort'>, options: LocateOptions = {}): Promise<OpenclawLocation> {
+export async function locateOpenclaw(
+  transport: Transport,
+  node: Pick<NodeEntry, 'id' | 'openclawPath' | 'stateDir' | 'gatewayPort'>,
+  options: LocateOptions = {},
+): Promise<OpenclawLocation> {
   const started = Date.now();
   const cache = options.discoveryCache;
   const script = buildLocateScript(node, {
@@ -124,7 +137,11 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
   // The transports run every command through /bin/sh -c already: no second `sh -c` (one exec less per node).
   const result = await transport.exec(script, { ...pick(options), timeoutMs: options.timeoutMs ?? 30_000 });
   if (result.exitCode !== 0) {
-    throw new OcmError('failed', `Could not inspect node ${node.id}: the discovery script exited with ${result.exitCode ?? result.signal}. ${result.stderr.trim().slice(0, 300)} Check that the node has a POSIX sh.`, { nodeId: node.id });
+    throw new OcmError(
+      'failed',
+      `Could not inspect node ${node.id}: the discovery script exited with ${result.exitCode ?? result.signal}. ${result.stderr.trim().slice(0, 300)} Check that the node has a POSIX sh.`,
+      { nodeId: node.id },
+    );
   }
   const location = parseLocateOutput(result.stdout, node);
   if (cache) {
@@ -143,9 +160,17 @@ export async function locateOpenclaw(transport: Transport, node: Pick<NodeEntry,
       location.configError = toOcmError(e);
     }
   } else if (location.configUnreadable) {
-    location.configError = new OcmError('permission', `${location.configPath} exists but this SSH user cannot read it. Connect as the user that runs OpenClaw.`, { path: location.configPath });
+    location.configError = new OcmError(
+      'permission',
+      `${location.configPath} exists but this SSH user cannot read it. Connect as the user that runs OpenClaw.`,
+      { path: location.configPath },
+    );
   } else if (location.configTooLarge) {
-    location.configError = new OcmError('invalidConfig', `${location.configPath} is larger than ${MAX_CONFIG_BYTES} bytes; OpenClaw refuses configs that large.`, { path: location.configPath });
+    location.configError = new OcmError(
+      'invalidConfig',
+      `${location.configPath} is larger than ${MAX_CONFIG_BYTES} bytes; OpenClaw refuses configs that large.`,
+      { path: location.configPath },
+    );
   }
   applyGatewayPort(location, node);
   const { configText: _t, configUnreadable: _u, configTooLarge: _l, binStamp: _s, login: _g, ...clean } = location;
@@ -192,9 +217,12 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
   const size = get('config_size');
   const configExists = size !== undefined || get('config_unreadable') === '1';
   let reason: string | undefined;
-  if (!bin) reason = `openclaw was not found on node ${node.id} (not on PATH, not in a login shell, not in ~/.npm-global, ~/.local, nvm, pnpm, Homebrew or /usr/local). Install OpenClaw, or set the binary's path for this node (ocm add --openclaw <path>).`;
-  else if (get('bin_missing') === '1') reason = `The openclaw path configured for node ${node.id} (${bin}) does not exist or is not executable. Fix the node's openclaw path.`;
-  else if (!parsedVersion) reason = `${bin} --version did not print a version${versionLine ? ` ("${versionLine.slice(0, 200)}")` : ''}. Check that OpenClaw and its Node.js runtime work on the node.`;
+  if (!bin)
+    reason = `openclaw was not found on node ${node.id} (not on PATH, not in a login shell, not in ~/.npm-global, ~/.local, nvm, pnpm, Homebrew or /usr/local). Install OpenClaw, or set the binary's path for this node (ocm add --openclaw <path>).`;
+  else if (get('bin_missing') === '1')
+    reason = `The openclaw path configured for node ${node.id} (${bin}) does not exist or is not executable. Fix the node's openclaw path.`;
+  else if (!parsedVersion)
+    reason = `${bin} --version did not print a version${versionLine ? ` ("${versionLine.slice(0, 200)}")` : ''}. Check that OpenClaw and its Node.js runtime work on the node.`;
   const loginPath = loginVars.PATH;
   const cliEnv: Record<string, string> = {};
   if (bin) cliEnv.PATH = [posix.dirname(bin), loginPath ?? get('path') ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
@@ -215,7 +243,12 @@ export function parseLocateOutput(stdout: string, node: Pick<NodeEntry, 'id' | '
     ...(versionLine ? { versionLine } : {}),
     ...(get('version_cached') === '1' ? { versionCached: true } : {}),
     ...(get('login_cached') === '1' ? { loginCached: true } : {}),
-    login: { ok: get('login_ok') === '0', ...(get('login_stamp') ? { stamp: get('login_stamp')! } : {}), ...(get('login_bin') ? { bin: get('login_bin')! } : {}), vars: loginVars },
+    login: {
+      ok: get('login_ok') === '0',
+      ...(get('login_stamp') ? { stamp: get('login_stamp')! } : {}),
+      ...(get('login_bin') ? { bin: get('login_bin')! } : {}),
+      vars: loginVars,
+    },
     ...(get('bin_stamp') ? { binStamp: get('bin_stamp')! } : {}),
     stateDir,
     stateDirSource: stateSource,

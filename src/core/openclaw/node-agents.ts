@@ -77,9 +77,14 @@ export interface ListNodeAgentsOptions extends OpOptions {
   discoveryCache?: DiscoveryCache;
 }
 
-export async function listNodeAgents(transport: Transport, node: Pick<NodeEntry, 'id' | 'openclawPath' | 'stateDir' | 'gatewayPort'>, options: ListNodeAgentsOptions = {}): Promise<NodeAgents> {
+export async function listNodeAgents(
+  transport: Transport,
+  node: Pick<NodeEntry, 'id' | 'openclawPath' | 'stateDir' | 'gatewayPort'>,
+  options: ListNodeAgentsOptions = {},
+): Promise<NodeAgents> {
   const op: OpOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) };
-  const location = options.location ?? (await locateOpenclaw(transport, node, { ...op, ...(options.discoveryCache ? { discoveryCache: options.discoveryCache } : {}) }));
+  const location =
+    options.location ?? (await locateOpenclaw(transport, node, { ...op, ...(options.discoveryCache ? { discoveryCache: options.discoveryCache } : {}) }));
   const fast = agentsFromLocation(location);
   if (!options.confirm || !location.installed) return { location, agents: fast, source: 'config' };
   try {

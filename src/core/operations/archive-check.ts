@@ -65,7 +65,11 @@ export function extractSummary(d: ExtractDescription): string {
  * Scans the local archive and checks that what it would extract under each expected root is what
  * the plan described. Throws before anything is uploaded.
  */
-export async function checkArchiveAgainstPlan(archivePath: string, expected: ExtractDescription | readonly ExtractDescription[], options: { signal?: AbortSignal } = {}): Promise<ArchiveScan> {
+export async function checkArchiveAgainstPlan(
+  archivePath: string,
+  expected: ExtractDescription | readonly ExtractDescription[],
+  options: { signal?: AbortSignal } = {},
+): Promise<ArchiveScan> {
   const scan = await scanArchive(archivePath, options.signal ? { signal: options.signal } : {});
   for (const want of Array.isArray(expected) ? (expected as readonly ExtractDescription[]) : [expected as ExtractDescription]) {
     const actual = describeExtract(scan.entries, want.root);
@@ -84,8 +88,18 @@ export async function checkArchiveAgainstPlan(archivePath: string, expected: Ext
 export async function checkRemoteArchive(t: Transport, remotePath: string, sha256: string, nodeId: string, signal?: AbortSignal): Promise<void> {
   const r = await t.exec(SHA256_COMMAND(remotePath), { timeoutMs: 600_000, ...(signal ? { signal } : {}) });
   const got = /^([0-9a-f]{64})\b/.exec(r.stdout.trim())?.[1];
-  if (r.exitCode !== 0 || !got) throw new OcmError('failed', `Could not hash the uploaded archive ${remotePath} on ${nodeId} (${(r.stderr || r.stdout).trim().slice(0, 200) || `exit ${r.exitCode}`}); nothing was extracted. Install coreutils (sha256sum) on the node.`, { nodeId });
-  if (got !== sha256) throw new OcmError('failed', `The archive uploaded to ${nodeId} (${remotePath}) is not the one that was checked (sha256 ${got.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…); nothing was extracted. Retry the restore.`, { nodeId, expected: sha256, actual: got });
+  if (r.exitCode !== 0 || !got)
+    throw new OcmError(
+      'failed',
+      `Could not hash the uploaded archive ${remotePath} on ${nodeId} (${(r.stderr || r.stdout).trim().slice(0, 200) || `exit ${r.exitCode}`}); nothing was extracted. Install coreutils (sha256sum) on the node.`,
+      { nodeId },
+    );
+  if (got !== sha256)
+    throw new OcmError(
+      'failed',
+      `The archive uploaded to ${nodeId} (${remotePath}) is not the one that was checked (sha256 ${got.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…); nothing was extracted. Retry the restore.`,
+      { nodeId, expected: sha256, actual: got },
+    );
 }
 
 /** Member name of the state dir inside the archive (`<root>/payload/posix/<abs path>`). */
@@ -133,7 +147,11 @@ export function checkedUploadSteps(u: CheckedUpload): { steps: Step[]; scanned: 
         const undo = u.undo ?? (async (): Promise<void> => t.remove(u.remotePath).catch(() => undefined));
         try {
           await u.prepare?.(signal);
-          await t.upload(createReadStream(u.archivePath), u.remotePath, { mode: 0o600, ...(u.uploadTimeoutMs ? { timeoutMs: u.uploadTimeoutMs } : {}), ...(signal ? { signal } : {}) });
+          await t.upload(createReadStream(u.archivePath), u.remotePath, {
+            mode: 0o600,
+            ...(u.uploadTimeoutMs ? { timeoutMs: u.uploadTimeoutMs } : {}),
+            ...(signal ? { signal } : {}),
+          });
           await checkRemoteArchive(t, u.remotePath, scan!.archiveSha256, u.nodeId, signal);
         } catch (e) {
           throw withPartialUndo(e, undo);

@@ -147,7 +147,8 @@ function fileFor(texts: Map<string, string>, files: readonly SourceConfigFile[],
   for (const f of files) {
     if (f.role !== 'include') continue;
     for (let cut = 1; cut < path.length; cut++) {
-      if (hasPath(texts.get(f.path)!, path.slice(cut), f.path) && includedAt(texts.get(main.path)!, path.slice(0, cut), f.path, main.path)) return { file: f.path, path: path.slice(cut) };
+      if (hasPath(texts.get(f.path)!, path.slice(cut), f.path) && includedAt(texts.get(main.path)!, path.slice(0, cut), f.path, main.path))
+        return { file: f.path, path: path.slice(cut) };
     }
   }
   return { file: main.path, path };
@@ -176,23 +177,44 @@ export function rewriteConfig(input: ConfigRewriteInput): ConfigRewriteResult {
   const set = (path: readonly string[], value: string | number, display: { before?: string; after: string; description: string }): void => {
     const where = fileFor(texts, input.files, path);
     texts.set(where.file, setJson5Value(texts.get(where.file)!, where.path, literal(value), where.file));
-    rewrites.push({ path: targetPathOf(where.file), key: path.join('.'), ...(display.before !== undefined ? { before: display.before } : {}), after: display.after, description: display.description });
+    rewrites.push({
+      path: targetPathOf(where.file),
+      key: path.join('.'),
+      ...(display.before !== undefined ? { before: display.before } : {}),
+      after: display.after,
+      description: display.description,
+    });
   };
   if (input.sourcePort !== input.port) {
-    set(['gateway', 'port'], input.port, { ...(input.sourcePort !== undefined ? { before: String(input.sourcePort) } : {}), after: String(input.port), description: 'gateway port of the target node' });
+    set(['gateway', 'port'], input.port, {
+      ...(input.sourcePort !== undefined ? { before: String(input.sourcePort) } : {}),
+      after: String(input.port),
+      description: 'gateway port of the target node',
+    });
   }
   if (input.newToken !== undefined) {
     if (input.sourceToken && /^\$\{[A-Z0-9_]+\}$/.test(input.sourceToken)) {
-      warnings.push(`gateway.auth.token was read from the environment (${input.sourceToken}); the target gets the new token written into openclaw.json instead.`);
+      warnings.push(
+        `gateway.auth.token was read from the environment (${input.sourceToken}); the target gets the new token written into openclaw.json instead.`,
+      );
     }
-    set(['gateway', 'auth', 'token'], input.newToken, { ...(input.sourceToken !== undefined ? { before: REDACTED } : {}), after: REDACTED, description: 'new gateway token (clients of the old gateway need it)' });
+    set(['gateway', 'auth', 'token'], input.newToken, {
+      ...(input.sourceToken !== undefined ? { before: REDACTED } : {}),
+      after: REDACTED,
+      description: 'new gateway token (clients of the old gateway need it)',
+    });
   }
   if (input.remoteUrl) {
     const next = rewriteRemoteUrl(input.remoteUrl, input);
-    if (next !== input.remoteUrl) set(['gateway', 'remote', 'url'], next, { before: input.remoteUrl, after: next, description: 'gateway.remote follows the gateway to the target' });
+    if (next !== input.remoteUrl)
+      set(['gateway', 'remote', 'url'], next, { before: input.remoteUrl, after: next, description: 'gateway.remote follows the gateway to the target' });
   }
   if (input.newToken !== undefined && input.remoteToken !== undefined && input.remoteToken === input.sourceToken) {
-    set(['gateway', 'remote', 'token'], input.newToken, { before: REDACTED, after: REDACTED, description: 'gateway.remote.token follows the new gateway token' });
+    set(['gateway', 'remote', 'token'], input.newToken, {
+      before: REDACTED,
+      after: REDACTED,
+      description: 'gateway.remote.token follows the new gateway token',
+    });
   }
   const files = input.files.map((f) => ({ role: f.role, sourcePath: f.path, targetPath: targetPathOf(f.path), before: f.text, after: texts.get(f.path)! }));
   return { files, rewrites, warnings };

@@ -41,15 +41,24 @@ function systemdHint(location: OpenclawLocation, name: string): string {
 /** Shell command line running the node's `openclaw` with OpenClaw's environment. */
 export function openclawCommand(location: OpenclawLocation, args: readonly string[]): string {
   if (!location.bin) {
-    throw new OcmError('notFound', location.reason ?? `openclaw was not found on node ${location.nodeId}. Set its path with "ocm add --openclaw <path>".`, { nodeId: location.nodeId });
+    throw new OcmError('notFound', location.reason ?? `openclaw was not found on node ${location.nodeId}. Set its path with "ocm add --openclaw <path>".`, {
+      nodeId: location.nodeId,
+    });
   }
   return `${envPrefix(location.cliEnv)}${shellJoin([location.bin, ...args])}`;
 }
 
 /** Runs `openclaw <args>` on the node (never throws on a non-zero exit). */
-export function runOpenclaw(t: GatewayTarget, args: readonly string[], options: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<ExecResult> {
+export function runOpenclaw(
+  t: GatewayTarget,
+  args: readonly string[],
+  options: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {},
+): Promise<ExecResult> {
   const env = options.env ? envPrefix(options.env) : '';
-  return t.transport.exec(`${env}${openclawCommand(t.location, args)} </dev/null`, { timeoutMs: options.timeoutMs ?? 120_000, ...(options.signal ? { signal: options.signal } : {}) });
+  return t.transport.exec(`${env}${openclawCommand(t.location, args)} </dev/null`, {
+    timeoutMs: options.timeoutMs ?? 120_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 /** The unit (systemd) or label (launchd) name from the supervisor file. */
@@ -81,11 +90,15 @@ export interface ListenerInfo {
 /** Pids listening on the gateway port: `ss -ltnp` first (milliseconds), else `openclaw gateway status --json`. */
 export async function gatewayListenerPids(t: GatewayTarget, options: { signal?: AbortSignal } = {}): Promise<ListenerInfo> {
   const port = t.location.gatewayPort;
-  const ss = await t.transport.exec(`ss -Hltnp ${shellQuote(`( sport = :${port} )`)} 2>/dev/null`, { timeoutMs: 15_000, ...(options.signal ? { signal: options.signal } : {}) }).catch(() => undefined);
+  const ss = await t.transport
+    .exec(`ss -Hltnp ${shellQuote(`( sport = :${port} )`)} 2>/dev/null`, { timeoutMs: 15_000, ...(options.signal ? { signal: options.signal } : {}) })
+    .catch(() => undefined);
   const fromSs = [...new Set([...(ss?.stdout ?? '').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
   if (fromSs.length > 0) return { pids: fromSs, via: 'ss' };
   if (t.location.bin) {
-    const r = await runOpenclaw(t, ['gateway', 'status', '--json'], { timeoutMs: 60_000, ...(options.signal ? { signal: options.signal } : {}) }).catch(() => undefined);
+    const r = await runOpenclaw(t, ['gateway', 'status', '--json'], { timeoutMs: 60_000, ...(options.signal ? { signal: options.signal } : {}) }).catch(
+      () => undefined,
+    );
     const pids = parseStatusListenerPids(r?.stdout ?? '');
     if (pids.length > 0) return { pids, via: 'openclaw' };
   }
@@ -145,21 +158,32 @@ export async function stopGateway(t: GatewayTarget, options: { graceMs?: number;
   const name = supervisorName(t.location);
   if (t.location.supervisor === 'systemd' && name) {
     const sc = systemctl(t.location);
-    const r = await t.transport.exec(`${XDG}${sc} ${options.force ? 'kill -s KILL' : 'stop'} ${shellQuote(name)}${options.force ? ` ; ${sc} stop ${shellQuote(name)}` : ''}`, { timeoutMs: 120_000, ...sig });
-    if (r.exitCode !== 0) throw new OcmError('failed', `${sc} stop ${name} failed on ${t.node.id}: ${r.stderr.trim().slice(0, 400)}${systemdHint(t.location, name)}`, { nodeId: t.node.id });
+    const r = await t.transport.exec(
+      `${XDG}${sc} ${options.force ? 'kill -s KILL' : 'stop'} ${shellQuote(name)}${options.force ? ` ; ${sc} stop ${shellQuote(name)}` : ''}`,
+      { timeoutMs: 120_000, ...sig },
+    );
+    if (r.exitCode !== 0)
+      throw new OcmError('failed', `${sc} stop ${name} failed on ${t.node.id}: ${r.stderr.trim().slice(0, 400)}${systemdHint(t.location, name)}`, {
+        nodeId: t.node.id,
+      });
     await waitPortFree(t, options.graceMs ?? 30_000);
     return { wasRunning, pids: [], method: 'systemd' };
   }
   if (t.location.supervisor === 'launchd' && name && t.location.supervisorUnit) {
     const r = await t.transport.exec(`launchctl bootout "gui/$(id -u)/"${shellQuote(name)}`, { timeoutMs: 60_000, ...sig });
-    if (r.exitCode !== 0 && wasRunning) throw new OcmError('failed', `launchctl bootout ${name} failed on ${t.node.id}: ${r.stderr.trim().slice(0, 400)}`, { nodeId: t.node.id });
+    if (r.exitCode !== 0 && wasRunning)
+      throw new OcmError('failed', `launchctl bootout ${name} failed on ${t.node.id}: ${r.stderr.trim().slice(0, 400)}`, { nodeId: t.node.id });
     await waitPortFree(t, options.graceMs ?? 30_000);
     return { wasRunning, pids: [], method: 'launchd' };
   }
   if (!wasRunning) return { wasRunning, pids: [], method: 'none' };
   const { pids } = await gatewayListenerPids(t, options);
   if (pids.length === 0) {
-    throw new OcmError('failed', `A gateway listens on port ${t.location.gatewayPort} of ${t.node.id}, but its process could not be found (ss and "openclaw gateway status" gave no pid). It may belong to another user; stop it on the node.`, { nodeId: t.node.id });
+    throw new OcmError(
+      'failed',
+      `A gateway listens on port ${t.location.gatewayPort} of ${t.node.id}, but its process could not be found (ss and "openclaw gateway status" gave no pid). It may belong to another user; stop it on the node.`,
+      { nodeId: t.node.id },
+    );
   }
   const list = pids.join(' ');
   await t.transport.exec(`kill -${options.force ? 'KILL' : 'TERM'} ${list}`, { timeoutMs: 15_000, ...sig });
@@ -168,7 +192,8 @@ export async function stopGateway(t: GatewayTarget, options: { graceMs?: number;
   if (!(await waitPidsGone(t, pids, graceMs))) {
     await t.transport.exec(`kill -KILL ${list} 2>/dev/null`, { timeoutMs: 15_000, ...sig });
     killed = true;
-    if (!(await waitPidsGone(t, pids, 5_000))) throw new OcmError('timeout', `The gateway (pid ${list}) on ${t.node.id} did not exit after SIGKILL.`, { nodeId: t.node.id });
+    if (!(await waitPidsGone(t, pids, 5_000)))
+      throw new OcmError('timeout', `The gateway (pid ${list}) on ${t.node.id} did not exit after SIGKILL.`, { nodeId: t.node.id });
   }
   await waitPortFree(t, 10_000);
   return { wasRunning, pids, method: 'signal', killed };
@@ -188,7 +213,12 @@ async function waitPidsGone(t: GatewayTarget, pids: number[], timeoutMs: number)
 async function waitPortFree(t: GatewayTarget, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (await gatewayListening(t)) {
-    if (Date.now() > deadline) throw new OcmError('timeout', `Port ${t.location.gatewayPort} on ${t.node.id} is still in use ${Math.round(timeoutMs / 1000)} s after stopping the gateway.`, { nodeId: t.node.id });
+    if (Date.now() > deadline)
+      throw new OcmError(
+        'timeout',
+        `Port ${t.location.gatewayPort} on ${t.node.id} is still in use ${Math.round(timeoutMs / 1000)} s after stopping the gateway.`,
+        { nodeId: t.node.id },
+      );
     await delay(250);
   }
 }
@@ -221,7 +251,11 @@ export async function startGateway(t: GatewayTarget, options: { signal?: AbortSi
   }
   const r = await t.transport.exec(command, { timeoutMs: 120_000, ...sig });
   if (r.exitCode !== 0) {
-    throw new OcmError('failed', `Starting the gateway on ${t.node.id} failed (${method}, exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 400)}${method === 'startCommand' ? ' Check the node\'s start command (ocm add --start-command).' : ''}${method === 'systemd' && name ? systemdHint(t.location, name) : ''}`, { nodeId: t.node.id, method });
+    throw new OcmError(
+      'failed',
+      `Starting the gateway on ${t.node.id} failed (${method}, exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 400)}${method === 'startCommand' ? " Check the node's start command (ocm add --start-command)." : ''}${method === 'systemd' && name ? systemdHint(t.location, name) : ''}`,
+      { nodeId: t.node.id, method },
+    );
   }
   return { method, command, ...(method === 'default' ? { logPath: gatewayLogPath(t.location) } : {}) };
 }
@@ -241,7 +275,10 @@ export interface ReadyResult {
  * `fresh`, an answer from the gateway that was running before (uptime older than the wait) does
  * not count until the gateway was seen down or restarted.
  */
-export async function waitForReady(t: GatewayTarget, options: { timeoutMs: number; fresh?: boolean; signal?: AbortSignal; pollMs?: number }): Promise<ReadyResult> {
+export async function waitForReady(
+  t: GatewayTarget,
+  options: { timeoutMs: number; fresh?: boolean; signal?: AbortSignal; pollMs?: number },
+): Promise<ReadyResult> {
   const started = Date.now();
   let failing: string[] = [];
   let lastError: string | undefined;
@@ -280,7 +317,10 @@ export async function gatewayLogTail(t: GatewayTarget, lines = 20): Promise<stri
   ].join('\n');
   try {
     const r = await t.transport.exec(script, { timeoutMs: 15_000 });
-    return r.stdout.split('\n').filter((l) => l !== '').map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l));
+    return r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l));
   } catch {
     return [];
   }

@@ -1,7 +1,15 @@
 /** Operations (restore, restart, migrate): plan → preview → safety backup → apply steps → rollback. */
 export * from './types';
 export { runSteps, type Step, type StepOutcome, type RunStepsOptions, type RunStepsResult } from './steps';
-export { applyOperation, takeSafetyBackup, readPlannedBefore, readPlannedAfter, withPartialUndo, type ApplyOperationParams, type SafetyBackupParams } from './operation';
+export {
+  applyOperation,
+  takeSafetyBackup,
+  readPlannedBefore,
+  readPlannedAfter,
+  withPartialUndo,
+  type ApplyOperationParams,
+  type SafetyBackupParams,
+} from './operation';
 export {
   openclawCommand,
   runOpenclaw,
@@ -23,4 +31,16 @@ export {
 export { restartGateway, planRestart, DEFAULT_RESTART_TIMEOUT_MS, type RestartParams, type RestartResult } from './restart';
 export { planRestore, applyRestore, resolveRestorePath, type RestoreScope, type RestorePlan, type PlanRestoreParams, type ApplyRestoreParams } from './restore';
 export { stateSwapSteps, ROLLBACK_READY_TIMEOUT_MS, type StateSwapParams, type StateSwapPaths } from './state-swap';
-export { planMigration, applyMigration, redactedPlan, migrationConfigDiff, rewriteConfig, type MigrationPlan, type MigrationResult, type MigrationConfigFile, type ApplyMigrationParams, type PlanMigrationParams, type MigrateProgress } from './migrate';
+export {
+  planMigration,
+  applyMigration,
+  redactedPlan,
+  migrationConfigDiff,
+  rewriteConfig,
+  type MigrationPlan,
+  type MigrationResult,
+  type MigrationConfigFile,
+  type ApplyMigrationParams,
+  type PlanMigrationParams,
+  type MigrateProgress,
+} from './migrate';

@@ -51,7 +51,10 @@ export interface MigrationResult extends ApplyResult {
 
 async function sh(t: Transport, command: string, what: string, signal?: AbortSignal, timeoutMs = 120_000): Promise<string> {
   const r = await t.exec(command, { timeoutMs, ...(signal ? { signal } : {}) });
-  if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${t.nodeId} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: t.nodeId });
+  if (r.exitCode !== 0)
+    throw new OcmError('failed', `${what} failed on ${t.nodeId} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, {
+      nodeId: t.nodeId,
+    });
   return r.stdout;
 }
 
@@ -104,10 +107,19 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
   try {
     [fromLoc, toLoc] = await Promise.all([locateOpenclaw(p.from.transport, p.from.node, sig), locateOpenclaw(p.to.transport, p.to.node, sig)]);
     assertTargetVersion(fromLoc.version, toLoc.version, ids);
-    if (fromLoc.stateDir !== plan.from.stateDir) throw new OcmError('conflict', `The state dir of ${ids.from} is now ${fromLoc.stateDir}, not ${plan.from.stateDir} as planned. Plan the migration again.`);
+    if (fromLoc.stateDir !== plan.from.stateDir)
+      throw new OcmError(
+        'conflict',
+        `The state dir of ${ids.from} is now ${fromLoc.stateDir}, not ${plan.from.stateDir} as planned. Plan the migration again.`,
+      );
     const uses = await Promise.all(plan.roots.map((r) => dirUse(p.to.transport, r.to, p.signal)));
     const used = plan.roots.filter((_r, i) => uses[i] !== 'free');
-    if (used.length > 0 && !plan.replace) throw new OcmError('conflict', `On ${ids.to}, ${used.map((r) => r.to).join(', ')} now holds files (it was free when planned). Plan again, with --replace to replace it.`, { nodeId: ids.to });
+    if (used.length > 0 && !plan.replace)
+      throw new OcmError(
+        'conflict',
+        `On ${ids.to}, ${used.map((r) => r.to).join(', ')} now holds files (it was free when planned). Plan again, with --replace to replace it.`,
+        { nodeId: ids.to },
+      );
   } catch (e) {
     return fail(e, 'preflight');
   }
@@ -126,7 +138,16 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
     // gateway on the same host then waits for a lease that A still renews, and never gets ready).
     const fromOpenclaw = openclawCommandFromLocation(fromLoc);
     const engine = fromOpenclaw?.command && hasNativeBackup(fromOpenclaw.version) ? 'openclaw' : 'ocm';
-    const backup = await backupNode({ store: p.store, nodeId: ids.from, transport: p.from.transport, engine, openclaw: fromOpenclaw, sources: backupSourcesFromLocation(fromLoc), gatewayRunning: fromRunning, ...sig });
+    const backup = await backupNode({
+      store: p.store,
+      nodeId: ids.from,
+      transport: p.from.transport,
+      engine,
+      openclaw: fromOpenclaw,
+      sources: backupSourcesFromLocation(fromLoc),
+      gatewayRunning: fromRunning,
+      ...sig,
+    });
     // What is uploaded: an OpenClaw archive built from the snapshot (removed when the migration ends).
     const archive = await p.store.materialize(backup.index, sig);
     exported.push(archive.release);
@@ -135,7 +156,8 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
     expected = plan.roots.map((r) => describeExtract(backup.index.entries, r.from));
     result.sourceBackup = { backupId: backup.index.id, repositoryRoot: p.store.repositoryRoot, engine: backup.engine };
     result.notes.push(...backup.warnings);
-    for (const l of backup.index.externalSymbolicLinks) if (!plan.symlinks.some((s) => s.entryPath === l.entryPath)) result.notes.push(`Absolute symlink ${l.entryPath} -> ${l.linkpath} was copied unchanged.`);
+    for (const l of backup.index.externalSymbolicLinks)
+      if (!plan.symlinks.some((s) => s.entryPath === l.entryPath)) result.notes.push(`Absolute symlink ${l.entryPath} -> ${l.linkpath} was copied unchanged.`);
     if (plan.to.stateDirInUse || plan.roots.length > 1) {
       const replaced = await Promise.all(plan.roots.map(async (r) => ((await dirUse(p.to.transport, r.to, p.signal)) === 'used' ? r.to : undefined)));
       const dirs = replaced.filter((d): d is string => d !== undefined);
@@ -154,7 +176,12 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
             gatewayRunning: plan.to.current.gatewayRunning,
             ...sig,
           });
-          result.safetyBackup = { nodeId: ids.to, backupId: safety.index.id, repositoryRoot: p.store.repositoryRoot, engine: safety.engine } satisfies SafetyBackupRef;
+          result.safetyBackup = {
+            nodeId: ids.to,
+            backupId: safety.index.id,
+            repositoryRoot: p.store.repositoryRoot,
+            engine: safety.engine,
+          } satisfies SafetyBackupRef;
         }
       }
     }
@@ -188,10 +215,15 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
     remotePath: remoteArchive,
     expected,
     uploadTimeoutMs: 30 * 60_000,
-    prepare: async (signal) => void (await sh(t, `mkdir -p ${shellQuote(posix.dirname(staging))} && mkdir -m 700 ${shellQuote(staging)}`, 'Creating the staging folder', signal)),
+    prepare: async (signal) =>
+      void (await sh(t, `mkdir -p ${shellQuote(posix.dirname(staging))} && mkdir -m 700 ${shellQuote(staging)}`, 'Creating the staging folder', signal)),
     // Keeps `previous/` when something is still in it (an undo that could not put it back).
     undo: async () =>
-      void (await sh(t, `cd ${shellQuote(staging)} 2>/dev/null || exit 0; rm -rf extract roots failed archive.tar.gz; rmdir previous 2>/dev/null; cd / && rmdir ${shellQuote(staging)} 2>/dev/null; exit 0`, 'Removing the staging folder')),
+      void (await sh(
+        t,
+        `cd ${shellQuote(staging)} 2>/dev/null || exit 0; rm -rf extract roots failed archive.tar.gz; rmdir previous 2>/dev/null; cd / && rmdir ${shellQuote(staging)} 2>/dev/null; exit 0`,
+        'Removing the staging folder',
+      )),
   });
   const steps: Step[] = [
     ...upload.steps,
@@ -200,11 +232,25 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
       description: plan.extractWith === 'tar' ? 'extract into staging (tar)' : 'extract into staging (openclaw backup restore --target)',
       run: async (signal) => {
         if (plan.extractWith === 'openclaw-backup-restore') {
-          const r = await runOpenclaw(currentTarget, ['backup', 'restore', remoteArchive, '--target', extractDir, '--json'], { timeoutMs: 10 * 60_000, ...(signal ? { signal } : {}) });
-          if (r.exitCode !== 0) throw new OcmError('failed', `"openclaw backup restore" failed on ${ids.to} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: ids.to });
+          const r = await runOpenclaw(currentTarget, ['backup', 'restore', remoteArchive, '--target', extractDir, '--json'], {
+            timeoutMs: 10 * 60_000,
+            ...(signal ? { signal } : {}),
+          });
+          if (r.exitCode !== 0)
+            throw new OcmError(
+              'failed',
+              `"openclaw backup restore" failed on ${ids.to} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
+              { nodeId: ids.to },
+            );
         } else {
           // The archive was scanned (paths, links, sizes) in `check` and is the same bytes here (`upload`).
-          await sh(t, `mkdir -m 700 ${shellQuote(extractDir)} && tar -xzpf ${shellQuote(remoteArchive)} -C ${shellQuote(extractDir)} --no-same-owner`, 'Extracting the archive', signal, 10 * 60_000);
+          await sh(
+            t,
+            `mkdir -m 700 ${shellQuote(extractDir)} && tar -xzpf ${shellQuote(remoteArchive)} -C ${shellQuote(extractDir)} --no-same-owner`,
+            'Extracting the archive',
+            signal,
+            10 * 60_000,
+          );
         }
       },
     },
@@ -218,7 +264,12 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
         await sh(t, `mkdir -p ${shellQuote(posix.join(staging, 'roots'))}`, 'Creating the staging folders', signal);
         for (const [i, r] of plan.roots.entries()) {
           const from = posix.join(payload, r.from);
-          const moved = await sh(t, `if [ -d ${shellQuote(from)} ]; then mv ${shellQuote(from)} ${shellQuote(stagedRoot(i))} && echo moved; else echo missing; fi`, `Staging ${r.from}`, signal);
+          const moved = await sh(
+            t,
+            `if [ -d ${shellQuote(from)} ]; then mv ${shellQuote(from)} ${shellQuote(stagedRoot(i))} && echo moved; else echo missing; fi`,
+            `Staging ${r.from}`,
+            signal,
+          );
           if (moved.trim() !== 'moved') {
             if (i === 0) throw new OcmError('failed', `The backup of ${ids.from} holds no ${r.from}; nothing to migrate. Check the source's state dir.`);
             await sh(t, `mkdir -p ${shellQuote(stagedRoot(i))}`, `Staging ${r.from}`, signal);
@@ -229,7 +280,11 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
           const path = stagedPath(f.targetPath);
           const inBackup = (await t.readFile(path, signal ? { signal } : {})).toString('utf8');
           if (inBackup !== f.before) {
-            throw new OcmError('conflict', `${f.sourcePath} on ${ids.from} changed since the migration was planned; the preview no longer matches. Plan the migration again.`, { path: f.sourcePath });
+            throw new OcmError(
+              'conflict',
+              `${f.sourcePath} on ${ids.from} changed since the migration was planned; the preview no longer matches. Plan the migration again.`,
+              { path: f.sourcePath },
+            );
           }
           await t.writeFileAtomic(path, Buffer.from(f.after, 'utf8'), { mode: 0o600, ...(signal ? { signal } : {}) });
         }
@@ -249,7 +304,11 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
                   if (await gatewayListening(currentTarget)) return;
                   await startGateway(currentTarget);
                   const ready = await waitForReady(currentTarget, { timeoutMs: p.readyTimeoutMs ?? DEFAULT_MIGRATE_READY_TIMEOUT_MS });
-                  if (!ready.ready) throw new OcmError('timeout', `The previous gateway of ${ids.to} was started again but is not ready (${ready.failing.join(', ') || ready.lastError || 'no answer'}). Check it with "ocm status ${ids.to}".`);
+                  if (!ready.ready)
+                    throw new OcmError(
+                      'timeout',
+                      `The previous gateway of ${ids.to} was started again but is not ready (${ready.failing.join(', ') || ready.lastError || 'no answer'}). Check it with "ocm status ${ids.to}".`,
+                    );
                 },
               };
             },
@@ -265,13 +324,23 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
           for (const { i, hadPrevious } of [...placed].reverse()) {
             const to = plan.roots[i]!.to;
             const failed = posix.join(staging, 'failed', String(i));
-            await sh(t, `mkdir -p ${shellQuote(posix.dirname(failed))} && { [ ! -e ${shellQuote(to)} ] || mv ${shellQuote(to)} ${shellQuote(failed)}; }${hadPrevious ? ` && mv ${shellQuote(previousRoot(i))} ${shellQuote(to)}` : ''}`, `Putting ${to} back`);
+            await sh(
+              t,
+              `mkdir -p ${shellQuote(posix.dirname(failed))} && { [ ! -e ${shellQuote(to)} ] || mv ${shellQuote(to)} ${shellQuote(failed)}; }${hadPrevious ? ` && mv ${shellQuote(previousRoot(i))} ${shellQuote(to)}` : ''}`,
+              `Putting ${to} back`,
+            );
           }
         };
         try {
           for (const [i, r] of plan.roots.entries()) {
             const exists = (await sh(t, `[ -e ${shellQuote(r.to)} ] && echo yes || echo no`, `Checking ${r.to}`, signal)).trim() === 'yes';
-            if (exists) await sh(t, `mkdir -p ${shellQuote(posix.join(staging, 'previous'))} && mv ${shellQuote(r.to)} ${shellQuote(previousRoot(i))}`, `Moving the current ${r.to} aside`, signal);
+            if (exists)
+              await sh(
+                t,
+                `mkdir -p ${shellQuote(posix.join(staging, 'previous'))} && mv ${shellQuote(r.to)} ${shellQuote(previousRoot(i))}`,
+                `Moving the current ${r.to} aside`,
+                signal,
+              );
             placed.push({ i, hadPrevious: exists });
             await sh(t, `mkdir -p ${shellQuote(posix.dirname(r.to))} && mv ${shellQuote(stagedRoot(i))} ${shellQuote(r.to)}`, `Placing ${r.to}`, signal);
           }
@@ -287,7 +356,12 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
       description: 'openclaw doctor --fix --non-interactive',
       run: async (signal) => {
         const r = await runOpenclaw(newTarget, ['doctor', '--fix', '--non-interactive'], { timeoutMs: 10 * 60_000, ...(signal ? { signal } : {}) });
-        if (r.exitCode !== 0) throw new OcmError('failed', `"openclaw doctor --fix" failed on ${ids.to} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(-600)}`, { nodeId: ids.to });
+        if (r.exitCode !== 0)
+          throw new OcmError(
+            'failed',
+            `"openclaw doctor --fix" failed on ${ids.to} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(-600)}`,
+            { nodeId: ids.to },
+          );
       },
     },
     {
@@ -296,7 +370,10 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
       run: async (signal) => {
         const r = await runOpenclaw(newTarget, ['config', 'validate', '--json'], { timeoutMs: 120_000, ...(signal ? { signal } : {}) });
         const invalid = /"valid"\s*:\s*false/.test(r.stdout);
-        if (r.exitCode !== 0 || invalid) throw new OcmError('invalidConfig', `The migrated config does not validate on ${ids.to}: ${(r.stdout || r.stderr).trim().slice(0, 600)}`, { nodeId: ids.to });
+        if (r.exitCode !== 0 || invalid)
+          throw new OcmError('invalidConfig', `The migrated config does not validate on ${ids.to}: ${(r.stdout || r.stderr).trim().slice(0, 600)}`, {
+            nodeId: ids.to,
+          });
       },
     },
     {
@@ -321,7 +398,11 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
         const ready = await waitForReady(newTarget, { timeoutMs: p.readyTimeoutMs ?? DEFAULT_MIGRATE_READY_TIMEOUT_MS, ...(signal ? { signal } : {}) });
         if (!ready.ready) {
           logTail = await gatewayLogTail(newTarget);
-          throw new OcmError('timeout', `The migrated gateway on ${ids.to} was not ready within ${Math.round((Date.now() - waitStarted) / 1000)} s (${ready.failing.length ? `failing: ${ready.failing.join(', ')}` : (ready.lastError ?? 'no answer')}). Its log: ${newTarget.location.stateDir}/logs/.`, { nodeId: ids.to });
+          throw new OcmError(
+            'timeout',
+            `The migrated gateway on ${ids.to} was not ready within ${Math.round((Date.now() - waitStarted) / 1000)} s (${ready.failing.length ? `failing: ${ready.failing.join(', ')}` : (ready.lastError ?? 'no answer')}). Its log: ${newTarget.location.stateDir}/logs/.`,
+            { nodeId: ids.to },
+          );
         }
         readyAfter = ready.waitedMs;
       },
@@ -341,7 +422,11 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
             if (got.agentDir !== a.to.agentDir) problems.push(`agent ${a.id} has agent dir ${got.agentDir}, expected ${a.to.agentDir}`);
           }
         }
-        if (problems.length > 0) throw new OcmError('failed', `"openclaw agents list" on ${ids.to} does not show the migrated agents as planned: ${problems.join('; ')}.`, { nodeId: ids.to, problems });
+        if (problems.length > 0)
+          throw new OcmError('failed', `"openclaw agents list" on ${ids.to} does not show the migrated agents as planned: ${problems.join('; ')}.`, {
+            nodeId: ids.to,
+            problems,
+          });
         agentsSeen = listed;
       },
     },
@@ -356,7 +441,12 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
         if (Object.keys(changes).length === 0) return {};
         const registry = p.registry;
         await registry.patch(ids.to, changes);
-        return { undo: async () => void (await registry.patch(ids.to, prevRegistry)), note: `Registry: ${ids.to} now has ${Object.entries(changes).map(([k, v]) => `${k} ${v}`).join(', ')}.` };
+        return {
+          undo: async () => void (await registry.patch(ids.to, prevRegistry)),
+          note: `Registry: ${ids.to} now has ${Object.entries(changes)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}.`,
+        };
       },
     },
   ];
@@ -376,8 +466,15 @@ async function migrate(plan: MigrationPlan, p: ApplyMigrationParams, exported: A
     return result;
   }
   // Done: drop the staging leftovers; a replaced state stays beside it until the user removes it.
-  const kept = await sh(t, `cd ${shellQuote(staging)} && rm -rf extract roots failed archive.tar.gz && { rmdir previous 2>/dev/null; cd / && rmdir ${shellQuote(staging)} 2>/dev/null && echo removed || echo kept; }`, 'Cleaning up the staging folder').catch(() => 'kept');
-  if (kept.trim() !== 'removed') result.notes.push(`The replaced state of ${ids.to} is kept in ${posix.join(staging, 'previous')} (and in the safety backup); remove it when the migrated node works.`);
+  const kept = await sh(
+    t,
+    `cd ${shellQuote(staging)} && rm -rf extract roots failed archive.tar.gz && { rmdir previous 2>/dev/null; cd / && rmdir ${shellQuote(staging)} 2>/dev/null && echo removed || echo kept; }`,
+    'Cleaning up the staging folder',
+  ).catch(() => 'kept');
+  if (kept.trim() !== 'removed')
+    result.notes.push(
+      `The replaced state of ${ids.to} is kept in ${posix.join(staging, 'previous')} (and in the safety backup); remove it when the migrated node works.`,
+    );
   result.ok = true;
   result.durationMs = Date.now() - started;
   p.onProgress?.({ phase: 'done', ok: true });

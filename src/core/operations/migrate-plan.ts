@@ -97,10 +97,22 @@ export interface PlanMigrationParams {
 
 /** Refuses a target whose OpenClaw is older than the source's: older builds refuse newer databases. */
 export function assertTargetVersion(sourceVersion: string | undefined, targetVersion: string | undefined, ids: { from: string; to: string }): void {
-  if (!targetVersion) throw new OcmError('notFound', `OpenClaw was not found on the target ${ids.to} (or "openclaw --version" failed). Install OpenClaw ${sourceVersion ?? ''} or later there, or set its path with "ocm add --openclaw".`, { nodeId: ids.to });
-  if (!sourceVersion) throw new OcmError('notFound', `The OpenClaw version of the source ${ids.from} is unknown ("openclaw --version" failed there); check its installation.`, { nodeId: ids.from });
+  if (!targetVersion)
+    throw new OcmError(
+      'notFound',
+      `OpenClaw was not found on the target ${ids.to} (or "openclaw --version" failed). Install OpenClaw ${sourceVersion ?? ''} or later there, or set its path with "ocm add --openclaw".`,
+      { nodeId: ids.to },
+    );
+  if (!sourceVersion)
+    throw new OcmError('notFound', `The OpenClaw version of the source ${ids.from} is unknown ("openclaw --version" failed there); check its installation.`, {
+      nodeId: ids.from,
+    });
   if (compareOpenclawVersions(targetVersion, sourceVersion) < 0) {
-    throw new OcmError('conflict', `${ids.to} runs OpenClaw ${targetVersion}, older than ${sourceVersion} on ${ids.from}; older builds refuse databases written by newer ones. Update OpenClaw on ${ids.to} to ${sourceVersion} or later, then migrate.`, { source: sourceVersion, target: targetVersion });
+    throw new OcmError(
+      'conflict',
+      `${ids.to} runs OpenClaw ${targetVersion}, older than ${sourceVersion} on ${ids.from}; older builds refuse databases written by newer ones. Update OpenClaw on ${ids.to} to ${sourceVersion} or later, then migrate.`,
+      { source: sourceVersion, target: targetVersion },
+    );
   }
 }
 
@@ -147,10 +159,18 @@ export async function dirUse(transport: Transport, dir: string, signal?: AbortSi
   const out = r.stdout.trim();
   if (r.exitCode === 0 && (out === 'free' || out === 'used' || out === 'file')) return out;
   if (r.exitCode === 0 && out === 'unreadable') {
-    throw new OcmError('permission', `${dir} on ${transport.nodeId} exists but this SSH user cannot list it, so migrate cannot tell whether it holds files. Connect as the user that runs OpenClaw, or choose another --state-dir.`, { nodeId: transport.nodeId, path: dir });
+    throw new OcmError(
+      'permission',
+      `${dir} on ${transport.nodeId} exists but this SSH user cannot list it, so migrate cannot tell whether it holds files. Connect as the user that runs OpenClaw, or choose another --state-dir.`,
+      { nodeId: transport.nodeId, path: dir },
+    );
   }
   const said = `${out.slice(0, 200)}${r.stderr.trim() ? ` ${r.stderr.trim().slice(0, 200)}` : ''}`.trim();
-  throw new OcmError('failed', `Could not tell whether ${dir} on ${transport.nodeId} is free (the check exited ${r.exitCode ?? r.signal}${said ? ` and said "${said}"` : ' with no answer'}); migrate stops rather than write into it. Check that the node has a POSIX sh, then try again.`, { nodeId: transport.nodeId, path: dir });
+  throw new OcmError(
+    'failed',
+    `Could not tell whether ${dir} on ${transport.nodeId} is free (the check exited ${r.exitCode ?? r.signal}${said ? ` and said "${said}"` : ' with no answer'}); migrate stops rather than write into it. Check that the node has a POSIX sh, then try again.`,
+    { nodeId: transport.nodeId, path: dir },
+  );
 }
 
 /** Absolute symlinks below the given directories (`path\ttarget` lines). */
@@ -171,7 +191,16 @@ function getPath(obj: unknown, path: readonly string[]): unknown {
 }
 
 function endpoint(l: OpenclawLocation, running: boolean): MigrationEndpoint {
-  return { nodeId: l.nodeId, version: l.version ?? null, home: l.home, stateDir: l.stateDir, configPath: l.configPath, gatewayPort: l.gatewayPort, gatewayRunning: running, supervisor: l.supervisor };
+  return {
+    nodeId: l.nodeId,
+    version: l.version ?? null,
+    home: l.home,
+    stateDir: l.stateDir,
+    configPath: l.configPath,
+    gatewayPort: l.gatewayPort,
+    gatewayRunning: running,
+    supervisor: l.supervisor,
+  };
 }
 
 /** Computes the migration plan (read-only on both nodes). */
@@ -180,10 +209,21 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   const [fromLoc, toLoc] = await Promise.all([locateOpenclaw(p.from.transport, p.from.node, sig), locateOpenclaw(p.to.transport, p.to.node, sig)]);
   const ids = { from: p.from.node.id, to: p.to.node.id };
   if (!fromLoc.configExists || !fromLoc.config) {
-    throw fromLoc.configError ?? new OcmError('notFound', `No OpenClaw config on ${ids.from} (${fromLoc.configPath}); nothing to migrate. Check the node's state dir (ocm add --state-dir).`, { nodeId: ids.from });
+    throw (
+      fromLoc.configError ??
+      new OcmError(
+        'notFound',
+        `No OpenClaw config on ${ids.from} (${fromLoc.configPath}); nothing to migrate. Check the node's state dir (ocm add --state-dir).`,
+        { nodeId: ids.from },
+      )
+    );
   }
   if (fromLoc.configPath !== posix.join(fromLoc.stateDir, posix.basename(fromLoc.configPath))) {
-    throw new OcmError('unsupported', `The config of ${ids.from} (${fromLoc.configPath}) is outside its state dir ${fromLoc.stateDir}; migrate supports a config inside the state dir. Move it there first.`, { nodeId: ids.from });
+    throw new OcmError(
+      'unsupported',
+      `The config of ${ids.from} (${fromLoc.configPath}) is outside its state dir ${fromLoc.stateDir}; migrate supports a config inside the state dir. Move it there first.`,
+      { nodeId: ids.from },
+    );
   }
   assertTargetVersion(fromLoc.version, toLoc.version, ids);
 
@@ -191,13 +231,25 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   const port = p.port ?? toLoc.gatewayPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OcmError('invalidInput', `--port ${port} is not a TCP port (1-65535).`, { usage: true });
   if (ids.from === ids.to && targetStateDir === fromLoc.stateDir) {
-    throw new OcmError('invalidInput', `Source and target are the same state dir (${ids.from}:${targetStateDir}); give --state-dir for a copy on the same node.`, { usage: true });
+    throw new OcmError(
+      'invalidInput',
+      `Source and target are the same state dir (${ids.from}:${targetStateDir}); give --state-dir for a copy on the same node.`,
+      { usage: true },
+    );
   }
 
   const agents = agentsFromLocation(fromLoc);
-  const roots = migrationRoots(fromLoc.stateDir, agents.flatMap((a) => [a.workspace, a.agentDir]));
+  const roots = migrationRoots(
+    fromLoc.stateDir,
+    agents.flatMap((a) => [a.workspace, a.agentDir]),
+  );
   const rootMap = mapRoots(roots, fromLoc, { stateDir: targetStateDir, home: toLoc.home });
-  assertSafeRoots(rootMap, { nodeId: ids.from, home: fromLoc.home, stateDir: fromLoc.stateDir }, { nodeId: ids.to, home: toLoc.home, stateDir: targetStateDir, currentStateDir: toLoc.stateDir }, agents);
+  assertSafeRoots(
+    rootMap,
+    { nodeId: ids.from, home: fromLoc.home, stateDir: fromLoc.stateDir },
+    { nodeId: ids.to, home: toLoc.home, stateDir: targetStateDir, currentStateDir: toLoc.stateDir },
+    agents,
+  );
   const pathMap: PathMapping[] = [...rootMap, ...(fromLoc.home !== toLoc.home ? [{ from: fromLoc.home, to: toLoc.home }] : [])];
 
   const [fromRunning, toRunning, newPortTaken, uses, links] = await Promise.all([
@@ -212,20 +264,43 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   const stateDirInUse = uses[0] !== 'free';
   const usedRoots = rootMap.filter((_r, i) => uses[i] !== 'free');
   if (uses.some((u) => u === 'file')) {
-    throw new OcmError('conflict', `On ${ids.to}, ${rootMap.filter((_r, i) => uses[i] === 'file').map((r) => r.to).join(', ')} exists and is not a directory. Remove it or choose another --state-dir.`, { nodeId: ids.to });
+    throw new OcmError(
+      'conflict',
+      `On ${ids.to}, ${rootMap
+        .filter((_r, i) => uses[i] === 'file')
+        .map((r) => r.to)
+        .join(', ')} exists and is not a directory. Remove it or choose another --state-dir.`,
+      { nodeId: ids.to },
+    );
   }
   if (usedRoots.length > 0 && !p.replace) {
-    throw new OcmError('conflict', `On ${ids.to}, ${usedRoots.map((r) => r.to).join(', ')} already holds files${replacesCurrent && toRunning ? ` and its gateway is running on port ${toLoc.gatewayPort}` : ''}. Choose another --state-dir, or add --replace to replace it (a safety backup of it is taken first).`, { nodeId: ids.to, inUse: usedRoots.map((r) => r.to) });
+    throw new OcmError(
+      'conflict',
+      `On ${ids.to}, ${usedRoots.map((r) => r.to).join(', ')} already holds files${replacesCurrent && toRunning ? ` and its gateway is running on port ${toLoc.gatewayPort}` : ''}. Choose another --state-dir, or add --replace to replace it (a safety backup of it is taken first).`,
+      { nodeId: ids.to, inUse: usedRoots.map((r) => r.to) },
+    );
   }
   // The port is taken by the target's own gateway (stopped when it is replaced) or by something else.
   const portIsCurrentGateway = toRunning && port === toLoc.gatewayPort;
   if (newPortTaken && !(portIsCurrentGateway && p.replace)) {
-    throw new OcmError('conflict', `Port ${port} on ${ids.to} is in use${portIsCurrentGateway ? ` by its current gateway (state dir ${toLoc.stateDir})` : ''}. Choose another --port${portIsCurrentGateway ? ', or add --replace to stop that gateway' : ''}.`, { nodeId: ids.to, port });
+    throw new OcmError(
+      'conflict',
+      `Port ${port} on ${ids.to} is in use${portIsCurrentGateway ? ` by its current gateway (state dir ${toLoc.stateDir})` : ''}. Choose another --port${portIsCurrentGateway ? ', or add --replace to stop that gateway' : ''}.`,
+      { nodeId: ids.to, port },
+    );
   }
   const stopsCurrentGateway = toRunning && ((replacesCurrent && stateDirInUse) || port === toLoc.gatewayPort);
-  if (stopsCurrentGateway) warnings.push(`The gateway now running on ${ids.to} (port ${toLoc.gatewayPort}) is stopped while the migrated one takes its place; it is started again if the migration fails.`);
-  if (toLoc.supervisor !== 'unmanaged' && !replacesCurrent) warnings.push(`${ids.to} runs its gateway under ${toLoc.supervisor}; the migrated gateway in ${targetStateDir} is started directly (not by ${toLoc.supervisor}). Point the service at the new state dir to make it permanent.`);
-  for (const r of rootMap) if (r.from !== fromLoc.stateDir && r.to === r.from) warnings.push(`${r.from} is outside the home of ${ids.from}; it is placed at the same path on ${ids.to}.`);
+  if (stopsCurrentGateway)
+    warnings.push(
+      `The gateway now running on ${ids.to} (port ${toLoc.gatewayPort}) is stopped while the migrated one takes its place; it is started again if the migration fails.`,
+    );
+  if (toLoc.supervisor !== 'unmanaged' && !replacesCurrent)
+    warnings.push(
+      `${ids.to} runs its gateway under ${toLoc.supervisor}; the migrated gateway in ${targetStateDir} is started directly (not by ${toLoc.supervisor}). Point the service at the new state dir to make it permanent.`,
+    );
+  for (const r of rootMap)
+    if (r.from !== fromLoc.stateDir && r.to === r.from)
+      warnings.push(`${r.from} is outside the home of ${ids.from}; it is placed at the same path on ${ids.to}.`);
 
   const resolved = fromLoc.config.resolved;
   const newToken = p.newToken ? randomBytes(24).toString('hex') : undefined;
@@ -251,19 +326,29 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
   // The target's current texts at the same places, for the "against the target's current one" diff.
   const files: MigrationConfigFile[] = await Promise.all(
     rewritten.files.map(async (f) => {
-      const current = stateDirInUse ? await readFileBounded(p.to.transport, f.targetPath, MAX_CONFIG_BYTES, sig).then((b) => b.toString('utf8'), () => undefined) : undefined;
+      const current = stateDirInUse
+        ? await readFileBounded(p.to.transport, f.targetPath, MAX_CONFIG_BYTES, sig).then(
+            (b) => b.toString('utf8'),
+            () => undefined,
+          )
+        : undefined;
       return current !== undefined ? { ...f, targetCurrent: current } : f;
     }),
   );
   const targetConfigPath = mapPath(fromLoc.configPath, rootMap);
   const extractWith = compareOpenclawVersions(toLoc.version!, BACKUP_RESTORE_MIN_VERSION) >= 0 ? 'openclaw-backup-restore' : 'tar';
-  const stopSteps: PlannedStep[] = stopsCurrentGateway ? [{ id: 'stopCurrent', description: `stop the gateway now running on ${ids.to} (port ${toLoc.gatewayPort})` }] : [];
+  const stopSteps: PlannedStep[] = stopsCurrentGateway
+    ? [{ id: 'stopCurrent', description: `stop the gateway now running on ${ids.to} (port ${toLoc.gatewayPort})` }]
+    : [];
   const steps: PlannedStep[] = [
     { id: 'sourceBackup', description: `fresh backup of ${ids.from} (the source is not changed)` },
     ...(usedRoots.length > 0 ? [{ id: 'safetyBackup', description: `safety backup of ${usedRoots.map((r) => r.to).join(', ')} on ${ids.to}` }] : []),
     { id: 'check', description: 'build the archive from the fresh backup, scan it and check it holds exactly what the backup lists' },
     { id: 'upload', description: `upload the archive to ${ids.to} and check its sha256 there` },
-    { id: 'extract', description: extractWith === 'tar' ? 'extract it into a staging folder (tar)' : 'extract it into a staging folder (openclaw backup restore --target)' },
+    {
+      id: 'extract',
+      description: extractWith === 'tar' ? 'extract it into a staging folder (tar)' : 'extract it into a staging folder (openclaw backup restore --target)',
+    },
     { id: 'stage', description: `arrange ${roots.length} folder(s) for ${ids.to} and write the adapted config` },
     ...stopSteps,
     { id: 'place', description: `move the staged state into place: ${rootMap.map((r) => r.to).join(', ')}` },
@@ -301,7 +386,12 @@ export async function planMigration(p: PlanMigrationParams): Promise<MigrationPl
     },
     roots: rootMap,
     pathMap,
-    agents: agents.map((a) => ({ id: a.id, isDefault: a.isDefault, from: { workspace: a.workspace, agentDir: a.agentDir }, to: { workspace: mapPath(a.workspace, rootMap), agentDir: mapPath(a.agentDir, rootMap) } })),
+    agents: agents.map((a) => ({
+      id: a.id,
+      isDefault: a.isDefault,
+      from: { workspace: a.workspace, agentDir: a.agentDir },
+      to: { workspace: mapPath(a.workspace, rootMap), agentDir: mapPath(a.agentDir, rootMap) },
+    })),
     config: { mainPath: targetConfigPath, files },
     symlinks,
     extractWith,

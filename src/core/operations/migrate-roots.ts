@@ -36,7 +36,8 @@ export function unsafeRootReason(dir: string, side: RootsSide, isStateDir: boole
   if (d === side.home) return `the home folder of ${side.nodeId}`;
   if (within(side.home, d)) return `a folder holding the home folder ${side.home} of ${side.nodeId}`;
   if (!isStateDir && within(side.stateDir, d)) return `a folder holding the state dir ${side.stateDir}`;
-  if (side.currentStateDir && side.currentStateDir !== d && within(side.currentStateDir, d)) return `a folder holding the current state dir ${side.currentStateDir} of ${side.nodeId}`;
+  if (side.currentStateDir && side.currentStateDir !== d && within(side.currentStateDir, d))
+    return `a folder holding the current state dir ${side.currentStateDir} of ${side.nodeId}`;
   return undefined;
 }
 

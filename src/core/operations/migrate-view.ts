@@ -14,7 +14,11 @@ const SECRET_KEY = /(token|secret|password|passwd|passphrase|api[_-]?key|apikey|
 /** A rewritten value as a preview may show it: a secret key's value never; other values with secrets masked. */
 function shownValue(key: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '<redacted>') return value;
-  const last = key.replace(/\[\d+\]$/, '').split('.').pop() ?? '';
+  const last =
+    key
+      .replace(/\[\d+\]$/, '')
+      .split('.')
+      .pop() ?? '';
   return SECRET_KEY.test(last) ? '<redacted>' : redactSecrets(value);
 }
 
@@ -28,7 +32,10 @@ export function redactedPlan(plan: MigrationPlan): Omit<MigrationPlan, 'secrets'
       const after = shownValue(r.key, r.after);
       return { ...r, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) };
     }),
-    to: { ...rest.to, current: { ...rest.to.current, ...(rest.to.current.configText !== undefined ? { configText: redactSecrets(rest.to.current.configText) } : {}) } },
+    to: {
+      ...rest.to,
+      current: { ...rest.to.current, ...(rest.to.current.configText !== undefined ? { configText: redactSecrets(rest.to.current.configText) } : {}) },
+    },
     config: {
       ...rest.config,
       files: rest.config.files.map((f) => ({
@@ -51,7 +58,11 @@ export function migrationConfigDiff(plan: MigrationPlan, against: 'source' | 'ta
     if (against === 'target' && f.targetCurrent === undefined) continue;
     const before = against === 'source' ? f.before : f.targetCurrent!;
     const label = against === 'source' ? `${plan.from.nodeId}:${f.sourcePath}` : `${plan.to.nodeId}:${f.targetPath} (now)`;
-    out.push(diff().createTwoFilesPatch(label, `${plan.to.nodeId}:${f.targetPath}`, redactSecrets(before), redactSecrets(f.after), undefined, undefined, { context: 2 }));
+    out.push(
+      diff().createTwoFilesPatch(label, `${plan.to.nodeId}:${f.targetPath}`, redactSecrets(before), redactSecrets(f.after), undefined, undefined, {
+        context: 2,
+      }),
+    );
   }
   return out.join('');
 }

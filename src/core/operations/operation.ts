@@ -74,13 +74,22 @@ export async function takeSafetyBackup(p: SafetyBackupParams): Promise<SafetyBac
       const held = new Set(r.index.entries.filter((e) => e.type === 'file' || e.type === 'hardlink').map((e) => e.path));
       const missing = p.mustCover.filter((path) => !held.has(path));
       if (missing.length > 0) {
-        throw new OcmError('failed', `it does not hold ${missing.length} file(s) the operation would replace or delete (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}).`, { missing });
+        throw new OcmError(
+          'failed',
+          `it does not hold ${missing.length} file(s) the operation would replace or delete (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}).`,
+          { missing },
+        );
       }
     }
     return { nodeId: p.nodeId, backupId: r.index.id, repositoryRoot: p.store.repositoryRoot, engine: r.engine };
   } catch (e) {
     const err = toOcmError(e);
-    throw new OcmError(err.kind, `The safety backup of ${p.nodeId} failed, so nothing was changed: ${err.message}`, { ...err.details, nodeId: p.nodeId }, { cause: e });
+    throw new OcmError(
+      err.kind,
+      `The safety backup of ${p.nodeId} failed, so nothing was changed: ${err.message}`,
+      { ...err.details, nodeId: p.nodeId },
+      { cause: e },
+    );
   }
 }
 
@@ -105,7 +114,16 @@ export async function applyOperation(p: ApplyOperationParams): Promise<ApplyResu
   } catch (e) {
     const err = toOcmError(e);
     p.onProgress?.({ phase: 'done', ok: false });
-    return { ok: false, plan: p.plan, steps: [], error: { kind: err.kind, message: err.message, step: 'safetyBackup' }, rolledBack: true, rollbackErrors: [], notes: [], durationMs: Date.now() - started };
+    return {
+      ok: false,
+      plan: p.plan,
+      steps: [],
+      error: { kind: err.kind, message: err.message, step: 'safetyBackup' },
+      rolledBack: true,
+      rollbackErrors: [],
+      notes: [],
+      durationMs: Date.now() - started,
+    };
   }
   const run = await runSteps(p.steps, { ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
   const notes = [...run.notes];
@@ -117,7 +135,9 @@ export async function applyOperation(p: ApplyOperationParams): Promise<ApplyResu
     }
   }
   if (!run.ok && run.rollbackErrors.length > 0) {
-    notes.push(`The node may not be as it was. Its state before the operation is in the safety backup ${safetyBackup.nodeId}/${safetyBackup.backupId} (in ${safetyBackup.repositoryRoot}; restore it with "ocm restore ${safetyBackup.nodeId}/${safetyBackup.backupId}").`);
+    notes.push(
+      `The node may not be as it was. Its state before the operation is in the safety backup ${safetyBackup.nodeId}/${safetyBackup.backupId} (in ${safetyBackup.repositoryRoot}; restore it with "ocm restore ${safetyBackup.nodeId}/${safetyBackup.backupId}").`,
+    );
   }
   p.onProgress?.({ phase: 'done', ok: run.ok });
   return {

@@ -48,7 +48,13 @@ export interface RestartResult {
 /** The plan of a restart (for faces that show every operation as a plan first). */
 export function planRestart(location: OpenclawLocation, node: Pick<NodeEntry, 'id' | 'startCommand'>, options: { force?: boolean } = {}): OperationPlan {
   const how = options.force
-    ? [{ id: 'stop', description: `stop the gateway at once (${location.supervisor === 'unmanaged' ? 'SIGKILL' : location.supervisor})` }, { id: 'start', description: `start it (${location.supervisor === 'unmanaged' ? (node.startCommand ? 'node start command' : 'openclaw gateway run, detached') : location.supervisor})` }]
+    ? [
+        { id: 'stop', description: `stop the gateway at once (${location.supervisor === 'unmanaged' ? 'SIGKILL' : location.supervisor})` },
+        {
+          id: 'start',
+          description: `start it (${location.supervisor === 'unmanaged' ? (node.startCommand ? 'node start command' : 'openclaw gateway run, detached') : location.supervisor})`,
+        },
+      ]
     : [{ id: 'restart', description: 'openclaw gateway restart --safe (drains running work first)' }];
   return {
     operation: 'restart',
@@ -96,7 +102,11 @@ export async function restartGateway(p: RestartParams): Promise<RestartResult> {
       r = await runOpenclaw(t, ['gateway', 'restart', '--json'], { timeoutMs: 6 * 60_000, ...sig });
     }
     if (r.exitCode !== 0) {
-      throw new OcmError('failed', `"openclaw gateway restart" failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)} Try "ocm restart ${p.node.id} --force".`, { nodeId: p.node.id });
+      throw new OcmError(
+        'failed',
+        `"openclaw gateway restart" failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)} Try "ocm restart ${p.node.id} --force".`,
+        { nodeId: p.node.id },
+      );
     }
   }
   p.onProgress?.('waiting for /readyz');

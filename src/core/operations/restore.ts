@@ -60,7 +60,12 @@ export function resolveRestorePath(location: OpenclawLocation, file: string, age
 function agentWorkspace(location: OpenclawLocation, agentId: string): string {
   const agents = agentsFromLocation(location);
   const agent = agents.find((a) => a.id === agentId);
-  if (!agent) throw new OcmError('notFound', `Node ${location.nodeId} has no agent "${agentId}" (agents: ${agents.map((a) => a.id).join(', ') || 'none'}). Check the id with "ocm agents ${location.nodeId}".`, { nodeId: location.nodeId, agentId });
+  if (!agent)
+    throw new OcmError(
+      'notFound',
+      `Node ${location.nodeId} has no agent "${agentId}" (agents: ${agents.map((a) => a.id).join(', ') || 'none'}). Check the id with "ocm agents ${location.nodeId}".`,
+      { nodeId: location.nodeId, agentId },
+    );
   return agent.workspace;
 }
 
@@ -73,13 +78,26 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
   const { index, location, scope } = p;
   const stateDir = location.stateDir;
   if (scope.kind === 'node') {
-    if (index.options.configOnly) throw new OcmError('invalidInput', `Backup ${index.nodeId}/${index.id} holds only the config; restore it with --file ${index.sourcePaths.configPath ?? 'openclaw.json'}.`, { usage: true });
+    if (index.options.configOnly)
+      throw new OcmError(
+        'invalidInput',
+        `Backup ${index.nodeId}/${index.id} holds only the config; restore it with --file ${index.sourcePaths.configPath ?? 'openclaw.json'}.`,
+        { usage: true },
+      );
     if (index.sourcePaths.stateDir !== stateDir) {
-      throw new OcmError('invalidInput', `Backup ${index.nodeId}/${index.id} was taken of state dir ${index.sourcePaths.stateDir ?? '(unknown)'}, but ${p.nodeId} uses ${stateDir}. Moving a state to another place is a migration: use "ocm migrate".`, { usage: true });
+      throw new OcmError(
+        'invalidInput',
+        `Backup ${index.nodeId}/${index.id} was taken of state dir ${index.sourcePaths.stateDir ?? '(unknown)'}, but ${p.nodeId} uses ${stateDir}. Moving a state to another place is a migration: use "ocm migrate".`,
+        { usage: true },
+      );
     }
   }
   const live = await hashLiveFiles(p.transport, backupRoots(index), p.signal ? { signal: p.signal } : {});
-  const ctx = { stateDir: index.sourcePaths.stateDir ?? '/nonexistent-state-dir', includeTranscripts: index.options.includeTranscripts, protectedPaths: new Set(index.sourcePaths.configPath ? [index.sourcePaths.configPath] : []) };
+  const ctx = {
+    stateDir: index.sourcePaths.stateDir ?? '/nonexistent-state-dir',
+    includeTranscripts: index.options.includeTranscripts,
+    protectedPaths: new Set(index.sourcePaths.configPath ? [index.sourcePaths.configPath] : []),
+  };
   const backupSide = index.entries.filter((e) => (e.type === 'file' || e.type === 'hardlink') && e.sha256).map((e) => ({ ...e, type: 'file' as const }));
   const backupByPath = new Map(backupSide.map((e) => [e.path, e]));
   const liveSide = live.filter((e) => backupByPath.has(e.path) || excludedReason(e.path, ctx) === undefined);
@@ -92,7 +110,11 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
     roots = [scope.path];
     inScope = (path) => path === scope.path;
     if (!backupByPath.has(scope.path)) {
-      throw new OcmError('notFound', `${scope.path} is not a file in backup ${index.nodeId}/${index.id}. List its files with "ocm diff ${index.nodeId}/${index.id} live" or pick another backup.`, { path: scope.path });
+      throw new OcmError(
+        'notFound',
+        `${scope.path} is not a file in backup ${index.nodeId}/${index.id}. List its files with "ocm diff ${index.nodeId}/${index.id} live" or pick another backup.`,
+        { path: scope.path },
+      );
     }
   } else if (scope.kind === 'agent') {
     agentId = scope.agentId;
@@ -104,21 +126,35 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
     roots = [workspace];
     inScope = (path) => own !== undefined && agentOfPath(agents, path)?.workspace === own;
     if (![...backupByPath.keys()].some(inScope)) {
-      throw new OcmError('notFound', `Backup ${index.nodeId}/${index.id} holds no files of agent ${scope.agentId}'s workspace ${workspace}.`, { agentId: scope.agentId, workspace });
+      throw new OcmError('notFound', `Backup ${index.nodeId}/${index.id} holds no files of agent ${scope.agentId}'s workspace ${workspace}.`, {
+        agentId: scope.agentId,
+        workspace,
+      });
     }
   } else {
     roots = backupRoots(index);
     inScope = () => true;
   }
 
-  const diff = diffEntries(backupSide.filter((e) => inScope(e.path)), liveSide.filter((e) => inScope(e.path)));
+  const diff = diffEntries(
+    backupSide.filter((e) => inScope(e.path)),
+    liveSide.filter((e) => inScope(e.path)),
+  );
   const content = (e: IndexEntry | undefined) => (e ? { sha256: e.sha256!, size: e.size, mode: e.mode & 0o7777 } : undefined);
   const files: PlannedFile[] = [];
   for (const r of diff.removed) files.push({ path: r.path, action: 'create', after: content(backupByPath.get(r.path))!, ...(agentId ? { agentId } : {}) });
   for (const c of diff.changed) {
-    files.push({ path: c.path, action: 'update', before: content(liveByPath.get(c.path))!, after: content(backupByPath.get(c.path))!, ...(c.modeOnly ? { modeOnly: true } : {}), ...(agentId ? { agentId } : {}) });
+    files.push({
+      path: c.path,
+      action: 'update',
+      before: content(liveByPath.get(c.path))!,
+      after: content(backupByPath.get(c.path))!,
+      ...(c.modeOnly ? { modeOnly: true } : {}),
+      ...(agentId ? { agentId } : {}),
+    });
   }
-  if (scope.kind !== 'file') for (const a of diff.added) files.push({ path: a.path, action: 'delete', before: content(liveByPath.get(a.path))!, ...(agentId ? { agentId } : {}) });
+  if (scope.kind !== 'file')
+    for (const a of diff.added) files.push({ path: a.path, action: 'delete', before: content(liveByPath.get(a.path))!, ...(agentId ? { agentId } : {}) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const steps: PlannedStep[] = [{ id: 'safetyBackup', description: `back up ${p.nodeId} into the backup store first` }];
@@ -148,7 +184,9 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
   const warnings: string[] = [];
   if (index.nodeId !== p.nodeId) warnings.push(`The backup was taken of node ${index.nodeId}; it is restored to ${p.nodeId}.`);
   if (scope.kind === 'node' && location.version && index.openclawVersion && index.openclawVersion !== location.version) {
-    warnings.push(`The backup was made by OpenClaw ${index.openclawVersion}; the node runs ${location.version}. doctor --fix upgrades older state; an older OpenClaw refuses newer databases.`);
+    warnings.push(
+      `The backup was made by OpenClaw ${index.openclawVersion}; the node runs ${location.version}. doctor --fix upgrades older state; an older OpenClaw refuses newer databases.`,
+    );
   }
   return {
     operation: 'restore',
@@ -162,7 +200,14 @@ export async function planRestore(p: PlanRestoreParams): Promise<RestorePlan> {
     source: { kind: 'backup', repositoryRoot: p.repositoryRoot, backupId: index.id, nodeId: index.nodeId },
     warnings,
     scope,
-    backup: { nodeId: index.nodeId, id: index.id, createdAt: index.createdAt, engine: index.engine, openclawVersion: index.openclawVersion, includeTranscripts: index.options.includeTranscripts },
+    backup: {
+      nodeId: index.nodeId,
+      id: index.id,
+      createdAt: index.createdAt,
+      engine: index.engine,
+      openclawVersion: index.openclawVersion,
+      includeTranscripts: index.options.includeTranscripts,
+    },
     roots,
     ...(extract ? { extract } : {}),
   };
@@ -201,7 +246,8 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
   for (const path of needed) {
     const f = plan.files.find((x) => x.path === path)!;
     const data = afterBytes.get(path);
-    if (!data || sha256(data) !== f.after!.sha256) throw new OcmError('failed', `${path} in backup ${source.nodeId}/${source.backupId} does not match its index. Run "ocm check --read-data".`, { path });
+    if (!data || sha256(data) !== f.after!.sha256)
+      throw new OcmError('failed', `${path} in backup ${source.nodeId}/${source.backupId} does not match its index. Run "ocm check --read-data".`, { path });
   }
   const safety = () =>
     takeSafetyBackup({
@@ -215,7 +261,13 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
     });
   if (plan.scope.kind !== 'node') {
     const steps = plan.files.map((f) => fileStep(p, f, afterBytes.get(f.path)));
-    return applyOperation({ plan, steps, safetyBackup: safety, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
+    return applyOperation({
+      plan,
+      steps,
+      safetyBackup: safety,
+      ...(p.signal ? { signal: p.signal } : {}),
+      ...(p.onProgress ? { onProgress: p.onProgress } : {}),
+    });
   }
   // The whole state dir is uploaded as one OpenClaw archive built from the snapshot (removed afterwards).
   const expected = plan.extract ?? missingExtract();
@@ -241,7 +293,14 @@ export async function applyRestore(p: ApplyRestoreParams): Promise<ApplyResult> 
       await archive.release();
     }
   };
-  return applyOperation({ plan, steps: node.steps, safetyBackup: safety, cleanup, ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
+  return applyOperation({
+    plan,
+    steps: node.steps,
+    safetyBackup: safety,
+    cleanup,
+    ...(p.signal ? { signal: p.signal } : {}),
+    ...(p.onProgress ? { onProgress: p.onProgress } : {}),
+  });
 }
 
 /**
@@ -284,7 +343,11 @@ function fileStep(p: ApplyRestoreParams, f: PlannedFile, data: Buffer | undefine
       const previous = await readOrUndefined(t, f.path);
       const prevHash = previous ? sha256(previous) : undefined;
       if (prevHash !== f.before?.sha256) {
-        throw new OcmError('conflict', `${f.path} on ${p.node.id} changed since the restore was planned (an agent may have written it). Nothing of it was replaced; plan the restore again to see the new state.`, { path: f.path });
+        throw new OcmError(
+          'conflict',
+          `${f.path} on ${p.node.id} changed since the restore was planned (an agent may have written it). Nothing of it was replaced; plan the restore again to see the new state.`,
+          { path: f.path },
+        );
       }
       const undo = async (): Promise<void> => {
         if (previous) {
@@ -333,4 +396,3 @@ async function chmod(t: Transport, path: string, mode: number): Promise<void> {
   const r = await t.exec(`chmod ${(mode & 0o7777).toString(8)} ${shellQuote(path)}`, { timeoutMs: 30_000 });
   if (r.exitCode !== 0) throw new OcmError('permission', `chmod ${path} failed: ${r.stderr.trim()}`, { path });
 }
-

@@ -82,7 +82,10 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
   const parent = posix.dirname(stateDir);
   const base = posix.basename(stateDir);
   const purpose = p.purpose ?? 'restore';
-  const stamp = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const stamp = `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
   const paths: StateSwapPaths = {
     remoteArchive: posix.join(parent, `.${base}.ocm-${purpose}-${stamp}.tar.gz`),
     staging: posix.join(parent, `.${base}.ocm-staging-${stamp}`),
@@ -96,10 +99,20 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
   let wasRunning = false;
   let hadLive = true;
   let stagedTree = '';
-  const upload = checkedUploadSteps({ transport: t, nodeId: p.node.id, archivePath: p.archivePath, remotePath: remoteArchive, expected: p.expected, prepare: async () => void (await t.mkdir(parent, { recursive: true })) });
+  const upload = checkedUploadSteps({
+    transport: t,
+    nodeId: p.node.id,
+    archivePath: p.archivePath,
+    remotePath: remoteArchive,
+    expected: p.expected,
+    prepare: async () => void (await t.mkdir(parent, { recursive: true })),
+  });
   const exec = async (command: string, what: string, timeoutMs = 300_000): Promise<string> => {
     const r = await t.exec(command, { timeoutMs });
-    if (r.exitCode !== 0) throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { nodeId: p.node.id });
+    if (r.exitCode !== 0)
+      throw new OcmError('failed', `${what} failed on ${p.node.id} (exit ${r.exitCode ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, {
+        nodeId: p.node.id,
+      });
     return r.stdout;
   };
   const startAndWait = async (timeoutMs: number): Promise<void> => {
@@ -107,7 +120,11 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
     const ready = await waitForReady(gw, { timeoutMs });
     if (!ready.ready) {
       const tail = await gatewayLogTail(gw, 15);
-      throw new OcmError('timeout', `The gateway on ${p.node.id} was not ready within ${Math.round(timeoutMs / 1000)} s (${ready.failing.join(', ') || ready.lastError || 'no answer'}).${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ''}`, { nodeId: p.node.id, failing: ready.failing, logTail: tail });
+      throw new OcmError(
+        'timeout',
+        `The gateway on ${p.node.id} was not ready within ${Math.round(timeoutMs / 1000)} s (${ready.failing.join(', ') || ready.lastError || 'no answer'}).${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ''}`,
+        { nodeId: p.node.id, failing: ready.failing, logTail: tail },
+      );
     }
   };
 
@@ -205,8 +222,11 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
         if (!location.bin) return { note: 'openclaw doctor was not run: no openclaw binary on the node.' };
         const r = await runOpenclaw(gw, ['doctor', '--fix', '--non-interactive'], { timeoutMs: 300_000, ...(signal ? { signal } : {}) });
         if (r.exitCode !== 0) {
-          if (/unknown option|unrecognized|unknown command/i.test(r.stderr + r.stdout)) return { note: 'This OpenClaw has no "doctor --fix --non-interactive"; skipped.' };
-          return { note: `openclaw doctor --fix exited ${r.exitCode ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 300)}` };
+          if (/unknown option|unrecognized|unknown command/i.test(r.stderr + r.stdout))
+            return { note: 'This OpenClaw has no "doctor --fix --non-interactive"; skipped.' };
+          return {
+            note: `openclaw doctor --fix exited ${r.exitCode ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 300)}`,
+          };
         }
         return {};
       },
@@ -238,10 +258,12 @@ export function stateSwapSteps(p: StateSwapParams): { steps: Step[]; cleanup: (o
   async function carryOver(signal: AbortSignal | undefined): Promise<void> {
     const ctx = { stateDir, includeTranscripts: false };
     const live = await hashLiveFiles(t, [stateDir], signal ? { signal } : {});
-    const carry = live.map((e) => e.path).filter((path) => {
-      const why = excludedReason(path, ctx);
-      return why !== undefined && why !== 'sqlite-sidecar' && !NOT_CARRIED.test(posix.basename(path)) && !p.carryOverExcept?.has(path);
-    });
+    const carry = live
+      .map((e) => e.path)
+      .filter((path) => {
+        const why = excludedReason(path, ctx);
+        return why !== undefined && why !== 'sqlite-sidecar' && !NOT_CARRIED.test(posix.basename(path)) && !p.carryOverExcept?.has(path);
+      });
     if (carry.length === 0) return;
     const head = `S=${q(stagedTree)}; L=${q(stateDir)}; c() { [ -e "$S/$1" ] && return 0; mkdir -p "$(dirname "$S/$1")" && cp -p "$L/$1" "$S/$1" || exit 1; }`;
     const script = [head, ...carry.map((c) => `c ${q(posix.relative(stateDir, c))}`)].join('\n');

@@ -58,7 +58,13 @@ export async function runSteps(steps: readonly Step[], options: RunStepsOptions 
       const outcome = (await step.run(options.signal)) ?? {};
       // Notes may quote a node's output (doctor): printable only.
       if (outcome.note) outcome.note = printableText(outcome.note);
-      reports.push({ id: step.id, description: step.description, status: 'done', durationMs: Date.now() - started, ...(outcome.note ? { note: outcome.note } : {}) });
+      reports.push({
+        id: step.id,
+        description: step.description,
+        status: 'done',
+        durationMs: Date.now() - started,
+        ...(outcome.note ? { note: outcome.note } : {}),
+      });
       if (outcome.note) notes.push(outcome.note);
       if (outcome.undo) undos.push({ index: reports.length - 1, undo: outcome.undo });
     } catch (e) {

@@ -47,9 +47,7 @@ export interface PlannedStep {
 }
 
 /** Where a plan's "after" bytes come from. */
-export type PlanContentSource =
-  | { kind: 'backup'; repositoryRoot: string; backupId: string; nodeId: string }
-  | { kind: 'none' };
+export type PlanContentSource = { kind: 'backup'; repositoryRoot: string; backupId: string; nodeId: string } | { kind: 'none' };
 
 export interface OperationPlan {
   operation: 'restore' | 'restart' | 'migrate' | 'tokenRotate';

@@ -26,11 +26,7 @@ export function convertImport(raw: unknown, file: string): NodeInput[] {
   const legacy = legacyRegistrySchema.safeParse(raw);
   if (!legacy.success) {
     const problems = formatIssues(legacy.error.issues);
-    throw new OcmError(
-      'invalidInput',
-      `${file} is neither a nodes.json nor a nodes-registry.json:\n  ${problems.join('\n  ')}`,
-      { file, problems },
-    );
+    throw new OcmError('invalidInput', `${file} is neither a nodes.json nor a nodes-registry.json:\n  ${problems.join('\n  ')}`, { file, problems });
   }
   return legacy.data.nodes.map((n) => {
     const labels: string[] = [];

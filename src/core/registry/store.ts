@@ -103,16 +103,17 @@ export function parseRegistryText(text: string, fileName: string): RegistryFile 
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new OcmError('invalidInput', `${fileName} is not valid JSON: ${(e as Error).message}. Fix the file by hand; it was left unchanged.`, { file: fileName });
+    throw new OcmError('invalidInput', `${fileName} is not valid JSON: ${(e as Error).message}. Fix the file by hand; it was left unchanged.`, {
+      file: fileName,
+    });
   }
   const parsed = registryFileSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = formatIssues(parsed.error.issues);
-    throw new OcmError(
-      'invalidInput',
-      `${fileName} is not a valid node registry:\n  ${problems.join('\n  ')}\nFix the file by hand; it was left unchanged.`,
-      { file: fileName, problems },
-    );
+    throw new OcmError('invalidInput', `${fileName} is not a valid node registry:\n  ${problems.join('\n  ')}\nFix the file by hand; it was left unchanged.`, {
+      file: fileName,
+      problems,
+    });
   }
   return parsed.data;
 }

@@ -47,13 +47,31 @@ export interface PlanOptions {
 export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry[] | undefined, o: PlanOptions): CapturePlan {
   const { assets, skipped } = planAssets(o.sources, { configOnly: o.configOnly, exists: (p) => listing.existing.has(p) });
   if (!assets.some((a) => a.kind === 'config' || a.kind === 'state')) {
-    throw new OcmError('notFound', `Neither the state dir ${o.sources.stateDir} nor the config ${o.sources.configPath} exists on ${o.nodeId}; check the node's state dir ("ocm add --state-dir").`, { nodeId: o.nodeId });
+    throw new OcmError(
+      'notFound',
+      `Neither the state dir ${o.sources.stateDir} nor the config ${o.sources.configPath} exists on ${o.nodeId}; check the node's state dir ("ocm add --state-dir").`,
+      { nodeId: o.nodeId },
+    );
   }
-  const ctx = { stateDir: o.sources.stateDir, includeTranscripts: o.includeTranscripts, protectedPaths: new Set([o.sources.configPath, ...assets.map((a) => a.sourcePath)]) };
+  const ctx = {
+    stateDir: o.sources.stateDir,
+    includeTranscripts: o.includeTranscripts,
+    protectedPaths: new Set([o.sources.configPath, ...assets.map((a) => a.sourcePath)]),
+  };
   const inAssets = (p: string): boolean => assets.some((a) => isWithin(p, a.sourcePath));
   const byPath = new Map(listing.entries.map((e) => [e.path, e]));
   const parentByPath = new Map((parent ?? []).map((e) => [e.path, e]));
-  const plan: CapturePlan = { assets, skipped, ready: [], wanted: new Map(), grown: new Map(), databases: [], sqliteMode: 'none', warnings: [], listedFiles: 0 };
+  const plan: CapturePlan = {
+    assets,
+    skipped,
+    ready: [],
+    wanted: new Map(),
+    grown: new Map(),
+    databases: [],
+    sqliteMode: 'none',
+    warnings: [],
+    listedFiles: 0,
+  };
   const seen = new Set<string>();
   const dbs: ListedEntry[] = [];
   for (const e of listing.entries) {
@@ -69,7 +87,16 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
       const stamp = stampOf(e);
       const prev = parentByPath.get(e.path);
       if (!o.fullRescan && prev && prev.type === 'file' && prev.stamp === stamp && prev.sha256) {
-        plan.ready.push({ ...base, type: 'file', size: e.size, ctimeNs: e.ctimeNs, ino: e.ino, stamp, sha256: prev.sha256, ...(prev.chunks ? { chunks: prev.chunks } : {}) });
+        plan.ready.push({
+          ...base,
+          type: 'file',
+          size: e.size,
+          ctimeNs: e.ctimeNs,
+          ino: e.ino,
+          stamp,
+          sha256: prev.sha256,
+          ...(prev.chunks ? { chunks: prev.chunks } : {}),
+        });
       } else {
         plan.wanted.set(e.path, e);
         const lead = !o.fullRescan && prev?.type === 'file' && e.size > prev.size ? leadingChunks(prev, o.sizeOf) : undefined;
@@ -93,7 +120,14 @@ function leadingChunks(prev: SnapshotEntry, sizeOf: PlanOptions['sizeOf']): Arra
   return lead;
 }
 
-function planDatabases(plan: CapturePlan, dbs: ListedEntry[], byPath: Map<string, ListedEntry>, parentByPath: Map<string, SnapshotEntry>, listing: NodeListing, o: PlanOptions): void {
+function planDatabases(
+  plan: CapturePlan,
+  dbs: ListedEntry[],
+  byPath: Map<string, ListedEntry>,
+  parentByPath: Map<string, SnapshotEntry>,
+  listing: NodeListing,
+  o: PlanOptions,
+): void {
   if (dbs.length === 0) return;
   const tool = listing.tools.has('sqlite3') ? 'sqlite3' : listing.tools.has('node-sqlite') ? 'node' : undefined;
   const walOf = (db: ListedEntry): ListedEntry | undefined => byPath.get(`${db.path}-wal`);
@@ -103,13 +137,20 @@ function planDatabases(plan: CapturePlan, dbs: ListedEntry[], byPath: Map<string
   } else if (o.gatewayRunning !== false) {
     throw new OcmError(
       'unsupported',
-      `Node ${o.nodeId} has live SQLite databases (${dbs.map((d) => posix.basename(d.path)).slice(0, 3).join(', ')}) and neither "sqlite3" nor a Node.js with node:sqlite to copy them consistently. Install sqlite3 on the node, or stop the gateway first.`,
+      `Node ${o.nodeId} has live SQLite databases (${dbs
+        .map((d) => posix.basename(d.path))
+        .slice(0, 3)
+        .join(', ')}) and neither "sqlite3" nor a Node.js with node:sqlite to copy them consistently. Install sqlite3 on the node, or stop the gateway first.`,
       { nodeId: o.nodeId, databases: dbs.map((d) => d.path) },
     );
   } else {
     const busy = dbs.find((d) => (walOf(d)?.size ?? 0) > 0);
     if (busy) {
-      throw new OcmError('unsupported', `SQLite database ${busy.path} on ${o.nodeId} has uncheckpointed changes (a non-empty -wal file) although the gateway is stopped. Start and cleanly stop the gateway, or install sqlite3 on the node, then retry.`, { nodeId: o.nodeId });
+      throw new OcmError(
+        'unsupported',
+        `SQLite database ${busy.path} on ${o.nodeId} has uncheckpointed changes (a non-empty -wal file) although the gateway is stopped. Start and cleanly stop the gateway, or install sqlite3 on the node, then retry.`,
+        { nodeId: o.nodeId },
+      );
     }
     plan.sqliteMode = 'copy';
   }
@@ -118,11 +159,17 @@ function planDatabases(plan: CapturePlan, dbs: ListedEntry[], byPath: Map<string
     const prev = parentByPath.get(db.path);
     const base = { path: db.path, mode: db.mode & 0o7777, mtimeNs: db.mtimeNs, ctimeNs: db.ctimeNs, ino: db.ino, stamp };
     if (!o.fullRescan && prev?.stamp === stamp && prev.sha256) {
-      plan.ready.push({ ...base, type: 'file', size: prev.size, sha256: prev.sha256, ...(prev.chunks ? { chunks: prev.chunks } : {}), ...(prev.captured ? { captured: prev.captured } : {}) });
+      plan.ready.push({
+        ...base,
+        type: 'file',
+        size: prev.size,
+        sha256: prev.sha256,
+        ...(prev.chunks ? { chunks: prev.chunks } : {}),
+        ...(prev.captured ? { captured: prev.captured } : {}),
+      });
     } else if (plan.sqliteMode === 'snapshot') {
       const known = !o.fullRescan && prev?.type === 'file' && prev.captured?.startsWith('sqlite-backup') ? prev.chunks : undefined;
       plan.databases.push({ listed: db, stamp, wal: walOf(db) !== undefined, ...(known ? { known } : {}) });
-    }
-    else plan.wanted.set(db.path, db);
+    } else plan.wanted.set(db.path, db);
   }
 }

@@ -68,7 +68,9 @@ export async function streamChanged(
   });
   if (deltas.length || tails.length) {
     const args = deltas.map((i, k) => ` "${dbFile(i)}" ${k}`).join('');
-    lines.push(`node -e ${shellQuote(NODE_DELTAS)} "$T/in" "$T/list" ${shellQuote(token)}${args} || { echo 'Computing the changed parts of large files failed' >&2; exit 95; }`);
+    lines.push(
+      `node -e ${shellQuote(NODE_DELTAS)} "$T/in" "$T/list" ${shellQuote(token)}${args} || { echo 'Computing the changed parts of large files failed' >&2; exit 95; }`,
+    );
   }
   plan.databases.forEach((_, i) => {
     const name = `${dbFile(i)}${deltas.includes(i) ? '.delta' : ''}`;
@@ -91,15 +93,22 @@ export async function streamChanged(
   let transferred = 0;
   let exec: ExecStream | undefined;
   let decomp: ReturnType<typeof decompressor> | undefined;
-  const cancelled = (): OcmError => new OcmError('cancelled', `Backup of ${transport.nodeId} was cancelled; no snapshot was kept.`, { nodeId: transport.nodeId });
+  const cancelled = (): OcmError =>
+    new OcmError('cancelled', `Backup of ${transport.nodeId} was cancelled; no snapshot was kept.`, { nodeId: transport.nodeId });
   try {
-    exec = await transport.execStream(lines.join('\n'), { stdin, signal: options.signal, timeoutMs: 6 * 3600_000, ...(options.env ? { env: options.env } : {}) });
+    exec = await transport.execStream(lines.join('\n'), {
+      stdin,
+      signal: options.signal,
+      timeoutMs: 6 * 3600_000,
+      ...(options.env ? { env: options.env } : {}),
+    });
     const remote = exec;
     const parser = new (tar().Parser)({ strict: true, maxDecompressionRatio: 100_000 });
     let chain: Promise<void> = Promise.resolve();
     const onEntry = async (entry: ReadEntry): Promise<void> => {
       const name = entry.path.replace(/^(\.\/)+/, '');
-      if (!checkArchivePath(name).ok) throw new OcmError('failed', `The node sent an unsafe path "${entry.path}"; backup aborted.`, { nodeId: transport.nodeId });
+      if (!checkArchivePath(name).ok)
+        throw new OcmError('failed', `The node sent an unsafe path "${entry.path}"; backup aborted.`, { nodeId: transport.nodeId });
       let path = '/' + name;
       let listed = plan.wanted.get(path);
       let captured: string | undefined;
@@ -125,10 +134,15 @@ export async function streamChanged(
       if (!listed || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile')) return void entry.resume();
       const data = entry as AsyncIterable<Buffer>;
       const { size, ...content } = tail
-        ? await ingestTail(session, data, tail.segs.map(([, id]) => id), tail.segs.reduce((n, [len]) => n + len, 0))
+        ? await ingestTail(
+            session,
+            data,
+            tail.segs.map(([, id]) => id),
+            tail.segs.reduce((n, [len]) => n + len, 0),
+          )
         : known
-        ? await ingestDelta(session, data, known)
-        : { size: entry.size ?? 0, ...(await ingestFile(session, data, entry.size ?? 0, path.endsWith('.sqlite') ? SQLITE_CHUNKER : FILE_CHUNKER)) };
+          ? await ingestDelta(session, data, known)
+          : { size: entry.size ?? 0, ...(await ingestFile(session, data, entry.size ?? 0, path.endsWith('.sqlite') ? SQLITE_CHUNKER : FILE_CHUNKER)) };
       plan.wanted.delete(path);
       entries.push({
         path,
@@ -151,7 +165,14 @@ export async function streamChanged(
           reject(e);
         });
       });
-      parser.on('warn', (code: string, message: string | Error) => reject(new OcmError('failed', `The backup stream from ${transport.nodeId} is damaged (${code}: ${String(message instanceof Error ? message.message : message)}).`)));
+      parser.on('warn', (code: string, message: string | Error) =>
+        reject(
+          new OcmError(
+            'failed',
+            `The backup stream from ${transport.nodeId} is damaged (${code}: ${String(message instanceof Error ? message.message : message)}).`,
+          ),
+        ),
+      );
       parser.on('error', (e: Error) => reject(new OcmError('failed', `The backup stream from ${transport.nodeId} is damaged (${e.message}).`)));
       parser.on('end', () => chain.then(resolve, reject));
     });
@@ -159,7 +180,12 @@ export async function streamChanged(
     const tap = byteTap({ onBytes: (n) => ((transferred = n), options.onBytes?.(n)) });
     const counter = tap.stream;
     const failed = new Promise<never>((_, reject) => {
-      const onErr = (e: Error): void => reject(e instanceof OcmError ? e : new OcmError('disconnected', `The backup stream from ${transport.nodeId} broke: ${e.message}`, { nodeId: transport.nodeId }));
+      const onErr = (e: Error): void =>
+        reject(
+          e instanceof OcmError
+            ? e
+            : new OcmError('disconnected', `The backup stream from ${transport.nodeId} broke: ${e.message}`, { nodeId: transport.nodeId }),
+        );
       remote.stdout.on('error', onErr);
       counter.on('error', onErr);
       options.signal?.addEventListener('abort', () => reject(cancelled()), { once: true });
@@ -180,16 +206,27 @@ export async function streamChanged(
     if (options.signal?.aborted) throw cancelled();
     return { entries, transferredBytes: transferred, warnings };
   } catch (e) {
-    const status = exec ? await Promise.race([exec.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]) : undefined;
+    const status = exec
+      ? await Promise.race([exec.done.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())])
+      : undefined;
     exec?.cancel();
     decomp?.kill();
     if (options.signal?.aborted) throw cancelled();
-    if (status && status.exitCode !== 0 && status.exitCode !== null && !(e instanceof OcmError && /failed \(exit/.test(e.message))) throw remoteFailure(transport.nodeId, status);
+    if (status && status.exitCode !== 0 && status.exitCode !== null && !(e instanceof OcmError && /failed \(exit/.test(e.message)))
+      throw remoteFailure(transport.nodeId, status);
     throw e;
   }
 }
 
 function remoteFailure(nodeId: string, status: { exitCode: number | null; signal?: string; stderr: string }): OcmError {
-  const message = status.stderr.trim().split('\n').filter((l) => !l.startsWith('ocm-warning')).join(' ').slice(0, 500);
-  return new OcmError('failed', `The backup command on ${nodeId} failed (exit ${status.exitCode ?? status.signal}): ${message || 'no message'}.`, { nodeId, exitCode: status.exitCode });
+  const message = status.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('ocm-warning'))
+    .join(' ')
+    .slice(0, 500);
+  return new OcmError('failed', `The backup command on ${nodeId} failed (exit ${status.exitCode ?? status.signal}): ${message || 'no message'}.`, {
+    nodeId,
+    exitCode: status.exitCode,
+  });
 }

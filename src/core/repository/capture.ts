@@ -61,11 +61,24 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
   try {
     await p.repo.objects.load();
     const createdAt = new Date();
-    const parentDoc = await p.repo.latestSnapshot(p.nodeId, (s) => s.capture.method === 'own' && s.options.configOnly === configOnly && s.options.includeTranscripts === includeTranscripts);
+    const parentDoc = await p.repo.latestSnapshot(
+      p.nodeId,
+      (s) => s.capture.method === 'own' && s.options.configOnly === configOnly && s.options.includeTranscripts === includeTranscripts,
+    );
     const parentEntries = parentDoc ? await p.repo.readEntries(parentDoc).catch(() => undefined) : undefined;
-    const roots = configOnly ? [p.sources.configPath] : [p.sources.stateDir, p.sources.configPath, ...p.sources.workspaceDirs, ...p.sources.agentDirs.map((a) => a.path)];
+    const roots = configOnly
+      ? [p.sources.configPath]
+      : [p.sources.stateDir, p.sources.configPath, ...p.sources.workspaceDirs, ...p.sources.agentDirs.map((a) => a.path)];
     const listing = await listNode(p.transport, roots, configOnly ? undefined : p.sources.stateDir, { signal: p.signal, ...(p.env ? { env: p.env } : {}) });
-    const plan = planCapture(listing, parentEntries, { sources: p.sources, includeTranscripts, configOnly, fullRescan: Boolean(p.fullRescan), gatewayRunning: p.gatewayRunning, nodeId: p.nodeId, sizeOf: (id) => p.repo.objects.location(id)?.rawLength });
+    const plan = planCapture(listing, parentEntries, {
+      sources: p.sources,
+      includeTranscripts,
+      configOnly,
+      fullRescan: Boolean(p.fullRescan),
+      gatewayRunning: p.gatewayRunning,
+      nodeId: p.nodeId,
+      sizeOf: (id) => p.repo.objects.location(id)?.rawLength,
+    });
     const changedFiles = plan.wanted.size + plan.databases.length;
     const warnings = [...plan.warnings];
     let entries: SnapshotEntry[] = plan.ready;

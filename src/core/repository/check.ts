@@ -34,7 +34,10 @@ export interface CheckResult {
   partialPacks: number;
 }
 
-export async function checkRepository(repo: Repository, options: { readData?: boolean; snapshots?: Snapshot[]; signal?: AbortSignal } = {}): Promise<CheckResult> {
+export async function checkRepository(
+  repo: Repository,
+  options: { readData?: boolean; snapshots?: Snapshot[]; signal?: AbortSignal } = {},
+): Promise<CheckResult> {
   await repo.objects.load();
   const problems: CheckProblem[] = [];
   const packs = new Map<string, Set<string>>();
@@ -53,13 +56,22 @@ export async function checkRepository(repo: Repository, options: { readData?: bo
         const t = declared.get(id);
         if (!t || t[1] !== loc.offset || t[2] !== loc.length) {
           badObjects.add(id);
-          problems.push({ kind: 'object-damaged', object: id, pack, message: `Object ${id.slice(0, 12)} is not where the index says in pack ${pack.slice(0, 12)}.` });
+          problems.push({
+            kind: 'object-damaged',
+            object: id,
+            pack,
+            message: `Object ${id.slice(0, 12)} is not where the index says in pack ${pack.slice(0, 12)}.`,
+          });
         }
       }
     } catch (e) {
       const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
       for (const id of ids) badObjects.add(id);
-      problems.push({ kind: missing ? 'pack-missing' : 'pack-damaged', pack, message: `Pack ${pack.slice(0, 12)} ${missing ? 'is missing' : `is damaged (${(e as Error).message})`}: ${ids.size} objects affected.` });
+      problems.push({
+        kind: missing ? 'pack-missing' : 'pack-damaged',
+        pack,
+        message: `Pack ${pack.slice(0, 12)} ${missing ? 'is missing' : `is damaged (${(e as Error).message})`}: ${ids.size} objects affected.`,
+      });
     }
   }
   if (options.readData) {
@@ -70,11 +82,17 @@ export async function checkRepository(repo: Repository, options: { readData?: bo
         await readBlob(repo.root, id, loc);
       } catch {
         badObjects.add(id);
-        problems.push({ kind: 'object-damaged', object: id, pack: loc.pack, message: `Object ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} does not match its hash.` });
+        problems.push({
+          kind: 'object-damaged',
+          object: id,
+          pack: loc.pack,
+          message: `Object ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} does not match its hash.`,
+        });
       }
     }
   }
-  for (const file of await unreadableSnapshotFiles(repo.root)) problems.push({ kind: 'snapshot-unreadable', snapshot: file, message: `Snapshot document ${file} cannot be read.` });
+  for (const file of await unreadableSnapshotFiles(repo.root))
+    problems.push({ kind: 'snapshot-unreadable', snapshot: file, message: `Snapshot document ${file} cannot be read.` });
   const snapshots = options.snapshots ?? (await repo.listSnapshots());
   const damaged: CheckResult['damaged'] = [];
   for (const snap of snapshots) {
@@ -99,13 +117,23 @@ export async function checkRepository(repo: Repository, options: { readData?: bo
       const missing = ids.filter((id) => !repo.objects.has(id));
       if (missing.length || ids.some((id) => badObjects.has(id))) {
         files.push(e.path);
-        problems.push({ kind: missing.length ? 'object-missing' : 'object-damaged', snapshot: ref, path: e.path, object: (missing[0] ?? ids.find((id) => badObjects.has(id)))!, message: `Snapshot ${ref}: ${e.path} is ${missing.length ? 'missing' : 'damaged'}.` });
+        problems.push({
+          kind: missing.length ? 'object-missing' : 'object-damaged',
+          snapshot: ref,
+          path: e.path,
+          object: (missing[0] ?? ids.find((id) => badObjects.has(id)))!,
+          message: `Snapshot ${ref}: ${e.path} is ${missing.length ? 'missing' : 'damaged'}.`,
+        });
       }
     }
     if (files.length) damaged.push({ snapshot: ref, files });
   }
   for (const l of await listLocks(repo.root)) {
-    if (l.stale) problems.push({ kind: 'stale-lock', message: `Stale lock ${l.file} (pid ${l.pid} on ${l.host}, ${l.purpose}); it is removed by the next backup or prune.` });
+    if (l.stale)
+      problems.push({
+        kind: 'stale-lock',
+        message: `Stale lock ${l.file} (pid ${l.pid} on ${l.host}, ${l.purpose}); it is removed by the next backup or prune.`,
+      });
   }
   let partialPacks = 0;
   try {
@@ -114,5 +142,14 @@ export async function checkRepository(repo: Repository, options: { readData?: bo
     partialPacks = 0;
   }
   const serious = problems.filter((p) => p.kind !== 'stale-lock');
-  return { ok: serious.length === 0, snapshots: snapshots.length, packs: packs.size, objects: [...repo.objects.entries()].length, readData: Boolean(options.readData), problems, damaged, partialPacks };
+  return {
+    ok: serious.length === 0,
+    snapshots: snapshots.length,
+    packs: packs.size,
+    objects: [...repo.objects.entries()].length,
+    readData: Boolean(options.readData),
+    problems,
+    damaged,
+    partialPacks,
+  };
 }

@@ -32,7 +32,9 @@ function gear(): Uint32Array {
   if (gearTable) return gearTable;
   const table = new Uint32Array(256);
   for (let i = 0; i < 256; i += 8) {
-    const block = createHash('sha256').update(`ocm-fastcdc-gear-${i / 8}`).digest();
+    const block = createHash('sha256')
+      .update(`ocm-fastcdc-gear-${i / 8}`)
+      .digest();
     for (let j = 0; j < 8; j++) table[i + j] = block.readUInt32LE(j * 4);
   }
   return (gearTable = table);

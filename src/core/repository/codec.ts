@@ -56,6 +56,7 @@ export function decode(codec: Codec, data: Buffer, rawLength: number): Buffer {
   else if (codec === 'deflate') out = zlib.inflateRawSync(data, { maxOutputLength: Math.max(rawLength, 1) });
   else if (codec === 'zstd') out = z.zstdDecompressSync ? z.zstdDecompressSync(data) : Buffer.from(fzstd().decompress(data));
   else throw new OcmError('unsupported', `This repository uses codec "${String(codec)}", which this version of ocm cannot read. Update ocm.`);
-  if (out.length !== rawLength) throw new OcmError('failed', `An object decoded to ${out.length} bytes instead of ${rawLength}: the repository is damaged. Run "ocm check --read-data".`);
+  if (out.length !== rawLength)
+    throw new OcmError('failed', `An object decoded to ${out.length} bytes instead of ${rawLength}: the repository is damaged. Run "ocm check --read-data".`);
   return out;
 }

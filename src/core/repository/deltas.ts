@@ -59,9 +59,9 @@ export const NODE_DELTAS = [
   "const H=(b)=>c.createHash('sha256').update(b).digest('hex');",
   // Tails: the start must be the parent's chunks, byte for byte; then bytes X..N and the whole hash.
   "hdr.tails.forEach((t,k)=>{let fd=-1,out=-1;const o=T+'/t'+k+a[2]+'.tail';try{fd=fs.openSync(t.path,'r');const size=fs.fstatSync(fd).size;const w=c.createHash('sha256');let off=0;",
-  "for(const [len,id] of t.segs){if(off+len>size)throw 0;const b=Buffer.alloc(len);if(fs.readSync(fd,b,0,len,off)!==len)throw 0;if(H(b)!==id)throw 0;w.update(b);off+=len}",
+  'for(const [len,id] of t.segs){if(off+len>size)throw 0;const b=Buffer.alloc(len);if(fs.readSync(fd,b,0,len,off)!==len)throw 0;if(H(b)!==id)throw 0;w.update(b);off+=len}',
   "out=fs.openSync(o,'w');fs.writeSync(out,'" + TAIL_MAGIC + "'+JSON.stringify({size,offset:off})+'\\n');const buf=Buffer.alloc(1<<20);",
-  "while(off<size){const n=fs.readSync(fd,buf,0,Math.min(buf.length,size-off),off);if(n<=0)throw 0;w.update(buf.subarray(0,n));fs.writeSync(out,buf,0,n);off+=n}",
+  'while(off<size){const n=fs.readSync(fd,buf,0,Math.min(buf.length,size-off),off);if(n<=0)throw 0;w.update(buf.subarray(0,n));fs.writeSync(out,buf,0,n);off+=n}',
   "fs.writeSync(out,w.digest('hex'));names.push(o)}catch(e){if(out>=0)try{fs.unlinkSync(o)}catch{}names.push('.'+t.path)}finally{if(fd>=0)fs.closeSync(fd);if(out>=0)fs.closeSync(out)}});",
   'fs.writeFileSync(a[1],Buffer.concat([inp.subarray(nl+1),Buffer.from(names.map((n)=>n+hdr.sep).join(""))]));',
   `const B=${DELTA_BLOCK};`,
@@ -143,7 +143,13 @@ function parseHeader(line: string): DeltaHeader {
   } catch {
     throw damaged();
   }
-  const ok = Number.isSafeInteger(h.size) && h.size! >= 0 && h.blockSize === DELTA_BLOCK && h.blocks === Math.ceil(h.size! / DELTA_BLOCK) && typeof h.sha256 === 'string' && /^[0-9a-f]{64}$/.test(h.sha256);
+  const ok =
+    Number.isSafeInteger(h.size) &&
+    h.size! >= 0 &&
+    h.blockSize === DELTA_BLOCK &&
+    h.blocks === Math.ceil(h.size! / DELTA_BLOCK) &&
+    typeof h.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(h.sha256);
   if (!ok) throw damaged();
   return h as DeltaHeader;
 }
@@ -153,7 +159,11 @@ function parseHeader(line: string): DeltaHeader {
  * checked against its id and stored; blocks the client said it had must be in the store. Returns
  * the entry's content the same way ingestFile does (whole-file sha256 and chunk ids).
  */
-export async function ingestDelta(session: WriteSession, data: AsyncIterable<Buffer>, known: readonly string[]): Promise<{ size: number; sha256: string; chunks?: string[] }> {
+export async function ingestDelta(
+  session: WriteSession,
+  data: AsyncIterable<Buffer>,
+  known: readonly string[],
+): Promise<{ size: number; sha256: string; chunks?: string[] }> {
   const reader = new ByteReader(data);
   const header = parseHeader(await reader.line(4096));
   const ids = await reader.take(header.blocks * 32);
@@ -163,19 +173,25 @@ export async function ingestDelta(session: WriteSession, data: AsyncIterable<Buf
     const id = ids.subarray(b * 32, b * 32 + 32).toString('hex');
     chunks.push(id);
     if (have.has(id)) {
-      if (!session.has(id)) throw new OcmError('failed', `A database block the node did not send (${id.slice(0, 12)}…) is missing from the repository; run "ocm check", then back up with --full-rescan.`);
+      if (!session.has(id))
+        throw new OcmError(
+          'failed',
+          `A database block the node did not send (${id.slice(0, 12)}…) is missing from the repository; run "ocm check", then back up with --full-rescan.`,
+        );
       continue;
     }
     const length = Math.min(DELTA_BLOCK, header.size - b * DELTA_BLOCK);
     const block = await reader.take(length);
-    if (createHash('sha256').update(block).digest('hex') !== id) throw new OcmError('failed', 'A database block from the node does not match its checksum; the backup stream is damaged.');
+    if (createHash('sha256').update(block).digest('hex') !== id)
+      throw new OcmError('failed', 'A database block from the node does not match its checksum; the backup stream is damaged.');
     await session.putWithId(id, block);
     have.add(id);
   }
   if ((await reader.drain()) !== 0) throw new OcmError('failed', 'A database delta from the node has trailing bytes; the backup stream is damaged.');
   // As ingestFile stores them: an empty file is the empty object, a one-block file its own object.
   const single = header.blocks === 0 ? createHash('sha256').digest('hex') : header.blocks === 1 ? chunks[0] : undefined;
-  if (single !== undefined && single !== header.sha256) throw new OcmError('failed', 'A database delta from the node does not match its checksum; the backup stream is damaged.');
+  if (single !== undefined && single !== header.sha256)
+    throw new OcmError('failed', 'A database delta from the node does not match its checksum; the backup stream is damaged.');
   if (header.blocks === 0) await session.putWithId(header.sha256, Buffer.alloc(0));
   if (header.blocks <= 1) return { size: header.size, sha256: header.sha256 };
   return { size: header.size, sha256: header.sha256, chunks };
@@ -186,7 +202,12 @@ export async function ingestDelta(session: WriteSession, data: AsyncIterable<Buf
  * reused, the bytes from `offset` on are chunked and stored as a full read would have. The
  * whole-file sha256 comes from the node, which read every byte.
  */
-export async function ingestTail(session: WriteSession, data: AsyncIterable<Buffer>, prefix: readonly string[], offset: number): Promise<{ size: number; sha256: string; chunks: string[] }> {
+export async function ingestTail(
+  session: WriteSession,
+  data: AsyncIterable<Buffer>,
+  prefix: readonly string[],
+  offset: number,
+): Promise<{ size: number; sha256: string; chunks: string[] }> {
   const damaged = (what: string): OcmError => new OcmError('failed', `The tail of a grown file from the node ${what}; the backup stream is damaged.`);
   const reader = new ByteReader(data);
   const line = await reader.line(4096);
@@ -201,7 +222,7 @@ export async function ingestTail(session: WriteSession, data: AsyncIterable<Buff
   const size = h.size as number;
   const chunks = [...prefix];
   const chunker = new Chunker(FILE_CHUNKER);
-  for (let left = size - offset; left > 0; ) {
+  for (let left = size - offset; left > 0;) {
     const part = await reader.take(Math.min(left, 1024 * 1024));
     left -= part.length;
     for (const c of chunker.push(part)) chunks.push(await session.put(c));
@@ -210,6 +231,11 @@ export async function ingestTail(session: WriteSession, data: AsyncIterable<Buff
   if (last) chunks.push(await session.put(last));
   const sha256 = (await reader.take(64)).toString('latin1');
   if (!/^[0-9a-f]{64}$/.test(sha256) || (await reader.drain()) !== 0) throw damaged('has a damaged trailer');
-  for (const id of prefix) if (!session.has(id)) throw new OcmError('failed', `A chunk of a grown file (${id.slice(0, 12)}…) is missing from the repository; run "ocm check", then back up with --full-rescan.`);
+  for (const id of prefix)
+    if (!session.has(id))
+      throw new OcmError(
+        'failed',
+        `A chunk of a grown file (${id.slice(0, 12)}…) is missing from the repository; run "ocm check", then back up with --full-rescan.`,
+      );
   return { size, sha256, chunks };
 }

@@ -28,7 +28,12 @@ export interface ExportResult {
   index: BackupIndex;
 }
 
-export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFile: string, options: { signal?: AbortSignal; gzipLevel?: number } = {}): Promise<ExportResult> {
+export async function exportSnapshot(
+  repo: Repository,
+  snapshot: Snapshot,
+  outFile: string,
+  options: { signal?: AbortSignal; gzipLevel?: number } = {},
+): Promise<ExportResult> {
   const entries = (await repo.readEntries(snapshot)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const createdAt = new Date(snapshot.createdAt);
   const archiveRoot = archiveRootName(createdAt);
@@ -61,7 +66,8 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
           n += part.length;
           await writer.writeData(part);
         }
-        if (n !== e.size) throw new OcmError('failed', `${e.path} in snapshot ${snapshot.id} has ${n} bytes instead of ${e.size}: the repository is damaged. Run "ocm check".`);
+        if (n !== e.size)
+          throw new OcmError('failed', `${e.path} in snapshot ${snapshot.id} has ${n} bytes instead of ${e.size}: the repository is damaged. Run "ocm check".`);
         await writer.endEntry();
         indexEntries.push({ path: e.path, type: 'file', size: e.size, mode: e.mode, ...(e.sha256 ? { sha256: e.sha256 } : {}) });
       }
@@ -91,7 +97,12 @@ export async function exportSnapshot(repo: Repository, snapshot: Snapshot, outFi
       archiveRoot,
       manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
       options: snapshot.options,
-      sourcePaths: { ...(snapshot.sourcePaths.stateDir ? { stateDir: snapshot.sourcePaths.stateDir } : {}), ...(snapshot.sourcePaths.configPath ? { configPath: snapshot.sourcePaths.configPath } : {}), workspaceDirs: snapshot.sourcePaths.workspaceDirs, agentDirs: snapshot.sourcePaths.agentDirs },
+      sourcePaths: {
+        ...(snapshot.sourcePaths.stateDir ? { stateDir: snapshot.sourcePaths.stateDir } : {}),
+        ...(snapshot.sourcePaths.configPath ? { configPath: snapshot.sourcePaths.configPath } : {}),
+        workspaceDirs: snapshot.sourcePaths.workspaceDirs,
+        agentDirs: snapshot.sourcePaths.agentDirs,
+      },
       pinned: snapshot.pinned,
       externalSymbolicLinks: links,
       entries: indexEntries,
@@ -126,7 +137,14 @@ function manifestFor(s: Snapshot, archiveRoot: string, links: OpenClawManifest['
     runtimeVersion: s.openclawVersion ?? 'unknown',
     platform: s.platform,
     nodeVersion: 'unknown',
-    options: { includeWorkspace: true, onlyConfig: configOnly, includeTranscripts: s.options.includeTranscripts, engine: 'ocm', sqlite: s.capture.sqlite, snapshot: s.id },
+    options: {
+      includeWorkspace: true,
+      onlyConfig: configOnly,
+      includeTranscripts: s.options.includeTranscripts,
+      engine: 'ocm',
+      sqlite: s.capture.sqlite,
+      snapshot: s.id,
+    },
     paths: {
       ...(s.sourcePaths.stateDir ? { stateDir: s.sourcePaths.stateDir } : {}),
       configPath: s.sourcePaths.configPath ?? '',

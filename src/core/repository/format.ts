@@ -32,7 +32,9 @@ function buildSchemas() {
     packs: z.array(
       z.object({
         pack: hex,
-        blobs: z.array(z.tuple([hex, z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative(), z.enum(['zstd', 'deflate', 'none'])])),
+        blobs: z.array(
+          z.tuple([hex, z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative(), z.enum(['zstd', 'deflate', 'none'])]),
+        ),
       }),
     ),
     /** Index files this one replaces (written by prune's repack; readers ignore the superseded). */

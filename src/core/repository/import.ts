@@ -31,7 +31,10 @@ export interface ImportOptions {
 export async function importArchive(repo: Repository, archivePath: string, o: ImportOptions): Promise<Snapshot> {
   const scan = await scanArchive(archivePath, { limits: o.limits, signal: o.signal });
   const manifest = scan.manifest as Record<string, unknown>;
-  const createdAt = typeof manifest.createdAt === 'string' && !Number.isNaN(Date.parse(manifest.createdAt)) ? new Date(manifest.createdAt).toISOString() : new Date().toISOString();
+  const createdAt =
+    typeof manifest.createdAt === 'string' && !Number.isNaN(Date.parse(manifest.createdAt))
+      ? new Date(manifest.createdAt).toISOString()
+      : new Date().toISOString();
   const id = o.id ?? newSnapshotId(new Date(createdAt));
   if (!SNAPSHOT_ID.test(id)) throw new OcmError('invalidInput', `"${id}" cannot be a snapshot id (letters, digits, ".", "_", "+", "-").`, { id });
   const lock = await repo.lock({ exclusive: false, purpose: `import of ${archivePath}`, waitMs: 60_000, signal: o.signal });
@@ -49,9 +52,11 @@ export async function importArchive(repo: Repository, archivePath: string, o: Im
           const name = entry.path.replace(/^(\.\/)+/, '');
           const path = name.startsWith(prefix) ? '/' + name.slice(prefix.length).replace(/\/+$/, '') : undefined;
           const listed = path ? byPath.get(path) : undefined;
-          if (!listed || listed.type !== 'file' || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile')) return void entry.resume();
+          if (!listed || listed.type !== 'file' || (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile'))
+            return void entry.resume();
           const content = await ingestFile(session, entry as AsyncIterable<Buffer>, entry.size ?? 0);
-          if (listed.sha256 && content.sha256 !== listed.sha256) throw new OcmError('failed', `${path} in ${archivePath} changed between two reads. Retry the import.`);
+          if (listed.sha256 && content.sha256 !== listed.sha256)
+            throw new OcmError('failed', `${path} in ${archivePath} changed between two reads. Retry the import.`);
           contents.set(listed.path, content);
         });
         chain.catch((e: unknown) => {
@@ -63,7 +68,10 @@ export async function importArchive(repo: Repository, archivePath: string, o: Im
       parser.on('end', () => chain.then(resolve, reject));
       const input = createReadStream(archivePath);
       input.on('error', reject);
-      input.pipe(createGunzip()).on('error', reject).pipe(parser as unknown as NodeJS.WritableStream);
+      input
+        .pipe(createGunzip())
+        .on('error', reject)
+        .pipe(parser as unknown as NodeJS.WritableStream);
     });
     const entries: SnapshotEntry[] = [];
     for (const e of scan.entries) {
@@ -80,7 +88,8 @@ export async function importArchive(repo: Repository, archivePath: string, o: Im
     const paths = (manifest.paths ?? {}) as Record<string, unknown>;
     const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     const agentRoots = (Array.isArray(paths.agentRoots) ? paths.agentRoots : []).filter(
-      (a): a is { agentId: string; sourcePath: string } => typeof (a as { agentId?: unknown }).agentId === 'string' && typeof (a as { sourcePath?: unknown }).sourcePath === 'string',
+      (a): a is { agentId: string; sourcePath: string } =>
+        typeof (a as { agentId?: unknown }).agentId === 'string' && typeof (a as { sourcePath?: unknown }).sourcePath === 'string',
     );
     const options = (manifest.options ?? {}) as Record<string, unknown>;
     const runtime = typeof manifest.runtimeVersion === 'string' && manifest.runtimeVersion !== 'unknown' ? manifest.runtimeVersion : null;
@@ -90,7 +99,13 @@ export async function importArchive(repo: Repository, archivePath: string, o: Im
       nodeId: o.nodeId,
       createdAt,
       openclawVersion: runtime ?? o.openclawVersion ?? null,
-      capture: { method: o.method ?? 'import', engine: o.engine ?? (options.engine === 'ocm' ? 'ocm' : 'openclaw'), sqlite: options.sqlite === 'snapshot' || options.sqlite === 'copy' ? options.sqlite : 'none', fullRescan: false, source: archivePath.split('/').pop() },
+      capture: {
+        method: o.method ?? 'import',
+        engine: o.engine ?? (options.engine === 'ocm' ? 'ocm' : 'openclaw'),
+        sqlite: options.sqlite === 'snapshot' || options.sqlite === 'copy' ? options.sqlite : 'none',
+        fullRescan: false,
+        source: archivePath.split('/').pop(),
+      },
       options: { includeTranscripts: options.includeTranscripts === true, configOnly: options.onlyConfig === true },
       sourcePaths: {
         ...(typeof paths.stateDir === 'string' ? { stateDir: paths.stateDir } : {}),
@@ -99,7 +114,9 @@ export async function importArchive(repo: Repository, archivePath: string, o: Im
         agentDirs: agentRoots.map((a) => a.sourcePath),
         agentRoots,
       },
-      assets: (Array.isArray(manifest.assets) ? manifest.assets : []).flatMap((a: { kind?: unknown; sourcePath?: unknown }) => (typeof a.kind === 'string' && typeof a.sourcePath === 'string' ? [{ kind: a.kind, sourcePath: a.sourcePath }] : [])),
+      assets: (Array.isArray(manifest.assets) ? manifest.assets : []).flatMap((a: { kind?: unknown; sourcePath?: unknown }) =>
+        typeof a.kind === 'string' && typeof a.sourcePath === 'string' ? [{ kind: a.kind, sourcePath: a.sourcePath }] : [],
+      ),
       skipped: [],
       externalSymbolicLinks: scan.externalSymbolicLinks,
       platform: typeof manifest.platform === 'string' ? manifest.platform : 'unknown',

@@ -7,7 +7,12 @@ import type { WriteSession } from './object-store';
  * live diff use), and stored as one object when small, or as content-defined chunks when large.
  * Streams: a large file is never held in memory beyond one chunk.
  */
-export async function ingestFile(session: WriteSession, data: AsyncIterable<Buffer>, size: number, params: ChunkerParams = FILE_CHUNKER): Promise<{ sha256: string; chunks?: string[] }> {
+export async function ingestFile(
+  session: WriteSession,
+  data: AsyncIterable<Buffer>,
+  size: number,
+  params: ChunkerParams = FILE_CHUNKER,
+): Promise<{ sha256: string; chunks?: string[] }> {
   const whole = createHash('sha256');
   if (size < FILE_CHUNKER.minSize) {
     const parts: Buffer[] = [];
@@ -37,7 +42,11 @@ export async function ingestFile(session: WriteSession, data: AsyncIterable<Buff
 }
 
 export async function ingestBuffer(session: WriteSession, data: Buffer): Promise<{ sha256: string; chunks?: string[] }> {
-  return ingestFile(session, (async function* () {
-    yield data;
-  })(), data.length);
+  return ingestFile(
+    session,
+    (async function* () {
+      yield data;
+    })(),
+    data.length,
+  );
 }

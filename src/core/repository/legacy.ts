@@ -42,7 +42,15 @@ export async function importLegacyStore(repo: Repository, legacyRoot: string, op
     if (options.signal?.aborted) break;
     try {
       if (!existing.has(key)) {
-        await importArchive(repo, store.archivePath(s), { nodeId: s.nodeId, ...(SNAPSHOT_ID.test(s.id) ? { id: s.id } : {}), pinned: s.pinned, method: 'legacy', engine: s.engine, openclawVersion: s.openclawVersion, signal: options.signal });
+        await importArchive(repo, store.archivePath(s), {
+          nodeId: s.nodeId,
+          ...(SNAPSHOT_ID.test(s.id) ? { id: s.id } : {}),
+          pinned: s.pinned,
+          method: 'legacy',
+          engine: s.engine,
+          openclawVersion: s.openclawVersion,
+          signal: options.signal,
+        });
         report.imported.push(key);
       }
       done.add(key);

@@ -93,7 +93,16 @@ export function parseListing(stdout: string): NodeListing {
       const [y, size, mtime, ctime, ino, mode] = parts;
       const path = parts.slice(6).join(' ');
       const type = PRINTF_TYPE[y] ?? 'other';
-      listing.entries.push({ path, type, size: Number(size), mode: parseInt(mode, 8), mtimeNs: secondsToNs(mtime), ctimeNs: secondsToNs(ctime), ino: Number(ino), ...(type === 'symlink' ? { linkTarget: fields[i + 1] } : {}) });
+      listing.entries.push({
+        path,
+        type,
+        size: Number(size),
+        mode: parseInt(mode, 8),
+        mtimeNs: secondsToNs(mtime),
+        ctimeNs: secondsToNs(ctime),
+        ino: Number(ino),
+        ...(type === 'symlink' ? { linkTarget: fields[i + 1] } : {}),
+      });
     }
   } else {
     for (const rec of body.split(REC)) {
@@ -112,7 +121,16 @@ export function parseListing(stdout: string): NodeListing {
           path = path.slice(0, arrow);
         }
       }
-      listing.entries.push({ path, type, size: Number(size), mode: parseInt(mode, 8), mtimeNs: secondsToNs(mtime), ctimeNs: secondsToNs(ctime), ino: Number(ino), ...(linkTarget !== undefined ? { linkTarget } : {}) });
+      listing.entries.push({
+        path,
+        type,
+        size: Number(size),
+        mode: parseInt(mode, 8),
+        mtimeNs: secondsToNs(mtime),
+        ctimeNs: secondsToNs(ctime),
+        ino: Number(ino),
+        ...(linkTarget !== undefined ? { linkTarget } : {}),
+      });
     }
   }
   return listing;
@@ -124,17 +142,28 @@ export async function listNode(
   stateDir: string | undefined,
   options: { signal?: AbortSignal; env?: Record<string, string> } = {},
 ): Promise<NodeListing> {
-  const r = await transport.exec(listingScript(roots, stateDir), { signal: options.signal, timeoutMs: 600_000, maxOutputBytes: 1024 * 1024 * 1024, ...(options.env ? { env: options.env } : {}) });
+  const r = await transport.exec(listingScript(roots, stateDir), {
+    signal: options.signal,
+    timeoutMs: 600_000,
+    maxOutputBytes: 1024 * 1024 * 1024,
+    ...(options.env ? { env: options.env } : {}),
+  });
   if (r.truncated) throw new OcmError('failed', `The file listing of ${transport.nodeId} was too large to read.`, { nodeId: transport.nodeId });
   if (r.exitCode !== 0 && !r.stdout.includes('begin-listing')) {
-    throw new OcmError('failed', `Listing the files on ${transport.nodeId} failed (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 300) || 'no message'}.`, { nodeId: transport.nodeId });
+    throw new OcmError('failed', `Listing the files on ${transport.nodeId} failed (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 300) || 'no message'}.`, {
+      nodeId: transport.nodeId,
+    });
   }
   const listing = parseListing(r.stdout);
-  if (!listing.tools.has('tar')) throw new OcmError('unsupported', `Node ${transport.nodeId} has no "tar" command; install tar there.`, { nodeId: transport.nodeId });
+  if (!listing.tools.has('tar'))
+    throw new OcmError('unsupported', `Node ${transport.nodeId} has no "tar" command; install tar there.`, { nodeId: transport.nodeId });
   // Symlinks in the stat fallback: read their targets in one more exec (rare: BusyBox, macOS).
   const links = listing.entries.filter((e) => e.type === 'symlink' && e.linkTarget === undefined);
   if (links.length) {
-    const rl = await transport.exec(`for p in ${links.map((l) => shellQuote(l.path)).join(' ')}; do printf '%s\\0' "$(readlink "$p")"; done`, { signal: options.signal, timeoutMs: 120_000 });
+    const rl = await transport.exec(`for p in ${links.map((l) => shellQuote(l.path)).join(' ')}; do printf '%s\\0' "$(readlink "$p")"; done`, {
+      signal: options.signal,
+      timeoutMs: 120_000,
+    });
     const targets = rl.stdout.split('\0');
     links.forEach((l, i) => (l.linkTarget = targets[i] ?? ''));
   }

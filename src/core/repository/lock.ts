@@ -52,7 +52,17 @@ export async function listLocks(repoRoot: string): Promise<Array<LockInfo & { fi
     } catch {
       // Being written or removed right now: a lock without readable content counts when fresh.
       const st = await fs.stat(file).catch(() => undefined);
-      if (st) out.push({ pid: 0, host: '?', createdAt: '', exclusive: true, purpose: 'unknown', file, mtimeMs: st.mtimeMs, stale: Date.now() - st.mtimeMs > STALE_MS });
+      if (st)
+        out.push({
+          pid: 0,
+          host: '?',
+          createdAt: '',
+          exclusive: true,
+          purpose: 'unknown',
+          file,
+          mtimeMs: st.mtimeMs,
+          stale: Date.now() - st.mtimeMs > STALE_MS,
+        });
     }
   }
   return out;

@@ -41,7 +41,8 @@ export class ObjectStore {
     for (const { name, file } of files) {
       if (!file || superseded.has(name)) continue;
       this.indexFiles.add(name);
-      for (const p of file.packs) for (const [id, offset, length, rawLength, codec] of p.blobs) this.locations.set(id, { pack: p.pack, offset, length, rawLength, codec });
+      for (const p of file.packs)
+        for (const [id, offset, length, rawLength, codec] of p.blobs) this.locations.set(id, { pack: p.pack, offset, length, rawLength, codec });
     }
     this.loaded = true;
   }
@@ -105,7 +106,8 @@ export class ObjectStore {
     const name = createHash('sha256').update(text).digest('hex');
     await fs.mkdir(this.indexDir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(join(this.indexDir, `${name}.json`), text, 0o600, { durable: true });
-    for (const p of packs) for (const [id, offset, length, rawLength, codec] of p.blobs) this.locations.set(id, { pack: p.pack, offset, length, rawLength, codec });
+    for (const p of packs)
+      for (const [id, offset, length, rawLength, codec] of p.blobs) this.locations.set(id, { pack: p.pack, offset, length, rawLength, codec });
     this.indexFiles.add(name);
     for (const s of supersedes) this.indexFiles.delete(s);
     return name;
@@ -126,7 +128,10 @@ export class ObjectStore {
       list.push([id, loc.offset, loc.length, loc.rawLength, loc.codec]);
       byPack.set(loc.pack, list);
     }
-    await this.publishIndex([...byPack].map(([pack, blobs]) => ({ pack, blobs })), names);
+    await this.publishIndex(
+      [...byPack].map(([pack, blobs]) => ({ pack, blobs })),
+      names,
+    );
     await Promise.all(names.map((n) => fs.rm(join(this.indexDir, `${n}.json`), { force: true })));
     return true;
   }

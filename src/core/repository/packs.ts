@@ -169,10 +169,14 @@ export async function readBlob(repoRoot: string, id: string, loc: BlobLocation):
 }
 
 function damaged(id: string, loc: BlobLocation): OcmError {
-  return new OcmError('failed', `Object ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} is damaged (its content does not match its hash). Run "ocm check --read-data" to see which snapshots and files it affects.`, {
-    object: id,
-    pack: loc.pack,
-  });
+  return new OcmError(
+    'failed',
+    `Object ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} is damaged (its content does not match its hash). Run "ocm check --read-data" to see which snapshots and files it affects.`,
+    {
+      object: id,
+      pack: loc.pack,
+    },
+  );
 }
 
 export async function readRange(file: string, offset: number, length: number): Promise<Buffer> {
@@ -180,7 +184,8 @@ export async function readRange(file: string, offset: number, length: number): P
   try {
     handle = await fs.open(file, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new OcmError('notFound', `Pack ${file} is missing from the backup repository. Run "ocm check".`, { file });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new OcmError('notFound', `Pack ${file} is missing from the backup repository. Run "ocm check".`, { file });
     throw e;
   }
   try {

@@ -27,7 +27,10 @@ export interface PruneReport {
 /** Packs whose live bytes are below this fraction are rewritten. */
 const REPACK_BELOW = 0.5;
 
-export async function pruneRepository(repo: Repository, options: { policy: RetentionPolicy; nodeId?: string; dryRun?: boolean; signal?: AbortSignal }): Promise<PruneReport> {
+export async function pruneRepository(
+  repo: Repository,
+  options: { policy: RetentionPolicy; nodeId?: string; dryRun?: boolean; signal?: AbortSignal },
+): Promise<PruneReport> {
   const dryRun = Boolean(options.dryRun);
   const lock = dryRun ? undefined : await repo.lock({ exclusive: true, purpose: 'prune', waitMs: 30_000, signal: options.signal });
   try {
@@ -58,7 +61,15 @@ export async function pruneRepository(repo: Repository, options: { policy: Reten
     const dead = [...packs].filter(([, p]) => p.live.length === 0).map(([k]) => k);
     const repack = [...packs].filter(([, p]) => p.live.length > 0 && p.liveBytes < p.totalBytes * REPACK_BELOW).map(([k]) => k);
     const freed = dead.reduce((n, k) => n + (sizes.get(k) ?? 0), 0) + repack.reduce((n, k) => n + (sizes.get(k) ?? 0) - packs.get(k)!.liveBytes, 0);
-    const report: PruneReport = { dryRun, removed: decision.remove, kept: decision.keep, packsDeleted: dead.length, packsRepacked: repack.length, bytesFreed: Math.max(0, freed), bytesBefore };
+    const report: PruneReport = {
+      dryRun,
+      removed: decision.remove,
+      kept: decision.keep,
+      packsDeleted: dead.length,
+      packsRepacked: repack.length,
+      bytesFreed: Math.max(0, freed),
+      bytesBefore,
+    };
     if (dryRun) return report;
 
     for (const s of decision.remove) await repo.removeSnapshot(s);

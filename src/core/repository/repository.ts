@@ -52,9 +52,17 @@ export class Repository {
         }
       })();
       if (typeof version === 'number' && version > REPOSITORY_FORMAT) {
-        throw new OcmError('unsupported', `The backup repository at ${root} has format ${version}, newer than this ocm understands (${REPOSITORY_FORMAT}). Update ocm.`, { root });
+        throw new OcmError(
+          'unsupported',
+          `The backup repository at ${root} has format ${version}, newer than this ocm understands (${REPOSITORY_FORMAT}). Update ocm.`,
+          { root },
+        );
       }
-      throw new OcmError('invalidConfig', `The backup repository's config ${configFile} is damaged. Restore it from a copy of the folder, or move the folder away to start a new repository.`, { root });
+      throw new OcmError(
+        'invalidConfig',
+        `The backup repository's config ${configFile} is damaged. Restore it from a copy of the folder, or move the folder away to start a new repository.`,
+        { root },
+      );
     }
     return new Repository(root, parsed.data);
   }
@@ -84,7 +92,13 @@ export class Repository {
     return Repository.open(root, { create: false });
   }
 
-  lock(options: { exclusive: boolean; purpose: string; waitMs?: number; signal?: AbortSignal; onStale?: (l: { pid: number; host: string }) => void }): Promise<HeldLock> {
+  lock(options: {
+    exclusive: boolean;
+    purpose: string;
+    waitMs?: number;
+    signal?: AbortSignal;
+    onStale?: (l: { pid: number; host: string }) => void;
+  }): Promise<HeldLock> {
     return acquireLock(this.root, options);
   }
 
@@ -125,7 +139,14 @@ export class Repository {
     if (matches.length === 0 && idPart) matches = all.filter((s) => s.id.startsWith(idPart));
     if (matches.length === 0) throw new OcmError('notFound', `No backup matches "${ref}". List them with "ocm backups${nodeId ? ' ' + nodeId : ''}".`, { ref });
     if (matches.length > 1) {
-      throw new OcmError('invalidInput', `"${ref}" matches ${matches.length} backups (${matches.slice(0, 3).map((m) => `${m.nodeId}/${m.id}`).join(', ')}${matches.length > 3 ? ', ...' : ''}). Use <nodeId>/<id>.`, { ref });
+      throw new OcmError(
+        'invalidInput',
+        `"${ref}" matches ${matches.length} backups (${matches
+          .slice(0, 3)
+          .map((m) => `${m.nodeId}/${m.id}`)
+          .join(', ')}${matches.length > 3 ? ', ...' : ''}). Use <nodeId>/<id>.`,
+        { ref },
+      );
     }
     return matches[0];
   }

@@ -41,10 +41,15 @@ export interface RetentionDecision {
 /** `snapshots` of any nodes; decided per node. */
 export function applyRetention(snapshots: readonly Snapshot[], policy: RetentionPolicy): RetentionDecision {
   if (!hasPolicy(policy)) {
-    throw new OcmError('invalidInput', 'Say what to keep: --keep-last, --keep-hourly, --keep-daily, --keep-weekly or --keep-monthly (pinned backups are always kept).', { usage: true });
+    throw new OcmError(
+      'invalidInput',
+      'Say what to keep: --keep-last, --keep-hourly, --keep-daily, --keep-weekly or --keep-monthly (pinned backups are always kept).',
+      { usage: true },
+    );
   }
   for (const [k, v] of Object.entries(policy)) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new OcmError('invalidInput', `--keep-${k} must be a whole number ≥ 0 (got ${v}).`, { usage: true });
+    if (v !== undefined && (!Number.isInteger(v) || v < 0))
+      throw new OcmError('invalidInput', `--keep-${k} must be a whole number ≥ 0 (got ${v}).`, { usage: true });
   }
   const byNode = new Map<string, Snapshot[]>();
   for (const s of snapshots) byNode.set(s.nodeId, [...(byNode.get(s.nodeId) ?? []), s]);

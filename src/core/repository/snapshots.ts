@@ -21,7 +21,8 @@ export function snapshotsDir(root: string): string {
 }
 
 export function snapshotFile(root: string, nodeId: string, id: string): string {
-  if (!NODE_ID.test(nodeId) || nodeId.includes('..')) throw new OcmError('invalidInput', `"${nodeId}" is not a valid node id (letters, digits, ".", "_", "-").`, { nodeId });
+  if (!NODE_ID.test(nodeId) || nodeId.includes('..'))
+    throw new OcmError('invalidInput', `"${nodeId}" is not a valid node id (letters, digits, ".", "_", "-").`, { nodeId });
   if (!SNAPSHOT_ID.test(id) || id.includes('..')) throw new OcmError('invalidInput', `"${id}" is not a valid snapshot id.`, { id });
   return join(snapshotsDir(root), nodeId, `${id}.json`);
 }
@@ -129,7 +130,10 @@ export async function latestSnapshotDoc(root: string, nodeId: string, accept: (s
   } catch {
     return undefined;
   }
-  const files = names.filter((x) => x.endsWith('.json') && !x.startsWith('.')).sort().reverse();
+  const files = names
+    .filter((x) => x.endsWith('.json') && !x.startsWith('.'))
+    .sort()
+    .reverse();
   for (let i = 0; i < files.length; i += 8) {
     const docs = await Promise.all(files.slice(i, i + 8).map((x) => readSnapshotFile(join(dir, x))));
     const taken = docs.filter((d): d is Snapshot => d !== undefined && d.nodeId === nodeId && accept(d)).sort(newestFirst);

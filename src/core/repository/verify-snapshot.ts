@@ -23,7 +23,14 @@ export async function verifySnapshot(repo: Repository, snap: Snapshot, options: 
   try {
     entries = await repo.readEntries(snap);
   } catch (e) {
-    return { ok: false, snapshot: ref, entryCount: snap.entryCount, fileCount: 0, totalBytes: 0, damaged: [{ path: '(file list)', reason: (e as Error).message }] };
+    return {
+      ok: false,
+      snapshot: ref,
+      entryCount: snap.entryCount,
+      fileCount: 0,
+      totalBytes: 0,
+      damaged: [{ path: '(file list)', reason: (e as Error).message }],
+    };
   }
   const damaged: SnapshotVerifyResult['damaged'] = [];
   let fileCount = 0;

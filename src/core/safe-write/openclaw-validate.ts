@@ -67,9 +67,13 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, cand
     return { outcome: 'valid', warnings };
   }
   if (parsed && parsed.valid === false) {
-    const errorMessage = typeof parsed.error === 'object' && parsed.error && 'message' in parsed.error ? String((parsed.error as { message: unknown }).message) : '';
+    const errorMessage =
+      typeof parsed.error === 'object' && parsed.error && 'message' in parsed.error ? String((parsed.error as { message: unknown }).message) : '';
     const issues = Array.isArray(parsed.issues)
-      ? parsed.issues.map((i) => ({ path: typeof i?.path === 'string' ? i.path : '<root>', message: rename(typeof i?.message === 'string' ? i.message : describe(i)) }))
+      ? parsed.issues.map((i) => ({
+          path: typeof i?.path === 'string' ? i.path : '<root>',
+          message: rename(typeof i?.message === 'string' ? i.message : describe(i)),
+        }))
       : [];
     if (issues.length === 0 && /file not found/i.test(errorMessage)) {
       return { outcome: 'unavailable', reason: 'openclaw could not read the candidate copy (file not found)' };

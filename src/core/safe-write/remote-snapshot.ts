@@ -23,7 +23,12 @@ export interface SnapshotOptions {
  * and the bytes describe the same version. Only regular files up to `maxBytes` are read (a
  * symlink to /dev/zero or a multi-GB log would otherwise be read into memory without end).
  */
-export async function snapshotRemote(transport: Transport, remotePath: string, signal?: AbortSignal, options: SnapshotOptions = {}): Promise<RemoteSnapshot | undefined> {
+export async function snapshotRemote(
+  transport: Transport,
+  remotePath: string,
+  signal?: AbortSignal,
+  options: SnapshotOptions = {},
+): Promise<RemoteSnapshot | undefined> {
   const opts = signal ? { signal } : {};
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
   let last: RemoteSnapshot | undefined;
@@ -31,11 +36,18 @@ export async function snapshotRemote(transport: Transport, remotePath: string, s
     const before = await transport.statOrUndefined(remotePath, opts);
     if (!before) return undefined;
     if (before.type === 'directory') {
-      throw new OcmError('invalidInput', `${remotePath} on ${transport.nodeId} is a folder, not a file. Choose a file.`, { nodeId: transport.nodeId, remotePath });
+      throw new OcmError('invalidInput', `${remotePath} on ${transport.nodeId} is a folder, not a file. Choose a file.`, {
+        nodeId: transport.nodeId,
+        remotePath,
+      });
     }
     let content: Buffer;
     try {
-      content = await readFileBounded(transport, remotePath, maxBytes, { ...opts, stat: before, ...(options.raiseHint ? { raiseHint: options.raiseHint } : {}) });
+      content = await readFileBounded(transport, remotePath, maxBytes, {
+        ...opts,
+        stat: before,
+        ...(options.raiseHint ? { raiseHint: options.raiseHint } : {}),
+      });
     } catch (e) {
       if (isOcmError(e, 'notFound')) return undefined; // deleted between stat and read
       throw e;

@@ -29,7 +29,9 @@ export async function restoreHistoryEntry(transport: Transport, options: Restore
   const home = options.home ?? ocmHome();
   const { entry, content } = await readHistoryEntry(home, options.id);
   if (entry.nodeId !== transport.nodeId) {
-    throw new OcmError('invalidInput', `History entry ${entry.id} belongs to node ${entry.nodeId}, not ${transport.nodeId}. Restore it on its own node.`, { id: entry.id });
+    throw new OcmError('invalidInput', `History entry ${entry.id} belongs to node ${entry.nodeId}, not ${transport.nodeId}. Restore it on its own node.`, {
+      id: entry.id,
+    });
   }
   let expected = options.expected;
   if (!expected) {

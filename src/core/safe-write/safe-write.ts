@@ -40,7 +40,10 @@ export async function safeWrite(transport: Transport, options: SafeWriteOptions 
   const kind = options.kind ?? fileKindFor(remotePath);
   const opts = signal ? { signal } : {};
   if (!remotePath.startsWith('/')) {
-    throw new OcmError('invalidInput', `"${remotePath}" is not an absolute path on ${nodeId}. Give the full path, e.g. /home/user/.openclaw/openclaw.json.`, { nodeId, remotePath });
+    throw new OcmError('invalidInput', `"${remotePath}" is not an absolute path on ${nodeId}. Give the full path, e.g. /home/user/.openclaw/openclaw.json.`, {
+      nodeId,
+      remotePath,
+    });
   }
 
   // a. pre-edit backup of exactly what is there now
@@ -68,10 +71,14 @@ export async function safeWrite(transport: Transport, options: SafeWriteOptions 
         validatedBy = 'openclaw';
         warnings.push(...verdict.warnings.map((w) => `OpenClaw: ${w}`));
       } else {
-        warnings.push(`OpenClaw's own validation did not run (${verdict.reason}); only the JSON5 syntax was checked. Set the node's openclaw path to get the full check.`);
+        warnings.push(
+          `OpenClaw's own validation did not run (${verdict.reason}); only the JSON5 syntax was checked. Set the node's openclaw path to get the full check.`,
+        );
       }
     } else {
-      warnings.push("Only the JSON5 syntax was checked: no usable openclaw CLI is known for this node. Set the node's openclaw path to have OpenClaw validate configs before they are saved.");
+      warnings.push(
+        "Only the JSON5 syntax was checked: no usable openclaw CLI is known for this node. Set the node's openclaw path to have OpenClaw validate configs before they are saved.",
+      );
     }
     warnings.push(COMMENTS_WARNING);
   }
@@ -138,7 +145,13 @@ function backUp(home: string, nodeId: string, remotePath: string, snap: RemoteSn
   return storePreEditBackup(home, { nodeId, remotePath, content: snap.content, mode: snap.stat.mode, remoteMtimeMs: snap.stat.mtimeMs, reason });
 }
 
-function checkExpected(nodeId: string, remotePath: string, expected: ExpectedRemote, current: RemoteSnapshot | undefined, backup: HistoryEntry | undefined): void {
+function checkExpected(
+  nodeId: string,
+  remotePath: string,
+  expected: ExpectedRemote,
+  current: RemoteSnapshot | undefined,
+  backup: HistoryEntry | undefined,
+): void {
   if (expected === 'absent') {
     if (current) throw conflictError(nodeId, remotePath, current, backup, 'already exists on the node (it was created since you started)');
     return;
@@ -148,7 +161,12 @@ function checkExpected(nodeId: string, remotePath: string, expected: ExpectedRem
 }
 
 /** Re-reads right before writing; `changed` when the content differs from the first read. */
-async function lastLook(transport: Transport, remotePath: string, first: RemoteSnapshot | undefined, signal?: AbortSignal): Promise<{ changed: boolean; snapshot?: RemoteSnapshot }> {
+async function lastLook(
+  transport: Transport,
+  remotePath: string,
+  first: RemoteSnapshot | undefined,
+  signal?: AbortSignal,
+): Promise<{ changed: boolean; snapshot?: RemoteSnapshot }> {
   const opts = signal ? { signal } : {};
   if (first && first.content.length > RECHECK_BY_CONTENT_MAX_BYTES) {
     const st = await transport.statOrUndefined(remotePath, opts);

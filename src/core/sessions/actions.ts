@@ -81,7 +81,11 @@ export async function runSessionAction(transport: Transport, location: OpenclawL
   const rpc = await openNodeGateway(transport, location, op);
   try {
     const before = await findSession(rpc, location, input);
-    if (!before) throw new OcmError('notFound', `Session ${input.key} of agent ${input.agentId} is not on node ${input.nodeId}. List them with: ocm sessions ${input.nodeId} --agent ${input.agentId}`);
+    if (!before)
+      throw new OcmError(
+        'notFound',
+        `Session ${input.key} of agent ${input.agentId} is not on node ${input.nodeId}. List them with: ocm sessions ${input.nodeId} --agent ${input.agentId}`,
+      );
     if (input.refuseWhileActive && before.usage.active) {
       throw new OcmError('conflict', `Session ${input.key} is in the middle of a turn; not touched. It is tried again at the next check.`, { active: true });
     }
@@ -101,14 +105,25 @@ export async function runSessionAction(transport: Transport, location: OpenclawL
     };
     let entry: HistoryEntry;
     try {
-      entry = await storePreEditBackup(input.home, { nodeId: input.nodeId, remotePath: captureRemotePath(input.agentId, input.key), content: Buffer.from(JSON.stringify(capture, null, 1) + '\n') });
+      entry = await storePreEditBackup(input.home, {
+        nodeId: input.nodeId,
+        remotePath: captureRemotePath(input.agentId, input.key),
+        content: Buffer.from(JSON.stringify(capture, null, 1) + '\n'),
+      });
     } catch (e) {
-      throw new OcmError('failed', `The session's transcript could not be saved into the local history (${toOcmError(e).message}), so it was not ${input.action === 'reset' ? 'reset' : `${input.action}ed`}. Check free space and permissions of the ocm home.`);
+      throw new OcmError(
+        'failed',
+        `The session's transcript could not be saved into the local history (${toOcmError(e).message}), so it was not ${input.action === 'reset' ? 'reset' : `${input.action}ed`}. Check free space and permissions of the ocm home.`,
+      );
     }
     const sessionId = typeof before.row.sessionId === 'string' ? before.row.sessionId : undefined;
     const answer = await callAction(rpc, input, sessionId, op).catch((e: unknown) => {
       const err = toOcmError(e);
-      throw new OcmError(err.kind, `${input.action} of session ${input.key} failed: ${err.message} The transcript as it was is kept in history entry ${entry.id} (ocm history show ${entry.id}).`, { ...err.details, backupId: entry.id });
+      throw new OcmError(
+        err.kind,
+        `${input.action} of session ${input.key} failed: ${err.message} The transcript as it was is kept in history entry ${entry.id} (ocm history show ${entry.id}).`,
+        { ...err.details, backupId: entry.id },
+      );
     });
     const after = await findSession(rpc, location, input).catch(() => undefined);
     return {
@@ -126,7 +141,12 @@ export async function runSessionAction(transport: Transport, location: OpenclawL
   }
 }
 
-async function callAction(rpc: GatewayRpc, input: SessionActionInput, sessionId: string | undefined, op: { timeoutMs: number; signal?: AbortSignal }): Promise<unknown> {
+async function callAction(
+  rpc: GatewayRpc,
+  input: SessionActionInput,
+  sessionId: string | undefined,
+  op: { timeoutMs: number; signal?: AbortSignal },
+): Promise<unknown> {
   const target = { key: input.key, agentId: input.agentId };
   // A compaction runs a model turn: give it longer than a plain request.
   if (input.action === 'compact') return rpc.call('sessions.compact', target, { ...op, timeoutMs: Math.max(op.timeoutMs, 120_000) });
@@ -135,7 +155,11 @@ async function callAction(rpc: GatewayRpc, input: SessionActionInput, sessionId:
   return rpc.call('sessions.patch', { ...target, archived: true, ...expected }, op);
 }
 
-async function findSession(rpc: GatewayRpc, location: OpenclawLocation, input: SessionActionInput): Promise<{ row: Record<string, unknown>; usage: SessionUsage } | undefined> {
+async function findSession(
+  rpc: GatewayRpc,
+  location: OpenclawLocation,
+  input: SessionActionInput,
+): Promise<{ row: Record<string, unknown>; usage: SessionUsage } | undefined> {
   const { rows } = await listSessionsRpc(rpc, [input.agentId], { timeoutMs: input.timeoutMs ?? 30_000, ...(input.signal ? { signal: input.signal } : {}) });
   const raw = rows.find((r) => r.key === input.key && r.agentId === input.agentId);
   if (!raw) return undefined;

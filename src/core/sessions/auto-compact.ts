@@ -28,7 +28,13 @@ export interface AutoCompactOutcome {
 }
 
 /** Sessions due for auto-compaction (pure): over `pct`, not mid-turn, outside the cooldown. */
-export function autoCompactCandidates(rows: readonly SessionUsage[], memory: NodeSessionMemory, pct: number, now: number, cooldownMs = DEFAULT_AUTO_COMPACT_COOLDOWN_MS): SessionUsage[] {
+export function autoCompactCandidates(
+  rows: readonly SessionUsage[],
+  memory: NodeSessionMemory,
+  pct: number,
+  now: number,
+  cooldownMs = DEFAULT_AUTO_COMPACT_COOLDOWN_MS,
+): SessionUsage[] {
   return rows.filter((row) => {
     if (row.usedPct === undefined || row.usedPct < pct) return false;
     const last = memory.sessions[sessionId(row.agentId, row.key)]?.autoCompactedAt;
@@ -46,7 +52,12 @@ export interface AutoCompactInput {
   signal?: AbortSignal;
 }
 
-export async function autoCompactNode(transport: Transport, location: OpenclawLocation, rows: readonly SessionUsage[], input: AutoCompactInput): Promise<AutoCompactOutcome[]> {
+export async function autoCompactNode(
+  transport: Transport,
+  location: OpenclawLocation,
+  rows: readonly SessionUsage[],
+  input: AutoCompactInput,
+): Promise<AutoCompactOutcome[]> {
   if (!hasSessionRpc(location.version)) return [];
   const now = input.now ?? Date.now;
   // Claim the candidates under the lock first, so two runs (cron + extension) never both compact.
@@ -56,7 +67,12 @@ export async function autoCompactNode(transport: Transport, location: OpenclawLo
     for (const r of ready) (memory.sessions[sessionId(r.agentId, r.key)] ??= { samples: [], lastSeen: now() }).autoCompactedAt = now();
     return { ready, active: due.filter((r) => r.active === true) };
   });
-  const outcomes: AutoCompactOutcome[] = claimed.active.map((r) => ({ agentId: r.agentId, key: r.key, usedPct: r.usedPct!, status: 'skipped-active' as const }));
+  const outcomes: AutoCompactOutcome[] = claimed.active.map((r) => ({
+    agentId: r.agentId,
+    key: r.key,
+    usedPct: r.usedPct!,
+    status: 'skipped-active' as const,
+  }));
   for (const row of claimed.ready) {
     try {
       const result = await runSessionAction(transport, location, {

@@ -36,13 +36,24 @@ export function gatewayTokenOf(location: OpenclawLocation): string | undefined {
 }
 
 /** Opens an RPC connection to the node's gateway, or says plainly why it cannot. */
-export async function openNodeGateway(transport: Transport, location: OpenclawLocation, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<GatewayRpc> {
+export async function openNodeGateway(
+  transport: Transport,
+  location: OpenclawLocation,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<GatewayRpc> {
   if (!hasSessionRpc(location.version)) {
-    throw new OcmError('unsupported', `OpenClaw ${location.version ?? '(unknown version)'} on node ${location.nodeId} has no gateway RPC for sessions (it needs ${RPC_SESSIONS_SINCE} or later).`, { version: location.version });
+    throw new OcmError(
+      'unsupported',
+      `OpenClaw ${location.version ?? '(unknown version)'} on node ${location.nodeId} has no gateway RPC for sessions (it needs ${RPC_SESSIONS_SINCE} or later).`,
+      { version: location.version },
+    );
   }
   const token = gatewayTokenOf(location);
   if (!token) {
-    throw new OcmError('auth', `No gateway token found for node ${location.nodeId} (gateway.auth.token in ${location.configPath}, or OPENCLAW_GATEWAY_TOKEN). Set one with: openclaw doctor --generate-gateway-token`);
+    throw new OcmError(
+      'auth',
+      `No gateway token found for node ${location.nodeId} (gateway.auth.token in ${location.configPath}, or OPENCLAW_GATEWAY_TOKEN). Set one with: openclaw doctor --generate-gateway-token`,
+    );
   }
   return connectGatewayRpc(transport, { port: location.gatewayPort, token, ...options });
 }

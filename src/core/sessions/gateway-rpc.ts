@@ -41,7 +41,11 @@ export class GatewayRpcError extends OcmError {
     message: string,
     readonly retryAfterMs?: number,
   ) {
-    super(code === 'UNAVAILABLE' ? 'conflict' : code === 'INVALID_REQUEST' ? 'invalidInput' : code === 'FORBIDDEN' || code === 'UNAUTHORIZED' ? 'auth' : 'failed', message, { method, code });
+    super(
+      code === 'UNAVAILABLE' ? 'conflict' : code === 'INVALID_REQUEST' ? 'invalidInput' : code === 'FORBIDDEN' || code === 'UNAUTHORIZED' ? 'auth' : 'failed',
+      message,
+      { method, code },
+    );
   }
 }
 
@@ -57,18 +61,29 @@ export async function connectGatewayRpc(transport: Transport, options: GatewayRp
     stream = await transport.connectTcp(options.port, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (e) {
     const err = toOcmError(e);
-    throw new OcmError(err.kind === 'cancelled' ? 'cancelled' : 'unreachable', `The gateway on port ${options.port} could not be reached (${err.message}). Is it running? Check with: ocm status`, { port: options.port });
+    throw new OcmError(
+      err.kind === 'cancelled' ? 'cancelled' : 'unreachable',
+      `The gateway on port ${options.port} could not be reached (${err.message}). Is it running? Check with: ocm status`,
+      { port: options.port },
+    );
   }
   const ws = await openWebSocket(stream, { host: `127.0.0.1:${options.port}`, timeoutMs: left(), ...(options.signal ? { signal: options.signal } : {}) });
   const rpc = new Rpc(ws);
   try {
-    const hello = await rpc.call<Record<string, unknown>>('connect', connectParams(options.token), { timeoutMs: left(), ...(options.signal ? { signal: options.signal } : {}) });
+    const hello = await rpc.call<Record<string, unknown>>('connect', connectParams(options.token), {
+      timeoutMs: left(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     rpc.acceptHello(hello);
     return rpc;
   } catch (e) {
     rpc.close();
     if (e instanceof GatewayRpcError) {
-      throw new OcmError('auth', `The gateway refused ocm's connection (${e.code}: ${e.message}). Check that gateway.auth.token in openclaw.json is the token the running gateway uses (restart it after changing the token).`, { port: options.port, code: e.code });
+      throw new OcmError(
+        'auth',
+        `The gateway refused ocm's connection (${e.code}: ${e.message}). Check that gateway.auth.token in openclaw.json is the token the running gateway uses (restart it after changing the token).`,
+        { port: options.port, code: e.code },
+      );
     }
     throw e;
   }
@@ -102,7 +117,13 @@ class Rpc implements GatewayRpc {
       this.closedError = error ?? new OcmError('disconnected', 'The gateway closed the connection.');
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
-        p.reject(new OcmError('disconnected', `The gateway connection ended before "${p.method}" was answered (${this.closedError.message}). The gateway may have stopped or restarted; check with ocm status before retrying.`, { method: p.method }));
+        p.reject(
+          new OcmError(
+            'disconnected',
+            `The gateway connection ended before "${p.method}" was answered (${this.closedError.message}). The gateway may have stopped or restarted; check with ocm status before retrying.`,
+            { method: p.method },
+          ),
+        );
       }
     });
   }
@@ -166,6 +187,13 @@ class Rpc implements GatewayRpc {
     const error = isRecord(frame.error) ? frame.error : {};
     const details = isRecord(error.details) ? error.details : {};
     const retry = typeof error.retryAfterMs === 'number' ? error.retryAfterMs : typeof details.retryAfterMs === 'number' ? details.retryAfterMs : undefined;
-    p.reject(new GatewayRpcError(p.method, typeof error.code === 'string' ? error.code : 'ERROR', typeof error.message === 'string' ? error.message : 'request failed', retry));
+    p.reject(
+      new GatewayRpcError(
+        p.method,
+        typeof error.code === 'string' ? error.code : 'ERROR',
+        typeof error.message === 'string' ? error.message : 'request failed',
+        retry,
+      ),
+    );
   }
 }

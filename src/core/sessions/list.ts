@@ -24,10 +24,19 @@ export interface ListSessionsOptions {
   signal?: AbortSignal;
 }
 
-export async function listNodeSessions(transport: Transport, location: OpenclawLocation, agentIds: string[], options: ListSessionsOptions): Promise<SessionsStatus> {
+export async function listNodeSessions(
+  transport: Transport,
+  location: OpenclawLocation,
+  agentIds: string[],
+  options: ListSessionsOptions,
+): Promise<SessionsStatus> {
   const agents = options.agentId ? [options.agentId] : agentIds;
   const op = { ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-  const status = await readSessionUsage(transport, location, agents, { thresholdPct: options.thresholdPct, includeSessions: options.includeSessions ?? true, ...op });
+  const status = await readSessionUsage(transport, location, agents, {
+    thresholdPct: options.thresholdPct,
+    includeSessions: options.includeSessions ?? true,
+    ...op,
+  });
   if (options.agentId) status.rows = status.rows.filter((r) => r.agentId === options.agentId);
   if (options.transcriptSizes === false || status.rows.length === 0) return status;
   const newest = [...status.rows].sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0)).slice(0, MAX_SIZED);
@@ -49,7 +58,12 @@ export async function listNodeSessions(transport: Transport, location: OpenclawL
   return status;
 }
 
-async function sizeFromFile(transport: Transport, location: OpenclawLocation, row: SessionUsage, op: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+async function sizeFromFile(
+  transport: Transport,
+  location: OpenclawLocation,
+  row: SessionUsage,
+  op: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<void> {
   if (!row.sessionId || !/^[A-Za-z0-9._-]+$/.test(row.sessionId)) return;
   const path = posix.join(location.stateDir, 'agents', row.agentId, 'sessions', `${row.sessionId}.jsonl`);
   try {

@@ -22,7 +22,11 @@ import type { GatewayRpc } from './gateway-rpc';
 /** Rows per agent asked for; a node with more is listed up to this (noted by the caller). */
 export const RPC_LIST_LIMIT = 500;
 
-export async function listSessionsRpc(rpc: GatewayRpc, agentIds: string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ rows: RawSessionRow[]; truncated: string[] }> {
+export async function listSessionsRpc(
+  rpc: GatewayRpc,
+  agentIds: string[],
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ rows: RawSessionRow[]; truncated: string[] }> {
   const ids = agentIds.length ? agentIds : ['main'];
   const truncated: string[] = [];
   const lists = await Promise.all(

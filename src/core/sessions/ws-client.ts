@@ -36,7 +36,10 @@ export function openWebSocket(stream: DuplexStream, options: { host: string; pat
     const messageListeners: Array<(text: string) => void> = [];
     const closeListeners: Array<(error?: OcmError) => void> = [];
 
-    const timer = setTimeout(() => fail(new OcmError('timeout', `The gateway did not accept the WebSocket connection within ${options.timeoutMs} ms.`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => fail(new OcmError('timeout', `The gateway did not accept the WebSocket connection within ${options.timeoutMs} ms.`)),
+      options.timeoutMs,
+    );
     const onAbort = (): void => fail(new OcmError('cancelled', 'Cancelled.'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -81,7 +84,9 @@ export function openWebSocket(stream: DuplexStream, options: { host: string; pat
         buffered = buffered.subarray(end + 4);
         const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
         const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
-        const expected = createHash('sha1').update(key + GUID).digest('base64');
+        const expected = createHash('sha1')
+          .update(key + GUID)
+          .digest('base64');
         if (status !== '101' || accept !== expected) {
           return fail(new OcmError('failed', `The gateway refused the WebSocket upgrade (${head.split('\r\n')[0] ?? 'no status'}).`));
         }

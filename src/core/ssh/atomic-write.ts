@@ -35,7 +35,15 @@ export interface AtomicWriteNode {
 }
 
 /** Replaces `path` (for a symlink: its target) atomically; resolves with the path actually replaced. */
-export async function writeAtomically(sftp: SFTPWrapper, connection: NodeConnection, ctx: GuardContext, path: string, data: Uint8Array, options: WriteOptions, node: AtomicWriteNode): Promise<string> {
+export async function writeAtomically(
+  sftp: SFTPWrapper,
+  connection: NodeConnection,
+  ctx: GuardContext,
+  path: string,
+  data: Uint8Array,
+  options: WriteOptions,
+  node: AtomicWriteNode,
+): Promise<string> {
   const fail = (kind: 'exists' | 'notFound' | 'invalidInput', message: string): OcmError => new OcmError(kind, message, { nodeId: node.nodeId, path });
   let dest = path;
   const call = <T>(start: (done: (err: unknown, value?: T) => void) => void, c: GuardContext = ctx): Promise<T> => sftpCall<T>(connection, c, start);
@@ -95,7 +103,8 @@ export async function writeAtomically(sftp: SFTPWrapper, connection: NodeConnect
     if (existing.status === 'rejected') throw existing.reason;
     const current = existing.value;
     if (current && options.exclusive) throw fail('exists', `${path} already exists on node "${node.nodeId}". Choose another name or remove it first.`);
-    if (!current && options.mustExist) throw fail('notFound', `${path} does not exist on node "${node.nodeId}" (it was expected to). Check the path; it may have been moved or deleted.`);
+    if (!current && options.mustExist)
+      throw fail('notFound', `${path} does not exist on node "${node.nodeId}" (it was expected to). Check the path; it may have been moved or deleted.`);
     if (current && current.type === 'directory') throw fail('invalidInput', `${path} on node "${node.nodeId}" is a directory, not a file. Pick a file path.`);
     const mode = current ? current.mode : (options.mode ?? 0o644);
     // Round trip 2: mode (set explicitly: open() applies the umask), owner, data.
@@ -123,13 +132,18 @@ export async function writeAtomically(sftp: SFTPWrapper, connection: NodeConnect
     if (options.exclusive) {
       // Plain SFTP rename refuses to replace an existing file: exactly what exclusive needs.
       await call((done) => sftp.rename(temp, dest, done)).catch(async (e: unknown) => {
-        if ((await statExists(sftp, connection, ctx, dest)) !== false) throw fail('exists', `${path} appeared on node "${node.nodeId}" while writing. Choose another name or remove it first.`);
+        if ((await statExists(sftp, connection, ctx, dest)) !== false)
+          throw fail('exists', `${path} appeared on node "${node.nodeId}" while writing. Choose another name or remove it first.`);
         throw e;
       });
     } else {
       await call((done) => sftp.ext_openssh_rename(temp, dest, done)).catch((e: unknown) => {
         if (isOcmError(e, 'unsupported')) {
-          throw new OcmError('unsupported', `The SFTP server of node "${node.nodeId}" lacks posix-rename@openssh.com, so ${path} cannot be replaced atomically. Use OpenSSH's sftp server (Subsystem sftp internal-sftp) on the node.`, { nodeId: node.nodeId, path });
+          throw new OcmError(
+            'unsupported',
+            `The SFTP server of node "${node.nodeId}" lacks posix-rename@openssh.com, so ${path} cannot be replaced atomically. Use OpenSSH's sftp server (Subsystem sftp internal-sftp) on the node.`,
+            { nodeId: node.nodeId, path },
+          );
         }
         throw e;
       });

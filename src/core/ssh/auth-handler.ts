@@ -1,4 +1,13 @@
-import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, IdentityCallback, NextAuthHandler, OpenSSHAgent, ParsedKey, PublicKeyEntry } from 'ssh2';
+import type {
+  AnyAuthMethod,
+  AuthenticationType,
+  AuthHandlerMiddleware,
+  IdentityCallback,
+  NextAuthHandler,
+  OpenSSHAgent,
+  ParsedKey,
+  PublicKeyEntry,
+} from 'ssh2';
 import { OcmError } from '../errors';
 import { once, ssh2 } from '../vendor';
 import type { ConnectTarget, IdentityCandidate } from './connect-target';
@@ -97,16 +106,23 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
             username,
             prompt: (name, instructions, _lang, prompts, finish) => {
               if (prompts.length === 0) return finish([]);
-              asking(() => target.prompt!.keyboardInteractive({ nodeId: target.nodeId, name, instructions, prompts: prompts.map((p) => ({ prompt: p.prompt, echo: Boolean(p.echo) })) })).then(
-                  (answers) => {
-                    if (answers === undefined) cancelled = true;
-                    finish(answers ?? []);
-                  },
-                  () => {
-                    cancelled = true;
-                    finish([]);
-                  },
-                );
+              asking(() =>
+                target.prompt!.keyboardInteractive({
+                  nodeId: target.nodeId,
+                  name,
+                  instructions,
+                  prompts: prompts.map((p) => ({ prompt: p.prompt, echo: Boolean(p.echo) })),
+                }),
+              ).then(
+                (answers) => {
+                  if (answers === undefined) cancelled = true;
+                  finish(answers ?? []);
+                },
+                () => {
+                  cancelled = true;
+                  finish([]);
+                },
+              );
             },
           };
         }
@@ -156,7 +172,9 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
     failure(): OcmError {
       const where = `${target.username}@${target.host}:${target.port}`;
       if (cancelled) {
-        return new OcmError('cancelled', `Login to node "${target.nodeId}" (${where}) was cancelled at a prompt. Connect again to retry.`, { nodeId: target.nodeId });
+        return new OcmError('cancelled', `Login to node "${target.nodeId}" (${where}) was cancelled at a prompt. Connect again to retry.`, {
+          nodeId: target.nodeId,
+        });
       }
       const triedText = tried.length > 0 ? `Tried: ${tried.join(', ')}.` : 'No usable key, agent or password prompt was available.';
       const noteText = notes.length > 0 ? ` Note: ${notes.join('; ')}.` : '';
@@ -187,7 +205,10 @@ const filteredAgentClass = once(
       override getIdentities(cb: IdentityCallback<ParsedKey>): void {
         super.getIdentities((err, keys) => {
           if (err || !keys) return cb(err, keys);
-          cb(undefined, keys.filter((k) => this.allowed.some((blob) => blob.equals(publicBlobOfEntry(k)))));
+          cb(
+            undefined,
+            keys.filter((k) => this.allowed.some((blob) => blob.equals(publicBlobOfEntry(k)))),
+          );
         });
       }
     },

@@ -64,7 +64,13 @@ function forwardTo(client: Client, via: ConnectTarget, next: ConnectTarget): Pro
   return new Promise((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, next.host, next.port, (err, channel) => {
       if (err) {
-        reject(new OcmError('unreachable', `The jump host ${via.host}:${via.port} could not reach ${next.host}:${next.port} (${err.message}). Check the HostName/Port of the node and that the jump host can connect to it.`, { nodeId: next.nodeId, via: via.nodeId }));
+        reject(
+          new OcmError(
+            'unreachable',
+            `The jump host ${via.host}:${via.port} could not reach ${next.host}:${next.port} (${err.message}). Check the HostName/Port of the node and that the jump host can connect to it.`,
+            { nodeId: next.nodeId, via: via.nodeId },
+          ),
+        );
       } else resolve(channel);
     });
   });
@@ -72,7 +78,8 @@ function forwardTo(client: Client, via: ConnectTarget, next: ConnectTarget): Pro
 
 async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined, options: ConnectOptions, onHostKey: (key: Buffer) => void): Promise<Client> {
   // Ask for the key type we already trust first (ocm trust captures whatever the server prefers).
-  const serverHostKey = options.hostVerifier || options.extra?.algorithms?.serverHostKey ? undefined : await target.hostKeyAlgorithms?.().catch(() => undefined);
+  const serverHostKey =
+    options.hostVerifier || options.extra?.algorithms?.serverHostKey ? undefined : await target.hostKeyAlgorithms?.().catch(() => undefined);
   const client = new (ssh2().Client)();
   const readyTimeout = options.readyTimeoutMs ?? 20_000;
   // Our own handshake+auth timer instead of ssh2's readyTimeout, so time spent in a prompt does not count.
@@ -110,7 +117,13 @@ async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined
     };
     const onAbort = (): void => finish(new OcmError('cancelled', `Connecting to node "${target.nodeId}" was cancelled.`, { nodeId: target.nodeId }));
     onTimeout = () =>
-      finish(new OcmError('timeout', `Node "${target.nodeId}" (${target.host}:${target.port}) did not complete the SSH handshake and login within ${Math.round(readyTimeout / 1000)} s. Check that the host is up and reachable.`, { nodeId: target.nodeId }));
+      finish(
+        new OcmError(
+          'timeout',
+          `Node "${target.nodeId}" (${target.host}:${target.port}) did not complete the SSH handshake and login within ${Math.round(readyTimeout / 1000)} s. Check that the host is up and reachable.`,
+          { nodeId: target.nodeId },
+        ),
+      );
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -119,8 +132,19 @@ async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined
       client.setNoDelay(true);
       finish();
     });
-    client.on('error', (err: Error & { level?: string; code?: string }) => finish(hostKeyError() ?? classifyConnectError(target, err, auth.failure, readyTimeout)));
-    client.on('close', () => finish(hostKeyError() ?? new OcmError('disconnected', `The connection to node "${target.nodeId}" (${target.host}:${target.port}) closed during login. Check the server's sshd logs (MaxStartups, AllowUsers).`, { nodeId: target.nodeId })));
+    client.on('error', (err: Error & { level?: string; code?: string }) =>
+      finish(hostKeyError() ?? classifyConnectError(target, err, auth.failure, readyTimeout)),
+    );
+    client.on('close', () =>
+      finish(
+        hostKeyError() ??
+          new OcmError(
+            'disconnected',
+            `The connection to node "${target.nodeId}" (${target.host}:${target.port}) closed during login. Check the server's sshd logs (MaxStartups, AllowUsers).`,
+            { nodeId: target.nodeId },
+          ),
+      ),
+    );
 
     const config: ConnectConfig = {
       host: target.host,
@@ -156,7 +180,12 @@ async function connectOne(target: ConnectTarget, sock: ClientChannel | undefined
   });
 }
 
-function classifyConnectError(target: ConnectTarget, err: Error & { level?: string; code?: string }, authFailure: () => OcmError, readyTimeout: number): OcmError {
+function classifyConnectError(
+  target: ConnectTarget,
+  err: Error & { level?: string; code?: string },
+  authFailure: () => OcmError,
+  readyTimeout: number,
+): OcmError {
   const where = `${target.host}:${target.port}`;
   if (err.level === 'client-authentication') return authFailure();
   if (/too many authentication failures/i.test(err.message)) {
@@ -168,10 +197,29 @@ function classifyConnectError(target: ConnectTarget, err: Error & { level?: stri
     );
   }
   if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
-    return new OcmError('timeout', `Node "${target.nodeId}" (${where}) did not complete the SSH handshake within ${Math.round(readyTimeout / 1000)} s. Check that the host is up and reachable.`, { nodeId: target.nodeId });
+    return new OcmError(
+      'timeout',
+      `Node "${target.nodeId}" (${where}) did not complete the SSH handshake within ${Math.round(readyTimeout / 1000)} s. Check that the host is up and reachable.`,
+      { nodeId: target.nodeId },
+    );
   }
-  if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'ECONNRESET') {
-    return new OcmError('unreachable', `Cannot reach node "${target.nodeId}" at ${where} (${err.code}). Check the host name and port, and that sshd is running there.`, { nodeId: target.nodeId, code: err.code });
+  if (
+    err.code === 'ECONNREFUSED' ||
+    err.code === 'EHOSTUNREACH' ||
+    err.code === 'ENETUNREACH' ||
+    err.code === 'ENOTFOUND' ||
+    err.code === 'EAI_AGAIN' ||
+    err.code === 'ECONNRESET'
+  ) {
+    return new OcmError(
+      'unreachable',
+      `Cannot reach node "${target.nodeId}" at ${where} (${err.code}). Check the host name and port, and that sshd is running there.`,
+      { nodeId: target.nodeId, code: err.code },
+    );
   }
-  return new OcmError('unreachable', `SSH connection to node "${target.nodeId}" (${where}) failed: ${err.message}. Check the host name, port and that sshd is running there.`, { nodeId: target.nodeId, ...(err.level ? { level: err.level } : {}) });
+  return new OcmError(
+    'unreachable',
+    `SSH connection to node "${target.nodeId}" (${where}) failed: ${err.message}. Check the host name, port and that sshd is running there.`,
+    { nodeId: target.nodeId, ...(err.level ? { level: err.level } : {}) },
+  );
 }

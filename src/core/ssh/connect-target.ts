@@ -71,5 +71,10 @@ export interface IdentityCandidate {
 export interface AuthPrompt {
   password(request: { nodeId: string; username: string; host: string }): Promise<string | undefined>;
   passphrase(request: { nodeId: string; keyPath: string }): Promise<string | undefined>;
-  keyboardInteractive(request: { nodeId: string; name: string; instructions: string; prompts: { prompt: string; echo: boolean }[] }): Promise<string[] | undefined>;
+  keyboardInteractive(request: {
+    nodeId: string;
+    name: string;
+    instructions: string;
+    prompts: { prompt: string; echo: boolean }[];
+  }): Promise<string[] | undefined>;
 }

@@ -103,8 +103,28 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
         throw hostKeyRevokedError(options, fingerprint, verdict.line);
       case 'changed': {
         const replaces = [...verdict.knownHosts.map((l) => sha256Fingerprint(l.blob)), ...verdict.trusted.map((e) => e.fingerprint)];
-        if (options.replaceChanged && options.ask && (await options.ask({ nodeId: options.nodeId, host: options.host, port: options.port, hostKeyName: options.hostKeyName, fingerprint, keyType, knownKeyTypes: [], replaces }))) {
-          await options.trustStore.add({ hostKeyName: options.hostKeyName, host: options.host, port: options.port, keyBlob, nodeId: options.nodeId, replace: true });
+        if (
+          options.replaceChanged &&
+          options.ask &&
+          (await options.ask({
+            nodeId: options.nodeId,
+            host: options.host,
+            port: options.port,
+            hostKeyName: options.hostKeyName,
+            fingerprint,
+            keyType,
+            knownKeyTypes: [],
+            replaces,
+          }))
+        ) {
+          await options.trustStore.add({
+            hostKeyName: options.hostKeyName,
+            host: options.host,
+            port: options.port,
+            keyBlob,
+            nodeId: options.nodeId,
+            replace: true,
+          });
           return true;
         }
         throw hostKeyChangedError(options, keyType, fingerprint, verdict);
@@ -138,7 +158,8 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
         { nodeId: options.nodeId, hostKeyName: options.hostKeyName, fingerprint, keyType, declined: true },
       );
     }
-    const otherTypes = verdict.knownKeyTypes.length > 0 ? ` (known_hosts or the trust store only has ${verdict.knownKeyTypes.map(keyTypeLabel).join(', ')} keys for it)` : '';
+    const otherTypes =
+      verdict.knownKeyTypes.length > 0 ? ` (known_hosts or the trust store only has ${verdict.knownKeyTypes.map(keyTypeLabel).join(', ')} keys for it)` : '';
     const certNote = verdict.certAuthorityLines > 0 ? ' Host certificates (@cert-authority lines) are not supported; trust the plain host key instead.' : '';
     throw new OcmError(
       'hostKeyUnknown',
@@ -154,7 +175,15 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
       try {
         return await decide(keyBlob);
       } catch (e) {
-        lastError = e instanceof OcmError ? e : new OcmError('failed', `Could not check the host key of node "${options.nodeId}": ${(e as Error).message}`, { nodeId: options.nodeId }, { cause: e });
+        lastError =
+          e instanceof OcmError
+            ? e
+            : new OcmError(
+                'failed',
+                `Could not check the host key of node "${options.nodeId}": ${(e as Error).message}`,
+                { nodeId: options.nodeId },
+                { cause: e },
+              );
         return false;
       }
     },
@@ -173,7 +202,12 @@ export function createHostKeyVerifier(options: HostKeyVerifierOptions): HostKeyV
 }
 
 /** The refusal for a changed key: both fingerprints, where the old one is, and what to do. */
-export function hostKeyChangedError(options: Pick<HostKeyVerifierOptions, 'nodeId' | 'hostKeyName' | 'trustNodeId'>, keyType: string, fingerprint: string, verdict: Extract<HostKeyVerdict, { status: 'changed' }>): OcmError {
+export function hostKeyChangedError(
+  options: Pick<HostKeyVerifierOptions, 'nodeId' | 'hostKeyName' | 'trustNodeId'>,
+  keyType: string,
+  fingerprint: string,
+  verdict: Extract<HostKeyVerdict, { status: 'changed' }>,
+): OcmError {
   const stored = [
     ...verdict.knownHosts.map((l) => ({ fingerprint: sha256Fingerprint(l.blob), where: `${l.file} line ${l.line}` })),
     ...verdict.trusted.map((e) => ({ fingerprint: e.fingerprint, where: 'the ocm trust store' })),
@@ -202,7 +236,15 @@ export function hostKeyRevokedError(options: Pick<HostKeyVerifierOptions, 'nodeI
 }
 
 /** ssh2's default host key algorithms, in its order (ed25519 first). */
-const DEFAULT_HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const DEFAULT_HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 /**
  * Host key algorithms with those matching already-known key types first, like OpenSSH does: a
@@ -210,7 +252,9 @@ const DEFAULT_HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecds
  * the server would rather show its ed25519 key. Returns undefined when nothing is known.
  */
 export function hostKeyAlgorithmsPreferring(knownKeyTypes: readonly string[]): string[] | undefined {
-  const preferred = knownKeyTypes.flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type])).filter((a) => DEFAULT_HOST_KEY_ALGORITHMS.includes(a));
+  const preferred = knownKeyTypes
+    .flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type]))
+    .filter((a) => DEFAULT_HOST_KEY_ALGORITHMS.includes(a));
   if (preferred.length === 0) return undefined;
   return [...new Set([...preferred, ...DEFAULT_HOST_KEY_ALGORITHMS])];
 }

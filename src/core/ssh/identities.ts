@@ -77,7 +77,9 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
       if (required.has(path)) {
         throw new OcmError(
           'invalidConfig',
-          code === 'ENOENT' ? `The identity file ${path} does not exist. Fix the node's identityFile (ocm add --identity) or create the key.` : `Cannot read the identity file ${path}: ${(e as Error).message}. Check its permissions.`,
+          code === 'ENOENT'
+            ? `The identity file ${path} does not exist. Fix the node's identityFile (ocm add --identity) or create the key.`
+            : `Cannot read the identity file ${path}: ${(e as Error).message}. Check its permissions.`,
           { keyPath: path },
         );
       }
@@ -92,7 +94,8 @@ export async function loadIdentities(paths: readonly string[], required: Readonl
     }
     if (kind === 'unusable') {
       const reason = 'not a private key ssh2 can use (FIDO/sk keys and certificates are not supported)';
-      if (required.has(path)) throw new OcmError('invalidConfig', `The identity file ${path} is ${reason}. Use an ed25519, ecdsa or rsa key.`, { keyPath: path });
+      if (required.has(path))
+        throw new OcmError('invalidConfig', `The identity file ${path} is ${reason}. Use an ed25519, ecdsa or rsa key.`, { keyPath: path });
       skipped.push({ path, reason });
       continue;
     }

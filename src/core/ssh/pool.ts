@@ -181,7 +181,8 @@ export class SshPool {
 
   private connectionOf(entry: PoolEntry, signal?: AbortSignal): Promise<NodeConnection> {
     if (entry.connection && !entry.connection.closed) {
-      if (!this.settings.recheckReuse || entry.checkedFor === entry.target || entry.connection.target === entry.target) return Promise.resolve(entry.connection);
+      if (!this.settings.recheckReuse || entry.checkedFor === entry.target || entry.connection.target === entry.target)
+        return Promise.resolve(entry.connection);
       return this.recheckedConnection(entry, entry.connection, signal);
     }
     if (entry.connection?.closed) {

@@ -44,9 +44,17 @@ const MAX_JUMP_DEPTH = 8;
 
 export async function resolveConnectTarget(node: NodeEntry, deps: ResolveTargetDeps): Promise<ConnectTarget> {
   if (node.host === 'local') {
-    throw new OcmError('invalidInput', `Node "${node.id}" is this machine (host "local"): it is reached without SSH. Use the local transport.`, { nodeId: node.id });
+    throw new OcmError('invalidInput', `Node "${node.id}" is this machine (host "local"): it is reached without SSH. Use the local transport.`, {
+      nodeId: node.id,
+    });
   }
-  const config = deps.sshConfig ?? (await SshConfig.load({ home: deps.home, ...(deps.sshConfigPath ? { configPath: deps.sshConfigPath } : {}), ...(deps.systemSshConfigPath !== undefined ? { systemConfigPath: deps.systemSshConfigPath } : {}) }));
+  const config =
+    deps.sshConfig ??
+    (await SshConfig.load({
+      home: deps.home,
+      ...(deps.sshConfigPath ? { configPath: deps.sshConfigPath } : {}),
+      ...(deps.systemSshConfigPath !== undefined ? { systemConfigPath: deps.systemSshConfigPath } : {}),
+    }));
   const trustStore = deps.trustStore ?? TrustStore.inHome(ocmHome(deps.env));
   const resolved = resolveSshHost(config, node.host, {
     ...(node.port !== undefined ? { port: node.port } : {}),
@@ -78,15 +86,29 @@ export function effectiveHostKeyPolicy(requested: HostKeyPolicy, strictHostKeyCh
   }
 }
 
-async function resolveJumps(config: SshConfig, hops: readonly JumpSpec[], trustNodeId: string, deps: ResolveTargetDeps & { trustStore: TrustStore }, depth: number, visiting: Set<string>): Promise<ConnectTarget[]> {
+async function resolveJumps(
+  config: SshConfig,
+  hops: readonly JumpSpec[],
+  trustNodeId: string,
+  deps: ResolveTargetDeps & { trustStore: TrustStore },
+  depth: number,
+  visiting: Set<string>,
+): Promise<ConnectTarget[]> {
   if (hops.length === 0) return [];
   if (depth >= MAX_JUMP_DEPTH) {
-    throw new OcmError('invalidConfig', `The ProxyJump chain for node "${trustNodeId}" is longer than ${MAX_JUMP_DEPTH} hops (a loop in ~/.ssh/config?). Fix the ProxyJump lines.`, { nodeId: trustNodeId });
+    throw new OcmError(
+      'invalidConfig',
+      `The ProxyJump chain for node "${trustNodeId}" is longer than ${MAX_JUMP_DEPTH} hops (a loop in ~/.ssh/config?). Fix the ProxyJump lines.`,
+      { nodeId: trustNodeId },
+    );
   }
   const out: ConnectTarget[] = [];
   for (const [index, hop] of hops.entries()) {
     if (visiting.has(hop.host) && index === 0) {
-      throw new OcmError('invalidConfig', `ProxyJump for node "${trustNodeId}" loops back to "${hop.host}". Fix the ProxyJump lines in ~/.ssh/config.`, { nodeId: trustNodeId, hop: hop.host });
+      throw new OcmError('invalidConfig', `ProxyJump for node "${trustNodeId}" loops back to "${hop.host}". Fix the ProxyJump lines in ~/.ssh/config.`, {
+        nodeId: trustNodeId,
+        hop: hop.host,
+      });
     }
     const resolved = resolveSshHost(config, hop.host, {
       ...(hop.port !== undefined ? { port: hop.port } : {}),
@@ -101,7 +123,13 @@ async function resolveJumps(config: SshConfig, hops: readonly JumpSpec[], trustN
   return out;
 }
 
-async function buildTarget(resolved: ResolvedSshHost, nodeId: string, trustNodeId: string, required: ReadonlySet<string>, deps: ResolveTargetDeps & { trustStore: TrustStore }): Promise<ConnectTarget> {
+async function buildTarget(
+  resolved: ResolvedSshHost,
+  nodeId: string,
+  trustNodeId: string,
+  required: ReadonlySet<string>,
+  deps: ResolveTargetDeps & { trustStore: TrustStore },
+): Promise<ConnectTarget> {
   const keyPaths = resolved.identityFiles.length > 0 ? resolved.identityFiles : defaultIdentityFiles(deps.home);
   const { identities, agentOnlyKeys } = await loadIdentities(keyPaths, required);
   const hostKeyName = knownHostName(resolved.hostKeyAlias ?? resolved.hostName, resolved.port);

@@ -32,13 +32,24 @@ export function sftpCall<T>(connection: NodeConnection, ctx: GuardContext, start
 }
 
 /** Opens `path`, runs `work` with the handle, closes it (also on failure). */
-export async function withHandle<T>(sftp: SFTPWrapper, connection: NodeConnection, ctx: GuardContext, path: string, flags: OpenMode, mode: number | undefined, work: (handle: Buffer) => Promise<T>): Promise<T> {
-  const handle = await sftpCall<Buffer>(connection, { ...ctx, path }, (done) => (mode === undefined ? sftp.open(path, flags, done) : sftp.open(path, flags, { mode }, done)));
+export async function withHandle<T>(
+  sftp: SFTPWrapper,
+  connection: NodeConnection,
+  ctx: GuardContext,
+  path: string,
+  flags: OpenMode,
+  mode: number | undefined,
+  work: (handle: Buffer) => Promise<T>,
+): Promise<T> {
+  const handle = await sftpCall<Buffer>(connection, { ...ctx, path }, (done) =>
+    mode === undefined ? sftp.open(path, flags, done) : sftp.open(path, flags, { mode }, done),
+  );
   let result: T;
   try {
     result = await work(handle);
   } catch (e) {
-    if (!connection.closed) await sftpCall(connection, { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext, (done) => sftp.close(handle, done)).catch(() => undefined);
+    if (!connection.closed)
+      await sftpCall(connection, { ...ctx, signal: undefined, timeoutMs: 5000 } as GuardContext, (done) => sftp.close(handle, done)).catch(() => undefined);
     throw e;
   }
   const closing = sftpCall(connection, { ...ctx, path }, (done) => sftp.close(handle, done));

@@ -59,7 +59,9 @@ export function guard<T>(
     };
     const onAbort = (): void => giveUp(cancelledError(ctx));
     const unsubscribeClose = connection.onClose((reason) => giveUp(connectionLostError(ctx, reason)));
-    const unsubscribeSftp = ctx.sftp ? connection.onSftpClose(() => giveUp(connectionLostError(ctx, { cause: 'closed', message: 'the SFTP channel closed' }))) : () => undefined;
+    const unsubscribeSftp = ctx.sftp
+      ? connection.onSftpClose(() => giveUp(connectionLostError(ctx, { cause: 'closed', message: 'the SFTP channel closed' })))
+      : () => undefined;
     const unsubscribe = (): void => {
       unsubscribeClose();
       unsubscribeSftp();

@@ -14,7 +14,13 @@ const MAX_WRITES_IN_FLIGHT = 8;
 const ignore = (): void => undefined;
 
 /** Reads an open handle from offset 0 to EOF, handing chunks to `sink` in order. Returns the byte count. */
-export async function readToEnd(connection: NodeConnection, sftp: SFTPWrapper, handle: Buffer, ctx: GuardContext, sink: (chunk: Buffer) => void | Promise<void>): Promise<number> {
+export async function readToEnd(
+  connection: NodeConnection,
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  ctx: GuardContext,
+  sink: (chunk: Buffer) => void | Promise<void>,
+): Promise<number> {
   const readAt = (offset: number, length: number): { offset: number; length: number; data: Promise<Buffer> } => {
     const data = guard<Buffer>(connection, ctx, (done) => {
       const buffer = Buffer.allocUnsafe(length);
@@ -52,7 +58,13 @@ export async function readToEnd(connection: NodeConnection, sftp: SFTPWrapper, h
 }
 
 /** Writes `source` to an open handle from offset 0, several chunks in flight. Returns the byte count. */
-export async function writeAll(connection: NodeConnection, sftp: SFTPWrapper, handle: Buffer, ctx: GuardContext, source: Uint8Array | AsyncIterable<Uint8Array | string>): Promise<number> {
+export async function writeAll(
+  connection: NodeConnection,
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  ctx: GuardContext,
+  source: Uint8Array | AsyncIterable<Uint8Array | string>,
+): Promise<number> {
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let position = 0;

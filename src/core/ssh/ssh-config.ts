@@ -142,7 +142,11 @@ async function loadIncludes(lines: readonly Line[], path: string, includeBase: s
     }
     if (!/^include$/i.test(line.param)) continue;
     if (depth >= MAX_INCLUDE_DEPTH) {
-      throw new OcmError('invalidConfig', `SSH config Include nesting is deeper than ${MAX_INCLUDE_DEPTH} in ${path} (an Include loop?). Fix the Include lines.`, { path });
+      throw new OcmError(
+        'invalidConfig',
+        `SSH config Include nesting is deeper than ${MAX_INCLUDE_DEPTH} in ${path} (an Include loop?). Fix the Include lines.`,
+        { path },
+      );
     }
     const loaded: LoadedFile[] = [];
     for (const pattern of directiveValues(line)) {
@@ -347,7 +351,9 @@ export function resolveSshHost(config: SshConfig, alias: string, options: Resolv
 
   const identityFiles = [
     ...(options.identityFile ? [expandTilde(options.identityFile, home)] : []),
-    ...list('identityfile').filter((f) => f.toLowerCase() !== 'none').map(pathValue),
+    ...list('identityfile')
+      .filter((f) => f.toLowerCase() !== 'none')
+      .map(pathValue),
   ];
 
   const agentRaw = single('identityagent');
@@ -374,8 +380,12 @@ export function resolveSshHost(config: SshConfig, alias: string, options: Resolv
     identityAgent,
     proxyJump,
     ...(hostKeyAlias ? { hostKeyAlias } : {}),
-    userKnownHostsFiles: (userKnown.length > 0 ? userKnown : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']).filter((f) => f.toLowerCase() !== 'none').map(pathValue),
-    globalKnownHostsFiles: (globalKnown.length > 0 ? globalKnown : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']).filter((f) => f.toLowerCase() !== 'none').map(pathValue),
+    userKnownHostsFiles: (userKnown.length > 0 ? userKnown : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'])
+      .filter((f) => f.toLowerCase() !== 'none')
+      .map(pathValue),
+    globalKnownHostsFiles: (globalKnown.length > 0 ? globalKnown : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'])
+      .filter((f) => f.toLowerCase() !== 'none')
+      .map(pathValue),
     ...(strict ? { strictHostKeyChecking: strict.toLowerCase() } : {}),
     passwordAuthentication: single('passwordauthentication')?.toLowerCase() !== 'no',
     kbdInteractiveAuthentication: (single('kbdinteractiveauthentication') ?? single('challengeresponseauthentication'))?.toLowerCase() !== 'no',
@@ -411,7 +421,9 @@ function expandEnv(value: string, env: NodeJS.ProcessEnv): string {
 function parsePort(value: string, alias: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new OcmError('invalidConfig', `The SSH config sets Port "${value}" for ${alias}, which is not a port number (1-65535). Fix the Port line.`, { alias });
+    throw new OcmError('invalidConfig', `The SSH config sets Port "${value}" for ${alias}, which is not a port number (1-65535). Fix the Port line.`, {
+      alias,
+    });
   }
   return port;
 }

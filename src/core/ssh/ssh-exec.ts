@@ -56,7 +56,8 @@ export function execOnce(connection: NodeConnection, remote: RemoteCommand, opti
           done(undefined, result);
         });
         // The script travels on stdin (see remote-command.ts), the caller's bytes after it.
-        if (options.stdin !== undefined) ch.end(Buffer.concat([remote.preamble, typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin]));
+        if (options.stdin !== undefined)
+          ch.end(Buffer.concat([remote.preamble, typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin]));
         else ch.end(remote.preamble);
       });
     },
@@ -87,7 +88,14 @@ export function openExecChannel(connection: NodeConnection, remote: RemoteComman
  * `done`; the caller's timeout and signal stop the command. `onFinish` runs once, with a summary
  * for the log, when the channel closes or the command is stopped (release the session there).
  */
-export function streamChannel(connection: NodeConnection, channel: ClientChannel, remote: RemoteCommand, options: ExecStreamOptions, ctx: GuardContext, onFinish: (summary: string) => void): ExecStream {
+export function streamChannel(
+  connection: NodeConnection,
+  channel: ClientChannel,
+  remote: RemoteCommand,
+  options: ExecStreamOptions,
+  ctx: GuardContext,
+  onFinish: (summary: string) => void,
+): ExecStream {
   const started = Date.now();
   const stdout = new PassThrough();
   channel.pipe(stdout);

@@ -110,7 +110,9 @@ export class SshTransport implements Transport {
           release();
         }
       });
-      this.settings.logger.debug(`ssh ${this.nodeId}: exec ${loggable(command, options.env)} → exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms`);
+      this.settings.logger.debug(
+        `ssh ${this.nodeId}: exec ${loggable(command, options.env)} → exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms`,
+      );
       return result;
     } catch (e) {
       this.settings.logger.debug(`ssh ${this.nodeId}: exec ${loggable(command, options.env)} failed after ${Date.now() - started} ms: ${(e as Error).message}`);
@@ -164,7 +166,13 @@ export class SshTransport implements Transport {
       const list = await sftpCall<{ filename: string; attrs: Stats }[]>(connection, ctx, (done) => sftp.readdir(path, done));
       return list
         .filter((entry) => entry.filename !== '.' && entry.filename !== '..')
-        .map((entry) => ({ name: entry.filename, type: fileType(entry.attrs.mode), size: entry.attrs.size, mtimeMs: entry.attrs.mtime * 1000, mode: entry.attrs.mode & 0o7777 }));
+        .map((entry) => ({
+          name: entry.filename,
+          type: fileType(entry.attrs.mode),
+          size: entry.attrs.size,
+          mtimeMs: entry.attrs.mtime * 1000,
+          mode: entry.attrs.mode & 0o7777,
+        }));
     });
   }
 
@@ -190,7 +198,13 @@ export class SshTransport implements Transport {
       await this.withSftp(ctx, (sftp, connection) =>
         withHandle(sftp, connection, ctx, remotePath, 'r', undefined, (handle) =>
           readToEnd(connection, sftp, handle, ctx, (chunk) => {
-            if (destinationError) throw new OcmError('failed', `Writing the download of ${remotePath} failed here: ${destinationError.message}. Check the local disk.`, { nodeId: this.nodeId }, { cause: destinationError });
+            if (destinationError)
+              throw new OcmError(
+                'failed',
+                `Writing the download of ${remotePath} failed here: ${destinationError.message}. Check the local disk.`,
+                { nodeId: this.nodeId },
+                { cause: destinationError },
+              );
             return writeWithBackpressure(destination, chunk, ctx);
           }),
         ),
@@ -210,7 +224,12 @@ export class SshTransport implements Transport {
         } catch (e) {
           if (isOcmError(e)) throw e;
           // The source stream failed (its own error, not the node's).
-          throw new OcmError('failed', `Reading the data to upload to ${remotePath} failed: ${(e as Error).message}. ${remotePath} on node "${this.nodeId}" is incomplete; upload again.`, { nodeId: this.nodeId, path: remotePath }, { cause: e });
+          throw new OcmError(
+            'failed',
+            `Reading the data to upload to ${remotePath} failed: ${(e as Error).message}. ${remotePath} on node "${this.nodeId}" is incomplete; upload again.`,
+            { nodeId: this.nodeId, path: remotePath },
+            { cause: e },
+          );
         }
       }),
     );
@@ -222,7 +241,9 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const node = { nodeId: this.nodeId, logger: this.settings.logger, leftBehind: (dest: string) => this.swept.delete(dest) };
     const dest = await this.withSftp(ctx, (sftp, connection) => writeAtomically(sftp, connection, ctx, path, data, options, node));
-    this.settings.logger.debug(`ssh ${this.nodeId}: wrote ${path}${dest === path ? '' : ` (through the symlink, to ${dest})`} (${data.byteLength} bytes, atomic) in ${Date.now() - started} ms`);
+    this.settings.logger.debug(
+      `ssh ${this.nodeId}: wrote ${path}${dest === path ? '' : ` (through the symlink, to ${dest})`} (${data.byteLength} bytes, atomic) in ${Date.now() - started} ms`,
+    );
     this.sweepStaleTemps(dest);
   }
 
@@ -255,7 +276,10 @@ export class SshTransport implements Transport {
         return;
       }
       if ((await statExists(sftp, connection, ctx, to)) === true) {
-        throw new OcmError('exists', `${to} already exists on node "${this.nodeId}". Remove it first or rename with overwrite.`, { nodeId: this.nodeId, path: to });
+        throw new OcmError('exists', `${to} already exists on node "${this.nodeId}". Remove it first or rename with overwrite.`, {
+          nodeId: this.nodeId,
+          path: to,
+        });
       }
       await sftpCall(connection, ctx, (done) => sftp.rename(from, to, done));
     });
@@ -271,7 +295,12 @@ export class SshTransport implements Transport {
       }
       if (!options.recursive) {
         await sftpCall(connection, ctx, (done) => sftp.rmdir(path, done)).catch((e: unknown) => {
-          if (isOcmError(e, 'failed')) throw new OcmError('conflict', `${path} on node "${this.nodeId}" is a directory that is not empty. Remove its contents first or remove recursively.`, { nodeId: this.nodeId, path });
+          if (isOcmError(e, 'failed'))
+            throw new OcmError(
+              'conflict',
+              `${path} on node "${this.nodeId}" is a directory that is not empty. Remove its contents first or remove recursively.`,
+              { nodeId: this.nodeId, path },
+            );
           throw e;
         });
         return false;
@@ -281,7 +310,12 @@ export class SshTransport implements Transport {
     if (isDirectory) {
       // One `rm -rf` beats thousands of SFTP round trips.
       const result = await this.exec(`rm -rf -- ${shellQuote(path)}`, { ...options, timeoutMs: options.timeoutMs ?? this.settings.execTimeoutMs });
-      if (result.exitCode !== 0) throw new OcmError(/ermission denied/.test(result.stderr) ? 'permission' : 'failed', `Removing ${path} on node "${this.nodeId}" failed: ${result.stderr.trim()}. Check the permissions inside it.`, { nodeId: this.nodeId, path });
+      if (result.exitCode !== 0)
+        throw new OcmError(
+          /ermission denied/.test(result.stderr) ? 'permission' : 'failed',
+          `Removing ${path} on node "${this.nodeId}" failed: ${result.stderr.trim()}. Check the permissions inside it.`,
+          { nodeId: this.nodeId, path },
+        );
     }
   }
 
@@ -305,7 +339,8 @@ export class SshTransport implements Transport {
       while (dir !== '/' && dir !== '.') {
         const exists = await statExists(sftp, connection, ctx, dir);
         if (exists === 'directory' || exists === true) {
-          if (exists === true) throw new OcmError('exists', `${dir} on node "${this.nodeId}" exists and is not a directory.`, { nodeId: this.nodeId, path: dir });
+          if (exists === true)
+            throw new OcmError('exists', `${dir} on node "${this.nodeId}" exists and is not a directory.`, { nodeId: this.nodeId, path: dir });
           break;
         }
         missing.unshift(dir);

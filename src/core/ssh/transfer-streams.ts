@@ -21,7 +21,9 @@ export function writeWithBackpressure(destination: Writable, chunk: Buffer, ctx:
     };
     const onError = (e: Error): void => {
       cleanup();
-      reject(new OcmError('failed', `Writing the download of ${ctx.path} failed here: ${e.message}. Check the local disk.`, { nodeId: ctx.nodeId }, { cause: e }));
+      reject(
+        new OcmError('failed', `Writing the download of ${ctx.path} failed here: ${e.message}. Check the local disk.`, { nodeId: ctx.nodeId }, { cause: e }),
+      );
     };
     const onClose = (): void => {
       cleanup();
@@ -42,4 +44,3 @@ export function endWritable(destination: Writable): Promise<void> {
     });
   });
 }
-

@@ -34,7 +34,11 @@ export async function scanHostKey(target: ConnectTarget, options: Pick<ConnectOp
     if (!captured) throw e;
   }
   if (!captured) {
-    throw new OcmError('unreachable', `Node "${target.nodeId}" (${target.host}:${target.port}) did not present a host key. Check that it runs an SSH server on that port.`, { nodeId: target.nodeId });
+    throw new OcmError(
+      'unreachable',
+      `Node "${target.nodeId}" (${target.host}:${target.port}) did not present a host key. Check that it runs an SSH server on that port.`,
+      { nodeId: target.nodeId },
+    );
   }
   return { keyBlob: captured, keyType: keyTypeOfBlob(captured), fingerprint: sha256Fingerprint(captured) };
 }
@@ -61,7 +65,10 @@ export async function trustHostKey(
   /** `expectFingerprints`: the node's key must be one of these (`ocm trust --expect`, one per hop of a ProxyJump chain). */
   options: { replace?: boolean; expectFingerprints?: readonly string[]; readyTimeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<TrustResult> {
-  const scanned = await scanHostKey(target, { ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const scanned = await scanHostKey(target, {
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const expected = options.expectFingerprints ?? [];
   if (expected.length > 0 && !expected.map(normalizeFingerprint).includes(scanned.fingerprint)) {
     throw new OcmError(
@@ -70,7 +77,14 @@ export async function trustHostKey(
       { nodeId: target.nodeId, offered: scanned.fingerprint, expected },
     );
   }
-  const base = { nodeId: target.nodeId, hostKeyName: target.hostKeyName, host: target.host, port: target.port, keyType: scanned.keyType, fingerprint: scanned.fingerprint };
+  const base = {
+    nodeId: target.nodeId,
+    hostKeyName: target.hostKeyName,
+    host: target.host,
+    port: target.port,
+    keyType: scanned.keyType,
+    fingerprint: scanned.fingerprint,
+  };
   const verdict = await judgeHostKey(scanned.keyBlob, target.hostKeyName, target.knownHostsFiles ?? [], trustStore);
   switch (verdict.status) {
     case 'trusted':
@@ -78,8 +92,16 @@ export async function trustHostKey(
     case 'revoked':
       throw hostKeyRevokedError({ nodeId: target.nodeId, hostKeyName: target.hostKeyName }, scanned.fingerprint, verdict.line);
     case 'changed':
-      if (!options.replace) throw hostKeyChangedError({ nodeId: target.nodeId, hostKeyName: target.hostKeyName }, scanned.keyType, scanned.fingerprint, verdict);
-      await trustStore.add({ hostKeyName: target.hostKeyName, host: target.host, port: target.port, keyBlob: scanned.keyBlob, nodeId: target.nodeId, replace: true });
+      if (!options.replace)
+        throw hostKeyChangedError({ nodeId: target.nodeId, hostKeyName: target.hostKeyName }, scanned.keyType, scanned.fingerprint, verdict);
+      await trustStore.add({
+        hostKeyName: target.hostKeyName,
+        host: target.host,
+        port: target.port,
+        keyBlob: scanned.keyBlob,
+        nodeId: target.nodeId,
+        replace: true,
+      });
       return { ...base, outcome: 'replaced', staleKnownHostsLines: verdict.knownHosts.map((l) => ({ file: l.file, line: l.line })) };
     case 'unknown':
       await trustStore.add({ hostKeyName: target.hostKeyName, host: target.host, port: target.port, keyBlob: scanned.keyBlob, nodeId: target.nodeId });
@@ -89,6 +111,9 @@ export async function trustHostKey(
 
 /** Accepts `SHA256:abc`, `abc` and a trailing `=`. */
 export function normalizeFingerprint(text: string): string {
-  const body = text.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  const body = text
+    .trim()
+    .replace(/^SHA256:/i, '')
+    .replace(/=+$/, '');
   return `SHA256:${body}`;
 }

@@ -109,11 +109,19 @@ export class TrustStore {
     try {
       parsed = JSON.parse(text);
     } catch (e) {
-      throw new OcmError('invalidConfig', `The host-key trust store ${this.path} is not valid JSON (${(e as Error).message}). Fix or delete it, then trust the hosts again with "ocm trust <id>".`, { path: this.path });
+      throw new OcmError(
+        'invalidConfig',
+        `The host-key trust store ${this.path} is not valid JSON (${(e as Error).message}). Fix or delete it, then trust the hosts again with "ocm trust <id>".`,
+        { path: this.path },
+      );
     }
     const result = schemas().fileSchema.safeParse(parsed);
     if (!result.success) {
-      throw new OcmError('invalidConfig', `The host-key trust store ${this.path} has an unexpected shape. Fix or delete it, then trust the hosts again with "ocm trust <id>".`, { path: this.path });
+      throw new OcmError(
+        'invalidConfig',
+        `The host-key trust store ${this.path} has an unexpected shape. Fix or delete it, then trust the hosts again with "ocm trust <id>".`,
+        { path: this.path },
+      );
     }
     return result.data.hosts;
   }

@@ -16,7 +16,9 @@ export function anomaliesOf(status: Omit<NodeStatus, 'anomalies'>): Anomaly[] {
   }
   const oc = status.openclaw;
   if (oc && !oc.installed) {
-    const running = status.gateway?.live ? `A gateway${status.gateway.version ? ` (${status.gateway.version})` : ''} answers on port ${status.gateway.port}, but the openclaw command was not found for this SSH user: ` : '';
+    const running = status.gateway?.live
+      ? `A gateway${status.gateway.version ? ` (${status.gateway.version})` : ''} answers on port ${status.gateway.port}, but the openclaw command was not found for this SSH user: `
+      : '';
     found.push({ kind: 'notInstalled', severity: 'warning', message: `${running}${oc.reason ?? 'OpenClaw is not installed on this node.'}` });
   }
   if (status.agents?.configError) {
@@ -26,18 +28,34 @@ export function anomaliesOf(status: Omit<NodeStatus, 'anomalies'>): Anomaly[] {
   if (gw && !gw.live) {
     found.push({ kind: 'gatewayDown', severity: 'error', message: `Gateway not running on port ${gw.port}${gw.error ? ` (${gw.error})` : ''}.` });
   } else if (gw && !gw.ready) {
-    found.push({ kind: 'gatewayNotReady', severity: 'error', message: `Gateway not ready${gw.startup && gw.startup !== 'started' ? ` (${gw.startup})` : ''}${gw.failing.length ? `: failing ${gw.failing.join(', ')}` : ''}.` });
+    found.push({
+      kind: 'gatewayNotReady',
+      severity: 'error',
+      message: `Gateway not ready${gw.startup && gw.startup !== 'started' ? ` (${gw.startup})` : ''}${gw.failing.length ? `: failing ${gw.failing.join(', ')}` : ''}.`,
+    });
   }
   const disk = status.hostFacts?.disk;
   if (disk && disk.usedPct > DISK_ALMOST_FULL_PCT) {
-    found.push({ kind: 'diskAlmostFull', severity: 'warning', message: `Disk ${disk.mountPoint} (state dir) is ${disk.usedPct}% full, ${formatBytes(disk.availableBytes)} free.` });
+    found.push({
+      kind: 'diskAlmostFull',
+      severity: 'warning',
+      message: `Disk ${disk.mountPoint} (state dir) is ${disk.usedPct}% full, ${formatBytes(disk.availableBytes)} free.`,
+    });
   }
   for (const s of status.sessions?.rows ?? []) {
     if (s.overThreshold) {
-      found.push({ kind: 'contextOverThreshold', severity: 'warning', message: `Session ${s.key} (agent ${s.agentId}) uses ${s.usedPct}% of its context window (over ${status.sessions!.thresholdPct}%).` });
+      found.push({
+        kind: 'contextOverThreshold',
+        severity: 'warning',
+        message: `Session ${s.key} (agent ${s.agentId}) uses ${s.usedPct}% of its context window (over ${status.sessions!.thresholdPct}%).`,
+      });
     }
     if (s.predictedOverflow && s.hoursToWindow !== undefined) {
-      found.push({ kind: 'contextPredictedOverflow', severity: 'warning', message: `Session ${s.key} (agent ${s.agentId}) reaches its context window in about ${s.hoursToWindow < 1 ? s.hoursToWindow : Math.round(s.hoursToWindow)} hours at the current rate (${s.growthTokensPerHour} tokens/h); compact it with: ocm sessions compact ${status.nodeId} ${s.key} --agent ${s.agentId}` });
+      found.push({
+        kind: 'contextPredictedOverflow',
+        severity: 'warning',
+        message: `Session ${s.key} (agent ${s.agentId}) reaches its context window in about ${s.hoursToWindow < 1 ? s.hoursToWindow : Math.round(s.hoursToWindow)} hours at the current rate (${s.growthTokensPerHour} tokens/h); compact it with: ocm sessions compact ${status.nodeId} ${s.key} --agent ${s.agentId}`,
+      });
     }
   }
   if (status.error) {

@@ -116,7 +116,10 @@ export function dashboardData(input: DashboardInput): DashboardData {
   const byId = new Map(input.statuses.map((s) => [s.nodeId, s]));
   const cards = input.nodes.map((n) => cardOf(n, byId.get(n.id), input));
   const checked = input.nodes.map((n) => byId.get(n.id)).filter((s): s is NodeStatus => s !== undefined);
-  const checkedAt = checked.map((s) => s.checkedAt).sort().pop();
+  const checkedAt = checked
+    .map((s) => s.checkedAt)
+    .sort()
+    .pop();
   return {
     generatedAt: new Date(input.now).toISOString(),
     ...(checkedAt ? { checkedAt } : {}),
@@ -129,7 +132,18 @@ export function dashboardData(input: DashboardInput): DashboardData {
 function cardOf(node: DashboardNode, status: NodeStatus | undefined, input: DashboardInput): DashboardCard {
   const target = `${node.user ? node.user + '@' : ''}${node.host}${node.port ? ':' + node.port : ''}`;
   const { health, reason } = nodeHealth(status);
-  const card: DashboardCard = { nodeId: node.id, target, health, checked: Boolean(status), reachability: status ? reachabilityLabel(status) : '-', gateway: status ? gatewayLabel(status) : '-', agents: [], sessionsRead: false, gauges: [], problems: status?.anomalies ?? [] };
+  const card: DashboardCard = {
+    nodeId: node.id,
+    target,
+    health,
+    checked: Boolean(status),
+    reachability: status ? reachabilityLabel(status) : '-',
+    gateway: status ? gatewayLabel(status) : '-',
+    agents: [],
+    sessionsRead: false,
+    gauges: [],
+    problems: status?.anomalies ?? [],
+  };
   if (reason) card.reason = reason;
   if (!status) return card;
   card.checkedAt = status.checkedAt;
@@ -148,7 +162,13 @@ function cardOf(node: DashboardNode, status: NodeStatus | undefined, input: Dash
   card.gauges = gaugesOf(status);
   if (status.lastBackup) {
     const ageMs = Math.max(0, input.now - Date.parse(status.lastBackup.createdAt));
-    card.lastBackup = { id: status.lastBackup.id, createdAt: status.lastBackup.createdAt, ageMs, age: formatDuration(ageMs), stale: ageMs > (input.staleBackupMs ?? DEFAULT_STALE_BACKUP_MS) };
+    card.lastBackup = {
+      id: status.lastBackup.id,
+      createdAt: status.lastBackup.createdAt,
+      ageMs,
+      age: formatDuration(ageMs),
+      stale: ageMs > (input.staleBackupMs ?? DEFAULT_STALE_BACKUP_MS),
+    };
   }
   return card;
 }
@@ -172,14 +192,32 @@ function gaugesOf(status: NodeStatus): DashboardGauge[] {
   const gauges: DashboardGauge[] = [];
   if (h.load1 !== undefined) {
     const pct = h.cpus ? (h.load1 / h.cpus) * 100 : Math.min(100, h.load1 * 100);
-    gauges.push({ kind: 'load', pct: clamp(pct), level: pct > 100 ? 'warning' : 'ok', value: h.load1.toFixed(2), args: [h.cpus !== undefined ? String(h.cpus) : '?'] });
+    gauges.push({
+      kind: 'load',
+      pct: clamp(pct),
+      level: pct > 100 ? 'warning' : 'ok',
+      value: h.load1.toFixed(2),
+      args: [h.cpus !== undefined ? String(h.cpus) : '?'],
+    });
   }
   if (h.memUsedPct !== undefined) {
     const used = h.memTotalBytes !== undefined && h.memAvailableBytes !== undefined ? formatBytes(h.memTotalBytes - h.memAvailableBytes) : '?';
-    gauges.push({ kind: 'memory', pct: clamp(h.memUsedPct), level: h.memUsedPct > 90 ? 'warning' : 'ok', value: pctLabel(h.memUsedPct), args: [used, h.memTotalBytes !== undefined ? formatBytes(h.memTotalBytes) : '?'] });
+    gauges.push({
+      kind: 'memory',
+      pct: clamp(h.memUsedPct),
+      level: h.memUsedPct > 90 ? 'warning' : 'ok',
+      value: pctLabel(h.memUsedPct),
+      args: [used, h.memTotalBytes !== undefined ? formatBytes(h.memTotalBytes) : '?'],
+    });
   }
   if (h.disk) {
-    gauges.push({ kind: 'disk', pct: clamp(h.disk.usedPct), level: h.disk.usedPct > DISK_ALMOST_FULL_PCT ? 'warning' : 'ok', value: pctLabel(h.disk.usedPct), args: [formatBytes(h.disk.availableBytes), h.disk.mountPoint] });
+    gauges.push({
+      kind: 'disk',
+      pct: clamp(h.disk.usedPct),
+      level: h.disk.usedPct > DISK_ALMOST_FULL_PCT ? 'warning' : 'ok',
+      value: pctLabel(h.disk.usedPct),
+      args: [formatBytes(h.disk.availableBytes), h.disk.mountPoint],
+    });
   }
   return gauges;
 }

@@ -20,7 +20,11 @@ export interface HttpResponse {
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
 /** One `GET path` over an already open stream; resolves when the response is complete. */
-export function httpGetOverStream(stream: NodeJS.ReadWriteStream & { destroy(): void }, path: string, options: { host: string; timeoutMs: number }): Promise<HttpResponse> {
+export function httpGetOverStream(
+  stream: NodeJS.ReadWriteStream & { destroy(): void },
+  path: string,
+  options: { host: string; timeoutMs: number },
+): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -36,7 +40,10 @@ export function httpGetOverStream(stream: NodeJS.ReadWriteStream & { destroy(): 
       if (parsed) resolve(parsed);
       else reject(new OcmError('failed', `The gateway's answer to GET ${path} was not HTTP.`));
     };
-    const timer = setTimeout(() => finish(new OcmError('timeout', `The gateway did not answer GET ${path} within ${options.timeoutMs} ms.`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => finish(new OcmError('timeout', `The gateway did not answer GET ${path} within ${options.timeoutMs} ms.`)),
+      options.timeoutMs,
+    );
     const onData = (chunk: Buffer | string): void => {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       chunks.push(b);
@@ -181,7 +188,8 @@ export async function probeGateway(transport: Transport, port: number, options: 
 }
 
 function describeProbeError(e: OcmError, port: number): string {
-  if (/administratively prohibited/i.test(e.message)) return `the node's sshd does not allow TCP forwarding (AllowTcpForwarding), so the gateway on port ${port} cannot be asked; allow forwarding for this user`;
+  if (/administratively prohibited/i.test(e.message))
+    return `the node's sshd does not allow TCP forwarding (AllowTcpForwarding), so the gateway on port ${port} cannot be asked; allow forwarding for this user`;
   if (/refused|ECONNREFUSED|open failed|connect failed/i.test(e.message)) return `nothing listens on 127.0.0.1:${port} on the node`;
   return e.message;
 }

@@ -17,7 +17,9 @@ export interface NodeHealthSummary {
 export function nodeHealth(status: NodeStatus | undefined): NodeHealthSummary {
   if (!status) return { health: 'unknown' };
   const reason = (kinds: string[]): string | undefined =>
-    status.anomalies.find((a) => kinds.includes(a.kind))?.message ?? status.anomalies.find((a) => a.severity === 'error')?.message ?? status.anomalies[0]?.message;
+    status.anomalies.find((a) => kinds.includes(a.kind))?.message ??
+    status.anomalies.find((a) => a.severity === 'error')?.message ??
+    status.anomalies[0]?.message;
   if (!status.reachable) return withReason('unreachable', status.error?.message ?? reason(['unreachable']));
   switch (gatewayLabel(status)) {
     case 'ready':

@@ -47,7 +47,13 @@ export function parseHostFacts(output: string, stateDir: string | undefined): Ho
   const markerAt = output.indexOf(`${DF_MARKER}\n`);
   const head = markerAt >= 0 ? output.slice(0, markerAt) : output;
   // Line 1 of df is its header, which parseDfLine rejects.
-  const dfLines = markerAt >= 0 ? output.slice(markerAt + DF_MARKER.length + 1).split('\n').filter((l) => l.trim() !== '') : [];
+  const dfLines =
+    markerAt >= 0
+      ? output
+          .slice(markerAt + DF_MARKER.length + 1)
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+      : [];
   for (const line of head.split('\n')) {
     if (!line.startsWith('host.')) continue;
     const eq = line.indexOf('=');
@@ -82,7 +88,12 @@ export function parseHostFacts(output: string, stateDir: string | undefined): Ho
     facts.memUsedPct = memory.total > 0 ? round1(((memory.total - memory.available) / memory.total) * 100) : 0;
   }
 
-  const disk = stateDir ? diskFor(dfLines.map(parseDfLine).filter((d): d is DiskUsage => d !== undefined), stateDir) : undefined;
+  const disk = stateDir
+    ? diskFor(
+        dfLines.map(parseDfLine).filter((d): d is DiskUsage => d !== undefined),
+        stateDir,
+      )
+    : undefined;
   if (disk) facts.disk = disk;
   return facts;
 }

@@ -23,7 +23,10 @@ const HARD_STOP_GRACE_MS = 1000;
  */
 export async function statusOfNodes(nodes: readonly NodeEntry[], deps: StatusDeps, options: StatusOfNodesOptions = {}): Promise<NodeStatus[]> {
   const { concurrency = 8, perNodeTimeoutMs, onProgress, ...nodeOptions } = options;
-  const timeoutMs = defaultTimeoutFor({ ...(perNodeTimeoutMs !== undefined ? { timeoutMs: perNodeTimeoutMs } : {}), ...(nodeOptions.includeSessions ? { includeSessions: true } : {}) });
+  const timeoutMs = defaultTimeoutFor({
+    ...(perNodeTimeoutMs !== undefined ? { timeoutMs: perNodeTimeoutMs } : {}),
+    ...(nodeOptions.includeSessions ? { includeSessions: true } : {}),
+  });
   const results: NodeStatus[] = new Array<NodeStatus>(nodes.length);
   let next = 0;
   let done = 0;
@@ -47,9 +50,20 @@ async function boundedNodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
   let timer: NodeJS.Timeout | undefined;
   const hardStop = new Promise<NodeStatus>((resolve) => {
     timer = setTimeout(() => {
-      const error = new OcmError('timeout', `Node ${node.id} did not answer within ${Math.round(options.timeoutMs / 1000)} s. Check that it is up; a frozen host or a silent firewall looks like this.`, { nodeId: node.id });
+      const error = new OcmError(
+        'timeout',
+        `Node ${node.id} did not answer within ${Math.round(options.timeoutMs / 1000)} s. Check that it is up; a frozen host or a silent firewall looks like this.`,
+        { nodeId: node.id },
+      );
       stop.abort(error);
-      const status = { nodeId: node.id, host: node.host, checkedAt: new Date(started).toISOString(), durationMs: Date.now() - started, reachable: false, error: { kind: error.kind, message: error.message } };
+      const status = {
+        nodeId: node.id,
+        host: node.host,
+        checkedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        reachable: false,
+        error: { kind: error.kind, message: error.message },
+      };
       resolve({ ...status, anomalies: anomaliesOf(status) });
     }, options.timeoutMs + HARD_STOP_GRACE_MS);
   });

@@ -55,7 +55,16 @@ export const DEFAULT_NODE_TIMEOUT_MS = 15_000;
 export const DEFAULT_NODE_TIMEOUT_WITH_SESSIONS_MS = 45_000;
 
 /** Error kinds that mean no command could run on the node. */
-const CONNECTION_KINDS: ReadonlySet<OcmErrorKind> = new Set(['unreachable', 'auth', 'hostKeyUnknown', 'hostKeyChanged', 'timeout', 'disconnected', 'cancelled', 'unsupported']);
+const CONNECTION_KINDS: ReadonlySet<OcmErrorKind> = new Set([
+  'unreachable',
+  'auth',
+  'hostKeyUnknown',
+  'hostKeyChanged',
+  'timeout',
+  'disconnected',
+  'cancelled',
+  'unsupported',
+]);
 
 export function defaultTimeoutFor(options: Pick<NodeStatusOptions, 'timeoutMs' | 'includeSessions'>): number {
   return options.timeoutMs ?? (options.includeSessions ? DEFAULT_NODE_TIMEOUT_WITH_SESSIONS_MS : DEFAULT_NODE_TIMEOUT_MS);
@@ -67,9 +76,24 @@ export async function nodeStatus(node: NodeEntry, deps: StatusDeps, options: Nod
   const deadline = started + timeoutMs;
   const remaining = (): number => Math.max(1, deadline - Date.now());
   const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(new OcmError('timeout', `Node ${node.id} did not answer within ${Math.round(timeoutMs / 1000)} s. Check that it is up; a frozen host or a silent firewall looks like this.`)), timeoutMs);
+  const timer = setTimeout(
+    () =>
+      budget.abort(
+        new OcmError(
+          'timeout',
+          `Node ${node.id} did not answer within ${Math.round(timeoutMs / 1000)} s. Check that it is up; a frozen host or a silent firewall looks like this.`,
+        ),
+      ),
+    timeoutMs,
+  );
   const signal = options.signal ? AbortSignal.any([options.signal, budget.signal]) : budget.signal;
-  const status: Omit<NodeStatus, 'anomalies'> = { nodeId: node.id, host: node.host, checkedAt: new Date(started).toISOString(), durationMs: 0, reachable: false };
+  const status: Omit<NodeStatus, 'anomalies'> = {
+    nodeId: node.id,
+    host: node.host,
+    checkedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    reachable: false,
+  };
   const done = (): NodeStatus => {
     clearTimeout(timer);
     status.durationMs = Date.now() - started;

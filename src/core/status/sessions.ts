@@ -28,7 +28,6 @@ export const DEFAULT_CONTEXT_THRESHOLD_PCT = 80;
 /** An agent's sessions.json is read whole; larger ones are reported in the note, not read. */
 const MAX_SESSIONS_JSON_BYTES = 64 * 1024 * 1024;
 
-
 /** `sessions.json`: `{ "<session key>": { sessionId, updatedAt, totalTokens, totalTokensFresh, contextTokens, model } }`. */
 export function parseSessionsJson(text: string, agentId: string): RawSessionRow[] {
   const parsed: unknown = JSON.parse(text);
@@ -100,7 +99,12 @@ export interface ReadSessionsOptions extends OpOptions {
 }
 
 /** Reads session usage of a located node from the cheapest source available. */
-export async function readSessionUsage(transport: Transport, location: OpenclawLocation, agentIds: string[], options: ReadSessionsOptions): Promise<SessionsStatus> {
+export async function readSessionUsage(
+  transport: Transport,
+  location: OpenclawLocation,
+  agentIds: string[],
+  options: ReadSessionsOptions,
+): Promise<SessionsStatus> {
   const base = { thresholdPct: options.thresholdPct };
   const op: OpOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) };
   if (location.version && usesJsonlSessions(location.version)) {
@@ -119,15 +123,26 @@ export async function readSessionUsage(transport: Transport, location: OpenclawL
         }
       }),
     );
-    return { source: 'sessions.json', ...base, rows: sessionUsages(rows, { version: location.version, ...base }), ...(problems.length ? { note: problems.join('; ') } : {}) };
+    return {
+      source: 'sessions.json',
+      ...base,
+      rows: sessionUsages(rows, { version: location.version, ...base }),
+      ...(problems.length ? { note: problems.join('; ') } : {}),
+    };
   }
   if (options.readSessions === false) return { source: 'skipped', ...base, rows: [], note: 'Sessions not read (--no-sessions).' };
   let rpcProblem: string | undefined;
   if (hasSessionRpc(location.version)) {
     try {
-      const rpc = await openNodeGateway(transport, location, { timeoutMs: Math.min(options.timeoutMs ?? 10_000, 10_000), ...(options.signal ? { signal: options.signal } : {}) });
+      const rpc = await openNodeGateway(transport, location, {
+        timeoutMs: Math.min(options.timeoutMs ?? 10_000, 10_000),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       try {
-        const { rows, truncated } = await listSessionsRpc(rpc, agentIds, { timeoutMs: Math.min(options.timeoutMs ?? 10_000, 10_000), ...(options.signal ? { signal: options.signal } : {}) });
+        const { rows, truncated } = await listSessionsRpc(rpc, agentIds, {
+          timeoutMs: Math.min(options.timeoutMs ?? 10_000, 10_000),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         return {
           source: 'gateway-rpc',
           ...base,
@@ -155,10 +170,24 @@ export async function readSessionUsage(transport: Transport, location: OpenclawL
   try {
     const result = await transport.exec(command, { ...op, timeoutMs: options.timeoutMs ?? 30_000 });
     if (result.exitCode !== 0) {
-      return { source: 'unavailable', ...base, rows: [], note: `openclaw sessions failed (exit ${result.exitCode ?? result.signal}): ${(result.stderr || result.stdout).trim().slice(0, 300)}` };
+      return {
+        source: 'unavailable',
+        ...base,
+        rows: [],
+        note: `openclaw sessions failed (exit ${result.exitCode ?? result.signal}): ${(result.stderr || result.stdout).trim().slice(0, 300)}`,
+      };
     }
-    return { source: 'openclaw-cli', ...base, rows: sessionUsages(parseSessionsCliJson(result.stdout), { ...(location.version ? { version: location.version } : {}), ...base }) };
+    return {
+      source: 'openclaw-cli',
+      ...base,
+      rows: sessionUsages(parseSessionsCliJson(result.stdout), { ...(location.version ? { version: location.version } : {}), ...base }),
+    };
   } catch (e) {
-    return { source: 'unavailable', ...base, rows: [], note: `openclaw sessions could not run: ${e instanceof SyntaxError ? 'it printed no JSON' : toOcmError(e).message}` };
+    return {
+      source: 'unavailable',
+      ...base,
+      rows: [],
+      note: `openclaw sessions could not run: ${e instanceof SyntaxError ? 'it printed no JSON' : toOcmError(e).message}`,
+    };
   }
 }

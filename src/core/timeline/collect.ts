@@ -89,7 +89,9 @@ async function readFrom(p: TimelineParams, entries: Map<string, SnapshotEntry>, 
     try {
       if (s.historyId) {
         // The entry's bytes directly (its metadata was read by listHistory already), checked by hash.
-        const data = isHistoryId(s.historyId) ? await readFile(join(historyRoot(p.home), ...s.historyId.split('/')) + '.data').catch(() => undefined) : undefined;
+        const data = isHistoryId(s.historyId)
+          ? await readFile(join(historyRoot(p.home), ...s.historyId.split('/')) + '.data').catch(() => undefined)
+          : undefined;
         if (data && sha256Hex(data) === version.sha256) return data;
         return (await readHistoryEntry(p.home, s.historyId)).content;
       }
@@ -102,7 +104,12 @@ async function readFrom(p: TimelineParams, entries: Map<string, SnapshotEntry>, 
       lastError = e;
     }
   }
-  throw new OcmError('notFound', `Version ${version.n} of ${p.remotePath} (sha256 ${version.sha256.slice(0, 12)}) cannot be read from the history or the backup repository any more (pruned?). Pick another version.`, { nodeId: p.nodeId, remotePath: p.remotePath, n: version.n }, { cause: lastError });
+  throw new OcmError(
+    'notFound',
+    `Version ${version.n} of ${p.remotePath} (sha256 ${version.sha256.slice(0, 12)}) cannot be read from the history or the backup repository any more (pruned?). Pick another version.`,
+    { nodeId: p.nodeId, remotePath: p.remotePath, n: version.n },
+    { cause: lastError },
+  );
 }
 
 /** A version by its number (`3`, `#3`), `latest`, or a sha256 prefix of at least 6 hex digits. */
@@ -117,7 +124,11 @@ export function findVersion(timeline: Timeline, ref: string): TimelineVersion {
     found = matches[0];
   }
   if (!found) {
-    throw new OcmError('notFound', `${timeline.remotePath} on ${timeline.nodeId} has no version "${ref}" (versions 1–${timeline.versions.length}). List them with "ocm timeline ${timeline.nodeId} ${timeline.remotePath}".`, { ref, usage: true });
+    throw new OcmError(
+      'notFound',
+      `${timeline.remotePath} on ${timeline.nodeId} has no version "${ref}" (versions 1–${timeline.versions.length}). List them with "ocm timeline ${timeline.nodeId} ${timeline.remotePath}".`,
+      { ref, usage: true },
+    );
   }
   return found;
 }

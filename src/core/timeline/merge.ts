@@ -27,7 +27,16 @@ export function mergeObservations(observations: readonly Observation[]): Omit<Ti
     const n = versions.length + 1;
     const earlier = firstBySha.get(o.sha256);
     if (earlier === undefined) firstBySha.set(o.sha256, n);
-    versions.push({ n, sha256: o.sha256, size: o.size, timeMs: o.source.timeMs, lastSeenMs: o.source.timeMs, origin: 'snapshot', sources: [o.source], ...(earlier !== undefined ? { sameAs: earlier } : {}) });
+    versions.push({
+      n,
+      sha256: o.sha256,
+      size: o.size,
+      timeMs: o.source.timeMs,
+      lastSeenMs: o.source.timeMs,
+      origin: 'snapshot',
+      sources: [o.source],
+      ...(earlier !== undefined ? { sameAs: earlier } : {}),
+    });
   }
   for (const v of versions) {
     v.origin = originOf(v, v.n === 1);

@@ -21,7 +21,12 @@ export interface TokenProbe {
 
 const PROBE_TOOL = 'ocm_token_probe';
 
-export async function probeGatewayToken(transport: Transport, port: number, token: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TokenProbe> {
+export async function probeGatewayToken(
+  transport: Transport,
+  port: number,
+  token: string,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<TokenProbe> {
   const timeoutMs = options.timeoutMs ?? 5000;
   let stream: NodeJS.ReadWriteStream & { destroy(): void };
   try {
@@ -61,7 +66,8 @@ export async function probeGatewayToken(transport: Transport, port: number, toke
       stream.write(request);
     });
     if (response.status === 401 || response.status === 403) return { verdict: 'refused', status: response.status };
-    if (response.status === 429) return { verdict: 'refused', status: 429, error: 'the gateway rate-limits failed logins (gateway.auth.rateLimit); try again later' };
+    if (response.status === 429)
+      return { verdict: 'refused', status: 429, error: 'the gateway rate-limits failed logins (gateway.auth.rateLimit); try again later' };
     return { verdict: 'accepted', status: response.status };
   } catch (e) {
     const err = toOcmError(e);
@@ -71,10 +77,19 @@ export async function probeGatewayToken(transport: Transport, port: number, toke
 }
 
 /** Polls until the gateway gives `want` for `token` (or the time is up); returns the last probe. */
-export async function waitForTokenVerdict(transport: Transport, port: number, token: string, want: TokenVerdict, options: { timeoutMs: number; pollMs?: number; signal?: AbortSignal }): Promise<TokenProbe> {
+export async function waitForTokenVerdict(
+  transport: Transport,
+  port: number,
+  token: string,
+  want: TokenVerdict,
+  options: { timeoutMs: number; pollMs?: number; signal?: AbortSignal },
+): Promise<TokenProbe> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    const probe = await probeGatewayToken(transport, port, token, { timeoutMs: Math.max(1000, Math.min(5000, deadline - Date.now())), ...(options.signal ? { signal: options.signal } : {}) });
+    const probe = await probeGatewayToken(transport, port, token, {
+      timeoutMs: Math.max(1000, Math.min(5000, deadline - Date.now())),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (probe.verdict === want || Date.now() >= deadline) return probe;
     if (options.signal?.aborted) throw new OcmError('cancelled', 'Waiting for the gateway was cancelled.');
     await new Promise((r) => setTimeout(r, options.pollMs ?? 400));

@@ -65,12 +65,25 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
     const sig = signal ? { signal } : {};
     let probe = await waitForTokenVerdict(gateway.transport, port, token, 'accepted', { timeoutMs: reloadTimeoutMs, ...sig });
     if (probe.verdict === 'accepted') return;
-    const r = await restartGateway({ transport: gateway.transport, location: gateway.location, node: gateway.node, timeoutMs: p.restartTimeoutMs ?? 120_000, ...sig });
+    const r = await restartGateway({
+      transport: gateway.transport,
+      location: gateway.location,
+      node: gateway.node,
+      timeoutMs: p.restartTimeoutMs ?? 120_000,
+      ...sig,
+    });
     restarted = true;
-    if (!r.ok) throw new OcmError('failed', `${plan.nodeId}'s gateway did not come back after a restart (${r.lastError ?? (r.failing.join(', ') || 'not ready')}).`, { nodeId: plan.nodeId });
+    if (!r.ok)
+      throw new OcmError('failed', `${plan.nodeId}'s gateway did not come back after a restart (${r.lastError ?? (r.failing.join(', ') || 'not ready')}).`, {
+        nodeId: plan.nodeId,
+      });
     probe = await waitForTokenVerdict(gateway.transport, port, token, 'accepted', { timeoutMs: reloadTimeoutMs, ...sig });
     if (probe.verdict !== 'accepted') {
-      throw new OcmError('failed', `${plan.nodeId}'s gateway does not accept the ${what} token (${probe.verdict}${probe.status ? `, HTTP ${probe.status}` : ''}${probe.error ? `: ${probe.error}` : ''}), also after a restart.`, { nodeId: plan.nodeId });
+      throw new OcmError(
+        'failed',
+        `${plan.nodeId}'s gateway does not accept the ${what} token (${probe.verdict}${probe.status ? `, HTTP ${probe.status}` : ''}${probe.error ? `: ${probe.error}` : ''}), also after a restart.`,
+        { nodeId: plan.nodeId },
+      );
     }
   };
 
@@ -107,7 +120,10 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
         // The running gateway takes the token from openclaw.json (config first); the unit's copy
         // matters at its next start, so a daemon-reload that cannot run is a note, not a failure.
         if (place.kind === 'systemd') {
-          const reloaded = await daemonReload(target).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+          const reloaded = await daemonReload(target).then(
+            () => undefined,
+            (e: unknown) => (e instanceof Error ? e.message : String(e)),
+          );
           if (reloaded) return { undo, note: reloaded };
         }
         return { undo };
@@ -124,7 +140,9 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
       run: async (signal) => {
         await settleGateway(secrets.newToken, 'new', signal);
         const old = await probeGatewayToken(gateway.transport, gateway.location.gatewayPort, secrets.oldToken, signal ? { signal } : {});
-        return old.verdict === 'accepted' ? { note: `${plan.nodeId}'s gateway still accepts the old token too (another source of it, e.g. its environment?).` } : {};
+        return old.verdict === 'accepted'
+          ? { note: `${plan.nodeId}'s gateway still accepts the old token too (another source of it, e.g. its environment?).` }
+          : {};
       },
     });
   }
@@ -140,11 +158,20 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
           const token = configTokens(config.resolved).remoteToken;
           if (token !== secrets.newToken) {
             verified.push({ nodeId: d.nodeId, ok: false, detail: 'its config does not hold the new token' });
-            throw new OcmError('conflict', `${d.nodeId}'s gateway.remote.token on disk is ${maskToken(token)}, not the new token: something changed its config meanwhile.`, { nodeId: d.nodeId });
+            throw new OcmError(
+              'conflict',
+              `${d.nodeId}'s gateway.remote.token on disk is ${maskToken(token)}, not the new token: something changed its config meanwhile.`,
+              { nodeId: d.nodeId },
+            );
           }
           const probe = await probeGatewayToken(gateway.transport, gateway.location.gatewayPort, token, signal ? { signal } : {});
-          verified.push({ nodeId: d.nodeId, ok: probe.verdict === 'accepted', ...(probe.verdict !== 'accepted' ? { detail: probe.error ?? probe.verdict } : {}) });
-          if (probe.verdict !== 'accepted') throw new OcmError('failed', `${plan.nodeId}'s gateway refuses ${d.nodeId}'s new token (${probe.verdict}).`, { nodeId: d.nodeId });
+          verified.push({
+            nodeId: d.nodeId,
+            ok: probe.verdict === 'accepted',
+            ...(probe.verdict !== 'accepted' ? { detail: probe.error ?? probe.verdict } : {}),
+          });
+          if (probe.verdict !== 'accepted')
+            throw new OcmError('failed', `${plan.nodeId}'s gateway refuses ${d.nodeId}'s new token (${probe.verdict}).`, { nodeId: d.nodeId });
         },
       });
     }
@@ -153,7 +180,9 @@ export async function applyTokenRotation(p: ApplyTokenRotationParams): Promise<T
   const run = await runSteps(steps, { ...(p.signal ? { signal: p.signal } : {}), ...(p.onProgress ? { onProgress: p.onProgress } : {}) });
   const notes = [...run.notes];
   if (!run.ok && run.rollbackErrors.length > 0) {
-    notes.push(`Not everything could be put back. The replaced files' previous bytes are in the local history (ocm history <node> <path>); the old token is ${maskToken(secrets.oldToken)}.`);
+    notes.push(
+      `Not everything could be put back. The replaced files' previous bytes are in the local history (ocm history <node> <path>); the old token is ${maskToken(secrets.oldToken)}.`,
+    );
   }
   p.onProgress?.({ phase: 'done', ok: run.ok });
   const result: TokenRotationResult = {
@@ -180,7 +209,14 @@ function nodeOf(p: ApplyTokenRotationParams, nodeId: string): RotationNode {
 async function daemonReload(n: RotationNode): Promise<void> {
   if (n.location.supervisor !== 'systemd') return;
   const system = /^\/(etc|usr\/lib|lib)\/systemd\/system\//.test(n.location.supervisorUnit ?? '');
-  const r = await n.transport.exec(`export XDG_RUNTIME_DIR="\${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"; ${system ? 'systemctl' : 'systemctl --user'} daemon-reload`, { timeoutMs: 60_000 });
-  if (r.exitCode !== 0) throw new OcmError('failed', `systemctl daemon-reload failed on ${n.node.id}: ${r.stderr.trim().slice(0, 300)} The unit file was written; run "systemctl --user daemon-reload" there.`, { nodeId: n.node.id });
+  const r = await n.transport.exec(
+    `export XDG_RUNTIME_DIR="\${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"; ${system ? 'systemctl' : 'systemctl --user'} daemon-reload`,
+    { timeoutMs: 60_000 },
+  );
+  if (r.exitCode !== 0)
+    throw new OcmError(
+      'failed',
+      `systemctl daemon-reload failed on ${n.node.id}: ${r.stderr.trim().slice(0, 300)} The unit file was written; run "systemctl --user daemon-reload" there.`,
+      { nodeId: n.node.id },
+    );
 }
-

@@ -7,7 +7,20 @@ import type { NodeEntry } from '../registry';
 import type { Transport } from '../transport/types';
 import type { OperationPlan, PlannedContent } from '../operations/types';
 import { maskToken } from './mask';
-import { configTokens, envFileToken, envReference, findTokenLiterals, isLoopbackHost, isRotatableKey, parseGatewayUrl, replaceEnvFileToken, replaceLiterals, replaceUnitToken, TOKEN_ENV, unitFileTokens } from './places';
+import {
+  configTokens,
+  envFileToken,
+  envReference,
+  findTokenLiterals,
+  isLoopbackHost,
+  isRotatableKey,
+  parseGatewayUrl,
+  replaceEnvFileToken,
+  replaceLiterals,
+  replaceUnitToken,
+  TOKEN_ENV,
+  unitFileTokens,
+} from './places';
 
 /**
  * The plan of a gateway token rotation: every file on every registered node that carries the
@@ -114,7 +127,11 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
   const loc = gw.location;
   const nodeId = gw.node.id;
   if (!loc.config) {
-    throw new OcmError(loc.configError?.kind ?? 'notFound', `${nodeId}: openclaw.json cannot be read (${loc.configError?.message ?? `${loc.configPath} does not exist`}); fix it before rotating the token.`, { nodeId });
+    throw new OcmError(
+      loc.configError?.kind ?? 'notFound',
+      `${nodeId}: openclaw.json cannot be read (${loc.configError?.message ?? `${loc.configPath} does not exist`}); fix it before rotating the token.`,
+      { nodeId },
+    );
   }
   const tokens = configTokens(loc.config.resolved);
   if (tokens.authMode && tokens.authMode !== 'token') {
@@ -128,7 +145,7 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
   const envToken = env ? envFileToken(env.text) : undefined;
   const unitTokens = unit ? unitFileTokens(unit.text) : [];
   const ref = envReference(tokens.authToken);
-  const oldToken = ref ? (ref === TOKEN_ENV ? envToken : undefined) : tokens.authToken ?? envToken ?? unitTokens[0];
+  const oldToken = ref ? (ref === TOKEN_ENV ? envToken : undefined) : (tokens.authToken ?? envToken ?? unitTokens[0]);
   if (!oldToken) {
     throw new OcmError(
       'notFound',
@@ -156,17 +173,41 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
 
   // The gateway node: service unit, .env, then its config files (the config last: it triggers the reload).
   if (unit && unitPath && unitTokens.length > 0) {
-    add({ nodeId, role: 'gateway', kind: 'systemd', path: unitPath, keys: [`Environment=${TOKEN_ENV}`], beforeToken: maskToken(unitTokens[0]), stale: unitTokens.some((t) => t !== oldToken) }, unit, replaceUnitToken(unit.text, newToken));
-    warn('unitEmbedsToken', { unit: unitPath }, `The service unit ${unitPath} embeds the token (OpenClaw #19410); it is updated too. "openclaw gateway install --force" would write a unit without it.`);
+    add(
+      {
+        nodeId,
+        role: 'gateway',
+        kind: 'systemd',
+        path: unitPath,
+        keys: [`Environment=${TOKEN_ENV}`],
+        beforeToken: maskToken(unitTokens[0]),
+        stale: unitTokens.some((t) => t !== oldToken),
+      },
+      unit,
+      replaceUnitToken(unit.text, newToken),
+    );
+    warn(
+      'unitEmbedsToken',
+      { unit: unitPath },
+      `The service unit ${unitPath} embeds the token (OpenClaw #19410); it is updated too. "openclaw gateway install --force" would write a unit without it.`,
+    );
   }
   if (env && envToken !== undefined) {
-    add({ nodeId, role: 'gateway', kind: 'env', path: envPath, keys: [TOKEN_ENV], beforeToken: maskToken(envToken), stale: envToken !== oldToken }, env, replaceEnvFileToken(env.text, newToken));
+    add(
+      { nodeId, role: 'gateway', kind: 'env', path: envPath, keys: [TOKEN_ENV], beforeToken: maskToken(envToken), stale: envToken !== oldToken },
+      env,
+      replaceEnvFileToken(env.text, newToken),
+    );
   }
   if (!ref) {
     for (const file of loc.config.files) {
       const literals = findTokenLiterals(file.text, oldToken, file.path).filter((l) => isRotatableKey(l.key));
       if (literals.length === 0) continue;
-      add({ nodeId, role: 'gateway', kind: 'config', path: file.path, keys: literals.map((l) => l.key), beforeToken: maskToken(oldToken), stale: false }, { text: file.text, mode: await modeOf(gw.transport, file.path) }, replaceLiterals(file.text, literals, newToken));
+      add(
+        { nodeId, role: 'gateway', kind: 'config', path: file.path, keys: literals.map((l) => l.key), beforeToken: maskToken(oldToken), stale: false },
+        { text: file.text, mode: await modeOf(gw.transport, file.path) },
+        replaceLiterals(file.text, literals, newToken),
+      );
     }
   }
   if (tokens.remoteToken && tokens.remoteToken !== oldToken && pointsAt(tokens.remoteUrl, gw, gw)) {
@@ -182,13 +223,26 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
     if (!byToken && !byUrl) continue;
     const current = t.remoteToken;
     const stale = current !== oldToken;
-    dependants.push({ nodeId: other.node.id, ...(t.remoteUrl ? { remoteUrl: t.remoteUrl } : {}), why: byToken && byUrl ? 'token+url' : byToken ? 'token' : 'url', stale });
+    dependants.push({
+      nodeId: other.node.id,
+      ...(t.remoteUrl ? { remoteUrl: t.remoteUrl } : {}),
+      why: byToken && byUrl ? 'token+url' : byToken ? 'token' : 'url',
+      stale,
+    });
     if (!current) {
-      warn('remoteNoToken', { dependant: other.node.id, node: nodeId }, `${other.node.id}'s gateway.remote.url points at ${nodeId}, but it has no gateway.remote.token: it is not changed.`);
+      warn(
+        'remoteNoToken',
+        { dependant: other.node.id, node: nodeId },
+        `${other.node.id}'s gateway.remote.url points at ${nodeId}, but it has no gateway.remote.token: it is not changed.`,
+      );
       continue;
     }
     if (envReference(current)) {
-      warn('remoteFromEnv', { dependant: other.node.id, ref: current }, `${other.node.id}'s gateway.remote.token is ${current} (from its environment): set it there by hand after the rotation.`);
+      warn(
+        'remoteFromEnv',
+        { dependant: other.node.id, ref: current },
+        `${other.node.id}'s gateway.remote.token is ${current} (from its environment): set it there by hand after the rotation.`,
+      );
       continue;
     }
     let found = false;
@@ -196,25 +250,64 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
       const literals = findTokenLiterals(file.text, current, file.path).filter((l) => /(^|\.)remote\.token$/.test(l.key) || l.key === 'token');
       if (literals.length === 0) continue;
       found = true;
-      add({ nodeId: other.node.id, role: 'dependant', kind: 'config', path: file.path, keys: literals.map((l) => l.key), beforeToken: maskToken(current), stale }, { text: file.text, mode: await modeOf(other.transport, file.path) }, replaceLiterals(file.text, literals, newToken));
+      add(
+        { nodeId: other.node.id, role: 'dependant', kind: 'config', path: file.path, keys: literals.map((l) => l.key), beforeToken: maskToken(current), stale },
+        { text: file.text, mode: await modeOf(other.transport, file.path) },
+        replaceLiterals(file.text, literals, newToken),
+      );
     }
-    if (!found) warn('remoteNotLocated', { dependant: other.node.id }, `${other.node.id}'s gateway.remote.token could not be located in its config files; set it by hand.`);
+    if (!found)
+      warn(
+        'remoteNotLocated',
+        { dependant: other.node.id },
+        `${other.node.id}'s gateway.remote.token could not be located in its config files; set it by hand.`,
+      );
     const depEnvPath = posix.join(other.location.stateDir, '.env');
     const depEnv = await readText(other.transport, depEnvPath, signal);
     const depEnvToken = depEnv ? envFileToken(depEnv.text) : undefined;
     if (depEnv && depEnvToken === oldToken) {
-      add({ nodeId: other.node.id, role: 'dependant', kind: 'env', path: depEnvPath, keys: [TOKEN_ENV], beforeToken: maskToken(depEnvToken), stale: false }, depEnv, replaceEnvFileToken(depEnv.text, newToken));
+      add(
+        { nodeId: other.node.id, role: 'dependant', kind: 'env', path: depEnvPath, keys: [TOKEN_ENV], beforeToken: maskToken(depEnvToken), stale: false },
+        depEnv,
+        replaceEnvFileToken(depEnv.text, newToken),
+      );
     }
   }
-  for (const d of dependants) if (d.stale) warn('dependantStale', { dependant: d.nodeId, node: nodeId }, `${d.nodeId} pointed at ${nodeId} with a token the gateway no longer has (it was offline); the rotation gives it the new one.`);
-  if (!p.gatewayRunning) warn('gatewayNotRunning', { node: nodeId }, `The gateway of ${nodeId} is not running: the files are updated and it takes the new token when it starts; the dependants cannot be checked now (run ocm doctor once it runs).`);
-  for (const u of p.unchecked ?? []) warn('unchecked', { dependant: u.nodeId, reason: u.reason, node: nodeId }, `${u.nodeId} could not be checked (${u.reason}); if it uses ${nodeId}'s gateway, update its gateway.remote.token by hand.`);
+  for (const d of dependants)
+    if (d.stale)
+      warn(
+        'dependantStale',
+        { dependant: d.nodeId, node: nodeId },
+        `${d.nodeId} pointed at ${nodeId} with a token the gateway no longer has (it was offline); the rotation gives it the new one.`,
+      );
+  if (!p.gatewayRunning)
+    warn(
+      'gatewayNotRunning',
+      { node: nodeId },
+      `The gateway of ${nodeId} is not running: the files are updated and it takes the new token when it starts; the dependants cannot be checked now (run ocm doctor once it runs).`,
+    );
+  for (const u of p.unchecked ?? [])
+    warn(
+      'unchecked',
+      { dependant: u.nodeId, reason: u.reason, node: nodeId },
+      `${u.nodeId} could not be checked (${u.reason}); if it uses ${nodeId}'s gateway, update its gateway.remote.token by hand.`,
+    );
 
   const steps = [
-    ...places.filter((pl) => pl.role === 'gateway').map((pl) => ({ id: `write:${pl.nodeId}:${pl.path}`, description: `${pl.nodeId}: write the new token into ${pl.path} (${pl.keys.join(', ')})` })),
-    ...(p.gatewayRunning ? [{ id: `reload:${nodeId}`, description: `${nodeId}: wait until the gateway accepts the new token (hot reload; restart if it does not)` }] : []),
-    ...places.filter((pl) => pl.role === 'dependant').map((pl) => ({ id: `write:${pl.nodeId}:${pl.path}`, description: `${pl.nodeId}: write the new token into ${pl.path} (${pl.keys.join(', ')})` })),
-    ...(p.gatewayRunning ? dependants.filter((d) => places.some((pl) => pl.nodeId === d.nodeId)).map((d) => ({ id: `verify:${d.nodeId}`, description: `${d.nodeId}: check that its configured token is accepted by ${nodeId}'s gateway` })) : []),
+    ...places
+      .filter((pl) => pl.role === 'gateway')
+      .map((pl) => ({ id: `write:${pl.nodeId}:${pl.path}`, description: `${pl.nodeId}: write the new token into ${pl.path} (${pl.keys.join(', ')})` })),
+    ...(p.gatewayRunning
+      ? [{ id: `reload:${nodeId}`, description: `${nodeId}: wait until the gateway accepts the new token (hot reload; restart if it does not)` }]
+      : []),
+    ...places
+      .filter((pl) => pl.role === 'dependant')
+      .map((pl) => ({ id: `write:${pl.nodeId}:${pl.path}`, description: `${pl.nodeId}: write the new token into ${pl.path} (${pl.keys.join(', ')})` })),
+    ...(p.gatewayRunning
+      ? dependants
+          .filter((d) => places.some((pl) => pl.nodeId === d.nodeId))
+          .map((d) => ({ id: `verify:${d.nodeId}`, description: `${d.nodeId}: check that its configured token is accepted by ${nodeId}'s gateway` }))
+      : []),
   ];
   const plan: TokenRotationPlan = {
     operation: 'tokenRotate',
@@ -223,11 +316,27 @@ export async function planTokenRotation(p: PlanTokenRotationParams): Promise<Tok
     summary: `rotate the gateway token of ${nodeId} (${maskToken(oldToken)} → ${maskToken(newToken)}): ${places.length} file(s) on ${new Set(places.map((pl) => pl.nodeId)).size} node(s), ${dependants.length} dependant(s)`,
     files: places.map((pl) => ({ path: pl.path, action: 'update' as const, before: pl.before, after: pl.after })),
     unchanged: 0,
-    configRewrites: places.flatMap((pl) => pl.keys.map((key) => ({ path: pl.path, key, before: pl.beforeToken, after: maskToken(newToken), description: `${pl.nodeId}: ${pl.role === 'gateway' ? 'the gateway token' : `its credential for ${nodeId}'s gateway`}` }))),
+    configRewrites: places.flatMap((pl) =>
+      pl.keys.map((key) => ({
+        path: pl.path,
+        key,
+        before: pl.beforeToken,
+        after: maskToken(newToken),
+        description: `${pl.nodeId}: ${pl.role === 'gateway' ? 'the gateway token' : `its credential for ${nodeId}'s gateway`}`,
+      })),
+    ),
     steps,
     source: { kind: 'none' },
     warnings,
-    gateway: { nodeId, port: loc.gatewayPort, supervisor: loc.supervisor, running: p.gatewayRunning, oldToken: maskToken(oldToken), newToken: maskToken(newToken), ...(loc.version ? { version: loc.version } : {}) },
+    gateway: {
+      nodeId,
+      port: loc.gatewayPort,
+      supervisor: loc.supervisor,
+      running: p.gatewayRunning,
+      oldToken: maskToken(oldToken),
+      newToken: maskToken(newToken),
+      ...(loc.version ? { version: loc.version } : {}),
+    },
     places,
     dependants,
     unchecked: [...(p.unchecked ?? [])],
@@ -261,7 +370,15 @@ export function maskedDiff(plan: TokenRotationPlan, place: TokenPlace): string[]
   if (!t) return [];
   const before = t.before.split('\n');
   const after = t.after.split('\n');
-  const mask = (line: string): string => line.split(s.oldToken).join(maskToken(s.oldToken)).split(s.newToken).join(maskToken(s.newToken)).replace(/(OPENCLAW_GATEWAY_TOKEN=|token["']?\s*:\s*["'])([^"'\s]{8,})/g, (_m, k: string, v: string) => (v.includes('…') ? `${k}${v}` : `${k}${maskToken(v)}`));
+  const mask = (line: string): string =>
+    line
+      .split(s.oldToken)
+      .join(maskToken(s.oldToken))
+      .split(s.newToken)
+      .join(maskToken(s.newToken))
+      .replace(/(OPENCLAW_GATEWAY_TOKEN=|token["']?\s*:\s*["'])([^"'\s]{8,})/g, (_m, k: string, v: string) =>
+        v.includes('…') ? `${k}${v}` : `${k}${maskToken(v)}`,
+      );
   const out: string[] = [];
   for (let i = 0; i < Math.max(before.length, after.length); i++) {
     if (before[i] === after[i]) continue;

@@ -17,5 +17,9 @@ export async function transportForNode(node: NodeEntry, options: TransportForNod
   if (options.ssh) return options.ssh(node);
   // No default pool here on purpose: the face owns the pool, its prompts and its lifetime
   // (NodeAccess in the extension, src/cli/node-connection.ts in the CLI).
-  throw new OcmError('unsupported', `Node ${node.id} is reached over SSH, and the SSH transport is not available in this build yet. Only nodes with host "local" work for now.`, { nodeId: node.id });
+  throw new OcmError(
+    'unsupported',
+    `Node ${node.id} is reached over SSH, and the SSH transport is not available in this build yet. Only nodes with host "local" work for now.`,
+    { nodeId: node.id },
+  );
 }

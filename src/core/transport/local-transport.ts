@@ -8,17 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { OcmError, type OcmErrorKind } from '../errors';
 import { envPrefix } from './shell-quote';
 import { BoundedBuffer } from './bounded-buffer';
-import type {
-  DirEntry,
-  ExecOptions,
-  ExecResult,
-  ExecStream,
-  ExecStreamOptions,
-  FileStat,
-  OpOptions,
-  Transport,
-  WriteOptions,
-} from './types';
+import type { DirEntry, ExecOptions, ExecResult, ExecStream, ExecStreamOptions, FileStat, OpOptions, Transport, WriteOptions } from './types';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
 const DEFAULT_FS_TIMEOUT_MS = 30_000;
@@ -121,7 +111,11 @@ export class LocalTransport implements Transport {
   private stoppedError(reason: StopReason, command: string, timeoutMs: number): OcmError {
     const short = command.length > 120 ? `${command.slice(0, 117)}...` : command;
     if (reason === 'timeout') {
-      return new OcmError('timeout', `Command on ${this.nodeId} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped: ${short}. Retry with a longer timeout or check what blocks it.`, { nodeId: this.nodeId, timeoutMs });
+      return new OcmError(
+        'timeout',
+        `Command on ${this.nodeId} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped: ${short}. Retry with a longer timeout or check what blocks it.`,
+        { nodeId: this.nodeId, timeoutMs },
+      );
     }
     return new OcmError('cancelled', `Command on ${this.nodeId} was cancelled: ${short}.`, { nodeId: this.nodeId });
   }
@@ -174,7 +168,10 @@ export class LocalTransport implements Transport {
       if (existing && options.exclusive) throw fsError({ code: 'EEXIST' }, 'write', path, this.nodeId);
       if (!existing && options.mustExist) throw fsError({ code: 'ENOENT' }, 'write', path, this.nodeId);
       if (existing && !existing.isFile()) {
-        throw new OcmError('invalidInput', `Cannot write ${path} on ${this.nodeId}: it is not a regular file. Choose a file path.`, { nodeId: this.nodeId, path });
+        throw new OcmError('invalidInput', `Cannot write ${path} on ${this.nodeId}: it is not a regular file. Choose a file path.`, {
+          nodeId: this.nodeId,
+          path,
+        });
       }
 
       const mode = existing ? existing.mode & 0o7777 : (options.mode ?? 0o644);
@@ -268,12 +265,25 @@ export class LocalTransport implements Transport {
         reject(err);
       };
       const timer = setTimeout(
-        () => fail(new OcmError('timeout', `Connecting to ${host}:${port} on ${this.nodeId} timed out after ${timeoutMs} ms. Check that the service listens there.`, { nodeId: this.nodeId, port })),
+        () =>
+          fail(
+            new OcmError('timeout', `Connecting to ${host}:${port} on ${this.nodeId} timed out after ${timeoutMs} ms. Check that the service listens there.`, {
+              nodeId: this.nodeId,
+              port,
+            }),
+          ),
         timeoutMs,
       );
-      const onAbort = (): void => fail(new OcmError('cancelled', `Connecting to ${host}:${port} on ${this.nodeId} was cancelled.`, { nodeId: this.nodeId, port }));
+      const onAbort = (): void =>
+        fail(new OcmError('cancelled', `Connecting to ${host}:${port} on ${this.nodeId} was cancelled.`, { nodeId: this.nodeId, port }));
       const onError = (e: NodeJS.ErrnoException): void =>
-        fail(new OcmError('unreachable', `Cannot connect to ${host}:${port} on ${this.nodeId} (${e.code ?? e.message}). Check that the service is running and listening on that port.`, { nodeId: this.nodeId, port, code: e.code }));
+        fail(
+          new OcmError(
+            'unreachable',
+            `Cannot connect to ${host}:${port} on ${this.nodeId} (${e.code ?? e.message}). Check that the service is running and listening on that port.`,
+            { nodeId: this.nodeId, port, code: e.code },
+          ),
+        );
       const cleanup = (): void => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
@@ -306,7 +316,13 @@ export class LocalTransport implements Transport {
     const limits = new Promise<never>((_, reject) => {
       if (timeoutMs > 0) {
         timer = setTimeout(
-          () => reject(new OcmError('timeout', `${opVerb(op)} ${path} on ${this.nodeId} took longer than ${timeoutMs} ms. Check the disk or retry.`, { nodeId: this.nodeId, path })),
+          () =>
+            reject(
+              new OcmError('timeout', `${opVerb(op)} ${path} on ${this.nodeId} took longer than ${timeoutMs} ms. Check the disk or retry.`, {
+                nodeId: this.nodeId,
+                path,
+              }),
+            ),
           timeoutMs,
         );
       }
@@ -337,7 +353,15 @@ export class LocalTransport implements Transport {
 type FsOp = 'stat' | 'list' | 'read' | 'write' | 'rename' | 'remove' | 'mkdir';
 
 function opVerb(op: FsOp): string {
-  return { stat: 'Reading the status of', list: 'Listing', read: 'Reading', write: 'Writing', rename: 'Renaming', remove: 'Removing', mkdir: 'Creating folder' }[op];
+  return {
+    stat: 'Reading the status of',
+    list: 'Listing',
+    read: 'Reading',
+    write: 'Writing',
+    rename: 'Renaming',
+    remove: 'Removing',
+    mkdir: 'Creating folder',
+  }[op];
 }
 
 /** Maps a node:fs error code to an OcmError whose message names the path and says what to do. */
@@ -505,4 +529,3 @@ function watchProcess(child: ChildProcess, limits: { timeoutMs: number; signal: 
     },
   };
 }
-

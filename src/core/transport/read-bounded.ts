@@ -45,7 +45,11 @@ export function tooLargeError(transport: Pick<Transport, 'nodeId'>, path: string
 
 export function notRegularError(transport: Pick<Transport, 'nodeId'>, path: string, type: FileStat['type']): OcmError {
   const what = type === 'directory' ? 'a folder' : 'not a regular file (a device, FIFO or socket)';
-  return new OcmError('invalidInput', `${path} on ${transport.nodeId} is ${what}; ocm only reads regular files. Choose a file.`, { nodeId: transport.nodeId, path, type });
+  return new OcmError('invalidInput', `${path} on ${transport.nodeId} is ${what}; ocm only reads regular files. Choose a file.`, {
+    nodeId: transport.nodeId,
+    path,
+    type,
+  });
 }
 
 /** True for the error readFileBounded throws when a file is over its limit. */

@@ -33,7 +33,12 @@ export class BackupFileSystemProvider implements vscode.FileSystemProvider, vsco
     const { entry, index } = await this.lookup(uri);
     const mtime = Date.parse(index.createdAt) || 0;
     return {
-      type: entry.type === 'directory' ? vscode.FileType.Directory : entry.type === 'symlink' ? vscode.FileType.File | vscode.FileType.SymbolicLink : vscode.FileType.File,
+      type:
+        entry.type === 'directory'
+          ? vscode.FileType.Directory
+          : entry.type === 'symlink'
+            ? vscode.FileType.File | vscode.FileType.SymbolicLink
+            : vscode.FileType.File,
       ctime: mtime,
       mtime,
       size: entry.size,
@@ -84,7 +89,9 @@ export class BackupFileSystemProvider implements vscode.FileSystemProvider, vsco
   }
 
   private readOnly(uri: vscode.Uri): vscode.FileSystemError {
-    return vscode.FileSystemError.NoPermissions(vscode.l10n.t('{0} is a file inside a backup and cannot be changed; restore the backup to change the node.', uri.path));
+    return vscode.FileSystemError.NoPermissions(
+      vscode.l10n.t('{0} is a file inside a backup and cannot be changed; restore the backup to change the node.', uri.path),
+    );
   }
 
   private async lookup(uri: vscode.Uri) {

@@ -99,7 +99,12 @@ export async function pickFileDiffs(comparison: Comparison): Promise<void> {
     detail: file.path,
     file,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: comparison.title, placeHolder: summaryText(comparison.diff), matchOnDescription: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: comparison.title,
+    placeHolder: summaryText(comparison.diff),
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   if (picked) await openFileDiff(comparison.title, picked.file);
 }
 

@@ -27,7 +27,15 @@ export class BackupFolderTree {
       const path = posix.normalize(e.path);
       if (!path.startsWith('/') || path === '/') continue;
       this.ensureParents(path);
-      const entry: FolderEntry = { name: posix.basename(path), path, type: e.type, size: e.size, mode: e.mode, ...(e.sha256 ? { sha256: e.sha256 } : {}), ...(e.linkTarget ? { linkTarget: e.linkTarget } : {}) };
+      const entry: FolderEntry = {
+        name: posix.basename(path),
+        path,
+        type: e.type,
+        size: e.size,
+        mode: e.mode,
+        ...(e.sha256 ? { sha256: e.sha256 } : {}),
+        ...(e.linkTarget ? { linkTarget: e.linkTarget } : {}),
+      };
       const existing = this.byPath.get(path);
       if (existing) Object.assign(existing, entry);
       else this.add(entry);

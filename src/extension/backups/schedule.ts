@@ -37,12 +37,25 @@ export interface ScheduleSettings {
 function readSettings(): ScheduleSettings {
   const config = vscode.workspace.getConfiguration('openclaw.backup');
   const n = (key: string): number => config.get<number>(key) ?? 0;
-  return { schedule: config.get('schedule'), keep: n('keep'), keepHourly: n('keepHourly'), keepDaily: n('keepDaily'), keepWeekly: n('keepWeekly'), keepMonthly: n('keepMonthly') };
+  return {
+    schedule: config.get('schedule'),
+    keep: n('keep'),
+    keepHourly: n('keepHourly'),
+    keepDaily: n('keepDaily'),
+    keepWeekly: n('keepWeekly'),
+    keepMonthly: n('keepMonthly'),
+  };
 }
 
 /** The settings as a retention policy; undefined when they keep everything (every rule 0). */
 export function retentionFromSettings(s: ScheduleSettings): RetentionPolicy | undefined {
-  const rules: Array<[keyof RetentionPolicy, number | undefined]> = [['last', s.keep], ['hourly', s.keepHourly], ['daily', s.keepDaily], ['weekly', s.keepWeekly], ['monthly', s.keepMonthly]];
+  const rules: Array<[keyof RetentionPolicy, number | undefined]> = [
+    ['last', s.keep],
+    ['hourly', s.keepHourly],
+    ['daily', s.keepDaily],
+    ['weekly', s.keepWeekly],
+    ['monthly', s.keepMonthly],
+  ];
   const policy: RetentionPolicy = {};
   for (const [k, v] of rules) if (Number.isInteger(v) && v! > 0) policy[k] = v;
   return Object.keys(policy).length ? policy : undefined;

@@ -78,7 +78,8 @@ export class BackupsTreeContributor implements vscode.Disposable {
         this.counts.set(element.nodeId, list.length);
         // The group's row shows the count: redraw it when the listing found a different number.
         if (known !== list.length) setTimeout(() => this.changed.fire(element), 0);
-        if (list.length === 0) return [{ kind: 'backupMessage', nodeId: element.nodeId, id: `backups:${element.nodeId}:empty`, label: vscode.l10n.t('No backups yet') }];
+        if (list.length === 0)
+          return [{ kind: 'backupMessage', nodeId: element.nodeId, id: `backups:${element.nodeId}:empty`, label: vscode.l10n.t('No backups yet') }];
         return list.map((summary) => ({ kind: 'backup', nodeId: element.nodeId, summary }));
       }
       if (element.kind === 'backup') {
@@ -87,12 +88,23 @@ export class BackupsTreeContributor implements vscode.Disposable {
       }
       if (element.kind === 'backupEntry' && element.entry.type === 'directory') {
         const tree = await this.catalog.folderTree(element.nodeId, element.backupId);
-        return tree.children(element.entry.path).map((entry) => ({ kind: 'backupEntry', nodeId: element.nodeId, backupId: element.backupId, entry, label: entry.name }));
+        return tree
+          .children(element.entry.path)
+          .map((entry) => ({ kind: 'backupEntry', nodeId: element.nodeId, backupId: element.backupId, entry, label: entry.name }));
       }
       return [];
     } catch (e) {
       const err = toOcmError(e);
-      return [{ kind: 'backupMessage', nodeId: element.nodeId, id: `${idOf(element)}:error`, label: vscode.l10n.t('Backups cannot be read'), detail: err.message, error: true }];
+      return [
+        {
+          kind: 'backupMessage',
+          nodeId: element.nodeId,
+          id: `${idOf(element)}:error`,
+          label: vscode.l10n.t('Backups cannot be read'),
+          detail: err.message,
+          error: true,
+        },
+      ];
     }
   }
 
@@ -111,7 +123,9 @@ export class BackupsTreeContributor implements vscode.Disposable {
         const s = element.summary;
         const item = new vscode.TreeItem(localTime(s.createdAt), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = idOf(element);
-        item.description = [s.engine === 'openclaw' ? 'openclaw' : 'ocm', formatBytes(s.archiveSize), s.pinned ? vscode.l10n.t('pinned') : undefined].filter(Boolean).join(' · ');
+        item.description = [s.engine === 'openclaw' ? 'openclaw' : 'ocm', formatBytes(s.archiveSize), s.pinned ? vscode.l10n.t('pinned') : undefined]
+          .filter(Boolean)
+          .join(' · ');
         item.iconPath = new vscode.ThemeIcon(s.pinned ? 'pinned' : 'archive');
         item.contextValue = s.pinned ? 'backup.pinned' : 'backup';
         item.tooltip = backupTooltip(s);
@@ -203,7 +217,6 @@ export function localTime(iso: string): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
-
 
 function modeString(mode: number): string {
   return '0' + (mode & 0o7777).toString(8).padStart(3, '0');

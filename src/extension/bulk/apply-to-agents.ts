@@ -1,5 +1,17 @@
 import * as vscode from 'vscode';
-import { applyBulkPlan, findHeadings, flaggedFiles, guardPlan, planBulkApply, planCounts, resolveTargets, type ApplyOutcome, type BulkChange, type BulkPlan, type PlannedFile } from '../../core/bulk';
+import {
+  applyBulkPlan,
+  findHeadings,
+  flaggedFiles,
+  guardPlan,
+  planBulkApply,
+  planCounts,
+  resolveTargets,
+  type ApplyOutcome,
+  type BulkChange,
+  type BulkPlan,
+  type PlannedFile,
+} from '../../core/bulk';
 import { toOcmError } from '../../core/errors';
 import type { CommandDeps } from '../commands/deps';
 import type { PlanContentProvider } from '../fs/plan-content';
@@ -95,7 +107,9 @@ async function pickSource(): Promise<string | undefined> {
   const editor = vscode.window.activeTextEditor;
   const useEditor = editor ? vscode.l10n.t('The active editor ({0})', editor.document.fileName.split(/[\\/]/).pop() ?? '') : undefined;
   const chooseFile = vscode.l10n.t('Choose a file…');
-  const picked = useEditor ? (await vscode.window.showQuickPick([useEditor, chooseFile], { title: vscode.l10n.t('Apply to Agents: the new content') })) : chooseFile;
+  const picked = useEditor
+    ? await vscode.window.showQuickPick([useEditor, chooseFile], { title: vscode.l10n.t('Apply to Agents: the new content') })
+    : chooseFile;
   if (!picked) return undefined;
   if (picked === useEditor) return editor!.document.getText();
   const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: vscode.l10n.t('Use This File') });
@@ -120,16 +134,26 @@ function blockedText(f: PlannedFile): string {
   }
 }
 
-async function planPreviewApply(deps: CommandDeps, contents: PlanContentProvider, selector: string, fileName: string, change: BulkChange, answer: ApplyToAgentsArgs['answer']): Promise<ApplyToAgentsResult | undefined> {
+async function planPreviewApply(
+  deps: CommandDeps,
+  contents: PlanContentProvider,
+  selector: string,
+  fileName: string,
+  change: BulkChange,
+  answer: ApplyToAgentsArgs['answer'],
+): Promise<ApplyToAgentsResult | undefined> {
   const reach = reachOf(deps);
-  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Computing every resulting file…'), cancellable: true }, async (_p, token) => {
-    const ac = new AbortController();
-    token.onCancellationRequested(() => ac.abort());
-    const targets = await resolveTargets(selector, await deps.registry.list(), reach);
-    const planned = await planBulkApply(reach, targets, fileName, change, ac.signal);
-    // The mix-up guard on every planned write, on the bytes the plan read (no round trip).
-    return deps.guard ? guardPlan(planned, deps.guard.guard, reach.agents) : planned;
-  });
+  const plan = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Computing every resulting file…'), cancellable: true },
+    async (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      const targets = await resolveTargets(selector, await deps.registry.list(), reach);
+      const planned = await planBulkApply(reach, targets, fileName, change, ac.signal);
+      // The mix-up guard on every planned write, on the bytes the plan read (no round trip).
+      return deps.guard ? guardPlan(planned, deps.guard.guard, reach.agents) : planned;
+    },
+  );
   const c = planCounts(plan);
   const writes = plan.files.filter((f) => f.action === 'update' || f.action === 'create');
   const blocked = plan.files.filter((f) => f.action === 'blocked');
@@ -158,24 +182,39 @@ async function planPreviewApply(deps: CommandDeps, contents: PlanContentProvider
   const confirmed = flagged.length ? await confirmFlagged(plan, flagged, summary, answer) : await confirmPlain(writes.length, nodes, summary, left, answer);
   if (!confirmed) return { plan, preview: 'changes', ...(flagged.length ? { refused: flagged } : {}) };
 
-  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying to agents'), cancellable: true }, async (progress, token) => {
-    const ac = new AbortController();
-    token.onCancellationRequested(() => ac.abort());
-    return applyBulkPlan(plan, {
-      home: deps.home,
-      allowMixups: flagged.length > 0, // reached only through Apply Anyway
-      transport: reach.transport,
-      signal: ac.signal,
-      onProgress: (p) => progress.report({ increment: p.phase === 'write' ? 100 / p.total : 0, message: `${p.phase === 'write' ? '' : vscode.l10n.t('putting back') + ' '}${p.file.nodeId}/${p.file.agentId}` }),
-    });
-  });
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying to agents'), cancellable: true },
+    async (progress, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return applyBulkPlan(plan, {
+        home: deps.home,
+        allowMixups: flagged.length > 0, // reached only through Apply Anyway
+        transport: reach.transport,
+        signal: ac.signal,
+        onProgress: (p) =>
+          progress.report({
+            increment: p.phase === 'write' ? 100 / p.total : 0,
+            message: `${p.phase === 'write' ? '' : vscode.l10n.t('putting back') + ' '}${p.file.nodeId}/${p.file.agentId}`,
+          }),
+      });
+    },
+  );
   for (const id of new Set(writes.map((f) => f.nodeId))) deps.tree.refresh(id);
   void deps.liveFs.pollWatched();
   if (outcome.ok) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Applied to {0} file(s). "Undo Last Bulk Apply" puts the whole batch back.', outcome.written.length));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Applied to {0} file(s). "Undo Last Bulk Apply" puts the whole batch back.', outcome.written.length),
+    );
   } else {
     const f = outcome.failure!;
-    const back = outcome.rollbackErrors.length === 0 ? vscode.l10n.t('The {0} file(s) already changed were put back; nothing else was touched.', outcome.written.length) : vscode.l10n.t('Could not put back: {0}. Their earlier versions are in the file history.', outcome.rollbackErrors.map((e) => `${e.nodeId}:${e.path}`).join(', '));
+    const back =
+      outcome.rollbackErrors.length === 0
+        ? vscode.l10n.t('The {0} file(s) already changed were put back; nothing else was touched.', outcome.written.length)
+        : vscode.l10n.t(
+            'Could not put back: {0}. Their earlier versions are in the file history.',
+            outcome.rollbackErrors.map((e) => `${e.nodeId}:${e.path}`).join(', '),
+          );
     void vscode.window.showErrorMessage(vscode.l10n.t('Apply to Agents stopped at {0} on {1}: {2}', f.file.path, f.file.nodeId, f.error.message) + ' ' + back);
   }
   return { plan, preview: 'changes', outcome };
@@ -186,7 +225,15 @@ async function confirmPlain(files: number, nodes: number, summary: string, left:
   const go = vscode.l10n.t('Apply');
   const picked = await vscode.window.showWarningMessage(
     vscode.l10n.t('Change {0} file(s) on {1} node(s)?', files, nodes),
-    { modal: true, detail: [summary, ...left, '', vscode.l10n.t('Each file goes through the safe save. A failure puts back the files already changed; "Undo Last Bulk Apply" undoes the whole batch.')].join('\n') },
+    {
+      modal: true,
+      detail: [
+        summary,
+        ...left,
+        '',
+        vscode.l10n.t('Each file goes through the safe save. A failure puts back the files already changed; "Undo Last Bulk Apply" undoes the whole batch.'),
+      ].join('\n'),
+    },
     go,
   );
   return picked === go;
@@ -201,10 +248,20 @@ async function confirmPlain(files: number, nodes: number, summary: string, left:
 async function confirmFlagged(plan: BulkPlan, flagged: PlannedFile[], summary: string, answer: ApplyToAgentsArgs['answer']): Promise<boolean> {
   if (answer !== undefined) return answer === 'applyAnyway';
   const anyway = vscode.l10n.t('Apply Anyway');
-  const lines = flagged.map((f) => [`⚠ ${f.nodeId}/${f.agentId} ${plan.fileName}`, ...f.mixup!.map((m) => describeMixupFinding(m).replace(/^/gm, '    '))].join('\n'));
+  const lines = flagged.map((f) =>
+    [`⚠ ${f.nodeId}/${f.agentId} ${plan.fileName}`, ...f.mixup!.map((m) => describeMixupFinding(m).replace(/^/gm, '    '))].join('\n'),
+  );
   const picked = await vscode.window.showWarningMessage(
     vscode.l10n.t("{0} file(s) would bring another agent's text into a guarded file. Nothing has been written.", flagged.length),
-    { modal: true, detail: [...lines, '', summary, vscode.l10n.t('Check the template and the agents chosen. Apply Anyway writes every file of the batch, these too (this batch only).')].join('\n') },
+    {
+      modal: true,
+      detail: [
+        ...lines,
+        '',
+        summary,
+        vscode.l10n.t('Check the template and the agents chosen. Apply Anyway writes every file of the batch, these too (this batch only).'),
+      ].join('\n'),
+    },
     anyway,
   );
   return picked === anyway;

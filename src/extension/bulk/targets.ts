@@ -19,7 +19,11 @@ export function reachOf(deps: CommandDeps): NodeReach {
 }
 
 /** A selector and (when a file was clicked) the file name relative to its agent's workspace. */
-export async function fromSelection(deps: CommandDeps, clicked: TreeNode | undefined, selected: readonly TreeNode[] | undefined): Promise<{ selector?: string; fileName?: string }> {
+export async function fromSelection(
+  deps: CommandDeps,
+  clicked: TreeNode | undefined,
+  selected: readonly TreeNode[] | undefined,
+): Promise<{ selector?: string; fileName?: string }> {
   const items = selected && selected.length ? [...selected] : clicked ? [clicked] : [];
   const parts: string[] = [];
   let fileName: string | undefined;
@@ -41,15 +45,31 @@ export async function pickSelector(deps: CommandDeps): Promise<string | undefine
   const items: Pick[] = [];
   const labels = [...new Set(nodes.flatMap((n) => n.labels))].sort();
   if (labels.length) items.push({ label: vscode.l10n.t('Labels'), kind: vscode.QuickPickItemKind.Separator, value: '' });
-  for (const l of labels) items.push({ label: `$(tag) ${l}`, description: vscode.l10n.t('every agent on {0} node(s)', nodes.filter((n) => n.labels.includes(l)).length), value: `label:${l}` });
+  for (const l of labels)
+    items.push({
+      label: `$(tag) ${l}`,
+      description: vscode.l10n.t('every agent on {0} node(s)', nodes.filter((n) => n.labels.includes(l)).length),
+      value: `label:${l}`,
+    });
   // Every node's agents at once (the model caches them; an unreachable node still offers "every agent").
-  const rosters = await Promise.all(nodes.map((n) => deps.model.describe(n.id).then((d) => d.agents).catch(() => [])));
+  const rosters = await Promise.all(
+    nodes.map((n) =>
+      deps.model
+        .describe(n.id)
+        .then((d) => d.agents)
+        .catch(() => []),
+    ),
+  );
   nodes.forEach((n, i) => {
     items.push({ label: n.id, kind: vscode.QuickPickItemKind.Separator, value: '' });
     items.push({ label: `$(server) ${n.id}`, description: vscode.l10n.t('every agent of this node'), value: n.id });
     for (const a of rosters[i]!) items.push({ label: `$(hubot) ${n.id}/${a.id}`, ...(a.name ? { description: a.name } : {}), value: `${n.id}/${a.id}` });
   });
-  const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t('Apply to Agents: choose agents'), placeHolder: vscode.l10n.t('Agents, whole nodes or labels') });
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: vscode.l10n.t('Apply to Agents: choose agents'),
+    placeHolder: vscode.l10n.t('Agents, whole nodes or labels'),
+  });
   return picked && picked.length ? picked.map((p) => p.value).join(',') : undefined;
 }
 

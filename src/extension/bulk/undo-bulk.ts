@@ -22,16 +22,32 @@ export function registerUndoBulk(context: vscode.ExtensionContext, deps: Command
         const force = vscode.l10n.t('Undo All, Including Changed Files');
         const detail = [
           vscode.l10n.t('{0} file(s) of "{1}" from {2}.', found.checks.length, found.batch.fileName, new Date(found.batch.createdAt).toLocaleString()),
-          ...changed.map((c) => `• ${c.file.nodeId}/${c.file.agentId}: ${c.state === 'unreachable' ? vscode.l10n.t('cannot be read: {0}', c.message ?? '') : vscode.l10n.t('changed since the batch: left as it is unless you undo all')}`),
+          ...changed.map(
+            (c) =>
+              `• ${c.file.nodeId}/${c.file.agentId}: ${c.state === 'unreachable' ? vscode.l10n.t('cannot be read: {0}', c.message ?? '') : vscode.l10n.t('changed since the batch: left as it is unless you undo all')}`,
+          ),
         ].join('\n');
         const answer =
           args?.answer ??
-          ((await vscode.window.showWarningMessage(vscode.l10n.t('Undo the last bulk apply?'), { modal: true, detail }, undo, ...(changed.length ? [force] : [])).then((a) => (a === undo ? 'undo' : a === force ? 'force' : 'cancel'))) as 'undo' | 'force' | 'cancel');
+          ((await vscode.window
+            .showWarningMessage(vscode.l10n.t('Undo the last bulk apply?'), { modal: true, detail }, undo, ...(changed.length ? [force] : []))
+            .then((a) => (a === undo ? 'undo' : a === force ? 'force' : 'cancel'))) as 'undo' | 'force' | 'cancel');
         if (answer === 'cancel') return undefined;
-        const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Undoing the last bulk apply') }, () => undoBatch(found.batch, { home: deps.home, transport, force: answer === 'force' }));
+        const result = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Undoing the last bulk apply') },
+          () => undoBatch(found.batch, { home: deps.home, transport, force: answer === 'force' }),
+        );
         for (const id of new Set(found.batch.files.map((f) => f.nodeId))) deps.tree.refresh(id);
         void deps.liveFs.pollWatched();
-        if (result.refused.length) void vscode.window.showWarningMessage(vscode.l10n.t('Put back {0} file(s); {1} left as they are (changed since): {2}', result.undone.length, result.refused.length, result.refused.map((r) => `${r.file.nodeId}/${r.file.agentId}`).join(', ')));
+        if (result.refused.length)
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t(
+              'Put back {0} file(s); {1} left as they are (changed since): {2}',
+              result.undone.length,
+              result.refused.length,
+              result.refused.map((r) => `${r.file.nodeId}/${r.file.agentId}`).join(', '),
+            ),
+          );
         else void vscode.window.showInformationMessage(vscode.l10n.t('Put back {0} file(s).', result.undone.length));
         return result;
       } catch (e) {

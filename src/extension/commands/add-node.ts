@@ -8,7 +8,13 @@ import { showError } from './show-error';
 /** The questions "Add node…" asks; the command uses VS Code's quick input, tests script the answers. */
 export interface AddNodeUi {
   pick<T extends AddNodeChoice>(title: string, items: T[]): Promise<T | undefined>;
-  input(options: { title: string; prompt: string; value?: string; placeHolder?: string; validate: (value: string) => string | undefined }): Promise<string | undefined>;
+  input(options: {
+    title: string;
+    prompt: string;
+    value?: string;
+    placeHolder?: string;
+    validate: (value: string) => string | undefined;
+  }): Promise<string | undefined>;
   /** After the node is added: true to check the connection now (host key prompt, agents). */
   offerCheck(nodeId: string): Promise<boolean>;
 }
@@ -35,10 +41,18 @@ export async function runAddNode(deps: CommandDeps, ui: AddNodeUi, sources: Cand
   for (const host of fresh) items.push({ label: `$(remote) ${host.alias}`, description: describeSshHost(host), target: { host: host.alias } });
   items.push({ label: vscode.l10n.t('Other'), kind: vscode.QuickPickItemKind.Separator });
   if (candidates.localAvailable) {
-    items.push({ label: `$(device-desktop) ${vscode.l10n.t('This machine')}`, description: vscode.l10n.t('~/.openclaw found here; no SSH needed'), target: { host: 'local' } });
+    items.push({
+      label: `$(device-desktop) ${vscode.l10n.t('This machine')}`,
+      description: vscode.l10n.t('~/.openclaw found here; no SSH needed'),
+      target: { host: 'local' },
+    });
   }
   items.push({ label: `$(edit) ${vscode.l10n.t('Enter [user@]host[:port]…')}`, action: 'enter' });
-  items.push({ label: `$(cloud-download) ${vscode.l10n.t('Import nodes-registry.json…')}`, description: vscode.l10n.t('nodes from an existing registry file'), action: 'import' });
+  items.push({
+    label: `$(cloud-download) ${vscode.l10n.t('Import nodes-registry.json…')}`,
+    description: vscode.l10n.t('nodes from an existing registry file'),
+    action: 'import',
+  });
 
   const choice = await ui.pick(vscode.l10n.t('Add node: which machine runs the OpenClaw gateway?'), items);
   if (!choice) return { outcome: 'cancelled' };
@@ -96,7 +110,14 @@ export const vscodeAddNodeUi: AddNodeUi = {
   pick: (title, items) => Promise.resolve(vscode.window.showQuickPick(items, { title, ignoreFocusOut: true, matchOnDescription: true })),
   input: ({ title, prompt, value, placeHolder, validate }) =>
     Promise.resolve(
-      vscode.window.showInputBox({ title, prompt, ignoreFocusOut: true, validateInput: validate, ...(value !== undefined ? { value } : {}), ...(placeHolder ? { placeHolder } : {}) }),
+      vscode.window.showInputBox({
+        title,
+        prompt,
+        ignoreFocusOut: true,
+        validateInput: validate,
+        ...(value !== undefined ? { value } : {}),
+        ...(placeHolder ? { placeHolder } : {}),
+      }),
     ),
   offerCheck: async (nodeId) => {
     const check = vscode.l10n.t('Check Connection Now');

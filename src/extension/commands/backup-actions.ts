@@ -18,16 +18,30 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
         const backup = item?.kind === 'backup' ? item.summary : await pickBackup(deps, vscode.l10n.t('Verify backup'));
         if (!backup) return undefined;
         const repo = await deps.catalog.store.repository();
-        const result = await withCancellableProgress(vscode.l10n.t('Verifying backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), async (_report, signal) =>
-          verifySnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), { signal }),
+        const result = await withCancellableProgress(
+          vscode.l10n.t('Verifying backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`),
+          async (_report, signal) => verifySnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), { signal }),
         );
         if (result.ok) {
           void vscode.window.showInformationMessage(
-            vscode.l10n.t('Backup {0} is intact: {1} files ({2}), every byte checked against its hash.', `${backup.nodeId} ${localTime(backup.createdAt)}`, result.fileCount, formatBytes(result.totalBytes)),
+            vscode.l10n.t(
+              'Backup {0} is intact: {1} files ({2}), every byte checked against its hash.',
+              `${backup.nodeId} ${localTime(backup.createdAt)}`,
+              result.fileCount,
+              formatBytes(result.totalBytes),
+            ),
           );
         } else {
           void vscode.window.showErrorMessage(
-            vscode.l10n.t('Backup {0} is damaged: {1} file(s) cannot be restored ({2}). Run "ocm check --read-data" for the whole repository.', `${backup.nodeId} ${localTime(backup.createdAt)}`, result.damaged.length, result.damaged.slice(0, 3).map((d) => d.path).join(', ')),
+            vscode.l10n.t(
+              'Backup {0} is damaged: {1} file(s) cannot be restored ({2}). Run "ocm check --read-data" for the whole repository.',
+              `${backup.nodeId} ${localTime(backup.createdAt)}`,
+              result.damaged.length,
+              result.damaged
+                .slice(0, 3)
+                .map((d) => d.path)
+                .join(', '),
+            ),
           );
         }
         return result;
@@ -71,10 +85,17 @@ export function registerBackupActionCommands(context: vscode.ExtensionContext, d
               });
         if (!chosen) return undefined;
         const repo = await deps.catalog.store.repository();
-        const result = await withCancellableProgress(vscode.l10n.t('Exporting backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`), async (_report, signal) =>
-          exportSnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), chosen.fsPath, { signal }),
+        const result = await withCancellableProgress(
+          vscode.l10n.t('Exporting backup {0}', `${backup.nodeId} ${localTime(backup.createdAt)}`),
+          async (_report, signal) => exportSnapshot(repo, await repo.readSnapshot(backup.nodeId, backup.id), chosen.fsPath, { signal }),
         );
-        void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} ({1}). "openclaw backup verify" and "openclaw backup restore" accept it.', chosen.fsPath, formatBytes(result.archiveSize)));
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t(
+            'Exported {0} ({1}). "openclaw backup verify" and "openclaw backup restore" accept it.',
+            chosen.fsPath,
+            formatBytes(result.archiveSize),
+          ),
+        );
         return result.archivePath;
       } catch (e) {
         void showError(e);

@@ -89,7 +89,9 @@ async function reportOutcome(outcome: BackupRunOutcome): Promise<void> {
   const warnings = outcome.succeeded.flatMap((s) => s.warnings.map((w) => `${s.nodeId}: ${w}`));
   if (outcome.failed.length > 0) {
     const lines = outcome.failed.map((f) => `${f.nodeId}: ${f.message}`).join(' ');
-    void vscode.window.showErrorMessage(`${vscode.l10n.t('Backup failed for {0} of {1} nodes.', outcome.failed.length, outcome.failed.length + outcome.succeeded.length)} ${lines}`);
+    void vscode.window.showErrorMessage(
+      `${vscode.l10n.t('Backup failed for {0} of {1} nodes.', outcome.failed.length, outcome.failed.length + outcome.succeeded.length)} ${lines}`,
+    );
   }
   if (outcome.cancelled) void vscode.window.showWarningMessage(vscode.l10n.t('Backup cancelled; no partial archive was kept.'));
   if (outcome.succeeded.length > 0) {
@@ -118,7 +120,9 @@ function phaseText(phase: string): string {
 /** The nodes a command applies to: the multi-selection, else the clicked item, else a quick pick. */
 async function nodesFromArgs(deps: BackupUiDeps, item: NodeArg | undefined, selected: NodeArg[] | undefined): Promise<NodeEntry[]> {
   const args = selected && selected.length > 0 ? selected : item ? [item] : [];
-  const ids = [...new Set(args.map((a) => (a.kind === 'node' ? a.node.id : a.kind === 'backups' ? a.nodeId : undefined)).filter((id): id is string => Boolean(id)))];
+  const ids = [
+    ...new Set(args.map((a) => (a.kind === 'node' ? a.node.id : a.kind === 'backups' ? a.nodeId : undefined)).filter((id): id is string => Boolean(id))),
+  ];
   if (ids.length > 0) return Promise.all(ids.map((id) => deps.registry.get(id)));
   const active = (await deps.registry.list()).filter((n) => n.status === 'active');
   const picked = await vscode.window.showQuickPick(

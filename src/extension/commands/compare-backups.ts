@@ -41,11 +41,14 @@ export async function compareBackups(deps: BackupUiDeps, item?: BackupItem | Bac
   }
   if (!first) first = await pickBackup(deps, vscode.l10n.t('Compare backups (1/2): first backup'), undefined, onlyNode);
   if (!first) return undefined;
-  if (!second) second = await pickBackup(deps, vscode.l10n.t('Compare backups (2/2): compare {0} with', `${first.nodeId} ${localTime(first.createdAt)}`), first, onlyNode);
+  if (!second)
+    second = await pickBackup(deps, vscode.l10n.t('Compare backups (2/2): compare {0} with', `${first.nodeId} ${localTime(first.createdAt)}`), first, onlyNode);
   if (!second) return undefined;
   const [a, b] = await Promise.all([deps.catalog.index(first.nodeId, first.id), deps.catalog.index(second.nodeId, second.id)]);
   const [older, newer] = orderByTime(a, b);
-  const comparison = await withCancellableProgress(vscode.l10n.t('Comparing backups'), (_report, signal) => compareBackupIndexes(deps.catalog, older, newer, signal));
+  const comparison = await withCancellableProgress(vscode.l10n.t('Comparing backups'), (_report, signal) =>
+    compareBackupIndexes(deps.catalog, older, newer, signal),
+  );
   await showComparison(comparison);
   return comparison;
 }
@@ -56,20 +59,31 @@ export async function compareWithLive(deps: BackupUiDeps, item?: BackupItem): Pr
   if (!summary) return undefined;
   const index = await deps.catalog.index(summary.nodeId, summary.id);
   const node = await deps.registry.get(summary.nodeId);
-  const comparison = await withCancellableProgress(vscode.l10n.t('Comparing {0} with the live node', `${summary.nodeId} ${localTime(summary.createdAt)}`), async (report, signal) => {
-    report(vscode.l10n.t('connecting'));
-    const transport = await deps.connector.connect(node);
-    try {
-      report(vscode.l10n.t('hashing files on the node'));
-      const diff = await diffBackupWithLive(index, transport, { signal });
-      report(vscode.l10n.t('counting changed lines'));
-      await addLineCounts(diff, (paths) => deps.catalog.readFiles(index, paths), liveReader(transport, { signal }));
-      const title = vscode.l10n.t('Backup {0} ↔ live {1}', localTime(index.createdAt), index.nodeId);
-      return { title, diff, files: comparedFiles(diff, (p) => backupCompareUri(index.nodeId, index.id, p), (p) => liveFileUri(index.nodeId, p)) } satisfies Comparison;
-    } finally {
-      await deps.connector.release(transport);
-    }
-  });
+  const comparison = await withCancellableProgress(
+    vscode.l10n.t('Comparing {0} with the live node', `${summary.nodeId} ${localTime(summary.createdAt)}`),
+    async (report, signal) => {
+      report(vscode.l10n.t('connecting'));
+      const transport = await deps.connector.connect(node);
+      try {
+        report(vscode.l10n.t('hashing files on the node'));
+        const diff = await diffBackupWithLive(index, transport, { signal });
+        report(vscode.l10n.t('counting changed lines'));
+        await addLineCounts(diff, (paths) => deps.catalog.readFiles(index, paths), liveReader(transport, { signal }));
+        const title = vscode.l10n.t('Backup {0} ↔ live {1}', localTime(index.createdAt), index.nodeId);
+        return {
+          title,
+          diff,
+          files: comparedFiles(
+            diff,
+            (p) => backupCompareUri(index.nodeId, index.id, p),
+            (p) => liveFileUri(index.nodeId, p),
+          ),
+        } satisfies Comparison;
+      } finally {
+        await deps.connector.release(transport);
+      }
+    },
+  );
   if (liveSchemeAvailable()) {
     await showComparison(comparison);
   } else {

@@ -28,7 +28,12 @@ export function registerFileHistory(context: vscode.ExtensionContext, deps: Comm
           return;
         }
         const picked = await vscode.window.showQuickPick(
-          entries.map((entry) => ({ label: new Date(entry.timeMs).toLocaleString(), description: describe(entry), detail: `sha256 ${entry.sha256.slice(0, 16)}…`, entry })),
+          entries.map((entry) => ({
+            label: new Date(entry.timeMs).toLocaleString(),
+            description: describe(entry),
+            detail: `sha256 ${entry.sha256.slice(0, 16)}…`,
+            entry,
+          })),
           { title: vscode.l10n.t('History of {0} on {1}', target.remotePath, target.nodeId), matchOnDescription: true },
         );
         if (!picked) return;
@@ -56,7 +61,12 @@ async function actOnEntry(deps: CommandDeps, entry: HistoryEntry): Promise<void>
   const name = entry.remotePath.split('/').pop() ?? entry.remotePath;
   if (action === open) await vscode.window.showTextDocument(old, { preview: true });
   else if (action === compare) {
-    await vscode.commands.executeCommand('vscode.diff', old, liveUri(entry.nodeId, entry.remotePath), vscode.l10n.t('{0} ({1}) ↔ on node', name, new Date(entry.timeMs).toLocaleString()));
+    await vscode.commands.executeCommand(
+      'vscode.diff',
+      old,
+      liveUri(entry.nodeId, entry.remotePath),
+      vscode.l10n.t('{0} ({1}) ↔ on node', name, new Date(entry.timeMs).toLocaleString()),
+    );
   } else if (action === restoreLabel) await restore(deps, entry.id);
 }
 
@@ -75,7 +85,8 @@ async function restore(deps: CommandDeps, historyId: string): Promise<void> {
   // The mix-up guard: a version holding another agent's text (a pasted-in copy saved once) asks
   // first — Compare / Save Anyway / Cancel — like a save would.
   const guard = await deps.guard?.hookFor(nodeId, entry.remotePath).catch(() => undefined);
-  const run = (beforeWrite?: typeof guard) => restoreHistoryEntry(transport, { home: deps.home, id: historyId, ...(validator ? { validator } : {}), ...(beforeWrite ? { beforeWrite } : {}) });
+  const run = (beforeWrite?: typeof guard) =>
+    restoreHistoryEntry(transport, { home: deps.home, id: historyId, ...(validator ? { validator } : {}), ...(beforeWrite ? { beforeWrite } : {}) });
   let result;
   try {
     result = await run(guard);

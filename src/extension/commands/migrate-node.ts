@@ -46,24 +46,35 @@ export function registerMigrateNode(context: vscode.ExtensionContext, deps: Comm
               { title: vscode.l10n.t('Migrate {0} to which node? (1/4)', fromId) },
             );
         if (!target) return;
-        const stateDir = preset ? preset.stateDir ?? '' : await vscode.window.showInputBox({
-          title: vscode.l10n.t('State dir on {0} (2/4)', target.label),
-          prompt: vscode.l10n.t('Leave empty to use the target’s current OpenClaw state dir. "~/" is the target user’s home.'),
-          placeHolder: '~/.openclaw',
-          ignoreFocusOut: true,
-        });
+        const stateDir = preset
+          ? (preset.stateDir ?? '')
+          : await vscode.window.showInputBox({
+              title: vscode.l10n.t('State dir on {0} (2/4)', target.label),
+              prompt: vscode.l10n.t('Leave empty to use the target’s current OpenClaw state dir. "~/" is the target user’s home.'),
+              placeHolder: '~/.openclaw',
+              ignoreFocusOut: true,
+            });
         if (stateDir === undefined) return;
-        const portText = preset ? (preset.port === undefined ? '' : String(preset.port)) : await vscode.window.showInputBox({
-          title: vscode.l10n.t('Gateway port on {0} (3/4)', target.label),
-          prompt: vscode.l10n.t('Leave empty to keep the target’s current port.'),
-          placeHolder: '18789',
-          ignoreFocusOut: true,
-          validateInput: (v) => (v === '' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) ? undefined : vscode.l10n.t('A port number from 1 to 65535')),
-        });
+        const portText = preset
+          ? preset.port === undefined
+            ? ''
+            : String(preset.port)
+          : await vscode.window.showInputBox({
+              title: vscode.l10n.t('Gateway port on {0} (3/4)', target.label),
+              prompt: vscode.l10n.t('Leave empty to keep the target’s current port.'),
+              placeHolder: '18789',
+              ignoreFocusOut: true,
+              validateInput: (v) =>
+                v === '' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) ? undefined : vscode.l10n.t('A port number from 1 to 65535'),
+            });
         if (portText === undefined) return;
         const keep = vscode.l10n.t('Keep the gateway token');
         const fresh = vscode.l10n.t('Generate a new gateway token');
-        const token = preset ? (preset.newToken ? fresh : keep) : await vscode.window.showQuickPick([keep, fresh], { title: vscode.l10n.t('Gateway token (4/4)') });
+        const token = preset
+          ? preset.newToken
+            ? fresh
+            : keep
+          : await vscode.window.showQuickPick([keep, fresh], { title: vscode.l10n.t('Gateway token (4/4)') });
         if (!token) return;
 
         const plan = await withCancellableProgress(vscode.l10n.t('Planning the migration {0} → {1}…', fromId, target.label), async (_report, signal) =>

@@ -34,9 +34,17 @@ export function registerRestartGateway(context: vscode.ExtensionContext, deps: C
       deps.tree.refresh(nodeId);
       void deps.monitor.refresh();
       if (result.ok) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Gateway on {0} is ready again after {1} s.', nodeId, ((result.readyAfterMs ?? result.totalMs) / 1000).toFixed(1)));
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Gateway on {0} is ready again after {1} s.', nodeId, ((result.readyAfterMs ?? result.totalMs) / 1000).toFixed(1)),
+        );
       } else {
-        const detail = [result.lastError, result.failing.length ? vscode.l10n.t('Failing checks: {0}', result.failing.join(', ')) : '', ...(result.logTail ?? [])].filter(Boolean).join('\n');
+        const detail = [
+          result.lastError,
+          result.failing.length ? vscode.l10n.t('Failing checks: {0}', result.failing.join(', ')) : '',
+          ...(result.logTail ?? []),
+        ]
+          .filter(Boolean)
+          .join('\n');
         void vscode.window.showErrorMessage(vscode.l10n.t('The gateway on {0} did not come back ready.', nodeId), { modal: true, detail });
       }
     } catch (e) {

@@ -34,7 +34,11 @@ export function registerRestoreBackup(context: vscode.ExtensionContext, deps: Co
 }
 
 async function pickScope(deps: CommandDeps, nodeId: string): Promise<RestoreScope | undefined> {
-  const whole = { label: vscode.l10n.t('$(server) Whole node'), detail: vscode.l10n.t('State dir, config and every workspace; the gateway is stopped, swapped and started again.'), scope: { kind: 'node' } as RestoreScope };
+  const whole = {
+    label: vscode.l10n.t('$(server) Whole node'),
+    detail: vscode.l10n.t('State dir, config and every workspace; the gateway is stopped, swapped and started again.'),
+    scope: { kind: 'node' } as RestoreScope,
+  };
   const agents = await deps.model
     .describe(nodeId)
     .then((d) => d.agents)
@@ -49,7 +53,13 @@ async function pickScope(deps: CommandDeps, nodeId: string): Promise<RestoreScop
   return picked?.scope;
 }
 
-async function restore(deps: CommandDeps, contents: PlanContentProvider, nodeId: string, backupId: string, scope: RestoreScope): Promise<ApplyResult | undefined> {
+async function restore(
+  deps: CommandDeps,
+  contents: PlanContentProvider,
+  nodeId: string,
+  backupId: string,
+  scope: RestoreScope,
+): Promise<ApplyResult | undefined> {
   const store = deps.backupStore;
   const planned = await withCancellableProgress(vscode.l10n.t('Comparing the backup with node {0}…', nodeId), async (_report, signal) => {
     const index = await store.resolve(`${nodeId}/${backupId}`);
@@ -91,6 +101,9 @@ export function reportResult(result: ApplyResult, nodeId: string): void {
     void vscode.window.showInformationMessage(vscode.l10n.t('Done on {0}: {1}', nodeId, result.plan.summary), { detail: notes });
   } else {
     const state = result.rolledBack ? vscode.l10n.t('The node was put back as it was.') : vscode.l10n.t('Rollback was incomplete: read the details below.');
-    void vscode.window.showErrorMessage(vscode.l10n.t('Failed on {0}: {1}', nodeId, result.error?.message ?? ''), { modal: true, detail: [state, notes].filter(Boolean).join('\n') });
+    void vscode.window.showErrorMessage(vscode.l10n.t('Failed on {0}: {1}', nodeId, result.error?.message ?? ''), {
+      modal: true,
+      detail: [state, notes].filter(Boolean).join('\n'),
+    });
   }
 }

@@ -1,5 +1,13 @@
 import * as vscode from 'vscode';
-import { applyTokenRotation, maskedDiff, prepareTokenRotation, rotationNoticeText, rotationStepText, type TokenRotationPlan, type TokenRotationResult } from '../../core/token';
+import {
+  applyTokenRotation,
+  maskedDiff,
+  prepareTokenRotation,
+  rotationNoticeText,
+  rotationStepText,
+  type TokenRotationPlan,
+  type TokenRotationResult,
+} from '../../core/token';
 import { confirmPlan } from '../operations/preview';
 import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
@@ -33,13 +41,16 @@ export function registerRotateToken(context: vscode.ExtensionContext, deps: Comm
           plan.summary,
           ...plan.steps.map((s) => `• ${rotationStepText(plan, s, vscode.l10n)}`),
           ...plan.notices.map((n) => `⚠ ${rotationNoticeText(n, vscode.l10n)}`),
-          vscode.l10n.t('Each file is saved with the safe save (its old content kept in the history); if any step fails, every node is put back on the old token.'),
+          vscode.l10n.t(
+            'Each file is saved with the safe save (its old content kept in the history); if any step fails, every node is put back on the old token.',
+          ),
         ].join('\n');
         // Tests answer through deps.operations.confirm (as for restore and migrate); people get this modal.
         const hook = deps.operations?.confirm;
-        const yes = hook && hook !== confirmPlan
-          ? await hook(plan, action, [])
-          : (await vscode.window.showWarningMessage(vscode.l10n.t('Rotate the gateway token of "{0}"?', nodeId), { modal: true, detail }, action)) === action;
+        const yes =
+          hook && hook !== confirmPlan
+            ? await hook(plan, action, [])
+            : (await vscode.window.showWarningMessage(vscode.l10n.t('Rotate the gateway token of "{0}"?', nodeId), { modal: true, detail }, action)) === action;
         if (!yes) return undefined;
         const result = await withCancellableProgress(vscode.l10n.t('Rotating the gateway token of {0}…', nodeId), (report, signal) =>
           applyTokenRotation({
@@ -55,11 +66,20 @@ export function registerRotateToken(context: vscode.ExtensionContext, deps: Comm
         );
         for (const id of new Set(plan.places.map((p) => p.nodeId))) deps.tree.refresh(id);
         if (result.ok) {
-          const verified = result.verified.filter((v) => v.ok).map((v) => v.nodeId).join(', ') || vscode.l10n.t('none');
-          void vscode.window.showInformationMessage(vscode.l10n.t('The gateway token of {0} was rotated; dependants verified with the new token: {1}.', nodeId, verified));
+          const verified =
+            result.verified
+              .filter((v) => v.ok)
+              .map((v) => v.nodeId)
+              .join(', ') || vscode.l10n.t('none');
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('The gateway token of {0} was rotated; dependants verified with the new token: {1}.', nodeId, verified),
+          );
         } else {
           const detailLines = [result.error?.message ?? '', ...result.rollbackErrors, ...result.notes].filter(Boolean).join('\n');
-          const message = result.rollbackErrors.length === 0 ? vscode.l10n.t('The token rotation of {0} failed; every node was put back on the old token.', nodeId) : vscode.l10n.t('The token rotation of {0} failed and could NOT be rolled back completely.', nodeId);
+          const message =
+            result.rollbackErrors.length === 0
+              ? vscode.l10n.t('The token rotation of {0} failed; every node was put back on the old token.', nodeId)
+              : vscode.l10n.t('The token rotation of {0} failed and could NOT be rolled back completely.', nodeId);
           void vscode.window.showErrorMessage(message, { modal: true, detail: detailLines });
         }
         return result;
@@ -76,7 +96,8 @@ export function rotationPlanMarkdown(plan: TokenRotationPlan): string {
   const lines = [`# ${vscode.l10n.t('Rotate the gateway token of {0}', plan.nodeId)}`, '', `${plan.gateway.oldToken} → ${plan.gateway.newToken}`, ''];
   lines.push(`## ${vscode.l10n.t('Dependants')}`, '');
   if (plan.dependants.length === 0) lines.push(vscode.l10n.t('No registered node points at this gateway.'));
-  for (const d of plan.dependants) lines.push(`- **${d.nodeId}** ${d.remoteUrl ? `(${d.remoteUrl})` : ''}${d.stale ? ` — ${vscode.l10n.t('already on a stale token')}` : ''}`);
+  for (const d of plan.dependants)
+    lines.push(`- **${d.nodeId}** ${d.remoteUrl ? `(${d.remoteUrl})` : ''}${d.stale ? ` — ${vscode.l10n.t('already on a stale token')}` : ''}`);
   lines.push('', `## ${vscode.l10n.t('Files')}`, '');
   for (const place of plan.places) {
     lines.push(`### ${place.nodeId}: \`${place.path}\``, '', '```diff', ...maskedDiff(plan, place), '```', '');

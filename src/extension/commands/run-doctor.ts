@@ -31,7 +31,12 @@ export function registerRunDoctor(context: vscode.ExtensionContext, deps: Comman
         } catch {
           await vscode.window.showTextDocument(doc, { preview: true });
         }
-        const summary = vscode.l10n.t('Doctor: {0} error(s), {1} warning(s) on {2} node(s).', report.summary.errors, report.summary.warnings, report.nodes.length);
+        const summary = vscode.l10n.t(
+          'Doctor: {0} error(s), {1} warning(s) on {2} node(s).',
+          report.summary.errors,
+          report.summary.warnings,
+          report.nodes.length,
+        );
         if (report.summary.errors > 0) void vscode.window.showErrorMessage(summary);
         else if (report.summary.warnings > 0) void vscode.window.showWarningMessage(summary);
         else void vscode.window.showInformationMessage(vscode.l10n.t('Doctor: no problems found on {0} node(s).', report.nodes.length));

@@ -28,10 +28,15 @@ export function registerShowTimeline(context: vscode.ExtensionContext, deps: Com
         }
         const timeline = await buildTimeline({ home: deps.home, store: deps.backupStore, ...target });
         if (timeline.versions.length === 0) {
-          void vscode.window.showInformationMessage(vscode.l10n.t('ocm knows no version of {0} yet: back up the node or save the file once.', target.remotePath));
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('ocm knows no version of {0} yet: back up the node or save the file once.', target.remotePath),
+          );
           return;
         }
-        const picked = await pickVersion(timeline, vscode.l10n.t('Timeline of {0} on {1}', target.remotePath.split('/').pop() ?? target.remotePath, target.nodeId));
+        const picked = await pickVersion(
+          timeline,
+          vscode.l10n.t('Timeline of {0} on {1}', target.remotePath.split('/').pop() ?? target.remotePath, target.nodeId),
+        );
         if (picked) await act(deps, timeline, picked.version);
       } catch (e) {
         await showError(e);
@@ -68,7 +73,8 @@ async function act(deps: CommandDeps & { guard?: GuardService }, timeline: Timel
   const label = (x: TimelineVersion) => `${name} #${x.n}`;
   if (action === open) await vscode.window.showTextDocument(uri, { preview: true });
   else if (action === previous && older) await vscode.commands.executeCommand('vscode.diff', versionUri(timeline, older), uri, `${label(older)} ↔ #${v.n}`);
-  else if (action === live) await vscode.commands.executeCommand('vscode.diff', uri, liveUri(timeline.nodeId, timeline.remotePath), vscode.l10n.t('{0} ↔ on node', label(v)));
+  else if (action === live)
+    await vscode.commands.executeCommand('vscode.diff', uri, liveUri(timeline.nodeId, timeline.remotePath), vscode.l10n.t('{0} ↔ on node', label(v)));
   else if (action === other) {
     const second = await pickVersion(timeline, vscode.l10n.t('Compare #{0} with…', v.n), v);
     if (second) {
@@ -81,14 +87,20 @@ async function act(deps: CommandDeps & { guard?: GuardService }, timeline: Timel
 async function restoreVersion(deps: CommandDeps & { guard?: GuardService }, timeline: Timeline & TimelineReader, v: TimelineVersion): Promise<void> {
   const confirm = vscode.l10n.t('Restore');
   const answer = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Put version #{0} of {1} back on node "{2}"? The current file is kept in the history first.', v.n, timeline.remotePath.split('/').pop() ?? '', timeline.nodeId),
+    vscode.l10n.t(
+      'Put version #{0} of {1} back on node "{2}"? The current file is kept in the history first.',
+      v.n,
+      timeline.remotePath.split('/').pop() ?? '',
+      timeline.nodeId,
+    ),
     { modal: true },
     confirm,
   );
   if (answer !== confirm) return;
   const transport = await deps.access.transport(timeline.nodeId);
   const guard = await deps.guard?.hookFor(timeline.nodeId, timeline.remotePath).catch(() => undefined);
-  const run = (beforeWrite?: typeof guard) => restoreTimelineVersion(transport, { home: deps.home, timeline, version: v, via: 'vscode', ...(beforeWrite ? { beforeWrite } : {}) });
+  const run = (beforeWrite?: typeof guard) =>
+    restoreTimelineVersion(transport, { home: deps.home, timeline, version: v, via: 'vscode', ...(beforeWrite ? { beforeWrite } : {}) });
   try {
     await run(guard);
   } catch (e) {

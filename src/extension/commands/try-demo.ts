@@ -34,9 +34,23 @@ export function registerTryDemo(context: vscode.ExtensionContext, deps: CommandD
         if (!options?.confirmed) {
           const build = vscode.l10n.t('Build Demo');
           const detail = haveOpenclaw
-            ? vscode.l10n.t('OpenClaw {0} is already installed in {1}: nothing is downloaded. Two gateways start on 127.0.0.1 (about 1 GB of memory each). About 2 minutes the first time.', DEMO_OPENCLAW_VERSION, layout.toolsDir)
-            : vscode.l10n.t('This downloads Node.js 24 and OpenClaw {0} from the npm registry (about {1} MB, {2} MB on disk) into {3}, then starts two gateways on 127.0.0.1 (about 1 GB of memory each). About 4 minutes the first time.', DEMO_OPENCLAW_VERSION, DEMO_DOWNLOAD.downloadMb, DEMO_DOWNLOAD.diskMb, layout.toolsDir);
-          const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Try OpenClaw Manager on two demo nodes (demo-a, demo-b) on this machine?'), { modal: true, detail }, build);
+            ? vscode.l10n.t(
+                'OpenClaw {0} is already installed in {1}: nothing is downloaded. Two gateways start on 127.0.0.1 (about 1 GB of memory each). About 2 minutes the first time.',
+                DEMO_OPENCLAW_VERSION,
+                layout.toolsDir,
+              )
+            : vscode.l10n.t(
+                'This downloads Node.js 24 and OpenClaw {0} from the npm registry (about {1} MB, {2} MB on disk) into {3}, then starts two gateways on 127.0.0.1 (about 1 GB of memory each). About 4 minutes the first time.',
+                DEMO_OPENCLAW_VERSION,
+                DEMO_DOWNLOAD.downloadMb,
+                DEMO_DOWNLOAD.diskMb,
+                layout.toolsDir,
+              );
+          const answer = await vscode.window.showInformationMessage(
+            vscode.l10n.t('Try OpenClaw Manager on two demo nodes (demo-a, demo-b) on this machine?'),
+            { modal: true, detail },
+            build,
+          );
           if (answer !== build) return undefined;
         }
         const result = await withCancellableProgress(vscode.l10n.t('Building the demo nodes'), (report, signal) =>
@@ -56,9 +70,13 @@ export function registerTryDemo(context: vscode.ExtensionContext, deps: CommandD
         deps.tree.refresh();
         const failed = result.nodes.filter((n) => !n.ready);
         if (failed.length > 0) {
-          void vscode.window.showWarningMessage(vscode.l10n.t('Demo nodes built, but not every gateway is ready: {0}', failed.map((n) => `${n.id}: ${n.error ?? '?'}`).join('; ')));
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t('Demo nodes built, but not every gateway is ready: {0}', failed.map((n) => `${n.id}: ${n.error ?? '?'}`).join('; ')),
+          );
         } else {
-          void vscode.window.showInformationMessage(vscode.l10n.t('The demo nodes demo-a and demo-b are ready. A demo agent appends to the MEMORY.md of demo-a now and then.'));
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('The demo nodes demo-a and demo-b are ready. A demo agent appends to the MEMORY.md of demo-a now and then.'),
+          );
         }
         return result;
       } catch (e) {

@@ -61,7 +61,15 @@ export class DashboardPanel implements vscode.Disposable {
   ) {
     // The first page carries the cards it opens with (no round trip before the first paint).
     void this.data().then(
-      (initialData) => this.disposed || (panel.webview.html = dashboardHtml({ nonce: newNonce(), cspSource: panel.webview.cspSource, strings: dashboardStrings(), lang: vscode.env.language, initialData })),
+      (initialData) =>
+        this.disposed ||
+        (panel.webview.html = dashboardHtml({
+          nonce: newNonce(),
+          cspSource: panel.webview.cspSource,
+          strings: dashboardStrings(),
+          lang: vscode.env.language,
+          initialData,
+        })),
     );
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.handleMessage(m)),

@@ -112,7 +112,10 @@ ${options.initialData ? `<script type="application/json" id="ocm-data" nonce="${
 
 /** JSON that cannot end the script element or open a comment (`<` as \\u003c). */
 function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeText(s: string): string {

@@ -17,11 +17,9 @@ export function registerDashboard(context: vscode.ExtensionContext, deps: Comman
       return undefined;
     }
   };
-  context.subscriptions.push(
-    vscode.commands.registerCommand('openclaw.openDashboard', open),
-    vscode.commands.registerCommand('openclaw.showStatus', open),
-    { dispose: () => DashboardPanel.open?.dispose() },
-  );
+  context.subscriptions.push(vscode.commands.registerCommand('openclaw.openDashboard', open), vscode.commands.registerCommand('openclaw.showStatus', open), {
+    dispose: () => DashboardPanel.open?.dispose(),
+  });
   registerOpenAgentFile(context, deps);
 }
 

@@ -42,7 +42,12 @@ export function parseWebviewMessage(raw: unknown): FromWebview | undefined {
     case 'action': {
       if (!isId(raw.nodeId) || !(DASHBOARD_ACTIONS as readonly unknown[]).includes(raw.action)) return undefined;
       if (raw.agentId !== undefined && !isId(raw.agentId)) return undefined;
-      return { type: 'action', action: raw.action as DashboardAction, nodeId: raw.nodeId, ...(raw.agentId !== undefined ? { agentId: raw.agentId as string } : {}) };
+      return {
+        type: 'action',
+        action: raw.action as DashboardAction,
+        nodeId: raw.nodeId,
+        ...(raw.agentId !== undefined ? { agentId: raw.agentId as string } : {}),
+      };
     }
     case 'rendered': {
       if (!Array.isArray(raw.cards) || raw.cards.length > MAX_CARDS) return undefined;

@@ -27,17 +27,31 @@ export function registerOpenAgentFile(context: vscode.ExtensionContext, deps: Co
             ? agents.find((a) => a.id === named)
             : agents.length === 1
               ? agents[0]
-              : (await vscode.window.showQuickPick(agents.map((a) => ({ label: a.id, description: a.isDefault ? vscode.l10n.t('default agent') : (a.name ?? ''), agent: a })), { title: vscode.l10n.t('Open a file of which agent on {0}?', nodeId) }))?.agent;
+              : (
+                  await vscode.window.showQuickPick(
+                    agents.map((a) => ({ label: a.id, description: a.isDefault ? vscode.l10n.t('default agent') : (a.name ?? ''), agent: a })),
+                    { title: vscode.l10n.t('Open a file of which agent on {0}?', nodeId) },
+                  )
+                )?.agent;
         if (!agent) {
-          if (typeof named === 'string') void vscode.window.showWarningMessage(vscode.l10n.t('Agent "{0}" is not configured on {1}. Refresh the node.', named, nodeId));
+          if (typeof named === 'string')
+            void vscode.window.showWarningMessage(vscode.l10n.t('Agent "{0}" is not configured on {1}. Refresh the node.', named, nodeId));
           return undefined;
         }
         const files = await deps.model.agentFiles(nodeId, agent.id);
-        const choices = [...files.files.map((f) => ({ label: f.name, path: f.path })), ...files.memoryNotes.map((n) => ({ label: `memory/${n.name}`, path: n.path }))];
+        const choices = [
+          ...files.files.map((f) => ({ label: f.name, path: f.path })),
+          ...files.memoryNotes.map((n) => ({ label: `memory/${n.name}`, path: n.path })),
+        ];
         const path =
           typeof fileArg === 'string'
             ? posix.join(agent.workspace, fileArg)
-            : (await vscode.window.showQuickPick(choices.map((c) => ({ label: c.label, description: c.path, path: c.path })), { title: vscode.l10n.t('Open which file of {0} on {1}?', agent.id, nodeId), matchOnDescription: true }))?.path;
+            : (
+                await vscode.window.showQuickPick(
+                  choices.map((c) => ({ label: c.label, description: c.path, path: c.path })),
+                  { title: vscode.l10n.t('Open which file of {0} on {1}?', agent.id, nodeId), matchOnDescription: true },
+                )
+              )?.path;
         if (!path) return undefined;
         const uri = liveUri(nodeId, path);
         await vscode.window.showTextDocument(uri, { preview: false });

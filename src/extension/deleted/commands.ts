@@ -81,7 +81,12 @@ async function restore(deps: CommandDeps, tree: DeletedTreeContributor, entry: D
             ...(entry.kind === 'file' ? [compare] : []),
           );
     if (answer === compare && entry.files[0]) {
-      await vscode.commands.executeCommand('vscode.diff', historyUri(entry.files[0].historyId, entry.path), liveUri(entry.nodeId, entry.path), vscode.l10n.t('{0}: deleted version ↔ on the node', entry.path.split('/').pop() ?? entry.path));
+      await vscode.commands.executeCommand(
+        'vscode.diff',
+        historyUri(entry.files[0].historyId, entry.path),
+        liveUri(entry.nodeId, entry.path),
+        vscode.l10n.t('{0}: deleted version ↔ on the node', entry.path.split('/').pop() ?? entry.path),
+      );
       return undefined;
     }
     if (answer !== replace) return undefined;

@@ -25,6 +25,10 @@ export function consequenceText(c: Consequence): string {
 export async function askBeforeBreaking(what: 'delete' | 'rename', path: string, nodeId: string, consequences: Consequence[]): Promise<boolean> {
   const go = what === 'delete' ? vscode.l10n.t('Delete Anyway') : vscode.l10n.t('Rename Anyway');
   const question = what === 'delete' ? vscode.l10n.t('Delete {0} on node "{1}"?', path, nodeId) : vscode.l10n.t('Rename {0} on node "{1}"?', path, nodeId);
-  const detail = [...consequences.map((c) => '• ' + consequenceText(c)), '', vscode.l10n.t('Its content is kept in the history first: restore it from Recently Deleted.')].join('\n');
+  const detail = [
+    ...consequences.map((c) => '• ' + consequenceText(c)),
+    '',
+    vscode.l10n.t('Its content is kept in the history first: restore it from Recently Deleted.'),
+  ].join('\n');
   return (await vscode.window.showWarningMessage(question, { modal: true, detail }, go)) === go;
 }

@@ -85,7 +85,14 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     const read = await this.run(uri, async () =>
       readForEdit(await this.deps.access.transport(nodeId), remotePath).catch((e: unknown) => {
         if (!isTooLarge(e)) throw e;
-        throw vscode.FileSystemError.Unavailable(vscode.l10n.t('{0} on node "{1}" is larger than {2}, the most the editor opens from a node. Look at it on the node (less, tail).', remotePath, nodeId, formatLimit(DEFAULT_MAX_READ_BYTES)));
+        throw vscode.FileSystemError.Unavailable(
+          vscode.l10n.t(
+            '{0} on node "{1}" is larger than {2}, the most the editor opens from a node. Look at it on the node (less, tail).',
+            remotePath,
+            nodeId,
+            formatLimit(DEFAULT_MAX_READ_BYTES),
+          ),
+        );
       }),
     );
     this.readStates.set(uri.toString(), { sha256: read.sha256, mtimeMs: read.mtimeMs, size: read.size });
@@ -120,14 +127,25 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     // The mix-up guard: its check runs inside the safe save on the bytes it reads anyway.
     let guard = await this.deps.guardFor?.(nodeId, remotePath).catch((e: unknown) => void log().warn(`mix-up guard unavailable: ${String(e)}`));
     const write = (overwrite: boolean) =>
-      safeWrite(transport, { home: this.deps.home, nodeId, remotePath, content, expected, overwrite, via: 'vscode', ...(validator ? { validator } : {}), ...(guard ? { beforeWrite: guard } : {}) });
+      safeWrite(transport, {
+        home: this.deps.home,
+        nodeId,
+        remotePath,
+        content,
+        expected,
+        overwrite,
+        via: 'vscode',
+        ...(validator ? { validator } : {}),
+        ...(guard ? { beforeWrite: guard } : {}),
+      });
     const writeAskingGuard = async (overwrite: boolean): Promise<SafeWriteResult> => {
       try {
         return await write(overwrite);
       } catch (e) {
         if (!isMixupError(e)) throw e;
         const choice = this.mixupHandler ? await this.mixupHandler(uri, e) : 'cancel';
-        if (choice !== 'save') throw vscode.FileSystemError.Unavailable(vscode.l10n.t("Not saved: the text looks like another agent's memory. Your edit is still in the editor."));
+        if (choice !== 'save')
+          throw vscode.FileSystemError.Unavailable(vscode.l10n.t("Not saved: the text looks like another agent's memory. Your edit is still in the editor."));
         log().info(`${nodeId}:${remotePath}: saved anyway after the mix-up guard's warning`);
         guard = undefined;
         return write(overwrite);
@@ -142,7 +160,9 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
       if (!isOcmError(e, 'conflict')) throw this.toFsError(uri, e);
       const choice = this.conflictHandler ? await this.conflictHandler(uri, e) : 'cancel';
       if (choice !== 'overwrite') {
-        throw vscode.FileSystemError.Unavailable(vscode.l10n.t('Not saved: {0} changed on node "{1}" since you opened it. Your edit is still in the editor.', remotePath, nodeId));
+        throw vscode.FileSystemError.Unavailable(
+          vscode.l10n.t('Not saved: {0} changed on node "{1}" since you opened it. Your edit is still in the editor.', remotePath, nodeId),
+        );
       }
       try {
         result = await writeAskingGuard(true);
@@ -170,7 +190,13 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     await this.run(uri, async () =>
       deleteWithHistory(await this.deps.access.transport(nodeId), remotePath, { home: this.deps.home, recursive: options.recursive }).catch((e: unknown) => {
         if (isOcmError(e) && e.details.code === 'folderTooLarge') {
-          throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('{0} on node "{1}" is larger than OpenClaw Manager keeps in its history before a delete; nothing was deleted. Back up the node first, then delete the folder on the node yourself (or with "ocm rm -r --max-size").', remotePath, nodeId));
+          throw vscode.FileSystemError.NoPermissions(
+            vscode.l10n.t(
+              '{0} on node "{1}" is larger than OpenClaw Manager keeps in its history before a delete; nothing was deleted. Back up the node first, then delete the folder on the node yourself (or with "ocm rm -r --max-size").',
+              remotePath,
+              nodeId,
+            ),
+          );
         }
         throw e;
       }),
@@ -204,7 +230,11 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
     // mix-up guard on the new name (another agent's MEMORY.md moved over this agent's) asks first.
     const guardFor = this.deps.guardFor ? (path: string) => this.deps.guardFor!(to.nodeId, path).catch(() => undefined) : undefined;
     const move = async (guarded: boolean) =>
-      renameWithHistory(await this.deps.access.transport(from.nodeId), from.remotePath, to.remotePath, { home: this.deps.home, overwrite: options.overwrite, ...(guarded && guardFor ? { guardFor } : {}) });
+      renameWithHistory(await this.deps.access.transport(from.nodeId), from.remotePath, to.remotePath, {
+        home: this.deps.home,
+        overwrite: options.overwrite,
+        ...(guarded && guardFor ? { guardFor } : {}),
+      });
     const { replaced } = await this.run(oldUri, async () => {
       try {
         return await move(true);

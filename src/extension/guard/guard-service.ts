@@ -67,7 +67,10 @@ export class GuardService {
         }),
       );
       const access = this.access;
-      const readLive = access ? async (nodeId: string, path: string) => readFileBounded(await access.transport(nodeId), path, LIVE_READ_MAX, { timeoutMs: 10_000 }).catch(() => undefined) : undefined;
+      const readLive = access
+        ? async (nodeId: string, path: string) =>
+            readFileBounded(await access.transport(nodeId), path, LIVE_READ_MAX, { timeoutMs: 10_000 }).catch(() => undefined)
+        : undefined;
       const index = await this.guard.refresh(rosters, readLive ? { readLive } : {});
       log().info(`mix-up guard: fingerprints of ${index.agents.length} agents, ${index.files.length} files`);
     } catch (e) {

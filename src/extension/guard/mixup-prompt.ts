@@ -27,7 +27,13 @@ export async function askMixup(uri: vscode.Uri, error: OcmError, incoming?: vsco
     const f = findings.find((x) => x.file) ?? findings[0];
     const other = f ? otherUri(f) : undefined;
     // `incoming`: the text about to be written when it is not the editor's (a version being restored).
-    if (other && f) await vscode.commands.executeCommand('vscode.diff', other, incoming ?? uri, vscode.l10n.t('{0} of {1} ({2}) ↔ yours', f.file?.relativePath ?? '', f.other.agentId, f.other.nodeId));
+    if (other && f)
+      await vscode.commands.executeCommand(
+        'vscode.diff',
+        other,
+        incoming ?? uri,
+        vscode.l10n.t('{0} of {1} ({2}) ↔ yours', f.file?.relativePath ?? '', f.other.agentId, f.other.nodeId),
+      );
     return 'compare';
   }
   return 'cancel';
@@ -38,8 +44,21 @@ export function describeMixupFinding(f: MixupFinding): string {
   const who = f.other.name ? `${f.other.agentId} (${f.other.name})` : f.other.agentId;
   const head =
     f.kind === 'overlap'
-      ? vscode.l10n.t('{0} phrases match {1} of agent {2} on node {3} (lines {4})', f.matched ?? 0, f.file?.relativePath ?? '?', who, f.other.nodeId, lineRanges(f.lines))
-      : vscode.l10n.t('the name "{0}" of agent {1} on node {2} appears where this agent\'s own name does not (lines {3})', f.name ?? '', who, f.other.nodeId, lineRanges(f.lines));
+      ? vscode.l10n.t(
+          '{0} phrases match {1} of agent {2} on node {3} (lines {4})',
+          f.matched ?? 0,
+          f.file?.relativePath ?? '?',
+          who,
+          f.other.nodeId,
+          lineRanges(f.lines),
+        )
+      : vscode.l10n.t(
+          'the name "{0}" of agent {1} on node {2} appears where this agent\'s own name does not (lines {3})',
+          f.name ?? '',
+          who,
+          f.other.nodeId,
+          lineRanges(f.lines),
+        );
   return [head, ...f.excerpt.slice(0, 3).map((l) => `  ${l}`)].join('\n');
 }
 

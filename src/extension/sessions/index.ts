@@ -2,7 +2,15 @@ import * as vscode from 'vscode';
 import { toOcmError } from '../../core/errors';
 import type { NodeAccess } from '../../core/node-access';
 import type { NodeModel } from '../../core/node-model';
-import { autoCompactNode, hasSessionRpc, listNodeSessions, runSessionAction, takeDueNotifications, type SessionAction, type SessionActionResult } from '../../core/sessions';
+import {
+  autoCompactNode,
+  hasSessionRpc,
+  listNodeSessions,
+  runSessionAction,
+  takeDueNotifications,
+  type SessionAction,
+  type SessionActionResult,
+} from '../../core/sessions';
 import { roundHours } from '../../core/sessions/predict';
 import { pctLabel, type SessionUsage } from '../../core/status';
 import { log } from '../log';
@@ -31,7 +39,12 @@ export function registerSessionsUi(context: vscode.ExtensionContext, deps: Sessi
     async sessions(nodeId, agentId) {
       const { location, agents } = await deps.model.describe(nodeId);
       const transport = await deps.access.transport(nodeId);
-      const listed = await listNodeSessions(transport, location, agents.map((a) => a.id), { thresholdPct: threshold(), agentId, includeSessions: false });
+      const listed = await listNodeSessions(
+        transport,
+        location,
+        agents.map((a) => a.id),
+        { thresholdPct: threshold(), agentId, includeSessions: false },
+      );
       // The monitor's rows carry the predictions (made from recorded samples).
       const checked = deps.monitor.get(nodeId)?.sessions?.rows ?? [];
       const rows = listed.rows.map((r) => ({ ...r, ...pick(checked.find((c) => c.agentId === r.agentId && c.key === r.key)) }));
@@ -46,7 +59,13 @@ export function registerSessionsUi(context: vscode.ExtensionContext, deps: Sessi
     const { location } = await deps.model.describe(item.nodeId);
     if (!hasSessionRpc(location.version)) {
       void vscode.window.showWarningMessage(
-        vscode.l10n.t('OpenClaw {0} on {1} cannot {2} a session from outside (it needs 2026.9.0 or later). Manual step: send "{3}" in the session\'s chat, or upgrade OpenClaw.', location.version ?? '?', item.nodeId, actionWord(action), action === 'compact' ? '/compact' : '/new'),
+        vscode.l10n.t(
+          'OpenClaw {0} on {1} cannot {2} a session from outside (it needs 2026.9.0 or later). Manual step: send "{3}" in the session\'s chat, or upgrade OpenClaw.',
+          location.version ?? '?',
+          item.nodeId,
+          actionWord(action),
+          action === 'compact' ? '/compact' : '/new',
+        ),
       );
       return undefined;
     }
@@ -55,18 +74,43 @@ export function registerSessionsUi(context: vscode.ExtensionContext, deps: Sessi
     if (!options.yes) {
       const answer = await vscode.window.showWarningMessage(
         vscode.l10n.t('{0} session {1} on {2}?', verb, item.row.key, item.nodeId),
-        { modal: true, detail: vscode.l10n.t('Context now: {0}. The transcript is saved into the local history first, so nothing is lost.', pctLabel(item.row.usedPct)) },
+        {
+          modal: true,
+          detail: vscode.l10n.t('Context now: {0}. The transcript is saved into the local history first, so nothing is lost.', pctLabel(item.row.usedPct)),
+        },
         yes,
       );
       if (answer !== yes) return undefined;
     }
     try {
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('{0}: {1}…', verb, item.row.key) }, async () =>
-        runSessionAction(await deps.access.transport(item.nodeId), location, { nodeId: item.nodeId, agentId: item.agentId, key: item.row.key, action, home: deps.home, thresholdPct: threshold() }),
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('{0}: {1}…', verb, item.row.key) },
+        async () =>
+          runSessionAction(await deps.access.transport(item.nodeId), location, {
+            nodeId: item.nodeId,
+            agentId: item.agentId,
+            key: item.row.key,
+            action,
+            home: deps.home,
+            thresholdPct: threshold(),
+          }),
       );
       log().info(`session ${action} ${item.nodeId} ${item.agentId} ${item.row.key}: backup ${result.backup.id}, gateway ${JSON.stringify(result.gateway)}`);
-      const after = !result.after ? vscode.l10n.t('not listed any more') : result.after.usedPct === undefined ? vscode.l10n.t('unknown until its next turn') : pctLabel(result.after.usedPct);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Session {0}: {1} done. Context before {2}, now {3}. Transcript saved as {4}.', result.key, verb, pctLabel(result.before.usedPct), after, result.backup.id));
+      const after = !result.after
+        ? vscode.l10n.t('not listed any more')
+        : result.after.usedPct === undefined
+          ? vscode.l10n.t('unknown until its next turn')
+          : pctLabel(result.after.usedPct);
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t(
+          'Session {0}: {1} done. Context before {2}, now {3}. Transcript saved as {4}.',
+          result.key,
+          verb,
+          pctLabel(result.before.usedPct),
+          after,
+          result.backup.id,
+        ),
+      );
       return result;
     } catch (e) {
       void vscode.window.showErrorMessage(toOcmError(e).message);
@@ -116,19 +160,36 @@ async function afterCheck(deps: SessionsUiDeps, thresholdPct: number): Promise<v
         const message =
           due.reason === 'threshold'
             ? vscode.l10n.t('Session {0} on {1} uses {2} of its context window.', due.key, status.nodeId, pctLabel(due.row.usedPct))
-            : vscode.l10n.t('Session {0} on {1} reaches its context window in about {2} hours at the current rate.', due.key, status.nodeId, roundHours(due.row.hoursToWindow ?? 0));
+            : vscode.l10n.t(
+                'Session {0} on {1} reaches its context window in about {2} hours at the current rate.',
+                due.key,
+                status.nodeId,
+                roundHours(due.row.hoursToWindow ?? 0),
+              );
         const compact = vscode.l10n.t('Compact');
         void vscode.window.showWarningMessage(message, compact).then((choice) => {
-          if (choice === compact) void vscode.commands.executeCommand('openclaw.sessions.compact', { kind: 'session', nodeId: status.nodeId, agentId: due.agentId, row: due.row });
+          if (choice === compact)
+            void vscode.commands.executeCommand('openclaw.sessions.compact', { kind: 'session', nodeId: status.nodeId, agentId: due.agentId, row: due.row });
         });
       }
       if (typeof autoAt === 'number' && autoAt > 0 && rows.some((r) => r.usedPct !== undefined && r.usedPct >= autoAt)) {
         const { location } = await deps.model.describe(status.nodeId);
-        const outcomes = await autoCompactNode(await deps.access.transport(status.nodeId), location, rows, { home: deps.home, nodeId: status.nodeId, pct: autoAt, thresholdPct });
+        const outcomes = await autoCompactNode(await deps.access.transport(status.nodeId), location, rows, {
+          home: deps.home,
+          nodeId: status.nodeId,
+          pct: autoAt,
+          thresholdPct,
+        });
         for (const o of outcomes) {
-          log().info(`auto-compact ${status.nodeId} ${o.agentId} ${o.key} at ${o.usedPct}%: ${o.status}${o.result ? ` (backup ${o.result.backup.id})` : ''}${o.error ? `: ${o.error}` : ''}`);
-          if (o.status === 'compacted') void vscode.window.showInformationMessage(vscode.l10n.t('Auto-compacted session {0} on {1} ({2}); its transcript was saved first.', o.key, status.nodeId, pctLabel(o.usedPct)));
-          else if (o.status === 'failed') void vscode.window.showWarningMessage(vscode.l10n.t('Auto-compaction of session {0} on {1} failed: {2}', o.key, status.nodeId, o.error ?? ''));
+          log().info(
+            `auto-compact ${status.nodeId} ${o.agentId} ${o.key} at ${o.usedPct}%: ${o.status}${o.result ? ` (backup ${o.result.backup.id})` : ''}${o.error ? `: ${o.error}` : ''}`,
+          );
+          if (o.status === 'compacted')
+            void vscode.window.showInformationMessage(
+              vscode.l10n.t('Auto-compacted session {0} on {1} ({2}); its transcript was saved first.', o.key, status.nodeId, pctLabel(o.usedPct)),
+            );
+          else if (o.status === 'failed')
+            void vscode.window.showWarningMessage(vscode.l10n.t('Auto-compaction of session {0} on {1} failed: {2}', o.key, status.nodeId, o.error ?? ''));
         }
       }
     }

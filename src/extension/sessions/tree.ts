@@ -65,10 +65,21 @@ export class SessionsTreeContributor implements vscode.Disposable {
     if (element.kind !== 'sessions') return [];
     try {
       const { rows, note } = await this.source.sessions(element.nodeId, element.agentId);
-      if (rows.length === 0) return [{ kind: 'sessionMessage', nodeId: element.nodeId, agentId: element.agentId, label: vscode.l10n.t('No sessions'), ...(note ? { detail: note } : {}) }];
+      if (rows.length === 0)
+        return [
+          { kind: 'sessionMessage', nodeId: element.nodeId, agentId: element.agentId, label: vscode.l10n.t('No sessions'), ...(note ? { detail: note } : {}) },
+        ];
       return rows.map((row) => ({ kind: 'session', nodeId: element.nodeId, agentId: element.agentId, row }));
     } catch (e) {
-      return [{ kind: 'sessionMessage', nodeId: element.nodeId, agentId: element.agentId, label: vscode.l10n.t('Sessions cannot be read'), detail: toOcmError(e).message }];
+      return [
+        {
+          kind: 'sessionMessage',
+          nodeId: element.nodeId,
+          agentId: element.agentId,
+          label: vscode.l10n.t('Sessions cannot be read'),
+          detail: toOcmError(e).message,
+        },
+      ];
     }
   }
 
@@ -111,18 +122,29 @@ function sessionTreeItem(element: SessionItem): vscode.TreeItem {
   const item = new vscode.TreeItem(row.key, vscode.TreeItemCollapsibleState.None);
   item.id = `session:${element.nodeId}:${element.agentId}:${row.key}`;
   const warn = row.overThreshold || row.predictedOverflow === true;
-  item.iconPath = new vscode.ThemeIcon(warn ? 'warning' : row.active ? 'loading~spin' : 'comment', warn ? new vscode.ThemeColor('editorWarning.foreground') : undefined);
-  const parts = [usageBar(row) ?? vscode.l10n.t('usage unknown'), row.transcriptBytes !== undefined ? formatBytes(row.transcriptBytes) : '', ago(row.lastActivityAt ?? row.updatedAt)].filter(Boolean);
+  item.iconPath = new vscode.ThemeIcon(
+    warn ? 'warning' : row.active ? 'loading~spin' : 'comment',
+    warn ? new vscode.ThemeColor('editorWarning.foreground') : undefined,
+  );
+  const parts = [
+    usageBar(row) ?? vscode.l10n.t('usage unknown'),
+    row.transcriptBytes !== undefined ? formatBytes(row.transcriptBytes) : '',
+    ago(row.lastActivityAt ?? row.updatedAt),
+  ].filter(Boolean);
   item.description = parts.join(' · ');
   item.contextValue = `session${warn ? '.warn' : ''}${row.active ? '.active' : ''}`;
   const md = new vscode.MarkdownString(`**${row.key}**`);
   md.appendMarkdown(`\n\n${vscode.l10n.t('Agent')}: ${element.agentId}`);
   if (row.model) md.appendMarkdown(`  \n${vscode.l10n.t('Model')}: \`${row.model}\``);
-  md.appendMarkdown(`  \n${vscode.l10n.t('Context')}: ${row.usedPct !== undefined ? `${pctLabel(row.usedPct)} (${row.totalTokens} / ${row.contextTokens})` : vscode.l10n.t('unknown (OpenClaw has no fresh count)')}`);
+  md.appendMarkdown(
+    `  \n${vscode.l10n.t('Context')}: ${row.usedPct !== undefined ? `${pctLabel(row.usedPct)} (${row.totalTokens} / ${row.contextTokens})` : vscode.l10n.t('unknown (OpenClaw has no fresh count)')}`,
+  );
   if (row.transcriptBytes !== undefined) md.appendMarkdown(`  \n${vscode.l10n.t('Transcript')}: ${formatBytes(row.transcriptBytes)}`);
-  if (row.lastActivityAt ?? row.updatedAt) md.appendMarkdown(`  \n${vscode.l10n.t('Last activity')}: ${new Date((row.lastActivityAt ?? row.updatedAt)!).toLocaleString()}`);
+  if (row.lastActivityAt ?? row.updatedAt)
+    md.appendMarkdown(`  \n${vscode.l10n.t('Last activity')}: ${new Date((row.lastActivityAt ?? row.updatedAt)!).toLocaleString()}`);
   if (row.growthTokensPerHour !== undefined) md.appendMarkdown(`  \n${vscode.l10n.t('Growth')}: ${vscode.l10n.t('{0} tokens/h', row.growthTokensPerHour)}`);
-  if (row.hoursToWindow !== undefined) md.appendMarkdown(`\n\n$(clock) ${vscode.l10n.t('Reaches its window in about {0} hours at the current rate.', roundHours(row.hoursToWindow))}`);
+  if (row.hoursToWindow !== undefined)
+    md.appendMarkdown(`\n\n$(clock) ${vscode.l10n.t('Reaches its window in about {0} hours at the current rate.', roundHours(row.hoursToWindow))}`);
   if (row.overThreshold) md.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Over the context threshold: compact or reset it.')}`);
   if (row.active) md.appendMarkdown(`\n\n$(loading~spin) ${vscode.l10n.t('A turn is running.')}`);
   md.supportThemeIcons = true;

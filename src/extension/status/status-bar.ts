@@ -17,9 +17,14 @@ export function createStatusBar(monitor: StatusMonitor): vscode.Disposable {
     item.text = `$(server) ${up}/${all.length}${warnings ? `  $(warning) ${warnings}` : ''}`;
     const lines = all.flatMap((s) => (s.anomalies.length ? s.anomalies.map((a) => `- **${s.nodeId}**: ${a.message}`) : []));
     item.tooltip = new vscode.MarkdownString(
-      [vscode.l10n.t('OpenClaw: {0} of {1} nodes reachable', up, all.length), ...(lines.length ? ['', ...lines] : ['', vscode.l10n.t('No problems found.')])].join('\n'),
+      [
+        vscode.l10n.t('OpenClaw: {0} of {1} nodes reachable', up, all.length),
+        ...(lines.length ? ['', ...lines] : ['', vscode.l10n.t('No problems found.')]),
+      ].join('\n'),
     );
-    item.backgroundColor = all.some((s) => s.anomalies.some((a) => a.severity === 'error')) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.backgroundColor = all.some((s) => s.anomalies.some((a) => a.severity === 'error'))
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
     item.show();
   };
   const sub = monitor.onDidChange(render);

@@ -103,8 +103,14 @@ export class StatusMonitor implements vscode.Disposable {
     }
     const config = vscode.workspace.getConfiguration('openclaw');
     const threshold = config.get<number>('contextThreshold', 80);
-    const predict = this.predictionHome ? { predict: { home: this.predictionHome, warnHours: config.get<number>('sessions.warnHours', DEFAULT_WARN_HOURS) } } : {};
-    const checked = await statusOfNodes(nodes, { transportFor: (node) => this.access.transport(node.id) }, { thresholdPct: threshold, concurrency: 8, ...predict, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) });
+    const predict = this.predictionHome
+      ? { predict: { home: this.predictionHome, warnHours: config.get<number>('sessions.warnHours', DEFAULT_WARN_HOURS) } }
+      : {};
+    const checked = await statusOfNodes(
+      nodes,
+      { transportFor: (node) => this.access.transport(node.id) },
+      { thresholdPct: threshold, concurrency: 8, ...predict, ...(this.discoveryCache ? { discoveryCache: this.discoveryCache } : {}) },
+    );
     const results = this.backups ? await withLastBackups(checked, this.backups) : checked;
     const ids = new Set(nodes.map((n) => n.id));
     for (const id of [...this.statuses.keys()]) if (!ids.has(id)) this.statuses.delete(id);

@@ -132,11 +132,17 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     switch (element.kind) {
       case 'node':
         // Backups are local: the group shows even when the node cannot be reached.
-        return [...(await this.nodeChildren(element.node)), ...(this.backups?.childrenForNode(element.node.id) ?? []), ...(this.deleted?.childrenForNode(element.node.id) ?? [])];
+        return [
+          ...(await this.nodeChildren(element.node)),
+          ...(this.backups?.childrenForNode(element.node.id) ?? []),
+          ...(this.deleted?.childrenForNode(element.node.id) ?? []),
+        ];
       case 'agent':
         return this.agentChildren(element);
       case 'memoryFolder':
-        return element.notes.map((n) => ({ kind: 'file', nodeId: element.nodeId, agentId: element.agentId, remotePath: n.path, label: n.name, memory: true }) as FileItem);
+        return element.notes.map(
+          (n) => ({ kind: 'file', nodeId: element.nodeId, agentId: element.agentId, remotePath: n.path, label: n.name, memory: true }) as FileItem,
+        );
       case 'configGroup':
         return this.configChildren(element.nodeId);
       default:
@@ -206,7 +212,13 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.nodeProblems.delete(node.id);
       const children: TreeNode[] = [];
       if (!location.installed) {
-        children.push({ kind: 'message', id: `msg:${node.id}:not-installed`, label: vscode.l10n.t('OpenClaw not found on this node'), detail: location.reason, icon: 'warning' });
+        children.push({
+          kind: 'message',
+          id: `msg:${node.id}:not-installed`,
+          label: vscode.l10n.t('OpenClaw not found on this node'),
+          detail: location.reason,
+          icon: 'warning',
+        });
       }
       children.push(...agents.map((agent) => ({ kind: 'agent', nodeId: node.id, agent }) as AgentItem));
       children.push({ kind: 'configGroup', nodeId: node.id });
@@ -222,7 +234,15 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     try {
       const files = await this.model.agentFiles(item.nodeId, item.agent.id);
       if (!files.workspaceExists) {
-        return [{ kind: 'message', id: `msg:${item.nodeId}:${item.agent.id}:no-workspace`, label: vscode.l10n.t('Workspace does not exist yet'), detail: files.workspace, icon: 'info' }];
+        return [
+          {
+            kind: 'message',
+            id: `msg:${item.nodeId}:${item.agent.id}:no-workspace`,
+            label: vscode.l10n.t('Workspace does not exist yet'),
+            detail: files.workspace,
+            icon: 'info',
+          },
+        ];
       }
       // The agent of each file is the one core answer (agentOfPath: deepest workspace wins), the
       // same the guard and the timeline use; a file another agent's nested workspace owns is not listed here.
@@ -233,7 +253,9 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
           const owner = agentOfPath(agents, f.path);
           return owner && owner.workspace === ownWorkspace ? [{ file: f, agentId: owner.agent.id }] : [];
         });
-      const children: TreeNode[] = owned(files.files).map(({ file, agentId }) => ({ kind: 'file', nodeId: item.nodeId, agentId, remotePath: file.path, label: file.name }) as FileItem);
+      const children: TreeNode[] = owned(files.files).map(
+        ({ file, agentId }) => ({ kind: 'file', nodeId: item.nodeId, agentId, remotePath: file.path, label: file.name }) as FileItem,
+      );
       const notes = owned(files.memoryNotes).map((n) => n.file);
       if (notes.length) children.push({ kind: 'memoryFolder', nodeId: item.nodeId, agentId: item.agent.id, notes });
       if (this.sessions) children.push(this.sessions.groupFor(item.nodeId, item.agent.id));
@@ -313,7 +335,12 @@ function agentTreeItem(element: AgentItem): vscode.TreeItem {
   item.description = agent.isDefault ? vscode.l10n.t('default') : undefined;
   item.contextValue = agent.isDefault ? 'agent.default' : 'agent';
   item.tooltip = new vscode.MarkdownString(
-    [`**${agent.id}**`, `${vscode.l10n.t('Workspace')}: \`${agent.workspace}\``, `agentDir: \`${agent.agentDir}\``, agent.model ? `${vscode.l10n.t('Model')}: \`${agent.model}\`` : '']
+    [
+      `**${agent.id}**`,
+      `${vscode.l10n.t('Workspace')}: \`${agent.workspace}\``,
+      `agentDir: \`${agent.agentDir}\``,
+      agent.model ? `${vscode.l10n.t('Model')}: \`${agent.model}\`` : '',
+    ]
       .filter(Boolean)
       .join('\n\n'),
   );
@@ -327,7 +354,13 @@ function fileTreeItem(element: FileItem): vscode.TreeItem {
   item.resourceUri = uri;
   if (element.description) item.description = element.description;
   item.tooltip = `${element.nodeId}:${element.remotePath}`;
-  item.contextValue = element.secret ? 'file.secret' : element.remotePath.endsWith('.json') || element.remotePath.endsWith('.json5') ? 'file.config' : element.agentId && (element.memory || (MEMORY_FILE_NAMES as readonly string[]).includes(element.label)) ? 'file.memory' : 'file';
+  item.contextValue = element.secret
+    ? 'file.secret'
+    : element.remotePath.endsWith('.json') || element.remotePath.endsWith('.json5')
+      ? 'file.config'
+      : element.agentId && (element.memory || (MEMORY_FILE_NAMES as readonly string[]).includes(element.label))
+        ? 'file.memory'
+        : 'file';
   item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [uri] };
   return item;
 }
@@ -396,7 +429,9 @@ function healthIcon(status: NodeStatus): vscode.ThemeIcon {
     case 'gatewayDown':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     default:
-      return status.anomalies.some((a) => a.severity === 'error') ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
+      return status.anomalies.some((a) => a.severity === 'error')
+        ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
+        : new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
   }
 }
 
@@ -420,17 +455,22 @@ function healthTitle(health: NodeHealth): string {
 function statusTooltip(node: NodeEntry, status: NodeStatus, base: string | vscode.MarkdownString | undefined): vscode.MarkdownString {
   const md = new vscode.MarkdownString(typeof base === 'string' ? base : (base?.value ?? `**${node.id}**`), true);
   const { health, reason } = nodeHealth(status);
-  md.appendMarkdown(`\n\n$(${health === 'ready' ? 'pass-filled' : health === 'unreachable' ? 'debug-disconnect' : 'error'}) **${healthTitle(health)}**${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
+  md.appendMarkdown(
+    `\n\n$(${health === 'ready' ? 'pass-filled' : health === 'unreachable' ? 'debug-disconnect' : 'error'}) **${healthTitle(health)}**${reason ? `: ${escapeMarkdown(reason)}` : ''}`,
+  );
   const facts = [
     `${vscode.l10n.t('OpenClaw')}: ${versionLabel(status)}`,
     `${vscode.l10n.t('Gateway')}: ${gatewayLabel(status)}${status.gateway?.uptimeMs !== undefined ? ` (${vscode.l10n.t('up {0}', formatDuration(status.gateway.uptimeMs))})` : ''}`,
     status.agents ? `${vscode.l10n.t('Agents')}: ${status.agents.count}` : '',
     status.hostFacts?.load1 !== undefined ? `${vscode.l10n.t('Load')}: ${status.hostFacts.load1.toFixed(2)}` : '',
-    status.hostFacts?.memTotalBytes ? `${vscode.l10n.t('Memory')}: ${pctLabel(status.hostFacts.memUsedPct)} / ${formatBytes(status.hostFacts.memTotalBytes)}` : '',
+    status.hostFacts?.memTotalBytes
+      ? `${vscode.l10n.t('Memory')}: ${pctLabel(status.hostFacts.memUsedPct)} / ${formatBytes(status.hostFacts.memTotalBytes)}`
+      : '',
     status.hostFacts?.disk ? `${vscode.l10n.t('Disk')}: ${pctLabel(status.hostFacts.disk.usedPct)}` : '',
   ].filter(Boolean);
   md.appendMarkdown('\n\n---\n\n' + facts.join('  \n'));
-  if (status.anomalies.length) md.appendMarkdown('\n\n' + status.anomalies.map((a) => `$(${a.severity === 'error' ? 'error' : 'warning'}) ${a.message}`).join('  \n'));
+  if (status.anomalies.length)
+    md.appendMarkdown('\n\n' + status.anomalies.map((a) => `$(${a.severity === 'error' ? 'error' : 'warning'}) ${a.message}`).join('  \n'));
   return md;
 }
 

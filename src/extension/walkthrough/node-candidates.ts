@@ -68,7 +68,13 @@ export function describeSshHost(host: SshHostCandidate): string {
 
 /** A node id from a host name: its first label, cut to what NODE_ID_PATTERN accepts. */
 export function suggestNodeId(host: string, taken: readonly string[]): string {
-  const base = host === 'local' ? 'local' : (host.split('.')[0] ?? host).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'node';
+  const base =
+    host === 'local'
+      ? 'local'
+      : (host.split('.')[0] ?? host)
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .replace(/^[^A-Za-z0-9]+/, '')
+          .slice(0, 60) || 'node';
   if (!taken.includes(base)) return base;
   for (let i = 2; ; i++) if (!taken.includes(`${base}-${i}`)) return `${base}-${i}`;
 }

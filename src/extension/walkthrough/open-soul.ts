@@ -13,7 +13,7 @@ export function registerOpenSoul(context: vscode.ExtensionContext, deps: Command
   context.subscriptions.push(
     vscode.commands.registerCommand('openclaw.openSoul', async (arg?: unknown): Promise<vscode.Uri | undefined> => {
       try {
-        const nodeId = await resolveNodeArg(deps.registry, arg, vscode.l10n.t("Open SOUL.md on which node?"));
+        const nodeId = await resolveNodeArg(deps.registry, arg, vscode.l10n.t('Open SOUL.md on which node?'));
         if (!nodeId) return undefined;
         const { agents } = await deps.model.describe(nodeId);
         if (agents.length === 0) {
@@ -26,15 +26,16 @@ export function registerOpenSoul(context: vscode.ExtensionContext, deps: Command
           typeof named === 'string'
             ? agents.find((a) => a.id === named)
             : agents.length === 1
-            ? agents[0]
-            : (
-                await vscode.window.showQuickPick(
-                  agents.map((a) => ({ label: a.id, description: a.isDefault ? vscode.l10n.t('default agent') : (a.name ?? ''), agent: a })),
-                  { title: vscode.l10n.t('Open SOUL.md of which agent?'), ignoreFocusOut: true },
-                )
-              )?.agent;
+              ? agents[0]
+              : (
+                  await vscode.window.showQuickPick(
+                    agents.map((a) => ({ label: a.id, description: a.isDefault ? vscode.l10n.t('default agent') : (a.name ?? ''), agent: a })),
+                    { title: vscode.l10n.t('Open SOUL.md of which agent?'), ignoreFocusOut: true },
+                  )
+                )?.agent;
         if (!agent) {
-          if (typeof named === 'string') void vscode.window.showWarningMessage(vscode.l10n.t('Agent "{0}" is not configured on {1}. Refresh the node.', named, nodeId));
+          if (typeof named === 'string')
+            void vscode.window.showWarningMessage(vscode.l10n.t('Agent "{0}" is not configured on {1}. Refresh the node.', named, nodeId));
           return undefined;
         }
         const uri = liveUri(nodeId, posix.join(agent.workspace, 'SOUL.md'));

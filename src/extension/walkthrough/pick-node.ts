@@ -22,7 +22,10 @@ export async function resolveNodeArg(registry: NodeRegistry, arg: unknown, title
   }
   if (nodes.length === 1) return nodes[0]!.id;
   const picked = await vscode.window.showQuickPick(
-    nodes.map((n) => ({ label: n.id, description: n.host === 'local' ? vscode.l10n.t('this machine') : `${n.user ? `${n.user}@` : ''}${n.host}${n.port ? `:${n.port}` : ''}` })),
+    nodes.map((n) => ({
+      label: n.id,
+      description: n.host === 'local' ? vscode.l10n.t('this machine') : `${n.user ? `${n.user}@` : ''}${n.host}${n.port ? `:${n.port}` : ''}`,
+    })),
     { title, ignoreFocusOut: true },
   );
   return picked?.label;

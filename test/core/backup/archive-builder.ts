@@ -21,7 +21,16 @@ export function tarBytes(entries: RawEntry[]): Buffer {
     const type = e.type ?? 'File';
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data);
     const size = type === 'File' ? (e.declaredSize ?? data.length) : 0;
-    const h = new Header({ path: e.path, type, size, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644), mtime: new Date(0), uid: 0, gid: 0, ...(e.linkpath ? { linkpath: e.linkpath } : {}) });
+    const h = new Header({
+      path: e.path,
+      type,
+      size,
+      mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),
+      mtime: new Date(0),
+      uid: 0,
+      gid: 0,
+      ...(e.linkpath ? { linkpath: e.linkpath } : {}),
+    });
     h.encode();
     blocks.push(h.block!);
     if (type === 'File' && e.declaredSize === undefined && data.length > 0) {

@@ -26,7 +26,13 @@ describe('diffEntries (index only)', () => {
     const a = [f('/s/x', 'a', 1, 0o600), { path: '/s/l', type: 'symlink' as const, size: 0, mode: 0o777, linkTarget: '/a' }];
     const b = [f('/s/x', 'a', 1, 0o644), { path: '/s/l', type: 'symlink' as const, size: 0, mode: 0o777, linkTarget: '/b' }];
     const d = diffEntries(a, b);
-    assert.deepEqual(d.changed.map((c) => [c.path, Boolean(c.modeOnly)]), [['/s/l', false], ['/s/x', true]]);
+    assert.deepEqual(
+      d.changed.map((c) => [c.path, Boolean(c.modeOnly)]),
+      [
+        ['/s/l', false],
+        ['/s/x', true],
+      ],
+    );
   });
   it('counts lines with limits and gives up on pathological input instead of hanging', () => {
     assert.deepEqual(countLines('a\nb\nc\n', 'a\nB\nc\nd\n'), { linesAdded: 2, linesRemoved: 1 });
@@ -51,7 +57,11 @@ describe('reading archive entries and line counts from two archives', () => {
     b = join(dir, 'b.tar.gz');
     await writeArchive(a, goodEntries({ 'bin.dat': '\0\x01\x02' }));
     await writeArchive(b, [
-      ...goodEntries({ 'workspace/MEMORY.md': '# Memory\n\n- likes tea\n- learned backups\n- second line\n', 'bin.dat': '\0\x01\x03', 'workspace-work/AGENTS.md': 'new agent\n' }),
+      ...goodEntries({
+        'workspace/MEMORY.md': '# Memory\n\n- likes tea\n- learned backups\n- second line\n',
+        'bin.dat': '\0\x01\x03',
+        'workspace-work/AGENTS.md': 'new agent\n',
+      }),
       { path: `${P}${STATE}/link`, type: 'SymbolicLink', linkpath: '/elsewhere' },
     ]);
   });
@@ -75,10 +85,20 @@ describe('reading archive entries and line counts from two archives', () => {
   it('diffs two backups with line counts for changed text files only', async () => {
     const [sa, sb] = await Promise.all([scanArchive(a), scanArchive(b)]);
     const d = diffEntries(sa.entries, sb.entries);
-    assert.deepEqual(d.added.map((x) => x.path), [`${STATE}/link`, `${STATE}/workspace-work/AGENTS.md`]);
+    assert.deepEqual(
+      d.added.map((x) => x.path),
+      [`${STATE}/link`, `${STATE}/workspace-work/AGENTS.md`],
+    );
     assert.deepEqual(d.removed, []);
-    assert.deepEqual(d.changed.map((c) => c.path), [`${STATE}/bin.dat`, `${STATE}/workspace/MEMORY.md`]);
-    await addLineCounts(d, (paths) => readArchiveFiles(a, paths), (paths) => readArchiveFiles(b, paths));
+    assert.deepEqual(
+      d.changed.map((c) => c.path),
+      [`${STATE}/bin.dat`, `${STATE}/workspace/MEMORY.md`],
+    );
+    await addLineCounts(
+      d,
+      (paths) => readArchiveFiles(a, paths),
+      (paths) => readArchiveFiles(b, paths),
+    );
     const memory = d.changed.find((c) => c.path.endsWith('MEMORY.md'))!;
     assert.equal(memory.linesAdded, 2);
     assert.equal(memory.linesRemoved, 0);

@@ -82,12 +82,27 @@ after(async () => {
 describe('own engine (ocm) over LocalTransport', () => {
   it('archives state, config, workspaces and agentDirs in OpenClaw layout, minus what OpenClaw excludes', async () => {
     const progress: number[] = [];
-    const { index, engine } = await backupNode({ store, nodeId: 'n1', transport, engine: 'ocm', sources, gatewayRunning: true, onProgress: (p) => progress.push(p.bytes) });
+    const { index, engine } = await backupNode({
+      store,
+      nodeId: 'n1',
+      transport,
+      engine: 'ocm',
+      sources,
+      gatewayRunning: true,
+      onProgress: (p) => progress.push(p.bytes),
+    });
     const exported = await store.materialize(index);
     const archivePath = exported.archivePath;
     assert.equal(engine, 'ocm');
     const paths = new Set(index.entries.map((e) => e.path));
-    for (const kept of ['openclaw.json', 'workspace/MEMORY.md', 'workspace/memory/2026-01-01.md', 'agents/main/sessions/sessions.json', 'agents/main/agent/models.json', 'state/openclaw.sqlite']) {
+    for (const kept of [
+      'openclaw.json',
+      'workspace/MEMORY.md',
+      'workspace/memory/2026-01-01.md',
+      'agents/main/sessions/sessions.json',
+      'agents/main/agent/models.json',
+      'state/openclaw.sqlite',
+    ]) {
       assert.ok(paths.has(join(state, kept)), `${kept} should be in the backup`);
     }
     assert.ok(paths.has(join(root, 'ws-work/AGENTS.md')));
@@ -96,7 +111,14 @@ describe('own engine (ocm) over LocalTransport', () => {
     assert.equal((await readArchiveFile(archivePath, longName)).toString(), 'ノート\n');
     assert.equal((await store.readFile(index, longName)).toString(), 'ノート\n');
     assert.ok(paths.has(join(root, 'agentdir-work/models.json')));
-    for (const left of ['agents/main/sessions/abc.jsonl', 'logs/gateway.log', 'tmp/junk.bin', 'gateway.pid', 'workspace/node_modules/pkg/index.js', 'state/openclaw.sqlite-wal']) {
+    for (const left of [
+      'agents/main/sessions/abc.jsonl',
+      'logs/gateway.log',
+      'tmp/junk.bin',
+      'gateway.pid',
+      'workspace/node_modules/pkg/index.js',
+      'state/openclaw.sqlite-wal',
+    ]) {
       assert.ok(!paths.has(join(state, left)), `${left} should be left out`);
     }
     assert.ok(progress.length > 0 && progress[progress.length - 1] > 0);
@@ -109,10 +131,22 @@ describe('own engine (ocm) over LocalTransport', () => {
     // Layout and manifest.
     const manifest = JSON.parse((await readArchiveFile(archivePath, `${exported.index.archiveRoot}/manifest.json`)).toString());
     assert.equal(manifest.schemaVersion, 1);
-    assert.deepEqual(manifest.assets.map((a: { kind: string }) => a.kind), ['state', 'workspace', 'agent']);
-    assert.deepEqual(manifest.skipped.map((s: { reason: string }) => s.reason), ['covered', 'covered', 'covered']);
-    assert.deepEqual(manifest.externalSymbolicLinks.map((l: { linkpath: string }) => l.linkpath), ['/etc/hostname']);
-    assert.deepEqual(manifest.paths.agentRoots.map((a: { agentId: string }) => a.agentId), ['main', 'work']);
+    assert.deepEqual(
+      manifest.assets.map((a: { kind: string }) => a.kind),
+      ['state', 'workspace', 'agent'],
+    );
+    assert.deepEqual(
+      manifest.skipped.map((s: { reason: string }) => s.reason),
+      ['covered', 'covered', 'covered'],
+    );
+    assert.deepEqual(
+      manifest.externalSymbolicLinks.map((l: { linkpath: string }) => l.linkpath),
+      ['/etc/hostname'],
+    );
+    assert.deepEqual(
+      manifest.paths.agentRoots.map((a: { agentId: string }) => a.agentId),
+      ['main', 'work'],
+    );
     // Verifies against its own index; owner-only permissions.
     // The exported archive verifies against its own index; owner-only permissions.
     assert.equal((await verifyArchive(archivePath, exported.index)).ok, true);
@@ -126,18 +160,26 @@ describe('own engine (ocm) over LocalTransport', () => {
     assert.ok(withT.index.entries.some((e) => e.path === join(state, 'agents/main/sessions/abc.jsonl')));
     assert.ok(!withT.index.entries.some((e) => e.path === join(state, 'logs/gateway.log')));
     const cfg = await backupNode({ store, nodeId: 'n1', transport, engine: 'ocm', sources, configOnly: true });
-    assert.deepEqual(cfg.index.entries.map((e) => e.path), [join(state, 'openclaw.json')]);
+    assert.deepEqual(
+      cfg.index.entries.map((e) => e.path),
+      [join(state, 'openclaw.json')],
+    );
   });
 
   it('refuses live SQLite without sqlite3 unless the gateway is stopped', async () => {
     const bin = join(root, 'bin-no-sqlite');
     await fs.mkdir(bin, { recursive: true });
     for (const tool of ['sh', 'tar', 'gzip', 'zstd', 'find', 'mktemp', 'rm', 'mkdir', 'mv', 'cat', 'uname']) {
-      const path = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
+      const path = execFileSync('sh', ['-c', `command -v ${tool}`])
+        .toString()
+        .trim();
       await fs.symlink(path, join(bin, tool)).catch(() => undefined);
     }
     const bare = withoutTools(transport, bin);
-    await assert.rejects(backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: true }), (e: unknown) => isOcmError(e, 'unsupported') && /sqlite3/.test(e.message));
+    await assert.rejects(
+      backupNode({ store, nodeId: 'n2', transport: bare, engine: 'ocm', sources, gatewayRunning: true }),
+      (e: unknown) => isOcmError(e, 'unsupported') && /sqlite3/.test(e.message),
+    );
     assert.deepEqual(await store.list('n2'), [], 'no snapshot kept');
     // Without sqlite3 but with a Node.js that has node:sqlite (what SQLite-era OpenClaw runs on):
     // consistent snapshots through Node, also while the gateway runs.
@@ -170,8 +212,14 @@ describe('own engine (ocm) over LocalTransport', () => {
     await write(join(state, 'logs/other.log'), 'not backed up\n');
     await fs.rm(join(state, 'workspace/memory/2026-01-01.md'));
     const d = await diffBackupWithLive(index, transport);
-    assert.deepEqual(d.added.map((x) => x.path), [join(state, 'workspace/NEW.md')]);
-    assert.deepEqual(d.removed.map((x) => x.path), [join(state, 'workspace/memory/2026-01-01.md')]);
+    assert.deepEqual(
+      d.added.map((x) => x.path),
+      [join(state, 'workspace/NEW.md')],
+    );
+    assert.deepEqual(
+      d.removed.map((x) => x.path),
+      [join(state, 'workspace/memory/2026-01-01.md')],
+    );
     assert.ok(d.changed.some((c) => c.path === join(state, 'workspace/MEMORY.md')));
   });
 });
@@ -202,9 +250,15 @@ describe('native engine (openclaw backup create) over LocalTransport with a stan
     const fake = join(root, 'failing-openclaw');
     await fs.writeFile(fake, '#!/bin/sh\necho "Error: config invalid" >&2\nexit 1\n', { mode: 0o755 });
     const before = (await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.'));
-    await assert.rejects(backupNode({ store, nodeId: 'nat2', transport, engine: 'openclaw', sources, openclaw: { command: fake, version: '2026.9.6' } }), (e: unknown) => isOcmError(e, 'failed') && /config invalid/.test(e.message));
+    await assert.rejects(
+      backupNode({ store, nodeId: 'nat2', transport, engine: 'openclaw', sources, openclaw: { command: fake, version: '2026.9.6' } }),
+      (e: unknown) => isOcmError(e, 'failed') && /config invalid/.test(e.message),
+    );
     assert.deepEqual(await store.list('nat2'), []);
-    assert.deepEqual((await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.')), before);
+    assert.deepEqual(
+      (await fs.readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.')),
+      before,
+    );
   });
 
   it('auto is the incremental own engine; openclaw needs a version that has backup create', async () => {
@@ -213,7 +267,10 @@ describe('native engine (openclaw backup create) over LocalTransport with a stan
     assert.equal(chooseEngine('openclaw', { command: 'openclaw', version: '2026.3.8' }, false), 'openclaw');
     assert.equal(chooseEngine('auto', { command: 'openclaw', version: '2026.9.6' }, true), 'ocm');
     assert.equal(chooseEngine('auto', undefined, false), 'ocm');
-    assert.throws(() => chooseEngine('openclaw', { command: 'openclaw', version: '2026.1.0' }, false), (e: unknown) => isOcmError(e, 'unsupported'));
+    assert.throws(
+      () => chooseEngine('openclaw', { command: 'openclaw', version: '2026.1.0' }, false),
+      (e: unknown) => isOcmError(e, 'unsupported'),
+    );
   });
 });
 
@@ -222,7 +279,9 @@ describe('own engine errors', () => {
     const bin = join(root, 'bin-broken-tar');
     await fs.mkdir(bin, { recursive: true });
     for (const tool of ['sh', 'gzip', 'zstd', 'find', 'mktemp', 'rm', 'mkdir', 'mv', 'cat', 'uname', 'sqlite3']) {
-      const path = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
+      const path = execFileSync('sh', ['-c', `command -v ${tool}`])
+        .toString()
+        .trim();
       await fs.symlink(path, join(bin, tool)).catch(() => undefined);
     }
     await fs.writeFile(join(bin, 'tar'), '#!/bin/sh\necho "tar: simulated read error" >&2\nexit 2\n', { mode: 0o755 });

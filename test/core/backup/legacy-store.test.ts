@@ -68,8 +68,14 @@ describe('BackupStore', () => {
     assert.ok(linked >= 0 && indexed > linked, JSON.stringify(events));
     const synced = events.findIndex((e) => e.op === 'sync' && e.path === partial);
     assert.ok(synced >= 0 && synced < linked, `the partial is synced before it gets its name: ${JSON.stringify(events)}`);
-    assert.ok(events.slice(linked, indexed).some((e) => e.op === 'sync' && e.path === dir), `the folder is synced before the index is written: ${JSON.stringify(events)}`);
-    assert.ok(events.slice(indexed).some((e) => e.op === 'sync' && e.path === dir), `and after: ${JSON.stringify(events)}`);
+    assert.ok(
+      events.slice(linked, indexed).some((e) => e.op === 'sync' && e.path === dir),
+      `the folder is synced before the index is written: ${JSON.stringify(events)}`,
+    );
+    assert.ok(
+      events.slice(indexed).some((e) => e.op === 'sync' && e.path === dir),
+      `and after: ${JSON.stringify(events)}`,
+    );
   });
 
   it('lists summaries newest first from index heads, per node or all', async () => {
@@ -77,11 +83,14 @@ describe('BackupStore', () => {
     await addBackup('n2', '2026-01-03T00:00:00.000Z');
     await addBackup('n1', '2026-01-02T00:00:00.000Z');
     const all = await store.list();
-    assert.deepEqual(all.map((s) => [s.nodeId, s.createdAt]), [
-      ['n2', '2026-01-03T00:00:00.000Z'],
-      ['n1', '2026-01-02T00:00:00.000Z'],
-      ['n1', '2026-01-01T00:00:00.000Z'],
-    ]);
+    assert.deepEqual(
+      all.map((s) => [s.nodeId, s.createdAt]),
+      [
+        ['n2', '2026-01-03T00:00:00.000Z'],
+        ['n1', '2026-01-02T00:00:00.000Z'],
+        ['n1', '2026-01-01T00:00:00.000Z'],
+      ],
+    );
     assert.equal((all[0] as Record<string, unknown>).entries, undefined, 'summaries carry no entry list');
     assert.equal((await store.list('n1')).length, 2);
     assert.deepEqual(await store.list('nobody'), []);
@@ -126,20 +135,35 @@ describe('BackupStore', () => {
     assert.equal((await store.list()).length, 7, 'dry run keeps everything');
     const real = await store.prune({ keep: 2 });
     assert.deepEqual(real.removed.map((s) => s.id).sort(), ['n1-2', 'n1-3']);
-    assert.deepEqual((await store.list('n1')).map((s) => s.id), ['n1-5', 'n1-4', 'n1-1']);
-    assert.deepEqual((await fs.readdir(store.nodeDir('n1'))).filter((f) => f.startsWith('n1-2') || f.startsWith('n1-3')), []);
+    assert.deepEqual(
+      (await store.list('n1')).map((s) => s.id),
+      ['n1-5', 'n1-4', 'n1-1'],
+    );
+    assert.deepEqual(
+      (await fs.readdir(store.nodeDir('n1'))).filter((f) => f.startsWith('n1-2') || f.startsWith('n1-3')),
+      [],
+    );
     await assert.rejects(store.prune({ keep: -1 }), (e: unknown) => isOcmError(e, 'invalidInput'));
   });
 
   it('skips damaged index files in listings but reports them when resolved directly', async () => {
     const a = await addBackup('n1', '2026-01-01T00:00:00.000Z', 'ok');
     await fs.writeFile(join(store.nodeDir('n1'), 'bad.index.json'), '{"nope":');
-    assert.deepEqual((await store.list()).map((s) => s.id), [a.id]);
+    assert.deepEqual(
+      (await store.list()).map((s) => s.id),
+      [a.id],
+    );
     await assert.rejects(readIndexFile(join(store.nodeDir('n1'), 'bad.index.json')), (e: unknown) => isOcmError(e, 'invalidConfig'));
   });
 
   it('refuses node ids that would leave the store', () => {
-    assert.throws(() => store.nodeDir('../etc'), (e: unknown) => isOcmError(e, 'invalidInput'));
-    assert.throws(() => store.nodeDir('a/b'), (e: unknown) => isOcmError(e, 'invalidInput'));
+    assert.throws(
+      () => store.nodeDir('../etc'),
+      (e: unknown) => isOcmError(e, 'invalidInput'),
+    );
+    assert.throws(
+      () => store.nodeDir('a/b'),
+      (e: unknown) => isOcmError(e, 'invalidInput'),
+    );
   });
 });

@@ -34,18 +34,35 @@ describe('hashLiveFiles', () => {
     const entries = await hashLiveFiles(transport, [root]);
     assert.deepEqual(
       entries.map((e) => [e.path, e.size, e.mode, e.sha256]).sort(),
-      names.map((n, i) => [join(root, n), i + 3, 0o640, createHash('sha256').update('x'.repeat(i + 3)).digest('hex')]).sort(),
+      names
+        .map((n, i) => [
+          join(root, n),
+          i + 3,
+          0o640,
+          createHash('sha256')
+            .update('x'.repeat(i + 3))
+            .digest('hex'),
+        ])
+        .sort(),
     );
   });
 
   it('a truncated listing is refused', async () => {
-    const t = { nodeId: 'n1', exec: async () => ({ exitCode: 0, stdout: `${'0'.repeat(64)}  /a\n@@OCM-SIZES@@\n1 644 /a\0`, stderr: '', truncated: true }) } as unknown as Transport;
+    const t = {
+      nodeId: 'n1',
+      exec: async () => ({ exitCode: 0, stdout: `${'0'.repeat(64)}  /a\n@@OCM-SIZES@@\n1 644 /a\0`, stderr: '', truncated: true }),
+    } as unknown as Transport;
     await assert.rejects(hashLiveFiles(t, ['/a']), (e: unknown) => isOcmError(e, 'failed') && /too long/.test((e as Error).message));
   });
 
   it('a raw name split over two lines (a tool that does not escape) is refused, not skipped', () => {
     const h = 'a'.repeat(64);
-    assert.throws(() => parseHashListing(`${h} */s/two\nlines.md\n@@OCM-SIZES@@\n3 644 /s/two\nlines.md\n`, 'n1'), (e: unknown) => isOcmError(e, 'failed') && /Unexpected/.test((e as Error).message));
-    assert.deepEqual(parseHashListing(`${h} */s/one.md\n@@OCM-SIZES@@\n3 644 /s/one.md\n`, 'n1'), [{ path: '/s/one.md', type: 'file', size: 3, mode: 0o644, sha256: h }]);
+    assert.throws(
+      () => parseHashListing(`${h} */s/two\nlines.md\n@@OCM-SIZES@@\n3 644 /s/two\nlines.md\n`, 'n1'),
+      (e: unknown) => isOcmError(e, 'failed') && /Unexpected/.test((e as Error).message),
+    );
+    assert.deepEqual(parseHashListing(`${h} */s/one.md\n@@OCM-SIZES@@\n3 644 /s/one.md\n`, 'n1'), [
+      { path: '/s/one.md', type: 'file', size: 3, mode: 0o644, sha256: h },
+    ]);
   });
 });

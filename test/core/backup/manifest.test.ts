@@ -13,7 +13,26 @@ function slow(child: string, parent: string): string | undefined {
 
 describe('relativeWithin / isWithin', () => {
   it('agrees with posix.relative on plain, odd and hostile paths', () => {
-    const paths = ['/', '/a', '/a/b', '/a/bc', '/ab', '/a/b/c', '/a/./b', '/a/../a/b', '/a//b', '/a/b/', 'a/b', '/..', '/a/..b', '/a/.b', '/a/b..', '/home/u/.openclaw', '/home/u/.openclaw-old/x', '/home/u/.openclaw/workspace/MEMORY.md'];
+    const paths = [
+      '/',
+      '/a',
+      '/a/b',
+      '/a/bc',
+      '/ab',
+      '/a/b/c',
+      '/a/./b',
+      '/a/../a/b',
+      '/a//b',
+      '/a/b/',
+      'a/b',
+      '/..',
+      '/a/..b',
+      '/a/.b',
+      '/a/b..',
+      '/home/u/.openclaw',
+      '/home/u/.openclaw-old/x',
+      '/home/u/.openclaw/workspace/MEMORY.md',
+    ];
     for (const child of paths) {
       for (const parent of paths) {
         assert.equal(relativeWithin(child, parent), slow(child, parent), `${child} in ${parent}`);
@@ -27,7 +46,14 @@ describe('excludedReason: OpenClaw transient SQLite files', () => {
   it('leaves out the memory reindex/generation locks and temporary copies, keeps the databases', () => {
     const ctx = { stateDir: '/h/.openclaw', includeTranscripts: false };
     const agent = '/h/.openclaw/agents/main/agent';
-    for (const name of ['openclaw-agent.sqlite.reindex-lock.sqlite', 'openclaw-agent.sqlite.reindex-lock.sqlite-wal', 'x.sqlite.generation-lock.sqlite', 'x.sqlite.generation-writer.sqlite-journal', 'x.sqlite.memory-reindex-0f8fad5b-d9cb-469f-a165-70867728950e', 'x.sqlite.tmp-0f8fad5b-d9cb-469f-a165-70867728950e-shm']) {
+    for (const name of [
+      'openclaw-agent.sqlite.reindex-lock.sqlite',
+      'openclaw-agent.sqlite.reindex-lock.sqlite-wal',
+      'x.sqlite.generation-lock.sqlite',
+      'x.sqlite.generation-writer.sqlite-journal',
+      'x.sqlite.memory-reindex-0f8fad5b-d9cb-469f-a165-70867728950e',
+      'x.sqlite.tmp-0f8fad5b-d9cb-469f-a165-70867728950e-shm',
+    ]) {
       assert.equal(excludedReason(`${agent}/${name}`, ctx), 'volatile', name);
     }
     assert.equal(excludedReason(`${agent}/openclaw-agent.sqlite`, ctx), undefined);

@@ -88,7 +88,10 @@ describe('verifyArchive: well-formed archives', () => {
   });
 
   it('accepts a hard link to an earlier file in the payload', async () => {
-    const path = await archive([...goodEntries(), { path: `${P}${STATE}/workspace/MEMORY-copy.md`, type: 'Link', linkpath: `${P}${STATE}/workspace/MEMORY.md` }]);
+    const path = await archive([
+      ...goodEntries(),
+      { path: `${P}${STATE}/workspace/MEMORY-copy.md`, type: 'Link', linkpath: `${P}${STATE}/workspace/MEMORY.md` },
+    ]);
     const scan = await scanArchive(path);
     const link = scan.entries.find((e) => e.type === 'hardlink');
     assert.equal(link?.linkTarget, `${STATE}/workspace/MEMORY.md`);
@@ -126,9 +129,14 @@ describe('verifyArchive: hostile archives are rejected, naming the entry', () =>
   });
   it('a decompression bomb (total size limit)', async () => {
     const zeros = Buffer.alloc(3 * 1024 * 1024);
-    await rejects(await archive([...goodEntries(), { path: `${P}${STATE}/z1`, data: zeros }, { path: `${P}${STATE}/z2`, data: zeros }]), `${STATE}/z2`, 'limit', {
-      limits: { maxTotalBytes: 4 * 1024 * 1024 },
-    });
+    await rejects(
+      await archive([...goodEntries(), { path: `${P}${STATE}/z1`, data: zeros }, { path: `${P}${STATE}/z2`, data: zeros }]),
+      `${STATE}/z2`,
+      'limit',
+      {
+        limits: { maxTotalBytes: 4 * 1024 * 1024 },
+      },
+    );
   });
   it('a huge declared size is refused before any data is read', async () => {
     await rejects(await archive([...goodEntries(), { path: `${P}${STATE}/huge`, declaredSize: 2 ** 40 }]), `${STATE}/huge`, 'limit');
@@ -156,7 +164,11 @@ describe('verifyArchive: hostile archives are rejected, naming the entry', () =>
     await rejects(await archive(goodEntries().filter((e) => !e.path.endsWith('manifest.json'))), 'manifest.json', 'manifest');
   });
   it('a manifest naming another root', async () => {
-    await rejects(await archive([...goodEntries().filter((e) => !e.path.endsWith('manifest.json')), { path: `${ROOT}/manifest.json`, data: manifestFor('elsewhere') }]), 'manifest.json', 'manifest');
+    await rejects(
+      await archive([...goodEntries().filter((e) => !e.path.endsWith('manifest.json')), { path: `${ROOT}/manifest.json`, data: manifestFor('elsewhere') }]),
+      'manifest.json',
+      'manifest',
+    );
   });
   it('device and FIFO entries', async () => {
     await rejects(await archive([...goodEntries(), { path: `${P}${STATE}/fifo`, type: 'FIFO' }]), `${STATE}/fifo`, 'type');
@@ -184,7 +196,10 @@ describe('verifyArchive against an index', () => {
     const scan = await scanArchive(path);
     const index = indexFrom(scan);
     index.entries = index.entries.map((e) => (e.path.endsWith('MEMORY.md') ? { ...e, sha256: '0'.repeat(64) } : e));
-    await assert.rejects(verifyArchive(path, index), (e: unknown) => isOcmError(e) && String(e.details.entry).endsWith('MEMORY.md') && /content/.test(e.message));
+    await assert.rejects(
+      verifyArchive(path, index),
+      (e: unknown) => isOcmError(e) && String(e.details.entry).endsWith('MEMORY.md') && /content/.test(e.message),
+    );
   });
   it('names an entry the index lists but the archive lacks', async () => {
     const path = await archive(goodEntries());
@@ -196,7 +211,6 @@ describe('verifyArchive against an index', () => {
     await assert.rejects(verifyArchive(join(dir, 'nope.tar.gz')), (e: unknown) => isOcmError(e, 'notFound'));
   });
 });
-
 
 describe('scanArchiveStream with the inflating off this thread (the own engine checks while writing)', () => {
   const offThread = (path: string, limits?: Partial<ArchiveLimits>) =>
@@ -214,6 +228,9 @@ describe('scanArchiveStream with the inflating off this thread (the own engine c
     await fs.writeFile(plain, Buffer.alloc(4096));
     await assert.rejects(offThread(plain), (e: unknown) => isOcmError(e) && e.details.check === 'format');
     const bomb = await archive([...goodEntries(), { path: `${P}${STATE}/zeros.bin`, type: 'File', data: Buffer.alloc(8 * 1024 * 1024) }]);
-    await assert.rejects(offThread(bomb, { maxDecompressionRatio: 50 }), (e: unknown) => isOcmError(e) && e.details.check === 'format' && /decompression/.test((e as Error).message));
+    await assert.rejects(
+      offThread(bomb, { maxDecompressionRatio: 50 }),
+      (e: unknown) => isOcmError(e) && e.details.check === 'format' && /decompression/.test((e as Error).message),
+    );
   });
 });

@@ -93,7 +93,10 @@ describe('bulk apply: plan, apply, rollback on failure, undo', () => {
     assert.equal((await stat(join(home, 'bulk', `${batch!.id}.json`))).mode & 0o777, 0o600);
 
     const check = await inspectUndo(home, reach.transport);
-    assert.deepEqual(check!.checks.map((c) => c.state), ['ready', 'ready', 'ready', 'ready']);
+    assert.deepEqual(
+      check!.checks.map((c) => c.state),
+      ['ready', 'ready', 'ready', 'ready'],
+    );
     const undone = await undoBatch(check!.batch, { home, transport: reach.transport });
     assert.equal(undone.undone.length, 4);
     assert.equal(undone.batch.status, 'undone');
@@ -106,7 +109,12 @@ describe('bulk apply: plan, apply, rollback on failure, undo', () => {
     assert.ok((await applyBulkPlan(plan, { home, transport: reach.transport })).ok);
     await writeFile(join(root, 'n1', 'workspace-research', 'SOUL.md'), '# template\nagent wrote this\n');
     const check = await inspectUndo(home, reach.transport);
-    assert.deepEqual(check!.checks.map((c) => `${c.file.nodeId}/${c.file.agentId}:${c.state}`).sort(), ['n1/main:ready', 'n1/research:changedSince', 'n2/main:ready', 'n2/research:ready']);
+    assert.deepEqual(check!.checks.map((c) => `${c.file.nodeId}/${c.file.agentId}:${c.state}`).sort(), [
+      'n1/main:ready',
+      'n1/research:changedSince',
+      'n2/main:ready',
+      'n2/research:ready',
+    ]);
     const first = await undoBatch(check!.batch, { home, transport: reach.transport });
     assert.equal(first.undone.length, 3);
     assert.equal(first.refused.length, 1);
@@ -124,7 +132,11 @@ describe('bulk apply: plan, apply, rollback on failure, undo', () => {
     const plan = await planBulkApply(reach, targets, 'SOUL.md', { mode: 'template', content: Buffer.from('# WRONG TEMPLATE\n') });
     faults.n2 = (path) => (path.includes('workspace-main') ? new OcmError('disconnected', 'Connection to n2 was lost (injected).') : undefined);
     const progress: string[] = [];
-    const outcome = await applyBulkPlan(plan, { home, transport: reach.transport, onProgress: (p) => progress.push(`${p.phase}:${p.file.nodeId}/${p.file.agentId}`) });
+    const outcome = await applyBulkPlan(plan, {
+      home,
+      transport: reach.transport,
+      onProgress: (p) => progress.push(`${p.phase}:${p.file.nodeId}/${p.file.agentId}`),
+    });
     delete faults.n2;
     assert.equal(outcome.ok, false);
     assert.equal(outcome.failure!.file.nodeId, 'n2');
@@ -136,7 +148,7 @@ describe('bulk apply: plan, apply, rollback on failure, undo', () => {
     assert.equal(await lastUndoableBatch(home), undefined, 'a rolled-back batch leaves nothing to undo');
   });
 
-  it('a conflict (an agent wrote the file after the preview) stops the batch too and leaves the agent\'s write alone', async () => {
+  it("a conflict (an agent wrote the file after the preview) stops the batch too and leaves the agent's write alone", async () => {
     const plan = await planBulkApply(reach, targets, 'SOUL.md', { mode: 'append', content: Buffer.from('extra\n') });
     await writeFile(join(root, 'n2', 'workspace-research', 'SOUL.md'), 'agent rewrote me\n');
     const outcome = await applyBulkPlan(plan, { home, transport: reach.transport });
@@ -167,7 +179,10 @@ describe('bulk apply: plan, apply, rollback on failure, undo', () => {
 
   it('a template creates missing files; undo removes the files it created', async () => {
     const plan = await planBulkApply(reach, targets.slice(0, 2), 'memory/team.md', { mode: 'template', content: Buffer.from('team\n') });
-    assert.deepEqual(plan.files.map((f) => f.action), ['create', 'create']);
+    assert.deepEqual(
+      plan.files.map((f) => f.action),
+      ['create', 'create'],
+    );
     await mkdir(join(root, 'n1', 'workspace-main', 'memory'), { recursive: true });
     await mkdir(join(root, 'n1', 'workspace-research', 'memory'), { recursive: true });
     assert.ok((await applyBulkPlan(plan, { home, transport: reach.transport })).ok);

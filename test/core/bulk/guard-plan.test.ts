@@ -41,17 +41,37 @@ describe('mix-up guard over bulk apply and undelete (core)', () => {
   });
 
   const plan = async (ids: string[]) =>
-    guardPlan(await planBulkApply(reach, ids.map((agentId) => ({ nodeId: 'n1', agentId })), 'SOUL.md', { mode: 'template', content: Buffer.from(template) }), new MixupGuard(home), reach.agents);
+    guardPlan(
+      await planBulkApply(
+        reach,
+        ids.map((agentId) => ({ nodeId: 'n1', agentId })),
+        'SOUL.md',
+        { mode: 'template', content: Buffer.from(template) },
+      ),
+      new MixupGuard(home),
+      reach.agents,
+    );
 
   it("flags exactly the writes that bring research's text into another agent, with what matched", async () => {
     const p = await plan(['research', 'ops', 'support']);
     assert.deepEqual(p.guard, { checked: 3, flagged: 2 });
-    assert.deepEqual(p.files.map((f) => [f.agentId, f.mixup?.[0]?.other.agentId ?? null]), [['research', null], ['ops', 'research'], ['support', 'research']]);
+    assert.deepEqual(
+      p.files.map((f) => [f.agentId, f.mixup?.[0]?.other.agentId ?? null]),
+      [
+        ['research', null],
+        ['ops', 'research'],
+        ['support', 'research'],
+      ],
+    );
     const overlap = p.files[1]!.mixup!.find((m) => m.kind === 'overlap')!;
     assert.equal(overlap.file?.relativePath, 'SOUL.md');
     assert.ok(overlap.lines.length > 0 && overlap.excerpt.some((l) => /Nova/.test(l)));
     // Files the guard does not protect are not checked (AGENTS.md, memory/*.md).
-    const other = await guardPlan(await planBulkApply(reach, [{ nodeId: 'n1', agentId: 'ops' }], 'AGENTS.md', { mode: 'template', content: Buffer.from(template) }), new MixupGuard(home), reach.agents);
+    const other = await guardPlan(
+      await planBulkApply(reach, [{ nodeId: 'n1', agentId: 'ops' }], 'AGENTS.md', { mode: 'template', content: Buffer.from(template) }),
+      new MixupGuard(home),
+      reach.agents,
+    );
     assert.deepEqual(other.guard, { checked: 0, flagged: 0 });
   });
 
@@ -59,7 +79,10 @@ describe('mix-up guard over bulk apply and undelete (core)', () => {
     const p = await plan(['research', 'ops', 'support']);
     await assert.rejects(applyBulkPlan(p, { home, transport: reach.transport }), (e) => {
       assert.ok(isBulkMixupError(e));
-      assert.deepEqual((e.details.files as { agentId: string }[]).map((f) => f.agentId), ['ops', 'support']);
+      assert.deepEqual(
+        (e.details.files as { agentId: string }[]).map((f) => f.agentId),
+        ['ops', 'support'],
+      );
       assert.match(e.message, /refused before anything was written: 2 file\(s\).*agent research \(Nova\) on node n1.*--force/);
       return true;
     });
@@ -72,7 +95,10 @@ describe('mix-up guard over bulk apply and undelete (core)', () => {
     const out = await applyBulkPlan(p, { home, transport: reach.transport, allowMixups: true });
     assert.equal(out.ok, true);
     assert.equal(await readFile(join(ws('support'), 'SOUL.md'), 'utf8'), template);
-    assert.deepEqual(out.batch.mixupOverride?.map((f) => f.agentId), ['ops', 'support']);
+    assert.deepEqual(
+      out.batch.mixupOverride?.map((f) => f.agentId),
+      ['ops', 'support'],
+    );
     for (const id of ['ops', 'support'] as const) await writeFile(join(ws(id), 'SOUL.md'), fixtures[id].files['SOUL.md']);
   });
 
@@ -86,9 +112,16 @@ describe('mix-up guard over bulk apply and undelete (core)', () => {
     const refuse = (path: string) => {
       checked.push(path.slice(ws('support').length + 1));
       // As if the workspace path had since been given to another agent: judge it as ops's.
-      return guard.hookFor('n1', agents.map((a) => (a.id === 'ops' ? { ...a, workspace: ws('support') } : a.id === 'support' ? { ...a, workspace: ws('gone') } : a)), path);
+      return guard.hookFor(
+        'n1',
+        agents.map((a) => (a.id === 'ops' ? { ...a, workspace: ws('support') } : a.id === 'support' ? { ...a, workspace: ws('gone') } : a)),
+        path,
+      );
     };
-    const refusal = await restoreDeleted(t, entry, { home, guardFor: refuse }).then(() => undefined, (e: unknown) => e);
+    const refusal = await restoreDeleted(t, entry, { home, guardFor: refuse }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(isMixupError(refusal), String(refusal));
     assert.equal(refusal.details.agentId, 'ops');
     assert.ok(checked.includes(String(refusal.details.relativePath)), 'the refused file was among those checked');

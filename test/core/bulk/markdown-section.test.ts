@@ -33,7 +33,24 @@ describe('Markdown section replace', () => {
   });
 
   it('# lines inside code fences are not headings (``` and ~~~, longer fences, info strings)', () => {
-    const text = ['## Tools', '```bash', '# not a heading', '## Rules', '```', 'after fence', '~~~~', '## Rules', '~~~', '~~~~~', '````md', '```', '## Rules', '````', '## Rules', 'real'].join('\n');
+    const text = [
+      '## Tools',
+      '```bash',
+      '# not a heading',
+      '## Rules',
+      '```',
+      'after fence',
+      '~~~~',
+      '## Rules',
+      '~~~',
+      '~~~~~',
+      '````md',
+      '```',
+      '## Rules',
+      '````',
+      '## Rules',
+      'real',
+    ].join('\n');
     const heads = findHeadings(text);
     assert.deepEqual(
       heads.map((h) => [h.text, h.line]),

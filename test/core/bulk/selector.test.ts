@@ -18,7 +18,11 @@ describe('agent selector', () => {
 
   it('refuses empty selectors, bad node ids, empty agents and paths', () => {
     for (const bad of ['', ' , ', 'n1/', 'n1/a/b', '../x', 'label:', '/main']) {
-      assert.throws(() => parseSelector(bad), (e: unknown) => isOcmError(e, 'invalidInput') && e.details.usage === true, bad);
+      assert.throws(
+        () => parseSelector(bad),
+        (e: unknown) => isOcmError(e, 'invalidInput') && e.details.usage === true,
+        bad,
+      );
     }
   });
 
@@ -31,7 +35,10 @@ describe('agent selector', () => {
       { nodeId: 'n1', agentId: 'research' },
     ]);
     assert.deepEqual(targetsOnNode('n3', ['main', 'research'], w), [{ nodeId: 'n3', agentId: 'main' }]);
-    assert.throws(() => nodesForSelector(parseSelector('nope'), nodes), (e: unknown) => isOcmError(e, 'notFound'));
+    assert.throws(
+      () => nodesForSelector(parseSelector('nope'), nodes),
+      (e: unknown) => isOcmError(e, 'notFound'),
+    );
     assert.throws(() => nodesForSelector(parseSelector('old'), nodes), /retired/);
     assert.throws(() => nodesForSelector(parseSelector('label:staging'), nodes), /No active node has the label "staging"/);
     assert.throws(() => targetsOnNode('n3', ['research'], w), /Agent "main" is not configured on node n3/);

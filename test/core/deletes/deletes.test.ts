@@ -3,7 +3,16 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { deleteWithHistory, findDeleted, listDeleted, renameWithHistory, restoreDeleted, whatBreaks, workspaceAgentOf, type NodeLayout } from '../../../src/core/deletes';
+import {
+  deleteWithHistory,
+  findDeleted,
+  listDeleted,
+  renameWithHistory,
+  restoreDeleted,
+  whatBreaks,
+  workspaceAgentOf,
+  type NodeLayout,
+} from '../../../src/core/deletes';
 import { isOcmError, OcmError } from '../../../src/core/errors';
 import { listHistory } from '../../../src/core/history';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
@@ -74,7 +83,10 @@ describe('deletes never destroy (local node)', () => {
     await writeFile(file, 'old user\n');
     const entry = await deleteWithHistory(t, file, { home });
     await writeFile(file, 'agent made a new one\n');
-    await assert.rejects(restoreDeleted(t, entry, { home }), (e: unknown) => isOcmError(e, 'exists') && /exists again on n1; nothing was restored/.test(e.message));
+    await assert.rejects(
+      restoreDeleted(t, entry, { home }),
+      (e: unknown) => isOcmError(e, 'exists') && /exists again on n1; nothing was restored/.test(e.message),
+    );
     assert.equal(await readFile(file, 'utf8'), 'agent made a new one\n');
     await restoreDeleted(t, entry, { home, overwrite: true });
     assert.equal(await readFile(file, 'utf8'), 'old user\n');
@@ -106,7 +118,10 @@ describe('deletes never destroy (local node)', () => {
     await mkdir(big, { recursive: true });
     await writeFile(join(big, 'a.bin'), Buffer.alloc(3000));
     await writeFile(join(big, 'b.bin'), Buffer.alloc(3000));
-    await assert.rejects(deleteWithHistory(t, big, { home, recursive: true, maxBytes: 4000 }), (e: unknown) => isOcmError(e, 'invalidInput') && e.details.code === 'folderTooLarge' && /nothing was deleted. Take a backup/.test(e.message));
+    await assert.rejects(
+      deleteWithHistory(t, big, { home, recursive: true, maxBytes: 4000 }),
+      (e: unknown) => isOcmError(e, 'invalidInput') && e.details.code === 'folderTooLarge' && /nothing was deleted. Take a backup/.test(e.message),
+    );
     assert.ok((await stat(join(big, 'a.bin'))).isFile());
     await assert.rejects(deleteWithHistory(t, big, { home, recursive: true, maxFiles: 1 }), /more than 1 files/);
   });

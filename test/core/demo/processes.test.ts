@@ -36,7 +36,10 @@ test('record + stop: the process (and its group) is gone, the file is empty', as
   assert.ok(entry && entry.startTime === (await processStartTime(pid)));
   assert.equal(await stillOurs(entry!), true);
   const report = await stopRecorded(file, { graceMs: 5_000 });
-  assert.deepEqual(report.stopped.map((p) => p.pid), [pid]);
+  assert.deepEqual(
+    report.stopped.map((p) => p.pid),
+    [pid],
+  );
   assert.equal(alive(pid), false);
   assert.deepEqual(await readPidFile(file), []);
 });
@@ -47,7 +50,10 @@ test('a pid that belongs to another process now (start time differs) is left alo
   try {
     writeFileSync(file, JSON.stringify([{ pid, startTime: '1', kind: 'gateway', nodeId: 'demo-a', startedAt: new Date().toISOString() }]));
     const report = await stopRecorded(file, { graceMs: 1_000 });
-    assert.deepEqual(report.notOurs.map((p) => p.pid), [pid]);
+    assert.deepEqual(
+      report.notOurs.map((p) => p.pid),
+      [pid],
+    );
     assert.equal(alive(pid), true, 'a foreign process must not be signalled');
     assert.deepEqual(await readPidFile(file), []);
     writeFileSync(file, JSON.stringify([{ pid, startTime: '1', kind: 'gateway', startedAt: '' }]));

@@ -13,7 +13,10 @@ import { test } from 'node:test';
 const root = join(__dirname, '..', '..', '..');
 
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'local' || h === 'localhost' || h === '::1') return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
@@ -43,11 +46,14 @@ function registryHosts(file: string): string[] | undefined {
 
 test('isLoopbackHost: local and loopback only', () => {
   for (const ok of ['local', 'localhost', '127.0.0.1', '127.3.4.5', '::1', '[::1]']) assert.equal(isLoopbackHost(ok), true, ok);
-  for (const bad of ['atlas.lab.example.net', '192.168.40.17', '10.0.0.7', '172.16.0.1', 'mini.home.arpa', 'borealis', '127.example.net', '8.8.8.8']) assert.equal(isLoopbackHost(bad), false, bad);
+  for (const bad of ['atlas.lab.example.net', '192.168.40.17', '10.0.0.7', '172.16.0.1', 'mini.home.arpa', 'borealis', '127.example.net', '8.8.8.8'])
+    assert.equal(isLoopbackHost(bad), false, bad);
 });
 
 test('every registry JSON file in the checkout (demo, fixtures, tests) names only loopback hosts', () => {
-  const files = walk(root).filter((f) => f.endsWith('.json') && (/\/scripts\/demo\//.test(f) || /\/test\//.test(f) || /(^|\/)(nodes[^/]*|[^/]*registry[^/]*)\.json$/.test(f)));
+  const files = walk(root).filter(
+    (f) => f.endsWith('.json') && (/\/scripts\/demo\//.test(f) || /\/test\//.test(f) || /(^|\/)(nodes[^/]*|[^/]*registry[^/]*)\.json$/.test(f)),
+  );
   const offenders: string[] = [];
   let registries = 0;
   for (const file of files) {

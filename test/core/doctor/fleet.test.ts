@@ -25,7 +25,11 @@ function transportAs(home: string, nodeId: string): Transport {
 async function standInGateway(version: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(req.url === '/startupz' ? JSON.stringify({ ok: true, status: 'started', version, uptimeMs: 5000 }) : JSON.stringify({ ready: true, failing: [], uptimeMs: 5000 }));
+    res.end(
+      req.url === '/startupz'
+        ? JSON.stringify({ ok: true, status: 'started', version, uptimeMs: 5000 })
+        : JSON.stringify({ ready: true, failing: [], uptimeMs: 5000 }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, port: (server.address() as { port: number }).port };
@@ -71,7 +75,10 @@ describe('ocm doctor core on a fixture fleet', () => {
     // client (stale remote token for gw, research shares main's workspace, older OpenClaw), down (no gateway).
     editConfig(gw!, (cfg) => (cfg.gateway.port = a.port));
     mkdirSync(join(gw!.home, '.config', 'systemd', 'user'), { recursive: true });
-    writeFileSync(join(gw!.home, '.config', 'systemd', 'user', 'openclaw-gateway.service'), '[Service]\nEnvironment=OPENCLAW_GATEWAY_TOKEN=an-old-token-from-the-install-000000\nExecStart=/usr/bin/openclaw gateway run\n');
+    writeFileSync(
+      join(gw!.home, '.config', 'systemd', 'user', 'openclaw-gateway.service'),
+      '[Service]\nEnvironment=OPENCLAW_GATEWAY_TOKEN=an-old-token-from-the-install-000000\nExecStart=/usr/bin/openclaw gateway run\n',
+    );
     writeFileSync(join(gw!.stateDir, 'workspace', 'MEMORY.md'), `# Memory\n${'記憶'.repeat(12_000)}\n`);
     rmSync(join(gw!.stateDir, 'workspace-work'), { recursive: true, force: true });
     editConfig(client!, (cfg) => {
@@ -94,8 +101,17 @@ describe('ocm doctor core on a fixture fleet', () => {
     });
     const now = new Date().toISOString();
     clean = await run(
-      [{ entry: nodeSchema.parse({ id: 'cgw', host: 'local' }), home: cgw!.home }, { entry: nodeSchema.parse({ id: 'cclient', host: 'local' }), home: cclient!.home }],
-      { list: async () => [{ nodeId: 'cgw', createdAt: now }, { nodeId: 'cclient', createdAt: now }] as never },
+      [
+        { entry: nodeSchema.parse({ id: 'cgw', host: 'local' }), home: cgw!.home },
+        { entry: nodeSchema.parse({ id: 'cclient', host: 'local' }), home: cclient!.home },
+      ],
+      {
+        list: async () =>
+          [
+            { nodeId: 'cgw', createdAt: now },
+            { nodeId: 'cclient', createdAt: now },
+          ] as never,
+      },
     );
   });
   after(async () => {
@@ -105,17 +121,20 @@ describe('ocm doctor core on a fixture fleet', () => {
 
   it('the seeded fleet reports each planted problem, errors first, and is not ok', () => {
     const got = planted.findings.map((f) => `${f.severity}:${f.code}:${f.nodeId}${f.agentId ? `/${f.agentId}` : ''}`);
-    assert.deepEqual(got.sort(), [
-      'error:gatewayDown:down',
-      'error:tokenStale:client',
-      'error:workspaceMissing:gw/work',
-      'error:workspaceShared:client/research',
-      'warning:memoryTooLarge:gw/main',
-      'warning:noBackup:client',
-      'warning:noBackup:gw',
-      'warning:unitTokenStale:gw',
-      'warning:versionsDiffer:client',
-    ].sort());
+    assert.deepEqual(
+      got.sort(),
+      [
+        'error:gatewayDown:down',
+        'error:tokenStale:client',
+        'error:workspaceMissing:gw/work',
+        'error:workspaceShared:client/research',
+        'warning:memoryTooLarge:gw/main',
+        'warning:noBackup:client',
+        'warning:noBackup:gw',
+        'warning:unitTokenStale:gw',
+        'warning:versionsDiffer:client',
+      ].sort(),
+    );
     assert.equal(planted.ok, false);
     assert.ok(planted.findings.slice(0, planted.summary.errors).every((f) => f.severity === 'error'));
     const stale = planted.findings.find((f) => f.code === 'tokenStale')!;
@@ -123,7 +142,8 @@ describe('ocm doctor core on a fixture fleet', () => {
     const mem = planted.findings.find((f) => f.code === 'memoryTooLarge')!;
     assert.equal(mem.params.chars, 24_010, 'characters, not bytes (the file is 72 KB of UTF-8)');
     const json = JSON.stringify(planted);
-    for (const secret of [TOKEN, 'a-stale-token-from-before-rotation', 'an-old-token-from-the-install-000000']) assert.ok(!json.includes(secret), 'no token in the report');
+    for (const secret of [TOKEN, 'a-stale-token-from-before-rotation', 'an-old-token-from-the-install-000000'])
+      assert.ok(!json.includes(secret), 'no token in the report');
   });
 
   it('a clean fleet reports nothing', () => {

@@ -42,8 +42,14 @@ describe('fingerprint index', () => {
     const loaded = await loadIndex(home);
     assert.deepEqual(loaded.files, built.files);
     assert.deepEqual([...loaded.hashes], [...built.hashes]);
-    assert.deepEqual(loaded.files.map((f) => [loaded.agents[f.agent]!.agentId, f.relativePath]).sort(), [['ops', 'MEMORY.md'], ['research', 'MEMORY.md']]);
-    assert.deepEqual((await guard.knownAgents('n1'))?.map((a) => a.id), ['ops', 'research']);
+    assert.deepEqual(loaded.files.map((f) => [loaded.agents[f.agent]!.agentId, f.relativePath]).sort(), [
+      ['ops', 'MEMORY.md'],
+      ['research', 'MEMORY.md'],
+    ]);
+    assert.deepEqual(
+      (await guard.knownAgents('n1'))?.map((a) => a.id),
+      ['ops', 'research'],
+    );
   });
 
   it('the hook stops a mix-up with the findings in the error, passes an own edit, and ignores files it does not guard', async () => {
@@ -53,7 +59,11 @@ describe('fingerprint index', () => {
     const old = Buffer.from(atlas.files['MEMORY.md']);
     assert.throws(
       () => hook(Buffer.from(atlas.files['MEMORY.md'] + nova.files['MEMORY.md']), old),
-      (e) => isMixupError(e) && e.kind === 'conflict' && (e.details.findings as { other: { agentId: string } }[])[0]!.other.agentId === 'research' && /--force/.test(e.message),
+      (e) =>
+        isMixupError(e) &&
+        e.kind === 'conflict' &&
+        (e.details.findings as { other: { agentId: string } }[])[0]!.other.agentId === 'research' &&
+        /--force/.test(e.message),
     );
     hook(Buffer.from(atlas.files['MEMORY.md'] + '- a new note of my own about the pager rota.\n'), old);
     assert.equal(guard.hookFor('n1', agents, '/w/ops/AGENTS.md'), undefined);
@@ -72,10 +82,25 @@ describe('fingerprint index', () => {
           return live[path] ? Buffer.from(live[path]) : undefined;
         },
       });
-      assert.deepEqual(reads.sort(), ['/w/ops/IDENTITY.md', '/w/ops/MEMORY.md', '/w/ops/SOUL.md', '/w/ops/USER.md', '/w/ops/research/IDENTITY.md', '/w/ops/research/MEMORY.md', '/w/ops/research/SOUL.md', '/w/ops/research/USER.md']);
-      assert.deepEqual(index.files.map((f) => [f.remotePath, f.from]).sort(), [['/w/ops/MEMORY.md', { live: true }], ['/w/ops/research/SOUL.md', { live: true }]]);
+      assert.deepEqual(reads.sort(), [
+        '/w/ops/IDENTITY.md',
+        '/w/ops/MEMORY.md',
+        '/w/ops/SOUL.md',
+        '/w/ops/USER.md',
+        '/w/ops/research/IDENTITY.md',
+        '/w/ops/research/MEMORY.md',
+        '/w/ops/research/SOUL.md',
+        '/w/ops/research/USER.md',
+      ]);
+      assert.deepEqual(index.files.map((f) => [f.remotePath, f.from]).sort(), [
+        ['/w/ops/MEMORY.md', { live: true }],
+        ['/w/ops/research/SOUL.md', { live: true }],
+      ]);
       const hook = guard.hookFor('n1', agents, '/w/ops/SOUL.md')!;
-      assert.throws(() => hook(Buffer.from(nova.files['SOUL.md']), Buffer.from(atlas.files['SOUL.md'])), (e) => isMixupError(e));
+      assert.throws(
+        () => hook(Buffer.from(nova.files['SOUL.md']), Buffer.from(atlas.files['SOUL.md'])),
+        (e) => isMixupError(e),
+      );
     } finally {
       await rm(fresh, { recursive: true, force: true });
     }

@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isOcmError } from '../../../src/core/errors';
-import { getHistoryEntry, historyRoot, isHistoryId, listHistory, listHistoryFiles, pathKey, pruneHistory, readHistoryEntry, storePreEditBackup } from '../../../src/core/history';
+import {
+  getHistoryEntry,
+  historyRoot,
+  isHistoryId,
+  listHistory,
+  listHistoryFiles,
+  pathKey,
+  pruneHistory,
+  readHistoryEntry,
+  storePreEditBackup,
+} from '../../../src/core/history';
 
 describe('pre-edit backup store', () => {
   let home: string;
@@ -19,12 +29,22 @@ describe('pre-edit backup store', () => {
     const times = [new Date('2026-11-22T01:00:00.000Z'), new Date('2026-11-22T02:00:00.000Z'), new Date('2026-11-22T03:00:00.001Z')];
     const ids: string[] = [];
     for (const [i, when] of times.entries()) {
-      const e = await storePreEditBackup(home, { nodeId: 'n1', remotePath: '/s/MEMORY.md', content: Buffer.from([i, 0, 255]), mode: 0o644, remoteMtimeMs: 1000 + i, now: () => when });
+      const e = await storePreEditBackup(home, {
+        nodeId: 'n1',
+        remotePath: '/s/MEMORY.md',
+        content: Buffer.from([i, 0, 255]),
+        mode: 0o644,
+        remoteMtimeMs: 1000 + i,
+        now: () => when,
+      });
       assert.ok(isHistoryId(e.id), e.id);
       ids.push(e.id);
     }
     const list = await listHistory(home, 'n1', '/s/MEMORY.md');
-    assert.deepEqual(list.map((e) => e.id), [...ids].reverse());
+    assert.deepEqual(
+      list.map((e) => e.id),
+      [...ids].reverse(),
+    );
     assert.equal(list[0]!.createdAt, '2026-11-22T03:00:00.001Z');
     assert.equal(list[0]!.remoteMtimeMs, 1002);
     const { content, entry } = await readHistoryEntry(home, ids[1]!);
@@ -42,12 +62,18 @@ describe('pre-edit backup store', () => {
     assert.equal(a.id, b.id);
     assert.equal((await listHistory(home, 'n2', '/x')).length, 1);
     const files = await listHistoryFiles(home, 'n2');
-    assert.deepEqual(files.map((f) => [f.remotePath, f.count]), [['/x', 1]]);
+    assert.deepEqual(
+      files.map((f) => [f.remotePath, f.count]),
+      [['/x', 1]],
+    );
   });
 
   it('refuses bad ids and unknown entries with usable messages, and detects damaged bytes', async () => {
     await assert.rejects(getHistoryEntry(home, '../../etc/passwd'), (e) => isOcmError(e, 'invalidInput') && /not a pre-edit backup id/.test(e.message));
-    await assert.rejects(getHistoryEntry(home, 'n1/0123456789abcdef/20261122T010000000Z-abcdef'), (e) => isOcmError(e, 'notFound') && /ocm history/.test(e.message));
+    await assert.rejects(
+      getHistoryEntry(home, 'n1/0123456789abcdef/20261122T010000000Z-abcdef'),
+      (e) => isOcmError(e, 'notFound') && /ocm history/.test(e.message),
+    );
     await assert.rejects(storePreEditBackup(home, { nodeId: '../evil', remotePath: '/x', content: Buffer.from('') }), (e) => isOcmError(e, 'invalidInput'));
     const e = await storePreEditBackup(home, { nodeId: 'n3', remotePath: '/y', content: Buffer.from('good') });
     const stamp = e.id.split('/')[2]!;
@@ -69,13 +95,23 @@ describe('pruning pre-edit backups', () => {
       const now = () => new Date(base + 10 * day);
       // Dry run: entries 0..3 of /a are beyond keep=2; only those older than 7 days (0, 1, 2) go.
       const dry = await pruneHistory(home, { keepPerFile: 2, olderThanMs: 7 * day, dryRun: true, now });
-      assert.deepEqual(dry.removed.map((e) => [e.remotePath, e.timeMs]), [['/a', base + 2 * day], ['/a', base + day], ['/a', base]]);
+      assert.deepEqual(
+        dry.removed.map((e) => [e.remotePath, e.timeMs]),
+        [
+          ['/a', base + 2 * day],
+          ['/a', base + day],
+          ['/a', base],
+        ],
+      );
       assert.equal((await listHistory(home, 'p1', '/a')).length, 6);
       const done = await pruneHistory(home, { nodeId: 'p1', keepPerFile: 2, olderThanMs: 7 * day, now });
       assert.equal(done.removed.length, 3);
       assert.equal(done.kept, 3);
       const left = await listHistory(home, 'p1', '/a');
-      assert.deepEqual(left.map((e) => e.timeMs), [base + 5 * day, base + 4 * day, base + 3 * day]);
+      assert.deepEqual(
+        left.map((e) => e.timeMs),
+        [base + 5 * day, base + 4 * day, base + 3 * day],
+      );
       // keepPerFile is at least 1: the newest entry of a file is never removed.
       await pruneHistory(home, { keepPerFile: 0, now });
       assert.equal((await listHistory(home, 'p2', '/b')).length, 1);

@@ -61,6 +61,9 @@ describe('archiveAgent', () => {
     const located = { nodeId: 'n1', stateDir: state } as OpenclawLocation;
     const agent: AgentInfo = { id: 'solo', workspace: join(root, 'gone workspace'), agentDir: join(state, 'agents', 'solo'), isDefault: false, source: 'list' };
     const { path } = await archiveAgent(transport, located, agent, join(root, 'backups'));
-    assert.deepEqual(listArchive(path).filter((n) => !n.endsWith('/')), [`${state.replace(/^\//, '')}/agents/solo/x.json`]);
+    assert.deepEqual(
+      listArchive(path).filter((n) => !n.endsWith('/')),
+      [`${state.replace(/^\//, '')}/agents/solo/x.json`],
+    );
   });
 });

@@ -48,24 +48,39 @@ test('entries win over list when both exist; ids are normalised', () => {
 test('no roster at all: one implicit main agent in both eras', () => {
   for (const version of ['2026.9.6', '2026.7.1']) {
     const agents = resolveAgents({}, { ...ctx, version });
-    assert.deepEqual(agents.map((a) => [a.id, a.workspace, a.isDefault, a.source]), [['main', '/home/u/.openclaw/workspace', true, 'implicit']]);
+    assert.deepEqual(
+      agents.map((a) => [a.id, a.workspace, a.isDefault, a.source]),
+      [['main', '/home/u/.openclaw/workspace', true, 'implicit']],
+    );
   }
 });
 
 test('unknown version: the rules follow the config shape', () => {
   const modern = resolveAgents({ agents: { entries: { a: {}, b: {} }, ownership: 'explicit', defaults: { systemAgent: { agentId: 'b' } } } }, ctx);
-  assert.deepEqual(modern.map((a) => [a.id, a.workspace, a.isDefault]), [
-    ['a', '/home/u/.openclaw/workspace-a', false],
-    ['b', '/home/u/.openclaw/workspace-b', true],
-  ]);
+  assert.deepEqual(
+    modern.map((a) => [a.id, a.workspace, a.isDefault]),
+    [
+      ['a', '/home/u/.openclaw/workspace-a', false],
+      ['b', '/home/u/.openclaw/workspace-b', true],
+    ],
+  );
   const old = resolveAgents({ agents: { list: [{ id: 'a' }, { id: 'b' }] } }, ctx);
-  assert.deepEqual(old.map((a) => [a.id, a.workspace, a.isDefault]), [
-    ['a', '/home/u/.openclaw/workspace', true],
-    ['b', '/home/u/.openclaw/workspace-b', false],
-  ]);
+  assert.deepEqual(
+    old.map((a) => [a.id, a.workspace, a.isDefault]),
+    [
+      ['a', '/home/u/.openclaw/workspace', true],
+      ['b', '/home/u/.openclaw/workspace-b', false],
+    ],
+  );
 });
 
 test('the model comes from the agent, else agents.defaults (string or {primary})', () => {
-  const agents = resolveAgents({ agents: { defaults: { model: { primary: 'openai/gpt-x' } }, list: [{ id: 'a', model: 'anthropic/c' }, { id: 'b' }] } }, { ...ctx, version: '2026.7.1' });
-  assert.deepEqual(agents.map((a) => a.model), ['anthropic/c', 'openai/gpt-x']);
+  const agents = resolveAgents(
+    { agents: { defaults: { model: { primary: 'openai/gpt-x' } }, list: [{ id: 'a', model: 'anthropic/c' }, { id: 'b' }] } },
+    { ...ctx, version: '2026.7.1' },
+  );
+  assert.deepEqual(
+    agents.map((a) => a.model),
+    ['anthropic/c', 'openai/gpt-x'],
+  );
 });

@@ -6,7 +6,16 @@ import { mergeCliAgents } from '../../../src/core/openclaw/node-agents';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/core/transport/types';
 
 const listJson = JSON.stringify([
-  { id: 'main', name: 'main', identityName: 'Molty', workspace: '/h/.openclaw/workspace', agentDir: '/h/.openclaw/agents/main/agent', bindings: 0, isDefault: true, createdVia: 'operator' },
+  {
+    id: 'main',
+    name: 'main',
+    identityName: 'Molty',
+    workspace: '/h/.openclaw/workspace',
+    agentDir: '/h/.openclaw/agents/main/agent',
+    bindings: 0,
+    isDefault: true,
+    createdVia: 'operator',
+  },
   { id: 'work', workspace: '/h/.openclaw/workspace-work', agentDir: '/h/.openclaw/agents/work/agent', bindings: 1, isDefault: false },
 ]);
 
@@ -27,11 +36,25 @@ function fakeTransport(answers: Array<Partial<ExecResult>>): Transport & { comma
 
 function location(fingerprint: string): OpenclawLocation {
   return {
-    nodeId: 'n1', installed: true, home: '/h', bin: '/h/.npm-global/bin/openclaw', binSource: 'common-path', version: '2026.9.6',
-    stateDir: '/h/oc', stateDirSource: 'env', stateDirExists: true, configPath: '/h/oc/openclaw.json', configSource: 'state', configExists: true,
+    nodeId: 'n1',
+    installed: true,
+    home: '/h',
+    bin: '/h/.npm-global/bin/openclaw',
+    binSource: 'common-path',
+    version: '2026.9.6',
+    stateDir: '/h/oc',
+    stateDirSource: 'env',
+    stateDirExists: true,
+    configPath: '/h/oc/openclaw.json',
+    configSource: 'state',
+    configExists: true,
     config: { path: '/h/oc/openclaw.json', raw: {}, resolved: {}, files: [], fingerprint },
-    gatewayPort: 18789, gatewayPortSource: 'default', supervisor: 'unmanaged', openclawEnv: {},
-    cliEnv: { PATH: '/h/.npm-global/bin:/usr/bin', OPENCLAW_STATE_DIR: "/h/o'c" }, durationMs: 1,
+    gatewayPort: 18789,
+    gatewayPortSource: 'default',
+    supervisor: 'unmanaged',
+    openclawEnv: {},
+    cliEnv: { PATH: '/h/.npm-global/bin:/usr/bin', OPENCLAW_STATE_DIR: "/h/o'c" },
+    durationMs: 1,
   };
 }
 

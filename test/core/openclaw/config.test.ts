@@ -55,22 +55,40 @@ test('fingerprint changes when an included file changes', async () => {
 
 test('circular $include is invalidConfig showing the chain', async () => {
   const { read } = reader({ '/s/openclaw.json': '{ a: { $include: "./x.json5" } }', '/s/x.json5': '{ b: { $include: "./openclaw.json" } }' });
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', read), (e: OcmError) => e.kind === 'invalidConfig' && /Circular \$include: \/s\/openclaw.json -> \/s\/x.json5 -> \/s\/openclaw.json/.test(e.message));
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /Circular \$include: \/s\/openclaw.json -> \/s\/x.json5 -> \/s\/openclaw.json/.test(e.message),
+  );
 });
 
 test('missing include, include outside the config folder, bad include value', async () => {
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ a: { $include: "./gone.json5" } }' }).read), (e: OcmError) => e.kind === 'invalidConfig' && /gone\.json5.*not found/.test(e.message));
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ a: { $include: "../etc.json5" } }' }).read), (e: OcmError) => e.kind === 'invalidConfig' && /outside the config folder/.test(e.message));
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ a: { $include: 3 } }' }).read), (e: OcmError) => e.kind === 'invalidConfig' && /must be a path/.test(e.message));
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ a: { $include: "./gone.json5" } }' }).read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /gone\.json5.*not found/.test(e.message),
+  );
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ a: { $include: "../etc.json5" } }' }).read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /outside the config folder/.test(e.message),
+  );
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ a: { $include: 3 } }' }).read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /must be a path/.test(e.message),
+  );
 });
 
 test('a syntax error in an include names that file with line and column', async () => {
   const { read } = reader({ '/s/openclaw.json': '{ a: { $include: "./x.json5" } }', '/s/x.json5': '{\n  ok: 1,\n  bad: [1, 2\n}' });
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', read), (e: OcmError) => e.kind === 'invalidConfig' && /^\/s\/x\.json5:4:1: /.test(e.message) && e.details.line === 4);
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /^\/s\/x\.json5:4:1: /.test(e.message) && e.details.line === 4,
+  );
 });
 
 test('parseJson5 error message says what to do', () => {
-  assert.throws(() => parseJson5('{ a: }', '/c.json'), (e: OcmError) => e.kind === 'invalidConfig' && /^\/c\.json:1:6: invalid character '}'.*Fix the file/.test(e.message));
+  assert.throws(
+    () => parseJson5('{ a: }', '/c.json'),
+    (e: OcmError) => e.kind === 'invalidConfig' && /^\/c\.json:1:6: invalid character '}'.*Fix the file/.test(e.message),
+  );
 });
 
 test('deepMerge follows OpenClaw: arrays concat, objects merge, scalars replace', () => {
@@ -80,11 +98,24 @@ test('deepMerge follows OpenClaw: arrays concat, objects merge, scalars replace'
 test('limits: include references (repeats counted), bytes per include and in total, include paths', async () => {
   const many = (file: string, n: number): string => `{ $include: [${Array.from({ length: n }, () => `"./${file}"`).join(', ')}] }`;
   // 10 × 10 references to one tiny file: few reads, but the resolved value would multiply.
-  const fan = reader({ '/s/openclaw.json': '{ x: { $include: "./a.json5" } }', '/s/a.json5': many('b.json5', 10), '/s/b.json5': many('c.json5', 10), '/s/c.json5': '{ v: [1] }' });
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', fan.read), (e: OcmError) => e.kind === 'invalidConfig' && /^\/s\/openclaw\.json: more than 100 \$include references \(repeats counted/.test(e.message));
+  const fan = reader({
+    '/s/openclaw.json': '{ x: { $include: "./a.json5" } }',
+    '/s/a.json5': many('b.json5', 10),
+    '/s/b.json5': many('c.json5', 10),
+    '/s/c.json5': '{ v: [1] }',
+  });
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', fan.read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /^\/s\/openclaw\.json: more than 100 \$include references \(repeats counted/.test(e.message),
+  );
   assert.ok(fan.reads.length <= 4, 'each file is read once');
   // 100 references (1 + 9 + 90) are the limit, and fine
-  const ok = reader({ '/s/openclaw.json': '{ x: { $include: "./a.json5" } }', '/s/a.json5': many('b.json5', 9), '/s/b.json5': many('c.json5', 10), '/s/c.json5': '{ v: [1] }' });
+  const ok = reader({
+    '/s/openclaw.json': '{ x: { $include: "./a.json5" } }',
+    '/s/a.json5': many('b.json5', 9),
+    '/s/b.json5': many('c.json5', 10),
+    '/s/c.json5': '{ v: [1] }',
+  });
   assert.equal(((await resolveOpenclawConfig('/s/openclaw.json', ok.read)).resolved.x as { v: number[] }).v.length, 90);
 
   const mib = (n: number): string => `{ pad: "${'a'.repeat(n * 1024 * 1024 - 20)}" }`;
@@ -100,7 +131,10 @@ test('limits: include references (repeats counted), bytes per include and in tot
       (e: OcmError) => e.kind === 'invalidConfig' && /the \$include files add up to more than 4 MiB/.test(e.message),
     );
   }
-  await assert.rejects(resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ $include: "./a\\u0000.json5" }' }).read), (e: OcmError) => e.kind === 'invalidConfig' && /not a usable path/.test(e.message));
+  await assert.rejects(
+    resolveOpenclawConfig('/s/openclaw.json', reader({ '/s/openclaw.json': '{ $include: "./a\\u0000.json5" }' }).read),
+    (e: OcmError) => e.kind === 'invalidConfig' && /not a usable path/.test(e.message),
+  );
 });
 
 test('through the real LocalTransport: includes are followed by real path on the node; outside targets and devices are refused', async () => {
@@ -116,7 +150,10 @@ test('through the real LocalTransport: includes are followed by real path on the
     await writeFile(join(state, 'openclaw.json'), '{ agents: { $include: "./config/link.json5" } }');
     const c = await readOpenclawConfig(t, join(state, 'openclaw.json'));
     assert.deepEqual(c.resolved, { agents: { list: [{ id: 'main' }] } });
-    assert.deepEqual(c.files.map((f) => f.path), [join(state, 'openclaw.json'), join(state, 'config', 'link.json5')]);
+    assert.deepEqual(
+      c.files.map((f) => f.path),
+      [join(state, 'openclaw.json'), join(state, 'config', 'link.json5')],
+    );
 
     await writeFile(join(dir, 'outside.json5'), '{ list: [] }');
     for (const [target, pattern] of [
@@ -127,11 +164,18 @@ test('through the real LocalTransport: includes are followed by real path on the
       await rm(join(state, 'config', 'bad.json5'), { force: true });
       await symlink(target, join(state, 'config', 'bad.json5'));
       await writeFile(join(state, 'openclaw.json'), '{ agents: { $include: "./config/bad.json5" } }');
-      await assert.rejects(readOpenclawConfig(t, join(state, 'openclaw.json')), (e: OcmError) => e.kind === 'invalidConfig' && pattern.test(e.message), String(target));
+      await assert.rejects(
+        readOpenclawConfig(t, join(state, 'openclaw.json')),
+        (e: OcmError) => e.kind === 'invalidConfig' && pattern.test(e.message),
+        String(target),
+      );
     }
     await rm(join(state, 'config', 'bad.json5'));
     await mkdir(join(state, 'config', 'bad.json5'));
-    await assert.rejects(readOpenclawConfig(t, join(state, 'openclaw.json')), (e: OcmError) => e.kind === 'invalidConfig' && /is not a regular file/.test(e.message));
+    await assert.rejects(
+      readOpenclawConfig(t, join(state, 'openclaw.json')),
+      (e: OcmError) => e.kind === 'invalidConfig' && /is not a regular file/.test(e.message),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

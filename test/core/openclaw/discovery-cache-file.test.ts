@@ -37,7 +37,14 @@ test('entries of a node id now pointing elsewhere are dropped; other nodes are k
   const cache = new DiscoveryCache();
   cache.setLogin('a', { stamp: 'sa', vars: { PATH: '/a' } });
   cache.setLogin('b', { stamp: 'sb', vars: { PATH: '/b' } });
-  await saveDiscoveryCache(file, cache, new Map([['a', a], ['b', b]]));
+  await saveDiscoveryCache(
+    file,
+    cache,
+    new Map([
+      ['a', a],
+      ['b', b],
+    ]),
+  );
 
   // The registry moved node a to another host: its entry must not be used.
   const moved = await loadDiscoveryCache(file, new Map([['a', b]]));
@@ -47,7 +54,13 @@ test('entries of a node id now pointing elsewhere are dropped; other nodes are k
   const onlyA = await loadDiscoveryCache(file, new Map([['a', a]]));
   onlyA.forget('a');
   await saveDiscoveryCache(file, onlyA, new Map([['a', a]]));
-  const later = await loadDiscoveryCache(file, new Map([['a', a], ['b', b]]));
+  const later = await loadDiscoveryCache(
+    file,
+    new Map([
+      ['a', a],
+      ['b', b],
+    ]),
+  );
   assert.equal(later.getLogin('a'), undefined);
   assert.equal(later.getLogin('b')?.stamp, 'sb');
 
@@ -63,7 +76,12 @@ test('a missing, malformed or foreign cache file is ignored (discovery asks the 
   const file = await cacheFile();
   assert.equal((await loadDiscoveryCache(file, new Map([['a', a]]))).getLogin('a'), undefined);
   await mkdir(dirname(file), { recursive: true });
-  for (const junk of ['{not json', '[]', JSON.stringify({ version: 2, versions: {}, logins: {} }), JSON.stringify({ version: 1, versions: { a: { value: { bin: 1 }, at: 0, target: a } }, logins: {} })]) {
+  for (const junk of [
+    '{not json',
+    '[]',
+    JSON.stringify({ version: 2, versions: {}, logins: {} }),
+    JSON.stringify({ version: 1, versions: { a: { value: { bin: 1 }, at: 0, target: a } }, logins: {} }),
+  ]) {
     await writeFile(file, junk);
     const loaded = await loadDiscoveryCache(file, new Map([['a', a]]));
     assert.equal(loaded.getVersion('a'), undefined, junk);

@@ -15,9 +15,15 @@ test('2026.9.6 main workspace: known files in a stable order, daily notes newest
     const ws = join(fx.stateDir, 'workspace');
     const r = await listAgentFiles(transport, ws);
     assert.equal(r.workspaceExists, true);
-    assert.deepEqual(r.files.map((f) => f.name), ['SOUL.md', 'MEMORY.md', 'USER.md', 'AGENTS.md', 'IDENTITY.md', 'BOOTSTRAP.md']);
+    assert.deepEqual(
+      r.files.map((f) => f.name),
+      ['SOUL.md', 'MEMORY.md', 'USER.md', 'AGENTS.md', 'IDENTITY.md', 'BOOTSTRAP.md'],
+    );
     assert.equal(r.files[0]!.path, join(ws, 'SOUL.md'));
-    assert.deepEqual(r.memoryNotes.map((n) => n.name), ['2026-11-21.md', '2026-11-21-standup.md', '2026-11-20.md']);
+    assert.deepEqual(
+      r.memoryNotes.map((n) => n.name),
+      ['2026-11-21.md', '2026-11-21-standup.md', '2026-11-20.md'],
+    );
     assert.equal(r.memoryNotes[1]!.slug, 'standup');
     assert.equal(r.memoryNotes[1]!.date, '2026-11-21');
   } finally {
@@ -29,7 +35,10 @@ test('legacy workspace lists TOOLS.md and HEARTBEAT.md; a missing workspace is r
   const fx = await materialiseFixture('legacy-list');
   try {
     const r = await listAgentFiles(transport, join(fx.stateDir, 'workspace-work'));
-    assert.deepEqual(r.files.map((f) => f.name), ['SOUL.md', 'USER.md', 'AGENTS.md', 'IDENTITY.md', 'TOOLS.md', 'HEARTBEAT.md', 'BOOTSTRAP.md']);
+    assert.deepEqual(
+      r.files.map((f) => f.name),
+      ['SOUL.md', 'USER.md', 'AGENTS.md', 'IDENTITY.md', 'TOOLS.md', 'HEARTBEAT.md', 'BOOTSTRAP.md'],
+    );
     assert.deepEqual(r.memoryNotes, []);
     const missing = await listAgentFiles(transport, join(fx.home, 'nope'));
     assert.equal(missing.workspaceExists, false);

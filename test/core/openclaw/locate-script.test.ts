@@ -38,7 +38,10 @@ describe('locate.sh (the discovery script)', () => {
   });
 
   it('runs under /bin/sh and reports what it finds (a home without OpenClaw)', () => {
-    const out = execFileSync('/bin/sh', ['-c', buildLocateScript({}, { loginShell: false })], { env: { HOME: '/nonexistent-home', PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    const out = execFileSync('/bin/sh', ['-c', buildLocateScript({}, { loginShell: false })], {
+      env: { HOME: '/nonexistent-home', PATH: '/usr/bin:/bin' },
+      encoding: 'utf8',
+    });
     assert.match(out, /^home=\/nonexistent-home$/m);
     assert.match(out, /^state=\/nonexistent-home\/\.openclaw$/m);
     assert.match(out, /^supervisor=unmanaged$/m);
@@ -46,7 +49,12 @@ describe('locate.sh (the discovery script)', () => {
 
   it('the bundles carry it as text (esbuild loader)', async () => {
     const { commonOptions } = await import('../../../scripts/bundles.mjs');
-    const r = await esbuild.build({ ...commonOptions(true), entryPoints: [join(__dirname, '..', '..', '..', 'src', 'core', 'openclaw', 'locate-script.ts')], write: false, sourcemap: false });
+    const r = await esbuild.build({
+      ...commonOptions(true),
+      entryPoints: [join(__dirname, '..', '..', '..', 'src', 'core', 'openclaw', 'locate-script.ts')],
+      write: false,
+      sourcemap: false,
+    });
     const js = r.outputFiles[0]!.text;
     assert.ok(js.includes('login_stamp_of()'), 'the script text is inside the bundle');
   });

@@ -15,7 +15,9 @@ function transportWithHome(home: string, extraEnv: Record<string, string> = {}):
   const env = { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ENV: '', ...extraEnv };
   return new Proxy(local, {
     get(target, prop, receiver) {
-      if (prop === 'exec') return (cmd: string, opts: Record<string, unknown> = {}) => target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+      if (prop === 'exec')
+        return (cmd: string, opts: Record<string, unknown> = {}) =>
+          target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -72,7 +74,11 @@ test('registry path and state dir win (with ~), env port beats the config, syste
     await fakeOpenclaw(join(fx.home, 'tools', 'oc'), 'OpenClaw 2026.7.1 (2d2ddc4)');
     await mkdir(join(fx.home, '.config', 'systemd', 'user'), { recursive: true });
     await writeFile(join(fx.home, '.config', 'systemd', 'user', 'openclaw-gateway.service'), '[Service]\n');
-    const loc = await locateOpenclaw(transportWithHome(fx.home, { OPENCLAW_GATEWAY_PORT: '19555' }), { id: 'n1', openclawPath: '~/tools/oc', stateDir: '~/oc-state' });
+    const loc = await locateOpenclaw(transportWithHome(fx.home, { OPENCLAW_GATEWAY_PORT: '19555' }), {
+      id: 'n1',
+      openclawPath: '~/tools/oc',
+      stateDir: '~/oc-state',
+    });
     assert.equal(loc.bin, join(fx.home, 'tools', 'oc'));
     assert.equal(loc.binSource, 'registry');
     assert.equal(loc.version, '2026.7.1');
@@ -145,7 +151,8 @@ test('a configured binary that does not exist is a clear reason', async () => {
 });
 
 test('parseLocateOutput keeps the config text after the marker intact', () => {
-  const out = 'home=/h\nbin=/h/b/openclaw\nbin_source=path\nversion_line=OpenClaw 2026.9.6 (eb377ac)\nstate=/h/.openclaw\nstate_source=default\nstate_exists=1\nconfig=/h/.openclaw/openclaw.json\nconfig_source=state\nsupervisor=unmanaged\nconfig_size=20\n__OCM_CONFIG_BEGIN__\n{ a: "x=y\\n" }\nlast=1\n';
+  const out =
+    'home=/h\nbin=/h/b/openclaw\nbin_source=path\nversion_line=OpenClaw 2026.9.6 (eb377ac)\nstate=/h/.openclaw\nstate_source=default\nstate_exists=1\nconfig=/h/.openclaw/openclaw.json\nconfig_source=state\nsupervisor=unmanaged\nconfig_size=20\n__OCM_CONFIG_BEGIN__\n{ a: "x=y\\n" }\nlast=1\n';
   const p = parseLocateOutput(out, { id: 'n' });
   assert.equal(p.configText, '{ a: "x=y\\n" }\nlast=1\n');
   assert.equal(p.version, '2026.9.6');

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { OpenclawLocation } from '../../../src/core/openclaw';
-import { gatewayListening, parseStatusListenerPids, restartGateway, startGateway, stopGateway, supervisorName, waitForReady, type GatewayTarget } from '../../../src/core/operations';
+import {
+  gatewayListening,
+  parseStatusListenerPids,
+  restartGateway,
+  startGateway,
+  stopGateway,
+  supervisorName,
+  waitForReady,
+  type GatewayTarget,
+} from '../../../src/core/operations';
 import { shellQuote } from '../../../src/core/transport/shell-quote';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
 import { freePort } from '../../support/free-port';
@@ -27,8 +36,21 @@ before(async () => {
   await fs.writeFile(join(root, 'fake-gateway.js'), STAND_IN_GATEWAY);
   port = await freePort();
   const location = {
-    nodeId: 'g1', installed: false, home: root, stateDir: join(root, '.openclaw'), stateDirSource: 'registry', stateDirExists: false, configPath: join(root, '.openclaw/openclaw.json'),
-    configSource: 'state', configExists: false, gatewayPort: port, gatewayPortSource: 'registry', supervisor: 'unmanaged', openclawEnv: {}, cliEnv: {}, durationMs: 0,
+    nodeId: 'g1',
+    installed: false,
+    home: root,
+    stateDir: join(root, '.openclaw'),
+    stateDirSource: 'registry',
+    stateDirExists: false,
+    configPath: join(root, '.openclaw/openclaw.json'),
+    configSource: 'state',
+    configExists: false,
+    gatewayPort: port,
+    gatewayPortSource: 'registry',
+    supervisor: 'unmanaged',
+    openclawEnv: {},
+    cliEnv: {},
+    durationMs: 0,
   } satisfies OpenclawLocation;
   const start = `nohup ${shellQuote(process.execPath)} ${shellQuote(join(root, 'fake-gateway.js'))} ${port} >>${shellQuote(join(root, 'gw.log'))} 2>&1 </dev/null &`;
   target = { transport, location, node: { id: 'g1', startCommand: start } };
@@ -74,7 +96,13 @@ describe('gateway control (stand-in gateway, LocalTransport)', () => {
   it('parses listener pids from openclaw gateway status --json and names supervisor units', () => {
     assert.deepEqual(parseStatusListenerPids('warning line\n{"port":{"port":18789,"listeners":[{"pid":4242,"address":"127.0.0.1"},{"pid":1}]}}'), [4242]);
     assert.deepEqual(parseStatusListenerPids('not json'), []);
-    assert.equal(supervisorName({ ...target.location, supervisor: 'systemd', supervisorUnit: '/home/u/.config/systemd/user/openclaw-gateway.service' }), 'openclaw-gateway.service');
-    assert.equal(supervisorName({ ...target.location, supervisor: 'launchd', supervisorUnit: '/Users/u/Library/LaunchAgents/ai.openclaw.gateway.plist' }), 'ai.openclaw.gateway');
+    assert.equal(
+      supervisorName({ ...target.location, supervisor: 'systemd', supervisorUnit: '/home/u/.config/systemd/user/openclaw-gateway.service' }),
+      'openclaw-gateway.service',
+    );
+    assert.equal(
+      supervisorName({ ...target.location, supervisor: 'launchd', supervisorUnit: '/Users/u/Library/LaunchAgents/ai.openclaw.gateway.plist' }),
+      'ai.openclaw.gateway',
+    );
   });
 });

@@ -59,7 +59,9 @@ async function fakeNode(options: { label?: string; env?: Record<string, string> 
   const R = shellQuote(root);
   const label = options.label ?? 'ai.openclaw.gateway';
   await writeFile(join(root, 'fake-gateway.js'), STAND_IN_GATEWAY);
-  await writeFile(join(root, 'gw.sh'), `R=${R}
+  await writeFile(
+    join(root, 'gw.sh'),
+    `R=${R}
 record() { printf '%s | XDG_RUNTIME_DIR=%s\\n' "$*" "\${XDG_RUNTIME_DIR-(unset)}" >> "$R/supervisor.log"; }
 gw_running() { [ -f "$R/gw.pid" ] && kill -0 "$(cat "$R/gw.pid")" 2>/dev/null; }
 gw_start() { gw_running && return 0; nohup ${shellQuote(process.execPath)} "$R/fake-gateway.js" ${port} >>"$R/gw.log" 2>&1 </dev/null & echo $! > "$R/gw.pid"; }
@@ -69,10 +71,13 @@ gw_stop() {
   while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
   rm -f "$R/gw.pid"
 }
-`);
+`,
+  );
   // systemctl [--user] start|stop|restart|kill -s SIG|is-active <unit>: a user unit must exist in
   // ~/.config/systemd/user, a system unit in <root>/system (standing in for /etc/systemd/system).
-  await script(join(bin, 'systemctl'), `#!/bin/sh
+  await script(
+    join(bin, 'systemctl'),
+    `#!/bin/sh
 . ${R}/gw.sh
 record systemctl "$@"
 if [ -f "$R/systemctl-fails" ]; then echo "Failed to connect to bus: No medium found" >&2; exit 1; fi
@@ -87,10 +92,13 @@ case "$1" in
   is-active) gw_running && { echo active; exit 0; }; echo inactive; exit 3 ;;
   *) echo "stand-in systemctl: unsupported $1" >&2; exit 2 ;;
 esac
-`);
+`,
+  );
   // launchctl bootout gui/<uid>/<label> | bootstrap gui/<uid> <plist> | kickstart [-k] gui/<uid>/<label>;
   // "loaded" is launchd knowing the agent (bootstrap loads it and, RunAtLoad, starts it).
-  await script(join(bin, 'launchctl'), `#!/bin/sh
+  await script(
+    join(bin, 'launchctl'),
+    `#!/bin/sh
 . ${R}/gw.sh
 record launchctl "$@"
 uid=$(id -u); label=${shellQuote(label)}
@@ -108,9 +116,12 @@ case "$1" in
     [ $k = 1 ] && gw_stop TERM; gw_start ;;
   *) echo "stand-in launchctl: unsupported $1" >&2; exit 2 ;;
 esac
-`);
+`,
+  );
   // openclaw --version | gateway restart: restarts through the service manager, as OpenClaw does.
-  await script(join(bin, 'openclaw'), `#!/bin/sh
+  await script(
+    join(bin, 'openclaw'),
+    `#!/bin/sh
 . ${R}/gw.sh
 [ "$1" = --version ] && { echo "OpenClaw 2026.9.6 (eb377ac)"; exit 0; }
 record openclaw "$@"
@@ -120,7 +131,8 @@ if [ "$1 $2" = "gateway restart" ]; then
   echo '{"ok":true,"action":"restart"}'; exit 0
 fi
 echo "stand-in openclaw: unsupported $*" >&2; exit 2
-`);
+`,
+  );
   const commands: string[] = [];
   const env = { HOME: home, PATH: `${bin}:/usr/bin:/bin`, SHELL: '/bin/sh', ENV: '', XDG_RUNTIME_DIR: '', ...options.env };
   const local = new LocalTransport({ nodeId: 'sup' });
@@ -227,7 +239,11 @@ describe('systemd user unit (stand-in systemctl)', () => {
     assert.match(log[0] ?? '', /^openclaw gateway restart --json --safe \|/);
     assert.match(log[1] ?? '', new RegExp(`^systemctl --user restart ${unit} \\|`));
     assert.equal(log.length, 2, log.join('\n'));
-    assert.deepEqual(node.commands.filter((c) => c.includes('systemctl')), [], 'OCM leaves the unit to OpenClaw here');
+    assert.deepEqual(
+      node.commands.filter((c) => c.includes('systemctl')),
+      [],
+      'OCM leaves the unit to OpenClaw here',
+    );
     assert.deepEqual(directKills(node.commands), []);
   });
 
@@ -246,13 +262,16 @@ describe('systemd user unit (stand-in systemctl)', () => {
     await writeFile(join(node.root, 'systemctl-fails'), '');
     try {
       await node.clear();
-      await assert.rejects(restartGateway({ transport: node.transport, location, node: target.node, force: true, timeoutMs: 5_000 }), (e: Error & { kind?: string }) => {
-        assert.equal(e.kind, 'failed');
-        assert.match(e.message, /systemctl --user stop openclaw-gateway\.service failed on sup/);
-        assert.match(e.message, /Failed to connect to bus/);
-        assert.match(e.message, /loginctl enable-linger/);
-        return true;
-      });
+      await assert.rejects(
+        restartGateway({ transport: node.transport, location, node: target.node, force: true, timeoutMs: 5_000 }),
+        (e: Error & { kind?: string }) => {
+          assert.equal(e.kind, 'failed');
+          assert.match(e.message, /systemctl --user stop openclaw-gateway\.service failed on sup/);
+          assert.match(e.message, /Failed to connect to bus/);
+          assert.match(e.message, /loginctl enable-linger/);
+          return true;
+        },
+      );
       await node.gw('stop');
       await assert.rejects(startGateway(target), (e: Error) => {
         assert.match(e.message, /Starting the gateway on sup failed \(systemd, exit 1\)/);
@@ -289,7 +308,10 @@ describe('systemd user unit (stand-in systemctl)', () => {
     assert.equal(r.ok, true, JSON.stringify(r));
     const forced = await restartGateway({ transport: node.transport, location: sys.location, node: sys.node, force: true, timeoutMs: 15_000 });
     assert.equal(forced.ok, true, JSON.stringify(forced));
-    assert.deepEqual((await node.log()).map((l) => l.replace(/ \|.*/, '')), [`systemctl start ${unit}`, `systemctl kill -s KILL ${unit}`, `systemctl stop ${unit}`, `systemctl start ${unit}`]);
+    assert.deepEqual(
+      (await node.log()).map((l) => l.replace(/ \|.*/, '')),
+      [`systemctl start ${unit}`, `systemctl kill -s KILL ${unit}`, `systemctl stop ${unit}`, `systemctl start ${unit}`],
+    );
     await writeFile(join(node.root, 'systemctl-fails'), '');
     try {
       await assert.rejects(stopGateway(sys), /systemctl stop openclaw-gateway\.service failed on sup: .*system unit: it needs root/);
@@ -329,7 +351,10 @@ describe('launchd agent (stand-in launchctl)', () => {
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(r.method, 'start');
     assert.equal(r.supervisor, 'launchd');
-    assert.deepEqual((await node.log()).map((l) => l.replace(/ \|.*/, '')), [`launchctl bootstrap gui/${uid} ${plist}`, `launchctl kickstart gui/${uid}/${label}`]);
+    assert.deepEqual(
+      (await node.log()).map((l) => l.replace(/ \|.*/, '')),
+      [`launchctl bootstrap gui/${uid} ${plist}`, `launchctl kickstart gui/${uid}/${label}`],
+    );
     assert.deepEqual(directKills(node.commands), []);
   });
 
@@ -340,11 +365,10 @@ describe('launchd agent (stand-in launchctl)', () => {
     assert.equal(r.method, 'stop-start');
     assert.equal(r.wasRunning, true);
     assert.ok((r.readyAfterMs ?? 0) >= 500, `ready after ${r.readyAfterMs} ms`);
-    assert.deepEqual((await node.log()).map((l) => l.replace(/ \|.*/, '')), [
-      `launchctl bootout gui/${uid}/${label}`,
-      `launchctl bootstrap gui/${uid} ${plist}`,
-      `launchctl kickstart gui/${uid}/${label}`,
-    ]);
+    assert.deepEqual(
+      (await node.log()).map((l) => l.replace(/ \|.*/, '')),
+      [`launchctl bootout gui/${uid}/${label}`, `launchctl bootstrap gui/${uid} ${plist}`, `launchctl kickstart gui/${uid}/${label}`],
+    );
     assert.deepEqual(directKills(node.commands), []);
   });
 
@@ -354,7 +378,10 @@ describe('launchd agent (stand-in launchctl)', () => {
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(r.method, 'openclaw-restart');
     assert.ok((r.readyAfterMs ?? 0) >= 500, `ready after ${r.readyAfterMs} ms`);
-    assert.deepEqual((await node.log()).map((l) => l.replace(/ \|.*/, '')), ['openclaw gateway restart --json --safe', `launchctl kickstart -k gui/${uid}/${label}`]);
+    assert.deepEqual(
+      (await node.log()).map((l) => l.replace(/ \|.*/, '')),
+      ['openclaw gateway restart --json --safe', `launchctl kickstart -k gui/${uid}/${label}`],
+    );
     assert.deepEqual(directKills(node.commands), []);
   });
 
@@ -364,12 +391,15 @@ describe('launchd agent (stand-in launchctl)', () => {
     assert.deepEqual(await stopGateway(target), { wasRunning: false, pids: [], method: 'launchd' });
     assert.equal((await startGateway(target)).method, 'launchd');
     assert.equal((await waitForReady(target, { timeoutMs: 15_000, pollMs: 100 })).ready, true);
-    assert.deepEqual((await node.log()).map((l) => l.replace(/ \|.*/, '')), [
-      `launchctl bootout gui/${uid}/${label}`,
-      `launchctl bootout gui/${uid}/${label}`,
-      `launchctl bootstrap gui/${uid} ${plist}`,
-      `launchctl kickstart gui/${uid}/${label}`,
-    ]);
+    assert.deepEqual(
+      (await node.log()).map((l) => l.replace(/ \|.*/, '')),
+      [
+        `launchctl bootout gui/${uid}/${label}`,
+        `launchctl bootout gui/${uid}/${label}`,
+        `launchctl bootstrap gui/${uid} ${plist}`,
+        `launchctl kickstart gui/${uid}/${label}`,
+      ],
+    );
     assert.deepEqual(directKills(node.commands), []);
   });
 
@@ -381,7 +411,7 @@ describe('launchd agent (stand-in launchctl)', () => {
   });
 });
 
-describe('supervisor detection follows OpenClaw\'s service names', () => {
+describe("supervisor detection follows OpenClaw's service names", () => {
   const temps: FakeNode[] = [];
   after(async () => {
     for (const n of temps) await n.cleanup();
@@ -397,13 +427,13 @@ describe('supervisor detection follows OpenClaw\'s service names', () => {
   }
   const user = (name: string): string => `.config/systemd/user/${name}`;
 
-  it('the default gateway uses openclaw-gateway.service, not another profile\'s unit', async () => {
+  it("the default gateway uses openclaw-gateway.service, not another profile's unit", async () => {
     const loc = await homeWith([user('openclaw-gateway-work.service'), user('openclaw-gateway.service')]);
     assert.equal(loc.supervisor, 'systemd');
     assert.equal(supervisorName(loc), 'openclaw-gateway.service');
   });
 
-  it('only another profile\'s unit: the default gateway is unmanaged (restart must not touch the other gateway)', async () => {
+  it("only another profile's unit: the default gateway is unmanaged (restart must not touch the other gateway)", async () => {
     const loc = await homeWith([user('openclaw-gateway-work.service')]);
     assert.equal(loc.supervisor, 'unmanaged');
     assert.equal(loc.supervisorUnit, undefined);

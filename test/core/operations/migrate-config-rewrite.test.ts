@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import JSON5 from 'json5';
-import { flagExternalSymlinks, mapPath, rewriteConfig, rewritePathsInString, rewriteRemoteUrl, withTildeForms } from '../../../src/core/operations/config-rewrite';
+import {
+  flagExternalSymlinks,
+  mapPath,
+  rewriteConfig,
+  rewritePathsInString,
+  rewriteRemoteUrl,
+  withTildeForms,
+} from '../../../src/core/operations/config-rewrite';
 import { parseJson5Spans, setJson5Value } from '../../../src/core/operations/config-rewrite-json5';
 
 const SRC = '/home/alice/.openclaw';
@@ -39,7 +46,15 @@ describe('config rewrite for migrate', () => {
   });
 
   it('rewrites paths in many places, keeps comments, sets port and keeps the token', () => {
-    const r = rewriteConfig({ files: [{ path: `${SRC}/openclaw.json`, role: 'main', text: MAIN }], pathMap: map, sourceHome: '/home/alice', targetHome: '/home/bob', port: 19555, sourcePort: 18789, sourceToken: 'old-secret-token' });
+    const r = rewriteConfig({
+      files: [{ path: `${SRC}/openclaw.json`, role: 'main', text: MAIN }],
+      pathMap: map,
+      sourceHome: '/home/alice',
+      targetHome: '/home/bob',
+      port: 19555,
+      sourcePort: 18789,
+      sourceToken: 'old-secret-token',
+    });
     const f = r.files[0]!;
     assert.equal(f.targetPath, `${DST}/openclaw.json`);
     assert.equal(f.before, MAIN);
@@ -63,7 +78,18 @@ describe('config rewrite for migrate', () => {
 
   it('new token: set and shown redacted; gateway.remote follows port and token', () => {
     const text = `{ gateway: { port: 18789, auth: { token: "old" }, remote: { url: "ws://127.0.0.1:18789", token: "old" } } }`;
-    const r = rewriteConfig({ files: [{ path: `${SRC}/openclaw.json`, role: 'main', text }], pathMap: map, sourceHome: '/home/alice', targetHome: '/home/bob', port: 20001, sourcePort: 18789, sourceToken: 'old', newToken: 'n3w', remoteUrl: 'ws://127.0.0.1:18789', remoteToken: 'old' });
+    const r = rewriteConfig({
+      files: [{ path: `${SRC}/openclaw.json`, role: 'main', text }],
+      pathMap: map,
+      sourceHome: '/home/alice',
+      targetHome: '/home/bob',
+      port: 20001,
+      sourcePort: 18789,
+      sourceToken: 'old',
+      newToken: 'n3w',
+      remoteUrl: 'ws://127.0.0.1:18789',
+      remoteToken: 'old',
+    });
     const parsed = JSON5.parse(r.files[0]!.after);
     assert.equal(parsed.gateway.auth.token, 'n3w');
     assert.equal(parsed.gateway.remote.url, 'ws://127.0.0.1:20001');
@@ -88,7 +114,13 @@ describe('config rewrite for migrate', () => {
         { path: `${SRC}/gateway.json5`, role: 'include', text: gw },
         { path: `${SRC}/agents.json5`, role: 'include', text: agents },
       ],
-      pathMap: map, sourceHome: '/home/alice', targetHome: '/home/bob', port: 19999, sourcePort: 18789, sourceToken: 't', newToken: 'fresh',
+      pathMap: map,
+      sourceHome: '/home/alice',
+      targetHome: '/home/bob',
+      port: 19999,
+      sourcePort: 18789,
+      sourceToken: 't',
+      newToken: 'fresh',
     });
     const byPath = Object.fromEntries(r.files.map((f) => [f.targetPath, f.after]));
     assert.equal(byPath[`${DST}/openclaw.json`], main);
@@ -102,12 +134,17 @@ describe('config rewrite for migrate', () => {
     assert.deepEqual(JSON5.parse(setJson5Value('{}', ['gateway', 'port'], '1')), { gateway: { port: 1 } });
     assert.deepEqual(JSON5.parse(setJson5Value('{\n  a: 1,\n}\n', ['gateway', 'auth', 'token'], '"x"')), { a: 1, gateway: { auth: { token: 'x' } } });
     assert.deepEqual(JSON5.parse(setJson5Value('{ gateway: { bind: "loopback" } }', ['gateway', 'port'], '2')), { gateway: { bind: 'loopback', port: 2 } });
-    assert.deepEqual(JSON5.parse(setJson5Value('{ gateway: { $include: "./g.json5" } }', ['gateway', 'port'], '3')), { gateway: { $include: './g.json5', port: 3 } });
+    assert.deepEqual(JSON5.parse(setJson5Value('{ gateway: { $include: "./g.json5" } }', ['gateway', 'port'], '3')), {
+      gateway: { $include: './g.json5', port: 3 },
+    });
     assert.throws(() => parseJson5Spans('{ a: "x }'), /unterminated/);
   });
 
   it('~ forms follow a state dir inside the home', () => {
-    assert.deepEqual(withTildeForms([{ from: SRC, to: DST }], '/home/alice', '/home/bob'), [{ from: SRC, to: DST }, { from: '~/.openclaw', to: '~/oc-new' }]);
+    assert.deepEqual(withTildeForms([{ from: SRC, to: DST }], '/home/alice', '/home/bob'), [
+      { from: SRC, to: DST },
+      { from: '~/.openclaw', to: '~/oc-new' },
+    ]);
   });
 
   it('flags absolute symlinks: into the migrated tree (still the source path) or outside', () => {

@@ -47,7 +47,11 @@ async function treeHashes(dir: string): Promise<Record<string, string>> {
     for (const e of await fs.readdir(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out[relative(dir, p)] = createHash('sha256').update(await fs.readFile(p)).digest('hex') + ((await fs.stat(p)).mode & 0o777).toString(8);
+      else if (e.isFile())
+        out[relative(dir, p)] =
+          createHash('sha256')
+            .update(await fs.readFile(p))
+            .digest('hex') + ((await fs.stat(p)).mode & 0o777).toString(8);
     }
   };
   await walk(dir);
@@ -56,7 +60,22 @@ async function treeHashes(dir: string): Promise<Record<string, string>> {
 
 async function resetLive(): Promise<void> {
   await fs.rm(state, { recursive: true, force: true });
-  await write(join(state, 'openclaw.json'), JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace: join(state, 'workspace') }, { id: 'work', workspace: join(state, 'workspace-work') }] } }, null, 2) + '\n', 0o600);
+  await write(
+    join(state, 'openclaw.json'),
+    JSON.stringify(
+      {
+        agents: {
+          list: [
+            { id: 'main', default: true, workspace: join(state, 'workspace') },
+            { id: 'work', workspace: join(state, 'workspace-work') },
+          ],
+        },
+      },
+      null,
+      2,
+    ) + '\n',
+    0o600,
+  );
   for (const [rel, text] of Object.entries(files)) await write(join(state, rel), text, rel.endsWith('MEMORY.md') ? 0o600 : 0o644);
 }
 
@@ -80,9 +99,19 @@ function failing(method: 'readFile' | 'writeFileAtomic', path: string, before?: 
   });
 }
 
-const plan = (scope: RestoreScope, t: Transport = transport) => store.resolve(backupIndexRef).then((index) => planRestore({ transport: t, location, nodeId: 'n1', index, repositoryRoot, scope }));
+const plan = (scope: RestoreScope, t: Transport = transport) =>
+  store.resolve(backupIndexRef).then((index) => planRestore({ transport: t, location, nodeId: 'n1', index, repositoryRoot, scope }));
 const apply = async (scope: RestoreScope, t: Transport = transport) =>
-  applyRestore({ transport: t, location, node: { id: 'n1' }, plan: await plan(scope), store, home: join(root, 'ocm-home'), safetyEngine: 'ocm', readyTimeoutMs: 2_000 });
+  applyRestore({
+    transport: t,
+    location,
+    node: { id: 'n1' },
+    plan: await plan(scope),
+    store,
+    home: join(root, 'ocm-home'),
+    safetyEngine: 'ocm',
+    readyTimeoutMs: 2_000,
+  });
 
 before(async () => {
   ensureSqlite3();
@@ -93,8 +122,22 @@ before(async () => {
   await resetLive();
   const configPath = join(state, 'openclaw.json');
   location = {
-    nodeId: 'n1', installed: false, home, stateDir: state, stateDirSource: 'registry', stateDirExists: true, configPath, configSource: 'state', configExists: true,
-    config: await readOpenclawConfig(transport, configPath), gatewayPort: 1, gatewayPortSource: 'registry', supervisor: 'unmanaged', openclawEnv: {}, cliEnv: {}, durationMs: 0,
+    nodeId: 'n1',
+    installed: false,
+    home,
+    stateDir: state,
+    stateDirSource: 'registry',
+    stateDirExists: true,
+    configPath,
+    configSource: 'state',
+    configExists: true,
+    config: await readOpenclawConfig(transport, configPath),
+    gatewayPort: 1,
+    gatewayPortSource: 'registry',
+    supervisor: 'unmanaged',
+    openclawEnv: {},
+    cliEnv: {},
+    durationMs: 0,
   };
   const b = await backupNode({ store, nodeId: 'n1', transport, engine: 'ocm', sources: backupSourcesFromLocation(location), gatewayRunning: false });
   repositoryRoot = store.repositoryRoot;
@@ -111,7 +154,10 @@ describe('planRestore', () => {
     await write(memory, 'CORRUPTED\n');
     await fs.rm(join(state, 'workspace-work/SOUL.md'));
     const p = await plan({ kind: 'file', path: memory });
-    assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['update', memory]]);
+    assert.deepEqual(
+      p.files.map((f) => [f.action, f.path]),
+      [['update', memory]],
+    );
     assert.equal(p.files[0]!.before!.size, 10);
     assert.equal(p.files[0]!.after!.mode, 0o600);
     assert.equal((await readPlannedBefore(transport, memory))!.toString(), 'CORRUPTED\n');
@@ -124,7 +170,13 @@ describe('planRestore', () => {
     await write(join(state, 'workspace-work/EXTRA.md'), 'x\n');
     await write(join(state, 'workspace/MEMORY.md'), 'not this agent\n');
     const p = await plan({ kind: 'agent', agentId: 'work' });
-    assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['delete', join(state, 'workspace-work/EXTRA.md')], ['create', join(state, 'workspace-work/SOUL.md')]]);
+    assert.deepEqual(
+      p.files.map((f) => [f.action, f.path]),
+      [
+        ['delete', join(state, 'workspace-work/EXTRA.md')],
+        ['create', join(state, 'workspace-work/SOUL.md')],
+      ],
+    );
     assert.ok(p.files.every((f) => f.agentId === 'work'));
     assert.match(p.summary, /1 added, 0 changed, 1 removed/);
   });
@@ -133,12 +185,22 @@ describe('planRestore', () => {
     await write(join(state, 'workspace/MEMORY.md'), 'x\n');
     await write(join(state, 'logs/gateway.log'), 'a log line\n');
     const p = await plan({ kind: 'node' });
-    assert.deepEqual(p.files.map((f) => f.path), [join(state, 'workspace/MEMORY.md')], 'logs are left out like the backup leaves them out');
-    assert.deepEqual(p.steps.map((s) => s.id), ['safetyBackup', 'check', 'upload', 'stage', 'stopGateway', 'carryOver', 'swap', 'validate', 'doctor', 'startGateway', 'waitReady']);
+    assert.deepEqual(
+      p.files.map((f) => f.path),
+      [join(state, 'workspace/MEMORY.md')],
+      'logs are left out like the backup leaves them out',
+    );
+    assert.deepEqual(
+      p.steps.map((s) => s.id),
+      ['safetyBackup', 'check', 'upload', 'stage', 'stopGateway', 'carryOver', 'swap', 'validate', 'doctor', 'startGateway', 'waitReady'],
+    );
   });
 
   it('refusals: an unknown agent, a file not in the backup, a whole node with another state dir', async () => {
-    await assert.rejects(plan({ kind: 'agent', agentId: 'nope' }), (e: unknown) => e instanceof OcmError && e.kind === 'notFound' && /main, work/.test(e.message));
+    await assert.rejects(
+      plan({ kind: 'agent', agentId: 'nope' }),
+      (e: unknown) => e instanceof OcmError && e.kind === 'notFound' && /main, work/.test(e.message),
+    );
     await assert.rejects(plan({ kind: 'file', path: join(state, 'workspace/NOPE.md') }), (e: unknown) => e instanceof OcmError && e.kind === 'notFound');
     const moved = { ...location, stateDir: join(home, '.openclaw-other') };
     const index = await store.resolve(backupIndexRef);
@@ -171,7 +233,10 @@ describe('applyRestore', () => {
     await write(join(state, 'workspace/MEMORY.md'), 'CORRUPTED\n', 0o600);
     await write(join(state, 'workspace/SOUL.md'), 'CORRUPTED SOUL\n');
     const p = await plan({ kind: 'agent', agentId: 'main' });
-    assert.deepEqual(p.files.map((f) => f.action), ['update', 'update']);
+    assert.deepEqual(
+      p.files.map((f) => f.action),
+      ['update', 'update'],
+    );
     // The agent rewrites SOUL.md between the plan and the moment it is restored.
     const t = failing('readFile', join(state, 'workspace/SOUL.md'), () => fs.writeFile(join(state, 'workspace/SOUL.md'), 'AGENT WROTE THIS\n'));
     const r = await applyRestore({ transport: t, location, node: { id: 'n1' }, plan: p, store, home: join(root, 'ocm-home'), safetyEngine: 'ocm' });
@@ -204,7 +269,14 @@ describe('applyRestore', () => {
     const p = await plan({ kind: 'node' });
     const order: string[] = [];
     const r = await applyRestore({
-      transport, location, node: { id: 'n1' }, plan: p, store, home: join(root, 'ocm-home'), safetyEngine: 'ocm', readyTimeoutMs: 2_000,
+      transport,
+      location,
+      node: { id: 'n1' },
+      plan: p,
+      store,
+      home: join(root, 'ocm-home'),
+      safetyEngine: 'ocm',
+      readyTimeoutMs: 2_000,
       onProgress: (ev) => {
         if (ev.phase !== 'step') return;
         order.push(ev.stepId);

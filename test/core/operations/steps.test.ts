@@ -27,7 +27,18 @@ function recorder() {
   return { log, step };
 }
 
-const plan: OperationPlan = { operation: 'restore', nodeId: 'n', createdAt: '', summary: 's', files: [], unchanged: 0, configRewrites: [], steps: [], source: { kind: 'none' }, warnings: [] };
+const plan: OperationPlan = {
+  operation: 'restore',
+  nodeId: 'n',
+  createdAt: '',
+  summary: 's',
+  files: [],
+  unchanged: 0,
+  configRewrites: [],
+  steps: [],
+  source: { kind: 'none' },
+  warnings: [],
+};
 
 describe('runSteps', () => {
   it('runs every step in order and collects notes', async () => {
@@ -35,7 +46,10 @@ describe('runSteps', () => {
     const r = await runSteps([step('a'), step('b'), step('c', { noUndo: true })]);
     assert.equal(r.ok, true);
     assert.deepEqual(log, ['run a', 'run b', 'run c']);
-    assert.deepEqual(r.reports.map((s) => s.status), ['done', 'done', 'done']);
+    assert.deepEqual(
+      r.reports.map((s) => s.status),
+      ['done', 'done', 'done'],
+    );
     assert.deepEqual(r.notes, ['a note', 'b note']);
   });
 
@@ -46,7 +60,10 @@ describe('runSteps', () => {
     assert.equal(r.failedStep, 'd');
     assert.equal(r.error?.message, 'd failed');
     assert.deepEqual(log, ['run a', 'run b', 'run c', 'run d', 'undo c', 'undo a']);
-    assert.deepEqual(r.reports.map((s) => s.status), ['undone', 'done', 'undone', 'failed']);
+    assert.deepEqual(
+      r.reports.map((s) => s.status),
+      ['undone', 'done', 'undone', 'failed'],
+    );
     assert.equal(r.rolledBack, true);
   });
 
@@ -105,8 +122,15 @@ describe('applyOperation', () => {
 
   it('a failed rollback says where the safety backup is', async () => {
     const { step } = recorder();
-    const r = await applyOperation({ plan, steps: [step('a', { undoFails: true }), step('b', { fail: true })], safetyBackup: async () => ({ nodeId: 'n', backupId: 'b1', repositoryRoot: '/x/repository', engine: 'ocm' }) });
+    const r = await applyOperation({
+      plan,
+      steps: [step('a', { undoFails: true }), step('b', { fail: true })],
+      safetyBackup: async () => ({ nodeId: 'n', backupId: 'b1', repositoryRoot: '/x/repository', engine: 'ocm' }),
+    });
     assert.equal(r.rolledBack, false);
-    assert.ok(r.notes.some((n) => n.includes('n/b1')), r.notes.join('\n'));
+    assert.ok(
+      r.notes.some((n) => n.includes('n/b1')),
+      r.notes.join('\n'),
+    );
   });
 });

@@ -34,7 +34,13 @@ async function liveFiles(): Promise<Map<string, string>> {
     for (const d of await fs.readdir(dir, { withFileTypes: true })) {
       const p = join(dir, d.name);
       if (d.isDirectory()) await walk(p);
-      else if (d.isFile()) out.set(p, createHash('sha256').update(await fs.readFile(p)).digest('hex'));
+      else if (d.isFile())
+        out.set(
+          p,
+          createHash('sha256')
+            .update(await fs.readFile(p))
+            .digest('hex'),
+        );
     }
   };
   await walk(state);
@@ -81,7 +87,13 @@ describe('captureSnapshot (LocalTransport)', () => {
       if (path.includes('node_modules') || path.endsWith('.sqlite')) continue;
       const e = entries.find((x) => x.path === path);
       assert.ok(e, `${path} in snapshot`);
-      assert.equal(createHash('sha256').update(await repo.readContent(e)).digest('hex'), sha, path);
+      assert.equal(
+        createHash('sha256')
+          .update(await repo.readContent(e))
+          .digest('hex'),
+        sha,
+        path,
+      );
     }
     const again = await captureSnapshot({ repo, nodeId: 'n1', transport, sources });
     assert.equal(again.stats.changedFiles, 0);
@@ -111,7 +123,10 @@ describe('captureSnapshot (LocalTransport)', () => {
 
   it('two backups of the same node at once both end well', async () => {
     await write(join(state, 'workspace/MEMORY.md'), '# Memory\n- both\n');
-    const [a, b] = await Promise.all([captureSnapshot({ repo, nodeId: 'n1', transport, sources }), captureSnapshot({ repo, nodeId: 'n1', transport, sources })]);
+    const [a, b] = await Promise.all([
+      captureSnapshot({ repo, nodeId: 'n1', transport, sources }),
+      captureSnapshot({ repo, nodeId: 'n1', transport, sources }),
+    ]);
     assert.notEqual(a.snapshot.id, b.snapshot.id);
     for (const s of [a.snapshot, b.snapshot]) {
       const f = await repo.readFiles(s, [join(state, 'workspace/MEMORY.md')]);

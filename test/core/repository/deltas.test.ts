@@ -33,7 +33,10 @@ before(async () => {
   await fs.mkdir(join(state, 'memory'), { recursive: true });
   await fs.writeFile(join(state, 'openclaw.json'), '{}\n');
   db = join(state, 'memory/main.sqlite');
-  sqlite(db, 'PRAGMA page_size=4096; CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 12000) INSERT INTO notes SELECT x, hex(randomblob(150)) FROM c;');
+  sqlite(
+    db,
+    'PRAGMA page_size=4096; CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 12000) INSERT INTO notes SELECT x, hex(randomblob(150)) FROM c;',
+  );
   sources = { stateDir: state, configPath: join(state, 'openclaw.json'), workspaceDirs: [], agentDirs: [] };
   repo = await Repository.open(join(root, 'backups/repository'));
 });
@@ -71,7 +74,12 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     const copy = await restored(db, second.snapshot);
     assert.equal(sqlite(copy, 'PRAGMA integrity_check;'), 'ok');
     assert.equal(sqlite(copy, "SELECT count(*) FROM notes WHERE body LIKE 'changed %';"), '101');
-    assert.equal(createHash('sha256').update(await fs.readFile(copy)).digest('hex'), entry.sha256);
+    assert.equal(
+      createHash('sha256')
+        .update(await fs.readFile(copy))
+        .digest('hex'),
+      entry.sha256,
+    );
     const older = await restored(db, first.snapshot);
     assert.equal(sqlite(older, "SELECT count(*) FROM notes WHERE body LIKE 'changed %';"), '0');
   });
@@ -86,10 +94,20 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
 
   it('a database an agent writes to during the capture (WAL, mid-turn) is captured whole and consistent', async () => {
     const live = join(state, 'memory/busy.sqlite');
-    sqlite(live, 'PRAGMA journal_mode=WAL; CREATE TABLE turns(id INTEGER PRIMARY KEY, turn INTEGER, body TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 4000) INSERT INTO turns(turn, body) SELECT 0, hex(randomblob(200)) FROM c;');
+    sqlite(
+      live,
+      'PRAGMA journal_mode=WAL; CREATE TABLE turns(id INTEGER PRIMARY KEY, turn INTEGER, body TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 4000) INSERT INTO turns(turn, body) SELECT 0, hex(randomblob(200)) FROM c;',
+    );
     // The "agent": turn after turn, each one transaction of 50 rows; a torn copy shows a count that is not a multiple of 50.
     const { spawn } = await import('node:child_process');
-    const writer = spawn('/bin/sh', ['-c', `i=1; while :; do sqlite3 ${JSON.stringify(live)} "PRAGMA busy_timeout=5000; BEGIN; WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 50) INSERT INTO turns(turn, body) SELECT $i, hex(randomblob(200)) FROM c; COMMIT;" || exit 1; i=$((i+1)); done`], { stdio: 'ignore' });
+    const writer = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        `i=1; while :; do sqlite3 ${JSON.stringify(live)} "PRAGMA busy_timeout=5000; BEGIN; WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 50) INSERT INTO turns(turn, body) SELECT $i, hex(randomblob(200)) FROM c; COMMIT;" || exit 1; i=$((i+1)); done`,
+      ],
+      { stdio: 'ignore' },
+    );
     const counts: number[] = [];
     try {
       for (let round = 0; round < 3; round++) {
@@ -134,11 +152,17 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.ok(third.stats.transferredBytes > changed.length / 2, 'the whole file crossed');
   });
 
-  it('leaves the node\'s databases untouched: no checkpoint of a WAL nobody else holds open', async () => {
+  it("leaves the node's databases untouched: no checkpoint of a WAL nobody else holds open", async () => {
     const quiet = join(state, 'memory/quiet.sqlite');
     // A WAL with committed pages and no connection left (the process exits without closing: no checkpoint).
-    execFileSync(process.execPath, ['-e', `const {execFileSync}=require('child_process');execFileSync('sqlite3',[${JSON.stringify(quiet)},'PRAGMA journal_mode=WAL; CREATE TABLE q(x);']);`]);
-    execFileSync('python3', ['-c', `import sqlite3,os\nc=sqlite3.connect(${JSON.stringify(quiet)})\nc.execute('pragma wal_autocheckpoint=0')\nc.executemany('insert into q values (?)',[(i,) for i in range(500)])\nc.commit()\nos._exit(0)`]);
+    execFileSync(process.execPath, [
+      '-e',
+      `const {execFileSync}=require('child_process');execFileSync('sqlite3',[${JSON.stringify(quiet)},'PRAGMA journal_mode=WAL; CREATE TABLE q(x);']);`,
+    ]);
+    execFileSync('python3', [
+      '-c',
+      `import sqlite3,os\nc=sqlite3.connect(${JSON.stringify(quiet)})\nc.execute('pragma wal_autocheckpoint=0')\nc.executemany('insert into q values (?)',[(i,) for i in range(500)])\nc.commit()\nos._exit(0)`,
+    ]);
     const before = await fs.stat(quiet);
     const walBefore = await fs.stat(`${quiet}-wal`);
     assert.ok(walBefore.size > 0, 'the WAL holds the rows');
@@ -147,7 +171,7 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.equal(after.mtimeMs, before.mtimeMs, 'the database file was not written');
     assert.equal((await fs.stat(`${quiet}-wal`)).size, walBefore.size, 'the WAL was not checkpointed');
     const copy = await restored(quiet, r.snapshot);
-    assert.equal(sqlite(copy, 'SELECT count(*) FROM q;'), '500', 'the copy holds the WAL\'s rows');
+    assert.equal(sqlite(copy, 'SELECT count(*) FROM q;'), '500', "the copy holds the WAL's rows");
     // A WAL-mode database closed cleanly (no -wal, no -shm) gets none left behind by the copy.
     const clean = join(state, 'memory/clean.sqlite');
     sqlite(clean, 'PRAGMA journal_mode=WAL; CREATE TABLE c(x); INSERT INTO c VALUES (1);');
@@ -163,7 +187,8 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     const block = Buffer.alloc(DELTA_BLOCK * 2, 7);
     const a = block.subarray(0, DELTA_BLOCK);
     const id = createHash('sha256').update(a).digest();
-    const header = (sha: string): Buffer => Buffer.from(`OCMDELTA1 ${JSON.stringify({ size: block.length, sha256: sha, blockSize: DELTA_BLOCK, blocks: 2 })}\n`);
+    const header = (sha: string): Buffer =>
+      Buffer.from(`OCMDELTA1 ${JSON.stringify({ size: block.length, sha256: sha, blockSize: DELTA_BLOCK, blocks: 2 })}\n`);
     const whole = createHash('sha256').update(block).digest('hex');
     const feed = async function* (parts: Buffer[]): AsyncIterable<Buffer> {
       yield* parts;

@@ -34,10 +34,25 @@ describe('exportSnapshot', () => {
     await session.commit();
     const createdAt = new Date();
     snapshot = {
-      formatVersion: REPOSITORY_FORMAT, id: newSnapshotId(createdAt), nodeId: 'n1', createdAt: createdAt.toISOString(), openclawVersion: null,
-      capture: { method: 'own', sqlite: 'none', fullRescan: false }, options: { includeTranscripts: false, configOnly: false },
-      sourcePaths: { stateDir: '/s', workspaceDirs: [], agentDirs: [], agentRoots: [] }, assets: [], skipped: [], externalSymbolicLinks: [], platform: 'linux',
-      parent: null, pinned: false, tags: [], entryCount: entries.length, totalSize: entries.reduce((n, e) => n + e.size, 0), tree, warnings: [],
+      formatVersion: REPOSITORY_FORMAT,
+      id: newSnapshotId(createdAt),
+      nodeId: 'n1',
+      createdAt: createdAt.toISOString(),
+      openclawVersion: null,
+      capture: { method: 'own', sqlite: 'none', fullRescan: false },
+      options: { includeTranscripts: false, configOnly: false },
+      sourcePaths: { stateDir: '/s', workspaceDirs: [], agentDirs: [], agentRoots: [] },
+      assets: [],
+      skipped: [],
+      externalSymbolicLinks: [],
+      platform: 'linux',
+      parent: null,
+      pinned: false,
+      tags: [],
+      entryCount: entries.length,
+      totalSize: entries.reduce((n, e) => n + e.size, 0),
+      tree,
+      warnings: [],
     } as Snapshot;
     await repo.writeSnapshot(snapshot);
   });
@@ -55,7 +70,13 @@ describe('exportSnapshot', () => {
     const renamed = events.findIndex((e) => e.op === 'rename' && e.to === out);
     assert.ok(renamed >= 0, JSON.stringify(events));
     const temp = (events[renamed] as { from: string }).from;
-    assert.ok(events.slice(0, renamed).some((e) => e.op === 'sync' && e.path === temp), `the bytes are synced before the name: ${JSON.stringify(events)}`);
-    assert.ok(events.slice(renamed).some((e) => e.op === 'sync' && e.path === outDir), `the folder is synced after the rename: ${JSON.stringify(events)}`);
+    assert.ok(
+      events.slice(0, renamed).some((e) => e.op === 'sync' && e.path === temp),
+      `the bytes are synced before the name: ${JSON.stringify(events)}`,
+    );
+    assert.ok(
+      events.slice(renamed).some((e) => e.op === 'sync' && e.path === outDir),
+      `the folder is synced after the rename: ${JSON.stringify(events)}`,
+    );
   });
 });

@@ -30,9 +30,20 @@ async function legacyBackup(store: LegacyStore, nodeId: string, id: string, pinn
   await writeArchive(partial, goodEntries(files));
   const scan = await scanArchive(partial);
   await store.publish(partial, id, {
-    formatVersion: BACKUP_INDEX_FORMAT, nodeId, createdAt: '2026-11-01T00:00:00.000Z', engine: 'openclaw', openclawVersion: '2026.9.6',
-    archiveSha256: scan.archiveSha256, archiveSize: scan.archiveSize, archiveRoot: scan.archiveRoot, manifestSha256: scan.manifestSha256,
-    options: { includeTranscripts: false, configOnly: false }, sourcePaths: { stateDir: STATE, workspaceDirs: [], agentDirs: [] }, pinned, externalSymbolicLinks: [], entries: scan.entries,
+    formatVersion: BACKUP_INDEX_FORMAT,
+    nodeId,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    engine: 'openclaw',
+    openclawVersion: '2026.9.6',
+    archiveSha256: scan.archiveSha256,
+    archiveSize: scan.archiveSize,
+    archiveRoot: scan.archiveRoot,
+    manifestSha256: scan.manifestSha256,
+    options: { includeTranscripts: false, configOnly: false },
+    sourcePaths: { stateDir: STATE, workspaceDirs: [], agentDirs: [] },
+    pinned,
+    externalSymbolicLinks: [],
+    entries: scan.entries,
   });
 }
 

@@ -43,10 +43,26 @@ async function snapshotOf(nodeId: string, files: Record<string, string | Buffer>
   const tree = await writeTree(session, entries);
   await session.commit();
   const snap: Snapshot = {
-    formatVersion: REPOSITORY_FORMAT, id: newSnapshotId(createdAt), nodeId, createdAt: createdAt.toISOString(), openclawVersion: null,
-    capture: { method: 'own', sqlite: 'none', fullRescan: false }, options: { includeTranscripts: false, configOnly: false },
-    sourcePaths: { workspaceDirs: [], agentDirs: [], agentRoots: [] }, assets: [], skipped: [], externalSymbolicLinks: [], platform: 'linux',
-    parent: null, pinned: false, tags: [], entryCount: entries.length, totalSize: entries.reduce((n, e) => n + e.size, 0), tree, warnings: [], ...extra,
+    formatVersion: REPOSITORY_FORMAT,
+    id: newSnapshotId(createdAt),
+    nodeId,
+    createdAt: createdAt.toISOString(),
+    openclawVersion: null,
+    capture: { method: 'own', sqlite: 'none', fullRescan: false },
+    options: { includeTranscripts: false, configOnly: false },
+    sourcePaths: { workspaceDirs: [], agentDirs: [], agentRoots: [] },
+    assets: [],
+    skipped: [],
+    externalSymbolicLinks: [],
+    platform: 'linux',
+    parent: null,
+    pinned: false,
+    tags: [],
+    entryCount: entries.length,
+    totalSize: entries.reduce((n, e) => n + e.size, 0),
+    tree,
+    warnings: [],
+    ...extra,
   };
   await repo.writeSnapshot(snap);
   return snap;
@@ -166,25 +182,53 @@ describe('repository', () => {
 
   it('retention: hourly/daily/weekly/monthly buckets keep the newest of each, per node', () => {
     const mk = (nodeId: string, iso: string): Snapshot => ({ nodeId, id: iso.replace(/:/g, '-'), createdAt: iso, pinned: false }) as Snapshot;
-    const list = [mk('a', '2026-11-30T10:45:00.000Z'), mk('a', '2026-11-30T10:15:00.000Z'), mk('a', '2026-11-30T09:30:00.000Z'), mk('a', '2026-11-29T23:00:00.000Z'), mk('a', '2026-11-01T12:00:00.000Z'), mk('b', '2026-11-30T10:00:00.000Z')];
+    const list = [
+      mk('a', '2026-11-30T10:45:00.000Z'),
+      mk('a', '2026-11-30T10:15:00.000Z'),
+      mk('a', '2026-11-30T09:30:00.000Z'),
+      mk('a', '2026-11-29T23:00:00.000Z'),
+      mk('a', '2026-11-01T12:00:00.000Z'),
+      mk('b', '2026-11-30T10:00:00.000Z'),
+    ];
     const hourly = applyRetention(list, { hourly: 2 });
-    assert.deepEqual(hourly.keep.filter((k) => k.snapshot.nodeId === 'a').map((k) => k.snapshot.createdAt), ['2026-11-30T10:45:00.000Z', '2026-11-30T09:30:00.000Z']);
-    assert.ok(hourly.keep.some((k) => k.snapshot.nodeId === 'b'), 'per node');
+    assert.deepEqual(
+      hourly.keep.filter((k) => k.snapshot.nodeId === 'a').map((k) => k.snapshot.createdAt),
+      ['2026-11-30T10:45:00.000Z', '2026-11-30T09:30:00.000Z'],
+    );
+    assert.ok(
+      hourly.keep.some((k) => k.snapshot.nodeId === 'b'),
+      'per node',
+    );
     const daily = applyRetention(list, { daily: 3 });
-    assert.deepEqual(daily.keep.filter((k) => k.snapshot.nodeId === 'a').map((k) => k.snapshot.createdAt), ['2026-11-30T10:45:00.000Z', '2026-11-29T23:00:00.000Z', '2026-11-01T12:00:00.000Z']);
+    assert.deepEqual(
+      daily.keep.filter((k) => k.snapshot.nodeId === 'a').map((k) => k.snapshot.createdAt),
+      ['2026-11-30T10:45:00.000Z', '2026-11-29T23:00:00.000Z', '2026-11-01T12:00:00.000Z'],
+    );
     assert.equal(applyRetention(list, { monthly: 1 }).keep.filter((k) => k.snapshot.nodeId === 'a').length, 1);
-    assert.throws(() => applyRetention(list, {}), (e: unknown) => isOcmError(e, 'invalidInput'));
-    assert.throws(() => applyRetention(list, { last: -1 }), (e: unknown) => isOcmError(e, 'invalidInput'));
+    assert.throws(
+      () => applyRetention(list, {}),
+      (e: unknown) => isOcmError(e, 'invalidInput'),
+    );
+    assert.throws(
+      () => applyRetention(list, { last: -1 }),
+      (e: unknown) => isOcmError(e, 'invalidInput'),
+    );
   });
 
   it('locks: backups share, prune is exclusive; a dead holder is stale and taken over', async () => {
     const a = await acquireLock(repo.root, { exclusive: false, purpose: 'backup a' });
     const b = await acquireLock(repo.root, { exclusive: false, purpose: 'backup b' });
-    await assert.rejects(acquireLock(repo.root, { exclusive: true, purpose: 'prune', waitMs: 300 }), (e: unknown) => isOcmError(e, 'conflict') && /backup/.test(e.message));
+    await assert.rejects(
+      acquireLock(repo.root, { exclusive: true, purpose: 'prune', waitMs: 300 }),
+      (e: unknown) => isOcmError(e, 'conflict') && /backup/.test(e.message),
+    );
     await a.release();
     await b.release();
     const dead = join(repo.root, 'locks', 'dead.lock');
-    await fs.writeFile(dead, JSON.stringify({ pid: 999_999_999, host: (await import('node:os')).hostname(), createdAt: '', exclusive: true, purpose: 'prune' }));
+    await fs.writeFile(
+      dead,
+      JSON.stringify({ pid: 999_999_999, host: (await import('node:os')).hostname(), createdAt: '', exclusive: true, purpose: 'prune' }),
+    );
     assert.equal((await listLocks(repo.root)).find((l) => l.file === dead)?.stale, true);
     const stale: string[] = [];
     const x = await acquireLock(repo.root, { exclusive: true, purpose: 'prune', onStale: (l) => stale.push(l.purpose) });

@@ -88,7 +88,12 @@ describe('safe save over LocalTransport', () => {
     assert.deepEqual(await readdir(remote), ['MEMORY.md']);
 
     // The result is the next `expected`: a second save goes through.
-    const res2 = await safeWrite(t, { home, remotePath: file, content: Buffer.from('newer\n'), expected: { sha256: res.savedSha256, mtimeMs: res.mtimeMs, size: res.size } });
+    const res2 = await safeWrite(t, {
+      home,
+      remotePath: file,
+      content: Buffer.from('newer\n'),
+      expected: { sha256: res.savedSha256, mtimeMs: res.mtimeMs, size: res.size },
+    });
     assert.equal((await readHistoryEntry(home, res2.backupId!)).content.toString(), 'new memory\n');
   });
 
@@ -111,7 +116,7 @@ describe('safe save over LocalTransport', () => {
     });
     assert.equal(await readFile(file, 'utf8'), 'v2 by agent', "the agent's version is on the node");
     const history = await listHistory(home, NODE, file);
-    assert.equal(history[0]!.sha256, sha256Hex(Buffer.from('v2 by agent')), "and in the history");
+    assert.equal(history[0]!.sha256, sha256Hex(Buffer.from('v2 by agent')), 'and in the history');
     assert.equal(mine.toString(), 'v1 + my edit', 'the caller still has mine');
 
     // Overwrite is an explicit choice: allowed, and the agent's version is still backed up.
@@ -125,7 +130,10 @@ describe('safe save over LocalTransport', () => {
     await writeFile(file, 'x');
     const opened = await readForEdit(t, file);
     await rm(file);
-    await assert.rejects(safeWrite(t, { home, remotePath: file, content: Buffer.from('y'), expected: opened }), (e) => isOcmError(e, 'conflict') && /was deleted/.test(e.message) && e.details.remoteSha256 === null);
+    await assert.rejects(
+      safeWrite(t, { home, remotePath: file, content: Buffer.from('y'), expected: opened }),
+      (e) => isOcmError(e, 'conflict') && /was deleted/.test(e.message) && e.details.remoteSha256 === null,
+    );
     await assert.rejects(stat(file), /ENOENT/);
 
     const fresh = join(remote, 'memory', '2026-11-22.md');
@@ -134,7 +142,10 @@ describe('safe save over LocalTransport', () => {
     assert.equal(created.created, true);
     assert.equal(created.backupId, undefined);
     assert.equal((await stat(fresh)).mode & 0o777, 0o600);
-    await assert.rejects(safeWrite(t, { home, remotePath: fresh, content: Buffer.from('other'), expected: 'absent' }), (e) => isOcmError(e, 'conflict') && /already exists/.test(e.message));
+    await assert.rejects(
+      safeWrite(t, { home, remotePath: fresh, content: Buffer.from('other'), expected: 'absent' }),
+      (e) => isOcmError(e, 'conflict') && /already exists/.test(e.message),
+    );
     assert.equal(await readFile(fresh, 'utf8'), 'note');
   });
 
@@ -156,7 +167,11 @@ describe('safe save over LocalTransport', () => {
     assert.equal(await readFile(file, 'utf8'), '{ gateway: { port: 2 } }');
     const history = await listHistory(home, NODE, file);
     assert.deepEqual(history.map((h) => h.reason).slice(0, 2), ['changed-during-save', 'pre-edit']);
-    assert.deepEqual((await readdir(remote)).filter((n) => n.includes('ocm')), [], 'candidate removed');
+    assert.deepEqual(
+      (await readdir(remote)).filter((n) => n.includes('ocm')),
+      [],
+      'candidate removed',
+    );
   });
 
   it('refuses config that is not JSON5, naming line and column; the live file is untouched', async () => {
@@ -195,10 +210,19 @@ describe('safe save over LocalTransport', () => {
     assert.ok(res.warnings.includes(COMMENTS_WARNING));
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.equal(await readFile(fakeLog, 'utf8'), `state=${remote} mode=600\n`, 'candidate was 0600 and the state dir was exported');
-    assert.deepEqual((await readdir(remote)).filter((n) => n.includes('ocm')), []);
+    assert.deepEqual(
+      (await readdir(remote)).filter((n) => n.includes('ocm')),
+      [],
+    );
 
     // Saving the same bytes again: not a config change.
-    const again = await safeWrite(t, { home, remotePath: file, content: Buffer.from('// port\n{ gateway: { port: 18790 } }\n'), expected: { sha256: res.savedSha256 }, validator });
+    const again = await safeWrite(t, {
+      home,
+      remotePath: file,
+      content: Buffer.from('// port\n{ gateway: { port: 18790 } }\n'),
+      expected: { sha256: res.savedSha256 },
+      validator,
+    });
     assert.equal(again.configChanged, false);
   });
 
@@ -225,9 +249,18 @@ describe('safe save over LocalTransport', () => {
   it('saves with a warning when the openclaw CLI cannot run', async () => {
     const file = join(remote, 'openclaw.json');
     const opened = await readForEdit(t, file);
-    const res = await safeWrite(t, { home, remotePath: file, content: Buffer.from('{ gateway: { port: 1 } }'), expected: opened, validator: { openclawPath: join(root, 'no such openclaw') } });
+    const res = await safeWrite(t, {
+      home,
+      remotePath: file,
+      content: Buffer.from('{ gateway: { port: 1 } }'),
+      expected: opened,
+      validator: { openclawPath: join(root, 'no such openclaw') },
+    });
     assert.equal(res.validatedBy, 'json5');
-    assert.ok(res.warnings.some((w) => /validation did not run/.test(w)), res.warnings.join('\n'));
+    assert.ok(
+      res.warnings.some((w) => /validation did not run/.test(w)),
+      res.warnings.join('\n'),
+    );
   });
 
   it('handles paths with spaces, quotes and Japanese characters', async () => {
@@ -240,7 +273,13 @@ describe('safe save over LocalTransport', () => {
     assert.equal(await readFile(file, 'utf8'), '新しい');
     assert.equal((await readHistoryEntry(home, res.backupId!)).content.toString(), '古い');
     const entries = await listHistory(home, NODE, file);
-    assert.deepEqual(entries.map((h) => [h.remotePath, h.reason]), [[file, 'saved'], [file, 'pre-edit']]);
+    assert.deepEqual(
+      entries.map((h) => [h.remotePath, h.reason]),
+      [
+        [file, 'saved'],
+        [file, 'pre-edit'],
+      ],
+    );
     assert.equal((await readHistoryEntry(home, res.savedId!)).content.toString(), '新しい');
   });
 
@@ -254,9 +293,18 @@ describe('safe save over LocalTransport', () => {
     }
     // Newest first: the version the last save wrote, then each version a save replaced.
     const list = await listHistory(home, NODE, file);
-    assert.deepEqual(list.slice(1).map((e) => e.id), [...ids].reverse());
-    assert.deepEqual(list.map((e) => e.size), [4, 5, 3, 3]);
-    assert.deepEqual(list.map((e) => e.reason), ['saved', 'saved', 'saved', 'pre-edit']);
+    assert.deepEqual(
+      list.slice(1).map((e) => e.id),
+      [...ids].reverse(),
+    );
+    assert.deepEqual(
+      list.map((e) => e.size),
+      [4, 5, 3, 3],
+    );
+    assert.deepEqual(
+      list.map((e) => e.reason),
+      ['saved', 'saved', 'saved', 'pre-edit'],
+    );
     ids = [];
 
     const oldest = list[3]!;
@@ -268,7 +316,9 @@ describe('safe save over LocalTransport', () => {
     assert.equal(after[0]!.id, restored.savedId);
 
     // A restore with a stale `expected` is a conflict like any save.
-    await assert.rejects(restoreHistoryEntry(t, { home, id: list[0]!.id, expected: { sha256: sha256Hex(Buffer.from('stale')) } }), (e) => isOcmError(e, 'conflict'));
+    await assert.rejects(restoreHistoryEntry(t, { home, id: list[0]!.id, expected: { sha256: sha256Hex(Buffer.from('stale')) } }), (e) =>
+      isOcmError(e, 'conflict'),
+    );
     // Entries of another node are refused.
     await assert.rejects(restoreHistoryEntry(new LocalTransport({ nodeId: 'other' }), { home, id: list[0]!.id }), (e) => isOcmError(e, 'invalidInput'));
   });
@@ -282,6 +332,9 @@ describe('safe save over LocalTransport', () => {
 
   it('refuses relative paths and folders', async () => {
     await assert.rejects(safeWrite(t, { home, remotePath: 'MEMORY.md', content: Buffer.from(''), expected: 'absent' }), (e) => isOcmError(e, 'invalidInput'));
-    await assert.rejects(safeWrite(t, { home, remotePath: remote, content: Buffer.from(''), expected: 'absent' }), (e) => isOcmError(e, 'invalidInput') && /is a folder/.test(e.message));
+    await assert.rejects(
+      safeWrite(t, { home, remotePath: remote, content: Buffer.from(''), expected: 'absent' }),
+      (e) => isOcmError(e, 'invalidInput') && /is a folder/.test(e.message),
+    );
   });
 });

@@ -30,7 +30,11 @@ function pair(): { client: DuplexStream; toServer: PassThrough; fromServer: { wr
       cb();
     },
   });
-  return { client: duplex as unknown as DuplexStream, toServer, fromServer: { write: (data) => void duplex.push(typeof data === 'string' ? Buffer.from(data) : data) } };
+  return {
+    client: duplex as unknown as DuplexStream,
+    toServer,
+    fromServer: { write: (data) => void duplex.push(typeof data === 'string' ? Buffer.from(data) : data) },
+  };
 }
 
 describe('WebSocket client', () => {
@@ -51,7 +55,9 @@ describe('WebSocket client', () => {
     const opened = openWebSocket(client, { host: '127.0.0.1:1', timeoutMs: 2000 });
     await new Promise<void>((r) => toServer.once('data', (c: Buffer) => ((request = c.toString()), r())));
     const key = /Sec-WebSocket-Key: (\S+)/.exec(request)![1]!;
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    const accept = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
     fromServer.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     const ws = await opened;
     const messages: string[] = [];
@@ -76,6 +82,12 @@ describe('WebSocket client', () => {
 describe('sessions.list answer', () => {
   it('archived rows are left out; the row agent wins over the asked one', () => {
     const rows = parseSessionsListAnswer({ sessions: [{ key: 'a', agentId: 'work' }, { key: 'b', archived: true }, { key: 'c' }, { nokey: 1 }] }, 'main');
-    assert.deepEqual(rows.map((r) => [r.key, r.agentId]), [['a', 'work'], ['c', 'main']]);
+    assert.deepEqual(
+      rows.map((r) => [r.key, r.agentId]),
+      [
+        ['a', 'work'],
+        ['c', 'main'],
+      ],
+    );
   });
 });

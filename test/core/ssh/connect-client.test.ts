@@ -6,7 +6,16 @@ import { connectSsh } from '../../../src/core/ssh/connect-client';
 import type { ConnectTarget } from '../../../src/core/ssh/connect-target';
 
 function target(port: number): ConnectTarget {
-  return { nodeId: 'n1', host: '127.0.0.1', port, username: 'u', hostKeyName: `[127.0.0.1]:${port}`, identities: [], verifyHostKey: async () => true, jumps: [] };
+  return {
+    nodeId: 'n1',
+    host: '127.0.0.1',
+    port,
+    username: 'u',
+    hostKeyName: `[127.0.0.1]:${port}`,
+    identities: [],
+    verifyHostKey: async () => true,
+    jumps: [],
+  };
 }
 
 describe('connectSsh failures', () => {

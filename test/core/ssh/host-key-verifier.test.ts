@@ -16,7 +16,16 @@ async function setup(knownHosts = '') {
   await writeFile(knownHostsFile, knownHosts);
   const trustStore = new TrustStore(join(dir, 'ocm', 'trusted-host-keys.json'));
   const make = (policy: HostKeyPolicy, ask?: (q: HostKeyQuestion) => Promise<boolean>) =>
-    createHostKeyVerifier({ nodeId: 'n1', host: '127.0.0.1', port: 2222, hostKeyName: NAME, knownHostsFiles: [knownHostsFile, join(dir, 'absent')], trustStore, policy, ...(ask ? { ask } : {}) });
+    createHostKeyVerifier({
+      nodeId: 'n1',
+      host: '127.0.0.1',
+      port: 2222,
+      hostKeyName: NAME,
+      knownHostsFiles: [knownHostsFile, join(dir, 'absent')],
+      trustStore,
+      policy,
+      ...(ask ? { ask } : {}),
+    });
   return { dir, knownHostsFile, trustStore, make };
 }
 
@@ -117,7 +126,15 @@ describe('host key verifier', () => {
     assert.equal(await no.verify(key.blob), false);
     assert.ok(isOcmError(no.lastError, 'hostKeyUnknown'));
     assert.deepEqual(await trustStore.list(), []);
-    assert.deepEqual(questions[0], { nodeId: 'n1', host: '127.0.0.1', port: 2222, hostKeyName: NAME, fingerprint: sha256Fingerprint(key.blob), keyType: 'ssh-ed25519', knownKeyTypes: [] });
+    assert.deepEqual(questions[0], {
+      nodeId: 'n1',
+      host: '127.0.0.1',
+      port: 2222,
+      hostKeyName: NAME,
+      fingerprint: sha256Fingerprint(key.blob),
+      keyType: 'ssh-ed25519',
+      knownKeyTypes: [],
+    });
 
     const yes = make('ask', async () => true);
     assert.equal(await yes.verify(key.blob), true);
@@ -131,10 +148,24 @@ describe('host key verifier', () => {
     const { dir, trustStore } = await setup();
     await trustStore.add({ hostKeyName: NAME, host: '127.0.0.1', port: 2222, keyBlob: old.blob });
     const questions: HostKeyQuestion[] = [];
-    const verifier = createHostKeyVerifier({ nodeId: 'jump:b', trustNodeId: 'n1', host: '127.0.0.1', port: 2222, hostKeyName: NAME, knownHostsFiles: [join(dir, 'known_hosts')], trustStore, policy: 'strict', replaceChanged: true, ask: async (q) => (questions.push(q), true) });
+    const verifier = createHostKeyVerifier({
+      nodeId: 'jump:b',
+      trustNodeId: 'n1',
+      host: '127.0.0.1',
+      port: 2222,
+      hostKeyName: NAME,
+      knownHostsFiles: [join(dir, 'known_hosts')],
+      trustStore,
+      policy: 'strict',
+      replaceChanged: true,
+      ask: async (q) => (questions.push(q), true),
+    });
     assert.equal(await verifier.verify(offered.blob), true);
     assert.deepEqual(questions[0]?.replaces, [sha256Fingerprint(old.blob)]);
-    assert.deepEqual((await trustStore.list()).map((e) => e.fingerprint), [sha256Fingerprint(offered.blob)]);
+    assert.deepEqual(
+      (await trustStore.list()).map((e) => e.fingerprint),
+      [sha256Fingerprint(offered.blob)],
+    );
   });
 
   it('ask without a face callback behaves like strict', async () => {
@@ -167,7 +198,10 @@ describe('trust store', () => {
     await store.add({ hostKeyName: 'Host.Example', host: 'host.example', port: 22, keyBlob: a.blob, nodeId: 'h' });
     await store.add({ hostKeyName: 'host.example', host: 'host.example', port: 22, keyBlob: a.blob });
     await store.add({ hostKeyName: 'host.example', host: 'host.example', port: 22, keyBlob: c.blob });
-    await assert.rejects(store.add({ hostKeyName: 'host.example', host: 'host.example', port: 22, keyBlob: b.blob }), (e: unknown) => isOcmError(e, 'hostKeyChanged') && e.message.includes('--replace'));
+    await assert.rejects(
+      store.add({ hostKeyName: 'host.example', host: 'host.example', port: 22, keyBlob: b.blob }),
+      (e: unknown) => isOcmError(e, 'hostKeyChanged') && e.message.includes('--replace'),
+    );
     await store.add({ hostKeyName: 'host.example', host: 'host.example', port: 22, keyBlob: b.blob, replace: true });
     const entries = await store.lookup('HOST.example');
     assert.deepEqual(entries.map((e) => e.fingerprint).sort(), [sha256Fingerprint(b.blob), sha256Fingerprint(c.blob)].sort());

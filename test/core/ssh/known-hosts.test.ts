@@ -28,16 +28,29 @@ describe('known_hosts reader', () => {
       `mismatch ssh-rsa ${a.line.split(' ')[1]}`,
     ].join('\n');
     const lines = parseKnownHosts(text, 'kh');
-    assert.deepEqual(lines.map((l) => [l.line, l.marker ?? '-', l.hosts, l.keyType]), [
-      [3, '-', 'web.example,10.0.0.5', 'ssh-ed25519'],
-      [4, '-', '[127.0.0.1]:2222', 'ecdsa-sha2-nistp256'],
-      [5, 'revoked', '*', 'ssh-ed25519'],
-      [6, 'cert-authority', '*.example', 'ecdsa-sha2-nistp256'],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.line, l.marker ?? '-', l.hosts, l.keyType]),
+      [
+        [3, '-', 'web.example,10.0.0.5', 'ssh-ed25519'],
+        [4, '-', '[127.0.0.1]:2222', 'ecdsa-sha2-nistp256'],
+        [5, 'revoked', '*', 'ssh-ed25519'],
+        [6, 'cert-authority', '*.example', 'ecdsa-sha2-nistp256'],
+      ],
+    );
     assert.ok(lines[0]!.blob.equals(a.blob));
-    assert.deepEqual(linesForHost(lines, '10.0.0.5').map((l) => l.line), [3, 5]);
-    assert.deepEqual(linesForHost(lines, '[127.0.0.1]:2222').map((l) => l.line), [4, 5]);
-    assert.deepEqual(linesForHost(lines, '127.0.0.1').map((l) => l.line), [5], 'port 22 name does not match the [host]:port line');
+    assert.deepEqual(
+      linesForHost(lines, '10.0.0.5').map((l) => l.line),
+      [3, 5],
+    );
+    assert.deepEqual(
+      linesForHost(lines, '[127.0.0.1]:2222').map((l) => l.line),
+      [4, 5],
+    );
+    assert.deepEqual(
+      linesForHost(lines, '127.0.0.1').map((l) => l.line),
+      [5],
+      'port 22 name does not match the [host]:port line',
+    );
   });
 
   it('matches wildcards and negations', () => {

@@ -98,7 +98,10 @@ describe('guard', () => {
   it('reports a keepalive death as timeout, and fails at once on an already closed connection', async () => {
     const c = fake();
     c.drop({ cause: 'keepalive', message: 'Keepalive timeout' });
-    await assert.rejects(guard(asConnection(c), ctx, () => undefined), (e) => isOcmError(e, 'timeout'));
+    await assert.rejects(
+      guard(asConnection(c), ctx, () => undefined),
+      (e) => isOcmError(e, 'timeout'),
+    );
   });
 
   it('times out and runs the abandon hook; late callbacks are ignored', async () => {
@@ -123,7 +126,10 @@ describe('guard', () => {
     await assert.rejects(pending, (e) => isOcmError(e, 'cancelled'));
     const already = new AbortController();
     already.abort();
-    await assert.rejects(guard(asConnection(c), { ...ctx, signal: already.signal }, () => undefined), (e) => isOcmError(e, 'cancelled'));
+    await assert.rejects(
+      guard(asConnection(c), { ...ctx, signal: already.signal }, () => undefined),
+      (e) => isOcmError(e, 'cancelled'),
+    );
   });
 
   it('turns a synchronous throw into an error', async () => {

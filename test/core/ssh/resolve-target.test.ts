@@ -28,7 +28,14 @@ async function setup(config: string, files: Record<string, string> = {}) {
   await mkdir(join(home, '.ssh'), { recursive: true });
   await writeFile(join(home, '.ssh/config'), config);
   for (const [path, text] of Object.entries(files)) await writeFile(join(home, path), text, { mode: 0o600 });
-  const deps: ResolveTargetDeps = { home, systemSshConfigPath: null, env: {}, hostKeyPolicy: 'strict', trustStore: TrustStore.inHome(join(home, 'ocm')), localUser: 'me' };
+  const deps: ResolveTargetDeps = {
+    home,
+    systemSshConfigPath: null,
+    env: {},
+    hostKeyPolicy: 'strict',
+    trustStore: TrustStore.inHome(join(home, 'ocm')),
+    localUser: 'me',
+  };
   return { home, deps };
 }
 
@@ -62,7 +69,10 @@ describe('resolveConnectTarget', () => {
     assert.equal(target.port, 2222);
     assert.equal(target.username, 'appuser');
     assert.equal(target.hostKeyName, '[app-key]:2222');
-    assert.deepEqual(target.identities.map((i) => [i.path, i.encrypted]), [[join(home, '.ssh/id_ed25519'), false]]);
+    assert.deepEqual(
+      target.identities.map((i) => [i.path, i.encrypted]),
+      [[join(home, '.ssh/id_ed25519'), false]],
+    );
     assert.deepEqual(
       target.jumps.map((j) => [j.nodeId, j.host, j.port, j.username, j.hostKeyName, j.identities.map((i) => i.path)]),
       [
@@ -85,11 +95,17 @@ describe('resolveConnectTarget', () => {
     const encrypted = newKey('ed25519', 'correct horse');
     const { home, deps } = await setup('', { '.ssh/id_ecdsa': encrypted.private, '.ssh/id_rsa': 'not a key' });
     const target = await resolveConnectTarget(node({ host: 'h.example' }), deps);
-    assert.deepEqual(target.identities.map((i) => [i.path, i.encrypted]), [[join(home, '.ssh/id_ecdsa'), true]]);
+    assert.deepEqual(
+      target.identities.map((i) => [i.path, i.encrypted]),
+      [[join(home, '.ssh/id_ecdsa'), true]],
+    );
     assert.equal(classifyPrivateKey(Buffer.from(encrypted.private)), 'encrypted');
     assert.ok(isOcmError(decryptPrivateKey(Buffer.from(encrypted.private), 'wrong', 'k'), 'auth'));
     assert.ok(!isOcmError(decryptPrivateKey(Buffer.from(encrypted.private), 'correct horse', 'k')));
-    await assert.rejects(resolveConnectTarget(node({ host: 'h.example', identityFile: '~/.ssh/missing' }), deps), (e: unknown) => isOcmError(e, 'invalidConfig') && /missing/.test(e.message));
+    await assert.rejects(
+      resolveConnectTarget(node({ host: 'h.example', identityFile: '~/.ssh/missing' }), deps),
+      (e: unknown) => isOcmError(e, 'invalidConfig') && /missing/.test(e.message),
+    );
   });
 
   it('takes the agent from IdentityAgent or $SSH_AUTH_SOCK (only a live socket), none turns it off', async () => {
@@ -132,9 +148,18 @@ describe('ssh2 auth handler', () => {
       keyboardInteractive: async () => undefined,
     };
     const target = {
-      nodeId: 'n1', host: 'h', port: 22, username: 'u', hostKeyName: 'h', jumps: [], verifyHostKey: async () => true,
+      nodeId: 'n1',
+      host: 'h',
+      port: 22,
+      username: 'u',
+      hostKeyName: 'h',
+      jumps: [],
+      verifyHostKey: async () => true,
       agentSocket: '/tmp/agent.sock',
-      identities: [{ path: 'plain', privateKey: Buffer.from(plain.private), encrypted: false }, { path: 'enc', privateKey: Buffer.from(enc.private), encrypted: true }],
+      identities: [
+        { path: 'plain', privateKey: Buffer.from(plain.private), encrypted: false },
+        { path: 'enc', privateKey: Buffer.from(enc.private), encrypted: true },
+      ],
       prompt,
     };
     const auth = createAuthHandler(target);
@@ -155,7 +180,10 @@ describe('ssh2 auth handler', () => {
     const silent = createAuthHandler(target);
     assert.equal(await step(silent.handler, null), false);
     assert.ok(isOcmError(silent.failure(), 'auth'));
-    const prompting = createAuthHandler({ ...target, prompt: { password: async () => undefined, passphrase: async () => undefined, keyboardInteractive: async () => undefined } });
+    const prompting = createAuthHandler({
+      ...target,
+      prompt: { password: async () => undefined, passphrase: async () => undefined, keyboardInteractive: async () => undefined },
+    });
     assert.equal(await step(prompting.handler, ['password', 'keyboard-interactive']), false);
     assert.ok(isOcmError(prompting.failure(), 'cancelled'));
   });

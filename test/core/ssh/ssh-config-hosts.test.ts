@@ -11,7 +11,19 @@ describe('SshConfig.hostAliases', () => {
     await mkdir(join(home, '.ssh', 'conf.d'), { recursive: true });
     await writeFile(
       join(home, '.ssh', 'config'),
-      ['Include conf.d/*', 'Host gw-1 gw-2', '  HostName 10.0.0.1', 'Host *.example.com !bad', '  User x', 'Host gw-1', '  Port 2222', 'Match host lab', '  User lab', 'Host jump', '  Include extra'].join('\n'),
+      [
+        'Include conf.d/*',
+        'Host gw-1 gw-2',
+        '  HostName 10.0.0.1',
+        'Host *.example.com !bad',
+        '  User x',
+        'Host gw-1',
+        '  Port 2222',
+        'Match host lab',
+        '  User lab',
+        'Host jump',
+        '  Include extra',
+      ].join('\n'),
     );
     await writeFile(join(home, '.ssh', 'conf.d', 'a'), 'Host from-include\n  HostName inc.example.net\nHost ?oo\n');
     await writeFile(join(home, '.ssh', 'extra'), 'Host nested\n  User n\n');

@@ -123,8 +123,15 @@ describe('ssh_config resolution', () => {
   });
 
   it('parses ProxyJump chains, ssh:// hops, IPv6 and none', async () => {
-    assert.deepEqual(parseProxyJump('bastion, ops@jump2:2201,ssh://root@[::1]:22'), [{ host: 'bastion' }, { host: 'jump2', user: 'ops', port: 2201 }, { host: '::1', user: 'root', port: 22 }]);
-    assert.throws(() => parseProxyJump('bad host'), (e: unknown) => isOcmError(e, 'invalidConfig'));
+    assert.deepEqual(parseProxyJump('bastion, ops@jump2:2201,ssh://root@[::1]:22'), [
+      { host: 'bastion' },
+      { host: 'jump2', user: 'ops', port: 2201 },
+      { host: '::1', user: 'root', port: 22 },
+    ]);
+    assert.throws(
+      () => parseProxyJump('bad host'),
+      (e: unknown) => isOcmError(e, 'invalidConfig'),
+    );
     const { config } = await load({ '.ssh/config': 'Host direct\n  ProxyJump none\nHost *\n  ProxyJump gw\n' });
     assert.deepEqual(resolveSshHost(config, 'direct').proxyJump, []);
     assert.deepEqual(resolveSshHost(config, 'other').proxyJump, [{ host: 'gw' }]);
@@ -132,6 +139,9 @@ describe('ssh_config resolution', () => {
 
   it('rejects a nonsense Port with a fix', async () => {
     const { config } = await load({ '.ssh/config': 'Host p\n  Port http\n' });
-    assert.throws(() => resolveSshHost(config, 'p'), (e: unknown) => isOcmError(e, 'invalidConfig') && /Port/.test(e.message));
+    assert.throws(
+      () => resolveSshHost(config, 'p'),
+      (e: unknown) => isOcmError(e, 'invalidConfig') && /Port/.test(e.message),
+    );
   });
 });

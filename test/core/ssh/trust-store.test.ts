@@ -24,7 +24,10 @@ describe('trust store writers', () => {
     const store = TrustStore.inHome(await tempDir());
     await store.add({ hostKeyName: 'old', host: 'old', port: 22, keyBlob: newKey().blob });
     await Promise.all([store.remove('old'), store.add({ hostKeyName: 'new', host: 'new', port: 22, keyBlob: newKey().blob })]);
-    assert.deepEqual((await store.list()).map((e) => e.hostKeyName), ['new']);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.hostKeyName),
+      ['new'],
+    );
   });
 
   it('two processes pinning at the same time keep all of both', async () => {
@@ -39,7 +42,9 @@ describe('trust store writers', () => {
         () => process.exit(0),
         (e) => { console.error(e); process.exit(1); });`;
     const run = (tag: string) =>
-      new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', 'tsx', '-e', code(tag)], { stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', resolve));
+      new Promise<number | null>((resolve) =>
+        spawn(process.execPath, ['--import', 'tsx', '-e', code(tag)], { stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', resolve),
+      );
     assert.deepEqual(await Promise.all([run('a'), run('b')]), [0, 0]);
     const names = (await TrustStore.inHome(home).list()).map((e) => e.hostKeyName).sort();
     const expected = ['a', 'b'].flatMap((t) => Array.from({ length: perProcess }, (_, i) => `${t}-${i}`)).sort();

@@ -8,14 +8,29 @@ function status(extra: Partial<NodeStatus>): NodeStatus {
   return { ...s, anomalies: anomaliesOf(s) };
 }
 
-const openclaw = { installed: true, version: '2026.9.6', stateDir: '/s', stateDirExists: true, configPath: '/s/openclaw.json', configExists: true, gatewayPort: 18789, gatewayPortSource: 'config', supervisor: 'systemd' as const };
+const openclaw = {
+  installed: true,
+  version: '2026.9.6',
+  stateDir: '/s',
+  stateDirExists: true,
+  configPath: '/s/openclaw.json',
+  configExists: true,
+  gatewayPort: 18789,
+  gatewayPortSource: 'config',
+  supervisor: 'systemd' as const,
+};
 
 const healthy = status({
   nodeId: 'alpha',
   openclaw,
   gateway: { port: 18789, live: true, ready: true, failing: [], startup: 'started', version: '2026.9.6', uptimeMs: 93_784_000 },
   agents: { count: 3, ids: ['main', 'work', 'ops'] },
-  hostFacts: { load1: 0.5, cpus: 4, memUsedPct: 41.6, disk: { mountPoint: '/', filesystem: 'x', totalBytes: 100, usedBytes: 20, availableBytes: 80, usedPct: 20 } },
+  hostFacts: {
+    load1: 0.5,
+    cpus: 4,
+    memUsedPct: 41.6,
+    disk: { mountPoint: '/', filesystem: 'x', totalBytes: 100, usedBytes: 20, availableBytes: 80, usedPct: 20 },
+  },
 });
 const sick = status({
   nodeId: 'beta',
@@ -32,7 +47,11 @@ const sick = status({
     ],
   },
 });
-const down = status({ nodeId: 'gamma', reachable: false, error: { kind: 'hostKeyChanged', message: 'Host key of gamma changed: known SHA256:a, offered SHA256:b.' } });
+const down = status({
+  nodeId: 'gamma',
+  reachable: false,
+  error: { kind: 'hostKeyChanged', message: 'Host key of gamma changed: known SHA256:a, offered SHA256:b.' },
+});
 
 test('labels: reachability per error kind, gateway states, version, durations, bytes', () => {
   assert.equal(reachabilityLabel(healthy), 'yes');
@@ -63,7 +82,9 @@ test('table: columns, anomaly lines below, colour only when asked (red for error
   assert.match(lines[1]!, /^alpha\s+yes\s+2026\.9\.6\s+ready\s+1d 2h\s+3\s+0\.50\/4\s+42%\s+20%\s+-\s+-$/);
   assert.match(lines[2]!, /^beta\s+yes\s+2026\.9\.6\s+not ready\s+5s\s+1\s+-\s+-\s+95%\s+-\s+failing: agent-database:main/);
   assert.match(lines[3]!, /^gamma\s+HOST KEY CHANGED\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
-  const backedUp = renderStatusTable([{ ...healthy, lastBackup: { id: 'b1', createdAt: '2026-01-01T00:00:00.000Z', ageMs: 3_720_000 } }], { color: false }).split('\n');
+  const backedUp = renderStatusTable([{ ...healthy, lastBackup: { id: 'b1', createdAt: '2026-01-01T00:00:00.000Z', ageMs: 3_720_000 } }], {
+    color: false,
+  }).split('\n');
   assert.match(backedUp[1]!, /\s20%\s+1h 2m\s+-$/, 'the BACKUP column shows the last backup’s age');
   assert.ok(plain.includes('gamma: Host key of gamma changed: known SHA256:a, offered SHA256:b.'));
   assert.ok(plain.includes('beta: Session agent:main:main (agent main) uses 91% of its context window (over 80%).'));

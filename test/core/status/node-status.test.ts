@@ -17,7 +17,9 @@ function transportWithHome(home: string, nodeId = 'n1'): Transport {
   const env = { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ENV: '' };
   return new Proxy(local, {
     get(target, prop, receiver) {
-      if (prop === 'exec') return (cmd: string, opts: Record<string, unknown> = {}) => target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+      if (prop === 'exec')
+        return (cmd: string, opts: Record<string, unknown> = {}) =>
+          target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -40,7 +42,12 @@ let gatewayPort = 0;
 let readyz = { status: 200, body: { ready: true, failing: [] as string[], uptimeMs: 61_000 } as Record<string, unknown> };
 before(async () => {
   gateway = createServer((req, res) => {
-    const answer = req.url === '/readyz' ? readyz : req.url === '/startupz' ? { status: 200, body: { ok: true, status: 'started', version: '2026.5.1', uptimeMs: 61_000 } } : { status: 404, body: {} };
+    const answer =
+      req.url === '/readyz'
+        ? readyz
+        : req.url === '/startupz'
+          ? { status: 200, body: { ok: true, status: 'started', version: '2026.5.1', uptimeMs: 61_000 } }
+          : { status: 404, body: {} };
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer.body));
   });
@@ -80,7 +87,10 @@ test('a JSONL-era node over LocalTransport: version, agents from the config, hos
   assert.ok(s.hostFacts?.memTotalBytes && s.hostFacts.memTotalBytes > 0);
   assert.ok(s.hostFacts?.disk && s.hostFacts.disk.totalBytes > 0);
   assert.equal(typeof s.hostFacts?.load1, 'number');
-  assert.deepEqual({ live: s.gateway?.live, ready: s.gateway?.ready, version: s.gateway?.version, uptimeMs: s.gateway?.uptimeMs }, { live: true, ready: true, version: '2026.5.1', uptimeMs: 61_000 });
+  assert.deepEqual(
+    { live: s.gateway?.live, ready: s.gateway?.ready, version: s.gateway?.version, uptimeMs: s.gateway?.uptimeMs },
+    { live: true, ready: true, version: '2026.5.1', uptimeMs: 61_000 },
+  );
   assert.equal(s.sessions?.source, 'sessions.json');
   const main = s.sessions?.rows.find((r) => r.key === 'agent:main:main');
   assert.equal(main?.usedPct, 25.6); // 51234 / 200000 in the fixture
@@ -151,7 +161,8 @@ test('statusOfNodes: registry order, progress, connection errors as values, a fr
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
         if (node.id === 'frozen') return frozen;
-        if (node.id === 'badkey') throw new OcmError('hostKeyChanged', 'Host key of badkey CHANGED: expected SHA256:old, got SHA256:new.', { expected: 'SHA256:old' });
+        if (node.id === 'badkey')
+          throw new OcmError('hostKeyChanged', 'Host key of badkey CHANGED: expected SHA256:old, got SHA256:new.', { expected: 'SHA256:old' });
         if (node.id === 'noauth') throw new OcmError('auth', 'Authentication failed for noauth.');
         await new Promise((r) => setTimeout(r, 30));
         return transportWithHome(fx.home, node.id);
@@ -164,13 +175,24 @@ test('statusOfNodes: registry order, progress, connection errors as values, a fr
   const progress: string[] = [];
   const started = Date.now();
   // The budget must cover a real local status run on a loaded 2-core CI machine (seen > 1.5 s).
-  const results = await statusOfNodes(nodes, deps, { concurrency: 2, perNodeTimeoutMs: 6000, onProgress: (p) => progress.push(`${p.done}/${p.total}:${p.status.nodeId}`) });
+  const results = await statusOfNodes(nodes, deps, {
+    concurrency: 2,
+    perNodeTimeoutMs: 6000,
+    onProgress: (p) => progress.push(`${p.done}/${p.total}:${p.status.nodeId}`),
+  });
   const elapsed = Date.now() - started;
-  assert.deepEqual(results.map((r) => r.nodeId), ['a', 'frozen', 'badkey', 'b', 'noauth', 'c']);
+  assert.deepEqual(
+    results.map((r) => r.nodeId),
+    ['a', 'frozen', 'badkey', 'b', 'noauth', 'c'],
+  );
   assert.equal(progress.length, 6);
   assert.ok(progress.at(-1)!.startsWith('6/6'));
   assert.ok(maxInFlight <= 2);
-  assert.deepEqual(results.map((r) => r.reachable), [true, false, false, true, false, true], JSON.stringify(results.map((r) => r.error?.message ?? 'ok')));
+  assert.deepEqual(
+    results.map((r) => r.reachable),
+    [true, false, false, true, false, true],
+    JSON.stringify(results.map((r) => r.error?.message ?? 'ok')),
+  );
   assert.equal(results[1]!.error?.kind, 'timeout');
   assert.equal(results[2]!.error?.kind, 'hostKeyChanged');
   assert.match(results[2]!.error!.message, /SHA256:old/);

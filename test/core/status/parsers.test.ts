@@ -106,7 +106,9 @@ test('HTTP responses: content-length (partial until complete), chunked, until EO
   const full = http(`HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: ${body.length}\n\n${body}`);
   assert.equal(parseHttpResponse(full.subarray(0, full.length - 5), false), undefined);
   assert.equal(parseHttpResponse(full, false)?.body, body);
-  const chunked = Buffer.from(`HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"rea\r\n${(body.length - 5).toString(16)}\r\n${body.slice(5)}\r\n0\r\n\r\n`);
+  const chunked = Buffer.from(
+    `HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"rea\r\n${(body.length - 5).toString(16)}\r\n${body.slice(5)}\r\n0\r\n\r\n`,
+  );
   assert.equal(parseHttpResponse(chunked.subarray(0, chunked.length - 5), false), undefined);
   const r = parseHttpResponse(chunked, false)!;
   assert.equal(r.status, 503);
@@ -117,7 +119,11 @@ test('HTTP responses: content-length (partial until complete), chunked, until EO
 });
 
 test('/readyz and /startupz bodies', () => {
-  assert.deepEqual(parseReadyz({ status: 200, headers: {}, body: '{"ready":true,"failing":[],"uptimeMs":5000}' }), { ready: true, failing: [], uptimeMs: 5000 });
+  assert.deepEqual(parseReadyz({ status: 200, headers: {}, body: '{"ready":true,"failing":[],"uptimeMs":5000}' }), {
+    ready: true,
+    failing: [],
+    uptimeMs: 5000,
+  });
   assert.deepEqual(parseReadyz({ status: 503, headers: {}, body: '{"ready":false,"failing":["agent-database:main","channel:telegram"],"uptimeMs":10}' }), {
     ready: false,
     failing: ['agent-database:main', 'channel:telegram'],
@@ -126,7 +132,11 @@ test('/readyz and /startupz bodies', () => {
   // 503 without details (remote caller, or draining) still says why
   assert.deepEqual(parseReadyz({ status: 503, headers: {}, body: '{"ok":false,"status":"draining"}' }), { ready: false, failing: ['draining'] });
   assert.deepEqual(parseReadyz({ status: 404, headers: {}, body: 'Not Found' }), { ready: false, failing: ['HTTP 404'] });
-  assert.deepEqual(parseStartupz({ status: 200, headers: {}, body: '{"ok":true,"status":"started","version":"2026.9.6","uptimeMs":42}' }), { status: 'started', version: '2026.9.6', uptimeMs: 42 });
+  assert.deepEqual(parseStartupz({ status: 200, headers: {}, body: '{"ok":true,"status":"started","version":"2026.9.6","uptimeMs":42}' }), {
+    status: 'started',
+    version: '2026.9.6',
+    uptimeMs: 42,
+  });
   assert.deepEqual(parseStartupz({ status: 503, headers: {}, body: '{"ok":false,"status":"starting"}' }), { status: 'starting' });
   assert.deepEqual(parseStartupz({ status: 200, headers: {}, body: 'not json' }), {});
 });
@@ -187,8 +197,20 @@ test('anomalies: unreachable alone; not installed; gateway down / not ready with
     anomaliesOf(base({ reachable: false, error: { kind: 'auth', message: 'Authentication failed.' } })).map((a) => [a.kind, a.severity, a.message]),
     [['unreachable', 'error', 'Authentication failed.']],
   );
-  const oc = { installed: true, stateDir: '/s', stateDirExists: true, configPath: '/s/openclaw.json', configExists: true, gatewayPort: 18789, gatewayPortSource: 'default', supervisor: 'unmanaged' as const };
-  assert.deepEqual(anomaliesOf(base({ openclaw: { ...oc, installed: false, reason: 'not found' } })).map((a) => a.kind), ['notInstalled']);
+  const oc = {
+    installed: true,
+    stateDir: '/s',
+    stateDirExists: true,
+    configPath: '/s/openclaw.json',
+    configExists: true,
+    gatewayPort: 18789,
+    gatewayPortSource: 'default',
+    supervisor: 'unmanaged' as const,
+  };
+  assert.deepEqual(
+    anomaliesOf(base({ openclaw: { ...oc, installed: false, reason: 'not found' } })).map((a) => a.kind),
+    ['notInstalled'],
+  );
   const kinds = anomaliesOf(
     base({
       openclaw: oc,
@@ -198,11 +220,20 @@ test('anomalies: unreachable alone; not installed; gateway down / not ready with
       sessions: { source: 'sessions.json', thresholdPct: 80, rows: [{ agentId: 'main', key: 'k', usedPct: 85, fresh: true, overThreshold: true }] },
     }),
   );
-  assert.deepEqual(kinds.map((a) => a.kind), ['configBroken', 'gatewayNotReady', 'diskAlmostFull', 'contextOverThreshold']);
+  assert.deepEqual(
+    kinds.map((a) => a.kind),
+    ['configBroken', 'gatewayNotReady', 'diskAlmostFull', 'contextOverThreshold'],
+  );
   assert.match(kinds[1]!.message, /agent-database:main/);
   assert.match(kinds[3]!.message, /85%/);
   const down = anomaliesOf(base({ openclaw: oc, gateway: { port: 18789, live: false, ready: false, failing: [], error: 'nothing listens' } }));
-  assert.deepEqual(down.map((a) => a.kind), ['gatewayDown']);
+  assert.deepEqual(
+    down.map((a) => a.kind),
+    ['gatewayDown'],
+  );
   assert.deepEqual(anomaliesOf(base({ openclaw: oc, gateway: { port: 1, live: true, ready: true, failing: [] } })), []);
-  assert.deepEqual(anomaliesOf(base({ hostFacts: { disk: { mountPoint: '/', filesystem: 'x', totalBytes: 100, usedBytes: 90, availableBytes: 10, usedPct: 90 } } })), []);
+  assert.deepEqual(
+    anomaliesOf(base({ hostFacts: { disk: { mountPoint: '/', filesystem: 'x', totalBytes: 100, usedBytes: 90, availableBytes: 10, usedPct: 90 } } })),
+    [],
+  );
 });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { maskToken, scrubTokens } from '../../../src/core/token/mask';
-import { envFileToken, findTokenLiterals, isRotatableKey, parseGatewayUrl, replaceEnvFileToken, replaceLiterals, replaceUnitToken, unitFileTokens } from '../../../src/core/token/places';
+import {
+  envFileToken,
+  findTokenLiterals,
+  isRotatableKey,
+  parseGatewayUrl,
+  replaceEnvFileToken,
+  replaceLiterals,
+  replaceUnitToken,
+  unitFileTokens,
+} from '../../../src/core/token/places';
 
 const OLD = 'old-token-0123456789abcdefghijklmnop';
 const NEW = 'new-token-zyxwvutsrqponmlkjihgfedcba';
@@ -24,14 +33,25 @@ describe('token places', () => {
   it('finds token literals with their key paths in commented JSON5 and replaces only them', () => {
     const text = `// my gateway\n{\n  gateway: {\n    auth: { mode: 'token', token: '${OLD}' }, // keep\n    remote: { url: "ws://127.0.0.1:1", token: "${OLD}" },\n  },\n  hooks: { token: "${OLD}" },\n}\n`;
     const lits = findTokenLiterals(text, OLD);
-    assert.deepEqual(lits.map((l) => l.key), ['gateway.auth.token', 'gateway.remote.token', 'hooks.token']);
+    assert.deepEqual(
+      lits.map((l) => l.key),
+      ['gateway.auth.token', 'gateway.remote.token', 'hooks.token'],
+    );
     const rot = lits.filter((l) => isRotatableKey(l.key));
-    assert.deepEqual(rot.map((l) => l.key), ['gateway.auth.token', 'gateway.remote.token']);
+    assert.deepEqual(
+      rot.map((l) => l.key),
+      ['gateway.auth.token', 'gateway.remote.token'],
+    );
     const out = replaceLiterals(text, rot, NEW);
     assert.ok(out.startsWith('// my gateway\n'));
     assert.match(out, /\/\/ keep/);
     assert.equal(findTokenLiterals(out, NEW).length, 2);
-    assert.equal(findTokenLiterals(out, OLD).map((l) => l.key).join(), 'hooks.token');
+    assert.equal(
+      findTokenLiterals(out, OLD)
+        .map((l) => l.key)
+        .join(),
+      'hooks.token',
+    );
   });
   it('.env: reads the last assignment, replaces every one, keeps other lines, quotes and comments', () => {
     const text = `A=1\nexport OPENCLAW_GATEWAY_TOKEN="${OLD}" # gw\r\nOPENCLAW_GATEWAY_TOKEN=${OLD}\n`;

@@ -53,7 +53,15 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     depConfig = join(depState, 'openclaw.json');
     writeFileSync(gwConfig, `// the gateway\n{\n  gateway: { port: ${port}, auth: { mode: "token", token: "${OLD}" } },\n}\n`, { mode: 0o600 });
     writeFileSync(gwEnv, `OPENCLAW_GATEWAY_TOKEN=${OLD}\n`, { mode: 0o600 });
-    writeFileSync(depConfig, JSON.stringify({ gateway: { port: port + 1, auth: { token: 'dep-own-token-xxxxxxxxxxxxxxxx' }, remote: { url: `ws://127.0.0.1:${port}`, token: OLD } } }, null, 2), { mode: 0o600 });
+    writeFileSync(
+      depConfig,
+      JSON.stringify(
+        { gateway: { port: port + 1, auth: { token: 'dep-own-token-xxxxxxxxxxxxxxxx' }, remote: { url: `ws://127.0.0.1:${port}`, token: OLD } } },
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
     nodes = [
       nodeSchema.parse({ id: 'gw', host: 'local', stateDir: gwState, openclawPath: join(root, 'no-openclaw') }),
       nodeSchema.parse({ id: 'dep', host: 'local', stateDir: depState, openclawPath: join(root, 'no-openclaw') }),
@@ -74,8 +82,14 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
 
   it('plans the gateway config, its .env and the dependant; the plan carries no token', async () => {
     const { plan } = await prepare();
-    assert.deepEqual(plan.places.map((p) => `${p.nodeId}:${p.kind}:${p.keys.join('+')}`), ['gw:env:OPENCLAW_GATEWAY_TOKEN', 'gw:config:gateway.auth.token', 'dep:config:gateway.remote.token']);
-    assert.deepEqual(plan.dependants.map((d) => [d.nodeId, d.why]), [['dep', 'token+url']]);
+    assert.deepEqual(
+      plan.places.map((p) => `${p.nodeId}:${p.kind}:${p.keys.join('+')}`),
+      ['gw:env:OPENCLAW_GATEWAY_TOKEN', 'gw:config:gateway.auth.token', 'dep:config:gateway.remote.token'],
+    );
+    assert.deepEqual(
+      plan.dependants.map((d) => [d.nodeId, d.why]),
+      [['dep', 'token+url']],
+    );
     assert.equal(plan.gateway.running, true);
     noToken(plan, [OLD]);
   });
@@ -117,7 +131,10 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     };
     const prepared = await prepare(withHome);
     assert.equal(prepared.plan.gateway.supervisor, 'systemd');
-    assert.deepEqual(prepared.plan.places.map((p) => `${p.nodeId}:${p.kind}`), ['gw:systemd', 'gw:env', 'gw:config', 'dep:config']);
+    assert.deepEqual(
+      prepared.plan.places.map((p) => `${p.nodeId}:${p.kind}`),
+      ['gw:systemd', 'gw:env', 'gw:config', 'dep:config'],
+    );
     noToken(prepared.plan, [OLD]);
     const r = await applyTokenRotation({ plan: prepared.plan, nodes: prepared.nodes, home: join(root, 'ocm-home') });
     assert.equal(r.ok, true, JSON.stringify(r));
@@ -128,7 +145,10 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     const before = readFileSync(unit);
     const again = await prepare((n) => {
       const t = withHome(n);
-      if (n.id === 'dep') t.writeFileAtomic = async () => { throw new OcmError('permission', 'injected'); };
+      if (n.id === 'dep')
+        t.writeFileAtomic = async () => {
+          throw new OcmError('permission', 'injected');
+        };
       return t;
     });
     const failed = await applyTokenRotation({ plan: again.plan, nodes: again.nodes, home: join(root, 'ocm-home') });
@@ -147,7 +167,10 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     assert.equal(r.error?.step, 'reload:gw');
     assert.equal(r.rolledBack, true, JSON.stringify(r.rollbackErrors));
     assert.deepEqual(snapshot(), before);
-    assert.deepEqual(r.steps.map((s) => s.status), ['undone', 'undone', 'failed']);
+    assert.deepEqual(
+      r.steps.map((s) => s.status),
+      ['undone', 'undone', 'failed'],
+    );
     noToken(r, [OLD]);
   });
 
@@ -155,7 +178,10 @@ describe('token rotation (LocalTransport, stand-in gateway)', () => {
     const before = snapshot();
     const prepared = await prepare((n) => {
       const t = new LocalTransport({ nodeId: n.id });
-      if (n.id === 'dep') t.writeFileAtomic = async () => { throw new OcmError('permission', 'injected: cannot write the dependant config'); };
+      if (n.id === 'dep')
+        t.writeFileAtomic = async () => {
+          throw new OcmError('permission', 'injected: cannot write the dependant config');
+        };
       return t;
     });
     const r = await applyTokenRotation({ plan: prepared.plan, nodes: prepared.nodes, home: join(root, 'ocm-home') });

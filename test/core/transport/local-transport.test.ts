@@ -122,7 +122,10 @@ describe('LocalTransport', () => {
       }
       assert.equal(byName.get('sub')?.type, 'directory');
       assert.equal(byName.get('link')?.type, 'symlink');
-      assert.ok(entries.every((e) => e.mtimeMs > 1e12), 'mtime is in milliseconds');
+      assert.ok(
+        entries.every((e) => e.mtimeMs > 1e12),
+        'mtime is in milliseconds',
+      );
     });
 
     it('readFile returns exact bytes', async () => {
@@ -203,14 +206,23 @@ describe('LocalTransport', () => {
     });
 
     it('maps fs error codes to kinds with messages naming the path', async () => {
-      const cases: [string, string][] = [['ENOENT', 'notFound'], ['EACCES', 'permission'], ['EPERM', 'permission'], ['EEXIST', 'exists'], ['EIO', 'failed']];
+      const cases: [string, string][] = [
+        ['ENOENT', 'notFound'],
+        ['EACCES', 'permission'],
+        ['EPERM', 'permission'],
+        ['EEXIST', 'exists'],
+        ['EIO', 'failed'],
+      ];
       for (const [code, kind] of cases) {
         const e = fsError({ code, message: code }, 'write', '/x/メモ.md', 'n1');
         assert.equal(e.kind, kind);
         assert.ok(e.message.includes('/x/メモ.md') && e.message.includes('n1'), e.message);
       }
       // A missing parent folder gives notFound naming the path.
-      await assert.rejects(t.writeFileAtomic(join(dir, 'no-such-dir', 'f'), Buffer.from('x')), (e) => isOcmError(e, 'notFound') && e.message.includes('no-such-dir'));
+      await assert.rejects(
+        t.writeFileAtomic(join(dir, 'no-such-dir', 'f'), Buffer.from('x')),
+        (e) => isOcmError(e, 'notFound') && e.message.includes('no-such-dir'),
+      );
       if (process.getuid?.() !== 0) {
         // Root bypasses modes, so the real EACCES path is only observable as a normal user.
         const ro = join(dir, 'readonly-dir');

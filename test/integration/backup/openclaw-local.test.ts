@@ -80,7 +80,10 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     assert.ok(r.index.entries.some((e) => e.path === join(node.stateDir, 'workspace', 'MEMORY.md')));
     assert.equal((await store.readFile(r.index, join(node.stateDir, 'workspace', 'MEMORY.md'))).toString(), '# Memory\n\n- the user likes tea\n');
     assert.equal((await verifyExported(r.index)).ok, true);
-    assert.deepEqual((await readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.')), tempsBefore);
+    assert.deepEqual(
+      (await readdir('/tmp')).filter((n) => n.startsWith('ocm-native-backup.')),
+      tempsBefore,
+    );
     assert.deepEqual(await readdir(join(store.repositoryRoot, 'tmp')), []);
     assert.equal((await checkRepository(await store.repository(), { readData: true })).ok, true);
   });
@@ -112,13 +115,24 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     const d = diffBackups(first.index, second.index);
     const rel = (p: string): string => relative(node.stateDir, p);
     // What `openclaw agents add` itself rewrites: the config (+ its .bak ring) and the state database.
-    const bookkeeping = (p: string): boolean => /^openclaw\.json(\.bak(\.\d+)?|\.last-good)?$/.test(rel(p)) || rel(p).startsWith('state/') || rel(p).startsWith('migration/');
+    const bookkeeping = (p: string): boolean =>
+      /^openclaw\.json(\.bak(\.\d+)?|\.last-good)?$/.test(rel(p)) || rel(p).startsWith('state/') || rel(p).startsWith('migration/');
     const agentFiles = (p: string): boolean => rel(p).startsWith('workspace-work/') || rel(p).startsWith('agents/work/');
-    assert.deepEqual(d.changed.filter((c) => !bookkeeping(c.path)).map((c) => rel(c.path)), ['workspace/MEMORY.md']);
-    assert.deepEqual(d.removed.filter((x) => !bookkeeping(x.path)), []);
+    assert.deepEqual(
+      d.changed.filter((c) => !bookkeeping(c.path)).map((c) => rel(c.path)),
+      ['workspace/MEMORY.md'],
+    );
+    assert.deepEqual(
+      d.removed.filter((x) => !bookkeeping(x.path)),
+      [],
+    );
     const added = d.added.filter((x) => !bookkeeping(x.path));
     assert.ok(added.length > 0);
-    assert.deepEqual(added.filter((x) => !agentFiles(x.path)).map((x) => rel(x.path)), [], 'only the new agent was added');
+    assert.deepEqual(
+      added.filter((x) => !agentFiles(x.path)).map((x) => rel(x.path)),
+      [],
+      'only the new agent was added',
+    );
     assert.ok(added.some((x) => rel(x.path) === 'workspace-work/AGENTS.md'));
   });
 
@@ -126,7 +140,11 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     const ocmHome = join(root, 'ocm-home');
     const wrapper = join(root, 'bin', 'openclaw-24');
     await mkdir(join(root, 'bin'), { recursive: true });
-    await writeFile(wrapper, `#!/bin/sh\nPATH=${shellQuote(node.install.env.PATH!)} HOME=${shellQuote(node.home)} exec ${shellQuote(node.install.bin)} "$@"\n`, { mode: 0o755 });
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\nPATH=${shellQuote(node.install.env.PATH!)} HOME=${shellQuote(node.home)} exec ${shellQuote(node.install.bin)} "$@"\n`,
+      { mode: 0o755 },
+    );
     const env = { OCM_HOME: ocmHome, PATH: process.env.PATH };
     assert.equal((await runCli(['add', 'oc', 'local', '--state-dir', node.stateDir, '--openclaw', wrapper], env)).code, 0);
     // auto is the own (incremental) engine; OpenClaw's own backup is asked for by name.
@@ -146,7 +164,10 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
     assert.ok(r2.backup.entryCount > 10);
 
     const list = await runCli(['backups', 'oc', '--json'], env);
-    assert.deepEqual(list.json().backups.map((b: BackupIndex) => b.id), [r2.backup.id, r1.backup.id]);
+    assert.deepEqual(
+      list.json().backups.map((b: BackupIndex) => b.id),
+      [r2.backup.id, r1.backup.id],
+    );
     const table = await runCli(['backups'], env);
     assert.ok(table.stdout.includes(`oc/${r2.backup.id}`), table.stdout);
 
@@ -180,11 +201,17 @@ describe('backups of a real OpenClaw 2026.9.6 node', { timeout: 900_000 }, () =>
 
     assert.equal((await runCli(['pin', r1.backup.id], env)).code, 0);
     const dry = await runCli(['prune', '--keep', '0', '--dry-run', '--json'], env);
-    assert.deepEqual(dry.json().removed.map((b: BackupIndex) => b.id), [r2.backup.id]);
+    assert.deepEqual(
+      dry.json().removed.map((b: BackupIndex) => b.id),
+      [r2.backup.id],
+    );
     const pruned = await runCli(['prune', '--keep', '0', '--yes', '--json'], env);
     assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
     assert.equal(pruned.json().removed.length, 1);
-    assert.deepEqual((await runCli(['backups', '--json'], env)).json().backups.map((b: BackupIndex) => b.id), [r1.backup.id]);
+    assert.deepEqual(
+      (await runCli(['backups', '--json'], env)).json().backups.map((b: BackupIndex) => b.id),
+      [r1.backup.id],
+    );
     const check = await runCli(['check', '--read-data', '--json'], env);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     assert.equal(check.json().ok, true);

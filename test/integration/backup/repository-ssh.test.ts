@@ -110,7 +110,12 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
         'chmod 700 .openclaw',
       ].join(' && '),
     );
-    sources = { stateDir, configPath: join(stateDir, 'openclaw.json'), workspaceDirs: [join(stateDir, 'workspace')], agentDirs: [{ agentId: 'main', path: join(stateDir, 'agents/main/agent') }] };
+    sources = {
+      stateDir,
+      configPath: join(stateDir, 'openclaw.json'),
+      workspaceDirs: [join(stateDir, 'workspace')],
+      agentDirs: [{ agentId: 'main', path: join(stateDir, 'agents/main/agent') }],
+    };
     transport = pool.transportFor(targetFor(node()));
     cli = cliEnvFor(set, [entryFor(node())]);
     store = backupStoreFor(cli.env);
@@ -158,11 +163,15 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
   });
 
   it('a grown file and a changed database cross as their changed parts only, and restore byte for byte', async () => {
-    await onNode(`sqlite3 .openclaw/workspace/notes.sqlite "PRAGMA page_size=4096; CREATE TABLE n(id INTEGER PRIMARY KEY, b TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 20000) INSERT INTO n SELECT x, hex(randomblob(120)) FROM c;"`);
+    await onNode(
+      `sqlite3 .openclaw/workspace/notes.sqlite "PRAGMA page_size=4096; CREATE TABLE n(id INTEGER PRIMARY KEY, b TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 20000) INSERT INTO n SELECT x, hex(randomblob(120)) FROM c;"`,
+    );
     const withDb = await backup();
     const dbSize = Number((await onNode('stat -c %s .openclaw/workspace/notes.sqlite')).stdout.trim());
     assert.ok(withDb.stats!.transferredBytes > dbSize / 3, 'the first copy of the database crosses whole');
-    await onNode(`head -c 30000 /dev/urandom >> .openclaw/workspace/data.bin && sqlite3 .openclaw/workspace/notes.sqlite "UPDATE n SET b = 'x' || id WHERE id BETWEEN 100 AND 160;"`);
+    await onNode(
+      `head -c 30000 /dev/urandom >> .openclaw/workspace/data.bin && sqlite3 .openclaw/workspace/notes.sqlite "UPDATE n SET b = 'x' || id WHERE id BETWEEN 100 AND 160;"`,
+    );
     const next = await backup();
     assert.equal(next.stats!.changedFiles, 2, JSON.stringify(next.stats));
     // data.bin: 3 MB of random bytes in ~1 MiB chunks, only the last crosses with the 30 KB; the database: a few 64 KiB blocks.
@@ -171,7 +180,7 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
     assert.equal(sha(data), (await onNode('sha256sum .openclaw/workspace/data.bin')).stdout.split(' ')[0]);
     const copy = join(work, 'notes-restored.sqlite');
     await fs.writeFile(copy, await store.readFile(next.index, join(stateDir, 'workspace/notes.sqlite')));
-    assert.equal(execFileSync('sqlite3', [copy, 'PRAGMA integrity_check; SELECT count(*) FROM n WHERE b LIKE \'x%\';'], { encoding: 'utf8' }).trim(), 'ok\n61');
+    assert.equal(execFileSync('sqlite3', [copy, "PRAGMA integrity_check; SELECT count(*) FROM n WHERE b LIKE 'x%';"], { encoding: 'utf8' }).trim(), 'ok\n61');
     await assertClean();
     // The later tests compare restored trees with the node's files byte for byte: a database copy is consistent, not identical.
     await onNode('rm .openclaw/workspace/notes.sqlite');
@@ -288,22 +297,40 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
     const pinned = all[all.length - 1]!;
     assert.equal((await runCli(['pin', `${pinned.nodeId}/${pinned.id}`], cli.env)).code, 0);
     const filesOf = async (): Promise<string[]> =>
-      [...(await treeOf(store.repositoryRoot))].filter(([p, e]) => e.type === 'file' && !p.startsWith('locks/')).map(([p, e]) => `${p} ${e.sha256}`).sort();
+      [...(await treeOf(store.repositoryRoot))]
+        .filter(([p, e]) => e.type === 'file' && !p.startsWith('locks/'))
+        .map(([p, e]) => `${p} ${e.sha256}`)
+        .sort();
     const before = await filesOf();
     const dry = await runCli(['prune', '--keep-last', '2', '--dry-run', '--json'], cli.env);
     assert.equal(dry.code, 0, dry.stdout + dry.stderr);
-    const wouldRemove = dry.json<{ removed: Array<{ id: string }> }>().removed.map((r) => r.id).sort();
-    const expectRemoved = all.slice(2, -1).map((s) => s.id).sort();
+    const wouldRemove = dry
+      .json<{ removed: Array<{ id: string }> }>()
+      .removed.map((r) => r.id)
+      .sort();
+    const expectRemoved = all
+      .slice(2, -1)
+      .map((s) => s.id)
+      .sort();
     assert.deepEqual(wouldRemove, expectRemoved);
     assert.deepEqual(await filesOf(), before, 'a dry run touches nothing in the repository');
     assert.equal((await store.list(node().id)).length, all.length);
 
     const real = await runCli(['prune', '--keep-last', '2', '--yes', '--json'], cli.env);
     assert.equal(real.code, 0, real.stdout + real.stderr);
-    assert.deepEqual(real.json<{ removed: Array<{ id: string }> }>().removed.map((r) => r.id).sort(), expectRemoved);
+    assert.deepEqual(
+      real
+        .json<{ removed: Array<{ id: string }> }>()
+        .removed.map((r) => r.id)
+        .sort(),
+      expectRemoved,
+    );
     assert.ok(real.json<{ bytesFreed: number }>().bytesFreed > 60_000_000, 'the big files only removed snapshots held are freed');
     const kept = await store.list(node().id);
-    assert.deepEqual(kept.map((s) => s.id), [all[0]!.id, all[1]!.id, pinned.id]);
+    assert.deepEqual(
+      kept.map((s) => s.id),
+      [all[0]!.id, all[1]!.id, pinned.id],
+    );
     const check = await runCli(['check', '--read-data', '--json'], cli.env);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     for (const s of kept) assert.deepEqual(await restoredTree(s), taken.get(s.id), s.id);
@@ -312,7 +339,10 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
     await repo.objects.load();
     const indexed = new Set([...repo.objects.entries()].map(([, loc]) => `${loc.pack}.pack`));
     const onDisk = [...(await treeOf(join(store.repositoryRoot, 'packs')))].filter(([, e]) => e.type === 'file').map(([p]) => p.split('/').pop()!);
-    assert.deepEqual(onDisk.filter((n) => !indexed.has(n)), []);
+    assert.deepEqual(
+      onDisk.filter((n) => !indexed.has(n)),
+      [],
+    );
   });
 
   it('old .tar.gz backups appear in ocm backups after the upgrade, with id and pin kept', async () => {
@@ -333,7 +363,12 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
         archiveRoot: 'root',
         manifestSha256: 'b'.repeat(64),
         options: { includeTranscripts: false, configOnly: false },
-        sourcePaths: { stateDir: '/home/u/.openclaw', configPath: '/home/u/.openclaw/openclaw.json', workspaceDirs: ['/home/u/.openclaw/workspace'], agentDirs: [] },
+        sourcePaths: {
+          stateDir: '/home/u/.openclaw',
+          configPath: '/home/u/.openclaw/openclaw.json',
+          workspaceDirs: ['/home/u/.openclaw/workspace'],
+          agentDirs: [],
+        },
         pinned: false,
         externalSymbolicLinks: [],
         entries: [],
@@ -345,12 +380,18 @@ describe('snapshot repository over a real sshd node', { timeout: 1_200_000 }, ()
     const list = await runCli(['backups', '--json'], upgraded.env);
     assert.equal(list.code, 0, list.stdout + list.stderr);
     const backups = list.json<{ backups: Array<{ id: string; pinned: boolean; nodeId: string }> }>().backups;
-    assert.deepEqual(backups.map((b) => [b.nodeId, b.id, b.pinned]), [
-      [node().id, ids[1], false],
-      [node().id, ids[0], true],
-    ]);
+    assert.deepEqual(
+      backups.map((b) => [b.nodeId, b.id, b.pinned]),
+      [
+        [node().id, ids[1], false],
+        [node().id, ids[0], true],
+      ],
+    );
     const upgradedStore = backupStoreFor(upgraded.env);
-    assert.equal((await upgradedStore.readFile({ nodeId: node().id, id: ids[0]! }, '/home/u/.openclaw/workspace/MEMORY.md')).toString(), '# Memory\n- old backup 0\n');
+    assert.equal(
+      (await upgradedStore.readFile({ nodeId: node().id, id: ids[0]! }, '/home/u/.openclaw/workspace/MEMORY.md')).toString(),
+      '# Memory\n- old backup 0\n',
+    );
     // A second listing imports nothing again; a new backup joins them.
     assert.equal((await runCli(['backups', '--json'], upgraded.env)).json<{ backups: unknown[] }>().backups.length, 2);
     const b = await runCli(['backup', node().id, '--json'], upgraded.env);

@@ -23,7 +23,8 @@ import { fakeModelPatch, startFakeModel, type FakeModel } from '../status/fake-m
  * which Debian 12's sqlite3 (3.40) does not know, so that CLI cannot even prepare the check.
  */
 function integrity(nodeBin: string, file: string): string {
-  const script = "const s=require('node:sqlite');const d=new s.DatabaseSync(process.argv[1],{readOnly:true});console.log(Object.values(d.prepare('PRAGMA integrity_check').get())[0])";
+  const script =
+    "const s=require('node:sqlite');const d=new s.DatabaseSync(process.argv[1],{readOnly:true});console.log(Object.values(d.prepare('PRAGMA integrity_check').get())[0])";
   return execFileSync(nodeBin, ['-e', script, file], { encoding: 'utf8' }).trim();
 }
 
@@ -51,13 +52,20 @@ describe('SQLite captured during real OpenClaw 2026.9.6 agent turns', { timeout:
   it('every snapshot taken while turns run restores each database with integrity_check ok', async () => {
     const transport = new LocalTransport({ nodeId: 'turns' });
     const env = { HOME: node.home, PATH: '/usr/bin:/bin' };
-    const sources = { stateDir: node.stateDir, configPath: node.configPath, workspaceDirs: [join(node.stateDir, 'workspace')], agentDirs: [{ agentId: 'main', path: join(node.stateDir, 'agents/main/agent') }] };
+    const sources = {
+      stateDir: node.stateDir,
+      configPath: node.configPath,
+      workspaceDirs: [join(node.stateDir, 'workspace')],
+      agentDirs: [{ agentId: 'main', path: join(node.stateDir, 'agents/main/agent') }],
+    };
     let turning = true;
     const failures: string[] = [];
     const turns = (async () => {
       try {
         for (let i = 0; i < 3; i++) {
-          const r = await node.run(['agent', '--local', '--agent', 'main', '--message', `turn ${i}: note that the backup ran`, '--json'], { timeoutMs: 240_000 });
+          const r = await node.run(['agent', '--local', '--agent', 'main', '--message', `turn ${i}: note that the backup ran`, '--json'], {
+            timeoutMs: 240_000,
+          });
           if (r.code !== 0) failures.push(`turn ${i} exited ${r.code}: ${r.stderr.slice(-400)}`);
         }
       } finally {

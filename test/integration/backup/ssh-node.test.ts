@@ -71,7 +71,15 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
   it('own engine on a 2026.9.6 node: OpenClaw layout, owner-only files, passes openclaw backup verify', async () => {
     const node = nodes[0]!;
     await runAsNodeUser(set.nodes[0]!, `printf '# Memory\\n- over ssh\\n' > .openclaw/workspace/MEMORY.md`);
-    const r = await backupNode({ store, nodeId: 'node1', transport: transports[0]!, engine: 'ocm', sources: await sourcesOf(node), openclaw: { command: 'openclaw', version: '2026.9.6' }, gatewayRunning: false });
+    const r = await backupNode({
+      store,
+      nodeId: 'node1',
+      transport: transports[0]!,
+      engine: 'ocm',
+      sources: await sourcesOf(node),
+      openclaw: { command: 'openclaw', version: '2026.9.6' },
+      gatewayRunning: false,
+    });
     assert.equal(r.engine, 'ocm');
     assert.ok(r.index.entries.some((e) => e.path === join(node.stateDir, 'workspace/MEMORY.md')));
     assert.ok(r.index.entries.some((e) => e.path === join(node.stateDir, 'state/openclaw.sqlite')));
@@ -102,7 +110,15 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
     const sources = await sourcesOf(node);
     const plain = await backupNode({ store, nodeId: 'node2', transport: transports[1]!, engine: 'ocm', sources, gatewayRunning: false });
     assert.ok(!plain.index.entries.some((e) => e.path.endsWith('s-1.jsonl')));
-    const withTranscripts = await backupNode({ store, nodeId: 'node2', transport: transports[1]!, engine: 'ocm', sources, includeTranscripts: true, gatewayRunning: false });
+    const withTranscripts = await backupNode({
+      store,
+      nodeId: 'node2',
+      transport: transports[1]!,
+      engine: 'ocm',
+      sources,
+      includeTranscripts: true,
+      gatewayRunning: false,
+    });
     assert.ok(withTranscripts.index.entries.some((e) => e.path === join(sessions, 's-1.jsonl')));
     assert.equal((await store.readFile(withTranscripts.index, join(sessions, 's-1.jsonl'))).toString(), '{"type":"message"}\n');
     for (const r of [plain, withTranscripts]) {

@@ -112,7 +112,8 @@ describe('bulk apply on real OpenClaw 2026.9.6 layouts over SSH', { timeout: 300
     assert.equal(outcome.failure!.file.nodeId, b.id);
     assert.equal(outcome.written.length, 2);
     assert.deepEqual(outcome.rollbackErrors, []);
-    for (const f of plan.files) assert.deepEqual(await read(f.nodeId === a.id ? a : b, f.path), before.get(`${f.nodeId}:${f.path}`), `${f.nodeId}/${f.agentId} SOUL.md byte for byte`);
+    for (const f of plan.files)
+      assert.deepEqual(await read(f.nodeId === a.id ? a : b, f.path), before.get(`${f.nodeId}:${f.path}`), `${f.nodeId}/${f.agentId} SOUL.md byte for byte`);
   });
 
   it("a real agent's MEMORY.md deleted with ocm rm comes back from Recently Deleted byte for byte", async () => {

@@ -42,7 +42,8 @@ describe('bulk apply and deletes over SSH (real sshd)', { timeout: 300_000 }, ()
   const onNode = async (n: SshNode, cmd: string) => (await runAsNodeUser(n, cmd)).stdout;
   const read = async (n: SshNode, a: string) => Buffer.from(await onNode(n, `base64 < ${shellQuote(`${ws(n, a)}/SOUL.md`)}`), 'base64').toString();
   const resetSouls = async () => {
-    for (const n of set.nodes) for (const a of ['main', 'research']) await runAsNodeUser(n, `cat > ${shellQuote(`${ws(n, a)}/SOUL.md`)}`, { stdin: soul(n, a) });
+    for (const n of set.nodes)
+      for (const a of ['main', 'research']) await runAsNodeUser(n, `cat > ${shellQuote(`${ws(n, a)}/SOUL.md`)}`, { stdin: soul(n, a) });
   };
 
   const reach: NodeReach = {
@@ -56,7 +57,9 @@ describe('bulk apply and deletes over SSH (real sshd)', { timeout: 300_000 }, ()
     const list: Array<Record<string, unknown>> = [];
     for (const n of set.nodes) {
       const state = `${n.home}/.openclaw`;
-      const agents = ['main', 'research'].map((a) => `{ id: "${a}", ${a === 'main' ? 'default: true, ' : ''}workspace: ${JSON.stringify(ws(n, a))} }`).join(', ');
+      const agents = ['main', 'research']
+        .map((a) => `{ id: "${a}", ${a === 'main' ? 'default: true, ' : ''}workspace: ${JSON.stringify(ws(n, a))} }`)
+        .join(', ');
       await onNode(n, `mkdir -p ${shellQuote(ws(n, 'main'))} ${shellQuote(ws(n, 'research'))}`);
       await runAsNodeUser(n, `cat > ${shellQuote(`${state}/openclaw.json`)}`, { stdin: `{ agents: { list: [${agents}] } }\n` });
       const entry = entryFor(n, { stateDir: state, labels: ['prod'] });
@@ -107,7 +110,8 @@ describe('bulk apply and deletes over SSH (real sshd)', { timeout: 300_000 }, ()
     for (const n of set.nodes) assert.equal(await read(n, 'main'), soul(n, 'main'), 'dry run changes nothing');
     const r = await runCli(['apply', '--replace-section', '## Tools', '--with', section, '--file', 'SOUL.md', '--agents', 'label:prod', '--yes'], env);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    for (const n of set.nodes) for (const a of ['main', 'research']) assert.equal(await read(n, a), `# ${a} on ${n.id}\n\n## Tools\n- shared tool\n\n## Rules\nbe ${a}\n`);
+    for (const n of set.nodes)
+      for (const a of ['main', 'research']) assert.equal(await read(n, a), `# ${a} on ${n.id}\n\n## Tools\n- shared tool\n\n## Rules\nbe ${a}\n`);
     const undo = await runCli(['apply', '--undo', '--yes'], env);
     assert.equal(undo.code, 0, undo.stderr + undo.stdout);
     assert.match(undo.stdout, /Put back 4 file\(s\)/);
@@ -127,7 +131,10 @@ describe('bulk apply and deletes over SSH (real sshd)', { timeout: 300_000 }, ()
     await startListener(node(1));
     assert.equal(outcome.ok, false, 'the batch failed');
     assert.equal(outcome.failure!.file.nodeId, node(1).id);
-    assert.ok(['disconnected', 'unreachable', 'timeout', 'failed'].includes(outcome.failure!.error.kind), `${outcome.failure!.error.kind}: ${outcome.failure!.error.message}`);
+    assert.ok(
+      ['disconnected', 'unreachable', 'timeout', 'failed'].includes(outcome.failure!.error.kind),
+      `${outcome.failure!.error.kind}: ${outcome.failure!.error.message}`,
+    );
     assert.equal(outcome.written.length, 2);
     assert.deepEqual(outcome.rollbackErrors, []);
     for (const n of set.nodes) for (const a of ['main', 'research']) assert.equal(await read(n, a), soul(n, a), `${n.id}/${a} keeps its content`);
@@ -188,11 +195,14 @@ describe('bulk apply and deletes over SSH (real sshd)', { timeout: 300_000 }, ()
     const asked = await runCli(['rm', n.id, cfg], env);
     assert.equal(asked.code, 2);
     assert.match(asked.stdout, /the gateway will not start/);
-    assert.match((await onNode(n, `cat ${shellQuote(cfg)}`)), /agents/);
+    assert.match(await onNode(n, `cat ${shellQuote(cfg)}`), /agents/);
 
     // a folder over SSH: kept, deleted, restored
     const dir = `${ws(n, 'main')}/memory`;
-    await onNode(n, `mkdir -p ${shellQuote(dir + '/dreaming')} && printf 'a\\n' > ${shellQuote(dir + '/2026-12-01.md')} && printf 'b\\n' > ${shellQuote(dir + '/dreaming/x.md')}`);
+    await onNode(
+      n,
+      `mkdir -p ${shellQuote(dir + '/dreaming')} && printf 'a\\n' > ${shellQuote(dir + '/2026-12-01.md')} && printf 'b\\n' > ${shellQuote(dir + '/dreaming/x.md')}`,
+    );
     const folder = await deleteWithHistory(transports.get(n.id)!, dir, { home: ocmHome, recursive: true });
     assert.equal(folder.files.length, 2);
     assert.equal((await onNode(n, `test -e ${shellQuote(dir)} && echo yes || echo no`)).trim(), 'no');

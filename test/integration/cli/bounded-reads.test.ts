@@ -57,16 +57,32 @@ describe('bounded reads of node files (real sshd)', { timeout: 180_000 }, () => 
 
   it('the transport-level helper refuses devices, FIFOs and files over the limit, and cuts off a read that passes it', async () => {
     for (const path of ['/dev/zero', `${node.home}/zero-link`, `${node.home}/fifo`]) {
-      await within(5000, () => assert.rejects(readFileBounded(t, path, MiB), (e: unknown) => isOcmError(e, 'invalidInput') && e.message.includes(path) && /not a regular file/.test(e.message)));
+      await within(5000, () =>
+        assert.rejects(
+          readFileBounded(t, path, MiB),
+          (e: unknown) => isOcmError(e, 'invalidInput') && e.message.includes(path) && /not a regular file/.test(e.message),
+        ),
+      );
     }
-    await assert.rejects(readFileBounded(t, `${node.home}/big.bin`, MiB), (e: unknown) => isOcmError(e, 'invalidInput') && /big\.bin on br1 is 3 MiB, over the limit of 1 MiB/.test(e.message) && e.details.size === 3 * MiB);
+    await assert.rejects(
+      readFileBounded(t, `${node.home}/big.bin`, MiB),
+      (e: unknown) => isOcmError(e, 'invalidInput') && /big\.bin on br1 is 3 MiB, over the limit of 1 MiB/.test(e.message) && e.details.size === 3 * MiB,
+    );
     // Without a stat only the cap protects: /dev/zero is read until 1 MiB, then the transfer is cancelled.
-    await within(10_000, () => assert.rejects(readFileBounded(t, '/dev/zero', MiB, { stat: 'skip' }), (e: unknown) => isOcmError(e, 'invalidInput') && /holds more than that, over the limit of 1 MiB/.test(e.message)));
+    await within(10_000, () =>
+      assert.rejects(
+        readFileBounded(t, '/dev/zero', MiB, { stat: 'skip' }),
+        (e: unknown) => isOcmError(e, 'invalidInput') && /holds more than that, over the limit of 1 MiB/.test(e.message),
+      ),
+    );
     assert.equal((await readFileBounded(t, `${node.home}/big.bin`, 4 * MiB)).length, 3 * MiB);
     assert.equal((await readFileBounded(t, `${node.home}/small.txt`, 6)).toString(), 'hello\n', 'exactly the limit is fine');
     // The editor and `ocm cat` read through readForEdit: 64 MiB by default, or the caller's limit.
     await within(5000, () => assert.rejects(readForEdit(t, `${node.home}/zero-link`), (e: unknown) => isOcmError(e, 'invalidInput')));
-    await assert.rejects(readForEdit(t, `${node.home}/big.bin`, { maxBytes: MiB }), (e: unknown) => isOcmError(e, 'invalidInput') && e.details.tooLarge === true);
+    await assert.rejects(
+      readForEdit(t, `${node.home}/big.bin`, { maxBytes: MiB }),
+      (e: unknown) => isOcmError(e, 'invalidInput') && e.details.tooLarge === true,
+    );
   });
 
   it('ocm cat: /dev/zero ends at once; a file over --max-size is refused with a hint, a larger --max-size reads it', async () => {
@@ -94,7 +110,11 @@ describe('bounded reads of node files (real sshd)', { timeout: 180_000 }, () => 
     };
     const agents = async (): Promise<{ code: number; stderr: string; ids: string[] }> => {
       const run = await within(15_000, () => runCli(['agents', node.id, '--fast', '--json'], env));
-      return { code: run.code, stderr: run.code === 0 ? '' : run.json<{ error: { message: string } }>().error.message, ids: run.code === 0 ? run.json<{ agents: Array<{ id: string }> }>().agents.map((a) => a.id) : [] };
+      return {
+        code: run.code,
+        stderr: run.code === 0 ? '' : run.json<{ error: { message: string } }>().error.message,
+        ids: run.code === 0 ? run.json<{ agents: Array<{ id: string }> }>().agents.map((a) => a.id) : [],
+      };
     };
 
     it('an include that is a symlink to /dev/zero, or a FIFO, is refused at once (ocm agents and ocm status)', async () => {
@@ -102,7 +122,10 @@ describe('bounded reads of node files (real sshd)', { timeout: 180_000 }, () => 
       await sh('mkfifo ~/.openclaw/config/agents.json5');
       const fifo = await agents();
       assert.equal(fifo.code, 1);
-      assert.match(fifo.stderr, /openclaw\.json: \$include .*config\/agents\.json5 is not a regular file \(it resolves to .*config\/agents\.json5: a folder, device, FIFO or socket\)/);
+      assert.match(
+        fifo.stderr,
+        /openclaw\.json: \$include .*config\/agents\.json5 is not a regular file \(it resolves to .*config\/agents\.json5: a folder, device, FIFO or socket\)/,
+      );
 
       await writeConfig('{ agents: { $include: "./config/agents.json5" } }', {}, { 'config/agents.json5': '/dev/zero' });
       const run = await agents();
@@ -111,7 +134,10 @@ describe('bounded reads of node files (real sshd)', { timeout: 180_000 }, () => 
       const status = await within(15_000, () => runCli(['status', node.id, '--json'], env));
       const s = status.json<{ nodes: NodeStatus[] }>().nodes[0]!;
       assert.equal(s.reachable, true);
-      assert.ok(s.anomalies.some((a) => a.kind === 'configBroken'), JSON.stringify(s.anomalies));
+      assert.ok(
+        s.anomalies.some((a) => a.kind === 'configBroken'),
+        JSON.stringify(s.anomalies),
+      );
       assert.equal(status.code, 1, 'a broken config is an error-level anomaly');
     });
 
@@ -122,7 +148,11 @@ describe('bounded reads of node files (real sshd)', { timeout: 180_000 }, () => 
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, new RegExp(`resolves \\(through a symlink\\) to ${node.home}/outside\\.json5, outside the config folder ${state()}`));
 
-      await writeConfig('{ agents: { $include: "./config/agents.json5" } }', { 'config/real.json5': '{ list: [{ id: "main" }, { id: "work" }] }' }, { 'config/agents.json5': `${state()}/config/real.json5` });
+      await writeConfig(
+        '{ agents: { $include: "./config/agents.json5" } }',
+        { 'config/real.json5': '{ list: [{ id: "main" }, { id: "work" }] }' },
+        { 'config/agents.json5': `${state()}/config/real.json5` },
+      );
       const followed = await agents();
       assert.equal(followed.code, 0, followed.stderr);
       assert.deepEqual(followed.ids.sort(), ['main', 'work']);
@@ -136,7 +166,11 @@ describe('bounded reads of node files (real sshd)', { timeout: 180_000 }, () => 
       assert.match(big.stderr, /\$include "\.\/config\/big\.json5" .* is larger than 2 MiB/);
 
       const many = (file: string, n: number): string => `{ $include: [${Array.from({ length: n }, () => `"./${file}"`).join(', ')}] }`;
-      await writeConfig('{ agents: { list: [{ id: "main" }] }, x: { $include: "./config/a.json5" } }', { 'config/a.json5': many('b.json5', 20), 'config/b.json5': many('c.json5', 20), 'config/c.json5': '{ v: [1] }' });
+      await writeConfig('{ agents: { list: [{ id: "main" }] }, x: { $include: "./config/a.json5" } }', {
+        'config/a.json5': many('b.json5', 20),
+        'config/b.json5': many('c.json5', 20),
+        'config/c.json5': '{ v: [1] }',
+      });
       const fan = await agents();
       assert.equal(fan.code, 1);
       assert.match(fan.stderr, /more than 100 \$include references/);

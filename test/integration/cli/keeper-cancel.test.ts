@@ -66,12 +66,19 @@ describe('the connection keeper cancels the work of a client that went away', { 
     writeFileSync(join(home, '.ssh', 'known_hosts'), `${node.knownHostsLine}\n`);
     const ocmHome = join(home, 'ocm');
     mkdirSync(ocmHome, { mode: 0o700 });
-    writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: [{ ...registryEntryFor(node), openclawPath: `${node.home}/fakebin/openclaw` }] }));
+    writeFileSync(
+      join(ocmHome, 'nodes.json'),
+      JSON.stringify({ version: 1, nodes: [{ ...registryEntryFor(node), openclawPath: `${node.home}/fakebin/openclaw` }] }),
+    );
     const env: NodeJS.ProcessEnv = { HOME: home, OCM_HOME: ocmHome, PATH: process.env.PATH, NO_COLOR: '1', OCM_LANG: 'en', OCM_KEEP_CONNECTIONS: '1' };
 
     const client = spawn(process.execPath, [cliJs, 'agents', node.id, '--json'], { env, stdio: 'ignore' });
     const closed = new Promise((resolve) => client.on('close', resolve));
-    const started = await waitFor(async () => (await runAsNodeUser(node, 'cat ~/agents-list.pid 2>/dev/null', { check: false })).stdout.trim() !== '', 20_000, 100);
+    const started = await waitFor(
+      async () => (await runAsNodeUser(node, 'cat ~/agents-list.pid 2>/dev/null', { check: false })).stdout.trim() !== '',
+      20_000,
+      100,
+    );
     assert.ok(started, "the node's openclaw agents list was started (through the keeper)");
     const info = async (): Promise<{ running: boolean; commandsRunning: number }> => JSON.parse((await ocm(['keeper', 'status', '--json'], env)).stdout);
     assert.equal((await info()).commandsRunning, 1, 'the keeper runs the agents command');
@@ -85,7 +92,10 @@ describe('the connection keeper cancels the work of a client that went away', { 
     // The keeper is fine afterwards: the next command is served (from the config alone).
     const fast = await ocm(['agents', node.id, '--fast', '--json'], env);
     assert.equal(fast.code, 0, fast.stderr);
-    assert.deepEqual((JSON.parse(fast.stdout) as { agents: Array<{ id: string }> }).agents.map((a) => a.id), ['main']);
+    assert.deepEqual(
+      (JSON.parse(fast.stdout) as { agents: Array<{ id: string }> }).agents.map((a) => a.id),
+      ['main'],
+    );
     await ocm(['keeper', 'stop'], env);
   });
 });

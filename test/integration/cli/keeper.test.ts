@@ -36,7 +36,9 @@ function ocm(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 
 /** sshd's log counts every TCP connection it accepted. */
 function connectionsSeen(node: SshNode): number {
-  return readFileSync(node.logPath, 'utf8').split('\n').filter((l) => l.startsWith('Connection from ')).length;
+  return readFileSync(node.logPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Connection from ')).length;
 }
 
 function keeperSockets(ocmHome: string): string[] {
@@ -65,7 +67,7 @@ describe('the connection keeper (ocm status / ocm agents run again without new h
     return { HOME: home, OCM_HOME: ocmHome, PATH: process.env.PATH, NO_COLOR: '1', OCM_LANG: 'en', OCM_KEEP_CONNECTIONS: String(keepSeconds / 60) };
   }
 
-  it('the second command reuses the first one\'s connections; output and exit codes are the command\'s own; the socket is owner-only', async () => {
+  it("the second command reuses the first one's connections; output and exit codes are the command's own; the socket is owner-only", async () => {
     const env = userHome(20);
     const first = await ocm(['status', '--json'], env);
     assert.equal(first.code, 0, first.stderr);

@@ -67,7 +67,10 @@ describe('ocm trust: each ProxyJump hop gets its own decision (real sshd)', { ti
 
     const both = await runCli(['trust', 'inner', '--expect', bastion.hostKeyFingerprint, '--expect', inner.hostKeyFingerprint, '--json'], env);
     assert.equal(both.code, 0, both.stdout + both.stderr);
-    assert.deepEqual(both.json().jumpsTrusted.map((j: { fingerprint: string }) => j.fingerprint), [bastion.hostKeyFingerprint]);
+    assert.deepEqual(
+      both.json().jumpsTrusted.map((j: { fingerprint: string }) => j.fingerprint),
+      [bastion.hostKeyFingerprint],
+    );
     assert.deepEqual((await user.trustStore.list()).map((e) => e.fingerprint).sort(), [bastion.hostKeyFingerprint, inner.hostKeyFingerprint].sort());
   });
 
@@ -102,6 +105,9 @@ describe('ocm trust: each ProxyJump hop gets its own decision (real sshd)', { ti
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.match(replaced.stdout, new RegExp(`Jump host .*${bastion.port}.*replacing ${fake.fingerprint.replace(/[+/]/g, '\\$&')}`));
     assert.match(replaced.stdout, /Already trusted/, 'the node itself was in known_hosts');
-    assert.deepEqual((await user.trustStore.list()).map((e) => e.fingerprint), [bastion.hostKeyFingerprint]);
+    assert.deepEqual(
+      (await user.trustStore.list()).map((e) => e.fingerprint),
+      [bastion.hostKeyFingerprint],
+    );
   });
 });

@@ -69,13 +69,25 @@ describe('demo fleet (real OpenClaw 2026.9.6, local transport)', { timeout: 2_40
     assert.equal(started.built, true);
     assert.match(progress[0]!, /First run: building the demo fleet/);
     assert.match(progress[0]!, /OpenClaw 2026\.9\.6/);
-    assert.deepEqual(started.nodes.map((n) => [n.id, n.ready, n.error]), [['demo-a', true, undefined], ['demo-b', true, undefined]]);
+    assert.deepEqual(
+      started.nodes.map((n) => [n.id, n.ready, n.error]),
+      [
+        ['demo-a', true, undefined],
+        ['demo-b', true, undefined],
+      ],
+    );
     assert.notEqual(started.nodes[0]!.gatewayPort, started.nodes[1]!.gatewayPort);
     for (const n of started.nodes) assert.ok(n.backupId, `${n.id} has a first backup`);
     const pids = await readPidFile(layout.pidFile);
     assert.deepEqual(pids.map((p) => p.kind).sort(), ['gateway', 'gateway', 'memory-agent']);
     const registry = JSON.parse(readFileSync(join(layout.ocmHome, 'nodes.json'), 'utf8'));
-    assert.deepEqual(registry.nodes.map((n: { id: string; host: string }) => [n.id, n.host]), [['demo-a', 'local'], ['demo-b', 'local']]);
+    assert.deepEqual(
+      registry.nodes.map((n: { id: string; host: string }) => [n.id, n.host]),
+      [
+        ['demo-a', 'local'],
+        ['demo-b', 'local'],
+      ],
+    );
     // Real tokens, never the template's, and different per node.
     const tokens = started.nodes.map((n) => JSON.parse(readFileSync(join(n.stateDir, 'openclaw.json'), 'utf8')).gateway.auth.token);
     assert.notEqual(tokens[0], tokens[1]);
@@ -93,8 +105,15 @@ describe('demo fleet (real OpenClaw 2026.9.6, local transport)', { timeout: 2_40
       const out = (await cli(['agents', id, '--json', '--files'])).json();
       assert.equal(out.openclaw.version, '2026.9.6');
       assert.equal(out.source, 'cli');
-      assert.deepEqual(out.agents.map((a: { id: string }) => a.id), ['main', 'research', 'support']);
-      for (const a of out.agents) assert.ok(a.files.some((f: { name: string }) => f.name === 'MEMORY.md'), `${id}/${a.id} has MEMORY.md`);
+      assert.deepEqual(
+        out.agents.map((a: { id: string }) => a.id),
+        ['main', 'research', 'support'],
+      );
+      for (const a of out.agents)
+        assert.ok(
+          a.files.some((f: { name: string }) => f.name === 'MEMORY.md'),
+          `${id}/${a.id} has MEMORY.md`,
+        );
     }
   });
 
@@ -142,17 +161,20 @@ describe('demo fleet (real OpenClaw 2026.9.6, local transport)', { timeout: 2_40
     assert.equal(result.ok, true, JSON.stringify(r));
   });
 
-  it('migrates demo-a onto demo-b (replacing its state dir) and demo-b serves demo-a\'s agents and memory', async () => {
+  it("migrates demo-a onto demo-b (replacing its state dir) and demo-b serves demo-a's agents and memory", async () => {
     const memory = await readFile(started.memoryFile!, 'utf8');
     const r = await runCli(['migrate', 'demo-a', 'demo-b', '--replace', '--yes', '--json', '--timeout', '300'], env);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 3000));
     const out = r.json();
     assert.equal(out.ok, true);
     const bMemory = await readFile(join(started.nodes[1]!.stateDir, 'workspace', 'MEMORY.md'), 'utf8');
-    assert.ok(bMemory.startsWith(memory.split('\n- ')[0]!), 'demo-b now has demo-a\'s MEMORY.md');
+    assert.ok(bMemory.startsWith(memory.split('\n- ')[0]!), "demo-b now has demo-a's MEMORY.md");
     assert.match(bMemory, /typed by the operator/);
     const agents = (await cli(['agents', 'demo-b', '--json'])).json();
-    assert.deepEqual(agents.agents.map((a: { id: string }) => a.id), ['main', 'research', 'support']);
+    assert.deepEqual(
+      agents.agents.map((a: { id: string }) => a.id),
+      ['main', 'research', 'support'],
+    );
     for (const a of agents.agents) assert.ok(a.workspace.startsWith(started.nodes[1]!.stateDir), a.workspace);
   });
 
@@ -163,7 +185,13 @@ describe('demo fleet (real OpenClaw 2026.9.6, local transport)', { timeout: 2_40
     assert.equal(again.built, false);
     assert.ok(again.cleaned >= 3, `cleaned ${again.cleaned}`);
     for (const p of before) assert.equal(processesUnder(root).includes(p.pid), false, `old pid ${p.pid} (${p.kind}) is gone`);
-    assert.deepEqual(again.nodes.map((n) => [n.id, n.ready]), [['demo-a', true], ['demo-b', true]]);
+    assert.deepEqual(
+      again.nodes.map((n) => [n.id, n.ready]),
+      [
+        ['demo-a', true],
+        ['demo-b', true],
+      ],
+    );
     const after = await readPidFile(layout.pidFile);
     assert.equal(after.filter((p) => before.some((b) => b.pid === p.pid && b.startTime === p.startTime)).length, 0);
   });

@@ -51,10 +51,18 @@ export function realNodeTests(version: string): void {
     root = await mkdtemp(join(tmpdir(), `ocm-real-${version}-`));
     set = await startSshNodes(1, { idPrefix: `oc${version.replace(/\D/g, '')}-` });
     const home = set.nodes[0]!.home;
-    node = await createOpenclawNode({ version, home, owner: set.nodes[0]!.user, agents: [{ id: 'work' }, { id: 'research', workspace: join(home, 'projects', 'research') }] });
+    node = await createOpenclawNode({
+      version,
+      home,
+      owner: set.nodes[0]!.user,
+      agents: [{ id: 'work' }, { id: 'research', workspace: join(home, 'projects', 'research') }],
+    });
     wrapper = join(home, '.local', 'bin', 'openclaw');
     await mkdir(join(home, '.local', 'bin'), { recursive: true });
-    const offline = Object.entries(node.install.env).filter(([k]) => k.startsWith('OPENCLAW_')).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const offline = Object.entries(node.install.env)
+      .filter(([k]) => k.startsWith('OPENCLAW_'))
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
     await writeFile(wrapper, `#!/bin/sh\nexport ${offline}\nexec ${shellQuote(node.install.nodeBin)} ${shellQuote(node.install.bin)} "$@"\n`);
     await chmod(wrapper, 0o755);
     await node.fixOwnership();
@@ -87,7 +95,10 @@ export function realNodeTests(version: string): void {
     const r = await listNodeAgents(transport, { id: 'real' });
     assert.equal(r.source, 'config');
     assert.deepEqual(r.agents.map(comparable), expected.map(comparable));
-    assert.deepEqual(r.agents.map((a) => a.id), ['main', 'work', 'research']);
+    assert.deepEqual(
+      r.agents.map((a) => a.id),
+      ['main', 'work', 'research'],
+    );
   });
 
   test(`${version}: confirmAgentsWithCli runs the real CLI over the transport, then serves the cache`, async () => {
@@ -107,7 +118,11 @@ export function realNodeTests(version: string): void {
     const { agents, location } = await listNodeAgents(transport, { id: 'real' });
     const main = await listAgentFiles(transport, agents[0]!.workspace);
     assert.ok(main.workspaceExists);
-    for (const name of ['SOUL.md', 'AGENTS.md', 'IDENTITY.md', 'USER.md']) assert.ok(main.files.some((f) => f.name === name), `${name} in ${main.files.map((f) => f.name)}`);
+    for (const name of ['SOUL.md', 'AGENTS.md', 'IDENTITY.md', 'USER.md'])
+      assert.ok(
+        main.files.some((f) => f.name === name),
+        `${name} in ${main.files.map((f) => f.name)}`,
+      );
     const research = await listAgentFiles(transport, agents[2]!.workspace);
     assert.ok(research.files.length > 0);
     const config = await listConfigFiles(transport, location);
@@ -168,7 +183,10 @@ export function realNodeTests(version: string): void {
       assert.equal(added.code, 0, added.stderr + added.stdout);
       const workspace = added.json().agent.workspace as string;
       const listed = await node.agentsList();
-      assert.deepEqual(listed.map((a) => a.id), ['main', 'work', 'research', 'helper']);
+      assert.deepEqual(
+        listed.map((a) => a.id),
+        ['main', 'work', 'research', 'helper'],
+      );
       assert.equal(listed[3]!.workspace, workspace);
       const fast = await listNodeAgents(transport, { id: 'real', stateDir: node.stateDir, openclawPath: wrapper });
       assert.deepEqual(fast.agents.map(comparable), listed.map(comparable));
@@ -182,7 +200,10 @@ export function realNodeTests(version: string): void {
       assert.ok(archive.startsWith(join(ocmHome, 'agent-backups')));
       const listing = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' });
       assert.ok(listing.includes(`${workspace.slice(1)}/MEMORY.md`), listing);
-      assert.deepEqual((await node.agentsList()).map((a) => a.id), ['main', 'work', 'research']);
+      assert.deepEqual(
+        (await node.agentsList()).map((a) => a.id),
+        ['main', 'work', 'research'],
+      );
       const gone = await runCli(['agents', 'remove', 'real', 'helper', '--yes', '--json'], env);
       assert.equal(gone.code, 1);
       assert.equal(gone.json().error.kind, 'notFound');
@@ -213,7 +234,13 @@ export function realNodeTests(version: string): void {
     mkdirSync(join(user, '.ssh'), { mode: 0o700 });
     writeFileSync(join(user, '.ssh', 'known_hosts'), `${set.nodes[0]!.knownHostsLine}\n`);
     const n = set.nodes[0]!;
-    writeFileSync(join(user, 'nodes.json'), JSON.stringify({ version: 1, nodes: [{ id: n.id, host: n.host, port: n.port, user: n.user, identityFile: n.clientKeyPath, status: 'active', labels: [] }] }));
+    writeFileSync(
+      join(user, 'nodes.json'),
+      JSON.stringify({
+        version: 1,
+        nodes: [{ id: n.id, host: n.host, port: n.port, user: n.user, identityFile: n.clientKeyPath, status: 'active', labels: [] }],
+      }),
+    );
     const env = { HOME: user, OCM_HOME: user, PATH: process.env.PATH };
     const cli = await runCli(['agents', n.id, '--json'], env);
     assert.equal(cli.code, 0, cli.stderr + cli.stdout);

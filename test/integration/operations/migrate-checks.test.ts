@@ -113,13 +113,20 @@ describe('ocm migrate: the archive is checked before upload and on the target be
     const from = { node: await entry(A.id), transport: tA };
     const plan = await planMigration({ from, to: { node: await entry(B.id), transport: tB }, replace: true });
     assert.equal(plan.to.stateDirInUse, true);
-    assert.ok(plan.steps.some((s) => s.id === 'check'), 'the preview names the check');
+    assert.ok(
+      plan.steps.some((s) => s.id === 'check'),
+      'the preview names the check',
+    );
     const result = await applyMigration(plan, { from, to: { node: await entry(B.id), transport: corrupting }, store, registry });
     assert.equal(flipped, 1, 'one byte was flipped in transit');
     assert.equal(result.ok, false);
     assert.equal(result.error?.step, 'upload', JSON.stringify(result, null, 2));
     assert.match(result.error?.message ?? '', /not the one that was checked/);
-    assert.deepEqual(result.steps.map((s) => s.id), ['check', 'upload'], 'nothing was extracted');
+    assert.deepEqual(
+      result.steps.map((s) => s.id),
+      ['check', 'upload'],
+      'nothing was extracted',
+    );
     assert.deepEqual(result.rollbackErrors, []);
     assert.equal(readFileSync(ocB.configPath, 'utf8'), bConfig);
     assert.deepEqual(treeHashes(join(B.home, '.openclaw')), bState, "B's state dir is untouched");

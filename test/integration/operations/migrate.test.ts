@@ -88,7 +88,10 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     [A, B] = set.nodes as [SshNode, SshNode];
     ocA = await createOpenclawNode({ version: VERSION, home: A.home, owner: A.user, agents: [{ id: 'work', workspace: join(A.home, 'work-ws') }] });
     ocB = await createOpenclawNode({ version: VERSION, home: B.home, owner: B.user, token: 'b-own-token-not-a-secret' });
-    await runAsNodeUser(A, `printf '# Memory\\n- migrated with ocm\\n' > .openclaw/workspace/MEMORY.md && mkdir -p work-ws/memory && printf 'note\\n' > work-ws/memory/2026-11-22.md && printf 'work memory\\n' > work-ws/MEMORY.md`);
+    await runAsNodeUser(
+      A,
+      `printf '# Memory\\n- migrated with ocm\\n' > .openclaw/workspace/MEMORY.md && mkdir -p work-ws/memory && printf 'note\\n' > work-ws/memory/2026-11-22.md && printf 'work memory\\n' > work-ws/MEMORY.md`,
+    );
     ocmHome = writeOcmHome(set);
     // The CLI reads host keys from ~/.ssh/known_hosts of HOME (strict policy).
     mkdirSync(join(ocmHome.home, '.ssh'), { recursive: true });
@@ -100,7 +103,10 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     tA = pool.transportFor(targetFor(A));
     tB = pool.transportFor(targetFor(B));
     // Both gateways run as their node's user, started the way ocm starts an unmanaged gateway.
-    for (const [node, t] of [[A, tA], [B, tB]] as const) {
+    for (const [node, t] of [
+      [A, tA],
+      [B, tB],
+    ] as const) {
       const g = await gatewayOf(await entry(node.id), t);
       started.push(g);
       await startGateway(g);
@@ -143,7 +149,14 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
 
     const { ctx: jctx, out: jout } = cliContext(env);
     assert.equal(await main(['migrate', A.id, B.id, '--state-dir', '~/oc-migrated', '--port', String(port), '--new-token', '--dry-run', '--json'], jctx), 0);
-    const json = JSON.parse(jout()) as { applied: boolean; plan: Record<string, unknown> & { secrets?: unknown; agents: Array<{ id: string; to: { workspace: string } }>; config: { files: Array<{ before: string; after: string }> } } };
+    const json = JSON.parse(jout()) as {
+      applied: boolean;
+      plan: Record<string, unknown> & {
+        secrets?: unknown;
+        agents: Array<{ id: string; to: { workspace: string } }>;
+        config: { files: Array<{ before: string; after: string }> };
+      };
+    };
     assert.equal(json.applied, false);
     assert.equal(json.plan.secrets, undefined);
     assert.deepEqual(json.plan.agents.map((a) => a.id).sort(), ['main', 'work']);
@@ -152,14 +165,14 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.deepEqual(ours(), []);
   });
 
-  it('refuses a target state dir in use (B\'s own, gateway running) without --replace', async () => {
+  it("refuses a target state dir in use (B's own, gateway running) without --replace", async () => {
     await assert.rejects(
       planMigration({ from: { node: await entry(A.id), transport: tA }, to: { node: await entry(B.id), transport: tB }, port: await freePort() }),
       (e: unknown) => isOcmError(e, 'conflict') && /--replace/.test((e as Error).message),
     );
   });
 
-  it('failure injection: invalid config staged while replacing B\'s own state → B rolled back, its previous gateway running again', async () => {
+  it("failure injection: invalid config staged while replacing B's own state → B rolled back, its previous gateway running again", async () => {
     const bHashesBefore = treeHashes(join(B.home, '.openclaw', 'workspace'));
     const bConfig = readFileSync(ocB.configPath, 'utf8');
     const aConfig = readFileSync(ocA.configPath, 'utf8');
@@ -169,7 +182,7 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.equal(plan.to.stateDirInUse, true);
     assert.equal(plan.to.stopsCurrentGateway, true);
     assert.equal(plan.to.gatewayPort, ocB.port);
-    assert.ok(plan.config.files[0]!.targetCurrent?.includes('b-own-token-not-a-secret'), 'the target\'s current config is there for the second diff');
+    assert.ok(plan.config.files[0]!.targetCurrent?.includes('b-own-token-not-a-secret'), "the target's current config is there for the second diff");
     const result: MigrationResult = await applyMigration(plan, {
       from,
       to,
@@ -188,19 +201,31 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.equal(result.rolledBack, true);
     assert.ok(result.safetyBackup, 'safety backup of B taken first');
     assert.equal(result.safetyBackup.repositoryRoot, store.repositoryRoot);
-    assert.ok((await store.list(B.id)).some((s) => s.id === result.safetyBackup!.backupId), 'the safety backup of B is in the repository');
+    assert.ok(
+      (await store.list(B.id)).some((s) => s.id === result.safetyBackup!.backupId),
+      'the safety backup of B is in the repository',
+    );
     assert.ok(result.sourceBackup);
     assert.equal(result.sourceBackup.repositoryRoot, store.repositoryRoot);
-    assert.ok((await store.list(A.id)).some((s) => s.id === result.sourceBackup!.backupId), 'the source backup of A is in the repository');
+    assert.ok(
+      (await store.list(A.id)).some((s) => s.id === result.sourceBackup!.backupId),
+      'the source backup of A is in the repository',
+    );
     // The archive built from the source snapshot for the upload is gone again.
     assert.deepEqual(existsSync(join(store.repositoryRoot, 'exports', A.id)) ? readdirSync(join(store.repositoryRoot, 'exports', A.id)) : [], []);
     const undone = result.steps.filter((s) => s.status === 'undone').map((s) => s.id);
-    assert.deepEqual(undone, ['upload', 'stopCurrent', 'place'].filter((id) => undone.includes(id)));
+    assert.deepEqual(
+      undone,
+      ['upload', 'stopCurrent', 'place'].filter((id) => undone.includes(id)),
+    );
     assert.ok(undone.includes('place') && undone.includes('stopCurrent'), JSON.stringify(result.steps));
     // B as it was: config, workspace, no staging leftovers, registry unchanged, gateway ready again.
     assert.equal(readFileSync(ocB.configPath, 'utf8'), bConfig);
     assert.deepEqual(treeHashes(join(B.home, '.openclaw', 'workspace')), bHashesBefore);
-    assert.deepEqual(readdirSync(B.home).filter((n) => n.startsWith('.ocm-migrate-')), []);
+    assert.deepEqual(
+      readdirSync(B.home).filter((n) => n.startsWith('.ocm-migrate-')),
+      [],
+    );
     assert.equal((await entry(B.id)).stateDir, undefined);
     const ready = await httpGet(ocB.port, '/readyz');
     assert.equal(ready.status, 200, ready.body);
@@ -228,15 +253,23 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.equal(result.ok, false, JSON.stringify(result.steps));
     assert.equal(result.error?.step, 'ready', JSON.stringify(result.error));
     assert.deepEqual(result.rollbackErrors, []);
-    assert.ok(result.steps.some((s) => s.id === 'start' && s.status === 'undone'), JSON.stringify(result.steps));
-    assert.deepEqual(readdirSync(B.home).filter((n) => n.startsWith('.ocm-migrate') || n === 'oc-taken' || n === 'work-ws'), []);
-    const leftovers = execFileSync('sh', ['-c', `pgrep -u ${B.uid} -f 'gateway run --port ${port}( |$)' || true`]).toString().trim();
+    assert.ok(
+      result.steps.some((s) => s.id === 'start' && s.status === 'undone'),
+      JSON.stringify(result.steps),
+    );
+    assert.deepEqual(
+      readdirSync(B.home).filter((n) => n.startsWith('.ocm-migrate') || n === 'oc-taken' || n === 'work-ws'),
+      [],
+    );
+    const leftovers = execFileSync('sh', ['-c', `pgrep -u ${B.uid} -f 'gateway run --port ${port}( |$)' || true`])
+      .toString()
+      .trim();
     assert.equal(leftovers, '', 'the gateway migrate started is stopped');
     assert.equal((await entry(B.id)).stateDir, undefined);
     assert.equal((await httpGet(ocB.port, '/readyz')).status, 200, "B's own gateway was never touched");
   });
 
-  it('A → B with a new state dir, new port and new token: B ready with A\'s agents at B\'s paths, files identical, A untouched and running', async () => {
+  it("A → B with a new state dir, new port and new token: B ready with A's agents at B's paths, files identical, A untouched and running", async () => {
     const port = await freePort();
     const aConfig = readFileSync(ocA.configPath, 'utf8');
     const aMain = treeHashes(join(A.home, '.openclaw', 'workspace'));
@@ -248,7 +281,11 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     const json = JSON.parse(out()) as { ok: boolean; result: MigrationResult };
     // The migrated gateway is ours to stop at the end, whatever happened.
     started.push(await gatewayOf({ ...(await entry(B.id)), stateDir: join(B.home, 'oc-migrated'), gatewayPort: port }, tB));
-    assert.equal(code, 0, `${err()}\n${JSON.stringify(json.result?.steps, null, 1)}\n${JSON.stringify(json.result?.error)}\n${(json.result?.logTail ?? []).join('\n')}`);
+    assert.equal(
+      code,
+      0,
+      `${err()}\n${JSON.stringify(json.result?.steps, null, 1)}\n${JSON.stringify(json.result?.error)}\n${(json.result?.logTail ?? []).join('\n')}`,
+    );
     assert.equal(json.ok, true);
     const r = json.result;
 
@@ -269,7 +306,8 @@ describe('ocm migrate between two real nodes', { timeout: 1_500_000 }, () => {
     assert.deepEqual(treeHashes(join(B.home, 'oc-migrated', 'workspace')), aMain);
     assert.deepEqual(treeHashes(join(B.home, 'work-ws')), aWork);
     assert.equal(readFileSync(join(B.home, 'oc-migrated', 'workspace', 'MEMORY.md'), 'utf8'), '# Memory\n- migrated with ocm\n');
-    for (const p of ['oc-migrated', 'oc-migrated/openclaw.json', 'work-ws/MEMORY.md', 'oc-migrated/workspace/MEMORY.md']) assert.equal(statSync(join(B.home, p)).uid, B.uid, p);
+    for (const p of ['oc-migrated', 'oc-migrated/openclaw.json', 'work-ws/MEMORY.md', 'oc-migrated/workspace/MEMORY.md'])
+      assert.equal(statSync(join(B.home, p)).uid, B.uid, p);
     // Registry knows where B's OpenClaw is now.
     assert.equal((await entry(B.id)).stateDir, join(B.home, 'oc-migrated'));
     // B's previous gateway (own state dir, other port) kept running.

@@ -35,7 +35,19 @@ describe('whole-node restore: the safety backup covers every path the plan touch
   const configPath = () => join(state(), 'openclaw.json');
   const located = (): Promise<OpenclawLocation> => locateOpenclaw(transport, nodeEntryFor(node(), { gatewayPort, openclawPath: '/nonexistent/openclaw' }));
   const goodConfig = () =>
-    JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace: join(home(), 'ws-main') }, { id: 'work', workspace: join(home(), 'ws-work') }] }, gateway: { port: gatewayPort } }, null, 2);
+    JSON.stringify(
+      {
+        agents: {
+          list: [
+            { id: 'main', default: true, workspace: join(home(), 'ws-main') },
+            { id: 'work', workspace: join(home(), 'ws-work') },
+          ],
+        },
+        gateway: { port: gatewayPort },
+      },
+      null,
+      2,
+    );
 
   before(async () => {
     ensureSqlite3();
@@ -58,7 +70,8 @@ describe('whole-node restore: the safety backup covers every path the plan touch
     );
   });
 
-  const backupNow = async () => backupNode({ store, nodeId: node().id, transport, engine: 'ocm', sources: backupSourcesFromLocation(await located()), gatewayRunning: false });
+  const backupNow = async () =>
+    backupNode({ store, nodeId: node().id, transport, engine: 'ocm', sources: backupSourcesFromLocation(await located()), gatewayRunning: false });
   /** Every file of the user's home with its sha256 (the node as it is). */
   const treeOf = async () => (await onNode(`find .openclaw ws-main ws-work -type f -exec sha256sum {} + | sort -k2`)).stdout;
   const leftovers = async () => (await onNode('ls -a ~ | grep -- "ocm-" || true')).stdout.trim();
@@ -70,7 +83,14 @@ describe('whole-node restore: the safety backup covers every path the plan touch
     const backup = await backupNow();
     await onNode(damage);
     const live = await located();
-    const plan = await planRestore({ transport, location: live, nodeId: node().id, index: backup.index, repositoryRoot: store.repositoryRoot, scope: { kind: 'node' } });
+    const plan = await planRestore({
+      transport,
+      location: live,
+      nodeId: node().id,
+      index: backup.index,
+      repositoryRoot: store.repositoryRoot,
+      scope: { kind: 'node' },
+    });
     options.edit?.(plan);
     const treeBefore = await treeOf();
     const result = await applyRestore({ transport: options.through ?? transport, location: live, node: { id: node().id }, plan, store, readyTimeoutMs: 5_000 });
@@ -81,7 +101,10 @@ describe('whole-node restore: the safety backup covers every path the plan touch
     const newer = join(home(), 'ws-work', 'NEWER.md');
     const { plan, result } = await restoreAfter(`printf 'written after the backup\\n' > ws-work/NEWER.md && printf '{ broken json' > .openclaw/openclaw.json`);
     assert.ok(plan.roots.includes(join(home(), 'ws-work')), 'the plan covers the workspace from the backup');
-    assert.deepEqual(plan.files.filter((f) => f.path === newer).map((f) => f.action), ['delete']);
+    assert.deepEqual(
+      plan.files.filter((f) => f.path === newer).map((f) => f.action),
+      ['delete'],
+    );
     assert.equal(result.ok, true, JSON.stringify(result, null, 2));
     assert.equal((await onNode(`test -e ws-work/NEWER.md && echo yes || echo no`)).stdout.trim(), 'no', 'the restore deleted it');
     assert.ok(result.safetyBackup);
@@ -95,7 +118,10 @@ describe('whole-node restore: the safety backup covers every path the plan touch
     const soul = join(home(), 'ws-work', 'SOUL.md');
     const onlyMain = JSON.stringify({ agents: { list: [{ id: 'main', default: true, workspace: join(home(), 'ws-main') }] }, gateway: { port: gatewayPort } });
     const { plan, result } = await restoreAfter(`printf 'newer soul\\n' > ws-work/SOUL.md && cat > .openclaw/openclaw.json <<'OCM_EOF'\n${onlyMain}\nOCM_EOF`);
-    assert.deepEqual(plan.files.filter((f) => f.path === soul).map((f) => f.action), ['update']);
+    assert.deepEqual(
+      plan.files.filter((f) => f.path === soul).map((f) => f.action),
+      ['update'],
+    );
     assert.equal(result.ok, true, JSON.stringify(result, null, 2));
     assert.equal((await onNode(`cat ws-work/SOUL.md`)).stdout, 'You are precise.\n');
     assert.ok(result.safetyBackup);
@@ -113,7 +139,10 @@ describe('whole-node restore: the safety backup covers every path the plan touch
         assert.ok(p.extract, 'a whole-node plan says what it extracts');
         assert.equal(p.extract.root, state());
         assert.ok(p.extract.files >= 2, JSON.stringify(p.extract));
-        assert.match(p.steps.find((s) => s.id === 'stage')!.description, new RegExp(`extract ${p.extract.files} file\\(s\\), ${p.extract.directories} folder\\(s\\)`));
+        assert.match(
+          p.steps.find((s) => s.id === 'stage')!.description,
+          new RegExp(`extract ${p.extract.files} file\\(s\\), ${p.extract.directories} folder\\(s\\)`),
+        );
         p.source = { ...p.source, backupId: other.index.id } as RestorePlan['source'];
       },
       through: new Proxy(transport, {
@@ -158,12 +187,17 @@ describe('whole-node restore: the safety backup covers every path the plan touch
         return Reflect.get(target, prop, receiver);
       },
     });
-    const { result, treeBefore } = await restoreAfter(`printf 'changed after the backup\\n' > .openclaw/agents/main/agent/models.json`, { through: corrupting });
+    const { result, treeBefore } = await restoreAfter(`printf 'changed after the backup\\n' > .openclaw/agents/main/agent/models.json`, {
+      through: corrupting,
+    });
     assert.equal(flipped, 1, 'one byte was flipped in transit');
     assert.equal(result.ok, false);
     assert.equal(result.error?.step, 'upload', JSON.stringify(result, null, 2));
     assert.match(result.error?.message ?? '', /not the one that was checked/);
-    assert.ok(result.steps.every((s) => s.id !== 'stage'), 'nothing was extracted');
+    assert.ok(
+      result.steps.every((s) => s.id !== 'stage'),
+      'nothing was extracted',
+    );
     assert.equal(await treeOf(), treeBefore, 'the live tree is untouched');
     assert.equal(await leftovers(), '');
   });

@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backupStoreFor, type BackupStore } from '../../../src/core/backup';
 import { locateOpenclaw, type OpenclawLocation } from '../../../src/core/openclaw';
-import { applyRestore, planRestore, startGateway, stopGateway, takeSafetyBackup, waitForReady, type ApplyResult, type RestorePlan, type SafetyBackupRef } from '../../../src/core/operations';
+import {
+  applyRestore,
+  planRestore,
+  startGateway,
+  stopGateway,
+  takeSafetyBackup,
+  waitForReady,
+  type ApplyResult,
+  type RestorePlan,
+  type SafetyBackupRef,
+} from '../../../src/core/operations';
 import { SshPool } from '../../../src/core/ssh/pool';
 import type { Transport } from '../../../src/core/transport/types';
 import { ensureSqlite3 } from '../../core/backup/tools';
@@ -99,7 +109,10 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     assert.equal((await onNode(`cat '${memoryPath}'`)).stdout, 'CORRUPTED\n');
 
     const p = await plan(['--agent', 'main', '--file', 'MEMORY.md']);
-    assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['update', memoryPath]]);
+    assert.deepEqual(
+      p.files.map((f) => [f.action, f.path]),
+      [['update', memoryPath]],
+    );
     assert.equal(p.files[0]!.after!.sha256.length, 64);
     const { result } = await apply(['--agent', 'main', '--file', 'MEMORY.md']);
     assert.equal(result.ok, true, JSON.stringify(result));
@@ -111,7 +124,10 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
 
   it('one agent: previewed (exactly the deleted SOUL.md), restored byte for byte', async () => {
     const p = await plan(['--agent', 'work']);
-    assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['create', workSoul]]);
+    assert.deepEqual(
+      p.files.map((f) => [f.action, f.path]),
+      [['create', workSoul]],
+    );
     const { result } = await apply(['--agent', 'work']);
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.deepEqual(Buffer.from((await onNode(`base64 -w0 '${workSoul}'`)).stdout, 'base64'), await goodBytes(workSoul));
@@ -129,9 +145,15 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     assert.ok(p.steps.some((s) => s.id === 'swap'));
     const { result } = await apply(['--timeout', '240']);
     assert.equal(result.ok, true, JSON.stringify(result, null, 2));
-    t.diagnostic(`steps: ${result.steps.map((s) => `${s.id} ${(s.durationMs / 1000).toFixed(1)} s`).join(', ')}; total ${(result.durationMs / 1000).toFixed(1)} s`);
-    assert.deepEqual(result.steps.map((s) => s.status), result.steps.map(() => 'done'));
-    for (const path of [memoryPath, workSoul]) assert.deepEqual(Buffer.from((await onNode(`base64 -w0 '${path}'`)).stdout, 'base64'), await goodBytes(path), path);
+    t.diagnostic(
+      `steps: ${result.steps.map((s) => `${s.id} ${(s.durationMs / 1000).toFixed(1)} s`).join(', ')}; total ${(result.durationMs / 1000).toFixed(1)} s`,
+    );
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      result.steps.map(() => 'done'),
+    );
+    for (const path of [memoryPath, workSoul])
+      assert.deepEqual(Buffer.from((await onNode(`base64 -w0 '${path}'`)).stdout, 'base64'), await goodBytes(path), path);
     assert.equal(await exists(extraPath), false);
     await assertReady();
     assert.equal(await leftovers(), '', 'no staging, old tree or archive left in the home');
@@ -166,8 +188,21 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
     await onNode(`printf 'CORRUPTED THIRD\\n' > '${memoryPath}' && rm '${mainSoul}'`);
     const location = await located();
     const index = await store.resolve(ref());
-    const p = await planRestore({ transport, location, nodeId: nodeId(), index, repositoryRoot: good.repositoryRoot, scope: { kind: 'agent', agentId: 'main' } });
-    assert.deepEqual(p.files.map((f) => [f.action, f.path]), [['update', memoryPath], ['create', mainSoul]]);
+    const p = await planRestore({
+      transport,
+      location,
+      nodeId: nodeId(),
+      index,
+      repositoryRoot: good.repositoryRoot,
+      scope: { kind: 'agent', agentId: 'main' },
+    });
+    assert.deepEqual(
+      p.files.map((f) => [f.action, f.path]),
+      [
+        ['update', memoryPath],
+        ['create', mainSoul],
+      ],
+    );
     let killed = 0;
     // The connection dies WHILE SOUL.md is being written: the node is frozen (SIGSTOP) so the write
     // is in flight, then its sshd sessions are SIGKILLed and the listener thawed (the rollback
@@ -208,7 +243,7 @@ describe('ocm restore over real sshd with a real gateway', { timeout: 1_200_000 
       assert.equal(run.code, 1, run.stdout + run.stderr);
       const { result } = run.json<{ result: ApplyResult }>();
       assert.ok(result, run.stdout + run.stderr);
-    assert.ok(result, run.stdout + run.stderr);
+      assert.ok(result, run.stdout + run.stderr);
       assert.equal(result.error?.step, 'startGateway', JSON.stringify(result, null, 2));
       assert.match(result.error?.message ?? '', /not ready within 20 s/);
       assert.equal(result.rolledBack, true, JSON.stringify(result.rollbackErrors));

@@ -69,7 +69,13 @@ describe('a real OpenClaw agent writes MEMORY.md while the user edits it', { tim
     // The user keeps editing the version they saved, and saves again: refused, nothing overwritten.
     const mine2 = Buffer.from(`${mine1.toString()}- human note v3\n`);
     await assert.rejects(
-      safeWrite(t, { home: ocmHome, nodeId: 'agentnode', remotePath: memory, content: mine2, expected: { sha256: saved.savedSha256, mtimeMs: saved.mtimeMs, size: saved.size } }),
+      safeWrite(t, {
+        home: ocmHome,
+        nodeId: 'agentnode',
+        remotePath: memory,
+        content: mine2,
+        expected: { sha256: saved.savedSha256, mtimeMs: saved.mtimeMs, size: saved.size },
+      }),
       (e) => isOcmError(e, 'conflict') && e.details.remoteSha256 === sha256Hex(Buffer.from(agentText)),
     );
     assert.equal(await readFile(memory, 'utf8'), agentText, "the agent's version stays on the node");

@@ -51,7 +51,10 @@ describe('safe save validates openclaw.json with the real OpenClaw CLI', { timeo
     // OpenClaw itself agrees about the live file now.
     const check = await node.runJson<{ valid: boolean }>(['config', 'validate', '--json']);
     assert.equal(check.valid, true);
-    assert.deepEqual((await readdir(node.stateDir)).filter((n) => n.includes('ocm-candidate')), []);
+    assert.deepEqual(
+      (await readdir(node.stateDir)).filter((n) => n.includes('ocm-candidate')),
+      [],
+    );
   });
 
   it("refuses an unknown key with OpenClaw's own message; the live file and its mode are untouched", async () => {
@@ -59,7 +62,14 @@ describe('safe save validates openclaw.json with the real OpenClaw CLI', { timeo
     const config = JSON5.parse(opened.content.toString('utf8')) as Record<string, Record<string, unknown>>;
     config.gateway!.bogusKeyFromTest = true;
     await assert.rejects(
-      safeWrite(t, { home: ocmHome, nodeId: 'oc', remotePath: node.configPath, content: Buffer.from(JSON.stringify(config, null, 2)), expected: opened, validator }),
+      safeWrite(t, {
+        home: ocmHome,
+        nodeId: 'oc',
+        remotePath: node.configPath,
+        content: Buffer.from(JSON.stringify(config, null, 2)),
+        expected: opened,
+        validator,
+      }),
       (e) => {
         assert.ok(isOcmError(e, 'invalidConfig'), String(e));
         assert.match(e.message, /OpenClaw says the config is invalid/);
@@ -70,12 +80,15 @@ describe('safe save validates openclaw.json with the real OpenClaw CLI', { timeo
     );
     assert.deepEqual(await readFile(node.configPath), opened.content);
     assert.equal((await stat(node.configPath)).mode & 0o777, 0o600);
-    assert.deepEqual((await readdir(node.stateDir)).filter((n) => n.includes('ocm-candidate')), []);
+    assert.deepEqual(
+      (await readdir(node.stateDir)).filter((n) => n.includes('ocm-candidate')),
+      [],
+    );
     // The pre-edit backup of the live version exists anyway (taken before validation).
     assert.equal((await listHistory(ocmHome, 'oc', node.configPath))[0]!.sha256, opened.sha256);
   });
 
-  it('ocm put finds the node\'s openclaw (locateOpenclaw) and refuses an invalid config with its message', async () => {
+  it("ocm put finds the node's openclaw (locateOpenclaw) and refuses an invalid config with its message", async () => {
     // The registry's per-node openclaw path: here a wrapper that puts Node 24 first, as users do
     // when OpenClaw's Node is not the login shell's default.
     const wrapper = join(root, 'bin dir', 'openclaw-24');

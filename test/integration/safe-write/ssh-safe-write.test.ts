@@ -89,7 +89,9 @@ describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
     const link = `${state}/openclaw.json`;
     const dots = `${node.home}/dots`;
     const target = `${dots}/repo/openclaw.json`;
-    await onNode(`rm -f ${shellQuote(link)} && mkdir -p ${shellQuote(`${dots}/repo`)} && printf '{ gateway: { port: 1 } }\\n' > ${shellQuote(target)} && chmod 640 ${shellQuote(target)}`);
+    await onNode(
+      `rm -f ${shellQuote(link)} && mkdir -p ${shellQuote(`${dots}/repo`)} && printf '{ gateway: { port: 1 } }\\n' > ${shellQuote(target)} && chmod 640 ${shellQuote(target)}`,
+    );
     await onNode(`ln -s repo/openclaw.json ${shellQuote(`${dots}/current.json`)} && ln -s ../dots/current.json ${shellQuote(link)}`);
     const opened = await readForEdit(t, link);
     assert.equal(opened.content.toString(), '{ gateway: { port: 1 } }\n');
@@ -116,7 +118,9 @@ describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
     const res = await safeWrite(t, { home, nodeId: node.id, remotePath: file, content: Buffer.from('note'), expected: 'absent', newFileMode: 0o600 });
     assert.equal(res.created, true);
     assert.equal(await remoteMode(file), '600');
-    await assert.rejects(safeWrite(t, { home, nodeId: node.id, remotePath: file, content: Buffer.from('other'), expected: 'absent' }), (e) => isOcmError(e, 'conflict'));
+    await assert.rejects(safeWrite(t, { home, nodeId: node.id, remotePath: file, content: Buffer.from('other'), expected: 'absent' }), (e) =>
+      isOcmError(e, 'conflict'),
+    );
     assert.equal((await remoteBytes(file)).toString(), 'note');
   });
 
@@ -160,14 +164,18 @@ describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
       // a reported success must have.
       if (outcome === 'saved') assert.equal(now, sha256Hex(newBytes));
       // Whenever the new bytes reached the file, the old ones are in the history.
-      if (now === sha256Hex(newBytes)) assert.ok((await listHistory(home, node.id, file)).some((e) => e.sha256 === sha256Hex(oldBytes) && e.reason === 'pre-edit'));
+      if (now === sha256Hex(newBytes))
+        assert.ok((await listHistory(home, node.id, file)).some((e) => e.sha256 === sha256Hex(oldBytes) && e.reason === 'pre-edit'));
       const leftovers = (await onNode(`ls -A ${shellQuote(dir)}`)).trim().split('\n').length - 1;
       outcomes.push(`${trigger}:${outcome}:${now === sha256Hex(newBytes) ? 'new' : 'old'}${leftovers ? `:+${leftovers} temp` : ''}`);
       // The next operation reconnects by itself.
       await t.stat(file);
     }
     console.log(`kill outcomes: ${outcomes.join(', ')}`);
-    assert.ok(outcomes.some((o) => !o.includes(':saved:')), `no kill landed during a save: ${outcomes.join(', ')}`);
+    assert.ok(
+      outcomes.some((o) => !o.includes(':saved:')),
+      `no kill landed during a save: ${outcomes.join(', ')}`,
+    );
   });
 
   it('ocm cat / put / history / restore work over SSH', async () => {
@@ -199,7 +207,10 @@ describe('safe save over SSH (real sshd)', { timeout: 300_000 }, () => {
 
     const list = await runCli(['history', node.id, file, '--json'], env);
     const entries = list.json().entries as { id: string; sha256: string }[];
-    assert.deepEqual(entries.map((e) => e.sha256), [sha256Hex(Buffer.from('soul v2 魂')), sha256Hex(Buffer.from('soul by agent'))]);
+    assert.deepEqual(
+      entries.map((e) => e.sha256),
+      [sha256Hex(Buffer.from('soul v2 魂')), sha256Hex(Buffer.from('soul by agent'))],
+    );
     const restore = await runCli(['history', 'restore', entries[1]!.id, '--yes'], env);
     assert.equal(restore.code, 0, restore.stderr);
     assert.equal((await remoteBytes(file)).toString(), 'soul by agent');

@@ -39,7 +39,12 @@ export async function startStubModel(): Promise<StubModel> {
           res.end(JSON.stringify({ object: 'list', data: [{ id: 'stub-model', object: 'model' }] }));
           return;
         }
-        let request: { model?: string; stream?: boolean; messages?: { role: string }[]; tools?: { function?: { name?: string; parameters?: { properties?: Record<string, unknown> } } }[] } = {};
+        let request: {
+          model?: string;
+          stream?: boolean;
+          messages?: { role: string }[];
+          tools?: { function?: { name?: string; parameters?: { properties?: Record<string, unknown> } } }[];
+        } = {};
         try {
           request = JSON.parse(body);
         } catch {
@@ -53,7 +58,13 @@ export async function startStubModel(): Promise<StubModel> {
           if (held) await held;
           const props = Object.keys(writeTool.function?.parameters?.properties ?? {});
           const pathKey = props.includes('path') ? 'path' : props.includes('file_path') ? 'file_path' : 'path';
-          message = { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'write', arguments: JSON.stringify({ [pathKey]: write.path, content: write.content }) } }] };
+          message = {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'write', arguments: JSON.stringify({ [pathKey]: write.path, content: write.content }) } },
+            ],
+          };
         } else {
           message = { role: 'assistant', content: 'done' };
         }
@@ -70,7 +81,16 @@ export async function startStubModel(): Promise<StubModel> {
           res.end('data: [DONE]\n\n');
         } else {
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ id: 'stub', object: 'chat.completion', created: 1, model: request.model, choices: [{ index: 0, message, finish_reason: finish }], usage }));
+          res.end(
+            JSON.stringify({
+              id: 'stub',
+              object: 'chat.completion',
+              created: 1,
+              model: request.model,
+              choices: [{ index: 0, message, finish_reason: finish }],
+              usage,
+            }),
+          );
         }
       })();
     });

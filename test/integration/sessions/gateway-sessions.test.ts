@@ -86,7 +86,14 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
   it('status reads sessions from the running gateway by default, flags 87.5 % and predicts from recorded samples', async () => {
     // One earlier sample an hour ago (8000 tokens) as if a previous check had recorded it.
     await mkdir(join(home, 'sessions'), { recursive: true, mode: 0o700 });
-    await writeFile(join(home, 'sessions', 'gw.json'), JSON.stringify({ version: 1, sessions: { [sessionId('main', 'agent:main:side')]: { samples: [{ t: Date.now() - 3_600_000, tokens: 8000 }], lastSeen: Date.now() } } }), { mode: 0o600 });
+    await writeFile(
+      join(home, 'sessions', 'gw.json'),
+      JSON.stringify({
+        version: 1,
+        sessions: { [sessionId('main', 'agent:main:side')]: { samples: [{ t: Date.now() - 3_600_000, tokens: 8000 }], lastSeen: Date.now() } },
+      }),
+      { mode: 0o600 },
+    );
     const s = await nodeStatus(entry, { transportFor: async () => transport }, { predict: { home, warnHours: 6 }, timeoutMs: 60_000 });
     assert.equal(s.sessions?.source, 'gateway-rpc', JSON.stringify(s.sessions));
     const row = s.sessions!.rows.find((r) => r.key === 'agent:main:side');
@@ -98,7 +105,10 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
     assert.ok(row.growthTokensPerHour! > 5000 && row.growthTokensPerHour! < 7000, JSON.stringify(row));
     assert.ok(row.hoursToWindow! > 0.2 && row.hoursToWindow! < 0.5, JSON.stringify(row));
     assert.equal(row.predictedOverflow, true);
-    assert.ok(s.anomalies.some((a) => a.kind === 'contextPredictedOverflow'), JSON.stringify(s.anomalies));
+    assert.ok(
+      s.anomalies.some((a) => a.kind === 'contextPredictedOverflow'),
+      JSON.stringify(s.anomalies),
+    );
 
     const cli = await runCli(['status', 'gw', '--json', '--no-fail'], env());
     assert.equal(cli.code, 0, cli.stderr);
@@ -141,12 +151,26 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
 
   it('reset starts a new session (new session id), archive removes it from the list; both captured first', async () => {
     const location = await locateOpenclaw(transport, entry);
-    const reset = await runSessionAction(transport, location, { nodeId: 'gw', agentId: 'main', key: 'agent:main:side', action: 'reset', home, thresholdPct: 80 });
+    const reset = await runSessionAction(transport, location, {
+      nodeId: 'gw',
+      agentId: 'main',
+      key: 'agent:main:side',
+      action: 'reset',
+      home,
+      thresholdPct: 80,
+    });
     // OpenClaw 2026.9.6 resets in place (same session id, empty transcript, count 0).
     assert.ok(reset.after && (reset.after.sessionId !== reset.before.sessionId || reset.after.totalTokens === 0), JSON.stringify([reset.before, reset.after]));
     assert.equal(reset.after!.usedPct ?? 0, 0);
     assert.ok(reset.capturedMessages > 0);
-    const archived = await runSessionAction(transport, location, { nodeId: 'gw', agentId: 'main', key: 'agent:main:side', action: 'archive', home, thresholdPct: 80 });
+    const archived = await runSessionAction(transport, location, {
+      nodeId: 'gw',
+      agentId: 'main',
+      key: 'agent:main:side',
+      action: 'archive',
+      home,
+      thresholdPct: 80,
+    });
     assert.equal(archived.after, undefined, 'archived sessions are not listed');
     const list = await runCli(['sessions', 'gw', '--json'], env());
     assert.ok(!list.json().rows.some((r: { key: string }) => r.key === 'agent:main:side'));
@@ -179,13 +203,20 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
       node.model.hang = true;
       await rpc.call('sessions.send', { key: 'agent:main:auto', message: 'a long turn' }, { timeoutMs: 60_000 });
       await waitFor('the turn to be running', activeIs(true));
-      assert.deepEqual((await autoOf()).map((a) => a.status), ['skipped-active']);
+      assert.deepEqual(
+        (await autoOf()).map((a) => a.status),
+        ['skipped-active'],
+      );
       await rpc.call('sessions.abort', { key: 'agent:main:auto' }, { timeoutMs: 60_000 });
       node.model.hang = false;
       await waitFor('the turn to end', activeIs(false));
       await turn('after the abort');
       const first = await autoOf();
-      assert.deepEqual(first.map((a) => a.status), ['compacted'], JSON.stringify(first));
+      assert.deepEqual(
+        first.map((a) => a.status),
+        ['compacted'],
+        JSON.stringify(first),
+      );
       assert.ok(first[0]!.backupId);
       // Over the percentage again (another turn at 87.5 %), within the cooldown: not compacted again.
       await turn('again');
@@ -202,8 +233,19 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
     const location = await locateOpenclaw(transport, entry);
     node.model.hang = true;
     const historyDir = join(home, 'history', 'gw', pathKey(captureRemotePath('main', 'agent:main:fault')));
-    const pending = runSessionAction(transport, location, { nodeId: 'gw', agentId: 'main', key: 'agent:main:fault', action: 'compact', home, thresholdPct: 80, timeoutMs: 60_000 });
-    const outcome = pending.then(() => undefined, (e: unknown) => e);
+    const pending = runSessionAction(transport, location, {
+      nodeId: 'gw',
+      agentId: 'main',
+      key: 'agent:main:fault',
+      action: 'compact',
+      home,
+      thresholdPct: 80,
+      timeoutMs: 60_000,
+    });
+    const outcome = pending.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await waitFor('the capture to be stored', async () => ((await readdir(historyDir)).some((f) => f.endsWith('.json')) ? true : undefined), 60_000);
     node.kill();
     const error = await outcome;
@@ -226,7 +268,10 @@ describe('sessions on OpenClaw 2026.7.1: no way from outside, said plainly', { t
       const install = await ensureOpenclaw('2026.7.1');
       const wrapper = join(fixture.home, 'bin', 'openclaw');
       await mkdir(join(fixture.home, 'bin'), { recursive: true });
-      await writeFile(wrapper, `#!/bin/sh\nexport HOME=${shellQuote(fixture.home)} OPENCLAW_OFFLINE=1 OPENCLAW_NO_AUTO_UPDATE=1\nexec ${shellQuote(install.nodeBin)} ${shellQuote(install.bin)} "$@"\n`);
+      await writeFile(
+        wrapper,
+        `#!/bin/sh\nexport HOME=${shellQuote(fixture.home)} OPENCLAW_OFFLINE=1 OPENCLAW_NO_AUTO_UPDATE=1\nexec ${shellQuote(install.nodeBin)} ${shellQuote(install.bin)} "$@"\n`,
+      );
       await chmod(wrapper, 0o755);
       const home = await tempOcmHome();
       const env = { ...process.env, OCM_HOME: home, OCM_LANG: 'en' };

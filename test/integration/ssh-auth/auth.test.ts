@@ -20,7 +20,10 @@ function scriptedPrompt(answers: { password?: string; passphrase?: string; keybo
     asked,
     password: async (r) => (asked.push(`password ${r.username}@${r.host}`), answers.password),
     passphrase: async (r) => (asked.push(`passphrase ${r.keyPath}`), answers.passphrase),
-    keyboardInteractive: async (r) => (asked.push(`keyboard ${r.prompts.map((p) => p.prompt.trim()).join('|')}`), answers.keyboard === undefined ? undefined : r.prompts.map(() => answers.keyboard!)),
+    keyboardInteractive: async (r) => (
+      asked.push(`keyboard ${r.prompts.map((p) => p.prompt.trim()).join('|')}`),
+      answers.keyboard === undefined ? undefined : r.prompts.map(() => answers.keyboard!)
+    ),
   };
 }
 
@@ -64,7 +67,10 @@ describe('authentication against real sshd', () => {
       ].join('\n'),
     });
     const target = await resolveConnectTarget(nodeSchema.parse({ id: 'inner', host: 'inner-via-bastion' }), user.deps());
-    assert.deepEqual(target.jumps.map((j) => [j.nodeId, j.port, j.username]), [['jump:bastion', bastion.port, bastion.user]]);
+    assert.deepEqual(
+      target.jumps.map((j) => [j.nodeId, j.port, j.username]),
+      [['jump:bastion', bastion.port, bastion.user]],
+    );
     const connection = await connectSsh(target);
     try {
       assert.equal((await execOut(connection.client, 'id -un')).stdout.trim(), inner.user);
@@ -86,8 +92,18 @@ describe('authentication against real sshd', () => {
     });
     const entry = directEntry(inner, { id: 'inner' });
     const target = await resolveConnectTarget(entry, user.deps());
-    assert.deepEqual(target.jumps.map((j) => j.nodeId), ['jump:bastion']);
-    await assert.rejects(connectSsh(target), (e: unknown) => isOcmError(e, 'hostKeyChanged') && e.message.includes('jump:bastion') && e.message.includes(bastion.hostKeyFingerprint) && e.message.includes('ocm trust inner --replace-jump bastion'));
+    assert.deepEqual(
+      target.jumps.map((j) => j.nodeId),
+      ['jump:bastion'],
+    );
+    await assert.rejects(
+      connectSsh(target),
+      (e: unknown) =>
+        isOcmError(e, 'hostKeyChanged') &&
+        e.message.includes('jump:bastion') &&
+        e.message.includes(bastion.hostKeyFingerprint) &&
+        e.message.includes('ocm trust inner --replace-jump bastion'),
+    );
 
     user.writeRegistry([entry]);
     const env = { HOME: user.home, OCM_HOME: user.ocmHome };
@@ -114,7 +130,10 @@ describe('authentication against real sshd', () => {
     const prompt = scriptedPrompt({});
     prompt.passphrase = async (r) => (prompt.asked.push(`passphrase ${r.keyPath}`), ++calls === 1 ? 'wrong guess' : 'open sesame');
     const target = await resolveConnectTarget(nodeSchema.parse({ id: node.id, host: node.host, port: node.port, user: node.user }), user.deps({ prompt }));
-    assert.deepEqual(target.identities.map((i) => [i.path, i.encrypted]), [[keyPath, true]]);
+    assert.deepEqual(
+      target.identities.map((i) => [i.path, i.encrypted]),
+      [[keyPath, true]],
+    );
     assert.equal(await whoami(target), node.user);
     assert.deepEqual(prompt.asked, [`passphrase ${keyPath}`, `passphrase ${keyPath}`]);
 
@@ -139,7 +158,10 @@ describe('authentication against real sshd', () => {
     writeFileSync(user.sshConfigPath, '');
 
     const wrong = scriptedPrompt({ password: 'not-the-password', keyboard: 'nope' });
-    await assert.rejects(connectSsh(await resolveConnectTarget(entry, user.deps({ prompt: wrong }))), (e: unknown) => isOcmError(e, 'auth') && !e.message.includes('not-the-password'));
+    await assert.rejects(
+      connectSsh(await resolveConnectTarget(entry, user.deps({ prompt: wrong }))),
+      (e: unknown) => isOcmError(e, 'auth') && !e.message.includes('not-the-password'),
+    );
 
     const cancel = scriptedPrompt({});
     await assert.rejects(connectSsh(await resolveConnectTarget(entry, user.deps({ prompt: cancel }))), (e: unknown) => isOcmError(e, 'cancelled'));
@@ -200,14 +222,23 @@ describe('authentication against real sshd', () => {
       });
       const crowded = await startAgent(crowdedSocket, [...junk, node.clientKeyPath]);
       try {
-
         const user = makeUser(set, { knownHosts: knownHostsOf() });
         const entry = nodeSchema.parse({ id: node.id, host: 'crowded' });
-        writeFileSync(user.sshConfigPath, `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${node.clientKeyPath}\n`);
+        writeFileSync(
+          user.sshConfigPath,
+          `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${node.clientKeyPath}\n`,
+        );
         const unfiltered = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
-        await assert.rejects(connectSsh(unfiltered), (e: unknown) => isOcmError(e, 'auth') && /IdentitiesOnly yes/.test(e.message), 'without IdentitiesOnly the 7 wrong agent keys exhaust MaxAuthTries first');
+        await assert.rejects(
+          connectSsh(unfiltered),
+          (e: unknown) => isOcmError(e, 'auth') && /IdentitiesOnly yes/.test(e.message),
+          'without IdentitiesOnly the 7 wrong agent keys exhaust MaxAuthTries first',
+        );
 
-        writeFileSync(user.sshConfigPath, `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${node.clientKeyPath}\n  IdentitiesOnly yes\n`);
+        writeFileSync(
+          user.sshConfigPath,
+          `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${node.clientKeyPath}\n  IdentitiesOnly yes\n`,
+        );
         const filtered = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
         assert.equal(filtered.identitiesOnly, true);
         assert.equal(await whoami(filtered), node.user);
@@ -215,7 +246,10 @@ describe('authentication against real sshd', () => {
         // IdentityFile naming only the public key (private key held by the agent, as with 1Password / Secretive).
         const pubOnly = join(user.home, '.ssh', 'agent-held.pub');
         writeFileSync(pubOnly, `${node.clientPublicKey}\n`);
-        writeFileSync(user.sshConfigPath, `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${pubOnly}\n  IdentitiesOnly yes\n`);
+        writeFileSync(
+          user.sshConfigPath,
+          `Host crowded\n  HostName ${node.host}\n  Port ${node.port}\n  User ${node.user}\n  IdentityFile ${pubOnly}\n  IdentitiesOnly yes\n`,
+        );
         const agentOnly = await resolveConnectTarget(entry, user.deps({ env: { SSH_AUTH_SOCK: crowdedSocket } }));
         assert.deepEqual(agentOnly.identities, []);
         assert.equal(agentOnly.agentOnlyKeys?.length, 1);
@@ -229,14 +263,24 @@ describe('authentication against real sshd', () => {
       const [bastion, inner] = [set.nodes[0]!, set.nodes[1]!];
       // The bastion authorizes the agent's key too.
       await runAsNodeUser(bastion, `cat >> ~/.ssh/authorized_keys`, { stdin: `${inner.clientPublicKey}\n` });
-      const user = makeUser(set, { knownHosts: '', sshConfig: `Host inner\n  HostName ${inner.host}\n  Port ${inner.port}\n  ProxyJump ${bastion.user}@${bastion.host}:${bastion.port}\n` });
+      const user = makeUser(set, {
+        knownHosts: '',
+        sshConfig: `Host inner\n  HostName ${inner.host}\n  Port ${inner.port}\n  ProxyJump ${bastion.user}@${bastion.host}:${bastion.port}\n`,
+      });
       user.writeRegistry([{ id: 'inner', host: 'inner', user: inner.user }]);
       // The new jump host's key is trusted only with a decision (--expect, --yes or a terminal's yes).
-      const result = await runCli(['trust', 'inner', '--expect', bastion.hostKeyFingerprint, '--expect', inner.hostKeyFingerprint, '--json'], { HOME: user.home, OCM_HOME: user.ocmHome, SSH_AUTH_SOCK: socket });
+      const result = await runCli(['trust', 'inner', '--expect', bastion.hostKeyFingerprint, '--expect', inner.hostKeyFingerprint, '--json'], {
+        HOME: user.home,
+        OCM_HOME: user.ocmHome,
+        SSH_AUTH_SOCK: socket,
+      });
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const json = result.json();
       assert.equal(json.fingerprint, inner.hostKeyFingerprint);
-      assert.deepEqual(json.jumpsTrusted.map((j: { fingerprint: string }) => j.fingerprint), [bastion.hostKeyFingerprint]);
+      assert.deepEqual(
+        json.jumpsTrusted.map((j: { fingerprint: string }) => j.fingerprint),
+        [bastion.hostKeyFingerprint],
+      );
       const fingerprints = (await user.trustStore.list()).map((e) => e.fingerprint).sort();
       assert.deepEqual(fingerprints, [bastion.hostKeyFingerprint, inner.hostKeyFingerprint].sort());
     });

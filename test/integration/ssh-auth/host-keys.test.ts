@@ -62,7 +62,10 @@ describe('host keys against real sshd', () => {
     const node = set.nodes[0]!;
     const user = makeUser(set);
     const target = await resolveConnectTarget(directEntry(node), user.deps());
-    await assert.rejects(connectSsh(target), (e: unknown) => isOcmError(e, 'hostKeyUnknown') && e.message.includes(node.hostKeyFingerprint) && e.message.includes(`ocm trust ${node.id}`));
+    await assert.rejects(
+      connectSsh(target),
+      (e: unknown) => isOcmError(e, 'hostKeyUnknown') && e.message.includes(node.hostKeyFingerprint) && e.message.includes(`ocm trust ${node.id}`),
+    );
   });
 
   it('ask: the face sees the real fingerprint; yes stores it in the trust store', async () => {
@@ -73,7 +76,10 @@ describe('host keys against real sshd', () => {
     const connection = await connectSsh(target);
     connection.close();
     assert.deepEqual(seen, [node.hostKeyFingerprint]);
-    assert.deepEqual((await user.trustStore.list()).map((e) => e.fingerprint), [node.hostKeyFingerprint]);
+    assert.deepEqual(
+      (await user.trustStore.list()).map((e) => e.fingerprint),
+      [node.hostKeyFingerprint],
+    );
   });
 
   it('ocm trust stores the key (owner-only), then a strict connect works; a different stored key needs --replace', async () => {
@@ -117,7 +123,10 @@ describe('host keys against real sshd', () => {
     const replaced = await runCli(['trust', node.id, '--replace', '--expect', node.hostKeyFingerprint], env);
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.match(replaced.stdout, /Replaced/);
-    assert.deepEqual((await user.trustStore.list()).map((e) => e.fingerprint), [node.hostKeyFingerprint]);
+    assert.deepEqual(
+      (await user.trustStore.list()).map((e) => e.fingerprint),
+      [node.hostKeyFingerprint],
+    );
   });
 
   it('ocm trust for an unknown node id and an unreachable port fail with clear errors', async () => {

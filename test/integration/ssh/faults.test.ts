@@ -104,10 +104,14 @@ describe('SSH faults on real sshd: errors within seconds, pool recovers, writes 
 
     // The next process's first write of the file sweeps the temps that are old enough: aged here
     // to an hour, beside a fresh one (maybe another writer's) and a name that is not ours.
-    const temps = async (): Promise<string[]> => (await runAsNodeUser(node, `ls -A | grep '^\\.config\\.json\\.ocm-' || true`)).stdout.split('\n').filter(Boolean).sort();
+    const temps = async (): Promise<string[]> =>
+      (await runAsNodeUser(node, `ls -A | grep '^\\.config\\.json\\.ocm-' || true`)).stdout.split('\n').filter(Boolean).sort();
     const leftovers = await temps();
     assert.ok(leftovers.length > 0, 'a killed write leaves its temp file');
-    await runAsNodeUser(node, `touch -d '1 hour ago' .config.json.ocm-*.tmp && echo y > .config.json.ocm-0123456789ab.tmp && echo z > .config.json.ocm-notours.tmp`);
+    await runAsNodeUser(
+      node,
+      `touch -d '1 hour ago' .config.json.ocm-*.tmp && echo y > .config.json.ocm-0123456789ab.tmp && echo z > .config.json.ocm-notours.tmp`,
+    );
     const fresh = new SshPool({ readyTimeoutMs: 20_000 });
     try {
       await fresh.transportFor(targetFor(node)).writeFileAtomic(path, Buffer.from('{"ok":2}\n'));
@@ -161,7 +165,11 @@ describe('SSH faults on real sshd: errors within seconds, pool recovers, writes 
     freeze(node);
     try {
       const started = Date.now();
-      const results = await Promise.all([failure(t().exec('echo frozen'), started), failure(t().stat(node.home), started), failure(t().readFile(`${node.home}/config.json`), started)]);
+      const results = await Promise.all([
+        failure(t().exec('echo frozen'), started),
+        failure(t().stat(node.home), started),
+        failure(t().readFile(`${node.home}/config.json`), started),
+      ]);
       for (const { error, afterMs } of results) {
         assert.ok(lost(error), `${error.kind}: ${error.message}`);
         assert.ok(afterMs < 8000, `took ${afterMs} ms`);

@@ -71,7 +71,12 @@ describe('login shells that are not POSIX (fish, tcsh) over real sshd', { timeou
 
       it('runs a multi-line script with quotes, backslashes and env values unchanged', async () => {
         const t = transports.get(shell)!;
-        const script = [`printf '%s|' ${shellQuote(ENDS_IN_BACKSLASH)} ${shellQuote(WITH_NEWLINE)}`, 'printf "%s|" "$A" "$B"', "printf 'done\\n'", 'exit 7'].join('\n');
+        const script = [
+          `printf '%s|' ${shellQuote(ENDS_IN_BACKSLASH)} ${shellQuote(WITH_NEWLINE)}`,
+          'printf "%s|" "$A" "$B"',
+          "printf 'done\\n'",
+          'exit 7',
+        ].join('\n');
         const r = await t.exec(script, { env: { A: ENDS_IN_BACKSLASH, B: WITH_NEWLINE } });
         assert.equal(r.stderr, '');
         assert.equal(r.stdout, `${ENDS_IN_BACKSLASH}|${WITH_NEWLINE}|${ENDS_IN_BACKSLASH}|${WITH_NEWLINE}|done\n`);
@@ -86,7 +91,10 @@ describe('login shells that are not POSIX (fish, tcsh) over real sshd', { timeou
         assert.equal(r.stdout, `<${ENDS_IN_BACKSLASH}>${WITH_NEWLINE}\n`);
         const none = await t.exec('cat; echo "rc=$?"');
         assert.equal(none.stdout, 'rc=0\n', 'no stdin: the command reads EOF at once');
-        const fed = await t.execStream('wc -c\necho "$X" >&2', { stdin: Readable.from([Buffer.alloc(1000, 1), Buffer.alloc(2345, 2)]), env: { X: ENDS_IN_BACKSLASH } });
+        const fed = await t.execStream('wc -c\necho "$X" >&2', {
+          stdin: Readable.from([Buffer.alloc(1000, 1), Buffer.alloc(2345, 2)]),
+          env: { X: ENDS_IN_BACKSLASH },
+        });
         let text = '';
         for await (const chunk of fed.stdout) text += chunk;
         const done = await fed.done;
@@ -105,7 +113,10 @@ describe('login shells that are not POSIX (fish, tcsh) over real sshd', { timeou
     const name = shell.split('/').pop()!;
     it(`discovery reads the ${name} login shell's environment (${startup.file})`, async () => {
       const node = nodeWith(shell);
-      await runAsNodeUser(node, `mkdir -p "$(dirname ${shellQuote(startup.file)})" && printf '%s\\n' ${shellQuote(startup.line)} > ${shellQuote(startup.file)}`);
+      await runAsNodeUser(
+        node,
+        `mkdir -p "$(dirname ${shellQuote(startup.file)})" && printf '%s\\n' ${shellQuote(startup.line)} > ${shellQuote(startup.file)}`,
+      );
       try {
         const { env } = cliEnvFor(set, [entryFor(node)]);
         const run = await runCli(['status', node.id, '--json'], env);
@@ -142,7 +153,13 @@ describe('login shells that are not POSIX (fish, tcsh) over real sshd', { timeou
 
       const agents = await runCli(['agents', node.id, '--fast', '--json'], env);
       assert.equal(agents.code, 0, agents.stderr + agents.stdout);
-      assert.deepEqual(agents.json<{ agents: Array<{ id: string }> }>().agents.map((a) => a.id).sort(), ['main', 'research', 'work']);
+      assert.deepEqual(
+        agents
+          .json<{ agents: Array<{ id: string }> }>()
+          .agents.map((a) => a.id)
+          .sort(),
+        ['main', 'research', 'work'],
+      );
 
       const memory = `${node.home}/.openclaw/workspace/MEMORY.md`;
       await runAsNodeUser(node, `printf '%s\\n' ${shellQuote(ENDS_IN_BACKSLASH)} > ${shellQuote(memory)}`);

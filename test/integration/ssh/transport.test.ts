@@ -74,7 +74,10 @@ describe('SSH transport against real sshd', { timeout: 180_000 }, () => {
       target.passwordAuthentication = false;
       const result = await kiPool.transportFor(target).exec('echo ki-ok');
       assert.equal(result.stdout, 'ki-ok\n');
-      assert.ok(prompts.some((p) => /password/i.test(p)), prompts.join());
+      assert.ok(
+        prompts.some((p) => /password/i.test(p)),
+        prompts.join(),
+      );
     } finally {
       await kiPool.close();
     }
@@ -117,7 +120,10 @@ describe('SSH transport against real sshd', { timeout: 180_000 }, () => {
     assert.equal(killed.signal, 'SIGTERM');
     const noStdin = await t.exec('cat');
     assert.equal(noStdin.stdout, '');
-    assert.ok(messages.some((m) => m.includes('[env GREETING]') && !m.includes('it\'s')), 'env values never reach the log');
+    assert.ok(
+      messages.some((m) => m.includes('[env GREETING]') && !m.includes("it's")),
+      'env values never reach the log',
+    );
   });
 
   it('caps captured output and marks it truncated', async () => {

@@ -21,11 +21,21 @@ import { fakeModelPatch, startFakeModel, type FakeModel } from './fake-model';
 
 /** HOME-redirecting LocalTransport: the node is this machine, seen with the test node's HOME. */
 function depsFor(home: string): StatusDeps {
-  const env = { HOME: home, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ENV: '', OPENCLAW_OFFLINE: '1', OPENCLAW_NO_AUTO_UPDATE: '1', OPENCLAW_DISABLE_BONJOUR: '1' };
+  const env = {
+    HOME: home,
+    PATH: '/usr/bin:/bin',
+    SHELL: '/bin/sh',
+    ENV: '',
+    OPENCLAW_OFFLINE: '1',
+    OPENCLAW_NO_AUTO_UPDATE: '1',
+    OPENCLAW_DISABLE_BONJOUR: '1',
+  };
   const local = new LocalTransport({ nodeId: 'oc' });
   const transport = new Proxy(local, {
     get(target, prop, receiver) {
-      if (prop === 'exec') return (cmd: string, opts: Record<string, unknown> = {}) => target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
+      if (prop === 'exec')
+        return (cmd: string, opts: Record<string, unknown> = {}) =>
+          target.exec(cmd, { ...opts, env: { ...env, ...((opts.env as Record<string, string>) ?? {}) } });
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -38,7 +48,11 @@ function depsFor(home: string): StatusDeps {
  * `contextWindow` as the prompt: 87.5 %), and an `openclaw` wrapper. 2026.7.1 refuses a turn whose
  * estimated prompt does not fit, so it needs a larger window than 2026.9.6.
  */
-async function nodeWithSession(version: string, model: FakeModel, contextWindow: number): Promise<{ root: string; openclaw: OpenclawTestNode; wrapper: string }> {
+async function nodeWithSession(
+  version: string,
+  model: FakeModel,
+  contextWindow: number,
+): Promise<{ root: string; openclaw: OpenclawTestNode; wrapper: string }> {
   const root = await mkdtemp(join(tmpdir(), 'ocm-status-sessions-'));
   const openclaw = await createOpenclawNode({ version, home: root });
   // Merged straight into openclaw.json (what `openclaw config patch` would write, without its ~20 s start-up).
@@ -111,7 +125,10 @@ describe('session context usage from real OpenClaw 2026.9.6 (SQLite: openclaw se
     assert.equal(row.fresh, true);
     assert.equal(row.usedPct, 87.5);
     assert.equal(row.overThreshold, true);
-    assert.ok(s.anomalies.some((a) => a.kind === 'contextOverThreshold' && a.message.includes('87.5%')), JSON.stringify(s.anomalies));
+    assert.ok(
+      s.anomalies.some((a) => a.kind === 'contextOverThreshold' && a.message.includes('87.5%')),
+      JSON.stringify(s.anomalies),
+    );
     const relaxed = await nodeStatus(entry(), depsFor(node.root), { includeSessions: true, thresholdPct: 90, timeoutMs: 120_000 });
     assert.equal(relaxed.sessions?.rows.find((r) => r.key === 'agent:main:main')?.overThreshold, false);
   });

@@ -60,7 +60,10 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
     assert.ok((s.hostFacts?.memTotalBytes ?? 0) > 0);
     assert.ok((s.hostFacts?.disk?.totalBytes ?? 0) > 0);
     assert.equal(typeof s.hostFacts?.load1, 'number');
-    assert.deepEqual(s.anomalies.map((a) => a.kind).filter((k) => k !== 'diskAlmostFull'), ['notInstalled']);
+    assert.deepEqual(
+      s.anomalies.map((a) => a.kind).filter((k) => k !== 'diskAlmostFull'),
+      ['notInstalled'],
+    );
     assert.deepEqual(out.summary, { nodes: 1, reachable: 1, unreachable: 0, withAnomalies: 1 });
 
     const table = await runCli(['status', node.id], env);
@@ -77,12 +80,17 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
     const first = await runCli(['status', node.id, '--json'], env);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(statSync(cacheFile).mode & 0o777, 0o600);
-    const kept = JSON.parse(readFileSync(cacheFile, 'utf8')) as { logins: Record<string, { target: string; value: { stamp: string; vars: Record<string, string> } }> };
+    const kept = JSON.parse(readFileSync(cacheFile, 'utf8')) as {
+      logins: Record<string, { target: string; value: { stamp: string; vars: Record<string, string> } }>;
+    };
     const login = kept.logins[node.id]!;
     assert.equal(login.target, `${node.user}@${node.host}:${node.port}`);
     assert.match(login.value.stamp, /\.profile /, 'the stamp covers ~/.profile');
     assert.ok(login.value.vars.PATH, 'the login PATH is kept (and nothing else of the environment)');
-    assert.deepEqual(Object.keys(login.value.vars).filter((k) => k !== 'PATH' && !k.startsWith('OPENCLAW_')), []);
+    assert.deepEqual(
+      Object.keys(login.value.vars).filter((k) => k !== 'PATH' && !k.startsWith('OPENCLAW_')),
+      [],
+    );
     const again = await runCli(['status', node.id, '--json'], env);
     assert.equal(again.json<StatusJson>().nodes[0]!.openclaw?.stateDir, `${node.home}/.openclaw`);
 
@@ -123,7 +131,11 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
     assert.ok(hk.error?.message.includes(changed.hostKeyFingerprint), hk.error?.message);
     assert.equal(byId.get(unknown.id)?.error?.kind, 'hostKeyUnknown');
     assert.equal(byId.get('wrongkey')?.error?.kind, 'auth');
-    assert.deepEqual(run.json<StatusJson>().nodes.map((s) => s.nodeId), [good.id, changed.id, unknown.id, 'wrongkey'], 'registry order');
+    assert.deepEqual(
+      run.json<StatusJson>().nodes.map((s) => s.nodeId),
+      [good.id, changed.id, unknown.id, 'wrongkey'],
+      'registry order',
+    );
 
     const table = await runCli(['status'], env);
     assert.match(table.stdout, new RegExp(`^${changed.id}\\s+HOST KEY CHANGED`, 'm'));
@@ -136,18 +148,30 @@ describe('ocm status over real sshd', { timeout: 120_000 }, () => {
 
   it('--accept-new over several new hosts at once keeps the pin of every one of them', async () => {
     // Nothing in known_hosts: all four are new, and status connects to them concurrently.
-    const env = userWith(set, '', set.nodes.map((n) => entry(n)));
+    const env = userWith(
+      set,
+      '',
+      set.nodes.map((n) => entry(n)),
+    );
     const run = await runCli(['status', '--accept-new', '--json'], env);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(run.json<StatusJson>().nodes.map((s) => [s.nodeId, s.reachable]), set.nodes.map((n) => [n.id, true]));
-    const pinned = JSON.parse(readFileSync(join(env.OCM_HOME!, 'trusted-host-keys.json'), 'utf8')) as { hosts: Array<{ hostKeyName: string; fingerprint: string }> };
+    assert.deepEqual(
+      run.json<StatusJson>().nodes.map((s) => [s.nodeId, s.reachable]),
+      set.nodes.map((n) => [n.id, true]),
+    );
+    const pinned = JSON.parse(readFileSync(join(env.OCM_HOME!, 'trusted-host-keys.json'), 'utf8')) as {
+      hosts: Array<{ hostKeyName: string; fingerprint: string }>;
+    };
     assert.deepEqual(
       pinned.hosts.map((h) => [h.hostKeyName, h.fingerprint]).sort(),
       set.nodes.map((n) => [`[${n.host}]:${n.port}`, n.hostKeyFingerprint]).sort(),
     );
     // and without --accept-new they are now trusted
     const again = await runCli(['status', '--json'], env);
-    assert.ok(again.json<StatusJson>().nodes.every((s) => s.reachable), again.stdout);
+    assert.ok(
+      again.json<StatusJson>().nodes.every((s) => s.reachable),
+      again.stdout,
+    );
   });
 
   it('usage errors exit 2', async () => {

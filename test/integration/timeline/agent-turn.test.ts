@@ -33,7 +33,11 @@ describe('timeline of MEMORY.md across hand edits and a real agent turn', { time
     assert.equal(patched.code, 0, `config patch failed:\n${patched.stdout}\n${patched.stderr}`);
     const wrapper = join(root, 'bin', 'openclaw-24');
     await mkdir(join(root, 'bin'), { recursive: true });
-    await writeFile(wrapper, `#!/bin/sh\nPATH=${shellQuote(node.install.env.PATH!)} HOME=${shellQuote(node.home)} exec ${shellQuote(node.install.bin)} "$@"\n`, { mode: 0o755 });
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\nPATH=${shellQuote(node.install.env.PATH!)} HOME=${shellQuote(node.home)} exec ${shellQuote(node.install.bin)} "$@"\n`,
+      { mode: 0o755 },
+    );
     env = { OCM_HOME: join(root, 'ocm-home'), PATH: process.env.PATH };
     assert.equal((await runCli(['add', 'oc', 'local', '--state-dir', node.stateDir, '--openclaw', wrapper], env)).code, 0);
   });

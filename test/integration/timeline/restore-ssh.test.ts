@@ -50,7 +50,10 @@ describe('timeline restore over SSH with the connection killed mid-write (real s
     const opened = await readForEdit(t, file);
     await safeWrite(t, { home, nodeId: node.id, remotePath: file, content: v2, expected: opened });
     const timeline = await buildTimeline({ home, nodeId: node.id, remotePath: file });
-    assert.deepEqual(timeline.versions.map((v) => v.sha256), [sha256Hex(v2), sha256Hex(v1)]);
+    assert.deepEqual(
+      timeline.versions.map((v) => v.sha256),
+      [sha256Hex(v2), sha256Hex(v1)],
+    );
     const first = findVersion(timeline, '1');
 
     const outcomes: string[] = [];
@@ -70,12 +73,18 @@ describe('timeline restore over SSH with the connection killed mid-write (real s
       const now = await remoteSha(file);
       assert.ok(now === before || now === sha256Hex(v1), `after a kill (${trigger}) the file is neither the old one nor the restored one (outcome ${outcome})`);
       if (outcome === 'restored') assert.equal(now, sha256Hex(v1));
-      assert.ok((await listHistory(home, node.id, file)).some((h) => h.sha256 === before), 'the live bytes were kept in the history first');
+      assert.ok(
+        (await listHistory(home, node.id, file)).some((h) => h.sha256 === before),
+        'the live bytes were kept in the history first',
+      );
       // Put v2 back for the next round (fresh connection).
       if (now !== sha256Hex(v2)) await safeWrite(t, { home, nodeId: node.id, remotePath: file, content: v2, expected: { sha256: now } });
       await onNode(`find ${shellQuote(dir)} -name '.*' -type f -delete`);
     }
-    assert.ok(outcomes.some((o) => !o.endsWith(':restored')), `at least one kill interrupted a restore (${outcomes.join(', ')})`);
+    assert.ok(
+      outcomes.some((o) => !o.endsWith(':restored')),
+      `at least one kill interrupted a restore (${outcomes.join(', ')})`,
+    );
     await restoreTimelineVersion(t, { home, timeline, version: first });
     assert.equal(await remoteSha(file), sha256Hex(v1));
   });

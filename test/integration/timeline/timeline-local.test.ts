@@ -24,7 +24,8 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
   let state: string;
   let memory: string;
   let novaMemory: string;
-  const v = (n: number) => `${atlas.files['MEMORY.md']}${Array.from({ length: n - 1 }, (_, i) => `- note ${i + 2}: checked the Patroni leader after the kernel update, round ${i + 2}.\n`).join('')}`;
+  const v = (n: number) =>
+    `${atlas.files['MEMORY.md']}${Array.from({ length: n - 1 }, (_, i) => `- note ${i + 2}: checked the Patroni leader after the kernel update, round ${i + 2}.\n`).join('')}`;
 
   const put = async (file: string, content: string, extra: string[] = []) => {
     const local = join(home, `put-${Date.now()}-${Math.random()}.md`);
@@ -41,7 +42,10 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
     const wsResearch = join(state, 'workspace-research');
     await mkdir(join(wsOps, 'memory'), { recursive: true });
     await mkdir(wsResearch, { recursive: true });
-    await writeFile(join(state, 'openclaw.json'), JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: wsOps }, research: { name: 'Nova', workspace: wsResearch } } } }, null, 2));
+    await writeFile(
+      join(state, 'openclaw.json'),
+      JSON.stringify({ agents: { entries: { ops: { name: 'Atlas', workspace: wsOps }, research: { name: 'Nova', workspace: wsResearch } } } }, null, 2),
+    );
     memory = join(wsOps, 'MEMORY.md');
     novaMemory = join(wsResearch, 'MEMORY.md');
     for (const [name, text] of Object.entries(atlas.files)) await writeFile(join(wsOps, name), text);
@@ -65,14 +69,37 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
 
     const list = await runCli(['timeline', 'box', memory, '--json'], env);
     assert.equal(list.code, 0, list.stderr);
-    const versions = list.json().versions as { n: number; sha256: string; origin: string; via?: string; diff?: { added: number; removed: number }; sources: { kind: string }[] }[];
-    assert.deepEqual(versions.map((x) => x.n), [4, 3, 2, 1], 'newest first, one entry per content');
-    assert.deepEqual(versions.map((x) => x.sha256), [4, 3, 2, 1].map((n) => sha256Hex(Buffer.from(v(n)))));
-    assert.deepEqual(versions.map((x) => x.origin), ['saved', 'agent', 'saved', 'snapshot']);
+    const versions = list.json().versions as {
+      n: number;
+      sha256: string;
+      origin: string;
+      via?: string;
+      diff?: { added: number; removed: number };
+      sources: { kind: string }[];
+    }[];
+    assert.deepEqual(
+      versions.map((x) => x.n),
+      [4, 3, 2, 1],
+      'newest first, one entry per content',
+    );
+    assert.deepEqual(
+      versions.map((x) => x.sha256),
+      [4, 3, 2, 1].map((n) => sha256Hex(Buffer.from(v(n)))),
+    );
+    assert.deepEqual(
+      versions.map((x) => x.origin),
+      ['saved', 'agent', 'saved', 'snapshot'],
+    );
     assert.equal(versions[0]!.via, 'cli');
-    assert.ok(versions[0]!.sources.some((s) => s.kind === 'snapshot') && versions[0]!.sources.some((s) => s.kind === 'saved'), 'the last save was seen by the third backup too');
+    assert.ok(
+      versions[0]!.sources.some((s) => s.kind === 'snapshot') && versions[0]!.sources.some((s) => s.kind === 'saved'),
+      'the last save was seen by the third backup too',
+    );
     assert.ok(versions[1]!.sources.every((s) => s.kind !== 'saved'));
-    assert.deepEqual(versions.map((x) => x.diff), [{ added: 1, removed: 0 }, { added: 1, removed: 0 }, { added: 1, removed: 0 }, undefined]);
+    assert.deepEqual(
+      versions.map((x) => x.diff),
+      [{ added: 1, removed: 0 }, { added: 1, removed: 0 }, { added: 1, removed: 0 }, undefined],
+    );
     assert.equal(list.json().agent, 'ops', 'the agent of the path, from the one agentOfPath answer');
 
     const text = await runCli(['timeline', 'box', memory], env);
@@ -97,7 +124,13 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
     // A terminal asks (the question goes through the context, as on a TTY): "no" restores nothing.
     let asked = '';
     let out = '';
-    const no = await main(['timeline', 'box', memory, '--restore', '1'], { out: (t) => (out += t), err: () => undefined, env, json: false, confirm: async (q: string) => ((asked = q), false) } as CliContext);
+    const no = await main(['timeline', 'box', memory, '--restore', '1'], {
+      out: (t) => (out += t),
+      err: () => undefined,
+      env,
+      json: false,
+      confirm: async (q: string) => ((asked = q), false),
+    } as CliContext);
     assert.equal(no, 0);
     assert.match(asked, /version #1/);
     assert.match(out, /Nothing restored/);
@@ -106,7 +139,10 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
     assert.equal(yes.code, 0, yes.stdout + yes.stderr);
     assert.equal(await readFile(memory, 'utf8'), v(1));
     const history = await listHistory(home, 'box', memory);
-    assert.ok(history.some((h) => h.sha256 === sha256Hex(Buffer.from(before))), 'the replaced version is in the history');
+    assert.ok(
+      history.some((h) => h.sha256 === sha256Hex(Buffer.from(before))),
+      'the replaced version is in the history',
+    );
     assert.equal(history[0]!.reason, 'saved');
     assert.equal(history[0]!.sha256, sha256Hex(Buffer.from(v(1))));
     const after = (await runCli(['timeline', 'box', memory, '--json'], env)).json().versions as { n: number; sameAs?: number }[];

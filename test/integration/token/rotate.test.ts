@@ -36,7 +36,8 @@ describe('ocm token rotate over real sshd with a real 2026.9.6 gateway and a dep
   let n1Env: string;
 
   const located = async () => locateOpenclaw(gwTransport, nodeEntryFor(set.nodes[0]!, { openclawPath: join(set.nodes[0]!.home, '.local', 'bin', 'openclaw') }));
-  const readJson = (path: string) => parseJson5(readFileSync(path, 'utf8'), path) as { gateway: { auth: { token: string }; remote?: { token?: string; url?: string } } };
+  const readJson = (path: string) =>
+    parseJson5(readFileSync(path, 'utf8'), path) as { gateway: { auth: { token: string }; remote?: { token?: string; url?: string } } };
   const noSecret = (run: CliRun, secrets: string[]) => {
     for (const s of secrets) {
       assert.ok(!run.stdout.includes(s), `a token appears in stdout`);
@@ -46,7 +47,7 @@ describe('ocm token rotate over real sshd with a real 2026.9.6 gateway and a dep
 
   before(async () => {
     set = await startSshNodes(2, { idPrefix: 'tk' });
-    const [n1, n2] = set.nodes as [typeof set.nodes[0] & object, typeof set.nodes[1] & object];
+    const [n1, n2] = set.nodes as [(typeof set.nodes)[0] & object, (typeof set.nodes)[1] & object];
     shared = shareOpenclawInstall(await ensureOpenclaw('2026.9.6'));
     const node = await createOpenclawNode({ version: '2026.9.6', home: n1.home, owner: n1.user, token: OLD });
     port = node.port;
@@ -71,7 +72,10 @@ describe('ocm token rotate over real sshd with a real 2026.9.6 gateway and a dep
     await startGateway({ transport: gwTransport, location, node: { id: n1.id } });
     const ready = await waitForReady({ transport: gwTransport, location, node: { id: n1.id } }, { timeoutMs: 300_000 });
     assert.equal(ready.ready, true, JSON.stringify(ready));
-    cli = cliEnvFor(set, [entryFor(n1, { openclawPath: join(n1.home, '.local', 'bin', 'openclaw') }), entryFor(n2, { openclawPath: join(n2.home, '.local', 'bin', 'openclaw') })]);
+    cli = cliEnvFor(set, [
+      entryFor(n1, { openclawPath: join(n1.home, '.local', 'bin', 'openclaw') }),
+      entryFor(n2, { openclawPath: join(n2.home, '.local', 'bin', 'openclaw') }),
+    ]);
   });
   after(async () => {
     if (gwTransport && set) {
@@ -91,8 +95,14 @@ describe('ocm token rotate over real sshd with a real 2026.9.6 gateway and a dep
     assert.equal(dry.code, 0, dry.stdout + dry.stderr);
     noSecret(dry, [OLD]);
     const plan = dry.json().plan;
-    assert.deepEqual(plan.dependants.map((d: { nodeId: string }) => d.nodeId), [n2!.id]);
-    assert.deepEqual(plan.places.map((p: { nodeId: string; path: string }) => `${p.nodeId}:${p.path}`).sort(), [`${n1!.id}:${n1Config}`, `${n1!.id}:${n1Env}`, `${n2!.id}:${n2Config}`].sort());
+    assert.deepEqual(
+      plan.dependants.map((d: { nodeId: string }) => d.nodeId),
+      [n2!.id],
+    );
+    assert.deepEqual(
+      plan.places.map((p: { nodeId: string; path: string }) => `${p.nodeId}:${p.path}`).sort(),
+      [`${n1!.id}:${n1Config}`, `${n1!.id}:${n1Env}`, `${n2!.id}:${n2Config}`].sort(),
+    );
     assert.match(plan.gateway.oldToken, /^rota…\(40 chars\)$/);
     const text = await runCli(['token', 'rotate', n1!.id, '--dry-run'], cli.env);
     assert.equal(text.code, 0);

@@ -97,7 +97,10 @@ export function fingerprintOf(publicKeyLine: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-function sshdConfig(node: { host: string; port: number; user: string; dir: string }, options: { password: boolean; maxSessions: number; extra?: string }): string {
+function sshdConfig(
+  node: { host: string; port: number; user: string; dir: string },
+  options: { password: boolean; maxSessions: number; extra?: string },
+): string {
   return [
     `Port ${node.port}`,
     `ListenAddress ${node.host}`,

@@ -34,7 +34,15 @@ export function writeOcmHome(set: SshNodeSet, options: { nodes?: SshNode[]; know
     sshConfigPath,
     nodes
       .map((n) =>
-        [`Host ${n.id}`, `  HostName ${n.host}`, `  Port ${n.port}`, `  User ${n.user}`, `  IdentityFile ${n.clientKeyPath}`, `  UserKnownHostsFile ${knownHostsPath}`, ''].join('\n'),
+        [
+          `Host ${n.id}`,
+          `  HostName ${n.host}`,
+          `  Port ${n.port}`,
+          `  User ${n.user}`,
+          `  IdentityFile ${n.clientKeyPath}`,
+          `  UserKnownHostsFile ${knownHostsPath}`,
+          '',
+        ].join('\n'),
       )
       .join('\n'),
     { mode: 0o644 },
@@ -45,15 +53,24 @@ export function writeOcmHome(set: SshNodeSet, options: { nodes?: SshNode[]; know
 /** Arguments for OpenSSH's `ssh` client that log into `node` non-interactively (baselines, cross-checks). */
 export function sshArgs(node: SshNode, knownHostsPath: string): string[] {
   return [
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${knownHostsPath}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'LogLevel=ERROR',
-    '-F', '/dev/null',
-    '-i', node.clientKeyPath,
-    '-p', String(node.port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHostsPath}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'LogLevel=ERROR',
+    '-F',
+    '/dev/null',
+    '-i',
+    node.clientKeyPath,
+    '-p',
+    String(node.port),
     `${node.user}@${node.host}`,
   ];
 }

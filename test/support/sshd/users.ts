@@ -25,9 +25,7 @@ export function createUser(name: string, password?: string, shell = '/bin/bash')
   const added = run('useradd', ['-m', '-d', home, '-s', shell, name]);
   if (added.code !== 0) throw new Error(`useradd ${name} failed: ${added.stderr.trim()}`);
   // useradd leaves the account locked; with UsePAM no sshd then refuses even key logins.
-  const unlocked = password
-    ? run('chpasswd', [], `${name}:${password}\n`)
-    : run('usermod', ['-p', '*', name]);
+  const unlocked = password ? run('chpasswd', [], `${name}:${password}\n`) : run('usermod', ['-p', '*', name]);
   if (unlocked.code !== 0) throw new Error(`unlocking ${name} failed: ${unlocked.stderr.trim()}`);
   const uid = Number(run('id', ['-u', name]).stdout.trim());
   const gid = Number(run('id', ['-g', name]).stdout.trim());

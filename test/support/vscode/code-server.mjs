@@ -74,17 +74,23 @@ export async function startCodeServer(options) {
   const port = options.port ?? (await freePort());
   const args = [
     tools.entry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--reconnection-grace-time', '5',
+    '--reconnection-grace-time',
+    '5',
     // Without it code-server silently ignores the extensionTestsPath payload.
-    '--vscode-option', 'enable-smoke-test-driver',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--vscode-option',
+    'enable-smoke-test-driver',
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     ...(options.locale ? ['--locale', options.locale] : []),
     options.workspace,
   ];
@@ -177,7 +183,14 @@ function installDisplayLanguage(locale, dirs) {
   writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
   writeFileSync(
     join(dirs.userData, 'languagepacks.json'),
-    JSON.stringify({ [locale]: { hash: `ocm-test-${locale}`, extensions: [{ extensionIdentifier: { id }, version: '0.0.1' }], translations: { vscode: translations }, label: locale } }),
+    JSON.stringify({
+      [locale]: {
+        hash: `ocm-test-${locale}`,
+        extensions: [{ extensionIdentifier: { id }, version: '0.0.1' }],
+        translations: { vscode: translations },
+        label: locale,
+      },
+    }),
   );
 }
 

@@ -22,7 +22,8 @@ for (let i = 0; i < argv.length; i++) {
   const arg = argv[i];
   if (arg.startsWith('--extensionDevelopmentPath=')) developmentPaths.push(arg.slice(arg.indexOf('=') + 1));
   else if (arg.startsWith('--extensionTestsPath=')) testsPath = arg.slice(arg.indexOf('=') + 1);
-  else if (arg === '--user-data-dir' || arg === '--extensions-dir') i++; // desktop profile: code-server gets its own
+  else if (arg === '--user-data-dir' || arg === '--extensions-dir')
+    i++; // desktop profile: code-server gets its own
   else if (!arg.startsWith('-') && folder === undefined) folder = arg;
 }
 if (!testsPath || developmentPaths.length !== 1) {
@@ -39,10 +40,14 @@ try {
   browser = await launchChromium();
   const page = await newWorkbenchPage(browser);
   const budget = Number(process.env.OCM_VSCODE_TEST_TIMEOUT_S ?? 300) * 1000;
-  exitCode = await runTestPayload(page, server.workbenchUrl({ folder: folder ?? scratch, extensionDevelopmentPath: developmentPaths[0], extensionTestsPath: testsPath }), {
-    onLog: (line) => process.stdout.write(format('%s\n', line)),
-    timeoutMs: budget,
-  });
+  exitCode = await runTestPayload(
+    page,
+    server.workbenchUrl({ folder: folder ?? scratch, extensionDevelopmentPath: developmentPaths[0], extensionTestsPath: testsPath }),
+    {
+      onLog: (line) => process.stdout.write(format('%s\n', line)),
+      timeoutMs: budget,
+    },
+  );
 } catch (e) {
   console.error(`code-shim: ${e.message}`);
 } finally {

@@ -17,7 +17,9 @@ export const EXTENSION_ID = 'openclaw-manager.openclaw-manager';
 export function testHome(): string {
   const home = process.env.OCM_HOME;
   if (!home || home.trim() === '') {
-    throw new Error('OCM_HOME is not set: extension tests rewrite nodes.json and must run against a temporary ocm home. Run them through "npm run test:extension" or "npx vscode-test".');
+    throw new Error(
+      'OCM_HOME is not set: extension tests rewrite nodes.json and must run against a temporary ocm home. Run them through "npm run test:extension" or "npx vscode-test".',
+    );
   }
   return home;
 }

@@ -51,8 +51,32 @@ function prepare(root, spec, installJson) {
   const env = { ...process.env, ...install.env, HOME: home, OPENCLAW_STATE_DIR: stateDir };
   delete env.OPENCLAW_CONFIG_PATH;
   delete env.OPENCLAW_GATEWAY_PORT;
-  const onboardArgs = [install.bin, 'onboard', '--non-interactive', '--accept-risk', '--mode', 'local', '--auth-choice', 'skip', '--gateway-auth', 'token', '--gateway-token', TOKEN, '--gateway-bind', 'loopback', '--gateway-port', String(spec.port),
-    '--skip-channels', '--skip-daemon', '--skip-health', '--skip-skills', '--skip-search', '--skip-ui', '--skip-hooks', '--json'];
+  const onboardArgs = [
+    install.bin,
+    'onboard',
+    '--non-interactive',
+    '--accept-risk',
+    '--mode',
+    'local',
+    '--auth-choice',
+    'skip',
+    '--gateway-auth',
+    'token',
+    '--gateway-token',
+    TOKEN,
+    '--gateway-bind',
+    'loopback',
+    '--gateway-port',
+    String(spec.port),
+    '--skip-channels',
+    '--skip-daemon',
+    '--skip-health',
+    '--skip-skills',
+    '--skip-search',
+    '--skip-ui',
+    '--skip-hooks',
+    '--json',
+  ];
   return { install, wrapper, home, stateDir, env, onboardArgs };
 }
 
@@ -97,14 +121,20 @@ function controls({ install, wrapper, home, stateDir, env }, spec) {
     /** Starts `openclaw gateway run`; resolves when /readyz answers 200. */
     async start(timeoutMs = 150_000) {
       if (child) return;
-      child = spawn(install.nodeBin, [install.bin, 'gateway', 'run', '--port', String(spec.port), '--bind', 'loopback'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = spawn(install.nodeBin, [install.bin, 'gateway', 'run', '--port', String(spec.port), '--bind', 'loopback'], {
+        cwd: home,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       let output = '';
       const keep = (c) => (output = (output + c).slice(-4000));
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the gateway exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`the gateway exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
         if (await readyz(spec.port)) return;
         await new Promise((r) => setTimeout(r, 500));
       }

@@ -12,13 +12,17 @@ const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 /** Writes `<root>/bin/openclaw` running the install described by OCM_TEST_OPENCLAW. */
 export function openclawWrapper(root, installJson = process.env.OCM_TEST_OPENCLAW) {
   if (!installJson) {
-    throw new Error('OCM_TEST_OPENCLAW is not set: run the extension tests through scripts/vscode-tests.mjs or .vscode-test.mjs, which install OpenClaw 2026.9.6 into the tools cache and pass it on.');
+    throw new Error(
+      'OCM_TEST_OPENCLAW is not set: run the extension tests through scripts/vscode-tests.mjs or .vscode-test.mjs, which install OpenClaw 2026.9.6 into the tools cache and pass it on.',
+    );
   }
   const install = JSON.parse(installJson);
   const dir = join(root, 'bin');
   mkdirSync(dir, { recursive: true });
   const wrapper = join(dir, 'openclaw');
-  const exports = Object.entries(install.env).map(([k, v]) => `export ${k}=${quote(v)}`).join('\n');
+  const exports = Object.entries(install.env)
+    .map(([k, v]) => `export ${k}=${quote(v)}`)
+    .join('\n');
   writeFileSync(wrapper, `#!/bin/sh\n${exports}\nexec ${quote(install.nodeBin)} ${quote(install.bin)} "$@"\n`);
   chmodSync(wrapper, 0o755);
   return wrapper;

@@ -83,7 +83,9 @@ export function treeRow(page, label) {
 
 /** Clicks an action in the side bar's view title (by its tooltip/aria label, e.g. "Refresh"). */
 export async function clickViewAction(page, label, { timeoutMs = 10_000 } = {}) {
-  const action = page.locator(`.sidebar .title-actions .action-label[aria-label^="${label}"], .sidebar .pane-header .action-label[aria-label^="${label}"]`).first();
+  const action = page
+    .locator(`.sidebar .title-actions .action-label[aria-label^="${label}"], .sidebar .pane-header .action-label[aria-label^="${label}"]`)
+    .first();
   await action.waitFor({ timeout: timeoutMs });
   await action.click();
 }

@@ -13,7 +13,14 @@ export function checkBackups(facts: readonly NodeFacts[], options: { now: number
     const age = options.now - Date.parse(f.lastBackupAt);
     if (age > options.maxAgeMs) {
       const days = Math.floor(age / (24 * 3600_000));
-      out.push({ code: 'backupOld', severity: 'warning', nodeId: f.nodeId, message: `${f.nodeId}'s newest backup is ${days} days old (${f.lastBackupAt})`, fix: `ocm backup ${f.nodeId}`, params: { days, at: f.lastBackupAt } });
+      out.push({
+        code: 'backupOld',
+        severity: 'warning',
+        nodeId: f.nodeId,
+        message: `${f.nodeId}'s newest backup is ${days} days old (${f.lastBackupAt})`,
+        fix: `ocm backup ${f.nodeId}`,
+        params: { days, at: f.lastBackupAt },
+      });
     }
   }
   return out;

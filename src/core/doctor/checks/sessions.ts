@@ -14,9 +14,25 @@ export function checkSessions(facts: readonly NodeFacts[]): Finding[] {
       const fix = `ocm sessions compact ${f.nodeId} ${r.key} --agent ${r.agentId}`;
       if (r.predictedOverflow && kinds.has('contextPredictedOverflow')) {
         const hours = r.hoursToWindow !== undefined ? Math.max(0, Math.round(r.hoursToWindow * 10) / 10) : undefined;
-        out.push({ code: 'sessionOverflow', severity: 'warning', nodeId: f.nodeId, agentId: r.agentId, message: `${f.nodeId}: session ${r.key} of agent ${r.agentId} reaches its context window${hours !== undefined ? ` in about ${hours} h` : ' soon'} at the current rate`, fix, params: { key: r.key, hours: hours ?? '' } });
+        out.push({
+          code: 'sessionOverflow',
+          severity: 'warning',
+          nodeId: f.nodeId,
+          agentId: r.agentId,
+          message: `${f.nodeId}: session ${r.key} of agent ${r.agentId} reaches its context window${hours !== undefined ? ` in about ${hours} h` : ' soon'} at the current rate`,
+          fix,
+          params: { key: r.key, hours: hours ?? '' },
+        });
       } else if (r.overThreshold) {
-        out.push({ code: 'sessionOverThreshold', severity: 'warning', nodeId: f.nodeId, agentId: r.agentId, message: `${f.nodeId}: session ${r.key} of agent ${r.agentId} uses ${r.usedPct}% of its context window`, fix, params: { key: r.key, pct: r.usedPct ?? '' } });
+        out.push({
+          code: 'sessionOverThreshold',
+          severity: 'warning',
+          nodeId: f.nodeId,
+          agentId: r.agentId,
+          message: `${f.nodeId}: session ${r.key} of agent ${r.agentId} uses ${r.usedPct}% of its context window`,
+          fix,
+          params: { key: r.key, pct: r.usedPct ?? '' },
+        });
       }
     }
   }

@@ -42,7 +42,14 @@ export function checkTokens(facts: readonly NodeFacts[]): Finding[] {
       });
     }
     if (t.envPath && t.envDigest && t.authDigest && t.envDigest !== t.authDigest) {
-      out.push({ code: 'envTokenStale', severity: 'warning', nodeId: f.nodeId, message: `${f.nodeId}: OPENCLAW_GATEWAY_TOKEN in ${t.envPath} is not the gateway.auth.token of openclaw.json`, fix: `ocm token rotate ${f.nodeId}`, params: { env: t.envPath } });
+      out.push({
+        code: 'envTokenStale',
+        severity: 'warning',
+        nodeId: f.nodeId,
+        message: `${f.nodeId}: OPENCLAW_GATEWAY_TOKEN in ${t.envPath} is not the gateway.auth.token of openclaw.json`,
+        fix: `ocm token rotate ${f.nodeId}`,
+        params: { env: t.envPath },
+      });
     }
   }
   return out;

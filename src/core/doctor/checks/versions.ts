@@ -3,7 +3,9 @@ import type { Finding, NodeFacts } from '../types';
 
 /** OpenClaw versions that differ across the fleet: one finding per node behind the newest. */
 export function checkVersions(facts: readonly NodeFacts[]): Finding[] {
-  const versions = facts.map((f) => ({ nodeId: f.nodeId, version: f.status.openclaw?.version ?? f.status.gateway?.version })).filter((v): v is { nodeId: string; version: string } => Boolean(v.version));
+  const versions = facts
+    .map((f) => ({ nodeId: f.nodeId, version: f.status.openclaw?.version ?? f.status.gateway?.version }))
+    .filter((v): v is { nodeId: string; version: string } => Boolean(v.version));
   const distinct = [...new Set(versions.map((v) => v.version))];
   if (distinct.length < 2) return [];
   const newest = distinct.reduce((a, b) => (compareOpenclawVersions(a, b) >= 0 ? a : b));
