@@ -7,7 +7,7 @@
 //   node scripts/test-vsix.mjs        last line "vsix: N passed, N failed" (scripts/test.mjs counts it)
 // Everything it starts (code-server's process group, Chromium) is stopped at the end.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -95,7 +95,10 @@ async function main() {
     const ocmHome = join(work, 'ocm-home');
     const workspace = join(work, 'workspace');
     for (const dir of [extensionsDir, ocmHome, workspace]) mkdirSync(dir, { recursive: true });
-    writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify({ version: 1, nodes: [{ id: 'packaged-check', host: 'gateway.example.invalid', labels: ['vsix'] }] }, null, 2) + '\n');
+    writeFileSync(
+      join(ocmHome, 'nodes.json'),
+      JSON.stringify({ version: 1, nodes: [{ id: 'packaged-check', host: 'gateway.example.invalid', labels: ['vsix'] }] }, null, 2) + '\n',
+    );
 
     await check('npm run package builds the .vsix', async () => {
       const { code, output } = await run(process.execPath, [join(root, 'scripts', 'package.mjs'), '--quiet', '--out', vsix], { cwd: root });
@@ -107,10 +110,19 @@ async function main() {
       const entries = readZip(vsix);
       const names = [...entries.keys()];
       const unexpected = names.filter(
-        (n) => !/^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|package\.nls(\.ja)?\.json|readme\.md|LICENSE\.txt|dist\/(extension|cli|vendor\/[\w-]+)\.js|l10n\/bundle\.l10n\.ja\.json|media\/.+\.svg))$/.test(n),
+        (n) =>
+          !/^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|package\.nls(\.ja)?\.json|readme\.md|LICENSE\.txt|dist\/(extension|cli|vendor\/[\w-]+)\.js|l10n\/bundle\.l10n\.ja\.json|media\/.+\.svg))$/.test(
+            n,
+          ),
       );
       if (unexpected.length) throw new Error(`unexpected files: ${unexpected.join(', ')}`);
-      for (const needed of ['extension/dist/extension.js', ...VENDOR.map((n) => `extension/dist/vendor/${n}.js`), 'extension/dist/cli.js', 'extension/package.nls.ja.json', 'extension/l10n/bundle.l10n.ja.json']) {
+      for (const needed of [
+        'extension/dist/extension.js',
+        ...VENDOR.map((n) => `extension/dist/vendor/${n}.js`),
+        'extension/dist/cli.js',
+        'extension/package.nls.ja.json',
+        'extension/l10n/bundle.l10n.ja.json',
+      ]) {
         if (!entries.has(needed)) throw new Error(`${needed} is missing`);
       }
       const bundle = entries.get('extension/dist/extension.js')().toString('utf8');
@@ -121,7 +133,11 @@ async function main() {
 
     await check('code-server --install-extension installs it', async () => {
       const env = { ...process.env, XDG_CONFIG_HOME: join(work, 'xdg-config'), XDG_DATA_HOME: join(work, 'xdg-data'), TMPDIR: work };
-      const { code, output } = await run(tools.node, [tools.entry, '--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', join(work, 'install-user-data')], { env });
+      const { code, output } = await run(
+        tools.node,
+        [tools.entry, '--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', join(work, 'install-user-data')],
+        { env },
+      );
       if (code !== 0 || !/successfully installed/i.test(output)) throw new Error(`exit ${code}: ${output}`);
       const folder = readdirSync(extensionsDir).find((n) => n.startsWith(`${extensionId}-`));
       if (!folder) throw new Error(`no ${extensionId}-* folder in ${readdirSync(extensionsDir).join(', ')}`);

@@ -1,5 +1,5 @@
 // Runs every test layer and prints one closing line "tests: N passed, N failed".
-//   node scripts/test.mjs            all layers: typecheck, build, unit, integration, extension
+//   node scripts/test.mjs            all layers: typecheck, lint, build, unit, integration, extension
 //   node scripts/test.mjs unit|integration|extension [file filter]
 // Unit and integration tests use node's test runner (TypeScript through tsx); extension tests run
 // inside a real VS Code (code-server here) through scripts/vscode-tests.mjs.
@@ -57,6 +57,8 @@ const isExtension = (p) => p.includes('/test/extension/');
 const layers = [];
 if (!only) {
   layers.push({ name: 'typecheck', cmd: 'npx', args: ['tsc', '--noEmit', '-p', 'tsconfig.json'], step: true });
+  // ESLint (typescript-eslint) and Prettier's check; `npm run format` fixes the formatting.
+  layers.push({ name: 'lint', cmd: 'npm', args: ['run', '--silent', 'lint'], step: true });
   layers.push({ name: 'build', cmd: 'node', args: ['scripts/build.mjs'], step: true });
 }
 const nodeTest = (files, concurrency) => ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];

@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push({ dispose: model.onDidChange(() => tree.redraw()) });
 
   // The mix-up guard (set once the backup store is known, below); saves ask it for their hook.
+  // eslint-disable-next-line prefer-const -- assigned below, after the file system that reads it through a closure is made
   let guardService: GuardService | undefined;
   const liveFs = new OpenclawFileSystemProvider({
     access,
@@ -84,9 +85,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const deps: CommandDeps = { registry, tree, access, model, home, backupStore, liveFs, view, monitor, guard: guardService };
   registerCommands(context, deps);
   // Backups: pooled transports from NodeAccess (released by the pool, not per backup).
-  registerBackupUi(context, { registry, home, store: backupStore, tree, connector: { connect: (node) => access.transport(node.id), release: async () => undefined } });
+  registerBackupUi(context, {
+    registry,
+    home,
+    store: backupStore,
+    tree,
+    connector: { connect: (node) => access.transport(node.id), release: async () => undefined },
+  });
   registerSessionsUi(context, { access, model, monitor, home, tree });
-  log().info(`activated in ${(performance.now() - activationStarted).toFixed(1)} ms (ocm home ${home}, version ${String(context.extension?.packageJSON?.version ?? '?')})`);
+  log().info(
+    `activated in ${(performance.now() - activationStarted).toFixed(1)} ms (ocm home ${home}, version ${String(context.extension?.packageJSON?.version ?? '?')})`,
+  );
   return deps;
 }
 
@@ -172,7 +181,11 @@ async function reportConfigSaved(nodeId: string, remotePath: string, warnings: s
   const commands = await vscode.commands.getCommands(true);
   const canRestart = commands.includes('openclaw.restartGateway');
   const answer = await vscode.window.showInformationMessage(
-    vscode.l10n.t('Saved {0} on {1}. The gateway reloads a valid config by itself; some settings need a restart.', remotePath.split('/').pop() ?? remotePath, nodeId),
+    vscode.l10n.t(
+      'Saved {0} on {1}. The gateway reloads a valid config by itself; some settings need a restart.',
+      remotePath.split('/').pop() ?? remotePath,
+      nodeId,
+    ),
     { detail: warnings.join('\n') },
     ...(canRestart ? [restart] : []),
   );
