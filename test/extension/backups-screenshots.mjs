@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { bothReady, demoFleet } from '../support/vscode/demo-fleet.mjs';
 
 /** Runs "Back Up All Nodes" and waits until the expanded Backups group shows `expected` backups. */
+const backupRows = (page) => page.locator('.sidebar .monaco-list-row[aria-level="3"][aria-label^="20"]');
+
 async function backUpAll(page, ui, expected) {
   await ui.runCommand(page, 'OpenClaw: Back Up All Nodes');
-  const rows = page.locator('.sidebar .monaco-list-row[aria-level="3"][aria-label^="20"]');
+  const rows = backupRows(page);
   for (let waited = 0; (await rows.count()) < expected; waited += 250) {
     if (waited > 60_000) throw new Error(`the Backups group did not show ${expected} backup(s) within 60 s`);
     await page.waitForTimeout(250);
@@ -35,8 +37,10 @@ export const backupScenes = [
       await bothReady(page, ui, { ids: ['demo-a'] });
       await ui.treeRow(page, 'demo-a').click();
       await ui.treeRow(page, 'Backups').click();
-      await ui.treeRow(page, 'No backups yet').waitFor({ timeout: 30_000 });
-      await backUpAll(page, ui, 1);
+      // The shared demo fleet may already hold backups (its own first one, other scenes'): count them.
+      await ui.treeRow(page, 'No backups yet').or(backupRows(page).first()).waitFor({ timeout: 30_000 });
+      const before = await backupRows(page).count();
+      await backUpAll(page, ui, before + 1);
       // The agents work between the two backups: a memory note, a new daily note, a support macro.
       fleet.agentAppends('demo-a', 'Customer "Northwind" moved to the EU region; update the routing note when confirmed.');
       writeFileSync(
@@ -47,7 +51,7 @@ export const backupScenes = [
         join(fleet.workspace('demo-a', 'support'), 'HEARTBEAT.md'),
         '# Heartbeat\n\nCheck the support inbox every 30 minutes; escalate refunds over 50 EUR to Sam.\n',
       );
-      await backUpAll(page, ui, 2);
+      await backUpAll(page, ui, before + 2);
       // The Backups group's inline "Compare Backups…" action: both picks come from this node.
       // An inline-action click that lands while the tree re-renders after the backup is lost (seen
       // on a loaded 2-core machine): click again until the first pick is there.
