@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { withFileLock } from '../file-lock';
 import { writeFileAtomic } from '../fs-atomic';
 import { zod } from '../vendor';
 import { DiscoveryCache, type CachedLoginEnv, type CachedVersion } from './discovery-cache';
 
 /**
  * The CLI's DiscoveryCache between runs: `<ocm home>/cache/discovery.json`, owner-only, written
- * atomically. Each node's entries are tagged with where the node was (`user@host:port`) and are
+ * atomically, read-merge-written under its lock (core/file-lock.ts). Each node's entries are tagged with where the node was (`user@host:port`) and are
  * dropped when the registry points the id somewhere else. The file is only a shortcut: a missing,
  * unreadable, malformed or foreign one is ignored (discovery then asks the node), and saving it
  * never fails a command.
@@ -71,21 +72,28 @@ export async function loadDiscoveryCache(file: string, targets: ReadonlyMap<stri
  */
 export async function saveDiscoveryCache(file: string, cache: DiscoveryCache, targets: ReadonlyMap<string, string>): Promise<void> {
   try {
-    const previous = await readCacheFile(file);
-    const others = new Map(Object.entries(previous.versions).map(([id, e]) => [id, e.target]));
-    for (const [id, e] of Object.entries(previous.logins)) others.set(id, e.target);
-    for (const id of targets.keys()) others.delete(id);
-    const merged = new DiscoveryCache();
-    merged.restore({ versions: untagged(previous.versions, others), logins: untagged(previous.logins, others) });
-    const now = cache.snapshot();
-    merged.restore({ versions: pick(now.versions, targets), logins: pick(now.logins, targets) });
-    const all = new Map([...others, ...targets]);
-    const fresh = merged.snapshot();
-    const out: CacheFile = { version: 1, versions: tag(fresh.versions, all), logins: tag(fresh.logins, all) };
-    await writeFileAtomic(file, JSON.stringify(out) + '\n', 0o600);
+    // Read-merge-write under the file's lock: two commands saving at once (a status run from cron,
+    // one by hand, the keeper) each keep their nodes' entries instead of the last one winning.
+    await fs.mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await withFileLock(file, () => mergeInto(file, cache, targets), { timeoutMs: 5_000 });
   } catch {
     // Only a shortcut: the next run asks the nodes again.
   }
+}
+
+async function mergeInto(file: string, cache: DiscoveryCache, targets: ReadonlyMap<string, string>): Promise<void> {
+  const previous = await readCacheFile(file);
+  const others = new Map(Object.entries(previous.versions).map(([id, e]) => [id, e.target]));
+  for (const [id, e] of Object.entries(previous.logins)) others.set(id, e.target);
+  for (const id of targets.keys()) others.delete(id);
+  const merged = new DiscoveryCache();
+  merged.restore({ versions: untagged(previous.versions, others), logins: untagged(previous.logins, others) });
+  const now = cache.snapshot();
+  merged.restore({ versions: pick(now.versions, targets), logins: pick(now.logins, targets) });
+  const all = new Map([...others, ...targets]);
+  const fresh = merged.snapshot();
+  const out: CacheFile = { version: 1, versions: tag(fresh.versions, all), logins: tag(fresh.logins, all) };
+  await writeFileAtomic(file, JSON.stringify(out) + '\n', 0o600);
 }
 
 function pick<T>(entries: Record<string, T>, ids: ReadonlyMap<string, string>): Record<string, T> {

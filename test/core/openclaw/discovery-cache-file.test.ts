@@ -91,3 +91,18 @@ test('a missing, malformed or foreign cache file is ignored (discovery asks the 
   await saveDiscoveryCache(file, cache, new Map([['a', a]]));
   assert.equal((await loadDiscoveryCache(file, new Map([['a', a]]))).getLogin('a')?.stamp, 's');
 });
+
+test('commands saving at once keep every node: the read-merge-write is serialised', async () => {
+  const file = await cacheFile();
+  const ids = Array.from({ length: 8 }, (_, i) => `n${i}`);
+  await Promise.all(
+    ids.map((id) => {
+      const cache = new DiscoveryCache();
+      cache.setLogin(id, { stamp: `s-${id}`, vars: { PATH: `/${id}` } });
+      return saveDiscoveryCache(file, cache, new Map([[id, targetKey({ user: 'claw', host: `${id}.example`, port: 22 })]]));
+    }),
+  );
+  const all = new Map(ids.map((id) => [id, targetKey({ user: 'claw', host: `${id}.example`, port: 22 })]));
+  const loaded = await loadDiscoveryCache(file, all);
+  for (const id of ids) assert.deepEqual(loaded.getLogin(id)?.vars, { PATH: `/${id}` }, `${id} kept`);
+});
