@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isOcmError } from '../../src/core/errors';
-import { NodeRegistry, convertImport, parseRegistryText } from '../../src/core/registry';
+import { NodeRegistry, convertImport, formatTarget, parseRegistryText, parseTarget } from '../../src/core/registry';
 
 async function tempRegistry(): Promise<NodeRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'ocm-reg-'));
@@ -118,4 +118,11 @@ describe('node registry', () => {
   it('rejects an import file of neither shape, naming the problem', () => {
     assert.throws(() => convertImport({ nodes: [{ host: 'h' }] }, 'x.json'), /nodes\[0\]\.id/);
   });
+});
+
+it('formatTarget writes what parseTarget reads: [user@]host[:port], IPv6 in brackets', () => {
+  for (const t of ['claw@127.0.0.1:2222', '127.0.0.1', 'claw@localhost', 'localhost:22', 'claw@[::1]:2200', '[::1]']) {
+    assert.equal(formatTarget(parseTarget(t)), t);
+  }
+  assert.equal(formatTarget({ host: 'local' }), 'local');
 });

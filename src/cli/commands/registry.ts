@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ocmHome, registryPath } from '../../core/home';
-import { NodeRegistry, parseTarget, readImportFile, type NodeEntry } from '../../core/registry';
+import { formatTarget, NodeRegistry, parseTarget, readImportFile, type NodeEntry } from '../../core/registry';
 import { printJson, type CliContext } from '../context';
 import { cliError, l10n } from '../l10n';
 import { jsonOption, intArg } from '../options';
@@ -99,5 +99,5 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
 }
 
 export function targetOf(n: NodeEntry): string {
-  return `${n.user ? n.user + '@' : ''}${n.host}${n.port ? ':' + n.port : ''}`;
+  return formatTarget(n);
 }

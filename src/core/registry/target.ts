@@ -18,3 +18,13 @@ export function parseTarget(target: string): { host: string; user?: string; port
   }
   return result;
 }
+
+/**
+ * `[user@]host[:port]`, the one way a node's address is written (the inverse of parseTarget; an
+ * IPv6 host in brackets): the tree, quick picks, the dashboard, `ocm nodes`, and the SSH layer's
+ * messages and logs (which always have a user and port).
+ */
+export function formatTarget(t: { user?: string | undefined; host: string; port?: number | undefined }): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `${t.user ? `${t.user}@` : ''}${host}${t.port ? `:${t.port}` : ''}`;
+}

@@ -12,6 +12,7 @@ import { OcmError } from '../errors';
 import { once, ssh2 } from '../vendor';
 import type { ConnectTarget, IdentityCandidate } from './connect-target';
 import { decryptPrivateKey } from './identities';
+import { formatTarget } from '../registry/target';
 
 /**
  * ssh2 `authHandler` for a ConnectTarget, in OpenSSH's order: agent keys, key files (asking for
@@ -170,7 +171,7 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
   return {
     handler,
     failure(): OcmError {
-      const where = `${target.username}@${target.host}:${target.port}`;
+      const where = formatTarget({ user: target.username, host: target.host, port: target.port });
       if (cancelled) {
         return new OcmError('cancelled', `Login to node "${target.nodeId}" (${where}) was cancelled at a prompt. Connect again to retry.`, {
           nodeId: target.nodeId,

@@ -5,6 +5,7 @@ import type { CloseReason } from './error-map';
 import { guard } from './sftp-guard';
 import type { Logger } from './logger';
 import { Semaphore } from './semaphore';
+import { formatTarget } from '../registry/target';
 
 export interface ConnectionSettings {
   /** Handshake + auth limit per hop. */
@@ -62,7 +63,9 @@ export class NodeConnection {
       extra: { keepaliveInterval: settings.keepaliveIntervalMs, keepaliveCountMax: settings.keepaliveCountMax },
     });
     const via = target.jumps.length ? ` via ${target.jumps.map((j) => `${j.host}:${j.port}`).join(' → ')}` : '';
-    settings.logger.info(`ssh ${target.nodeId}: connected to ${target.username}@${target.host}:${target.port}${via} in ${Date.now() - started} ms`);
+    settings.logger.info(
+      `ssh ${target.nodeId}: connected to ${formatTarget({ user: target.username, host: target.host, port: target.port })}${via} in ${Date.now() - started} ms`,
+    );
     return new NodeConnection(target, connection, settings);
   }
 

@@ -3,6 +3,7 @@ import type { ConnectTarget } from './connect-target';
 import { NodeConnection, type ConnectionSettings } from './connection';
 import { noopLogger, type Logger } from './logger';
 import { SshTransport } from './ssh-transport';
+import { formatTarget } from '../registry/target';
 
 export interface SshPoolOptions {
   /** Close a connection after this long without operations (default 5 min; 0 = never). */
@@ -218,8 +219,8 @@ function loginOf(target: ConnectTarget): string {
 }
 
 function keyOf(target: ConnectTarget): string {
-  const hops = target.jumps.map((j) => `${j.username}@${j.host}:${j.port}`).join(',');
-  return `${target.nodeId}|${target.username}@${target.host}:${target.port}|${hops}`;
+  const hops = target.jumps.map((j) => formatTarget({ user: j.username, host: j.host, port: j.port })).join(',');
+  return `${target.nodeId}|${formatTarget({ user: target.username, host: target.host, port: target.port })}|${hops}`;
 }
 
 function waitWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, nodeId: string): Promise<T> {

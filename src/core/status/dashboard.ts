@@ -3,6 +3,7 @@ import { DISK_ALMOST_FULL_PCT } from './anomalies';
 import { formatDuration, gatewayLabel, pctLabel, reachabilityLabel, versionLabel } from './format';
 import { nodeHealth, type NodeHealth } from './health';
 import type { Anomaly, NodeStatus } from './types';
+import { formatTarget } from '../registry/target';
 
 /**
  * The dashboard's view-model: one card per node, computed from the same NodeStatus values
@@ -130,7 +131,7 @@ export function dashboardData(input: DashboardInput): DashboardData {
 }
 
 function cardOf(node: DashboardNode, status: NodeStatus | undefined, input: DashboardInput): DashboardCard {
-  const target = `${node.user ? node.user + '@' : ''}${node.host}${node.port ? ':' + node.port : ''}`;
+  const target = formatTarget(node);
   const { health, reason } = nodeHealth(status);
   const card: DashboardCard = {
     nodeId: node.id,

@@ -6,6 +6,7 @@ import type { BackupUiDeps } from '../backups/deps';
 import { formatBytes } from '../backups/tree';
 import { withCancellableProgress } from '../progress';
 import { showError } from './show-error';
+import { formatTarget } from '../../core/registry/target';
 
 /** Tree items that name a node: a node row, or its "Backups" group. */
 type NodeArg = { kind: 'node'; node: NodeEntry } | { kind: 'backups'; nodeId: string };
@@ -126,7 +127,7 @@ async function nodesFromArgs(deps: BackupUiDeps, item: NodeArg | undefined, sele
   if (ids.length > 0) return Promise.all(ids.map((id) => deps.registry.get(id)));
   const active = (await deps.registry.list()).filter((n) => n.status === 'active');
   const picked = await vscode.window.showQuickPick(
-    active.map((node) => ({ label: node.id, description: `${node.user ? node.user + '@' : ''}${node.host}`, node })),
+    active.map((node) => ({ label: node.id, description: formatTarget(node), node })),
     { title: vscode.l10n.t('Back up nodes'), placeHolder: vscode.l10n.t('Choose the nodes to back up'), canPickMany: true },
   );
   return (picked ?? []).map((p) => p.node);

@@ -7,6 +7,7 @@ import type { TreeNode } from '../tree/nodes-tree';
 import type { CommandDeps } from './deps';
 import { reportResult } from './restore-backup';
 import { showError } from './show-error';
+import { formatTarget } from '../../core/registry/target';
 
 /**
  * The four answers of the flow, for callers that already know them (tests, keybindings with args):
@@ -42,7 +43,7 @@ export function registerMigrateNode(context: vscode.ExtensionContext, deps: Comm
         const target = preset?.to
           ? others.map((n) => ({ label: n.id })).find((n) => n.label === preset.to)
           : await vscode.window.showQuickPick(
-              others.map((n) => ({ label: n.id, description: `${n.user ? n.user + '@' : ''}${n.host}${n.port ? ':' + n.port : ''}` })),
+              others.map((n) => ({ label: n.id, description: formatTarget(n) })),
               { title: vscode.l10n.t('Migrate {0} to which node? (1/4)', fromId) },
             );
         if (!target) return;

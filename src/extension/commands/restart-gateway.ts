@@ -5,6 +5,7 @@ import { withCancellableProgress } from '../progress';
 import type { TreeNode } from '../tree/nodes-tree';
 import type { CommandDeps } from './deps';
 import { showError } from './show-error';
+import { formatTarget } from '../../core/registry/target';
 
 /**
  * Restart Gateway (graceful: drains work where the version can) and Force Restart (a separate,
@@ -60,7 +61,7 @@ export function registerRestartGateway(context: vscode.ExtensionContext, deps: C
 export async function pickNode(deps: CommandDeps, title = vscode.l10n.t('Choose a node')): Promise<string | undefined> {
   const nodes = await deps.registry.list({ includeRetired: false });
   const picked = await vscode.window.showQuickPick(
-    nodes.map((n) => ({ label: n.id, description: `${n.user ? n.user + '@' : ''}${n.host}${n.port ? ':' + n.port : ''}` })),
+    nodes.map((n) => ({ label: n.id, description: formatTarget(n) })),
     { title, matchOnDescription: true },
   );
   return picked?.label;

@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, gatewayLabel, nodeHealth, pctLabel, versio
 import { isBackupTreeNode, type BackupTreeNode, type BackupsTreeContributor } from '../backups/tree';
 import { isSessionsTreeNode, type SessionsTreeContributor, type SessionsTreeNode } from '../sessions/tree';
 import { isDeletedTreeNode, type DeletedTreeContributor, type DeletedTreeNode } from '../deleted/tree';
+import { formatTarget } from '../../core/registry/target';
 
 export type TreeNode = NodeItem | AgentItem | FileItem | MemoryFolderItem | ConfigGroupItem | MessageItem | BackupTreeNode | DeletedTreeNode | SessionsTreeNode;
 
@@ -291,7 +292,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private nodeTreeItem(node: NodeEntry): vscode.TreeItem {
     const item = new vscode.TreeItem(node.id, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `node:${node.id}`;
-    const target = `${node.user ? node.user + '@' : ''}${node.host}${node.port ? ':' + node.port : ''}`;
+    const target = formatTarget(node);
     const problem = this.nodeProblems.get(node.id);
     const status = node.status === 'active' ? this.statusOf?.(node.id) : undefined;
     item.description = node.status === 'retired' ? vscode.l10n.t('{0} (retired)', target) : status ? `${healthWord(status)} · ${target}` : target;
