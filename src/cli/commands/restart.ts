@@ -1,47 +1,27 @@
 import type { Command } from 'commander';
-import { homedir } from 'node:os';
 import { locateOpenclaw, type OpenclawLocation } from '../../core/openclaw';
 import { restartGateway, type RestartResult } from '../../core/operations';
 import type { NodeEntry } from '../../core/registry';
-import { SshPool } from '../../core/ssh/pool';
-import { resolveConnectTarget } from '../../core/ssh/resolve-target';
-import { SshConfig } from '../../core/ssh/ssh-config';
-import { transportForNode } from '../../core/transport/for-node';
 import type { Transport } from '../../core/transport/types';
 import { printJson, type CliContext } from '../context';
 import { l10n } from '../l10n';
+import { withNodeTransport } from '../node-connection';
 import { acceptNewOption, jsonOption, timeoutOption } from '../options';
-import { registryFor } from './registry';
-import { sshDepsFor } from './trust';
 import { interruptSignal } from '../interrupt';
 
-/** Opens a registry node's transport (local, or SSH through a private pool) and locates OpenClaw, for one command. */
+/**
+ * A registry node's transport and its located OpenClaw, for one command: through the CLI's one
+ * way of opening nodes (withNodeTransport — the keeper's shared pool when there is one).
+ */
 export async function withLocatedNode<T>(
   ctx: CliContext,
   nodeId: string,
   acceptNew: boolean,
   work: (transport: Transport, node: NodeEntry, location: OpenclawLocation) => Promise<T>,
 ): Promise<T> {
-  const node = await registryFor(ctx).get(nodeId);
-  const pool = new SshPool();
-  const deps = sshDepsFor(ctx, { acceptNew });
-  try {
-    const transport = await transportForNode(node, {
-      ssh: async (n) => {
-        const sshConfig = await SshConfig.load({ home: deps.home || homedir() });
-        return pool.transportFor(await resolveConnectTarget(n, { ...deps, sshConfig }));
-      },
-    });
-    try {
-      const location = await locateOpenclaw(transport, node);
-      return await work(transport, node, location);
-    } finally {
-      await transport.close();
-    }
-  } finally {
-    // Open sockets would keep the process alive.
-    await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
+  return withNodeTransport(ctx, nodeId, acceptNew ? { acceptNew: true } : {}, async (transport, node) =>
+    work(transport, node, await locateOpenclaw(transport, node, ctx.signal ? { signal: ctx.signal } : {})),
+  );
 }
 
 /** `ocm restart <id> [--force] [--timeout S] [--json]`: restart the gateway and wait until /readyz says ready. */
