@@ -192,11 +192,16 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
     /** One more real turn in the session; resolves when its count is fresh and the gateway is idle again. */
     const turn = async (message: string): Promise<void> => {
       await rpc.call('sessions.send', { key: 'agent:main:auto', message }, { timeoutMs: 60_000 });
-      await waitFor('a fresh count after the turn', async () => {
-        const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
-        const row = list.sessions.find((s) => s.key === 'agent:main:auto');
-        return row?.totalTokensFresh === true && row.hasActiveRun === false && row.totalTokens === 14_000 ? true : undefined;
-      });
+      // A real agent turn on a loaded 2-core machine took over 60 s once (full run): wait up to 3 min.
+      await waitFor(
+        'a fresh count after the turn',
+        async () => {
+          const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
+          const row = list.sessions.find((s) => s.key === 'agent:main:auto');
+          return row?.totalTokensFresh === true && row.hasActiveRun === false && row.totalTokens === 14_000 ? true : undefined;
+        },
+        180_000,
+      );
     };
     try {
       // A turn held by the model: the gateway says hasActiveRun, so nothing is compacted.
