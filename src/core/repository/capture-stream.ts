@@ -42,6 +42,7 @@ export async function streamChanged(
   const deltas = onNode ? plan.databases.flatMap((d, i) => (d.known ? [i] : [])) : [];
   const tails: TailRequest[] = onNode ? [...plan.grown].map(([path, segs]) => ({ path, segs })) : [];
   const tailed = new Set(tails.map((t) => t.path));
+  const nodeSide = deltas.length > 0 || tails.length > 0;
   const names = [...plan.wanted.keys()].filter((p) => !tailed.has(p)).map((p) => '.' + p);
   // GNU tar and bsdtar read a NUL-separated list; BusyBox tar reads one name per line.
   const nul = listing.gnuTar || listing.platform === 'darwin';
@@ -52,7 +53,7 @@ export async function streamChanged(
     'T=$(mktemp -d /tmp/ocm-backup.$$.XXXXXX) || { echo "mktemp failed" >&2; exit 90; }',
     `trap 'rm -rf "$T"' EXIT`,
     `trap 'exit 143' INT TERM HUP PIPE`,
-    deltas.length || tails.length ? 'cat > "$T/in" || exit 94' : 'cat > "$T/list" || exit 94',
+    nodeSide ? 'cat > "$T/in" || exit 94' : 'cat > "$T/list" || exit 94',
   ];
   const dbFile = (i: number): string => `$T/db${i}${token}`;
   plan.databases.forEach((d, i) => {
@@ -66,7 +67,7 @@ export async function streamChanged(
         : `node -e ${shellQuote(NODE_SQLITE_BACKUP)} ${shellQuote(d.listed.path)} "${dbFile(i)}"${d.wal ? ' ro' : ''}`;
     lines.push(`${snap} || { echo ${shellQuote(`SQLite snapshot (${plan.sqliteTool}) of ${d.listed.path} failed`)} >&2; exit 91; }`);
   });
-  if (deltas.length || tails.length) {
+  if (nodeSide) {
     const args = deltas.map((i, k) => ` "${dbFile(i)}" ${k}`).join('');
     lines.push(
       `node -e ${shellQuote(NODE_DELTAS)} "$T/in" "$T/list" ${shellQuote(token)}${args} || { echo 'Computing the changed parts of large files failed' >&2; exit 95; }`,
@@ -86,7 +87,7 @@ export async function streamChanged(
   );
   const list = Buffer.from(names.map((n) => n + (nul ? '\0' : '\n')).join(''));
   const input: DeltaInput = { known: deltas.map((i) => plan.databases[i]!.known!), tails, sep: nul ? '\0' : '\n' };
-  const stdin = deltas.length || tails.length ? Buffer.concat([Buffer.from(JSON.stringify(input) + '\n'), list]) : list;
+  const stdin = nodeSide ? Buffer.concat([Buffer.from(JSON.stringify(input) + '\n'), list]) : list;
   const dbByIndex = plan.databases;
   const entries: SnapshotEntry[] = [];
   const warnings: string[] = [];
