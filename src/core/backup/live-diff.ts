@@ -63,8 +63,10 @@ export async function hashLiveFiles(
 /**
  * Parses the hash part (`<sha256>  <path>`; GNU and shasum escape a name holding a newline or a
  * backslash with a leading `\`) and the size part (NUL- or newline-ended `<size> <mode> <path>`).
- * A line that does not parse, or a hashed file without its size, is an error, never skipped:
- * a tool that prints names raw (openssl) would otherwise split a name with a newline in two.
+ * A line that does not parse is an error, never skipped: a tool that prints names raw (openssl)
+ * would otherwise split a name with a newline in two. A hashed file without a size is one that
+ * vanished between the two passes (a running gateway's staging folder, say) and is left out —
+ * unless some sized name starts with its path and a newline, i.e. it is the first half of a split.
  */
 export function parseHashListing(stdout: string, nodeId: string): IndexEntry[] {
   const [hashPart = '', sizePart = ''] = stdout.split(SIZES_MARKER + '\n');
@@ -89,7 +91,10 @@ export function parseHashListing(stdout: string, nodeId: string): IndexEntry[] {
     if (!m) throw odd('hash line', line);
     const path = m[1] ? m[3]!.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')) : m[3]!;
     const st = sizes.get(path);
-    if (!st) throw odd('hash line (no size for it)', line);
+    if (!st) {
+      if ([...sizes.keys()].some((k) => k.startsWith(path + '\n'))) throw odd('hash line (no size for it)', line);
+      continue; // gone before its size was read: it is not on the node any more
+    }
     entries.push({ path, type: 'file', size: st.size, mode: st.mode, sha256: m[2]! });
   }
   return entries;
