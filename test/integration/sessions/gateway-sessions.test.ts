@@ -191,17 +191,24 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
     };
     /** One more real turn in the session; resolves when its count is fresh and the gateway is idle again. */
     const turn = async (message: string): Promise<void> => {
-      await rpc.call('sessions.send', { key: 'agent:main:auto', message }, { timeoutMs: 60_000 });
-      // A real agent turn on a loaded 2-core machine took over 60 s once (full run): wait up to 3 min.
-      await waitFor(
-        'a fresh count after the turn',
-        async () => {
-          const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
-          const row = list.sessions.find((s) => s.key === 'agent:main:auto');
-          return row?.totalTokensFresh === true && row.hasActiveRun === false && row.totalTokens === 14_000 ? true : undefined;
-        },
-        180_000,
-      );
+      // A real agent turn on a loaded 2-core machine took over 60 s once; once (CI) no fresh count came
+      // within 3 min at all: wait 90 s, then send the turn once more, and say what the gateway showed last.
+      let last: unknown;
+      const fresh = async (): Promise<true | undefined> => {
+        const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
+        const row = list.sessions.find((s) => s.key === 'agent:main:auto');
+        last = row && { ...row, modelRequests: node.model.requests };
+        return row?.totalTokensFresh === true && row.hasActiveRun === false && row.totalTokens === 14_000 ? true : undefined;
+      };
+      for (let attempt = 1; ; attempt++) {
+        await rpc.call('sessions.send', { key: 'agent:main:auto', message }, { timeoutMs: 60_000 });
+        try {
+          await waitFor('a fresh count after the turn', fresh, 90_000);
+          return;
+        } catch (e) {
+          if (attempt === 2) throw new Error(`${String(e)} (sent twice); last row: ${JSON.stringify(last)}`);
+        }
+      }
     };
     try {
       // A turn held by the model: the gateway says hasActiveRun, so nothing is compacted.
