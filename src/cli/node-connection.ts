@@ -26,6 +26,7 @@ export async function withNodeAccess<T>(ctx: CliContext, options: CliConnectOpti
     hostKeyPolicy: options.acceptNew ? 'accept-new' : 'strict',
     resolveDeps: sshDepsFor(ctx, { acceptNew: Boolean(options.acceptNew) }),
     ssh: (target) => pool.transportFor(target),
+    cacheSshConfig: true,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   try {

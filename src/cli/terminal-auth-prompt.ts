@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
+import { formatTarget } from '../core/registry/target';
 import type { AuthPrompt } from '../core/ssh/connect-target';
 import { printableText } from '../core/terminal-text';
 import { l10n } from './l10n';
@@ -13,7 +14,7 @@ export function terminalAuthPrompt(options: { ttyPath?: string; timeoutMs?: numb
   const ask = (question: string, echo: boolean): Promise<string | undefined> =>
     readFromTty(options.ttyPath ?? '/dev/tty', question, echo, options.timeoutMs ?? 120_000);
   return {
-    password: (r) => ask(l10n.t('Password for {0}@{1} (node {2}): ', r.username, r.host, r.nodeId), false),
+    password: (r) => ask(l10n.t('Password for {0}@{1} (node {2}): ', r.username, formatTarget({ host: r.host, port: r.port }), r.nodeId), false),
     passphrase: (r) => ask(l10n.t('Passphrase for key {0} (node {1}): ', r.keyPath, r.nodeId), false),
     async keyboardInteractive(r) {
       const answers: string[] = [];

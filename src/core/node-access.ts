@@ -7,6 +7,7 @@ import { resolveConnectTarget, type ResolveTargetDeps } from './ssh/resolve-targ
 import { transportForNode } from './transport/for-node';
 import type { Transport } from './transport/types';
 import { withSignal } from './transport/with-signal';
+import { SshConfig } from './ssh/ssh-config';
 import type { ConnectTarget } from './ssh/connect-target';
 
 /** Opens a pooled SSH transport for a resolved target (the ssh2 pool in src/core/ssh/). */
@@ -27,6 +28,8 @@ export interface NodeAccessOptions {
   resolveDeps?: ResolveTargetDeps;
   /** Every operation of every transport handed out stops when this aborts (the keeper: the command's client went away). */
   signal?: AbortSignal;
+  /** Read ssh_config once for every node this access opens (a short-lived CLI command over many nodes); the extension re-reads it per connect. */
+  cacheSshConfig?: boolean;
 }
 
 /**
@@ -35,6 +38,7 @@ export interface NodeAccessOptions {
  */
 export class NodeAccess {
   private readonly transports = new Map<string, Promise<Transport>>();
+  private sshConfig: Promise<SshConfig> | undefined;
 
   constructor(private readonly options: NodeAccessOptions) {}
 
@@ -84,18 +88,30 @@ export class NodeAccess {
         if (!this.options.ssh) {
           throw new OcmError('unsupported', `Node ${n.id} is reached over SSH, but this build has no SSH transport.`, { nodeId: n.id });
         }
-        const target = await resolveConnectTarget(
-          n,
-          this.options.resolveDeps ?? {
-            home: env.HOME && env.HOME !== '' ? env.HOME : homedir(),
-            env,
-            hostKeyPolicy: this.options.hostKeyPolicy,
-            ...(this.options.ask ? { ask: this.options.ask } : {}),
-            ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
-          },
-        );
+        const deps: ResolveTargetDeps = this.options.resolveDeps ?? {
+          home: env.HOME && env.HOME !== '' ? env.HOME : homedir(),
+          env,
+          hostKeyPolicy: this.options.hostKeyPolicy,
+          ...(this.options.ask ? { ask: this.options.ask } : {}),
+          ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
+        };
+        const target = await resolveConnectTarget(n, await this.withSshConfig(deps));
         return this.options.ssh(target);
       },
     });
+  }
+
+  /** With cacheSshConfig: the first connect reads ssh_config, the others reuse it (a failed read is retried). */
+  private async withSshConfig(deps: ResolveTargetDeps): Promise<ResolveTargetDeps> {
+    if (!this.options.cacheSshConfig || deps.sshConfig) return deps;
+    const loading = (this.sshConfig ??= SshConfig.load({
+      home: deps.home,
+      ...(deps.sshConfigPath ? { configPath: deps.sshConfigPath } : {}),
+      ...(deps.systemSshConfigPath !== undefined ? { systemConfigPath: deps.systemSshConfigPath } : {}),
+    }));
+    loading.catch(() => {
+      if (this.sshConfig === loading) this.sshConfig = undefined;
+    });
+    return { ...deps, sshConfig: await loading };
   }
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatTarget } from '../core/registry/target';
 import type { AuthPrompt } from '../core/ssh/connect-target';
 
 /**
@@ -9,12 +10,12 @@ import type { AuthPrompt } from '../core/ssh/connect-target';
 export class VscodeAuthPrompt implements AuthPrompt {
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
-  async password(request: { nodeId: string; username: string; host: string }): Promise<string | undefined> {
+  async password(request: { nodeId: string; username: string; host: string; port?: number }): Promise<string | undefined> {
     const key = `password:${request.nodeId}:${request.username}@${request.host}`;
     const stored = await this.readSecret(key);
     if (stored) return stored;
     const value = await vscode.window.showInputBox({
-      title: vscode.l10n.t('SSH password for {0}', `${request.username}@${request.host}`),
+      title: vscode.l10n.t('SSH password for {0}', formatTarget({ user: request.username, host: request.host, port: request.port })),
       prompt: vscode.l10n.t('Node "{0}". The password is not stored unless you choose to.', request.nodeId),
       password: true,
       ignoreFocusOut: true,

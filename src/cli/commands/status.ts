@@ -1,10 +1,5 @@
 import { Option, type Command } from 'commander';
-import { homedir } from 'node:os';
 import { backupStoreFor } from '../../core/backup/store';
-import type { NodeEntry } from '../../core/registry';
-import { SshPool } from '../../core/ssh/pool';
-import { resolveConnectTarget } from '../../core/ssh/resolve-target';
-import { SshConfig } from '../../core/ssh/ssh-config';
 import {
   DEFAULT_CONTEXT_THRESHOLD_PCT,
   fleetSummary,
@@ -23,16 +18,13 @@ import { ocmHome } from '../../core/home';
 import { roundHours } from '../../core/sessions/predict';
 import { DEFAULT_WARN_HOURS } from '../../core/sessions/samples';
 import { autoCompactAll, autoCompactLine, type AutoCompactReport } from './status-auto-compact';
-import { transportForNode } from '../../core/transport/for-node';
-import type { Transport } from '../../core/transport/types';
-import { withSignal } from '../../core/transport/with-signal';
 import { EXIT_FAILURE, EXIT_OK, printJson, stderrIsTty, stdoutIsTty, type CliContext } from '../context';
 import { withDiscoveryCache } from '../discovery-cache';
+import { withNodeAccess } from '../node-connection';
 import { cliError, knownWord, l10n } from '../l10n';
 import { formatTable } from '../table';
 import { acceptNewOption, intArg, jsonOption, numberArg } from '../options';
 import { registryFor } from './registry';
-import { sshDepsFor } from './trust';
 
 /**
  * `ocm status [id...]`: reachability, OpenClaw version, gateway readiness, uptime, agents, load,
@@ -121,18 +113,14 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
         ...(timeoutSec !== undefined ? { timeoutMs: timeoutSec * 1000 } : {}),
         ...(opts.sessions ? { includeSessions: true } : {}),
       });
-      // A handshake never needs longer than the node's whole budget.
-      const ownPool = ctx.sshPool
-        ? undefined
-        : new SshPool({ readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 });
-      const pool = ctx.sshPool ?? ownPool!;
-      const deps = statusDeps(ctx, pool, Boolean(opts.acceptNew));
       const showProgress = !opts.json && stderrIsTty(ctx) && nodes.length > 1;
       const checkedAt = new Date().toISOString();
-      let results: NodeStatus[];
       let autoCompacted: AutoCompactReport[] = [];
-      try {
-        results = await withDiscoveryCache(ctx, nodes, (discoveryCache) =>
+      // The CLI's one way to nodes; a handshake never needs longer than the node's whole budget.
+      const pool = { readyTimeoutMs: Math.min(20_000, perNodeTimeoutMs), keepaliveIntervalMs: 1000, keepaliveCountMax: 3 };
+      let results = await withNodeAccess(ctx, { acceptNew: Boolean(opts.acceptNew), pool }, async (access) => {
+        const deps: StatusDeps = { transportFor: (node) => access.transport(node.id) };
+        const checked = await withDiscoveryCache(ctx, nodes, (discoveryCache) =>
           statusOfNodes(nodes, deps, {
             discoveryCache,
             concurrency,
@@ -148,17 +136,14 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
           }),
         );
         if (autoCompactPct !== undefined)
-          autoCompacted = await autoCompactAll(nodes, results, deps, {
+          autoCompacted = await autoCompactAll(nodes, checked, deps, {
             home: ocmHome(ctx.env),
             pct: autoCompactPct,
             thresholdPct,
             ...(ctx.signal ? { signal: ctx.signal } : {}),
           });
-      } finally {
-        // Open sockets would keep the process alive; a connect still hanging on a frozen node is not waited for long.
-        // (The keeper's pool stays open: keeping connections is what it is for.)
-        if (ownPool) await Promise.race([ownPool.close(), new Promise((r) => setTimeout(r, 500).unref())]);
-      }
+        return checked;
+      });
       results = await withLastBackups(results, backupStoreFor(ctx.env));
       if (opts.json) {
         printJson(ctx, {
@@ -175,28 +160,6 @@ export function registerStatusCommands(program: Command, ctx: CliContext): void 
       }
       ctx.exitCode = opts.fail !== false && results.some(isFailing) ? EXIT_FAILURE : EXIT_OK;
     });
-}
-
-/** Registry node → transport: local nodes directly, others through the SSH pool (strict host keys unless --accept-new); bound to ctx.signal. */
-function statusDeps(ctx: CliContext, pool: SshPool, acceptNew: boolean): StatusDeps {
-  const resolveDeps = sshDepsFor(ctx, { acceptNew });
-  let sshConfig: Promise<SshConfig> | undefined;
-  return {
-    transportFor: async (node: NodeEntry) => {
-      const transport = await transportFor(node);
-      return ctx.signal ? withSignal(transport, ctx.signal) : transport;
-    },
-  };
-  function transportFor(node: NodeEntry): Promise<Transport> {
-    return transportForNode(node, {
-      ssh: async (n) => {
-        // One ssh_config read for all nodes.
-        sshConfig ??= SshConfig.load({ home: resolveDeps.home || homedir() });
-        const target = await resolveConnectTarget(n, { ...resolveDeps, sshConfig: await sshConfig });
-        return pool.transportFor(target);
-      },
-    });
-  }
 }
 
 /** A node that fails `ocm status`: unreachable, gateway down or not ready, or any other error-level anomaly. */

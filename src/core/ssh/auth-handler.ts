@@ -91,7 +91,9 @@ export function createAuthHandler(target: ConnectTarget, hooks: AuthHandlerHooks
         }
         case 'password': {
           if (!allowed(methodsLeft, 'password') || cancelled) continue;
-          const password = await asking(() => target.prompt!.password({ nodeId: target.nodeId, username, host: target.host }));
+          const password = await asking(() =>
+            target.prompt!.password({ nodeId: target.nodeId, username, host: target.host, ...(target.port !== 22 ? { port: target.port } : {}) }),
+          );
           if (password === undefined) {
             cancelled = true;
             return false;

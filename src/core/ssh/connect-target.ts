@@ -69,7 +69,8 @@ export interface IdentityCandidate {
 
 /** How a face asks the user for secrets. Return undefined when the user cancels. */
 export interface AuthPrompt {
-  password(request: { nodeId: string; username: string; host: string }): Promise<string | undefined>;
+  /** `port` only when it is not 22 (shown as host:port, so two nodes on one host are told apart). */
+  password(request: { nodeId: string; username: string; host: string; port?: number }): Promise<string | undefined>;
   passphrase(request: { nodeId: string; keyPath: string }): Promise<string | undefined>;
   keyboardInteractive(request: {
     nodeId: string;

@@ -18,7 +18,7 @@ function scriptedPrompt(answers: { password?: string; passphrase?: string; keybo
   const asked: string[] = [];
   return {
     asked,
-    password: async (r) => (asked.push(`password ${r.username}@${r.host}`), answers.password),
+    password: async (r) => (asked.push(`password ${r.username}@${r.host}${r.port ? `:${r.port}` : ''}`), answers.password),
     passphrase: async (r) => (asked.push(`passphrase ${r.keyPath}`), answers.passphrase),
     keyboardInteractive: async (r) => (
       asked.push(`keyboard ${r.prompts.map((p) => p.prompt.trim()).join('|')}`),
@@ -148,7 +148,8 @@ describe('authentication against real sshd', () => {
     const entry = nodeSchema.parse({ id: node.id, host: node.host, port: node.port, user: node.user });
     const prompt = scriptedPrompt({ password: node.password! });
     assert.equal(await whoami(await resolveConnectTarget(entry, user.deps({ prompt }))), node.user);
-    assert.deepEqual(prompt.asked, [`password ${node.user}@127.0.0.1`]);
+    // The prompt is told the port (not 22 here), so two nodes on one host are told apart.
+    assert.deepEqual(prompt.asked, [`password ${node.user}@127.0.0.1:${node.port}`]);
 
     writeFileSync(user.sshConfigPath, `Host ${node.host}\n  PasswordAuthentication no\n`);
     const kbd = scriptedPrompt({ keyboard: node.password! });
