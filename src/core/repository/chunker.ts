@@ -100,9 +100,18 @@ export class Chunker {
         continue;
       }
       const stop = Math.min(buf.length, end - base);
-      for (let i = pos - base; i < stop; i++) {
-        h = ((h << 1) + table[buf[i]]) >>> 0;
-        if ((h & (base + i < avgSize ? this.small : this.large)) === 0) return this.cutAt(base + i + 1);
+      // Two loops instead of a mask chosen per byte: the hard mask before the average size, the easy one after it.
+      const small = this.small;
+      const large = this.large;
+      const smallStop = Math.min(stop, avgSize - base);
+      let i = pos - base;
+      for (; i < smallStop; i++) {
+        h = ((h << 1) + table[buf[i]!]!) >>> 0;
+        if ((h & small) === 0) return this.cutAt(base + i + 1);
+      }
+      for (; i < stop; i++) {
+        h = ((h << 1) + table[buf[i]!]!) >>> 0;
+        if ((h & large) === 0) return this.cutAt(base + i + 1);
       }
       pos = base + stop;
       base += buf.length;
@@ -120,21 +129,22 @@ export class Chunker {
     return length;
   }
 
-  private flatten(): Buffer {
-    const flat = Buffer.concat(this.pending, this.pendingLength);
-    this.pending = [flat];
-    return flat;
-  }
-
+  /** The first `length` pending bytes as one new buffer (one copy); the rest stays as views of the pushed buffers. */
   private take(length: number): Buffer {
-    const flat = this.pending.length === 1 ? this.pending[0] : this.flatten();
-    const chunk = flat.subarray(0, length);
-    const rest = flat.subarray(length);
-    this.pending = rest.length ? [rest] : [];
-    this.pendingLength = rest.length;
+    const chunk = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const buf = this.pending[0]!;
+      const n = Math.min(buf.length, length - filled);
+      buf.copy(chunk, filled, 0, n);
+      filled += n;
+      if (n === buf.length) this.pending.shift();
+      else this.pending[0] = buf.subarray(n);
+    }
+    this.pendingLength -= length;
     this.hash = 0;
     this.scanned = 0;
-    return Buffer.from(chunk);
+    return chunk;
   }
 }
 

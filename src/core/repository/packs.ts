@@ -19,6 +19,11 @@ export const PACK_MAGIC = Buffer.from('OCMPACK1');
 export const PACK_TARGET = 16 * 1024 * 1024;
 /** Objects compressed at once (thread pool); bounds memory to about this many chunks. */
 const IN_FLIGHT = 8;
+/**
+ * Small objects are gathered into one write of about this size: a write per object cost a
+ * thread-pool round trip each (2,900 objects of a first snapshot left the main thread idle ~0.6 s).
+ */
+const WRITE_BATCH = 1024 * 1024;
 
 export type PackBlob = [id: string, offset: number, length: number, rawLength: number, codec: Codec];
 
@@ -32,7 +37,11 @@ interface OpenPack {
   file: string;
   handle: fs.FileHandle;
   hash: Hash;
+  /** Logical size: bytes written plus bytes buffered. */
   size: number;
+  written: number;
+  buffered: Buffer[];
+  bufferedBytes: number;
   blobs: PackBlob[];
 }
 
@@ -104,15 +113,29 @@ export class PackWriter {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, `.${randomBytes(8).toString('hex')}.pack.partial`);
     const handle = await fs.open(file, 'wx', 0o600);
-    const pack: OpenPack = { file, handle, hash: createHash('sha256'), size: 0, blobs: [] };
+    const pack: OpenPack = { file, handle, hash: createHash('sha256'), size: 0, written: 0, buffered: [], bufferedBytes: 0, blobs: [] };
     await this.append(pack, PACK_MAGIC);
     return pack;
   }
 
   private async append(pack: OpenPack, data: Buffer): Promise<void> {
-    await pack.handle.write(data, 0, data.length, pack.size);
     pack.hash.update(data);
+    pack.buffered.push(data);
+    pack.bufferedBytes += data.length;
     pack.size += data.length;
+    if (pack.bufferedBytes >= WRITE_BATCH) await this.flush(pack);
+  }
+
+  private async flush(pack: OpenPack): Promise<void> {
+    if (pack.bufferedBytes === 0) return;
+    const data = pack.buffered.length === 1 ? pack.buffered[0]! : Buffer.concat(pack.buffered, pack.bufferedBytes);
+    pack.buffered = [];
+    pack.bufferedBytes = 0;
+    for (let done = 0; done < data.length;) {
+      const { bytesWritten } = await pack.handle.write(data, done, data.length - done, pack.written + done);
+      done += bytesWritten;
+    }
+    pack.written += data.length;
   }
 
   private async close(): Promise<void> {
@@ -123,6 +146,7 @@ export class PackWriter {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(trailer.length);
     await this.append(pack, Buffer.concat([trailer, len, PACK_MAGIC]));
+    await this.flush(pack);
     await pack.handle.sync();
     await pack.handle.close();
     const name = pack.hash.digest('hex');
