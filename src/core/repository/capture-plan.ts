@@ -4,6 +4,7 @@ import { excludedReason } from '../backup/exclusions';
 import { isWithin, planAssets, type OpenClawManifest, type PlannedAsset } from '../backup/manifest';
 import type { BackupSources } from '../backup/types';
 import type { SnapshotEntry } from './format';
+import { FILE_CHUNKER } from './chunker';
 import { stampOf, type ListedEntry, type NodeListing } from './listing';
 
 /**
@@ -108,16 +109,25 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
   return plan;
 }
 
-/** The parent's chunks but the last, with their lengths: what a grown file should still start with. */
+/**
+ * What a grown file should still start with: the parent's chunks with their lengths. The last one
+ * is kept too when it is full-sized (≥ the chunker's minimum): the appended bytes then start new
+ * chunks, so a transcript that grows every day re-stores only what was appended instead of the
+ * ~1 MiB (up to 8 MiB) last chunk around it. A shorter last chunk is cut again with the new bytes,
+ * so frequent small appends leave no trail of tiny chunks. (A full read may cut such a file
+ * differently after a kept boundary; content-defined cuts realign within a chunk or two.)
+ */
 function leadingChunks(prev: SnapshotEntry, sizeOf: PlanOptions['sizeOf']): Array<[number, string]> | undefined {
-  if (!sizeOf || !prev.chunks || prev.chunks.length < 2) return undefined;
+  if (!sizeOf) return undefined;
+  const ids = prev.chunks ?? (prev.size >= FILE_CHUNKER.minSize ? [prev.sha256] : []);
   const lead: Array<[number, string]> = [];
-  for (const id of prev.chunks.slice(0, -1)) {
-    const size = sizeOf(id);
+  for (const id of ids) {
+    const size = id ? sizeOf(id) : undefined;
     if (size === undefined) return undefined;
-    lead.push([size, id]);
+    lead.push([size, id!]);
   }
-  return lead;
+  if (lead.length > 0 && lead.at(-1)![0] < FILE_CHUNKER.minSize) lead.pop();
+  return lead.length > 0 ? lead : undefined;
 }
 
 function planDatabases(

@@ -25,7 +25,7 @@ export const FILE_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 
  */
 export const SQLITE_CHUNKER: ChunkerParams = { minSize: 64 * 1024, avgSize: 64 * 1024, maxSize: 64 * 1024 };
 /** Snapshot entry lists (NDJSON): finer, so a changed entry rewrites ~16 KiB, not the list. */
-export const TREE_CHUNKER: ChunkerParams = { minSize: 4 * 1024, avgSize: 16 * 1024, maxSize: 64 * 1024 };
+export const TREE_CHUNKER: ChunkerParams = { minSize: 2 * 1024, avgSize: 8 * 1024, maxSize: 32 * 1024 };
 
 let gearTable: Uint32Array | undefined;
 function gear(): Uint32Array {

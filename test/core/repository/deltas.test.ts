@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BackupSources } from '../../../src/core/backup/types';
 import { captureSnapshot } from '../../../src/core/repository/capture';
+import { chunkBuffer, FILE_CHUNKER } from '../../../src/core/repository/chunker';
 import { DELTA_BLOCK, ingestDelta } from '../../../src/core/repository/deltas';
 import { Repository } from '../../../src/core/repository/repository';
 import { LocalTransport } from '../../../src/core/transport/local-transport';
@@ -125,7 +126,7 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     }
   });
 
-  it('a grown transcript sends only what follows its unchanged start; the chunks are those a full read gives', async () => {
+  it('a grown transcript sends only what follows its unchanged start, keeping a full-sized last chunk; a full read gives the same bytes', async () => {
     const log = join(root, 'work/journal/2026-12.jsonl');
     await fs.mkdir(join(log, '..'), { recursive: true });
     await fs.writeFile(log, seeded('start', 5 * 1024 * 1024));
@@ -136,20 +137,49 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     const lastChunk = repo.objects.location(before.chunks.at(-1)!)!.rawLength;
     await fs.appendFile(log, seeded('more', 20_000));
     const grown = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog });
-    assert.ok(grown.stats.transferredBytes < lastChunk + 20_000 + 64 * 1024, `sent ${grown.stats.transferredBytes} bytes; the tail is ${lastChunk + 20_000}`);
     const entry = grown.entries.find((e) => e.path === log)!;
-    assert.deepEqual(entry.chunks!.slice(0, before.chunks.length - 1), before.chunks.slice(0, -1), 'the unchanged start reuses the parent chunks');
+    // A last chunk of at least the chunker's minimum (512 KiB) is kept: only the appended bytes cross and are stored.
+    const kept = lastChunk >= 512 * 1024;
+    const tail = kept ? 20_000 : lastChunk + 20_000;
+    assert.ok(grown.stats.transferredBytes < tail + 64 * 1024, `sent ${grown.stats.transferredBytes} bytes; the tail is ${tail}`);
+    const reused = kept ? before.chunks : before.chunks.slice(0, -1);
+    assert.deepEqual(entry.chunks!.slice(0, reused.length), reused, 'the unchanged start reuses the parent chunks');
+    if (kept) assert.equal(grown.stats.objectsWritten <= 3, true, `only the appended bytes are new objects (${grown.stats.objectsWritten} written)`);
     const data = (await repo.readFiles(grown.snapshot, [log])).get(log)!;
     assert.ok(data.equals(await fs.readFile(log)), 'reads back byte for byte');
     assert.equal(createHash('sha256').update(data).digest('hex'), entry.sha256);
     const rescan = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog, fullRescan: true });
-    assert.deepEqual(rescan.entries.find((e) => e.path === log)!.chunks, entry.chunks, 'a full read cuts the same chunks');
+    const rescanned = rescan.entries.find((e) => e.path === log)!;
+    assert.equal(rescanned.sha256, entry.sha256, 'a full read gives the same content');
+    assert.ok((await repo.readFiles(rescan.snapshot, [log])).get(log)!.equals(data));
     // A file that grew but whose start changed crosses whole and is still right.
     const changed = Buffer.concat([seeded('other start', 64), (await fs.readFile(log)).subarray(64), seeded('again', 5000)]);
     await fs.writeFile(log, changed);
     const third = await captureSnapshot({ repo, nodeId: 't1', transport, sources: withLog });
     assert.ok((await repo.readFiles(third.snapshot, [log])).get(log)!.equals(changed));
     assert.ok(third.stats.transferredBytes > changed.length / 2, 'the whole file crossed');
+  });
+
+  it('a transcript whose last chunk is full-sized keeps it: the next growth stores only the appended bytes, and reads back whole', async () => {
+    // A length whose last content-defined chunk is at least the chunker's minimum (512 KiB).
+    let body = seeded('kept', 3 * 1024 * 1024);
+    for (let extra = 0; chunkBuffer(body, FILE_CHUNKER).at(-1)!.length < 600 * 1024; extra += 64 * 1024) body = seeded('kept', 3 * 1024 * 1024 + extra);
+    const log = join(root, 'kept/journal.jsonl');
+    await fs.mkdir(join(log, '..'), { recursive: true });
+    await fs.writeFile(log, body);
+    const withLog = { ...sources, workspaceDirs: [join(root, 'kept')] };
+    const first = await captureSnapshot({ repo, nodeId: 'k1', transport, sources: withLog });
+    const before = first.entries.find((e) => e.path === log)!;
+    for (let day = 1; day <= 3; day++) {
+      await fs.appendFile(log, seeded(`day ${day}`, 20_000));
+      const grown = await captureSnapshot({ repo, nodeId: 'k1', transport, sources: withLog });
+      const entry = grown.entries.find((e) => e.path === log)!;
+      assert.deepEqual(entry.chunks!.slice(0, before.chunks!.length), before.chunks, `day ${day}: every parent chunk kept, the last one too`);
+      assert.ok(grown.stats.transferredBytes < day * 20_000 + 64 * 1024, `day ${day}: sent ${grown.stats.transferredBytes} bytes`);
+      // The short appended tail is cut again with the next day's bytes (no trail of tiny chunks).
+      assert.equal(entry.chunks!.length, before.chunks!.length + 1, `day ${day}: one chunk for all appended bytes`);
+      assert.ok((await repo.readFiles(grown.snapshot, [log])).get(log)!.equals(await fs.readFile(log)), `day ${day}: byte for byte`);
+    }
   });
 
   it("leaves the node's databases untouched: no checkpoint of a WAL nobody else holds open", async () => {
