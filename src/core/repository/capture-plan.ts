@@ -78,9 +78,10 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
   for (const e of listing.entries) {
     if (seen.has(e.path) || !inAssets(e.path) || excludedReason(e.path, ctx) !== undefined) continue;
     seen.add(e.path);
-    const base = { path: e.path, mode: e.mode & 0o7777, mtimeNs: e.mtimeNs };
-    if (e.type === 'directory') plan.ready.push({ ...base, type: 'directory', size: 0 });
-    else if (e.type === 'symlink') plan.ready.push({ ...base, type: 'symlink', size: 0, linkTarget: e.linkTarget ?? '' });
+    // Object literals, not spreads: this loop runs once per listed entry on every snapshot.
+    const mode = e.mode & 0o7777;
+    if (e.type === 'directory') plan.ready.push({ path: e.path, mode, mtimeNs: e.mtimeNs, type: 'directory', size: 0 });
+    else if (e.type === 'symlink') plan.ready.push({ path: e.path, mode, mtimeNs: e.mtimeNs, type: 'symlink', size: 0, linkTarget: e.linkTarget ?? '' });
     else if (e.type === 'other') plan.warnings.push(`skipped ${e.path}: special files (sockets, pipes, devices) are not backed up`);
     else if (!o.configOnly && e.path.endsWith('.sqlite')) dbs.push(e);
     else {
@@ -88,16 +89,19 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
       const stamp = stampOf(e);
       const prev = parentByPath.get(e.path);
       if (!o.fullRescan && prev && prev.type === 'file' && prev.stamp === stamp && prev.sha256) {
-        plan.ready.push({
-          ...base,
+        const entry: SnapshotEntry = {
+          path: e.path,
+          mode,
+          mtimeNs: e.mtimeNs,
           type: 'file',
           size: e.size,
           ctimeNs: e.ctimeNs,
           ino: e.ino,
           stamp,
           sha256: prev.sha256,
-          ...(prev.chunks ? { chunks: prev.chunks } : {}),
-        });
+        };
+        if (prev.chunks) entry.chunks = prev.chunks;
+        plan.ready.push(entry);
       } else {
         plan.wanted.set(e.path, e);
         const lead = !o.fullRescan && prev?.type === 'file' && e.size > prev.size ? leadingChunks(prev, o.sizeOf) : undefined;

@@ -59,17 +59,20 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
   const lock = await p.repo.lock({ exclusive: false, purpose: `backup of ${p.nodeId}`, waitMs: 10 * 60_000, signal: p.signal });
   const session = p.repo.objects.startWrite();
   try {
-    await p.repo.objects.load();
     const createdAt = new Date();
+    const roots = configOnly
+      ? [p.sources.configPath]
+      : [p.sources.stateDir, p.sources.configPath, ...p.sources.workspaceDirs, ...p.sources.agentDirs.map((a) => a.path)];
+    // The node lists its files while the client reads the index and the parent's entries.
+    const listed = listNode(p.transport, roots, configOnly ? undefined : p.sources.stateDir, { signal: p.signal, ...(p.env ? { env: p.env } : {}) });
+    listed.catch(() => undefined);
+    await p.repo.objects.load();
     const parentDoc = await p.repo.latestSnapshot(
       p.nodeId,
       (s) => s.capture.method === 'own' && s.options.configOnly === configOnly && s.options.includeTranscripts === includeTranscripts,
     );
     const parentEntries = parentDoc ? await p.repo.readEntries(parentDoc).catch(() => undefined) : undefined;
-    const roots = configOnly
-      ? [p.sources.configPath]
-      : [p.sources.stateDir, p.sources.configPath, ...p.sources.workspaceDirs, ...p.sources.agentDirs.map((a) => a.path)];
-    const listing = await listNode(p.transport, roots, configOnly ? undefined : p.sources.stateDir, { signal: p.signal, ...(p.env ? { env: p.env } : {}) });
+    const listing = await listed;
     const plan = planCapture(listing, parentEntries, {
       sources: p.sources,
       includeTranscripts,
@@ -126,8 +129,10 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
       tree,
       warnings,
     };
+    // Folding index files never unreferences an object, so it may run while the document is written.
+    const consolidated = p.repo.objects.consolidate().catch(() => false);
     await p.repo.writeSnapshot(snapshot);
-    await p.repo.objects.consolidate().catch(() => false);
+    await consolidated;
     p.onProgress?.({ phase: 'done', bytes: transferredBytes });
     return {
       snapshot,

@@ -58,9 +58,15 @@ export function listingScript(roots: readonly string[], stateDir: string | undef
 
 /** `1701234567.123456789` (find %T@) → nanoseconds as a decimal string. */
 export function secondsToNs(value: string): string {
-  const [sec, frac = ''] = value.split('.');
+  const dot = value.indexOf('.');
+  const sec = dot < 0 ? value : value.slice(0, dot);
+  const frac = dot < 0 ? '' : value.slice(dot + 1);
+  // Plain digits (every time after 1970): string work, no BigInt (a listing has two per entry).
+  if (DIGITS.test(sec) && DIGITS.test(frac)) return (sec + (frac + '000000000').slice(0, 9)).replace(LEADING_ZEROS, '');
   return (BigInt(sec || '0') * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9))).toString();
 }
+const DIGITS = /^\d*$/;
+const LEADING_ZEROS = /^0+(?=\d)/;
 
 const PRINTF_TYPE: Record<string, ListedEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
 
