@@ -1,0 +1,31 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { parseListing, secondsToNs } from '../../../src/core/repository/listing';
+
+/** The node's listing as the client reads it: find's times in nanoseconds, entries from -printf records. */
+describe('listing', () => {
+  it('find %T@ times become exact nanosecond strings (no float rounding)', () => {
+    assert.equal(secondsToNs('1701234567.123456789'), '1701234567123456789');
+    assert.equal(secondsToNs('1701234567.1'), '1701234567100000000');
+    assert.equal(secondsToNs('1701234567'), '1701234567000000000');
+    assert.equal(secondsToNs('0.000000001'), '1');
+    assert.equal(secondsToNs('0'), '0');
+    assert.equal(secondsToNs('1701234567.1234567891'), '1701234567123456789', 'digits past ns are dropped');
+    assert.equal(secondsToNs('-5.5'), (-5n * 1_000_000_000n + 500_000_000n).toString(), 'before 1970: as before');
+  });
+
+  it('parses -printf records (names with spaces, link targets)', () => {
+    const out =
+      'tool:zstd\nbegin-listing\nmethod:printf\n' +
+      ['f 3 1701234567.5 1701234567.5 42 644 /s/a b.md', '', 'l 0 1.0 1.0 43 777 /s/link', '/s/a b.md'].join('\0') +
+      '\0';
+    const l = parseListing(out);
+    assert.deepEqual(
+      l.entries.map((e) => [e.path, e.type, e.size, e.mtimeNs, e.linkTarget]),
+      [
+        ['/s/a b.md', 'file', 3, '1701234567500000000', undefined],
+        ['/s/link', 'symlink', 0, '1000000000', '/s/a b.md'],
+      ],
+    );
+  });
+});
