@@ -23,7 +23,9 @@
  * Baseline, measured interleaved in the same run: `tar --zstd -cf - <state dir> > file` (locally,
  * same tree). The "1 % change" writes rows into the agent's real SQLite with the sqlite3 CLI (an
  * `openclaw agent --local` turn takes 40–120 s on the loaded 2-core machine, too slow to repeat),
- * appends to 8 daily notes and grows one journal by ~100 KB.
+ * appends to 8 daily notes and grows one journal by ~100 KB; 30 such days (one snapshot each) give
+ * the month's repository size against the first snapshot's, and the last one is exported to an
+ * OpenClaw archive against `tar czf` of the same state dir.
  *
  * Seen here: with no gateway holding the databases open, the first snapshot's `sqlite3 .backup`
  * is their last connection and checkpoints their WAL into the main file on close, so the snapshot
@@ -55,6 +57,7 @@ const trace = process.env.BENCH_TRACE === '1';
 const NODE = 'oc-bench';
 const NOTES = 1000;
 const JOURNALS = 4;
+const DAYS = 30;
 
 /** The used 2026.9.6 state in the tools cache (template + one real agent turn), made when missing (~1–3 min). */
 async function ensureBenchState(install: OpenclawInstall): Promise<TemplateInfo> {
@@ -280,6 +283,43 @@ async function main(): Promise<void> {
     console.log(
       `ocm 1 % repeat: ${c.changedFiles} files read, ${(c.transferredBytes / 1024).toFixed(0)} KB on the wire, ${c.objectsWritten} objects written; repository grows ${(repoGrowth / MB).toFixed(2)} MB per snapshot`,
     );
+
+    // 3b. The rest of a month of such days (one snapshot a day), then the repository against the first snapshot's.
+    let lastSnap = changedResult;
+    for (let day = runs + 1; day <= DAYS; day++) {
+      await changeOnePercent(stateDir, day);
+      lastSnap = await snap(store, 'ocm');
+    }
+    const monthRepo = await duBytes(store.repositoryRoot);
+    rows.push({
+      name: `ocm repository after ${DAYS} such days vs after the first`,
+      ours: `${(monthRepo / MB).toFixed(1)} MB`,
+      baseline: `${(firstRepo / MB).toFixed(1)} MB first`,
+      ratio: `${(monthRepo / firstRepo).toFixed(3)}×`,
+      target: '≤ 1.5×',
+      met: monthRepo / firstRepo <= 1.5,
+    });
+    json.ocmMonthGrowth = +(monthRepo / firstRepo).toFixed(3);
+
+    // 3c. Export of the last snapshot to an OpenClaw archive vs tar czf of the same state dir.
+    const exp: number[] = [];
+    const expBase: number[] = [];
+    const czfOut = join(root, 'baseline.tar.gz');
+    for (let r = 0; r < runs; r++) {
+      const t = await time(() => store.materialize(lastSnap.snapshot));
+      await t.value.release();
+      exp.push(t.ms);
+      expBase.push((await time(() => sh(`tar czf ${shellQuote(czfOut)} -C / ${shellQuote(stateDir.replace(/^\//, ''))}`))).ms);
+    }
+    rows.push({
+      name: 'ocm export of a snapshot → OpenClaw .tar.gz vs tar czf',
+      ours: fmtS(median(exp)),
+      baseline: `${fmtS(median(expBase))} tar czf`,
+      ratio: `${(median(exp) / median(expBase)).toFixed(3)}×`,
+      target: '≤ 1×',
+      met: median(exp) <= median(expBase),
+    });
+    json.ocmExportVsCzf = +(median(exp) / median(expBase)).toFixed(3);
     await fs.rm(store.root, { recursive: true, force: true });
 
     // 4. Today's native path: `openclaw backup create --verify` imported (engine 'openclaw'), first and repeat.
