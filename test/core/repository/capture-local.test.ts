@@ -133,4 +133,19 @@ describe('captureSnapshot (LocalTransport)', () => {
       assert.equal(f.get(join(state, 'workspace/MEMORY.md'))?.toString(), '# Memory\n- both\n');
     }
   });
+
+  it('a database with a WAL no one holds open: the copy leaves it as it was, and the next snapshot reads nothing (also as root, where SQLite fchowns the WAL)', async () => {
+    const db = join(state, 'memory/main.sqlite');
+    await fs.mkdir(join(db, '..'), { recursive: true });
+    // Committed rows in the WAL and no connection left (the process exits without closing: no checkpoint).
+    execFileSync('python3', [
+      '-c',
+      `import sqlite3,os\nc=sqlite3.connect(${JSON.stringify(db)})\nc.execute('pragma journal_mode=wal')\nc.execute('pragma wal_autocheckpoint=0')\nc.execute('create table m(x)')\nc.executemany('insert into m values (?)',[(i,) for i in range(200)])\nc.commit()\nos._exit(0)`,
+    ]);
+    const first = await captureSnapshot({ repo, nodeId: 'w1', transport, sources });
+    assert.ok(first.entries.some((e) => e.path === db && e.captured?.startsWith('sqlite-backup')));
+    const again = await captureSnapshot({ repo, nodeId: 'w1', transport, sources });
+    assert.equal(again.stats.changedFiles, 0, 'an unchanged WAL database is not copied again');
+    assert.equal(again.stats.transferredBytes, 0);
+  });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { parseListing, secondsToNs } from '../../../src/core/repository/listing';
+import { parseListing, secondsToNs, stampOf, type ListedEntry } from '../../../src/core/repository/listing';
 
 /** The node's listing as the client reads it: find's times in nanoseconds, entries from -printf records. */
 describe('listing', () => {
@@ -27,5 +27,13 @@ describe('listing', () => {
         ['/s/link', 'symlink', 0, '1000000000', '/s/a b.md'],
       ],
     );
+  });
+
+  it("a database's stamp follows its WAL's size, mtime and inode, not the WAL's ctime", () => {
+    const db: ListedEntry = { path: '/s/a.sqlite', type: 'file', size: 4096, mode: 0o644, mtimeNs: '1', ctimeNs: '2', ino: 7 };
+    const wal: ListedEntry = { path: '/s/a.sqlite-wal', type: 'file', size: 8272, mode: 0o644, mtimeNs: '3', ctimeNs: '4', ino: 8 };
+    assert.equal(stampOf(db, wal), stampOf(db, { ...wal, ctimeNs: '5' }));
+    for (const changed of [{ size: 1 }, { mtimeNs: '9' }, { ino: 9 }]) assert.notEqual(stampOf(db, wal), stampOf(db, { ...wal, ...changed }));
+    assert.notEqual(stampOf(db, wal), stampOf({ ...db, ctimeNs: '6' }, wal), "the database's own ctime still counts");
   });
 });
