@@ -27,10 +27,10 @@
  * the month's repository size against the first snapshot's, and the last one is exported to an
  * OpenClaw archive against `tar czf` of the same state dir.
  *
- * Seen here: with no gateway holding the databases open, the first snapshot's `sqlite3 .backup`
- * is their last connection and checkpoints their WAL into the main file on close, so the snapshot
- * right after a node's first one re-captures those databases (as deltas, ~1.5 KB on the wire).
- * The first-snapshot runs come first, so the repeats below measure a settled node.
+ * Seen here (fixed in a998f62): run as root, SQLite fchowns a database's -wal on every open, so the
+ * WAL's ctime moved with each consistent copy and every repeat copied both WAL databases again;
+ * the stamp now leaves the WAL's ctime out. The first-snapshot runs come first, so the repeats
+ * below measure a settled node.
  */
 import { promises as fs } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
