@@ -185,7 +185,7 @@ async function build(options: DemoOptions, install: OpenclawInstall, say: (m: st
     say(`${id}: state dir ${n.stateDir}, gateway port ${port}`);
     await fs.mkdir(n.home, { recursive: true, mode: 0o700 });
     await fs.mkdir(dirname(n.wrapper), { recursive: true });
-    await instantiateTemplate(template, n.stateDir, { port });
+    await instantiateTemplate(template, n.stateDir, { port, logFile: join(n.stateDir, 'logs', 'openclaw.log') });
     await fs.writeFile(n.wrapper, wrapperScript(install, n.home), { mode: 0o755 });
     await writeAgentContent(n.stateDir, id);
     marker.nodes.push({ id, stateDir: n.stateDir, gatewayPort: port });

@@ -142,12 +142,17 @@ export async function ensureTemplate(
  * every text file (openclaw.json and OpenClaw's .bak ring), the gateway port and a fresh random
  * token set. SQLite files are copied as they are (the template's gateway never ran).
  */
-export async function instantiateTemplate(template: TemplateInfo, stateDir: string, gateway: { port: number }): Promise<void> {
+export async function instantiateTemplate(template: TemplateInfo, stateDir: string, gateway: { port: number; logFile?: string }): Promise<void> {
   await fs.cp(template.stateDir, stateDir, { recursive: true, errorOnExist: true, force: false });
   await rewritePaths(stateDir, template.writtenAs, stateDir);
   const configPath = join(stateDir, 'openclaw.json');
-  const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { gateway?: { port?: number; auth?: { token?: string } } };
+  const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as {
+    gateway?: { port?: number; auth?: { token?: string } };
+    logging?: Record<string, unknown>;
+  };
   config.gateway = { ...config.gateway, port: gateway.port, auth: { ...config.gateway?.auth, token: randomBytes(24).toString('hex') } };
+  // Its own log file (OpenClaw's `logging.file`): by default every gateway of a machine writes the same /tmp/openclaw/openclaw-<date>.log.
+  if (gateway.logFile) config.logging = { ...config.logging, file: gateway.logFile };
   await writeFileAtomic(configPath, JSON.stringify(config, null, 2) + '\n', 0o600);
   // OpenClaw's backup ring of the template's config (it still names the template's port and token).
   for (const name of await fs.readdir(stateDir)) if (/^openclaw\.json\.bak(\.\d+)?$/.test(name)) await fs.rm(join(stateDir, name));

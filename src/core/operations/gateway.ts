@@ -306,12 +306,25 @@ export async function waitForReady(
   }
 }
 
-/** Last lines of the gateway's logs: our own start log, then OpenClaw's newest daily log. */
+/** The file OpenClaw logs to when the config names one (`logging.file`; `~/` is the node's home). */
+export function configuredLogFile(location: OpenclawLocation): string | undefined {
+  const file = (location.config?.resolved as { logging?: { file?: unknown } } | undefined)?.logging?.file;
+  if (typeof file !== 'string' || file.trim() === '') return undefined;
+  return file.startsWith('~/') ? posix.join(location.home, file.slice(2)) : file;
+}
+
+/**
+ * Last lines of the gateway's logs: our own start log, then OpenClaw's — the file `logging.file`
+ * names, else its newest daily log under /tmp/openclaw (shared by every gateway of the machine).
+ */
 export async function gatewayLogTail(t: GatewayTarget, lines = 20): Promise<string[]> {
   const ours = gatewayLogPath(t.location);
+  const configured = configuredLogFile(t.location);
   const script = [
     `f=${shellQuote(ours)}; [ -f "$f" ] && { echo "==> $f"; tail -n ${lines} "$f"; }`,
-    `d=$(ls -t /tmp/openclaw/openclaw-*.log "\${TMPDIR:-/tmp}/openclaw-$(id -u)"/openclaw-*.log 2>/dev/null | head -n 1)`,
+    configured
+      ? `d=${shellQuote(configured)}; [ -f "$d" ] || d=`
+      : `d=$(ls -t /tmp/openclaw/openclaw-*.log "\${TMPDIR:-/tmp}/openclaw-$(id -u)"/openclaw-*.log 2>/dev/null | head -n 1)`,
     `[ -n "$d" ] && { echo "==> $d"; tail -n ${lines} "$d"; }`,
     'exit 0',
   ].join('\n');

@@ -22,6 +22,7 @@ export {
   stopGateway,
   startGateway,
   waitForReady,
+  configuredLogFile,
   gatewayLogTail,
   type GatewayTarget,
   type StopResult,

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { OpenclawLocation } from '../../../src/core/openclaw';
 import {
+  configuredLogFile,
   gatewayListening,
+  gatewayLogTail,
   parseStatusListenerPids,
   restartGateway,
   startGateway,
@@ -104,5 +106,23 @@ describe('gateway control (stand-in gateway, LocalTransport)', () => {
       supervisorName({ ...target.location, supervisor: 'launchd', supervisorUnit: '/Users/u/Library/LaunchAgents/ai.openclaw.gateway.plist' }),
       'ai.openclaw.gateway',
     );
+  });
+
+  it("the log tail follows OpenClaw's logging.file (each demo gateway has its own), else the shared daily log", async () => {
+    const own = join(root, 'own-logs', 'openclaw.log');
+    await fs.mkdir(join(own, '..'), { recursive: true });
+    await fs.writeFile(own, '{"msg":"line from this gateway"}\n');
+    const withLogging = (file: string): OpenclawLocation => ({
+      ...target.location,
+      config: { path: target.location.configPath, raw: {}, resolved: { logging: { file } }, files: [], fingerprint: '' },
+    });
+    const location = withLogging(own);
+    assert.equal(configuredLogFile(location), own);
+    assert.equal(configuredLogFile(withLogging('~/l/o.log')), join(root, 'l/o.log'));
+    assert.equal(configuredLogFile(target.location), undefined);
+    const tail = await gatewayLogTail({ ...target, location });
+    assert.ok(tail.includes(`==> ${own}`), tail.join('\n'));
+    assert.ok(tail.includes('{"msg":"line from this gateway"}'));
+    assert.ok(!tail.some((l) => l.startsWith('==> /tmp/openclaw/')), 'not the machine-wide log');
   });
 });

@@ -8,7 +8,7 @@
  * process of it behind.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,12 @@ describe('demo fleet (real OpenClaw 2026.9.6, local transport)', { timeout: 2_40
     // Real tokens, never the template's, and different per node.
     const tokens = started.nodes.map((n) => JSON.parse(readFileSync(join(n.stateDir, 'openclaw.json'), 'utf8')).gateway.auth.token);
     assert.notEqual(tokens[0], tokens[1]);
+    // Each gateway logs to its own file (logging.file), not the machine-wide /tmp/openclaw one.
+    for (const n of started.nodes) {
+      const log = JSON.parse(readFileSync(join(n.stateDir, 'openclaw.json'), 'utf8')).logging?.file as string;
+      assert.equal(log, join(n.stateDir, 'logs', 'openclaw.log'));
+      assert.ok(existsSync(log), `${n.id}'s gateway wrote ${log}`);
+    }
   });
 
   it('lists the agents through the same code paths as a remote node (status, agents confirmed by the CLI)', async () => {
