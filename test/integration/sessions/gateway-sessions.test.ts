@@ -198,7 +198,8 @@ describe('sessions through a real OpenClaw 2026.9.6 gateway', { timeout: 600_000
         const list = await rpc.call<{ sessions: Array<Record<string, unknown>> }>('sessions.list', { agentId: 'main' });
         const row = list.sessions.find((s) => s.key === 'agent:main:auto');
         last = row && { ...row, modelRequests: node.model.requests };
-        return row?.totalTokensFresh === true && row.hasActiveRun === false && row.totalTokens === 14_000 ? true : undefined;
+        // At least the stub's prompt count: after a compaction OpenClaw adds the summary's tokens (14,689 seen in a full run).
+        return row?.totalTokensFresh === true && row.hasActiveRun === false && Number(row.totalTokens) >= 14_000 ? true : undefined;
       };
       for (let attempt = 1; ; attempt++) {
         await rpc.call('sessions.send', { key: 'agent:main:auto', message }, { timeoutMs: 60_000 });
