@@ -3,11 +3,11 @@ import { OcmError } from './errors';
 import type { NodeEntry, NodeRegistry } from './registry';
 import type { AuthPrompt } from './ssh/connect-target';
 import type { AskHostKey, HostKeyPolicy } from './ssh/host-key-verifier';
-import { resolveConnectTarget, type ResolveTargetDeps } from './ssh/resolve-target';
+import { loadSshConfig, resolveConnectTarget, type ResolveTargetDeps } from './ssh/resolve-target';
 import { transportForNode } from './transport/for-node';
 import type { Transport } from './transport/types';
 import { withSignal } from './transport/with-signal';
-import { SshConfig } from './ssh/ssh-config';
+import type { SshConfig } from './ssh/ssh-config';
 import type { ConnectTarget } from './ssh/connect-target';
 
 /** Opens a pooled SSH transport for a resolved target (the ssh2 pool in src/core/ssh/). */
@@ -104,11 +104,7 @@ export class NodeAccess {
   /** With cacheSshConfig: the first connect reads ssh_config, the others reuse it (a failed read is retried). */
   private async withSshConfig(deps: ResolveTargetDeps): Promise<ResolveTargetDeps> {
     if (!this.options.cacheSshConfig || deps.sshConfig) return deps;
-    const loading = (this.sshConfig ??= SshConfig.load({
-      home: deps.home,
-      ...(deps.sshConfigPath ? { configPath: deps.sshConfigPath } : {}),
-      ...(deps.systemSshConfigPath !== undefined ? { systemConfigPath: deps.systemSshConfigPath } : {}),
-    }));
+    const loading = (this.sshConfig ??= loadSshConfig(deps));
     loading.catch(() => {
       if (this.sshConfig === loading) this.sshConfig = undefined;
     });

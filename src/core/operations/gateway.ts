@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { OcmError, toOcmError } from '../errors';
 import type { OpenclawLocation } from '../openclaw/locate';
+import { userPath } from '../openclaw/agents';
 import type { NodeEntry } from '../registry';
 import { gatewayGet, parseReadyz } from '../status/gateway-probe';
 import { envPrefix, shellJoin, shellQuote } from '../transport/shell-quote';
@@ -306,11 +307,11 @@ export async function waitForReady(
   }
 }
 
-/** The file OpenClaw logs to when the config names one (`logging.file`; `~/` is the node's home). */
+/** The file OpenClaw logs to when the config names one (`logging.file`, read as every config path: `~` is the node's home). */
 export function configuredLogFile(location: OpenclawLocation): string | undefined {
   const file = (location.config?.resolved as { logging?: { file?: unknown } } | undefined)?.logging?.file;
   if (typeof file !== 'string' || file.trim() === '') return undefined;
-  return file.startsWith('~/') ? posix.join(location.home, file.slice(2)) : file;
+  return userPath(file, location.home);
 }
 
 /**

@@ -123,12 +123,12 @@ export function planCapture(listing: NodeListing, parent: readonly SnapshotEntry
  */
 function leadingChunks(prev: SnapshotEntry, sizeOf: PlanOptions['sizeOf']): Array<[number, string]> | undefined {
   if (!sizeOf) return undefined;
-  const ids = prev.chunks ?? (prev.size >= FILE_CHUNKER.minSize ? [prev.sha256] : []);
+  const ids = prev.chunks ?? (prev.size >= FILE_CHUNKER.minSize && prev.sha256 ? [prev.sha256] : []);
   const lead: Array<[number, string]> = [];
   for (const id of ids) {
-    const size = id ? sizeOf(id) : undefined;
+    const size = sizeOf(id);
     if (size === undefined) return undefined;
-    lead.push([size, id!]);
+    lead.push([size, id]);
   }
   if (lead.length > 0 && lead.at(-1)![0] < FILE_CHUNKER.minSize) lead.pop();
   return lead.length > 0 ? lead : undefined;

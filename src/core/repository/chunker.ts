@@ -24,7 +24,7 @@ export const FILE_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 
  * around it; content-defined cuts buy nothing for data that never shifts.
  */
 export const SQLITE_CHUNKER: ChunkerParams = { minSize: 64 * 1024, avgSize: 64 * 1024, maxSize: 64 * 1024 };
-/** Snapshot entry lists (NDJSON): finer, so a changed entry rewrites ~16 KiB, not the list. */
+/** Snapshot entry lists (NDJSON): finer, so a changed entry rewrites ~8 KiB, not the list. */
 export const TREE_CHUNKER: ChunkerParams = { minSize: 2 * 1024, avgSize: 8 * 1024, maxSize: 32 * 1024 };
 
 let gearTable: Uint32Array | undefined;

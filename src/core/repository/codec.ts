@@ -40,7 +40,8 @@ const MAX_OUTPUT_CHUNK = 8 * 1024 * 1024;
 const SYNC_MAX = 128 * 1024;
 
 /**
- * Compresses on the thread pool (zlib's async calls), so hashing and parsing go on meanwhile.
+ * Compresses objects up to SYNC_MAX in place and larger ones on the thread pool (zlib's async
+ * calls), so hashing and parsing go on meanwhile.
  * Keeps the raw bytes when compression saves less than 1/16.
  */
 export async function encode(raw: Buffer, codec: Codec = preferredCodec()): Promise<{ codec: Codec; data: Buffer }> {

@@ -176,9 +176,8 @@ export async function listNode(
   return listing;
 }
 
-/** The change-detection stamp of a listed file (and, for a database, its -wal). */
 /**
- * What says "unchanged" for an entry. A database's `-wal` counts with its size, mtime and inode but
+ * The change-detection stamp of a listed file (and, for a database, its -wal). A database's `-wal` counts with its size, mtime and inode but
  * not its ctime: SQLite running as root fchowns the WAL to the database's owner on every open, so
  * each consistent copy (ours included) moved the WAL's ctime and every snapshot of a root-run node
  * read every WAL database again (seen on the real 2026.9.6 state: two databases per unchanged repeat).

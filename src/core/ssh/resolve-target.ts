@@ -42,19 +42,22 @@ export interface ResolveTargetDeps {
 /** A ProxyJump chain longer than this is a loop in the config. */
 const MAX_JUMP_DEPTH = 8;
 
+/** The user's and the system's ssh_config as these settings name them (what a resolve reads when given none). */
+export function loadSshConfig(deps: Pick<ResolveTargetDeps, 'home' | 'sshConfigPath' | 'systemSshConfigPath'>): Promise<SshConfig> {
+  return SshConfig.load({
+    home: deps.home,
+    ...(deps.sshConfigPath ? { configPath: deps.sshConfigPath } : {}),
+    ...(deps.systemSshConfigPath !== undefined ? { systemConfigPath: deps.systemSshConfigPath } : {}),
+  });
+}
+
 export async function resolveConnectTarget(node: NodeEntry, deps: ResolveTargetDeps): Promise<ConnectTarget> {
   if (node.host === 'local') {
     throw new OcmError('invalidInput', `Node "${node.id}" is this machine (host "local"): it is reached without SSH. Use the local transport.`, {
       nodeId: node.id,
     });
   }
-  const config =
-    deps.sshConfig ??
-    (await SshConfig.load({
-      home: deps.home,
-      ...(deps.sshConfigPath ? { configPath: deps.sshConfigPath } : {}),
-      ...(deps.systemSshConfigPath !== undefined ? { systemConfigPath: deps.systemSshConfigPath } : {}),
-    }));
+  const config = deps.sshConfig ?? (await loadSshConfig(deps));
   const trustStore = deps.trustStore ?? TrustStore.inHome(ocmHome(deps.env));
   const resolved = resolveSshHost(config, node.host, {
     ...(node.port !== undefined ? { port: node.port } : {}),
