@@ -21,6 +21,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
+import { scratchDir } from '../src/core/repository/capture-stream';
 import { newSnapshotId } from '../src/core/repository/snapshots';
 import { LocalTransport } from '../src/core/transport/local-transport';
 import { shellQuote } from '../src/core/transport/shell-quote';
@@ -280,11 +281,16 @@ async function main(): Promise<void> {
     // hashing it block by block on the node — work every daily does before anything crosses.
     const floor: number[] = [];
     const floorBase: number[] = [];
-    const copy = `/tmp/ocm-bench-floor-${process.pid}.sqlite`;
+    // The copy goes where a snapshot puts it (scratchDir: /dev/shm when roomy).
+    const copy = '"$T/floor.sqlite"';
     const hash = `node -e ${shellQuote("const c=require('crypto'),fs=require('fs');const b=fs.readFileSync(process.argv[1]);const w=c.createHash('sha256');for(let i=0;i<b.length;i+=65536){const k=b.subarray(i,i+65536);w.update(k);c.createHash('sha256').update(k).digest()}w.digest()")} ${copy}`;
     for (let r = 0; r < runs; r++) {
       // Over the open connection, as a snapshot runs it (a new ssh connection would add its handshake).
-      const floorCommand = `sqlite3 ${shellQuote(dbPath)} ".backup ${copy}" && ${hash}; rc=$?; rm -f ${copy}; exit $rc`;
+      const floorCommand = [
+        'umask 077',
+        ...scratchDir(dbBytes),
+        `sqlite3 ${shellQuote(dbPath)} ".backup '$T/floor.sqlite'" && ${hash}; rc=$?; rm -rf "$T"; exit $rc`,
+      ].join('\n');
       const floorRun = async (): Promise<void> => {
         const r = await transport.exec(floorCommand, { timeoutMs: 600_000 });
         if (r.exitCode !== 0) throw new Error(`the floor command failed: ${r.stderr}`);

@@ -27,15 +27,16 @@ export const SQLITE_CHUNKER: ChunkerParams = { minSize: 64 * 1024, avgSize: 64 *
 /** Snapshot entry lists (NDJSON): finer, so a changed entry rewrites ~8 KiB, not the list. */
 export const TREE_CHUNKER: ChunkerParams = { minSize: 2 * 1024, avgSize: 8 * 1024, maxSize: 32 * 1024 };
 
-let gearTable: Uint32Array | undefined;
-function gear(): Uint32Array {
+let gearTable: Int32Array | undefined;
+/** The gear table as int32: the rolling hash stays a small integer for V8 (a uint32 above 2^31 is a heap number), same low bits. */
+function gear(): Int32Array {
   if (gearTable) return gearTable;
-  const table = new Uint32Array(256);
+  const table = new Int32Array(256);
   for (let i = 0; i < 256; i += 8) {
     const block = createHash('sha256')
       .update(`ocm-fastcdc-gear-${i / 8}`)
       .digest();
-    for (let j = 0; j < 8; j++) table[i + j] = block.readUInt32LE(j * 4);
+    for (let j = 0; j < 8; j++) table[i + j] = block.readInt32LE(j * 4);
   }
   return (gearTable = table);
 }
@@ -106,11 +107,11 @@ export class Chunker {
       const smallStop = Math.min(stop, avgSize - base);
       let i = pos - base;
       for (; i < smallStop; i++) {
-        h = ((h << 1) + table[buf[i]!]!) >>> 0;
+        h = ((h << 1) + table[buf[i]!]!) | 0;
         if ((h & small) === 0) return this.cutAt(base + i + 1);
       }
       for (; i < stop; i++) {
-        h = ((h << 1) + table[buf[i]!]!) >>> 0;
+        h = ((h << 1) + table[buf[i]!]!) | 0;
         if ((h & large) === 0) return this.cutAt(base + i + 1);
       }
       pos = base + stop;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { chunkBuffer, FILE_CHUNKER } from '../../../src/core/repository/chunker';
+import { chunkBuffer, FILE_CHUNKER, TREE_CHUNKER } from '../../../src/core/repository/chunker';
 import { decode, encode } from '../../../src/core/repository/codec';
 import { checkRepository } from '../../../src/core/repository/check';
 import { REPOSITORY_FORMAT, type Snapshot, type SnapshotEntry } from '../../../src/core/repository/format';
@@ -109,6 +109,17 @@ describe('repository', () => {
     const shared = b.filter((id) => a.includes(id)).length;
     assert.ok(a.length >= 8, `${a.length} chunks`);
     assert.ok(shared >= a.length - 3, `${shared} of ${a.length} chunks shared`);
+  });
+
+  it('cut points are pinned: a release that moved them would store every large file again', () => {
+    // Pseudo-random bytes from sha256 in counter mode, so the data is the same on every machine.
+    const data = (n: number, seed: number): Buffer =>
+      Buffer.concat(Array.from({ length: Math.ceil(n / 32) }, (_, i) => createHash('sha256').update(`${seed}:${i}`).digest())).subarray(0, n);
+    const lengths = chunkBuffer(data(12 * 1024 * 1024, 7), FILE_CHUNKER).map((c) => c.length);
+    assert.deepEqual(lengths, [1215246, 1282411, 1157281, 1521254, 1185331, 1283172, 1354017, 1124246, 1347320, 1112634]);
+    const tree = chunkBuffer(data(200 * 1024, 11), TREE_CHUNKER).map((c) => c.length);
+    assert.equal(tree.length, 20);
+    assert.equal(createHash('sha256').update(JSON.stringify(tree)).digest('hex').slice(0, 16), '9fb9b4af7622332d');
   });
 
   it('codecs: incompressible data is stored as is; zstd objects decode without zlib zstd (fzstd)', async () => {
