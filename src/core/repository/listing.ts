@@ -40,8 +40,9 @@ export function listingScript(roots: readonly string[], stateDir: string | undef
   const prunes = ['-name node_modules', ...(stateDir ? [...STATE_REBUILDABLE_ROOTS].map((r) => `-path ${shellQuote(posix.join(stateDir, r))}`) : [])];
   const prune = `\\( ${prunes.join(' -o ')} \\) -prune -o`;
   return [
-    // Temp folders of backups killed with SIGKILL (they may hold database copies): removed when the shell whose pid is in their name is gone.
-    `for d in /tmp/ocm-backup.*; do [ -d "$d" ] && [ -O "$d" ] || continue; p=\${d#/tmp/ocm-backup.}; p=\${p%%.*}; case "$p" in ''|*[!0-9]*) continue;; esac; kill -0 "$p" 2>/dev/null || rm -rf "$d"; done`,
+    // Temp folders of backups killed with SIGKILL (they may hold database copies, in RAM when in
+    // /dev/shm: see scratchDir): removed when the shell whose pid is in their name is gone.
+    `for d in /tmp/ocm-backup.* /dev/shm/ocm-backup.*; do [ -d "$d" ] && [ -O "$d" ] || continue; p=\${d##*/ocm-backup.}; p=\${p%%.*}; case "$p" in ''|*[!0-9]*) continue;; esac; kill -0 "$p" 2>/dev/null || rm -rf "$d"; done`,
     `for t in zstd gzip sqlite3 tar node; do if command -v "$t" >/dev/null 2>&1; then echo "tool:$t"; fi; done`,
     `case "$(tar --version 2>/dev/null)" in *GNU*) echo "tool:gnutar";; esac`,
     `echo "uname:$(uname -s)"`,

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseListing, secondsToNs, stampOf, type ListedEntry } from '../../../src/core/repository/listing';
+import { listingScript, parseListing, secondsToNs, stampOf, type ListedEntry } from '../../../src/core/repository/listing';
 
 /** The node's listing as the client reads it: find's times in nanoseconds, entries from -printf records. */
 describe('listing', () => {
@@ -35,5 +37,20 @@ describe('listing', () => {
     assert.equal(stampOf(db, wal), stampOf(db, { ...wal, ctimeNs: '5' }));
     for (const changed of [{ size: 1 }, { mtimeNs: '9' }, { ino: 9 }]) assert.notEqual(stampOf(db, wal), stampOf(db, { ...wal, ...changed }));
     assert.notEqual(stampOf(db, wal), stampOf({ ...db, ctimeNs: '6' }, wal), "the database's own ctime still counts");
+  });
+
+  it('removes the scratch folders of killed backups, in /tmp and in /dev/shm, and keeps a running one', () => {
+    const dead = execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim();
+    const places = ['/tmp', ...(existsSync('/dev/shm') ? ['/dev/shm'] : [])];
+    const stale = places.map((p) => `${p}/ocm-backup.${dead}.test${process.pid}`);
+    const live = `/tmp/ocm-backup.${process.pid}.test`;
+    for (const d of [...stale, live]) mkdirSync(d, { recursive: true });
+    try {
+      execFileSync('sh', ['-c', listingScript([], undefined)]);
+      for (const d of stale) assert.equal(existsSync(d), false, `${d} is removed`);
+      assert.equal(existsSync(live), true, 'a running backup keeps its folder');
+    } finally {
+      for (const d of [...stale, live]) rmSync(d, { recursive: true, force: true });
+    }
   });
 });
