@@ -36,9 +36,8 @@ const MAX_OUTPUT_CHUNK = 8 * 1024 * 1024;
  * round trip, a callback) cost 3–7× the CPU of the sync call for 1–20 KB notes and 2× for 64 KiB
  * database blocks (measured on Node 20 and 24, deflate and zstd), and a first snapshot is mostly
  * such objects. Larger chunks stay on the thread pool, where they overlap with hashing and parsing.
- * (A backup's pack writer hands the small ones to a worker thread instead: codec-pool.ts.)
  */
-export const SYNC_MAX = 128 * 1024;
+const SYNC_MAX = 128 * 1024;
 
 /**
  * Compresses objects up to SYNC_MAX in place and larger ones on the thread pool (zlib's async

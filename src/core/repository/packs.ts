@@ -3,8 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { OcmError } from '../errors';
 import { fsyncDir } from '../fs-atomic';
-import { decode, preferredCodec, type Codec } from './codec';
-import { codecPool } from './codec-pool';
+import { decode, encode, type Codec } from './codec';
 import type { BlobLocation } from './format';
 
 /**
@@ -18,12 +17,8 @@ import type { BlobLocation } from './format';
 export const PACK_MAGIC = Buffer.from('OCMPACK1');
 /** Target pack size; a pack closes at the first object past it. */
 export const PACK_TARGET = 16 * 1024 * 1024;
-/**
- * Objects being compressed at once (worker batches, thread pool): at most this many, and at most
- * IN_FLIGHT_BYTES of them (always one), which bounds the memory they hold.
- */
-const IN_FLIGHT = 256;
-const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+/** Objects compressed at once (thread pool); bounds memory to about this many chunks. */
+const IN_FLIGHT = 8;
 /**
  * Small objects are gathered into one write of about this size: a write per object cost a
  * thread-pool round trip each (2,900 objects of a first snapshot left the main thread idle ~0.6 s).
@@ -56,7 +51,6 @@ export class PackWriter {
   private readonly done: Array<{ pack: string; blobs: PackBlob[] }> = [];
   private queue: Promise<void> = Promise.resolve();
   private inFlight = 0;
-  private inFlightBytes = 0;
   private waiters: Array<() => void> = [];
   private failure: unknown;
   /** Bytes of stored (compressed) object data written. */
@@ -70,15 +64,13 @@ export class PackWriter {
 
   /**
    * Queues one object (its id already checked: sha256 of `raw`). Resolves once it is queued;
-   * compression runs off the main thread (codec-pool.ts), writes keep the order of the calls.
+   * compression runs on the thread pool, writes keep the order of the calls.
    */
   async add(id: string, raw: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
-    while (this.inFlight > 0 && (this.inFlight >= IN_FLIGHT || this.inFlightBytes + raw.length > IN_FLIGHT_BYTES))
-      await new Promise<void>((r) => this.waiters.push(r));
+    while (this.inFlight >= IN_FLIGHT) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
-    this.inFlightBytes += raw.length;
-    const encoded = codecPool().encode(raw, this.codec ?? preferredCodec());
+    const encoded = encode(raw, this.codec);
     encoded.catch(() => undefined);
     this.queue = this.queue.then(async () => {
       try {
@@ -89,7 +81,6 @@ export class PackWriter {
         this.failure ??= e;
       } finally {
         this.inFlight--;
-        this.inFlightBytes -= raw.length;
         this.waiters.shift()?.();
       }
     });
