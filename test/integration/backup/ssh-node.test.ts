@@ -165,7 +165,9 @@ describe('backups over real sshd nodes', { timeout: 900_000 }, () => {
     for (let attempt = 0; attempt < 10 && left !== '0'; attempt++) {
       if (attempt) await new Promise((r) => setTimeout(r, 1000));
       await backupNode({ store, nodeId: 'after-kill', transport: transports[0]!, engine: 'ocm', sources, configOnly: true, fullRescan: true });
-      left = (await runAsNodeUser(sshNode, 'find /tmp /dev/shm -maxdepth 1 -name "ocm-backup.*" -user "$(id -u)" 2>/dev/null | wc -l', { check: false })).stdout.trim();
+      left = (
+        await runAsNodeUser(sshNode, 'find /tmp /dev/shm -maxdepth 1 -name "ocm-backup.*" -user "$(id -u)" 2>/dev/null | wc -l', { check: false })
+      ).stdout.trim();
     }
     assert.equal(left, '0');
   });
