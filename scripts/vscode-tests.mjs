@@ -237,6 +237,16 @@ async function main() {
         const sceneServer = scene.locale ? localeServer : server;
         step = Date.now();
         const file = join(screenshotsDir, `${scene.name}.png`);
+        // A scene's own setup that must finish before an extension host can touch its nodes.
+        if (scene.prepare) {
+          try {
+            await scene.prepare();
+          } catch (e) {
+            failed += 1;
+            console.log(`  ✖ screenshot ${scene.name} failed in its setup: ${e.message}`);
+            continue;
+          }
+        }
         // A fresh window and extension host per scene, on the scene's registry.
         writeFileSync(join(ocmHome, 'nodes.json'), JSON.stringify(scene.registry, null, 2) + '\n');
         const page = await newWorkbenchPage(browser);
@@ -256,7 +266,10 @@ async function main() {
           const failedShot = file.replace(/\.png$/, '.failed.png');
           await page.screenshot({ path: failedShot }).catch(() => {});
           failed += 1;
-          console.log(`  ✖ screenshot ${scene.name} failed: ${e.message.split('\n')[0]} (what the page showed: ${relative(root, failedShot)})`);
+          const [first, ...rest] = e.message.split('\n');
+          console.log(`  ✖ screenshot ${scene.name} failed: ${first} (what the page showed: ${relative(root, failedShot)})`);
+          // The rest of the message (a gateway's last output, say) is what CI's log can show of the cause.
+          for (const line of rest.filter((l) => l.trim()).slice(-30)) console.log(`      ${line}`);
         } finally {
           await page.context().close();
         }

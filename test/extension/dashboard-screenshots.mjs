@@ -73,8 +73,13 @@ export const dashboardScenes = [
     get registry() {
       return dashboardFleet().registry;
     },
-    async show(page, ui) {
+    // The gateway is up before the window opens: started while the extension's tree runs
+    // `openclaw` on the same state, its startup migration can find Doctor's maintenance lock taken
+    // and exit 78 (seen once in CI). The dashboard test starts its gateway first the same way.
+    async prepare() {
       await dashboardFleet().studio.start();
+    },
+    async show(page, ui) {
       await ui.runCommand(page, 'OpenClaw: Open Dashboard');
       const frame = await dashboardFrame(page);
       const card = (id) => frame.locator(`.card[data-node="${id}"]`);

@@ -8,6 +8,8 @@
 //             container "OpenClaw" is already open. `ui` has helpers from test/support/vscode/workbench.mjs:
 //             openViewContainer(page, title), clickViewAction(page, label), runCommand(page, title),
 //             treeRow(page, label) (a playwright Locator).
+//   prepare   optional async () => { ... } run before the window opens (a gateway the scene needs up
+//             before the extension's tree starts running commands on its node)
 //   locale    optional display language (e.g. "ja"): the scene runs on a second code-server started
 //             in that language (test/support/vscode/code-server.mjs installDisplayLanguage).
 import { readFileSync } from 'node:fs';
