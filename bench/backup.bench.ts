@@ -21,7 +21,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
-import { scratchDir } from '../src/core/repository/capture-stream';
+import { scratchDir } from '../src/core/repository/capture-script';
 import { preferredCodec } from '../src/core/repository/codec';
 import { newSnapshotId } from '../src/core/repository/snapshots';
 import { LocalTransport } from '../src/core/transport/local-transport';

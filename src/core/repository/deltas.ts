@@ -47,30 +47,37 @@ export interface DeltaInput {
 }
 
 /**
- * `node -e <this> IN LIST TOKEN [DB KNOWN-INDEX]...` on the node. IN holds a JSON line (DeltaInput)
- * then the tar name list; LIST receives that list plus, per tail request, either its tail file
- * (`$T/t<k><TOKEN>.tail`) or the file itself (`./path`, when its start changed). Each DB (a
- * consistent copy) is replaced by its delta at DB + ".delta". Plain CommonJS, no dependency: runs
- * on any Node the node has.
+ * `node -e <this> IN TOKEN [DB KNOWN-INDEX]...` on the node, its stdout feeding `tar -T -`. IN
+ * holds a JSON line (DeltaInput) then the tar name list. The script writes that list to stdout at
+ * once (tar streams the plain files meanwhile), then per tail request either its tail file
+ * (`$T/t<k><TOKEN>.tail`) or the file itself (`./path`, when its start changed), then per
+ * database its delta at DB + ".delta". Each DB is a consistent copy that a job started beside this
+ * script is still making: the script waits for DB + ".rc" (the copy's exit status, written last)
+ * and leaves out a database whose copy failed (the shell reports that). Plain CommonJS, no
+ * dependency: runs on any Node the node has.
  */
 export const NODE_DELTAS = [
-  "const fs=require('fs'),c=require('crypto'),P=require('path');const a=process.argv.slice(1);const T=P.dirname(a[1]);",
-  'const inp=fs.readFileSync(a[0]);const nl=inp.indexOf(10);const hdr=JSON.parse(inp.subarray(0,nl).toString());const names=[];',
-  "const H=(b)=>c.createHash('sha256').update(b).digest('hex');",
+  "const fs=require('fs'),c=require('crypto'),P=require('path');const a=process.argv.slice(1);const T=P.dirname(a[0]);",
+  'const inp=fs.readFileSync(a[0]);const nl=inp.indexOf(10);const hdr=JSON.parse(inp.subarray(0,nl).toString());',
+  "const H=(b)=>c.createHash('sha256').update(b).digest('hex');const Z=new Int32Array(new SharedArrayBuffer(4));",
+  // Blocking writes of whole buffers to tar's name pipe (EAGAIN only if someone made it non-blocking).
+  "const W=(b)=>{if(typeof b==='string')b=Buffer.from(b);let o=0;while(o<b.length){try{o+=fs.writeSync(1,b,o)}catch(e){if(e.code!=='EAGAIN')throw e;Atomics.wait(Z,0,0,2)}}};",
+  'W(inp.subarray(nl+1));',
   // Tails: the start must be the parent's chunks, byte for byte; then bytes X..N and the whole hash.
-  "hdr.tails.forEach((t,k)=>{let fd=-1,out=-1;const o=T+'/t'+k+a[2]+'.tail';try{fd=fs.openSync(t.path,'r');const size=fs.fstatSync(fd).size;const w=c.createHash('sha256');let off=0;",
+  "hdr.tails.forEach((t,k)=>{let fd=-1,out=-1,name;const o=T+'/t'+k+a[1]+'.tail';try{fd=fs.openSync(t.path,'r');const size=fs.fstatSync(fd).size;const w=c.createHash('sha256');let off=0;",
   'for(const [len,id] of t.segs){if(off+len>size)throw 0;const b=Buffer.alloc(len);if(fs.readSync(fd,b,0,len,off)!==len)throw 0;if(H(b)!==id)throw 0;w.update(b);off+=len}',
   "out=fs.openSync(o,'w');fs.writeSync(out,'" + TAIL_MAGIC + "'+JSON.stringify({size,offset:off})+'\\n');const buf=Buffer.alloc(1<<20);",
   'while(off<size){const n=fs.readSync(fd,buf,0,Math.min(buf.length,size-off),off);if(n<=0)throw 0;w.update(buf.subarray(0,n));fs.writeSync(out,buf,0,n);off+=n}',
-  "fs.writeSync(out,w.digest('hex'));names.push(o)}catch(e){if(out>=0)try{fs.unlinkSync(o)}catch{}names.push('.'+t.path)}finally{if(fd>=0)fs.closeSync(fd);if(out>=0)fs.closeSync(out)}});",
-  'fs.writeFileSync(a[1],Buffer.concat([inp.subarray(nl+1),Buffer.from(names.map((n)=>n+hdr.sep).join(""))]));',
+  "fs.writeSync(out,w.digest('hex'));name=o}catch(e){if(out>=0)try{fs.unlinkSync(o)}catch{}name='.'+t.path}finally{if(fd>=0)fs.closeSync(fd);if(out>=0)fs.closeSync(out)}W(name+hdr.sep)});",
   `const B=${DELTA_BLOCK};`,
-  'for(let i=3;i+1<a.length;i+=2){const src=a[i];const known=new Set(hdr.known[Number(a[i+1])]);',
+  'for(let i=2;i+1<a.length;i+=2){const src=a[i];const known=new Set(hdr.known[Number(a[i+1])]);',
+  // The copy's status file; gone $T means the capture was killed: stop too.
+  "while(!fs.existsSync(src+'.rc')){if(!fs.existsSync(T))process.exit(97);Atomics.wait(Z,0,0,2)}if(fs.readFileSync(src+'.rc','utf8').trim()!=='0')continue;",
   "const fd=fs.openSync(src,'r');const size=fs.fstatSync(fd).size;const k=Math.ceil(size/B);const w=c.createHash('sha256');const ids=Buffer.alloc(k*32);const buf=Buffer.alloc(B);const send=[];",
   "for(let b=0;b<k;b++){const n=fs.readSync(fd,buf,0,B,b*B);const blk=buf.subarray(0,n);w.update(blk);const h=c.createHash('sha256').update(blk).digest();h.copy(ids,b*32);const x=h.toString('hex');if(!known.has(x)){known.add(x);send.push(b)}}",
   `const out=fs.openSync(src+'.delta','w');fs.writeSync(out,'${MAGIC}'+JSON.stringify({size,sha256:w.digest('hex'),blockSize:B,blocks:k})+'\\n');fs.writeSync(out,ids);`,
   'for(const b of send){const n=fs.readSync(fd,buf,0,B,b*B);fs.writeSync(out,buf,0,n)}',
-  'fs.closeSync(out);fs.closeSync(fd);fs.unlinkSync(src)}',
+  "fs.closeSync(out);fs.closeSync(fd);fs.unlinkSync(src);W(src+'.delta'+hdr.sep)}",
 ].join('');
 
 /** Pulls exact byte counts out of a stream of buffers. */

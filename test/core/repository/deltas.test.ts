@@ -93,6 +93,28 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.equal(sqlite(copy, 'PRAGMA integrity_check;'), 'ok');
   });
 
+  it('beside a delta, a new database is sent whole; a copy that fails beside the delta script fails the snapshot with its reason and keeps none', async () => {
+    const fresh = join(state, 'memory/fresh.sqlite');
+    sqlite(fresh, 'CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3);');
+    sqlite(db, "UPDATE notes SET body = 'again ' || id WHERE id BETWEEN 100 AND 120;");
+    const both = await captureSnapshot({ repo, nodeId: 'd1', transport, sources });
+    assert.equal(sqlite(await restored(fresh, both.snapshot), 'SELECT sum(x) FROM t;'), '6');
+    assert.equal(sqlite(await restored(db, both.snapshot), "SELECT count(*) FROM notes WHERE body LIKE 'again %';"), '21');
+    // fresh.sqlite now has a parent copy (a delta next time); a damaged header makes its copy fail.
+    const header = Buffer.alloc(100, 'x');
+    const handle = await fs.open(fresh, 'r+');
+    await handle.write(header, 0, header.length, 0);
+    await handle.close();
+    sqlite(db, "UPDATE notes SET body = 'third ' || id WHERE id BETWEEN 200 AND 210;");
+    const before = (await repo.listSnapshots('d1')).length;
+    await assert.rejects(captureSnapshot({ repo, nodeId: 'd1', transport, sources }), /SQLite snapshot \(sqlite3\) of .*fresh\.sqlite failed/);
+    assert.equal((await repo.listSnapshots('d1')).length, before, 'no snapshot was kept');
+    await fs.rm(fresh);
+    const next = await captureSnapshot({ repo, nodeId: 'd1', transport, sources });
+    assert.equal(sqlite(await restored(db, next.snapshot), "SELECT count(*) FROM notes WHERE body LIKE 'third %';"), '11');
+    assert.ok(!next.entries.some((e) => e.path === fresh));
+  });
+
   it('a database an agent writes to during the capture (WAL, mid-turn) is captured whole and consistent', async () => {
     const live = join(state, 'memory/busy.sqlite');
     sqlite(

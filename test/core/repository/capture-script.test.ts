@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { scratchDir } from '../../../src/core/repository/capture-stream';
+import { scratchDir } from '../../../src/core/repository/capture-script';
 
 /** Runs scratchDir's lines in sh and returns the folder they made (removed again). */
 function made(databaseBytes: number, prelude: string[] = []): string {
