@@ -43,6 +43,21 @@ export function cliGuardFor(ctx: CliContext, t: Transport, node: NodeEntry): (re
   };
 }
 
+/**
+ * After a CLI save landed: its text counts as that agent's own in the ocm home's index at once
+ * (the next `ocm put` of it into another agent is caught). Only for agents the index knows; a
+ * failure here never fails the save that already happened.
+ */
+export async function cliNoteWritten(ctx: CliContext, node: NodeEntry, remotePath: string, content: Uint8Array): Promise<void> {
+  try {
+    const guard = new MixupGuard(ocmHome(ctx.env));
+    const agents = await guard.knownAgents(node.id);
+    if (agents) await guard.noteWritten(node.id, agents, remotePath, content);
+  } catch {
+    // the index is rebuilt by the next refresh
+  }
+}
+
 /** A core mix-up refusal as a localized CLI error (the English message stays in --json). */
 export function localizeMixup(e: unknown): unknown {
   if (!isMixupError(e)) return e;

@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     home,
     guardFor: async (nodeId, path) => guardService?.hookFor(nodeId, path),
     askMixup,
-    onSaved: () => guardService?.noteSaved(),
+    onSaved: (nodeId, path, content) => guardService?.noteSaved(content ? { nodeId, remotePath: path, content } : undefined),
     isManagedPath: (nodeId, path) => model.isManagedPath(nodeId, path),
     validatorFor: (nodeId) => model.validatorFor(nodeId),
     askConflict,

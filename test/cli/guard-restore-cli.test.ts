@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256Hex } from '../../src/core/history/store';
 import { runCli, tempOcmHome } from '../support/cli';
-import { atlas, nova } from '../core/guard/corpus-agents';
+import { atlas, juniper, nova } from '../core/guard/corpus-agents';
 
 /**
  * The mix-up guard on the paths that put old bytes back: `ocm history restore` of a version that
@@ -111,5 +111,19 @@ describe('history restore and undelete through the mix-up guard (local node)', (
     const back = await runCli(['mv', 'box', aside, novaMemory, '--yes'], env);
     assert.equal(back.code, 0, back.stderr);
     assert.equal(await readFile(novaMemory, 'utf8'), nova.files['MEMORY.md']);
+  });
+
+  it("text just saved into ops with ocm put is ops's own at once: put into research's MEMORY.md it is refused, naming ops", async () => {
+    const incident = juniper.files['MEMORY.md'].split('\n').slice(2).join('\n');
+    const current = atlas.files['MEMORY.md'];
+    assert.equal((await put(current, ['--force'])).code, 0, 'ops has its own memory again (the test above removed it)');
+    const saved = await put(current + '\n## Incident notes\n' + incident, ['--expect-sha256', sha256Hex(Buffer.from(current))]);
+    assert.equal(saved.code, 0, saved.stderr);
+    const local = join(home, 'research-paste.md');
+    await writeFile(local, nova.files['MEMORY.md'] + '\n## Incident notes\n' + incident);
+    const refused = await runCli(['put', 'box', novaMemory, local, '--expect-sha256', sha256Hex(await readFile(novaMemory))], env);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /\d+ phrases match MEMORY\.md of agent ops \(Atlas\) on node box/);
+    assert.equal(await readFile(novaMemory, 'utf8'), nova.files['MEMORY.md'], 'nothing saved');
   });
 });

@@ -7,7 +7,7 @@ import type { OcmError } from '../../src/core/errors';
 import { storePreEditBackup } from '../../src/core/history';
 import { liveUri } from '../../src/extension/fs/uris';
 import type { AgentItem, FileItem } from '../../src/extension/tree/nodes-tree';
-import { atlas, nova } from '../core/guard/corpus-agents';
+import { atlas, juniper, nova } from '../core/guard/corpus-agents';
 import { activateExtension, writeRegistry } from '../support/vscode/extension-host';
 
 /**
@@ -129,6 +129,36 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
       await write(pasted + '- Lena approved the DNS change.\n');
       assert.equal(asked.length, 2);
       assert.match(await readFile(opsMemory, 'utf8'), /Lena approved/);
+    } finally {
+      api.liveFs.mixupHandler = previous;
+    }
+  });
+
+  test('text just saved into one agent is its own at once: the same text saved into another agent asks, naming the first', async () => {
+    const api = await activateExtension();
+    const asked: OcmError[] = [];
+    const previous = api.liveFs.mixupHandler;
+    api.liveFs.mixupHandler = async (_uri, e) => {
+      asked.push(e);
+      return 'cancel';
+    };
+    try {
+      const section = '\n## Incident notes\n' + juniper.files['MEMORY.md'].split('\n').slice(2).join('\n');
+      const ops = liveUri('mix', opsMemory);
+      const opsText = (await readFile(opsMemory, 'utf8')) + section;
+      await vscode.workspace.fs.writeFile(ops, Buffer.from(opsText));
+      assert.equal(asked.length, 0, 'new text of its own: no question');
+      // The guard learns the saved text in the background, right after the save.
+      const deadline = Date.now() + 10_000;
+      const learnt = async () => (await api.guard!.guard.ready()).files.some((f) => f.remotePath === opsMemory && f.from.live === true);
+      while (!(await learnt()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await learnt(), "ops's saved text is in the guard's index");
+      const research = liveUri('mix', researchMemory);
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(research, Buffer.from(nova.files['MEMORY.md'] + section))), (e: Error) =>
+        /another agent/.test(e.message),
+      );
+      assert.equal((asked[0]?.details.findings as { other: { agentId: string } }[])[0]?.other.agentId, 'ops');
+      assert.equal(await readFile(researchMemory, 'utf8'), nova.files['MEMORY.md'], 'nothing written');
     } finally {
       api.liveFs.mixupHandler = previous;
     }

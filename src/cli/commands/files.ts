@@ -21,7 +21,7 @@ import type { Transport } from '../../core/transport/types';
 import { decideDestructive } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { acceptNewOption, intArg, jsonOption, numberArg, positiveArg } from '../options';
-import { cliGuardHook, localizeMixup } from '../mixup-guard';
+import { cliGuardHook, cliNoteWritten, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
@@ -166,6 +166,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           }).catch((e: unknown) => {
             throw localizeMixup(e);
           });
+          if (!opts.force) await cliNoteWritten(ctx, node, remotePath, content);
           if (opts.json) return printJson(ctx, { ok: true, node: id, path: remotePath, ...result });
           printSaved(ctx, id, remotePath, result);
         });

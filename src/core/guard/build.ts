@@ -69,8 +69,8 @@ export async function buildFingerprintIndex(p: BuildParams): Promise<Fingerprint
         let text: string | undefined;
         if (!set || c.relativePath === 'IDENTITY.md') {
           text = (await c.read().catch(() => undefined))?.toString('utf8');
-          if (text === undefined) continue;
-          set ??= shingleSet(text);
+          if (text === undefined && !set) continue;
+          set ??= shingleSet(text!);
         }
         if (c.relativePath === 'IDENTITY.md' && text !== undefined) {
           const n = identityName(text);
@@ -135,6 +135,14 @@ async function candidatesOf(p: BuildParams, roster: GuardRoster): Promise<Map<st
       read: async () => (await readHistoryEntry(p.home, newest.id)).content,
     });
   }
+  // Versions the index learnt from the node itself (a save just made, a background read) stay
+  // until a snapshot or a history entry is newer: their shingles are in the previous index.
+  const previous = p.previous;
+  const self = previous?.agents.map((a) => a.nodeId === roster.nodeId) ?? [];
+  for (const f of previous?.files ?? []) {
+    if (!f.from.live || !self[f.agent]) continue;
+    consider(f.remotePath, { sha256: f.sha256, timeMs: f.timeMs, from: f.from, read: () => Promise.reject(new Error('not kept')) });
+  }
   if (p.readLive) {
     const missing = roster.agents.flatMap((a) => GUARDED_FILE_NAMES.map((name) => posix.join(a.workspace, name))).filter((path) => !out.has(path));
     await Promise.all(
@@ -145,6 +153,41 @@ async function candidatesOf(p: BuildParams, roster: GuardRoster): Promise<Map<st
     );
   }
   return out;
+}
+
+/**
+ * The index with one file's new content as its agent's newest version, at once: a save that
+ * landed makes its text this agent's own before any snapshot holds it (a refresh keeps it until a
+ * newer snapshot or history entry). Unknown agents and files that are not memory files change nothing.
+ */
+export function withWrittenFile(
+  index: FingerprintIndex,
+  write: { nodeId: string; agents: readonly AgentInfo[]; remotePath: string; content: Uint8Array; timeMs: number },
+): FingerprintIndex {
+  const owner = agentOfPath(write.agents, write.remotePath);
+  if (!owner || !isMemoryFile(owner.relativePath)) return index;
+  const agent = index.agents.findIndex((a) => a.nodeId === write.nodeId && a.agentId === owner.agent.id);
+  if (agent < 0) return index;
+  const sets = setsOf(index);
+  const files: IndexedFile[] = [];
+  const perFile: Set<number>[] = [];
+  for (const f of index.files) {
+    const nodeId = index.agents[f.agent]!.nodeId;
+    if (nodeId === write.nodeId && f.remotePath === write.remotePath) continue;
+    files.push(f);
+    perFile.push(sets.get(`${nodeId}\0${f.remotePath}\0${f.sha256}`) ?? new Set());
+  }
+  const content = Buffer.from(write.content);
+  files.push({
+    agent,
+    remotePath: write.remotePath,
+    relativePath: owner.relativePath,
+    sha256: sha256Hex(content),
+    from: { live: true },
+    timeMs: write.timeMs,
+  });
+  perFile.push(shingleSet(content.toString('utf8')));
+  return { ...index, files, ...buildPostings(perFile) };
 }
 
 /** Per file of an index, its shingle set (keyed node, path, sha256), from the posting list. */

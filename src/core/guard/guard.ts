@@ -1,7 +1,7 @@
 import type { BackupStore } from '../backup/store';
 import { OcmError } from '../errors';
 import { agentOfPath, isGuardedFile, type AgentInfo } from '../openclaw';
-import { buildFingerprintIndex, type GuardRoster } from './build';
+import { buildFingerprintIndex, withWrittenFile, type GuardRoster } from './build';
 import { checkMixup, type MixupFinding, type MixupTarget, type MixupVerdict } from './check';
 import { emptyIndex, loadIndex, saveIndex, type FingerprintIndex } from './fingerprint-index';
 
@@ -53,6 +53,26 @@ export class MixupGuard {
       });
     this.refreshing = run;
     return run;
+  }
+
+  /**
+   * After a save landed in a memory file: its text counts as this agent's at once (in memory and
+   * on disk), so pasting it into another agent is caught before any backup holds it.
+   */
+  async noteWritten(nodeId: string, agents: readonly AgentInfo[], remotePath: string, content: Uint8Array, now = Date.now()): Promise<void> {
+    const previous = this.refreshing ?? Promise.resolve(undefined);
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const index = await this.ready();
+        const updated = withWrittenFile(index, { nodeId, agents, remotePath, content, timeMs: now });
+        if (updated === index) return index;
+        await saveIndex(this.home, updated);
+        this.index = updated;
+        return updated;
+      });
+    this.refreshing = run;
+    await run;
   }
 
   /** The agents the index knows on a node (as the last refresh saw them), for agentOfPath without a round trip. */

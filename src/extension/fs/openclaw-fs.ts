@@ -32,8 +32,11 @@ export interface LiveFsDeps {
   guardFor?(nodeId: string, remotePath: string): Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined>;
   /** Shows what the mix-up guard found; returns what the user picked. */
   askMixup?(uri: vscode.Uri, error: OcmError): Promise<'save' | 'compare' | 'cancel'>;
-  /** Called after every successful save (the guard refreshes its fingerprints). */
-  onSaved?(nodeId: string, remotePath: string): void;
+  /**
+   * Called after every successful save (the guard learns the text and refreshes its fingerprints);
+   * `content` is what was saved, unless the save went past the mix-up guard's warning.
+   */
+  onSaved?(nodeId: string, remotePath: string, content: Uint8Array | undefined): void;
 }
 
 /**
@@ -138,6 +141,8 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
         ...(validator ? { validator } : {}),
         ...(guard ? { beforeWrite: guard } : {}),
       });
+    // A save past the guard's warning is not taught to the guard as this agent's own text.
+    let overridden = false;
     const writeAskingGuard = async (overwrite: boolean): Promise<SafeWriteResult> => {
       try {
         return await write(overwrite);
@@ -148,6 +153,7 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
           throw vscode.FileSystemError.Unavailable(vscode.l10n.t("Not saved: the text looks like another agent's memory. Your edit is still in the editor."));
         log().info(`${nodeId}:${remotePath}: saved anyway after the mix-up guard's warning`);
         guard = undefined;
+        overridden = true;
         return write(overwrite);
       }
     };
@@ -170,7 +176,7 @@ export class OpenclawFileSystemProvider implements vscode.FileSystemProvider, vs
         throw this.toFsError(uri, again);
       }
     }
-    this.deps.onSaved?.(nodeId, remotePath);
+    this.deps.onSaved?.(nodeId, remotePath, overridden ? undefined : content);
     this.readStates.set(uri.toString(), { sha256: result.savedSha256, mtimeMs: result.mtimeMs, size: result.size });
     this.remember(uri, { mtimeMs: result.mtimeMs, size: result.size });
     log().info(`saved ${nodeId}:${remotePath} (${result.size} bytes, backup ${result.backupId ?? 'none'}, validated by ${result.validatedBy})`);

@@ -45,8 +45,17 @@ export class GuardService {
     return this.guard.hookFor(nodeId, agents, remotePath);
   }
 
-  /** After a save: refresh soon (debounced) so the new text counts as this agent's own. */
-  noteSaved(): void {
+  /**
+   * After a save: the saved text counts as this agent's own at once (when the save is known), and
+   * a refresh follows soon (debounced) for everything else that changed.
+   */
+  noteSaved(saved?: { nodeId: string; remotePath: string; content: Uint8Array }): void {
+    if (saved) {
+      void this.model
+        .describe(saved.nodeId)
+        .then(({ agents }) => this.guard.noteWritten(saved.nodeId, agents, saved.remotePath, saved.content))
+        .catch((e: unknown) => log().warn(`mix-up guard: could not note the save of ${saved.remotePath}: ${String(e)}`));
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refreshAll(), AFTER_SAVE_MS);
     this.timer.unref?.();

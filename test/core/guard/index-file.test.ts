@@ -7,7 +7,7 @@ import { buildPostings, guardIndexPath, isMixupError, loadIndex, MixupGuard } fr
 import { lookup } from '../../../src/core/guard/fingerprint-index';
 import { storePreEditBackup } from '../../../src/core/history/store';
 import type { AgentInfo } from '../../../src/core/openclaw';
-import { atlas, nova } from './corpus-agents';
+import { atlas, juniper, nova } from './corpus-agents';
 
 /** The guard's index file (owner-only, round trip), posting lookups, and the safe-save hook. */
 let home: string;
@@ -101,6 +101,39 @@ describe('fingerprint index', () => {
         () => hook(Buffer.from(nova.files['SOUL.md']), Buffer.from(atlas.files['SOUL.md'])),
         (e) => isMixupError(e),
       );
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("a save's new text is the agent's own at once: pasted into another agent it is caught, before any backup holds it, and after a refresh", async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'ocm-guard-written-'));
+    try {
+      const guard = new MixupGuard(fresh);
+      await storePreEditBackup(fresh, { nodeId: 'n1', remotePath: '/w/ops/MEMORY.md', content: Buffer.from(atlas.files['MEMORY.md']), reason: 'saved' });
+      await guard.refresh([{ nodeId: 'n1', agents }]);
+      // Atlas's MEMORY.md gets a new section (the history holds only the version before it).
+      const section = juniper.files['MEMORY.md'].split('\n').slice(2).join('\n');
+      const saved = Buffer.from(atlas.files['MEMORY.md'] + '\n## Incident notes\n' + section);
+      const researchMemory = Buffer.from(nova.files['MEMORY.md']);
+      const pasted = Buffer.from(nova.files['MEMORY.md'] + '\n## Incident notes\n' + section);
+      const researchHook = () => guard.hookFor('n1', agents, '/w/ops/research/MEMORY.md')!;
+      researchHook()(pasted, researchMemory); // unknown text so far: nothing to compare with
+      await guard.noteWritten('n1', agents, '/w/ops/MEMORY.md', saved);
+      assert.throws(
+        () => researchHook()(pasted, researchMemory),
+        (e) => isMixupError(e) && (e.details.findings as { other: { agentId: string } }[])[0]!.other.agentId === 'ops',
+      );
+      guard.hookFor('n1', agents, '/w/ops/MEMORY.md')!(Buffer.concat([saved, Buffer.from('- and one more line.\n')]), saved);
+      // Kept on disk (the next CLI run) and through a refresh, whose newest history entry is older.
+      const again = new MixupGuard(fresh);
+      await again.refresh([{ nodeId: 'n1', agents }]);
+      assert.throws(() => again.hookFor('n1', agents, '/w/ops/research/MEMORY.md')!(pasted, researchMemory), (e) => isMixupError(e));
+      // Files the guard does not know an agent for, or that are not memory files, change nothing.
+      const before = (await again.ready()).files.length;
+      await again.noteWritten('n1', agents, '/w/ops/notes.txt', saved);
+      await again.noteWritten('n1', agents, '/elsewhere/MEMORY.md', saved);
+      assert.equal((await again.ready()).files.length, before);
     } finally {
       await rm(fresh, { recursive: true, force: true });
     }
