@@ -6,6 +6,7 @@ import { agentOfPath } from '../../core/openclaw';
 import { snapshotRemote } from '../../core/safe-write';
 import { buildTimeline, findVersion, restoreTimelineVersion, type Timeline, type TimelineVersion } from '../../core/timeline';
 import { diff } from '../../core/vendor';
+import { resolveAgentPath } from '../agent-path';
 import { decideDestructive } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { cliError, knownWord, l10n } from '../l10n';
@@ -38,7 +39,7 @@ export function registerTimelineCommands(program: Command, ctx: CliContext): voi
     .command('timeline')
     .description(l10n.t('every version of an agent file ocm knows (backups and saves), newest first; show, compare or restore one'))
     .argument('<id>', l10n.t('node id'))
-    .argument('<path>', l10n.t('absolute path on the node'))
+    .argument('<path>', l10n.t('the file: AGENT:FILE (e.g. main:MEMORY.md), a file of the default agent (MEMORY.md), or the absolute path on the node'))
     .option('--show <version>', l10n.t('print one version (its number, "latest", or a sha256 prefix)'))
     .option('--compare <versions...>', l10n.t('show the line diff between two versions (older first)'))
     .option('--restore <version>', l10n.t('put this version back on the node through the safe save (the live file is kept in the history first)'))
@@ -47,15 +48,9 @@ export function registerTimelineCommands(program: Command, ctx: CliContext): voi
     .option('--force', l10n.t("with --restore: also when the mix-up guard finds another agent's text in that version"))
     .addOption(jsonOption())
     .addOption(acceptNewOption())
-    .action(async (id: string, remotePath: string, opts: TimelineOptions) => {
+    .action(async (id: string, path: string, opts: TimelineOptions) => {
       ctx.json = Boolean(opts.json);
-      if (!remotePath.startsWith('/')) {
-        throw cliError(
-          'invalidInput',
-          l10n.both('"{0}" is not an absolute path on the node. Give the full path, e.g. /home/claw/.openclaw/workspace/MEMORY.md.', remotePath),
-          { usage: true },
-        );
-      }
+      const remotePath = await resolveAgentPath(ctx, id, path, { acceptNew: Boolean(opts.acceptNew) });
       const home = ocmHome(ctx.env);
       const timeline = await buildTimeline({ home, store: backupStoreFor(ctx.env), nodeId: id, remotePath });
       if (opts.show) return show(ctx, timeline, opts.show, opts.json);

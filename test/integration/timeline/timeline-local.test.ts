@@ -111,6 +111,22 @@ describe('timeline and guard on a local node (ocm backup + ocm put + agent write
     assert.match(cmp.stdout, /^\+- note 3: /m);
     const ja = await runCli(['timeline', 'box', memory], { ...env, OCM_LANG: 'ja' });
     assert.match(ja.stdout, /エージェント/);
+
+    // The file named as the agent's: AGENT:FILE, from the agents ocm knows.
+    const byAgent = await runCli(['timeline', 'box', 'ops:MEMORY.md', '--json'], env);
+    assert.equal(byAgent.code, 0, byAgent.stderr);
+    assert.equal(byAgent.json().path, memory);
+    assert.deepEqual(
+      (byAgent.json().versions as { sha256: string }[]).map((x) => x.sha256),
+      versions.map((x) => x.sha256),
+    );
+    assert.equal((await runCli(['timeline', 'box', 'research:MEMORY.md', '--json'], env)).json().path, novaMemory);
+    const unknown = await runCli(['timeline', 'box', 'nobody:MEMORY.md'], env);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /Node box has no agent "nobody" \(agents: ops, research\)/);
+    const outside = await runCli(['timeline', 'box', 'ops:../../openclaw.json'], env);
+    assert.equal(outside.code, 2, outside.stderr);
+    assert.match(outside.stderr, /not a file inside an agent's workspace/);
   });
 
   it('restore follows the destructive-verb rules and goes through the safe save', async () => {
