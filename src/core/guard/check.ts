@@ -1,12 +1,14 @@
 import { lookup, type FingerprintIndex, type IndexedFile } from './fingerprint-index';
 import { identityStatement, namePattern, usableName } from './identity';
 import { shingleList, tokenize } from './shingles';
+import { isStockShingle } from './stock';
 
 /**
  * The mix-up check of one save into agent X's MEMORY.md, SOUL.md, IDENTITY.md or USER.md. Only
  * text the save brings in counts (shingles of the new content that the node's current content
  * does not have). A shingle is X's own when any of X's files holds it, shared boilerplate when two
- * or more other agents hold it; what is left and belongs to exactly one other agent Y is Y's text.
+ * or more other agents hold it or OpenClaw's own workspace templates have it (stock.ts); what is
+ * left and belongs to exactly one other agent Y is Y's text.
  * The save is stopped when
  *  - overlap: at least OVERLAP_MIN of Y's shingles come in, or at least RATIO_MIN_SHINGLES making
  *    up half of the new foreign-or-unknown text (a short pasted paragraph);
@@ -63,6 +65,7 @@ export function checkMixup(index: FingerprintIndex, target: MixupTarget, content
     const h = list.hashes[i]!;
     if (old.has(h) || seen.has(h)) continue;
     seen.add(h);
+    if (isStockShingle(h)) continue;
     const [from, to] = lookup(index, h);
     let own = false;
     let other = -1;
