@@ -113,6 +113,36 @@ describe('history restore and undelete through the mix-up guard (local node)', (
     assert.equal(await readFile(novaMemory, 'utf8'), nova.files['MEMORY.md']);
   });
 
+  it("ocm restore of a backup that holds research's text in ops's MEMORY.md is refused and rolled back; --force restores it; the agent's own backup passes", async () => {
+    assert.equal((await put(pasted, ['--force'])).code, 0);
+    const backup = await runCli(['backup', 'box', '--engine', 'ocm', '--json'], env);
+    assert.equal(backup.code, 0, backup.stderr);
+    const pastedBackup = `box/${backup.json().results[0].backup.id as string}`;
+    assert.equal((await put(clean, ['--force'])).code, 0, '…cleaned up afterwards');
+    const ownBackup = await runCli(['backup', 'box', '--engine', 'ocm', '--json'], env);
+    const ownRef = `box/${ownBackup.json().results[0].backup.id as string}`;
+    assert.equal((await runCli(['guard', 'refresh'], env)).code, 0);
+    assert.equal((await put(atlas.files['MEMORY.md'], ['--force'])).code, 0);
+
+    const refused = await runCli(['restore', pastedBackup, '--agent', 'ops', '--file', 'MEMORY.md', '--yes'], env);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /looks like another agent's memory/);
+    assert.match(refused.stdout, /rolled back/);
+    assert.match(refused.stderr, /--force/);
+    assert.equal(await readFile(memory, 'utf8'), atlas.files['MEMORY.md'], 'nothing restored');
+    const json = await runCli(['restore', pastedBackup, '--agent', 'ops', '--file', 'MEMORY.md', '--yes', '--json'], env);
+    assert.equal(json.json().result.error.mixup, true);
+    const ja = await runCli(['restore', pastedBackup, '--agent', 'ops', '--file', 'MEMORY.md', '--yes'], { ...env, OCM_LANG: 'ja' });
+    assert.match(ja.stderr, /--force を付けてください/);
+
+    const own = await runCli(['restore', ownRef, '--agent', 'ops', '--file', 'MEMORY.md', '--yes'], env);
+    assert.equal(own.code, 0, own.stdout + own.stderr);
+    assert.equal(await readFile(memory, 'utf8'), clean, "ops's own backup passes the guard");
+    const anyway = await runCli(['restore', pastedBackup, '--agent', 'ops', '--file', 'MEMORY.md', '--yes', '--force'], env);
+    assert.equal(anyway.code, 0, anyway.stdout + anyway.stderr);
+    assert.equal(await readFile(memory, 'utf8'), pasted);
+  });
+
   it("text just saved into ops with ocm put is ops's own at once: put into research's MEMORY.md it is refused, naming ops", async () => {
     const incident = juniper.files['MEMORY.md'].split('\n').slice(2).join('\n');
     const current = atlas.files['MEMORY.md'];

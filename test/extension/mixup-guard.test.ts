@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { OcmError } from '../../src/core/errors';
+import { backupNode, BackupStore } from '../../src/core/backup';
 import { storePreEditBackup } from '../../src/core/history';
+import { LocalTransport } from '../../src/core/transport/local-transport';
+import type { BackupEntryItem } from '../../src/extension/backups/tree';
 import { liveUri } from '../../src/extension/fs/uris';
-import type { AgentItem, FileItem } from '../../src/extension/tree/nodes-tree';
+import type { AgentItem, FileItem, TreeNode } from '../../src/extension/tree/nodes-tree';
 import { atlas, juniper, nova } from '../core/guard/corpus-agents';
 import { activateExtension, writeRegistry } from '../support/vscode/extension-host';
 
@@ -188,5 +191,57 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
     assert.match(tab.label, /MEMORY\.md #\d+ ↔ #\d+/);
     const newer = await vscode.workspace.openTextDocument(input.modified);
     assert.match(newer.getText(), /Lena approved/);
+  });
+
+  test('restoring a backup whose MEMORY.md holds another agent’s text stops, rolled back, and asks: no keeps the node’s file, Restore Anyway writes it', async function () {
+    this.timeout(90_000);
+    const api = await activateExtension();
+    const pasted = atlas.files['MEMORY.md'] + '\n' + nova.files['MEMORY.md'];
+    const before = await readFile(opsMemory, 'utf8');
+    // A backup taken while Nova's memory was pasted into Atlas's, then the file cleaned up.
+    await writeFile(opsMemory, pasted);
+    const state = join(root, '.openclaw');
+    const transport = new LocalTransport({ nodeId: 'mix' });
+    const sources = {
+      stateDir: state,
+      configPath: join(state, 'openclaw.json'),
+      workspaceDirs: [join(state, 'workspace-ops'), join(state, 'workspace-research')],
+      agentDirs: [],
+    };
+    const store = BackupStore.forHome(api.home);
+    const { index } = await backupNode({ store, nodeId: 'mix', transport, engine: 'ocm', sources });
+    // …cleaned up, and backed up again: what ocm knows of Atlas's memory is Atlas's own again.
+    await writeFile(opsMemory, before);
+    await backupNode({ store, nodeId: 'mix', transport, engine: 'ocm', sources }).finally(() => transport.close());
+    await api.guard?.refreshAll();
+    api.tree.refresh();
+    const node = (await api.tree.getChildren()).find((n) => n.kind === 'node' && n.node.id === 'mix')!;
+    const group = (await api.tree.getChildren(node)).find((c) => c.kind === 'backups')!;
+    let current: TreeNode = (await api.tree.getChildren(group)).find((c) => c.kind === 'backup' && c.summary.id === index.id)!;
+    assert.ok(current, 'the backup is in the tree');
+    let item: BackupEntryItem | undefined;
+    while (!item) {
+      const rows = (await api.tree.getChildren(current)) as BackupEntryItem[];
+      item = rows.find((r) => r.entry.path === opsMemory);
+      current = item ?? rows.find((r) => r.entry.type === 'directory' && opsMemory.startsWith(r.entry.path + '/'))!;
+      assert.ok(current, 'a row leads to MEMORY.md');
+    }
+    const asked: string[] = [];
+    let answer = false;
+    api.operations = { confirm: async () => true, restoreAnyway: async (message) => (asked.push(message), answer) };
+    try {
+      await vscode.commands.executeCommand('openclaw.restoreBackup', item);
+      assert.equal(asked.length, 1, `the guard’s question was asked (the file now has ${(await readFile(opsMemory, 'utf8')).length} characters)`);
+      assert.match(asked[0]!, /MEMORY\.md looks like another agent's memory/);
+      assert.match(asked[0]!, /research/);
+      assert.equal(await readFile(opsMemory, 'utf8'), before, 'declined: the node keeps its file');
+      answer = true;
+      await vscode.commands.executeCommand('openclaw.restoreBackup', item);
+      assert.equal(await readFile(opsMemory, 'utf8'), pasted, 'Restore Anyway writes the backup’s bytes');
+    } finally {
+      delete api.operations;
+      await writeFile(opsMemory, before);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 });

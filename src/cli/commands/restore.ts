@@ -8,6 +8,7 @@ import { decideDestructive } from '../confirm';
 import { cliError, l10n } from '../l10n';
 import { interruptSignal } from '../interrupt';
 import { acceptNewOption, jsonOption, timeoutOption } from '../options';
+import { cliGuardFor } from '../mixup-guard';
 import { withLocatedNode } from './restart';
 
 /**
@@ -28,6 +29,7 @@ interface RestoreOptions {
   /** Milliseconds (parsed by timeoutOption). */
   timeout?: number;
   keepOld?: boolean;
+  force?: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
     .option('--yes', l10n.t('apply without asking (required when not on a terminal)'))
     .addOption(timeoutOption(l10n.t('whole node: how long the gateway may take to be ready (default 120)')))
     .option('--keep-old', l10n.t('whole node: keep the replaced state dir beside the restored one'))
+    .option('--force', l10n.t("file or agent: restore even when the mix-up guard finds another agent's text in a memory file of the backup"))
     .addOption(jsonOption())
     .addOption(acceptNewOption())
     .action(async (ref: string, opts: RestoreOptions) => {
@@ -101,6 +104,7 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
             home: ocmHome(ctx.env),
             readyTimeoutMs,
             keepOld: Boolean(opts.keepOld),
+            ...(opts.force ? {} : { guardFor: cliGuardFor(ctx, transport, node) }),
             signal,
             onProgress: (p) => {
               if (ctx.json) return;
@@ -112,6 +116,8 @@ export function registerRestoreCommands(program: Command, ctx: CliContext): void
           if (!result.ok) ctx.exitCode = 1;
           if (opts.json) return printJson(ctx, { plan, result });
           ctx.out(renderResult(nodeId, result));
+          if (result.error?.mixup)
+            ctx.err(l10n.t("A memory file in this backup looks like another agent's memory (above). Compare it first; restore it anyway with --force.") + '\n');
         });
       } finally {
         dispose();

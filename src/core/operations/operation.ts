@@ -3,6 +3,7 @@ import { backupNode, backupSourcesFromLocation, openclawCommandFromLocation, typ
 import { isWithin } from '../backup/manifest';
 import { readFromBackup } from '../backup/backup-source';
 import { OcmError, toOcmError } from '../errors';
+import { isMixupError } from '../guard/guard';
 import type { OpenclawLocation } from '../openclaw/locate';
 import type { Transport } from '../transport/types';
 import { gatewayIsRunning } from './gateway';
@@ -145,7 +146,16 @@ export async function applyOperation(p: ApplyOperationParams): Promise<ApplyResu
     plan: p.plan,
     safetyBackup,
     steps: run.reports,
-    ...(run.error ? { error: { kind: run.error.kind, message: run.error.message, ...(run.failedStep ? { step: run.failedStep } : {}) } } : {}),
+    ...(run.error
+      ? {
+          error: {
+            kind: run.error.kind,
+            message: run.error.message,
+            ...(run.failedStep ? { step: run.failedStep } : {}),
+            ...(isMixupError(run.error) ? { mixup: true } : {}),
+          },
+        }
+      : {}),
     rolledBack: !run.ok && run.rolledBack,
     rollbackErrors: run.rollbackErrors,
     notes,

@@ -231,6 +231,12 @@ export interface ApplyRestoreParams {
   readyTimeoutMs?: number;
   /** Whole node: keep the replaced state dir (`<state>.ocm-old-<stamp>`) after success. */
   keepOld?: boolean;
+  /**
+   * The mix-up guard for a file or agent restore: a memory file whose restored text looks like
+   * another agent's is refused (and the restore rolled back) unless the caller leaves this out
+   * (--force, Restore Anyway).
+   */
+  guardFor?: (remotePath: string) => Promise<((content: Uint8Array, current: Buffer | undefined) => void) | undefined>;
   signal?: AbortSignal;
   onProgress?: (p: ApplyProgress) => void;
 }
@@ -368,8 +374,10 @@ function fileStep(p: ApplyRestoreParams, f: PlannedFile, data: Buffer | undefine
         return { undo };
       }
       try {
+        const beforeWrite = await p.guardFor?.(f.path);
         await t.mkdir(posix.dirname(f.path), { recursive: true });
         await safeWrite(t, {
+          ...(beforeWrite ? { beforeWrite } : {}),
           remotePath: f.path,
           content: data!,
           expected: f.before ? { sha256: f.before.sha256 } : 'absent',

@@ -99,7 +99,8 @@ export interface ApplyResult {
   safetyBackup?: SafetyBackupRef;
   steps: StepReport[];
   /** The first failure (apply stops there). */
-  error?: { kind: string; message: string; step?: string };
+  /** `mixup`: the mix-up guard refused a memory file (another agent's text); the message names what matched. */
+  error?: { kind: string; message: string; step?: string; mixup?: boolean };
   /** True when a failure was rolled back completely (every completed step undone). */
   rolledBack: boolean;
   /** Undo failures: the node may NOT be as it was; each says what to do. */

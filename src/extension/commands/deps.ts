@@ -27,5 +27,9 @@ export interface CommandDeps {
   /** The mix-up guard (fingerprints of every agent's memory), checked before saves and restores. */
   guard?: GuardService;
   /** How operations ask for confirmation (replaceable: tests answer without a modal dialog). */
-  operations?: { confirm: typeof confirmPlan };
+  operations?: {
+    confirm: typeof confirmPlan;
+    /** A restore the mix-up guard stopped: true = Restore Anyway (default: a modal warning). */
+    restoreAnyway?: (message: string) => Promise<boolean>;
+  };
 }

@@ -76,19 +76,32 @@ async function restore(
   }
   await previewPlanFiles(plan, contents, vscode.l10n.t('Restore preview: {0}', plan.summary));
   if (!(await (deps.operations?.confirm ?? confirmPlan)(plan, vscode.l10n.t('Restore')))) return undefined;
-  const result = await withCancellableProgress(vscode.l10n.t('Restoring on {0}…', nodeId), (report, signal) =>
-    applyRestore({
-      ...planned,
-      store,
-      home: deps.home,
-      signal,
-      onProgress: (p) => {
-        if (p.phase === 'safetyBackup') report(vscode.l10n.t('Taking a safety backup…'));
-        else if (p.phase === 'step') report(`${p.index + 1}/${p.total} ${p.description}`);
-        else if (p.phase === 'rollback') report(vscode.l10n.t('Rolling back: {0}', p.description));
-      },
-    }),
-  );
+  const guard = deps.guard;
+  const apply = (guarded: boolean): Promise<ApplyResult> =>
+    withCancellableProgress(vscode.l10n.t('Restoring on {0}…', nodeId), (report, signal) =>
+      applyRestore({
+        ...planned,
+        store,
+        home: deps.home,
+        // A memory file whose restored text looks like another agent's stops the restore (rolled back) unless the user says Restore Anyway.
+        ...(guarded && guard ? { guardFor: (path: string) => guard.hookFor(nodeId, path).catch(() => undefined) } : {}),
+        signal,
+        onProgress: (p) => {
+          if (p.phase === 'safetyBackup') report(vscode.l10n.t('Taking a safety backup…'));
+          else if (p.phase === 'step') report(`${p.index + 1}/${p.total} ${p.description}`);
+          else if (p.phase === 'rollback') report(vscode.l10n.t('Rolling back: {0}', p.description));
+        },
+      }),
+    );
+  let result = await apply(true);
+  if (!result.ok && result.error?.mixup && result.rolledBack) {
+    const message = vscode.l10n.t(
+      "This backup's {0} looks like another agent's memory: {1}",
+      (result.error.step ?? '').replace(/^[a-z]+:/, ''),
+      result.error.message,
+    );
+    if (await (deps.operations?.restoreAnyway ?? askRestoreAnyway)(message)) result = await apply(false);
+  }
   deps.tree.refresh(nodeId);
   await deps.liveFs.pollWatched();
   reportResult(result, nodeId);
@@ -106,4 +119,10 @@ export function reportResult(result: ApplyResult, nodeId: string): void {
       detail: [state, notes].filter(Boolean).join('\n'),
     });
   }
+}
+
+/** The guard stopped a restore (and it was rolled back): Restore Anyway, or leave the node as it is. */
+async function askRestoreAnyway(message: string): Promise<boolean> {
+  const anyway = vscode.l10n.t('Restore Anyway');
+  return (await vscode.window.showWarningMessage(message, { modal: true }, anyway)) === anyway;
 }

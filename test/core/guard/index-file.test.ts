@@ -128,7 +128,10 @@ describe('fingerprint index', () => {
       // Kept on disk (the next CLI run) and through a refresh, whose newest history entry is older.
       const again = new MixupGuard(fresh);
       await again.refresh([{ nodeId: 'n1', agents }]);
-      assert.throws(() => again.hookFor('n1', agents, '/w/ops/research/MEMORY.md')!(pasted, researchMemory), (e) => isMixupError(e));
+      assert.throws(
+        () => again.hookFor('n1', agents, '/w/ops/research/MEMORY.md')!(pasted, researchMemory),
+        (e) => isMixupError(e),
+      );
       // Files the guard does not know an agent for, or that are not memory files, change nothing.
       const before = (await again.ready()).files.length;
       await again.noteWritten('n1', agents, '/w/ops/notes.txt', saved);
