@@ -11,6 +11,7 @@ import type { BackupEntryItem } from '../../src/extension/backups/tree';
 import { liveUri } from '../../src/extension/fs/uris';
 import type { AgentItem, FileItem, TreeNode } from '../../src/extension/tree/nodes-tree';
 import { atlas, juniper, nova } from '../core/guard/corpus-agents';
+import type { ExtensionApi } from '../../src/extension/extension';
 import { activateExtension, writeRegistry } from '../support/vscode/extension-host';
 
 /**
@@ -19,6 +20,17 @@ import { activateExtension, writeRegistry } from '../support/vscode/extension-ho
  * (answered here through the provider's replaceable handler, as the conflict tests do); Cancel
  * keeps the node's file, Save Anyway writes it. The tree marks memory files for Show Timeline.
  */
+/** Answers the guard's question in the live file system with `answer()`, keeping what was asked; restore() puts the handler back. */
+function answerMixups(api: ExtensionApi, answer: () => 'save' | 'cancel'): { asked: OcmError[]; restore(): void } {
+  const asked: OcmError[] = [];
+  const previous = api.liveFs.mixupHandler;
+  api.liveFs.mixupHandler = async (_uri, e) => {
+    asked.push(e);
+    return answer();
+  };
+  return { asked, restore: () => (api.liveFs.mixupHandler = previous) };
+}
+
 suite('Mix-up guard and timeline (openclaw://)', () => {
   let root: string;
   let opsMemory: string;
@@ -66,12 +78,7 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
 
   test('the editor’s own Save goes through the guard too (USER.md pasted from another agent)', async () => {
     const api = await activateExtension();
-    const asked: OcmError[] = [];
-    const previous = api.liveFs.mixupHandler;
-    api.liveFs.mixupHandler = async (_uri, e) => {
-      asked.push(e);
-      return 'cancel';
-    };
+    const { asked, restore } = answerMixups(api, () => 'cancel');
     try {
       const userMd = join(opsMemory, '..', 'USER.md');
       await writeFile(userMd, atlas.files['USER.md']);
@@ -96,19 +103,14 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
       assert.equal(await readFile(userMd, 'utf8'), atlas.files['USER.md'], 'nothing written');
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     } finally {
-      api.liveFs.mixupHandler = previous;
+      restore();
     }
   });
 
   test('a save that brings in another agent’s memory asks first: Cancel keeps the node’s file, Save Anyway writes it', async () => {
     const api = await activateExtension();
-    const asked: OcmError[] = [];
     let answer: 'save' | 'cancel' = 'cancel';
-    const previous = api.liveFs.mixupHandler;
-    api.liveFs.mixupHandler = async (_uri, e) => {
-      asked.push(e);
-      return answer;
-    };
+    const { asked, restore } = answerMixups(api, () => answer);
     try {
       const uri = liveUri('mix', opsMemory);
       const doc = await vscode.workspace.openTextDocument(uri);
@@ -133,18 +135,13 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
       assert.equal(asked.length, 2);
       assert.match(await readFile(opsMemory, 'utf8'), /Lena approved/);
     } finally {
-      api.liveFs.mixupHandler = previous;
+      restore();
     }
   });
 
   test('text just saved into one agent is its own at once: the same text saved into another agent asks, naming the first', async () => {
     const api = await activateExtension();
-    const asked: OcmError[] = [];
-    const previous = api.liveFs.mixupHandler;
-    api.liveFs.mixupHandler = async (_uri, e) => {
-      asked.push(e);
-      return 'cancel';
-    };
+    const { asked, restore } = answerMixups(api, () => 'cancel');
     try {
       const section = '\n## Incident notes\n' + juniper.files['MEMORY.md'].split('\n').slice(2).join('\n');
       const ops = liveUri('mix', opsMemory);
@@ -163,7 +160,7 @@ suite('Mix-up guard and timeline (openclaw://)', () => {
       assert.equal((asked[0]?.details.findings as { other: { agentId: string } }[])[0]?.other.agentId, 'ops');
       assert.equal(await readFile(researchMemory, 'utf8'), nova.files['MEMORY.md'], 'nothing written');
     } finally {
-      api.liveFs.mixupHandler = previous;
+      restore();
     }
   });
 

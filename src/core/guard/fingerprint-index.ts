@@ -113,17 +113,19 @@ export async function loadIndex(home: string): Promise<FingerprintIndex> {
       postings: string;
     };
     if (doc.format !== INDEX_FORMAT || !Array.isArray(doc.agents) || !Array.isArray(doc.files)) return emptyIndex();
-    const u32 = (b64: string) => {
-      const buf = Buffer.from(b64, 'base64');
-      const out = new Uint32Array(buf.length / 4);
-      Buffer.from(out.buffer).set(buf);
-      return out;
-    };
-    const hashes = u32(doc.hashes);
-    const postings = u32(doc.postings);
+    const hashes = u32FromBase64(doc.hashes);
+    const postings = u32FromBase64(doc.postings);
     if (hashes.length !== postings.length) return emptyIndex();
     return { builtAt: doc.builtAt, agents: doc.agents, files: doc.files, hashes, postings };
   } catch {
     return emptyIndex();
   }
+}
+
+/** 32-bit values saved as base64 (the index file, the stock shingles). */
+export function u32FromBase64(b64: string): Uint32Array {
+  const buf = Buffer.from(b64, 'base64');
+  const out = new Uint32Array(buf.length / 4);
+  Buffer.from(out.buffer).set(buf);
+  return out;
 }
