@@ -3,7 +3,8 @@
 // copy of its state on another port and no gateway running (gateway down), "edge" is a port nothing listens on
 // (unreachable). The scene clicks "Back Up" on studio's card in the real webview page and waits
 // until the card shows the new backup's age. `node scripts/vscode-tests.mjs --screenshot-only
-// dashboard` takes it; copy test-output/screenshots/dashboard.png to docs/screenshots/.
+// dashboard` takes it (and dashboard-ja, the same in VS Code's Japanese); copy
+// test-output/screenshots/dashboard.png and dashboard-ja.png to docs/screenshots/.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,9 +68,27 @@ async function dashboardFrame(page, timeoutMs = 30_000) {
   throw new Error('the dashboard webview did not appear');
 }
 
-export const dashboardScenes = [
-  {
-    name: 'dashboard',
+const nls = JSON.parse(readFileSync(new URL('../../package.nls.ja.json', import.meta.url), 'utf8'));
+const bundle = JSON.parse(readFileSync(new URL('../../l10n/bundle.l10n.ja.json', import.meta.url), 'utf8'));
+/** The words the scene looks for, in English or in the extension's Japanese. */
+const words = (ja) => {
+  const t = (en) => (ja ? bundle[en] : en);
+  return {
+    command: `OpenClaw: ${ja ? nls['command.openDashboard'] : 'Open Dashboard'}`,
+    ready: t('Ready'),
+    down: t('Gateway down'),
+    unreachable: t('Unreachable'),
+    backUp: t('Back Up'),
+    lastBackup: t('Last backup {0} ago').split(' {0}')[0],
+  };
+};
+
+/** The dashboard scene; `ja`: the same on the code-server whose display language is Japanese. */
+function dashboardScene(name, ja) {
+  const w = words(ja);
+  return {
+    name,
+    ...(ja ? { locale: 'ja' } : {}),
     get registry() {
       return dashboardFleet().registry;
     },
@@ -80,26 +99,31 @@ export const dashboardScenes = [
       await dashboardFleet().studio.start();
     },
     async show(page, ui) {
-      await ui.runCommand(page, 'OpenClaw: Open Dashboard');
+      await ui.runCommand(page, w.command);
       const frame = await dashboardFrame(page);
       const card = (id) => frame.locator(`.card[data-node="${id}"]`);
       // The health checks run while the dashboard (and the Nodes view) are visible.
-      await card('studio').locator('.state', { hasText: 'Ready' }).waitFor({ timeout: 90_000 });
-      await card('lab').locator('.state', { hasText: 'Gateway down' }).waitFor({ timeout: 60_000 });
-      await card('edge').locator('.state', { hasText: 'Unreachable' }).waitFor({ timeout: 60_000 });
+      await card('studio').locator('.state', { hasText: w.ready }).waitFor({ timeout: 90_000 });
+      await card('lab').locator('.state', { hasText: w.down }).waitFor({ timeout: 60_000 });
+      await card('edge').locator('.state', { hasText: w.unreachable }).waitFor({ timeout: 60_000 });
       // A real click in the page: the message goes to the extension, which runs "Back Up".
       await card('studio')
-        .getByRole('button', { name: /^Back Up/ })
+        .getByRole('button', { name: new RegExp(`^${w.backUp}`) })
+        .first()
         .click();
-      await card('studio').locator('.backup', { hasText: 'Last backup' }).waitFor({ timeout: 90_000 });
-      // The keyboard reaches the card buttons (focus order: Refresh, then each card's buttons).
-      await frame.locator('#refresh').focus();
-      await page.keyboard.press('Tab');
-      const focused = await frame.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
-      if (!/main|Back Up/.test(focused)) throw new Error(`Tab from Refresh focused "${focused}", not the first card's first control`);
-      await page.keyboard.press('Shift+Tab');
+      await card('studio').locator('.backup', { hasText: w.lastBackup }).waitFor({ timeout: 90_000 });
+      if (!ja) {
+        // The keyboard reaches the card buttons (focus order: Refresh, then each card's buttons).
+        await frame.locator('#refresh').focus();
+        await page.keyboard.press('Tab');
+        const focused = await frame.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+        if (!/main|Back Up/.test(focused)) throw new Error(`Tab from Refresh focused "${focused}", not the first card's first control`);
+        await page.keyboard.press('Shift+Tab');
+      }
       // Let the notifications of the backup fade from the picture's centre.
       await page.waitForTimeout(500);
     },
-  },
-];
+  };
+}
+
+export const dashboardScenes = [dashboardScene('dashboard', false), dashboardScene('dashboard-ja', true)];
