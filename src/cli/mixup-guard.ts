@@ -19,8 +19,17 @@ export async function cliGuardHook(ctx: CliContext, t: Transport, node: NodeEntr
 
 export type GuardHook = (content: Uint8Array, current: Buffer | undefined) => void;
 
-/** One guard for several paths of a node (a folder undelete): the index and the agents are looked up once. */
-export function cliGuardFor(ctx: CliContext, t: Transport, node: NodeEntry): (remotePath: string) => Promise<GuardHook | undefined> {
+/**
+ * One guard for several paths of a node (a folder undelete): the index and the agents are looked
+ * up once. `noteWritten` tells it a save landed (the text counts as that agent's own at once); it
+ * uses the index already loaded for a check, else only the agents the index knows (no round trip),
+ * and a failure there never fails the save that already happened.
+ */
+export type CliGuard = ((remotePath: string) => Promise<GuardHook | undefined>) & {
+  noteWritten(remotePath: string, content: Uint8Array): Promise<void>;
+};
+
+export function cliGuardFor(ctx: CliContext, t: Transport, node: NodeEntry): CliGuard {
   let ready: Promise<{ guard: MixupGuard; agents: AgentInfo[] } | undefined> | undefined;
   const load = async () => {
     const guard = new MixupGuard(ocmHome(ctx.env), backupStoreFor(ctx.env));
@@ -35,27 +44,27 @@ export function cliGuardFor(ctx: CliContext, t: Transport, node: NodeEntry): (re
     }
     return { guard, agents };
   };
-  return async (remotePath) => {
+  const known = async () => {
+    const guard = new MixupGuard(ocmHome(ctx.env));
+    const agents = await guard.knownAgents(node.id);
+    return agents ? { guard, agents } : undefined;
+  };
+  const hook = async (remotePath: string): Promise<GuardHook | undefined> => {
     const name = remotePath.split('/').pop() ?? '';
     if (!(GUARDED_FILE_NAMES as readonly string[]).includes(name)) return undefined;
     const g = await (ready ??= load());
     return g?.guard.hookFor(node.id, g.agents, remotePath);
   };
-}
-
-/**
- * After a CLI save landed: its text counts as that agent's own in the ocm home's index at once
- * (the next `ocm put` of it into another agent is caught). Only for agents the index knows; a
- * failure here never fails the save that already happened.
- */
-export async function cliNoteWritten(ctx: CliContext, node: NodeEntry, remotePath: string, content: Uint8Array): Promise<void> {
-  try {
-    const guard = new MixupGuard(ocmHome(ctx.env));
-    const agents = await guard.knownAgents(node.id);
-    if (agents) await guard.noteWritten(node.id, agents, remotePath, content);
-  } catch {
-    // the index is rebuilt by the next refresh
-  }
+  return Object.assign(hook, {
+    async noteWritten(remotePath: string, content: Uint8Array): Promise<void> {
+      try {
+        const g = await (ready ?? known());
+        if (g) await g.guard.noteWritten(node.id, g.agents, remotePath, content);
+      } catch {
+        // the index is rebuilt by the next refresh
+      }
+    },
+  });
 }
 
 /** A core mix-up refusal as a localized CLI error (the English message stays in --json). */

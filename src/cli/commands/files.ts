@@ -21,7 +21,7 @@ import type { Transport } from '../../core/transport/types';
 import { decideDestructive } from '../confirm';
 import { printJson, type CliContext } from '../context';
 import { acceptNewOption, intArg, jsonOption, numberArg, positiveArg } from '../options';
-import { cliGuardHook, cliNoteWritten, localizeMixup } from '../mixup-guard';
+import { cliGuardFor, cliGuardHook, localizeMixup } from '../mixup-guard';
 import { withNodeTransport } from '../node-connection';
 import { cliError, l10n } from '../l10n';
 import { formatTable } from '../table';
@@ -152,7 +152,8 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           }
           const validator = await configValidator(t, node, remotePath);
           // The mix-up guard (MEMORY/SOUL/IDENTITY/USER.md): refuses another agent's text unless --force.
-          const guard = opts.force ? undefined : await cliGuardHook(ctx, t, node, remotePath);
+          const guards = opts.force ? undefined : cliGuardFor(ctx, t, node);
+          const guard = await guards?.(remotePath);
           const result = await safeWrite(t, {
             home: ocmHome(ctx.env),
             nodeId: id,
@@ -166,7 +167,7 @@ export function registerFilesCommands(program: Command, ctx: CliContext): void {
           }).catch((e: unknown) => {
             throw localizeMixup(e);
           });
-          if (!opts.force) await cliNoteWritten(ctx, node, remotePath, content);
+          await guards?.noteWritten(remotePath, content);
           if (opts.json) return printJson(ctx, { ok: true, node: id, path: remotePath, ...result });
           printSaved(ctx, id, remotePath, result);
         });
