@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
@@ -146,15 +146,34 @@ function sourcesFor(stateDir: string): BackupSources {
 const snap = (store: BackupStore, transport: Transport, stateDir: string): Promise<BackupNodeResult> =>
   backupNode({ store, nodeId: NODE, transport, engine: 'ocm', sources: sourcesFor(stateDir), gatewayRunning: true });
 
-/** One first snapshot in a child process (`runtime`), its time measured inside the child. */
-function childSnapshot(
+let childBundle: Promise<string> | undefined;
+/**
+ * This file bundled with esbuild as the CLI is (scripts/bundles.mjs), so a child runs what users
+ * run: no TypeScript loader in its memory (tsx and esbuild's service cost ~100 MB of the child's
+ * peak before the snapshot starts, which is not the client's).
+ */
+function childEntry(): Promise<string> {
+  childBundle ??= (async () => {
+    const esbuild = await import('esbuild');
+    const { commonOptions } = (await import('../scripts/bundles.mjs')) as { commonOptions(production: boolean): object };
+    const outfile = join(tmpdir(), `ocm-bench-child-${process.pid}.cjs`);
+    await esbuild.build({ ...commonOptions(true), entryPoints: [__filename], outfile });
+    process.once('exit', () => rmSync(outfile, { force: true }));
+    return outfile;
+  })();
+  return childBundle;
+}
+
+/** One first snapshot in a child process (`runtime`), its time and memory measured inside the child. */
+async function childSnapshot(
   runtime: string,
   stateDir: string,
   storeRoot: string,
   childInfo: string,
 ): Promise<{ peakMB: number; hwmBeforeMB: number; ms: number; transferred: number }> {
+  const entry = await childEntry();
   return new Promise((resolve, reject) => {
-    const child = spawn(runtime, ['--import', 'tsx', __filename, '--big-child', stateDir, storeRoot], {
+    const child = spawn(runtime, [entry, '--big-child', stateDir, storeRoot], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_CHILD_NODE: childInfo },
     });

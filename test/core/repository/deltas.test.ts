@@ -93,6 +93,30 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.equal(sqlite(copy, 'PRAGMA integrity_check;'), 'ok');
   });
 
+  it('a delta whose node has no working sha256sum (missing, or printing something else) hashes the copy itself', async () => {
+    const bin = join(root, 'fake-bin');
+    await fs.mkdir(bin, { recursive: true });
+    const env = (script: string): Promise<Record<string, string>> =>
+      fs
+        .writeFile(join(bin, 'sha256sum'), `#!/bin/sh\ntouch "${bin}/ran"\n${script}\n`, { mode: 0o755 })
+        .then(() => ({ PATH: `${bin}:${process.env.PATH ?? ''}` }));
+    for (const [k, fake] of ['exit 127', 'echo "sha256sum: usage"'].entries()) {
+      sqlite(db, `UPDATE notes SET body = 'nosum${k} ' || id WHERE id BETWEEN 200 AND 230;`);
+      const r = await captureSnapshot({ repo, nodeId: 'd1', transport, sources, env: await env(fake) });
+      const entry = r.entries.find((e) => e.path === db);
+      assert.ok(entry && r.stats.transferredBytes < entry.size / 10, 'still a delta');
+      await fs.rm(join(bin, 'ran')); // the fake ran
+      const copy = await restored(db, r.snapshot);
+      assert.equal(
+        createHash('sha256')
+          .update(await fs.readFile(copy))
+          .digest('hex'),
+        entry.sha256,
+      );
+      assert.equal(sqlite(copy, `SELECT count(*) FROM notes WHERE body LIKE 'nosum${k} %';`), '31');
+    }
+  });
+
   it('beside a delta, a new database is sent whole; a copy that fails beside the delta script fails the snapshot with its reason and keeps none', async () => {
     const fresh = join(state, 'memory/fresh.sqlite');
     sqlite(fresh, 'CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3);');
