@@ -93,14 +93,14 @@ describe('changed parts of large files (LocalTransport, real sqlite3 and node)',
     assert.equal(sqlite(copy, 'PRAGMA integrity_check;'), 'ok');
   });
 
-  it('a delta whose node has no working sha256sum (missing, or printing something else) hashes the copy itself', async () => {
+  it('a delta whose node has no working openssl (missing, or printing something else) hashes the copy itself', async () => {
     const bin = join(root, 'fake-bin');
     await fs.mkdir(bin, { recursive: true });
     const env = (script: string): Promise<Record<string, string>> =>
       fs
-        .writeFile(join(bin, 'sha256sum'), `#!/bin/sh\ntouch "${bin}/ran"\n${script}\n`, { mode: 0o755 })
+        .writeFile(join(bin, 'openssl'), `#!/bin/sh\ntouch "${bin}/ran"\n${script}\n`, { mode: 0o755 })
         .then(() => ({ PATH: `${bin}:${process.env.PATH ?? ''}` }));
-    for (const [k, fake] of ['exit 127', 'echo "sha256sum: usage"'].entries()) {
+    for (const [k, fake] of ['exit 127', 'echo "openssl: unknown command"'].entries()) {
       sqlite(db, `UPDATE notes SET body = 'nosum${k} ' || id WHERE id BETWEEN 200 AND 230;`);
       const r = await captureSnapshot({ repo, nodeId: 'd1', transport, sources, env: await env(fake) });
       const entry = r.entries.find((e) => e.path === db);
