@@ -157,7 +157,9 @@ function childEntry(): Promise<string> {
     const esbuild = await import('esbuild');
     const { commonOptions } = (await import('../scripts/bundles.mjs')) as { commonOptions(production: boolean): object };
     const outfile = join(tmpdir(), `ocm-bench-child-${process.pid}.cjs`);
-    await esbuild.build({ ...commonOptions(true), entryPoints: [__filename], outfile });
+    const common = commonOptions(true) as { external: string[] };
+    // The bundler itself and its options are what the parent uses to make the child, not the child's.
+    await esbuild.build({ ...common, external: [...common.external, 'esbuild', '*/bundles.mjs'], entryPoints: [__filename], outfile });
     process.once('exit', () => rmSync(outfile, { force: true }));
     return outfile;
   })();

@@ -31,7 +31,13 @@ export async function streamChanged(
   listing: NodeListing,
   plan: CapturePlan,
   session: WriteSession,
-  options: { signal?: AbortSignal; env?: Record<string, string>; onBytes?: (n: number) => void },
+  options: {
+    signal?: AbortSignal;
+    env?: Record<string, string>;
+    onBytes?: (n: number) => void;
+    /** Runs once the node has its input: client work that can wait for the node (it overlaps it). */
+    meanwhile?: () => void;
+  },
 ): Promise<StreamResult> {
   const { script, stdin, token, deltas, tails, wire } = captureScript(listing, plan);
   const dbByIndex = plan.databases;
@@ -50,6 +56,7 @@ export async function streamChanged(
       ...(options.env ? { env: options.env } : {}),
     });
     const remote = exec;
+    options.meanwhile?.();
     const parser = new (tar().Parser)({ strict: true, maxDecompressionRatio: 100_000 });
     let chain: Promise<void> = Promise.resolve();
     const onEntry = async (entry: ReadEntry): Promise<void> => {

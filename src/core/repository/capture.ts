@@ -6,7 +6,7 @@ import { streamChanged } from './capture-stream';
 import { REPOSITORY_FORMAT, type Snapshot, type SnapshotEntry } from './format';
 import { listNode } from './listing';
 import type { Repository } from './repository';
-import { byPath, newSnapshotId, writeTree } from './snapshots';
+import { byPath, entryLines, newSnapshotId, writeTree } from './snapshots';
 
 /**
  * A snapshot of one node: one exec lists the backup roots, the client compares with the node's
@@ -86,12 +86,14 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
     const warnings = [...plan.warnings];
     let entries: SnapshotEntry[] = plan.ready;
     let transferredBytes = 0;
+    let lines: Map<SnapshotEntry, string> | undefined;
     if (changedFiles > 0) {
       p.onProgress?.({ phase: 'transferring', bytes: 0 });
       const streamed = await streamChanged(p.transport, listing, plan, session, {
         signal: p.signal,
         ...(p.env ? { env: p.env } : {}),
         onBytes: (bytes) => p.onProgress?.({ phase: 'transferring', bytes }),
+        meanwhile: () => (lines = entryLines(plan.ready)),
       });
       entries = [...entries, ...streamed.entries];
       transferredBytes = streamed.transferredBytes;
@@ -100,7 +102,7 @@ export async function captureSnapshot(p: CaptureParams): Promise<CaptureResult> 
     if (p.signal?.aborted) throw new OcmError('cancelled', `Backup of ${p.nodeId} was cancelled; no snapshot was kept.`, { nodeId: p.nodeId });
     p.onProgress?.({ phase: 'verifying', bytes: transferredBytes });
     entries.sort(byPath);
-    const tree = await writeTree(session, entries);
+    const tree = await writeTree(session, entries, lines);
     await session.commit();
     const snapshot: Snapshot = {
       formatVersion: REPOSITORY_FORMAT,

@@ -72,12 +72,12 @@ export const NODE_DELTAS = [
   `const B=${DELTA_BLOCK};`,
   'for(let i=2;i+1<a.length;i+=2){const src=a[i];const known=new Set(hdr.known[Number(a[i+1])]);',
   // The copy's status file; gone $T means the capture was killed: stop too.
-  "while(!fs.existsSync(src+'.rc')){if(!fs.existsSync(T))process.exit(97);Atomics.wait(Z,0,0,2)}if(fs.readFileSync(src+'.rc','utf8').trim()!=='0')continue;",
+  "while(!fs.existsSync(src+'.rc')){if(!fs.existsSync(T))process.exit(97);Atomics.wait(Z,0,0,1)}if(fs.readFileSync(src+'.rc','utf8').trim()!=='0')continue;",
   "const fd=fs.openSync(src,'r');const size=fs.fstatSync(fd).size;const k=Math.ceil(size/B);const ids=Buffer.alloc(k*32);const buf=Buffer.alloc(B);const send=[];",
   "for(let b=0;b<k;b++){const n=fs.readSync(fd,buf,0,B,b*B);const h=c.createHash('sha256').update(buf.subarray(0,n)).digest();h.copy(ids,b*32);const x=h.toString('hex');if(!known.has(x)){known.add(x);send.push(b)}}",
   // The whole copy's hash: from the openssl the copy job ran beside this loop (.sum, renamed into
   // place), else (no openssl on the node, or it failed) read again here.
-  "while(!fs.existsSync(src+'.sum')){if(!fs.existsSync(T))process.exit(97);Atomics.wait(Z,0,0,2)}let whole=(/^([0-9a-f]{64})\\s/.exec(fs.readFileSync(src+'.sum','utf8'))||[])[1];",
+  "while(!fs.existsSync(src+'.sum')){if(!fs.existsSync(T))process.exit(97);Atomics.wait(Z,0,0,1)}let whole=(/^([0-9a-f]{64})\\s/.exec(fs.readFileSync(src+'.sum','utf8'))||[])[1];",
   "if(!whole){const w=c.createHash('sha256');for(let b=0;b<k;b++){const n=fs.readSync(fd,buf,0,B,b*B);w.update(buf.subarray(0,n))}whole=w.digest('hex')}",
   `const out=fs.openSync(src+'.delta','w');fs.writeSync(out,'${MAGIC}'+JSON.stringify({size,sha256:whole,blockSize:B,blocks:k})+'\\n');fs.writeSync(out,ids);`,
   'for(const b of send){const n=fs.readSync(fd,buf,0,B,b*B);fs.writeSync(out,buf,0,n)}',

@@ -36,12 +36,23 @@ export function newSnapshotId(date: Date): string {
 export const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** Stores the entry list (NDJSON, sorted by path) and returns its object ids. */
-export async function writeTree(session: WriteSession, entries: readonly SnapshotEntry[]): Promise<string[]> {
+export async function writeTree(session: WriteSession, entries: readonly SnapshotEntry[], lines?: ReadonlyMap<SnapshotEntry, string>): Promise<string[]> {
   const sorted = [...entries].sort(byPath);
-  const ndjson = Buffer.from(sorted.map((e) => JSON.stringify(canonicalEntry(e))).join('\n') + (sorted.length ? '\n' : ''));
+  const ndjson = Buffer.from(sorted.map((e) => lines?.get(e) ?? entryLine(e)).join('\n') + (sorted.length ? '\n' : ''));
   const ids: string[] = [];
   for (const chunk of chunkBuffer(ndjson, TREE_CHUNKER)) ids.push(await session.put(chunk));
   return ids;
+}
+
+/** An entry's line in the tree's NDJSON. */
+export const entryLine = (e: SnapshotEntry): string => JSON.stringify(canonicalEntry(e));
+
+/**
+ * The lines of entries known before the stream ends (those reused from the parent), made while the
+ * node works, so writeTree after the stream only serializes what changed (~5 ms of 2,000 entries).
+ */
+export function entryLines(entries: readonly SnapshotEntry[]): Map<SnapshotEntry, string> {
+  return new Map(entries.map((e) => [e, entryLine(e)]));
 }
 
 const ENTRY_KEYS = ['path', 'type', 'size', 'mode', 'mtimeNs', 'ctimeNs', 'ino', 'stamp', 'sha256', 'chunks', 'linkTarget', 'captured'] as const;
