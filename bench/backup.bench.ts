@@ -15,12 +15,11 @@
  * tree locally for export. Absolute goals for restore-one-file, list and compare. Prints a table
  * and one JSON line.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync, rmSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backupNode, BackupStore, diffBackups, type BackupNodeResult, type BackupSources } from '../src/core/backup';
+import { BackupStore, diffBackups, type BackupNodeResult } from '../src/core/backup';
 import { scratchDir } from '../src/core/repository/capture-script';
 import { preferredCodec } from '../src/core/repository/codec';
 import { newSnapshotId } from '../src/core/repository/snapshots';
@@ -28,6 +27,7 @@ import { LocalTransport } from '../src/core/transport/local-transport';
 import { shellQuote } from '../src/core/transport/shell-quote';
 import type { Transport } from '../src/core/transport/types';
 import { node24Binary } from '../test/core/backup/tools';
+import { childSnapshot, NODE, snap, sshdHarness, sshTransportFor, vmHwmMb } from './backup-child';
 import { duBytes, generateTree, MB, mdName, median, sh, text, time } from './backup-tree';
 
 const targetMb = Number(process.env.BENCH_MB ?? 161);
@@ -36,7 +36,6 @@ const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const useSsh = process.env.BENCH_SSH !== '0';
 const big = process.env.BENCH_BIG === '1';
 const DAYS = 30;
-const NODE = 'bench';
 
 /** The database: one table of notes rows (an id, a time, a kind, ~300 bytes of hex), ~`mb` MB. */
 const DB_ROW_BYTES = 340;
@@ -78,11 +77,6 @@ async function changeDay(stateDir: string, fileCount: number, dbRows: number, da
   return count;
 }
 
-function vmHwmMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
-}
-
 interface Channel {
   transport: Transport;
   /** Shell command on this machine that runs `remote` on the node with stdout to our stdout. */
@@ -108,17 +102,6 @@ async function localChannel(root: string): Promise<Channel> {
   };
 }
 
-type Sshd = typeof import('../test/support/sshd/index.js');
-// Loaded lazily: only the sshd variant needs the harness and the SSH transport.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sshdHarness = (): Sshd => require('../test/support/sshd') as Sshd;
-
-async function sshTransportFor(node: unknown): Promise<Transport> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createSshTransport } = require('../src/core/ssh/pool') as { createSshTransport(target: unknown, options?: object): Transport };
-  return createSshTransport(sshdHarness().targetFor(node as Parameters<Sshd['targetFor']>[0]), { execTimeoutMs: 3_600_000 });
-}
-
 async function sshChannel(): Promise<Channel> {
   const sshd = sshdHarness();
   const set = await sshd.startSshNodes(1);
@@ -137,72 +120,6 @@ async function sshChannel(): Promise<Channel> {
       await set.stop();
     },
   };
-}
-
-function sourcesFor(stateDir: string): BackupSources {
-  return { stateDir, configPath: join(stateDir, 'openclaw.json'), workspaceDirs: [join(stateDir, 'workspace')], agentDirs: [] };
-}
-
-const snap = (store: BackupStore, transport: Transport, stateDir: string): Promise<BackupNodeResult> =>
-  backupNode({ store, nodeId: NODE, transport, engine: 'ocm', sources: sourcesFor(stateDir), gatewayRunning: true });
-
-let childBundle: Promise<string> | undefined;
-/**
- * This file bundled with esbuild as the CLI is (scripts/bundles.mjs), so a child runs what users
- * run: no TypeScript loader in its memory (tsx and esbuild's service cost ~100 MB of the child's
- * peak before the snapshot starts, which is not the client's).
- */
-function childEntry(): Promise<string> {
-  childBundle ??= (async () => {
-    const esbuild = await import('esbuild');
-    const { commonOptions } = (await import('../scripts/bundles.mjs')) as { commonOptions(production: boolean): object };
-    const outfile = join(tmpdir(), `ocm-bench-child-${process.pid}.cjs`);
-    const common = commonOptions(true) as { external: string[] };
-    // The bundler itself and its options are what the parent uses to make the child, not the child's.
-    await esbuild.build({ ...common, external: [...common.external, 'esbuild', '*/bundles.mjs'], entryPoints: [__filename], outfile });
-    process.once('exit', () => rmSync(outfile, { force: true }));
-    return outfile;
-  })();
-  return childBundle;
-}
-
-/** One first snapshot in a child process (`runtime`), its time and memory measured inside the child. */
-async function childSnapshot(
-  runtime: string,
-  stateDir: string,
-  storeRoot: string,
-  childInfo: string,
-): Promise<{ peakMB: number; hwmBeforeMB: number; ms: number; transferred: number }> {
-  const entry = await childEntry();
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtime, [entry, '--big-child', stateDir, storeRoot], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_CHILD_NODE: childInfo },
-    });
-    let s = '';
-    child.stdout.on('data', (d: Buffer) => (s += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(s.trim().split('\n').pop()!)) : reject(new Error(`child exited ${code}: ${s}`))));
-  });
-}
-
-/** BENCH_BIG child: one first snapshot of the tree at argv stateDir into a fresh store; prints its peak memory. */
-async function bigChild(): Promise<void> {
-  const [, , , stateDir, storeRoot] = process.argv;
-  const info = process.env.BENCH_CHILD_NODE ?? '{}';
-  const transport = info === '{}' ? new LocalTransport({ nodeId: NODE }) : await sshTransportFor(JSON.parse(info));
-  await transport.exec('true'); // the connection, as an ocm session has it open
-  const before = vmHwmMb();
-  const { ms, value } = await time(() => snap(new BackupStore(storeRoot!), transport, stateDir!));
-  await transport.close?.();
-  console.log(
-    JSON.stringify({
-      hwmBeforeMB: +before.toFixed(0),
-      peakMB: +vmHwmMb().toFixed(0),
-      ms: Math.round(ms),
-      transferred: value.stats?.transferredBytes,
-      files: value.stats?.listedFiles,
-    }),
-  );
 }
 
 interface Row {
@@ -513,7 +430,7 @@ async function main(): Promise<void> {
   }
 }
 
-(process.argv[2] === '--big-child' ? bigChild() : main()).catch((e) => {
+main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
