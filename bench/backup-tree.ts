@@ -98,3 +98,15 @@ export async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value
 }
 
 export const duBytes = async (dir: string): Promise<number> => Number((await sh(`du -sb ${shellQuote(dir)}`)).split(/\s+/)[0]);
+
+/**
+ * The floor of a first snapshot on this machine, in native tools: the node's `tar | zstd -1` (our
+ * wire) and on the client only the least any such design does with the bytes — `zstd -d`, one
+ * sha256 (openssl) and one `zstd -1`, output discarded: no tar parsing, chunking, second hash or
+ * writes. `raw` sends the tar uncompressed (no wire codec). `shell(remote)` runs on the node.
+ */
+export async function nativeFloorMs(shell: (remote: string) => string, rel: string, raw: boolean): Promise<number> {
+  const tarCmd = `tar -cf - -C / ${shellQuote(rel)}${raw ? '' : ' | zstd -q -1 -c'}`;
+  const client = `${raw ? '' : 'zstd -d -q -c | '}tee >(openssl dgst -sha256 >/dev/null) | zstd -q -1 -c > /dev/null`;
+  return (await time(() => sh(`bash -c ${shellQuote(`${shell(tarCmd)} | ${client}`)}`))).ms;
+}
